@@ -1,0 +1,12 @@
+// The numeric kernels the model and trainer call. One interface, two implementations:
+// plain TypeScript loops (the readable definition of correct) and WebAssembly SIMD (fast).
+// All arrays are row-major Float32Array; M, K, N are the usual matrix-product sizes.
+
+export interface Kernels {
+  /** A short name for benchmarks and logs, e.g. "plain" or "wasm-simd". */
+  readonly name: string;
+  /** out[M×N] = a[M×K] · b[K×N] + bias[N] (bias may be null). b is in GPT-2's Conv1D layout [in, out]. */
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void;
+  /** out[M×N] = a[M×K] · b[N×K]ᵀ: used for the output head (b is the V×C embedding table) and Q·Kᵀ. */
+  matmulTransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void;
+}

@@ -1,0 +1,33 @@
+// Plain TypeScript kernels: the reference every faster kernel is tested against.
+// Loops are ordered i-k-j so the innermost loop walks both `b` and `out` contiguously.
+
+import type { Kernels } from './kernels.ts';
+
+export const plainKernels: Kernels = {
+  name: 'plain',
+
+  matmul(out, a, b, bias, M, K, N) {
+    for (let i = 0; i < M; i++) {
+      const o = i * N;
+      if (bias) out.set(bias.subarray(0, N), o);
+      else out.fill(0, o, o + N);
+      for (let k = 0; k < K; k++) {
+        const aik = a[i * K + k];
+        const bRow = k * N;
+        for (let j = 0; j < N; j++) out[o + j] += aik * b[bRow + j];
+      }
+    }
+  },
+
+  matmulTransposed(out, a, b, M, K, N) {
+    for (let i = 0; i < M; i++) {
+      const aRow = i * K;
+      for (let j = 0; j < N; j++) {
+        const bRow = j * K;
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += a[aRow + k] * b[bRow + k];
+        out[i * N + j] = sum;
+      }
+    }
+  },
+};

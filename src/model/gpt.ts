@@ -1,0 +1,272 @@
+// GPT-2's forward pass, written to mirror nanoGPT's model.py: embeddings, pre-norm blocks
+// (attention then MLP, each added back to the residual stream), final layer norm, output head.
+// Tracing is opt-in and records every intermediate under the names in trace.ts.
+// A KV cache lets generation feed one new token at a time.
+// Not here: training (src/train/), sampling (sampling.ts), loading files (checkpoint.ts).
+//
+// Shape legend: T new tokens, P tokens already in the cache, C width, n_head heads of size H,
+// V vocabulary.
+
+import { headSize, validateConfig, type GPTConfig } from './config.ts';
+import type { Tensor } from './tensor.ts';
+import type { Trace } from './trace.ts';
+import type { GPTWeights, LayerNormWeights } from './weights.ts';
+import type { Kernels } from '../kernels/kernels.ts';
+import { plainKernels } from '../kernels/plain.ts';
+
+export interface ForwardOptions {
+  /** Record every intermediate tensor (costs memory; off for plain inference). */
+  trace?: boolean;
+  /** Keys and values of earlier positions; the new tokens are appended to it. */
+  cache?: KVCache;
+  /** Compute logits for the last position only (all generation needs). Ignored when tracing. */
+  lastOnly?: boolean;
+}
+
+export interface ForwardResult {
+  /** T × V, or 1 × V with lastOnly. */
+  logits: Float32Array;
+  trace?: Trace;
+}
+
+/** Keys and values per layer for positions already seen, so each new token costs one position. */
+export class KVCache {
+  /** Number of positions stored. */
+  length = 0;
+  readonly keys: Float32Array[]; // per layer: n_positions × C
+  readonly values: Float32Array[]; // per layer: n_positions × C
+
+  constructor(readonly config: GPTConfig) {
+    const size = config.nPositions * config.nEmbd;
+    this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+    this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+  }
+}
+
+export class GPT {
+  readonly config: GPTConfig;
+
+  constructor(
+    config: GPTConfig,
+    readonly weights: GPTWeights,
+    readonly kernels: Kernels = plainKernels,
+  ) {
+    this.config = validateConfig(config);
+  }
+
+  forward(ids: readonly number[], options: ForwardOptions = {}): ForwardResult {
+    const { nEmbd: C, vocabSize: V, nLayer } = this.config;
+    const T = ids.length;
+    const cache = options.cache;
+    const past = cache ? cache.length : 0;
+    if (T === 0) throw new Error('forward needs at least one token');
+    if (past + T > this.config.nPositions) {
+      throw new Error(
+        `${past + T} positions exceed the model's context of ${this.config.nPositions}; keep only the last ${this.config.nPositions} tokens`,
+      );
+    }
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) {
+        throw new Error(`token id ${id} is outside the vocabulary 0…${V - 1}`);
+      }
+    }
+    const trace: Trace | undefined = options.trace ? new Map() : undefined;
+    const record = (name: string, shape: number[], data: Float32Array) => {
+      if (trace) trace.set(name, { shape, data: data.slice() });
+    };
+    const w = this.weights;
+
+    // Embeddings: each id picks a row of wte, each position a row of wpe.
+    const tok = new Float32Array(T * C); // T × C
+    const pos = new Float32Array(T * C); // T × C
+    for (let t = 0; t < T; t++) {
+      tok.set(w.wte.subarray(ids[t] * C, (ids[t] + 1) * C), t * C);
+      pos.set(w.wpe.subarray((past + t) * C, (past + t + 1) * C), t * C);
+    }
+    let x: Float32Array = new Float32Array(T * C); // T × C, the residual stream
+    for (let i = 0; i < x.length; i++) x[i] = tok[i] + pos[i];
+    record('embed.token', [T, C], tok);
+    record('embed.position', [T, C], pos);
+    record('embed.sum', [T, C], x);
+
+    for (let l = 0; l < nLayer; l++) {
+      x = this.block(l, x, T, cache, record);
+    }
+    if (cache) cache.length += T;
+
+    const xf = layerNorm(x, w.ln_f, T, C, this.config.layerNormEpsilon); // T × C
+    record('ln_f', [T, C], xf);
+
+    // Output head: logits = ln_f · Wᵀ, where W is wte itself when tied.
+    const head = w.lm_head ?? w.wte; // V × C
+    const rows = options.lastOnly && !trace ? 1 : T;
+    const last = xf.subarray((T - rows) * C);
+    const logits = new Float32Array(rows * V); // rows × V
+    this.kernels.matmulTransposed(logits, last, head, rows, C, V);
+    if (trace) {
+      trace.set('logits', { shape: [T, V], data: logits.slice() });
+      const probs = logits.slice();
+      for (let t = 0; t < T; t++) softmaxInPlace(probs.subarray(t * V, (t + 1) * V));
+      trace.set('probs', { shape: [T, V], data: probs });
+    }
+    return { logits, trace };
+  }
+
+  /** One Transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). */
+  private block(
+    l: number,
+    x: Float32Array,
+    T: number,
+    cache: KVCache | undefined,
+    record: (name: string, shape: number[], data: Float32Array) => void,
+  ): Float32Array {
+    const { nEmbd: C, layerNormEpsilon: eps } = this.config;
+    const b = this.weights.h[l];
+    const k = this.kernels;
+    const h = `h.${l}`;
+
+    const a = layerNorm(x, b.ln_1, T, C, eps); // T × C
+    record(`${h}.ln_1`, [T, C], a);
+    const attn = this.attention(l, a, T, cache, record); // T × C
+    const resid1 = new Float32Array(T * C); // T × C
+    for (let i = 0; i < resid1.length; i++) resid1[i] = x[i] + attn[i];
+    record(`${h}.resid_1`, [T, C], resid1);
+
+    const m = layerNorm(resid1, b.ln_2, T, C, eps); // T × C
+    record(`${h}.ln_2`, [T, C], m);
+    const fc = new Float32Array(T * 4 * C); // T × 4C
+    k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
+    record(`${h}.mlp.fc`, [T, 4 * C], fc);
+    const act = fc.map(gelu); // T × 4C
+    record(`${h}.mlp.gelu`, [T, 4 * C], act);
+    const proj = new Float32Array(T * C); // T × C
+    k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
+    record(`${h}.mlp.proj`, [T, C], proj);
+    const out = new Float32Array(T * C); // T × C
+    for (let i = 0; i < out.length; i++) out[i] = resid1[i] + proj[i];
+    record(`${h}.out`, [T, C], out);
+    return out;
+  }
+
+  /** Causal self-attention over the cached positions plus the T new ones. */
+  private attention(
+    l: number,
+    x: Float32Array,
+    T: number,
+    cache: KVCache | undefined,
+    record: (name: string, shape: number[], data: Float32Array) => void,
+  ): Float32Array {
+    const { nEmbd: C, nHead } = this.config;
+    const H = headSize(this.config);
+    const b = this.weights.h[l].attn;
+    const h = `h.${l}.attn`;
+
+    const qkv = new Float32Array(T * 3 * C); // T × 3C
+    this.kernels.matmul(qkv, x, b.c_attn.weight, b.c_attn.bias, T, C, 3 * C);
+    const q = new Float32Array(T * C); // T × C
+    const kNew = new Float32Array(T * C); // T × C
+    const vNew = new Float32Array(T * C); // T × C
+    for (let t = 0; t < T; t++) {
+      q.set(qkv.subarray(t * 3 * C, t * 3 * C + C), t * C);
+      kNew.set(qkv.subarray(t * 3 * C + C, t * 3 * C + 2 * C), t * C);
+      vNew.set(qkv.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), t * C);
+    }
+    record(`${h}.q`, [T, C], q);
+    record(`${h}.k`, [T, C], kNew);
+    record(`${h}.v`, [T, C], vNew);
+
+    // Keys and values visible to the new tokens: the cache's P positions, then these T.
+    const past = cache ? cache.length : 0;
+    const S = past + T; // positions attended over
+    let keys: Float32Array = kNew; // S × C
+    let values: Float32Array = vNew; // S × C
+    if (cache) {
+      cache.keys[l].set(kNew, past * C);
+      cache.values[l].set(vNew, past * C);
+      keys = cache.keys[l].subarray(0, S * C);
+      values = cache.values[l].subarray(0, S * C);
+    }
+
+    const scale = 1 / Math.sqrt(H);
+    const scores = new Float32Array(nHead * T * S); // n_head × T × S
+    const weights = new Float32Array(nHead * T * S); // n_head × T × S
+    const heads = new Float32Array(nHead * T * H); // n_head × T × H
+    const concat = new Float32Array(T * C); // T × C
+    for (let hd = 0; hd < nHead; hd++) {
+      for (let t = 0; t < T; t++) {
+        const qOff = t * C + hd * H;
+        const row = (hd * T + t) * S;
+        for (let s = 0; s < S; s++) {
+          const kOff = s * C + hd * H;
+          let dot = 0;
+          for (let i = 0; i < H; i++) dot += q[qOff + i] * keys[kOff + i];
+          scores[row + s] = dot * scale;
+        }
+        // Causal mask: position past+t may look at positions 0…past+t only. Later ones get
+        // −∞ before the softmax, so their weight comes out exactly 0.
+        const w = weights.subarray(row, row + S);
+        for (let s = 0; s < S; s++) w[s] = s <= past + t ? scores[row + s] : -Infinity;
+        softmaxInPlace(w);
+        // This head's output row: the weighted sum of value rows.
+        const out = heads.subarray((hd * T + t) * H, (hd * T + t + 1) * H);
+        for (let s = 0; s <= past + t; s++) {
+          const ws = w[s];
+          const vOff = s * C + hd * H;
+          for (let i = 0; i < H; i++) out[i] += ws * values[vOff + i];
+        }
+        concat.set(out, t * C + hd * H);
+      }
+    }
+    record(`${h}.scores`, [nHead, T, S], scores);
+    record(`${h}.weights`, [nHead, T, S], weights);
+    record(`${h}.heads`, [nHead, T, H], heads);
+    record(`${h}.concat`, [T, C], concat);
+
+    const proj = new Float32Array(T * C); // T × C
+    this.kernels.matmul(proj, concat, b.c_proj.weight, b.c_proj.bias, T, C, C);
+    record(`${h}.proj`, [T, C], proj);
+    return proj;
+  }
+
+  /** Runs the prompt with tracing on and returns every intermediate tensor. */
+  trace(ids: readonly number[]): Trace {
+    return this.forward(ids, { trace: true }).trace!;
+  }
+}
+
+/** Layer norm over each row of x (T × C): subtract the mean, divide by the spread, scale and shift. */
+export function layerNorm(x: Float32Array, p: LayerNormWeights, T: number, C: number, eps: number): Float32Array {
+  const out = new Float32Array(T * C);
+  for (let t = 0; t < T; t++) {
+    const o = t * C;
+    let mean = 0;
+    for (let i = 0; i < C; i++) mean += x[o + i];
+    mean /= C;
+    let variance = 0;
+    for (let i = 0; i < C; i++) variance += (x[o + i] - mean) ** 2;
+    variance /= C;
+    const rstd = 1 / Math.sqrt(variance + eps);
+    for (let i = 0; i < C; i++) out[o + i] = (x[o + i] - mean) * rstd * p.weight[i] + p.bias[i];
+  }
+  return out;
+}
+
+/** GELU in the tanh form GPT-2 was trained with ("gelu_new"), not ReLU. */
+export function gelu(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+}
+
+/** Softmax of one row in place; −∞ entries become exactly 0. */
+export function softmaxInPlace(row: Float32Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) {
+    const e = Math.exp(row[i] - max);
+    row[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < row.length; i++) row[i] /= sum;
+}
+
+export type { Tensor };

@@ -1,0 +1,113 @@
+// The model's parameters, named like GPT-2's checkpoint keys so loading is name matching.
+// Linear weights are in GPT-2's Conv1D layout [in, out]; embeddings are [rows, C].
+
+import type { GPTConfig } from './config.ts';
+
+export interface LayerNormWeights {
+  weight: Float32Array; // C
+  bias: Float32Array; // C
+}
+
+export interface LinearWeights {
+  weight: Float32Array; // in × out
+  bias: Float32Array; // out
+}
+
+export interface BlockWeights {
+  ln_1: LayerNormWeights;
+  attn: { c_attn: LinearWeights /* C × 3C */; c_proj: LinearWeights /* C × C */ };
+  ln_2: LayerNormWeights;
+  mlp: { c_fc: LinearWeights /* C × 4C */; c_proj: LinearWeights /* 4C × C */ };
+}
+
+export interface GPTWeights {
+  wte: Float32Array; // V × C, token embeddings (and the output head when tied)
+  wpe: Float32Array; // n_positions × C
+  h: BlockWeights[];
+  ln_f: LayerNormWeights;
+  lm_head: Float32Array | null; // V × C when not tied
+}
+
+/** Every parameter tensor: checkpoint key (without "transformer."), shape, and its array. */
+export interface NamedParameter {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The checkpoint key and shape of every parameter, in GPT-2's order. */
+export function parameterShapes(config: GPTConfig): { name: string; shape: number[] }[] {
+  const { nEmbd: C, vocabSize: V, nPositions: P } = config;
+  const shapes = [
+    { name: 'wte.weight', shape: [V, C] },
+    { name: 'wpe.weight', shape: [P, C] },
+  ];
+  for (let l = 0; l < config.nLayer; l++) {
+    const h = `h.${l}`;
+    shapes.push(
+      { name: `${h}.ln_1.weight`, shape: [C] },
+      { name: `${h}.ln_1.bias`, shape: [C] },
+      { name: `${h}.attn.c_attn.weight`, shape: [C, 3 * C] },
+      { name: `${h}.attn.c_attn.bias`, shape: [3 * C] },
+      { name: `${h}.attn.c_proj.weight`, shape: [C, C] },
+      { name: `${h}.attn.c_proj.bias`, shape: [C] },
+      { name: `${h}.ln_2.weight`, shape: [C] },
+      { name: `${h}.ln_2.bias`, shape: [C] },
+      { name: `${h}.mlp.c_fc.weight`, shape: [C, 4 * C] },
+      { name: `${h}.mlp.c_fc.bias`, shape: [4 * C] },
+      { name: `${h}.mlp.c_proj.weight`, shape: [4 * C, C] },
+      { name: `${h}.mlp.c_proj.bias`, shape: [C] },
+    );
+  }
+  shapes.push({ name: 'ln_f.weight', shape: [C] }, { name: 'ln_f.bias', shape: [C] });
+  if (!config.tieWordEmbeddings) shapes.push({ name: 'lm_head.weight', shape: [V, C] });
+  return shapes;
+}
+
+/** Builds GPTWeights from a lookup by checkpoint key (the caller has checked names and shapes). */
+export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array): GPTWeights {
+  const ln = (p: string): LayerNormWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
+  const lin = (p: string): LinearWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
+  const h: BlockWeights[] = [];
+  for (let l = 0; l < config.nLayer; l++) {
+    h.push({
+      ln_1: ln(`h.${l}.ln_1`),
+      attn: { c_attn: lin(`h.${l}.attn.c_attn`), c_proj: lin(`h.${l}.attn.c_proj`) },
+      ln_2: ln(`h.${l}.ln_2`),
+      mlp: { c_fc: lin(`h.${l}.mlp.c_fc`), c_proj: lin(`h.${l}.mlp.c_proj`) },
+    });
+  }
+  return {
+    wte: get('wte.weight'),
+    wpe: get('wpe.weight'),
+    h,
+    ln_f: ln('ln_f'),
+    lm_head: config.tieWordEmbeddings ? null : get('lm_head.weight'),
+  };
+}
+
+/** The inverse of weightsFromNamed: every parameter with its checkpoint key, for saving. */
+export function namedParameters(config: GPTConfig, w: GPTWeights): NamedParameter[] {
+  const byName = new Map<string, Float32Array>();
+  byName.set('wte.weight', w.wte);
+  byName.set('wpe.weight', w.wpe);
+  w.h.forEach((b, l) => {
+    const h = `h.${l}`;
+    byName.set(`${h}.ln_1.weight`, b.ln_1.weight);
+    byName.set(`${h}.ln_1.bias`, b.ln_1.bias);
+    byName.set(`${h}.attn.c_attn.weight`, b.attn.c_attn.weight);
+    byName.set(`${h}.attn.c_attn.bias`, b.attn.c_attn.bias);
+    byName.set(`${h}.attn.c_proj.weight`, b.attn.c_proj.weight);
+    byName.set(`${h}.attn.c_proj.bias`, b.attn.c_proj.bias);
+    byName.set(`${h}.ln_2.weight`, b.ln_2.weight);
+    byName.set(`${h}.ln_2.bias`, b.ln_2.bias);
+    byName.set(`${h}.mlp.c_fc.weight`, b.mlp.c_fc.weight);
+    byName.set(`${h}.mlp.c_fc.bias`, b.mlp.c_fc.bias);
+    byName.set(`${h}.mlp.c_proj.weight`, b.mlp.c_proj.weight);
+    byName.set(`${h}.mlp.c_proj.bias`, b.mlp.c_proj.bias);
+  });
+  byName.set('ln_f.weight', w.ln_f.weight);
+  byName.set('ln_f.bias', w.ln_f.bias);
+  if (w.lm_head) byName.set('lm_head.weight', w.lm_head);
+  return parameterShapes(config).map(({ name, shape }) => ({ name, shape, data: byName.get(name)! }));
+}
