@@ -1,0 +1,90 @@
+// Everything the scenes show for one prompt, computed once: the traced forward pass, the
+// next-token distribution under the reader's sampling rule, and a few generated tokens.
+// Scenes read this and never compute model math themselves.
+
+import { parameterCount } from './config.ts';
+import type { GPT } from './gpt.ts';
+import { generate } from './generate.ts';
+import { samplingDistribution } from './sampling.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import type { Explanation, SamplingSettings, TokenPiece } from '../scenes/contract.ts';
+
+export interface ExplainOptions {
+  modelName: string;
+  /** Attention layer and head to show (default 0, 0). */
+  layer?: number;
+  head?: number;
+  sampling?: SamplingSettings;
+  /** Tokens to generate for the generation scene (default 8). */
+  generateTokens?: number;
+  /** Context window for the generation scene (default n_positions; smaller to see it slide). */
+  generationWindow?: number;
+}
+
+export const DEFAULT_SAMPLING: SamplingSettings = { temperature: 0.8, topK: 40, topP: 0.95, seed: 42 };
+
+/** A reader's mistake in the prompt or settings: shown as a message, never as a crash. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
+  const config = model.config;
+  const layer = options.layer ?? 0;
+  const head = options.head ?? 0;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= config.nLayer) {
+    throw new InputError(`layer must be between 0 and ${config.nLayer - 1}, got ${layer}`);
+  }
+  if (!Number.isInteger(head) || head < 0 || head >= config.nHead) {
+    throw new InputError(`head must be between 0 and ${config.nHead - 1}, got ${head}`);
+  }
+  const sampling = options.sampling ?? DEFAULT_SAMPLING;
+  const window = options.generationWindow ?? config.nPositions;
+  if (!Number.isInteger(window) || window < 1 || window > config.nPositions) {
+    throw new InputError(`the generation window must be between 1 and ${config.nPositions}, got ${window}`);
+  }
+
+  const allIds = tokenizer.encode(prompt);
+  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
+  // The model can read at most n_positions tokens: keep the last ones, as generation does.
+  const dropped = Math.max(0, allIds.length - config.nPositions);
+  const ids = allIds.slice(dropped);
+  const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
+
+  const trace = model.trace(ids);
+  const V = config.vocabSize;
+  const lastLogits = trace.get('logits')!.data.subarray((ids.length - 1) * V, ids.length * V);
+  const sampledProbs = samplingDistribution(lastLogits, sampling);
+
+  const steps = [
+    ...generate(model, ids, {
+      ...sampling,
+      maxNewTokens: options.generateTokens ?? 8,
+      seed: sampling.seed,
+      window,
+    }),
+  ];
+
+  return {
+    modelName: options.modelName,
+    config,
+    parameterCount: parameterCount(config),
+    prompt,
+    tokens: ids.map(piece),
+    droppedPromptTokens: dropped,
+    trace,
+    layer,
+    head,
+    sampling,
+    sampledProbs,
+    generation: steps.map((s) => ({
+      context: s.context,
+      dropped: s.dropped,
+      chosen: piece(s.id),
+      probability: s.probability,
+      top: s.top.map((t) => ({ token: piece(t.id), probability: t.probability })),
+    })),
+    generationWindow: window,
+    piece,
+  };
+}

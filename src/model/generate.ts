@@ -1,0 +1,59 @@
+// Generation: run the model, pick a token by the sampling rule, append it, repeat.
+// A KV cache makes each new token cost one position; once the context is full, only the last
+// `window` tokens are kept, so every later step reruns the model over the sliding window.
+
+import { GPT, KVCache } from './gpt.ts';
+import { drawFrom, samplingDistribution, SeededRandom, topEntries, type SamplingOptions } from './sampling.ts';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  seed: number;
+  /** Stop after this token is produced (e.g. <|endoftext|>); null never stops early. */
+  stopToken?: number | null;
+  /** Tokens the model may see at once; defaults to (and may not exceed) n_positions. */
+  window?: number;
+}
+
+export interface GeneratedToken {
+  id: number;
+  /** Probability of the chosen token under the sampling rule in force. */
+  probability: number;
+  /** The token ids the model read to predict it. */
+  context: number[];
+  /** Tokens dropped from the front so the context fits the window. */
+  dropped: number;
+  /** The five most likely candidates under the rule. */
+  top: { id: number; probability: number }[];
+}
+
+export function* generate(model: GPT, promptIds: readonly number[], options: GenerateOptions): Generator<GeneratedToken> {
+  const window = options.window ?? model.config.nPositions;
+  if (!Number.isInteger(window) || window < 1 || window > model.config.nPositions) {
+    throw new RangeError(`window must be between 1 and ${model.config.nPositions}, got ${window}`);
+  }
+  if (promptIds.length === 0) throw new RangeError('the prompt has no tokens; type some text first');
+  const random = new SeededRandom(options.seed);
+  const ids = [...promptIds];
+  let cache = new KVCache(model.config);
+  let cacheStart = -1; // index in ids of the first cached position, or -1 when the cache is empty
+
+  for (let n = 0; n < options.maxNewTokens; n++) {
+    const start = Math.max(0, ids.length - window);
+    const context = ids.slice(start);
+    let logits: Float32Array;
+    if (cacheStart === start && cache.length > 0) {
+      // The window has not moved: feed only the tokens the cache has not seen.
+      logits = model.forward(ids.slice(start + cache.length), { cache, lastOnly: true }).logits;
+    } else {
+      // First step, or the window slid: positions changed, so recompute from scratch.
+      cache = new KVCache(model.config);
+      cacheStart = start;
+      logits = model.forward(context, { cache, lastOnly: true }).logits;
+    }
+    const probs = samplingDistribution(logits, options);
+    const id = drawFrom(probs, random);
+    yield { id, probability: probs[id], context, dropped: start, top: topEntries(probs, 5) };
+    ids.push(id);
+    if (options.stopToken !== undefined && options.stopToken !== null && id === options.stopToken) return;
+  }
+}

@@ -1,0 +1,140 @@
+// Turning the last row of logits into the next token: temperature, top-k, top-p, and a seeded
+// random draw that gives the same token on every machine.
+
+/** The rules in force when picking a token. */
+export interface SamplingOptions {
+  /** Divides the logits before the softmax; 0 means greedy (always the most likely token). */
+  temperature: number;
+  /** Keep only the k most likely tokens; 0 keeps all. */
+  topK: number;
+  /** Keep the smallest set of most likely tokens whose probabilities reach p; 1 keeps all. */
+  topP: number;
+}
+
+export const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
+
+/** Throws a RangeError naming the bad value, so the CLI and page can show it as it is. */
+export function validateSampling(o: SamplingOptions): SamplingOptions {
+  if (!(o.temperature >= 0) || !Number.isFinite(o.temperature)) {
+    throw new RangeError(`temperature must be a number ≥ 0, got ${o.temperature}`);
+  }
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new RangeError(`top-k must be a whole number ≥ 0, got ${o.topK}`);
+  if (!(o.topP > 0 && o.topP <= 1)) throw new RangeError(`top-p must be in (0, 1], got ${o.topP}`);
+  return o;
+}
+
+/** Describes the rule in words, e.g. "greedy" or "sampling at temperature 0.8, top-k 40". */
+export function describeSampling(o: SamplingOptions): string {
+  if (o.temperature === 0) return 'greedy: the most likely token';
+  const parts = [`sampling at temperature ${o.temperature}`];
+  if (o.topK > 0) parts.push(`top-k ${o.topK}`);
+  if (o.topP < 1) parts.push(`top-p ${o.topP}`);
+  return parts.join(', ');
+}
+
+/** Index of the largest value (the first one on ties). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * The distribution a token is drawn from (length V, sums to 1): softmax(logits / temperature),
+ * then everything outside top-k and top-p set to 0 and the rest renormalised.
+ * Temperature 0 puts all the mass on the argmax.
+ */
+export function samplingDistribution(logits: Float32Array, options: SamplingOptions): Float32Array {
+  const { temperature, topK, topP } = validateSampling(options);
+  const V = logits.length;
+  const probs = new Float32Array(V);
+  if (temperature === 0) {
+    probs[argmax(logits)] = 1;
+    return probs;
+  }
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) max = Math.max(max, logits[i]);
+  let sum = 0;
+  const p = new Float64Array(V);
+  for (let i = 0; i < V; i++) {
+    p[i] = Math.exp((logits[i] - max) / temperature);
+    sum += p[i];
+  }
+  for (let i = 0; i < V; i++) p[i] /= sum;
+
+  if ((topK > 0 && topK < V) || topP < 1) {
+    // Most likely first; ties keep vocabulary order so the result is the same everywhere.
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b);
+    let keep = topK > 0 ? Math.min(topK, V) : V;
+    if (topP < 1) {
+      let cumulative = 0;
+      for (let r = 0; r < keep; r++) {
+        cumulative += p[order[r]];
+        if (cumulative >= topP) {
+          keep = r + 1;
+          break;
+        }
+      }
+    }
+    const kept = new Float64Array(V);
+    let keptSum = 0;
+    for (let r = 0; r < keep; r++) {
+      kept[order[r]] = p[order[r]];
+      keptSum += p[order[r]];
+    }
+    for (let i = 0; i < V; i++) probs[i] = kept[i] / keptSum;
+    return probs;
+  }
+  for (let i = 0; i < V; i++) probs[i] = p[i];
+  return probs;
+}
+
+/**
+ * A small seeded generator (SplitMix32-style integer mixing): pure integer arithmetic, so the
+ * same seed gives the same draws on every machine and in the browser.
+ */
+export class SeededRandom {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1) with 32 random bits. */
+  next(): number {
+    this.state = (this.state + 0x9e3779b9) >>> 0;
+    let z = this.state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    return z / 4294967296;
+  }
+}
+
+/** Draws an index from a distribution by walking its cumulative sum. */
+export function drawFrom(probs: Float32Array, random: SeededRandom): number {
+  const u = random.next();
+  let cumulative = 0;
+  let last = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] === 0) continue;
+    cumulative += probs[i];
+    last = i;
+    if (u < cumulative) return i;
+  }
+  return last; // rounding left the sum just under 1
+}
+
+/** The k largest entries as {id, probability}, most likely first. */
+export function topEntries(probs: Float32Array, k: number): { id: number; probability: number }[] {
+  const best: { id: number; probability: number }[] = [];
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i];
+    if (best.length < k || p > best[best.length - 1].probability) {
+      best.push({ id: i, probability: p });
+      best.sort((a, b) => b.probability - a.probability || a.id - b.id);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best;
+}
