@@ -64,7 +64,7 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
 
   if ((topK > 0 && topK < V) || topP < 1) {
     // Most likely first; ties keep vocabulary order so the result is the same everywhere.
-    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b);
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
     let keep = topK > 0 ? Math.min(topK, V) : V;
     if (topP < 1) {
       let cumulative = 0;
