@@ -1,0 +1,383 @@
+// The <transformer-scene> custom element: one scene on a canvas, played like a media element.
+// It owns time, pointer/keyboard control, sizing and high-DPI drawing; what is drawn at time t
+// is entirely the Scene's business (src/scenes/). Browser-only.
+//
+// Control: a tap/click under ~300 ms toggles pause; press-hold-drag seeks with the pointer's x
+// as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
+
+import type { Explanation, Scene, SceneDefinition, Theme } from '../scenes/contract.ts';
+
+/** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
+const TAP_MILLISECONDS = 300;
+/** Moving further than this many CSS pixels while pressed starts seeking even before the hold time. */
+const DRAG_START_PIXELS = 8;
+/** ←/→ step, as a fraction of the duration. */
+const KEY_STEP_FRACTION = 0.05;
+
+const STYLE = `
+:host { display: block; position: relative; aspect-ratio: 16 / 9; width: 100%; min-height: 180px;
+  touch-action: pan-y; user-select: none; -webkit-user-select: none; cursor: pointer; outline: none;
+  background: var(--scene-background, #fff); border-radius: 6px; overflow: hidden; }
+:host(:focus-visible) { box-shadow: 0 0 0 3px var(--scene-focus, #3b6fd8); }
+canvas { display: block; width: 100%; height: 100%; }
+.bar { position: absolute; left: 0; right: 0; bottom: 0; height: 5px; background: var(--scene-track, rgba(0,0,0,0.08)); }
+.fill { height: 100%; width: 0; background: var(--scene-progress, #3b6fd8); }
+:host([data-seeking]) .bar { height: 9px; }
+.mark { position: absolute; top: 10px; right: 10px; width: 28px; height: 28px; border-radius: 50%;
+  background: var(--scene-mark-background, rgba(0,0,0,0.55)); display: none; }
+.mark::before, .mark::after { content: ""; position: absolute; top: 8px; width: 4px; height: 12px; background: #fff; }
+.mark::before { left: 9px; } .mark::after { right: 9px; }
+:host([data-paused]) .mark { display: block; }
+.message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  padding: 1em; text-align: center; font: 15px/1.4 system-ui, sans-serif; color: var(--scene-ink, #333); }
+.message:empty { display: none; }
+`;
+
+export class TransformerSceneElement extends HTMLElement {
+  static readonly observedAttributes = ['scene', 'theme'];
+  /** Scene definitions the `scene` attribute is looked up in; the page registers the real ones. */
+  static definitions: readonly SceneDefinition[] = [];
+
+  private readonly canvas: HTMLCanvasElement;
+  private readonly fill: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly messageBox: HTMLElement;
+  private built: Scene | null = null;
+  private data: Explanation | null = null;
+  private time = 0;
+  private isPaused = true;
+  private visible = false;
+  private frameRequest = 0;
+  private lastFrameTimestamp: number | null = null;
+  private cssWidth = 0;
+  private cssHeight = 0;
+  private press: { id: number; x: number; startedAt: number; wasPaused: boolean; seeking: boolean; timer: number } | null = null;
+  private readonly resizeObserver: ResizeObserver;
+  private readonly intersectionObserver: IntersectionObserver;
+  private readonly reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+  private readonly darkScheme = matchMedia('(prefers-color-scheme: dark)');
+  /** Milliseconds the last frame's draw call took (read by bench/page.ts). */
+  lastDrawMilliseconds = 0;
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    this.canvas = document.createElement('canvas');
+    this.bar = document.createElement('div');
+    this.bar.className = 'bar';
+    this.bar.setAttribute('role', 'progressbar');
+    this.bar.setAttribute('aria-valuemin', '0');
+    this.fill = document.createElement('div');
+    this.fill.className = 'fill';
+    this.bar.append(this.fill);
+    const mark = document.createElement('div');
+    mark.className = 'mark';
+    mark.setAttribute('aria-hidden', 'true');
+    this.messageBox = document.createElement('div');
+    this.messageBox.className = 'message';
+    this.messageBox.setAttribute('role', 'status');
+    root.append(style, this.canvas, mark, this.bar, this.messageBox);
+
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.intersectionObserver = new IntersectionObserver((entries) => {
+      this.visible = entries.some((e) => e.isIntersecting);
+      this.schedule();
+    });
+    this.addEventListener('pointerdown', (e) => this.onPointerDown(e));
+    this.addEventListener('pointermove', (e) => this.onPointerMove(e));
+    this.addEventListener('pointerup', (e) => this.onPointerUp(e));
+    this.addEventListener('pointercancel', (e) => this.onPointerUp(e, true));
+    this.addEventListener('keydown', (e) => this.onKeyDown(e));
+    this.darkScheme.addEventListener('change', () => this.draw());
+  }
+
+  connectedCallback(): void {
+    if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
+    if (!this.hasAttribute('role')) this.setAttribute('role', 'group');
+    this.resizeObserver.observe(this);
+    this.intersectionObserver.observe(this);
+    this.updateMarks();
+    if (!this.built && !this.messageBox.textContent) this.message = 'Waiting for the model…';
+  }
+
+  disconnectedCallback(): void {
+    this.resizeObserver.disconnect();
+    this.intersectionObserver.disconnect();
+    cancelAnimationFrame(this.frameRequest);
+    this.frameRequest = 0;
+  }
+
+  attributeChangedCallback(name: string): void {
+    if (name === 'scene' && this.data) this.explanation = this.data;
+    else this.draw();
+  }
+
+  // ---- media-element-like API ----
+
+  get currentTime(): number {
+    return this.time;
+  }
+  set currentTime(seconds: number) {
+    const clamped = Math.min(Math.max(Number.isFinite(seconds) ? seconds : 0, 0), this.duration);
+    this.time = clamped;
+    this.lastFrameTimestamp = null;
+    this.draw();
+    this.dispatchEvent(new Event('timeupdate'));
+  }
+
+  get duration(): number {
+    return this.built ? this.built.durationSeconds : 0;
+  }
+
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** Loops back to the start at the end (attribute `loop`); otherwise pauses and fires `ended`. */
+  get loop(): boolean {
+    return this.hasAttribute('loop');
+  }
+
+  play(): void {
+    if (!this.isPaused) return;
+    if (this.built && this.time >= this.duration && !this.loop) this.time = 0;
+    this.isPaused = false;
+    this.lastFrameTimestamp = null;
+    this.updateMarks();
+    this.dispatchEvent(new Event('play'));
+    this.schedule();
+  }
+
+  pause(): void {
+    if (this.isPaused) return;
+    this.isPaused = true;
+    this.updateMarks();
+    this.dispatchEvent(new Event('pause'));
+    this.draw();
+  }
+
+  /** True when the reader asked the system for less motion: the page must not autoplay then. */
+  get prefersReducedMotion(): boolean {
+    return this.reducedMotion.matches;
+  }
+
+  // ---- what is shown ----
+
+  /** The scene's name, looked up in TransformerSceneElement.definitions. */
+  get sceneName(): string {
+    return this.getAttribute('scene') ?? '';
+  }
+
+  /** The model's numbers for one prompt: setting it (re)builds the scene in place, keeping the time. */
+  get explanation(): Explanation | null {
+    return this.data;
+  }
+  set explanation(explanation: Explanation | null) {
+    this.data = explanation;
+    if (!explanation) return;
+    const definition = TransformerSceneElement.definitions.find((d) => d.name === this.sceneName);
+    if (!definition) {
+      this.showScene(null, `There is no scene named “${this.sceneName}”.`);
+      return;
+    }
+    try {
+      this.showScene(definition.build(explanation));
+    } catch (error) {
+      this.showScene(null, `This scene could not be built: ${(error as Error).message}`);
+    }
+  }
+
+  /** Shows a ready-made Scene (or a message instead); for pages that build scenes themselves. */
+  showScene(scene: Scene | null, message = ''): void {
+    this.built = scene;
+    this.message = message;
+    if (scene) {
+      this.setAttribute('aria-label', scene.title);
+      this.time = Math.min(this.time, scene.durationSeconds);
+      this.bar.setAttribute('aria-valuemax', String(scene.durationSeconds));
+    }
+    this.draw();
+    this.dispatchEvent(new Event('timeupdate'));
+  }
+
+  /** The built scene, or null before the model has answered. */
+  get sceneObject(): Scene | null {
+    return this.built;
+  }
+
+  /** A line of text over the scene (loading, errors); always rendered as text. */
+  set message(text: string) {
+    this.messageBox.textContent = text;
+  }
+
+  get theme(): Theme {
+    const attribute = this.getAttribute('theme');
+    if (attribute === 'light' || attribute === 'dark') return attribute;
+    return this.darkScheme.matches ? 'dark' : 'light';
+  }
+
+  // ---- drawing and the clock ----
+
+  private resize(): void {
+    const rect = this.getBoundingClientRect();
+    this.cssWidth = rect.width;
+    this.cssHeight = rect.height;
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.round(rect.width * dpr));
+    this.canvas.height = Math.max(1, Math.round(rect.height * dpr));
+    this.draw();
+  }
+
+  private draw(): void {
+    const fraction = this.duration > 0 ? this.time / this.duration : 0;
+    this.fill.style.width = `${(fraction * 100).toFixed(3)}%`;
+    this.bar.setAttribute('aria-valuenow', this.time.toFixed(2));
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx || this.cssWidth === 0) return;
+    const dpr = this.canvas.width / this.cssWidth;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!this.built) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const started = performance.now();
+    ctx.save();
+    try {
+      this.built.draw(ctx, this.time, this.cssWidth, this.cssHeight, this.theme);
+    } catch (error) {
+      this.message = `This scene failed to draw: ${(error as Error).message}`;
+      this.built = null;
+    }
+    ctx.restore();
+    this.lastDrawMilliseconds = performance.now() - started;
+  }
+
+  private schedule(): void {
+    if (this.frameRequest || this.isPaused || !this.visible || !this.built) return;
+    this.frameRequest = requestAnimationFrame((timestamp) => this.tick(timestamp));
+  }
+
+  private tick(timestamp: number): void {
+    this.frameRequest = 0;
+    if (this.isPaused || !this.visible || !this.built) {
+      this.lastFrameTimestamp = null;
+      return;
+    }
+    if (this.lastFrameTimestamp !== null && !this.press?.seeking) {
+      // Cap the step so a tab returning from the background does not jump ahead.
+      const step = Math.min((timestamp - this.lastFrameTimestamp) / 1000, 0.1);
+      let next = this.time + step;
+      if (next >= this.duration) {
+        if (this.loop) next = 0;
+        else {
+          this.time = this.duration;
+          this.draw();
+          this.pause();
+          this.dispatchEvent(new Event('ended'));
+          return;
+        }
+      }
+      this.time = next;
+      this.draw();
+      this.dispatchEvent(new Event('timeupdate'));
+    }
+    this.lastFrameTimestamp = timestamp;
+    this.schedule();
+  }
+
+  private updateMarks(): void {
+    this.toggleAttribute('data-paused', this.isPaused);
+  }
+
+  // ---- pointer: tap toggles, press-hold-drag seeks ----
+
+  private onPointerDown(e: PointerEvent): void {
+    if (e.button !== 0 || this.press || !this.built) return;
+    try {
+      this.setPointerCapture(e.pointerId);
+    } catch {
+      // A synthetic pointer (no active pointer with this id) cannot be captured; the press still counts.
+    }
+    const timer = window.setTimeout(() => this.startSeeking(), TAP_MILLISECONDS);
+    this.press = { id: e.pointerId, x: e.clientX, startedAt: performance.now(), wasPaused: this.isPaused, seeking: false, timer };
+  }
+
+  private startSeeking(): void {
+    if (!this.press || this.press.seeking) return;
+    this.press.seeking = true;
+    this.setAttribute('data-seeking', '');
+    this.seekTo(this.press.x);
+  }
+
+  private seekTo(clientX: number): void {
+    const rect = this.getBoundingClientRect();
+    const fraction = rect.width > 0 ? (clientX - rect.left) / rect.width : 0;
+    this.currentTime = Math.min(Math.max(fraction, 0), 1) * this.duration;
+  }
+
+  private onPointerMove(e: PointerEvent): void {
+    if (!this.press || e.pointerId !== this.press.id) return;
+    if (!this.press.seeking && Math.abs(e.clientX - this.press.x) > DRAG_START_PIXELS) this.startSeeking();
+    this.press.x = e.clientX;
+    if (this.press.seeking) this.seekTo(e.clientX);
+  }
+
+  private onPointerUp(e: PointerEvent, cancelled = false): void {
+    const press = this.press;
+    if (!press || e.pointerId !== press.id) return;
+    clearTimeout(press.timer);
+    this.press = null;
+    this.removeAttribute('data-seeking');
+    if (this.hasPointerCapture(e.pointerId)) this.releasePointerCapture(e.pointerId);
+    if (cancelled) return;
+    if (!press.seeking && performance.now() - press.startedAt < TAP_MILLISECONDS) {
+      if (this.isPaused) this.play();
+      else this.pause();
+    } else {
+      this.lastFrameTimestamp = null;
+      this.schedule();
+    }
+  }
+
+  // ---- keyboard ----
+
+  private onKeyDown(e: KeyboardEvent): void {
+    if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
+    const step = this.duration * KEY_STEP_FRACTION;
+    switch (e.key) {
+      case ' ':
+      case 'k':
+        if (this.isPaused) this.play();
+        else this.pause();
+        break;
+      case 'ArrowLeft':
+        this.currentTime = this.time - step;
+        break;
+      case 'ArrowRight':
+        this.currentTime = this.time + step;
+        break;
+      case 'Home':
+        this.currentTime = 0;
+        break;
+      case 'End':
+        this.currentTime = this.duration;
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
+
+/** Registers <transformer-scene> with the given scene definitions (safe to call twice). */
+export function defineTransformerScene(definitions: readonly SceneDefinition[]): void {
+  TransformerSceneElement.definitions = definitions;
+  if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', TransformerSceneElement);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'transformer-scene': TransformerSceneElement;
+  }
+}
