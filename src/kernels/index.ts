@@ -1,0 +1,34 @@
+// Picks the fastest kernels this engine can run: WebAssembly SIMD when the engine validates
+// the compiled module, else the plain TypeScript loops. Works in Node and in the browser.
+
+import type { Kernels } from './kernels.ts';
+import { plainKernels } from './plain.ts';
+import { plainTrainingKernels, type TrainingKernels } from './training.ts';
+import { WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
+
+export type { Kernels } from './kernels.ts';
+export type { TrainingKernels } from './training.ts';
+export { plainKernels } from './plain.ts';
+export { plainTrainingKernels } from './training.ts';
+export { WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
+
+export interface KernelChoice {
+  /** Stand-in for WebAssembly.validate, so tests can simulate an engine without SIMD. */
+  validate?: (bytes: Uint8Array<ArrayBuffer>) => boolean;
+}
+
+/**
+ * Kernels for inference: WebAssembly SIMD with the model's weights kept resident in its
+ * memory, or the plain loops. Call once and reuse the result, so weights are packed once.
+ */
+export function bestKernels(choice: KernelChoice = {}): Kernels {
+  return wasmSimdSupported(choice.validate) ? new WasmKernels() : plainKernels;
+}
+
+/**
+ * Kernels for training, with the weight-gradient product. Nothing is kept resident: weights
+ * change every step, and with many rows per product copying them is cheap.
+ */
+export function bestTrainingKernels(choice: KernelChoice = {}): TrainingKernels {
+  return wasmSimdSupported(choice.validate) ? new WasmKernels({ resident: false }) : plainTrainingKernels;
+}

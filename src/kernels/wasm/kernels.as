@@ -1,0 +1,149 @@
+// AssemblyScript source of the WebAssembly SIMD matrix kernels (compiled by build.mjs; the
+// `.as` extension keeps TypeScript's checker away, since v128 and f32x4 are AssemblyScript types).
+//
+// Every product is computed against a *packed* right-hand matrix: its columns are cut into
+// panels W = 8 wide, and each panel is stored as K consecutive rows of 8 floats, so the
+// inner loop reads it front to back. The last panel is padded with zeros. Results go to
+// an output whose rows are padded to a whole number of panels; the caller trims them.
+// All pointers are byte addresses in linear memory; all sizes count floats.
+
+const W: i32 = 8; // panel width: two f32x4 vectors
+
+/** Packs b[K×N] (row-major, GPT-2's Conv1D layout) into panels [ceil(N/W)][K][W]. */
+export function packKN(dst: usize, src: usize, K: i32, N: i32): void {
+  const P = (N + W - 1) / W;
+  for (let p = 0; p < P; p++) {
+    const j0 = p * W;
+    let d = dst + <usize>(p * K * W) * 4;
+    if (j0 + W <= N) {
+      let s = src + <usize>j0 * 4;
+      for (let k = 0; k < K; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+        s += <usize>N * 4;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let c = 0; c < W; c++) {
+          const j = j0 + c;
+          store<f32>(d + <usize>c * 4, j < N ? load<f32>(src + <usize>(k * N + j) * 4) : 0);
+        }
+        d += 32;
+      }
+    }
+  }
+}
+
+/** Packs b[N×K] (row-major, e.g. the V×C embedding table) as the panels of bᵀ [K×N]. */
+export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
+  const P = (N + W - 1) / W;
+  for (let p = 0; p < P; p++) {
+    const j0 = p * W;
+    const d = dst + <usize>(p * K * W) * 4;
+    for (let c = 0; c < W; c++) {
+      const j = j0 + c;
+      let dd = d + <usize>c * 4;
+      if (j < N) {
+        let s = src + <usize>(j * K) * 4;
+        for (let k = 0; k < K; k++) {
+          store<f32>(dd, load<f32>(s));
+          dd += 32;
+          s += 4;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          store<f32>(dd, 0);
+          dd += 32;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * out[M×(P·W)] = A · packed, where A's element (i, k) sits at float index i·sAi + k·sAk
+ * (sAi = K, sAk = 1 for a row-major a[M×K]; sAi = 1, sAk = M for aᵀ with a[K×M]).
+ * mode 0: start from zero; 1: start from bias[P·W]; 2: add to what is in out.
+ * Only panels p0 ≤ p < p1 are computed, so two threads can split the columns.
+ */
+export function gemm(
+  out: usize, a: usize, sAi: i32, sAk: i32, packed: usize, bias: usize,
+  M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32,
+): void {
+  const ldo = <usize>(P * W) * 4; // bytes per output row
+  const rs = <usize>sAi * 4; // bytes between rows of A
+  const ks = <usize>sAk * 4; // bytes between columns of A
+  for (let p = p0; p < p1; p++) {
+    const panel = packed + <usize>(p * K * W) * 4;
+    const col = <usize>(p * W) * 4;
+    let i = 0;
+    // Four rows at a time: 8 accumulators (4 rows × 8 columns) stay in registers.
+    for (; i + 4 <= M; i += 4) {
+      const o = out + <usize>i * ldo + col;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      if (mode == 1) {
+        c00 = v128.load(bias + col); c01 = v128.load(bias + col, 16);
+        c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+      } else if (mode == 2) {
+        c00 = v128.load(o); c01 = v128.load(o, 16);
+        c10 = v128.load(o + ldo); c11 = v128.load(o + ldo, 16);
+        c20 = v128.load(o + 2 * ldo); c21 = v128.load(o + 2 * ldo, 16);
+        c30 = v128.load(o + 3 * ldo); c31 = v128.load(o + 3 * ldo, 16);
+      }
+      let pa = a + <usize>i * rs;
+      let pb = panel;
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const x0 = v128.load32_splat(pa);
+        c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+        const x1 = v128.load32_splat(pa + rs);
+        c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+        const x2 = v128.load32_splat(pa + 2 * rs);
+        c20 = f32x4.add(c20, f32x4.mul(x2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+        const x3 = v128.load32_splat(pa + 3 * rs);
+        c30 = f32x4.add(c30, f32x4.mul(x3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+        pa += ks;
+        pb += 32;
+      }
+      v128.store(o, c00); v128.store(o, c01, 16);
+      v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
+      v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
+      v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
+    }
+    // Leftover rows one at a time (all rows when M = 1, as in decoding). Even and odd k go
+    // to separate accumulators so consecutive additions do not wait on each other.
+    for (; i < M; i++) {
+      const o = out + <usize>i * ldo + col;
+      let e0 = f32x4.splat(0), e1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+      if (mode == 1) { e0 = v128.load(bias + col); e1 = v128.load(bias + col, 16); }
+      else if (mode == 2) { e0 = v128.load(o); e1 = v128.load(o, 16); }
+      let pa = a + <usize>i * rs;
+      let pb = panel;
+      let k = 0;
+      for (; k + 2 <= K; k += 2) {
+        const x0 = v128.load32_splat(pa);
+        e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
+        e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
+        const x1 = v128.load32_splat(pa + ks);
+        d0 = f32x4.add(d0, f32x4.mul(x1, v128.load(pb, 32)));
+        d1 = f32x4.add(d1, f32x4.mul(x1, v128.load(pb, 48)));
+        pa += 2 * ks;
+        pb += 64;
+      }
+      if (k < K) {
+        const x0 = v128.load32_splat(pa);
+        e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
+        e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
+      }
+      v128.store(o, f32x4.add(e0, d0));
+      v128.store(o, f32x4.add(e1, d1), 16);
+    }
+  }
+}

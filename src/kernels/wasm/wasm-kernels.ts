@@ -1,0 +1,216 @@
+// The WebAssembly SIMD implementation of TrainingKernels. Inputs are copied into the module's
+// linear memory and results copied out; large right-hand matrices (the model's weights) are
+// packed once and kept resident, keyed by the identity of their Float32Array.
+
+import type { TrainingKernels } from '../training.ts';
+import { LinearMemory, alignUp } from './memory.ts';
+import { WASM_BASE64 } from './module.ts';
+
+/** Panel width of the packed layout; must match W in kernels.as. */
+export const PANEL = 8;
+
+/** The functions exported by kernels.as (addresses in bytes, sizes in floats). */
+export interface KernelExports {
+  packKN(dst: number, src: number, K: number, N: number): void;
+  packNK(dst: number, src: number, K: number, N: number): void;
+  gemm(
+    out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
+    M: number, K: number, P: number, p0: number, p1: number, mode: number,
+  ): void;
+}
+
+export interface WasmKernelOptions {
+  /**
+   * Keep right-hand matrices of at least `residentMinFloats` floats packed in WebAssembly
+   * memory between calls (default true). A resident copy is checked against 64 sampled
+   * elements on every call and repacked when they differ, which catches whole-matrix updates
+   * such as an optimizer step; after changing only a few elements, call forget(matrix).
+   */
+  resident?: boolean;
+  /** Smallest matrix worth keeping resident (default 65 536 floats). */
+  residentMinFloats?: number;
+}
+
+/** One packed copy of a matrix living in linear memory. */
+interface Packed {
+  ptr: number;
+  bytes: number;
+  layout: 'KN' | 'NK';
+  K: number;
+  N: number;
+  samples: Float32Array;
+}
+
+const SAMPLES = 64;
+const MODE_ZERO = 0;
+const MODE_BIAS = 1;
+const MODE_ACCUMULATE = 2;
+
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | undefined;
+/** The compiled kernels module (small enough for synchronous compilation, even in a page). */
+export function kernelsModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(WASM_BASE64));
+  return compiled;
+}
+
+/** True when this engine can run the kernels (WebAssembly with the SIMD proposal). */
+export function wasmSimdSupported(validate: (bytes: Uint8Array<ArrayBuffer>) => boolean = (b) => WebAssembly.validate(b)): boolean {
+  try {
+    return typeof WebAssembly === 'object' && validate(decodeBase64(WASM_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+export class WasmKernels implements TrainingKernels {
+  readonly name: string = 'wasm-simd';
+  readonly mem: LinearMemory;
+  protected readonly fn: KernelExports;
+  private readonly resident: boolean;
+  private readonly residentMin: number;
+  private readonly packed = new WeakMap<Float32Array, Packed[]>();
+  private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
+
+  constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory, module: WebAssembly.Module = kernelsModule()) {
+    this.resident = options.resident ?? true;
+    this.residentMin = options.residentMinFloats ?? 1 << 16;
+    const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    this.mem = new LinearMemory(mem);
+    const instance = new WebAssembly.Instance(module, { env: { memory: mem } });
+    this.fn = instance.exports as unknown as KernelExports;
+  }
+
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void {
+    this.product(out, a, K, 1, b, 'KN', bias, M, K, N, bias ? MODE_BIAS : MODE_ZERO);
+  }
+
+  matmulTransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void {
+    this.product(out, a, K, 1, b, 'NK', null, M, K, N, MODE_ZERO);
+  }
+
+  matmulATransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
+    this.product(out, a, 1, M, b, 'KN', null, M, K, N, accumulate ? MODE_ACCUMULATE : MODE_ZERO);
+  }
+
+  /** Drops the resident copies of `matrix`, so the next call packs it afresh. */
+  forget(matrix: Float32Array): void {
+    for (const p of this.packed.get(matrix) ?? []) {
+      this.finalizer.unregister(p);
+      this.mem.release(p.ptr, p.bytes);
+    }
+    this.packed.delete(matrix);
+  }
+
+  /** Bytes of WebAssembly memory in use (resident weights plus the largest scratch so far). */
+  get memoryBytes(): number {
+    return this.mem.memory.buffer.byteLength;
+  }
+
+  /**
+   * out[M×N] = A·B (+ bias, or + out), with A's element (i, k) at a[i·sAi + k·sAk] and
+   * B given as b[K×N] ('KN') or as b[N×K] to be used transposed ('NK').
+   */
+  private product(
+    out: Float32Array, a: Float32Array, sAi: number, sAk: number, b: Float32Array, layout: 'KN' | 'NK',
+    bias: Float32Array | null, M: number, K: number, N: number, mode: number,
+  ): void {
+    if (M === 0 || N === 0) return;
+    const P = Math.ceil(N / PANEL);
+    const Np = P * PANEL; // padded row length of the output
+    const packedBytes = K * Np * 4;
+    let packedPtr = this.residentPacked(b, layout, K, N);
+
+    // Scratch layout past the resident blocks: [b raw, b packed]? | a | bias | out.
+    let at = this.mem.top;
+    let rawPtr = 0;
+    if (packedPtr < 0) {
+      rawPtr = at;
+      at = alignUp(at + K * N * 4);
+      packedPtr = at;
+      at = alignUp(at + packedBytes);
+    }
+    const aPtr = at;
+    at = alignUp(at + M * K * 4);
+    const biasPtr = at;
+    at = alignUp(at + Np * 4);
+    const outPtr = at;
+    at = alignUp(at + M * Np * 4);
+    this.mem.ensure(at);
+
+    const f32 = this.mem.f32;
+    if (rawPtr) {
+      f32.set(b.subarray(0, K * N), rawPtr >> 2);
+      this.pack(packedPtr, rawPtr, layout, K, N);
+    }
+    f32.set(a.subarray(0, M * K), aPtr >> 2);
+    if (mode === MODE_BIAS) {
+      f32.set(bias!.subarray(0, N), biasPtr >> 2);
+      f32.fill(0, (biasPtr >> 2) + N, (biasPtr >> 2) + Np);
+    }
+    if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >> 2, Np, out, 0, N, M);
+
+    this.compute(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode);
+
+    copyRows(out, 0, N, f32, outPtr >> 2, Np, M);
+  }
+
+  /** Runs the packed product over all panels; the two-thread version splits them. */
+  protected compute(outPtr: number, aPtr: number, sAi: number, sAk: number, packedPtr: number, biasPtr: number, M: number, K: number, P: number, mode: number): void {
+    this.fn.gemm(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, 0, P, mode);
+  }
+
+  private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
+    if (layout === 'KN') this.fn.packKN(dst, src, K, N);
+    else this.fn.packNK(dst, src, K, N);
+  }
+
+  /** Address of b's resident packed copy (packing it first if new or changed), or −1 if b is not kept resident. */
+  private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): number {
+    if (!this.resident || K * N < this.residentMin) return -1;
+    const list = this.packed.get(b) ?? [];
+    let entry = list.find((p) => p.layout === layout && p.K === K && p.N === N);
+    if (entry && sameSamples(entry.samples, b, K * N)) return entry.ptr;
+    if (!entry) {
+      const bytes = K * Math.ceil(N / PANEL) * PANEL * 4;
+      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, samples: new Float32Array(SAMPLES) };
+      list.push(entry);
+      this.packed.set(b, list);
+      this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
+    }
+    // Pack through scratch space just past the resident blocks.
+    const raw = this.mem.top;
+    this.mem.ensure(raw + K * N * 4);
+    this.mem.f32.set(b.subarray(0, K * N), raw >> 2);
+    this.pack(entry.ptr, raw, layout, K, N);
+    takeSamples(entry.samples, b, K * N);
+    return entry.ptr;
+  }
+}
+
+/** Copies `rows` rows of `n` floats between arrays whose rows are `srcStride`/`dstStride` apart. */
+function copyRows(dst: Float32Array, dstAt: number, dstStride: number, src: Float32Array, srcAt: number, srcStride: number, rows: number): void {
+  const n = Math.min(dstStride, srcStride);
+  if (dstStride === srcStride) {
+    dst.set(src.subarray(srcAt, srcAt + rows * n), dstAt);
+    return;
+  }
+  for (let i = 0; i < rows; i++) dst.set(src.subarray(srcAt + i * srcStride, srcAt + i * srcStride + n), dstAt + i * dstStride);
+}
+
+const sampleIndex = (s: number, n: number): number => Math.floor(((s + 0.5) * n) / SAMPLES);
+
+function takeSamples(samples: Float32Array, b: Float32Array, n: number): void {
+  for (let s = 0; s < SAMPLES; s++) samples[s] = b[sampleIndex(s, n)];
+}
+
+function sameSamples(samples: Float32Array, b: Float32Array, n: number): boolean {
+  for (let s = 0; s < SAMPLES; s++) if (!Object.is(samples[s], b[sampleIndex(s, n)])) return false;
+  return true;
+}

@@ -1,0 +1,204 @@
+// The WebAssembly SIMD kernels against the plain TypeScript reference: random shapes (odd
+// sizes, one row, no bias), resident weights that change, the training product, the fallback
+// when SIMD is unavailable, and the committed module matching its source.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bestKernels, bestTrainingKernels, plainKernels, plainTrainingKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
+import { SOURCE_SHA256 } from '../src/kernels/wasm/module.ts';
+import { SeededRandom } from '../src/model/sampling.ts';
+import { GPT } from '../src/model/gpt.ts';
+import { randomModel } from './helpers/random-model.ts';
+
+const random = new SeededRandom(42);
+const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => random.next() * 2 - 1);
+const randomInt = (lo: number, hi: number): number => lo + Math.floor(random.next() * (hi - lo + 1));
+
+/**
+ * Checks got ≈ want element by element. Summation order differs between kernels, so the
+ * allowed error scales with `scale[i]`, the sum of |terms| that made element i.
+ */
+function expectClose(got: Float32Array, want: Float32Array, scale: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= 1e-6 * scale[i] + 1e-30)) {
+      throw new Error(`element ${i}: got ${got[i]}, want ${want[i]} (error ${err}, allowed ${1e-6 * scale[i]})`);
+    }
+  }
+}
+
+const absArray = (x: Float32Array): Float32Array => x.map(Math.abs);
+
+/** Shapes [M, K, N]: one row, sizes that are not multiples of 4 or 8, and a few larger ones. */
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 3], [1, 64, 200], [2, 3, 9], [3, 5, 8], [4, 8, 16], [5, 17, 31], [7, 13, 19],
+  [9, 33, 65], [16, 64, 48], [33, 100, 75], [128, 96, 257],
+];
+for (let r = 0; r < 8; r++) SHAPES.push([randomInt(1, 40), randomInt(1, 90), randomInt(1, 90)]);
+
+describe('WebAssembly SIMD kernels', () => {
+  it('runs on this Node (SIMD is part of WebAssembly in Node 20)', () => {
+    expect(wasmSimdSupported()).toBe(true);
+  });
+
+  // Residency on and off, and a threshold of 1 so even small matrices take the resident path.
+  const variants = [
+    { label: 'copied each call', kernels: new WasmKernels({ resident: false }) },
+    { label: 'resident', kernels: new WasmKernels({ residentMinFloats: 1 }) },
+  ];
+
+  for (const { label, kernels } of variants) {
+    for (const [M, K, N] of SHAPES) {
+      it(`matches plain (${label}) for M=${M}, K=${K}, N=${N}`, () => {
+        const a = randomArray(M * K);
+        const b = randomArray(K * N);
+        const bt = randomArray(N * K);
+        const bias = randomArray(N);
+        const want = new Float32Array(M * N);
+        const got = new Float32Array(M * N);
+        const scale = new Float32Array(M * N);
+
+        plainKernels.matmul(scale, absArray(a), absArray(b), absArray(bias), M, K, N);
+        plainKernels.matmul(want, a, b, bias, M, K, N);
+        kernels.matmul(got, a, b, bias, M, K, N);
+        expectClose(got, want, scale);
+
+        plainKernels.matmul(scale, absArray(a), absArray(b), null, M, K, N);
+        plainKernels.matmul(want, a, b, null, M, K, N);
+        got.fill(123); // stale contents must be overwritten, not added to
+        kernels.matmul(got, a, b, null, M, K, N);
+        expectClose(got, want, scale);
+
+        plainKernels.matmulTransposed(scale, absArray(a), absArray(bt), M, K, N);
+        plainKernels.matmulTransposed(want, a, bt, M, K, N);
+        kernels.matmulTransposed(got, a, bt, M, K, N);
+        expectClose(got, want, scale);
+
+        // Training product: a is K×M here, used transposed; then accumulate on top.
+        const at = randomArray(K * M);
+        plainTrainingKernels.matmulATransposed(scale, absArray(at), absArray(b), M, K, N);
+        plainTrainingKernels.matmulATransposed(want, at, b, M, K, N);
+        kernels.matmulATransposed(got, at, b, M, K, N);
+        expectClose(got, want, scale);
+        const start = randomArray(M * N);
+        want.set(start);
+        got.set(start);
+        plainTrainingKernels.matmulATransposed(want, at, b, M, K, N, true);
+        kernels.matmulATransposed(got, at, b, M, K, N, true);
+        for (let i = 0; i < scale.length; i++) scale[i] += Math.abs(start[i]);
+        expectClose(got, want, scale);
+      });
+    }
+  }
+
+  it('reads operands that are views into larger arrays', () => {
+    const kernels = new WasmKernels({ residentMinFloats: 1 });
+    const [M, K, N] = [3, 10, 12];
+    const big = randomArray(1000);
+    const a = big.subarray(17, 17 + M * K);
+    const b = big.subarray(300, 300 + K * N);
+    const want = new Float32Array(M * N);
+    const got = new Float32Array(M * N);
+    plainKernels.matmul(want, a, b, null, M, K, N);
+    kernels.matmul(got, a, b, null, M, K, N);
+    const scale = new Float32Array(M * N);
+    plainKernels.matmul(scale, absArray(a), absArray(b), null, M, K, N);
+    expectClose(got, want, scale);
+  });
+
+  it('notices a resident weight matrix that was updated in place, and forget() after a one-element edit', () => {
+    const kernels = new WasmKernels({ residentMinFloats: 1 });
+    const [M, K, N] = [2, 40, 30];
+    const a = randomArray(M * K);
+    const b = randomArray(K * N);
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    const scale = new Float32Array(M * N);
+    kernels.matmul(got, a, b, null, M, K, N);
+
+    // Like an optimizer step: every element changes.
+    for (let i = 0; i < b.length; i++) b[i] = b[i] * 0.5 + 0.25;
+    kernels.matmul(got, a, b, null, M, K, N);
+    plainKernels.matmul(want, a, b, null, M, K, N);
+    plainKernels.matmul(scale, absArray(a), absArray(b), null, M, K, N);
+    expectClose(got, want, scale);
+
+    // One element that the samples do not cover: forget() makes the change count.
+    b[1] += 10;
+    kernels.forget(b);
+    kernels.matmul(got, a, b, null, M, K, N);
+    plainKernels.matmul(want, a, b, null, M, K, N);
+    plainKernels.matmul(scale, absArray(a), absArray(b), null, M, K, N);
+    expectClose(got, want, scale);
+  });
+
+  it('grows its memory for products larger than it started with', () => {
+    const kernels = new WasmKernels();
+    const before = kernels.memoryBytes;
+    const [M, K, N] = [70, 300, 400];
+    const a = randomArray(M * K);
+    const b = randomArray(K * N);
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    const scale = new Float32Array(M * N);
+    kernels.matmul(got, a, b, null, M, K, N);
+    plainKernels.matmul(want, a, b, null, M, K, N);
+    plainKernels.matmul(scale, absArray(a), absArray(b), null, M, K, N);
+    expectClose(got, want, scale);
+    expect(kernels.memoryBytes).toBeGreaterThan(before);
+  });
+
+  it('gives a GPT the same logits as the plain kernels', () => {
+    const config = { nLayer: 2, nHead: 3, nEmbd: 24, vocabSize: 101, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
+    const plain = randomModel(config, 5, 0.3);
+    const fast = new GPT(plain.config, plain.weights, new WasmKernels({ residentMinFloats: 1 }));
+    const ids = [3, 14, 15, 92, 65, 35, 89];
+    const want = plain.forward(ids).logits;
+    for (let run = 0; run < 2; run++) {
+      const got = fast.forward(ids).logits;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i])));
+    }
+  });
+});
+
+describe('kernel choice', () => {
+  it('picks WebAssembly SIMD when the engine validates the module', () => {
+    expect(bestKernels().name).toBe('wasm-simd');
+    expect(bestTrainingKernels().name).toBe('wasm-simd');
+  });
+
+  it('falls back to the plain kernels when SIMD does not validate or validation throws', () => {
+    expect(bestKernels({ validate: () => false })).toBe(plainKernels);
+    expect(bestTrainingKernels({ validate: () => false })).toBe(plainTrainingKernels);
+    const throwing = (): boolean => {
+      throw new Error('no WebAssembly here');
+    };
+    expect(bestKernels({ validate: throwing })).toBe(plainKernels);
+  });
+});
+
+describe('plain training reference', () => {
+  it('matmulATransposed equals an explicit transpose followed by matmul', () => {
+    const [M, K, N] = [5, 7, 6];
+    const a = randomArray(K * M); // K × M
+    const b = randomArray(K * N);
+    const aT = new Float32Array(M * K); // M × K
+    for (let k = 0; k < K; k++) for (let i = 0; i < M; i++) aT[i * K + k] = a[k * M + i];
+    const want = new Float32Array(M * N);
+    const got = new Float32Array(M * N).fill(9);
+    plainKernels.matmul(want, aT, b, null, M, K, N);
+    plainTrainingKernels.matmulATransposed(got, a, b, M, K, N);
+    const scale = new Float32Array(M * N);
+    plainKernels.matmul(scale, absArray(aT), absArray(b), null, M, K, N);
+    expectClose(got, want, scale);
+  });
+});
+
+describe('committed module', () => {
+  it('was built from the current kernels.as (run node src/kernels/wasm/build.mjs after editing it)', () => {
+    const source = readFileSync(new URL('../src/kernels/wasm/kernels.as', import.meta.url), 'utf8');
+    expect(createHash('sha256').update(source).digest('hex')).toBe(SOURCE_SHA256);
+  });
+});
