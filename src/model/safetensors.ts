@@ -1,0 +1,239 @@
+// Reads and writes the safetensors format on plain bytes (no file system, so the page can
+// use it too): an 8-byte little-endian header length, a JSON header naming each tensor's
+// dtype, shape and byte range, then the data. Every problem becomes a ModelError.
+
+import { ModelError } from './config.ts';
+
+/** Bytes per element of every dtype the format defines; only the float ones convert to numbers. */
+const ELEMENT_BYTES: Readonly<Record<string, number>> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,
+  I16: 2, U16: 2, F16: 2, BF16: 2,
+  I32: 4, U32: 4, F32: 4,
+  I64: 8, U64: 8, F64: 8,
+};
+const READABLE = ['F32', 'F16', 'BF16', 'F64'];
+
+/** One tensor as the header describes it; `begin`/`end` are offsets into the data section. */
+export interface TensorEntry {
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  /** Tensors by name, in header order (`__metadata__` left out). */
+  entries: Map<string, TensorEntry>;
+  /** The data section (a view into the file's bytes). */
+  data: Uint8Array;
+  /** Name used in error messages, e.g. "models/tiny/model.safetensors". */
+  where: string;
+}
+
+const MAX_HEADER = 100_000_000; // the format's own limit on the JSON header
+
+/** Parses and checks the header; tensor data is converted later, only for tensors asked for. */
+export function parseSafetensors(bytes: Uint8Array, where = 'model.safetensors'): SafetensorsFile {
+  const fail = (problem: string): never => {
+    throw new ModelError(`${where}: ${problem}`);
+  };
+  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for a safetensors header; is the file complete?`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > bytes.length - 8) {
+    fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file; the file is truncated or not safetensors`);
+  }
+  if (headerLength > MAX_HEADER) fail(`header length ${headerLength} is larger than safetensors allows`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (e) {
+    fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const data = bytes.subarray(8 + headerLength);
+
+  const entries = new Map<string, TensorEntry>();
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') continue;
+    entries.set(name, checkEntry(name, value, data.length, fail));
+  }
+  // Tensors must not share bytes: sort by start and compare neighbours.
+  const sorted = [...entries].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
+  for (let i = 1; i < sorted.length; i++) {
+    const [prevName, prev] = sorted[i - 1];
+    const [name, cur] = sorted[i];
+    if (cur.begin < prev.end) {
+      fail(`tensors "${prevName}" (bytes ${prev.begin}-${prev.end}) and "${name}" (bytes ${cur.begin}-${cur.end}) overlap`);
+    }
+  }
+  return { entries, data, where };
+}
+
+function checkEntry(name: string, value: unknown, dataLength: number, fail: (problem: string) => never): TensorEntry {
+  const t = `tensor "${name}"`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${t}: header entry is not an object`);
+  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES)) {
+    fail(`${t}: unknown dtype ${JSON.stringify(dtype)} (this loader reads ${READABLE.join(', ')})`);
+  }
+  const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${t}: shape must be a list of non-negative integers`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    fail(`${t}: data_offsets must be two non-negative integers [begin, end]`);
+  }
+  const [begin, end] = offsets as number[];
+  if (begin > end || end > dataLength) {
+    fail(`${t}: data_offsets [${begin}, ${end}] lie outside the ${dataLength}-byte data section; the file is truncated or corrupt`);
+  }
+  let count = 1;
+  for (const d of shape as number[]) count *= d;
+  const expected = count * ELEMENT_BYTES[dtype as string];
+  if (expected !== end - begin) {
+    fail(`${t}: shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes but data_offsets give ${end - begin}`);
+  }
+  return { dtype: dtype as string, shape: shape as number[], begin, end };
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Every half-precision bit pattern as a float32, built on first use (256 KB). */
+let halfTable: Float32Array | undefined;
+function halfToFloatTable(): Float32Array {
+  if (halfTable) return halfTable;
+  halfTable = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) halfTable[h] = sign * frac * 2 ** -24; // zero and subnormals
+    else if (exp === 31) halfTable[h] = frac ? NaN : sign * Infinity;
+    else halfTable[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return halfTable;
+}
+
+/** The value of a half-precision bit pattern. */
+export function halfBitsToFloat(bits: number): number {
+  return halfToFloatTable()[bits & 0xffff];
+}
+
+/** A tensor's values as float32 (a fresh array); ModelError if it is missing or not a float dtype. */
+export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array {
+  const entry = file.entries.get(name);
+  if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
+  // Copy the bytes into a fresh buffer so typed-array views are aligned.
+  const raw = file.data.slice(entry.begin, entry.end);
+  const n = raw.length / ELEMENT_BYTES[entry.dtype];
+  const view = new DataView(raw.buffer);
+  switch (entry.dtype) {
+    case 'F32': {
+      if (LITTLE_ENDIAN_HOST) return new Float32Array(raw.buffer);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      return out;
+    }
+    case 'F16': {
+      const table = halfToFloatTable();
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = table[view.getUint16(2 * i, true)];
+      return out;
+    }
+    case 'BF16': {
+      // bfloat16 is the top half of a float32's bits.
+      const out = new Float32Array(n);
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+      return out;
+    }
+    case 'F64': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+      return out;
+    }
+    default:
+      throw new ModelError(
+        `${file.where}: tensor "${name}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`,
+      );
+  }
+}
+
+/** One tensor to write. `data.length` must equal the product of `shape`. */
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** float32 → IEEE half bits, rounding to nearest even; values beyond ±65504 become ±Infinity. */
+export function floatToHalfBits(value: number): number {
+  const f = new Float32Array([value]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Infinity or NaN
+  const e = exp - 127 + 15; // re-biased exponent
+  if (e >= 31) return sign | 0x7c00; // overflow
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the full mantissa (with its hidden 1) into place.
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // Rounding up may carry into the exponent, which is exactly right (up to Infinity).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** Builds a safetensors file. F16 refuses values it cannot hold rather than writing Infinity. */
+export function writeSafetensors(
+  tensors: readonly TensorToWrite[],
+  options: { dtype?: 'F32' | 'F16'; metadata?: Record<string, string> } = {},
+): Uint8Array {
+  const dtype = options.dtype ?? 'F32';
+  const size = ELEMENT_BYTES[dtype];
+  const header: Record<string, unknown> = {};
+  if (options.metadata) header.__metadata__ = options.metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) {
+      throw new ModelError(`tensor "${t.name}": shape [${t.shape.join(', ')}] holds ${count} values but it has ${t.data.length}`);
+    }
+    if (t.name in header) throw new ModelError(`tensor "${t.name}" is listed twice`);
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * size] };
+    offset += count * size;
+  }
+  // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of tensors) {
+    if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    } else if (dtype === 'F32') {
+      for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i], true);
+    } else {
+      for (let i = 0; i < t.data.length; i++) {
+        const v = t.data[i];
+        if (Number.isFinite(v) && Math.abs(v) > 65504) {
+          throw new ModelError(`tensor "${t.name}" holds ${v}, beyond float16's range (±65504); save as F32`);
+        }
+        view.setUint16(at + 2 * i, floatToHalfBits(v), true);
+      }
+    }
+    at += t.data.length * size;
+  }
+  return out;
+}
