@@ -202,3 +202,32 @@ describe('committed module', () => {
     expect(createHash('sha256').update(source).digest('hex')).toBe(SOURCE_SHA256);
   });
 });
+
+describe('two-thread WebAssembly kernels (Node worker)', () => {
+  it('split products equal the plain ones, and keep working after stop()', async () => {
+    const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
+    const kernels = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1 });
+    while (!kernels.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const stopped of [false, true]) {
+      if (stopped) kernels.stop();
+      for (const [M, K, N] of [[1, 9, 17], [6, 31, 40], [13, 64, 130]]) {
+        const a = randomArray(M * K);
+        const b = randomArray(K * N);
+        const bias = randomArray(N);
+        const got = new Float32Array(M * N);
+        const want = new Float32Array(M * N);
+        const scale = new Float32Array(M * N);
+        kernels.matmul(got, a, b, bias, M, K, N);
+        plainKernels.matmul(want, a, b, bias, M, K, N);
+        plainKernels.matmul(scale, absArray(a), absArray(b), absArray(bias), M, K, N);
+        expectClose(got, want, scale);
+        const at = randomArray(K * M);
+        kernels.matmulATransposed(got, at, b, M, K, N);
+        plainTrainingKernels.matmulATransposed(want, at, b, M, K, N);
+        plainTrainingKernels.matmulATransposed(scale, absArray(at), absArray(b), M, K, N);
+        expectClose(got, want, scale);
+      }
+      expect(kernels.helperReady).toBe(!stopped);
+    }
+  });
+});

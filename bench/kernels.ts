@@ -1,0 +1,139 @@
+// Matrix-product speed on GPT-2 small's shapes: plain TypeScript vs WebAssembly SIMD on one
+// thread vs WebAssembly SIMD split over two threads, measured in the same run and printed as
+// GFLOP/s and ratios. Not part of the test suite.
+//   npx tsx bench/kernels.ts            (add --quick for fewer repetitions)
+// Each kernel's best time over interleaved repetitions is used, which is the fairest figure on
+// a machine where other work comes and goes.
+
+import type { Kernels } from '../src/kernels/kernels.ts';
+import { plainTrainingKernels, type TrainingKernels } from '../src/kernels/training.ts';
+import { WasmKernels } from '../src/kernels/wasm/wasm-kernels.ts';
+import { nodeThreadedKernels } from '../src/kernels/parallel/node.ts';
+
+const quick = process.argv.includes('--quick');
+const C = 768; // GPT-2 small's width
+const V = 50257; // GPT-2's vocabulary
+
+interface Case {
+  what: string;
+  M: number;
+  K: number;
+  N: number;
+  op: 'matmul' | 'matmulTransposed' | 'matmulATransposed';
+  /** Skip the plain kernel where it would take many seconds. */
+  plain: boolean;
+}
+
+const cases: Case[] = [];
+for (const T of [1, 16, 128]) {
+  cases.push(
+    { what: `attn.c_attn  T=${T}`, M: T, K: C, N: 3 * C, op: 'matmul', plain: true },
+    { what: `attn.c_proj  T=${T}`, M: T, K: C, N: C, op: 'matmul', plain: true },
+    { what: `mlp.c_fc     T=${T}`, M: T, K: C, N: 4 * C, op: 'matmul', plain: true },
+    { what: `mlp.c_proj   T=${T}`, M: T, K: 4 * C, N: C, op: 'matmul', plain: true },
+  );
+}
+cases.push(
+  { what: 'head (wteᵀ)  T=1', M: 1, K: C, N: V, op: 'matmulTransposed', plain: true },
+  { what: 'head (wteᵀ)  T=16', M: 16, K: C, N: V, op: 'matmulTransposed', plain: !quick },
+  // Training shapes: 512 rows (e.g. 8 sequences of 64), weights copied in on every call.
+  { what: 'train fwd    512×768×2304', M: 512, K: C, N: 3 * C, op: 'matmul', plain: !quick },
+  { what: 'train dW     768×512×2304', M: C, K: 512, N: 3 * C, op: 'matmulATransposed', plain: !quick },
+);
+
+function randomArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    a[i] = s / 2 ** 32 - 0.5;
+  }
+  return a;
+}
+
+function run(k: TrainingKernels | Kernels, c: Case, out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array): void {
+  if (c.op === 'matmul') k.matmul(out, a, b, bias, c.M, c.K, c.N);
+  else if (c.op === 'matmulTransposed') k.matmulTransposed(out, a, b, c.M, c.K, c.N);
+  else (k as TrainingKernels).matmulATransposed(out, a, b, c.M, c.K, c.N);
+}
+
+const wasm = new WasmKernels();
+const wasmCopying = new WasmKernels({ resident: false });
+const threaded = nodeThreadedKernels();
+const threadedCopying = nodeThreadedKernels({ resident: false });
+await new Promise((resolve) => setTimeout(resolve, 300)); // let the helper threads start
+if (!threaded.helperReady || !threadedCopying.helperReady) console.log('note: a helper thread did not start; the 2-thread column is single-threaded');
+
+const gflops = (c: Case, seconds: number): number => (2 * c.M * c.K * c.N) / seconds / 1e9;
+const fmt = (x: number | undefined, digits = 1): string => (x === undefined ? '—' : x.toFixed(digits));
+
+console.log(`GPT-2 small matrix products, GFLOP/s (best of interleaved repetitions)${quick ? ', quick' : ''}\n`);
+console.log('product                     |  plain | wasm 1 thread | wasm 2 threads | wasm/plain | 2 threads/1');
+console.log('----------------------------|--------|---------------|----------------|------------|------------');
+for (const c of cases) {
+  const training = c.what.startsWith('train');
+  const peers: [string, Kernels | TrainingKernels][] = [
+    ['wasm', training ? wasmCopying : wasm],
+    ['threads', training ? threadedCopying : threaded],
+  ];
+  if (c.plain) peers.unshift(['plain', plainTrainingKernels]);
+  const aRows = c.op === 'matmulATransposed' ? c.K * c.M : c.M * c.K;
+  const a = randomArray(aRows);
+  const b = randomArray(c.K * c.N);
+  const bias = randomArray(c.N);
+  const out = new Float32Array(c.M * c.N);
+  const best = new Map<string, number>();
+  // Warm up (packs resident weights, lets the JIT settle), then interleave the peers.
+  for (const [, k] of peers) run(k, c, out, a, b, bias);
+  const budget = quick ? 0.4 : 1.5; // seconds per case
+  const start = performance.now();
+  for (let rep = 0; rep < 3 || (performance.now() - start) / 1000 < budget; rep++) {
+    if (rep >= 200) break;
+    for (const [name, k] of peers) {
+      if (name === 'plain' && rep >= 3) continue; // plain is slow and steady: three runs suffice
+      const t = performance.now();
+      run(k, c, out, a, b, bias);
+      const s = (performance.now() - t) / 1000;
+      best.set(name, Math.min(best.get(name) ?? Infinity, s));
+    }
+  }
+  const g = (name: string): number | undefined => (best.has(name) ? gflops(c, best.get(name)!) : undefined);
+  const [p, w, t] = [g('plain'), g('wasm'), g('threads')];
+  console.log(
+    `${c.what.padEnd(28)}| ${fmt(p).padStart(6)} | ${fmt(w).padStart(13)} | ${fmt(t).padStart(14)} | ${fmt(p && w ? w / p : undefined).padStart(9)}× | ${fmt(w && t ? t / w : undefined, 2).padStart(10)}×`,
+  );
+}
+
+// A forward pass's products for GPT-2 small (12 blocks plus the head on the last position).
+console.log('\nAll matrix products of a GPT-2 small forward pass (12 blocks, head on the last row), ms:');
+for (const T of [1, 16, 128]) {
+  const shapes: [number, number][] = [[C, 3 * C], [C, C], [C, 4 * C], [4 * C, C]];
+  const weights = shapes.map(([K, N]) => randomArray(K * N));
+  const head = randomArray(V * C);
+  const a = randomArray(T * 4 * C);
+  const out = new Float32Array(T * V);
+  const time = (k: Kernels): number => {
+    const t = performance.now();
+    for (let l = 0; l < 12; l++) shapes.forEach(([K, N], i) => k.matmul(out, a, weights[i], null, T, K, N));
+    k.matmulTransposed(out, a, head, 1, C, V);
+    return performance.now() - t;
+  };
+  const peers: [string, Kernels][] = [['wasm', wasm], ['threads', threaded]];
+  if (T <= 16) peers.unshift(['plain', plainTrainingKernels]);
+  for (const [, k] of peers) time(k);
+  const best = new Map<string, number>();
+  for (let rep = 0; rep < (quick ? 3 : 8); rep++) {
+    for (const [name, k] of peers) {
+      if (name === 'plain' && rep >= 2) continue;
+      best.set(name, Math.min(best.get(name) ?? Infinity, time(k)));
+    }
+  }
+  const line = peers.map(([name]) => `${name} ${best.get(name)!.toFixed(1)}`).join(', ');
+  const plainRatio = best.has('plain') ? `, wasm ${(best.get('plain')! / best.get('wasm')!).toFixed(1)}× faster than plain` : '';
+  console.log(`  T=${String(T).padEnd(4)} ${line}${plainRatio}, 2 threads ${(best.get('wasm')! / best.get('threads')!).toFixed(2)}× wasm`);
+}
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+console.log(`\nPeak memory: process RSS ${mb(process.memoryUsage().rss)}; WebAssembly memory: 1 thread ${mb(wasm.memoryBytes)}, 2 threads ${mb(threaded.memoryBytes)}`);
+threaded.stop();
+threadedCopying.stop();

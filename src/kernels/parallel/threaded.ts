@@ -1,0 +1,127 @@
+// Two threads on one product: the kernels live in a *shared* WebAssembly memory, and a helper
+// thread (a Node worker or a Web Worker) running the same module computes half of the output
+// panels while the calling thread computes the other half. They meet through Atomics on a
+// small shared control block. Platform-neutral: the Node and browser launchers live elsewhere.
+
+import { decodeBase64, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
+import { WASM_SHARED_BASE64 } from '../wasm/module.ts';
+
+// Layout of the control block (Int32 slots).
+const SEQ = 0; // bumped by the caller for each job
+const DONE = 1; // set to SEQ by the helper when its half is written
+const READY = 2; // 1 once the helper is waiting for jobs
+const STOP = 3; // 1 tells the helper to leave its loop
+const ARGS = 4; // the 12 gemm arguments follow
+export const CONTROL_BYTES = 64;
+
+/** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
+export const SHARED_MAX_PAGES = 32768;
+
+/**
+ * JavaScript source of the helper's loop, as a function of (exports, control): wait for a new
+ * SEQ, run gemm on the arguments, publish DONE. Kept as text so the same code starts in a Node
+ * worker (eval) or a Web Worker (Blob URL) without a build step.
+ */
+export const HELPER_LOOP = `function helperLoop(fn, ctl) {
+  let seen = 0;
+  Atomics.store(ctl, ${READY}, 1);
+  for (;;) {
+    Atomics.wait(ctl, ${SEQ}, seen);
+    if (Atomics.load(ctl, ${STOP})) return;
+    seen = Atomics.load(ctl, ${SEQ});
+    const g = (i) => ctl[${ARGS} + i] >>> 0;
+    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11));
+    Atomics.store(ctl, ${DONE}, seen);
+    Atomics.notify(ctl, ${DONE});
+  }
+}`;
+
+let sharedModule: WebAssembly.Module | undefined;
+/** The kernels compiled against a shared memory import. */
+export function sharedKernelsModule(): WebAssembly.Module {
+  sharedModule ??= new WebAssembly.Module(decodeBase64(WASM_SHARED_BASE64));
+  return sharedModule;
+}
+
+/** What a launcher hands to its helper thread. */
+export interface HelperStart {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: Int32Array;
+}
+
+export interface ThreadedOptions extends WasmKernelOptions {
+  /** Products below this many floating-point operations stay on one thread (default 1e6). */
+  minParallelFlops?: number;
+}
+
+/** How long the caller waits for the helper's half before giving up on it. */
+const HELPER_TIMEOUT_MS = 30_000;
+
+export class ThreadedWasmKernels extends WasmKernels {
+  override readonly name = 'wasm-simd-2threads';
+  readonly control: Int32Array;
+  private readonly minFlops: number;
+  private seq = 0;
+  private stopped = false;
+
+  /** Creates the shared memory and control block; pass `start` to a launcher to begin the helper. */
+  constructor(options: ThreadedOptions = {}) {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
+    super(options, memory, sharedKernelsModule());
+    this.control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+    this.minFlops = options.minParallelFlops ?? 1e6;
+  }
+
+  /** The objects the helper thread needs: it instantiates `module` on `memory` and runs HELPER_LOOP. */
+  get start(): HelperStart {
+    return { module: sharedKernelsModule(), memory: this.mem.memory, control: this.control };
+  }
+
+  /** True once the helper thread has started and is taking jobs. */
+  get helperReady(): boolean {
+    return !this.stopped && Atomics.load(this.control, READY) === 1;
+  }
+
+  /** Asks the helper to leave its loop; later products run on the calling thread alone. */
+  stop(): void {
+    this.stopped = true;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, SEQ, 1);
+    Atomics.notify(this.control, SEQ);
+  }
+
+  protected override compute(outPtr: number, aPtr: number, sAi: number, sAk: number, packedPtr: number, biasPtr: number, M: number, K: number, P: number, mode: number): void {
+    const flops = 2 * M * K * P * 8;
+    if (P < 2 || flops < this.minFlops || !this.helperReady) {
+      super.compute(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode);
+      return;
+    }
+    // The helper takes the upper panels; the caller the lower ones.
+    const split = P >> 1;
+    const args = [outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, split, P, mode];
+    const ctl = this.control;
+    for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i] | 0;
+    const seq = ++this.seq;
+    Atomics.store(ctl, SEQ, seq);
+    Atomics.notify(ctl, SEQ);
+    this.fn.gemm(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, 0, split, mode);
+    this.waitForHelper(seq);
+  }
+
+  private waitForHelper(seq: number): void {
+    const ctl = this.control;
+    // A short spin first: the helper's half usually finishes about when ours does.
+    for (let spin = 0; spin < 2000; spin++) if (Atomics.load(ctl, DONE) === seq) return;
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    for (;;) {
+      const seen = Atomics.load(ctl, DONE);
+      if (seen === seq) return;
+      if (Date.now() > deadline) {
+        this.stopped = true;
+        throw new Error('WebAssembly kernels: the helper thread stopped answering; create the kernels again, or use bestKernels() without threads.');
+      }
+      Atomics.wait(ctl, DONE, seen, 100);
+    }
+  }
+}
