@@ -19,10 +19,12 @@ const CHROMIUM_ARGS = [
 
 /** Starts Vite's dev server for the repo on a free port; returns its origin ("http://127.0.0.1:PORT"). */
 export async function startVite(): Promise<{ server: ViteDevServer; origin: string }> {
+  const repo = new URL('../..', import.meta.url).pathname;
+  const extra = process.env.PAGE_MODEL_DIR ? [process.env.PAGE_MODEL_DIR] : [];
   const server = await createServer({
     configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
     logLevel: 'error',
-    server: { port: 0, strictPort: false, host: '127.0.0.1', hmr: false },
+    server: { port: 0, strictPort: false, host: '127.0.0.1', hmr: false, fs: { allow: [repo, ...extra] } },
   });
   await server.listen();
   const address = server.httpServer?.address();
@@ -51,6 +53,8 @@ export async function watchedPage(browser: Browser, options: BrowserContextOptio
   const page = await context.newPage();
   // Code compiled by tsx/esbuild may wrap functions in __name(); give the page a no-op one.
   await page.addInitScript('globalThis.__name = (f) => f');
+  const override = modelOverrideScript();
+  if (override) await page.addInitScript(override);
   const watched: WatchedPage = { page, errors: [], requests: [], dialogs: [] };
   page.on('console', (m) => {
     if (m.type() === 'error') watched.errors.push(m.text());
@@ -62,4 +66,13 @@ export async function watchedPage(browser: Browser, options: BrowserContextOptio
     void d.dismiss();
   });
   return watched;
+}
+
+/**
+ * Script that makes the page load its "built-in" model from PAGE_MODEL_DIR (a folder outside the
+ * repo, served by Vite under /@fs/) instead of models/default/; empty when the variable is unset.
+ */
+export function modelOverrideScript(): string {
+  const dir = process.env.PAGE_MODEL_DIR;
+  return dir ? `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = ${JSON.stringify(`/@fs${dir.replace(/\/?$/, '/')}`)};` : '';
 }

@@ -1,0 +1,332 @@
+// The article page's script: reads the state from the URL, loads the model in a worker, runs it
+// on the reader's prompt, and hands the Explanation to every <transformer-scene> in the article.
+// Every string from the reader or a model file is rendered with textContent, never as HTML.
+
+import { SCENES } from '../scenes/index.ts';
+import type { Explanation } from '../scenes/contract.ts';
+import { defineTransformerScene, TransformerSceneElement } from './player.ts';
+import { ModelClient, Superseded, WorkerError } from './model-client.ts';
+import { hubBase } from './model-download.ts';
+import { defaultModelSource, ModelPicker } from './model-picker.ts';
+import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
+import type { LoadedModel, ModelSource } from './worker-protocol.ts';
+
+/** Tokens the generation scene produces. */
+const GENERATE_TOKENS = 8;
+/** The small context window offered to watch generation slide. */
+const SMALL_WINDOW = 8;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no element #${id}`);
+  return el as T;
+}
+
+const state: PageState = parseState(location.search);
+const client = new ModelClient();
+const promptInput = byId<HTMLInputElement>('prompt');
+const statusLine = byId<HTMLOutputElement>('status');
+const messages = byId('messages');
+const layerSelect = byId<HTMLSelectElement>('layer');
+const headSelect = byId<HTMLSelectElement>('head');
+const sampling = {
+  temperature: byId<HTMLInputElement>('temperature'),
+  topK: byId<HTMLInputElement>('topk'),
+  topP: byId<HTMLInputElement>('topp'),
+  seed: byId<HTMLInputElement>('seed'),
+};
+const smallWindow = byId<HTMLInputElement>('small-window');
+
+let explanation: Explanation | null = null;
+/** The deep-linked scene and time, applied once the first explanation has arrived. */
+let pendingSeek: { scene: string; time: number } | null = state.scene ? { scene: state.scene, time: state.time } : null;
+let cancelLoad: (() => void) | null = null;
+
+// ---- scenes: one element per scene definition, in article order ----
+
+defineTransformerScene(SCENES);
+
+/** Puts the article's scene elements in line with SCENES: unknown names go, missing scenes are added in order. */
+function reconcileScenes(): TransformerSceneElement[] {
+  const known = new Set(SCENES.map((s) => s.name));
+  for (const el of document.querySelectorAll('transformer-scene')) {
+    if (!known.has(el.sceneName)) el.closest('figure')?.remove();
+  }
+  let previous: Element | null = null;
+  for (const definition of SCENES) {
+    const existing = [...document.querySelectorAll('transformer-scene')].find((el) => el.sceneName === definition.name);
+    if (existing) {
+      previous = existing.closest('figure') ?? existing;
+      continue;
+    }
+    const figure = document.createElement('figure');
+    const heading = document.createElement('h3');
+    heading.textContent = definition.title;
+    const el = document.createElement('transformer-scene');
+    el.setAttribute('scene', definition.name);
+    el.setAttribute('loop', '');
+    figure.append(heading, el);
+    if (previous) previous.after(figure);
+    else document.querySelector('main section')?.append(figure);
+    previous = figure;
+  }
+  return [...document.querySelectorAll('transformer-scene')];
+}
+
+const sceneElements = reconcileScenes();
+
+for (const el of sceneElements) {
+  // A pause or a seek while paused is a moment worth linking to.
+  const remember = () => {
+    if (!el.paused || !el.sceneObject) return;
+    state.scene = el.sceneName;
+    state.time = el.currentTime;
+    writeUrl();
+  };
+  el.addEventListener('pause', remember);
+  el.addEventListener('timeupdate', remember);
+}
+
+// ---- URL ----
+
+let urlTimer = 0;
+function writeUrl(): void {
+  clearTimeout(urlTimer);
+  urlTimer = window.setTimeout(() => {
+    const search = stateToSearch(state);
+    if (search !== location.search) history.replaceState(null, '', `${location.pathname}${search}${location.hash}`);
+  }, 150);
+}
+
+// ---- messages (always text) ----
+
+function setStatus(text: string): void {
+  statusLine.textContent = text;
+}
+
+function showMessages(lines: { text: string; error?: boolean }[]): void {
+  messages.replaceChildren(
+    ...lines.map((line) => {
+      const p = document.createElement('p');
+      p.textContent = line.text;
+      if (line.error) p.className = 'error';
+      return p;
+    }),
+  );
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function fillDimensions(config: LoadedModel['config'], T: number | null): void {
+  const dims: Record<string, number> = {
+    C: config.nEmbd,
+    H: config.nEmbd / config.nHead,
+    nHead: config.nHead,
+    nLayer: config.nLayer,
+    V: config.vocabSize,
+    nPositions: config.nPositions,
+    C4: 4 * config.nEmbd,
+  };
+  if (T !== null) dims.T = T;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
+    const value = dims[el.dataset.dim ?? ''];
+    if (value !== undefined) el.textContent = count(value);
+  }
+}
+
+function fillPickers(config: LoadedModel['config']): void {
+  const options = (select: HTMLSelectElement, n: number, chosen: number) => {
+    select.replaceChildren(
+      ...Array.from({ length: n }, (_, i) => {
+        const option = document.createElement('option');
+        option.value = String(i);
+        option.textContent = String(i);
+        return option;
+      }),
+    );
+    select.value = String(Math.min(chosen, n - 1));
+  };
+  state.layer = Math.min(state.layer, config.nLayer - 1);
+  state.head = Math.min(state.head, config.nHead - 1);
+  options(layerSelect, config.nLayer, state.layer);
+  options(headSelect, config.nHead, state.head);
+}
+
+function showTokens(ex: Explanation): void {
+  const chips = ex.tokens.map((token) => {
+    const chip = document.createElement('span');
+    chip.className = 'token';
+    chip.textContent = token.text;
+    const id = document.createElement('small');
+    id.textContent = String(token.id);
+    chip.append(id);
+    return chip;
+  });
+  byId('token-list').replaceChildren(...chips);
+}
+
+// ---- running the model ----
+
+function request() {
+  return {
+    prompt: state.prompt,
+    layer: state.layer,
+    head: state.head,
+    sampling: state.sampling,
+    window: state.window,
+    generateTokens: GENERATE_TOKENS,
+  };
+}
+
+/** Hands an Explanation to every scene; the scenes rebuild in place and keep their time. */
+function showExplanation(ex: Explanation): void {
+  explanation = ex;
+  for (const el of sceneElements) el.explanation = ex;
+  showTokens(ex);
+  fillDimensions(ex.config, ex.tokens.length);
+  const notes: { text: string }[] = [];
+  if (ex.droppedPromptTokens > 0) {
+    notes.push({
+      text: `Your prompt is ${count(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${count(ex.config.nPositions)}. ` +
+        `The first ${count(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${count(ex.tokens.length)}.`,
+    });
+  }
+  if (ex.tokens.some((t) => t.text.includes('<0x'))) {
+    notes.push({ text: 'Some characters of your prompt take several tokens. A token that holds only part of a character is shown as its bytes, such as <0xF0>.' });
+  }
+  showMessages(notes);
+  setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
+  applyPendingSeek();
+}
+
+function applyPendingSeek(): void {
+  const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+  if (pendingSeek) {
+    const target = sceneElements.find((el) => el.sceneName === pendingSeek!.scene);
+    if (target?.sceneObject) {
+      target.pause();
+      target.currentTime = pendingSeek.time;
+      target.scrollIntoView({ block: 'center' });
+    }
+    pendingSeek = null;
+    for (const el of sceneElements) if (el !== target && !reduced) el.play();
+    return;
+  }
+  if (!reduced && !document.body.dataset.started) for (const el of sceneElements) el.play();
+  document.body.dataset.started = 'yes';
+}
+
+async function run(): Promise<void> {
+  if (!client.model) return;
+  setStatus('Running the model…');
+  try {
+    showExplanation(await client.explain(request()));
+  } catch (error) {
+    if (error instanceof Superseded) return;
+    const message = (error as Error).message;
+    setStatus(message);
+    showMessages([{ text: error instanceof WorkerError && !error.user ? `Something went wrong in the model: ${message}` : message, error: true }]);
+  }
+}
+
+// ---- loading a model ----
+
+const picker = new ModelPicker({
+  choose: (source, choice) => void loadModel(source, choice),
+  cancel: () => cancelLoad?.(),
+});
+
+async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void> {
+  cancelLoad?.();
+  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? 'your files' : 'the built-in model';
+  picker.showLoading(what, source.kind === 'hub');
+  setStatus(`Loading ${what}…`);
+  const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
+  cancelLoad = cancel;
+  try {
+    const model = await done;
+    cancelLoad = null;
+    state.model = choice;
+    writeUrl();
+    const { config } = model;
+    const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
+    picker.showModelName(summary);
+    picker.showDone(model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`);
+    fillDimensions(config, null);
+    fillPickers(config);
+    await run();
+  } catch (error) {
+    cancelLoad = null;
+    const e = error as WorkerError;
+    picker.showDone(e.cancelled ? 'Download cancelled; nothing was kept.' : e.message);
+    if (e.cancelled) {
+      setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
+      return;
+    }
+    showMessages([{ text: `Could not load ${what}: ${e.message}`, error: true }]);
+    setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
+  }
+}
+
+async function startModel(): Promise<void> {
+  const choice = state.model;
+  if (choice.kind === 'hub') {
+    if (await picker.hubCached(choice.repo)) {
+      return loadModel({ kind: 'hub', repo: choice.repo, hubBase: hubBase() }, choice);
+    }
+    picker.offerHub(choice.repo);
+    showMessages([{ text: `This link used ${choice.repo} from Hugging Face, which is not in this browser's cache. Open “Model” and press Download to fetch it; meanwhile the built-in model runs.` }]);
+  } else if (choice.kind === 'files') {
+    showMessages([{ text: 'This link used a model from the reader’s own files, which a link cannot carry. Pick the files under “Model”; meanwhile the built-in model runs.' }]);
+  }
+  await loadModel(defaultModelSource(), { kind: 'default' });
+}
+
+// ---- controls ----
+
+promptInput.value = state.prompt;
+sampling.temperature.value = String(state.sampling.temperature);
+sampling.topK.value = String(state.sampling.topK);
+sampling.topP.value = String(state.sampling.topP);
+sampling.seed.value = String(state.sampling.seed);
+smallWindow.checked = state.window > 0;
+
+byId<HTMLFormElement>('prompt-form').addEventListener('submit', (e) => e.preventDefault());
+promptInput.addEventListener('input', () => {
+  state.prompt = promptInput.value;
+  writeUrl();
+  void run();
+});
+
+for (const input of Object.values(sampling)) {
+  input.addEventListener('change', () => {
+    const next = {
+      temperature: Number(sampling.temperature.value),
+      topK: Number(sampling.topK.value),
+      topP: Number(sampling.topP.value),
+      seed: Number(sampling.seed.value),
+    };
+    // The worker validates and explains what is wrong; the URL keeps only what ran.
+    state.sampling = next;
+    writeUrl();
+    void run();
+  });
+}
+
+smallWindow.addEventListener('change', () => {
+  state.window = smallWindow.checked ? SMALL_WINDOW : 0;
+  writeUrl();
+  void run();
+});
+
+for (const select of [layerSelect, headSelect]) {
+  select.addEventListener('change', () => {
+    state.layer = Number(layerSelect.value);
+    state.head = Number(headSelect.value);
+    writeUrl();
+    // Every layer and head is already in the trace: only the scenes need rebuilding.
+    if (explanation) showExplanation({ ...explanation, layer: state.layer, head: state.head });
+  });
+}
+
+void startModel();

@@ -1,0 +1,124 @@
+// The page's side of the model worker: promises for "load a model" and "explain a prompt".
+// Explain requests coalesce: while one runs, only the latest waiting request is kept, so typing
+// fast never queues stale forward passes. Rebuilds each Explanation's piece function.
+
+import type { Explanation, TokenPiece } from '../scenes/contract.ts';
+import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
+
+/** An error from the worker; `user` says whether the reader can fix it (bad file, bad prompt). */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+  constructor(
+    message: string,
+    readonly user: boolean,
+    readonly cancelled = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A request superseded by a newer one before it ran. */
+export class Superseded extends Error {
+  override name = 'Superseded';
+}
+
+type Pending = { resolve: (value: FromWorker) => void; reject: (error: Error) => void; onProgress?: (m: FromWorker & { type: 'progress' }) => void };
+
+export class ModelClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private running = false;
+  private waiting: { request: ExplainRequest; resolve: (e: Explanation) => void; reject: (e: Error) => void } | null = null;
+  private pieces: string[] = [];
+  model: LoadedModel | null = null;
+
+  constructor() {
+    this.worker = new Worker(new URL('./model-worker.ts', import.meta.url), { type: 'module', name: 'model' });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      const error = new WorkerError(`The model worker failed: ${event.message}`, false);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+  }
+
+  private receive(message: FromWorker): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.type === 'error') pending.reject(new WorkerError(message.message, message.user, message.cancelled));
+    else pending.resolve(message);
+  }
+
+  private send(message: ToWorker, pending: Pending): void {
+    this.pending.set(message.id, pending);
+    this.worker.postMessage(message);
+  }
+
+  /** Loads a model; returns a cancel function alongside the promise. */
+  load(source: ModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): { done: Promise<LoadedModel>; cancel: () => void } {
+    const id = this.nextId++;
+    const done = new Promise<LoadedModel>((resolve, reject) => {
+      this.send(
+        { type: 'load', id, source },
+        {
+          resolve: (m) => {
+            if (m.type !== 'loaded') return;
+            this.model = m.model;
+            this.pieces = m.model.pieces;
+            resolve(m.model);
+          },
+          reject,
+          onProgress: (m) => onProgress(m.file, m.loadedBytes, m.totalBytes),
+        },
+      );
+    });
+    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker) };
+  }
+
+  /** Runs the model on a prompt. A request still waiting when a newer one arrives rejects with Superseded. */
+  explain(request: ExplainRequest): Promise<Explanation> {
+    return new Promise((resolve, reject) => {
+      this.waiting?.reject(new Superseded('a newer prompt replaced this one'));
+      this.waiting = { request, resolve, reject };
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running || !this.waiting) return;
+    const { request, resolve, reject } = this.waiting;
+    this.waiting = null;
+    this.running = true;
+    const id = this.nextId++;
+    const finish = () => {
+      this.running = false;
+      this.pump();
+    };
+    this.send(
+      { type: 'explain', id, request },
+      {
+        resolve: (m) => {
+          if (m.type === 'explained') resolve(this.withPieces(m.explanation));
+          finish();
+        },
+        reject: (e) => {
+          reject(e);
+          finish();
+        },
+      },
+    );
+  }
+
+  /** Gives an Explanation from the worker back its piece function. */
+  withPieces(data: ExplanationData): Explanation {
+    const pieces = this.pieces;
+    const piece = (id: number): TokenPiece => ({ id, text: pieces[id] ?? `<${id}>` });
+    return { ...data, piece };
+  }
+}

@@ -1,0 +1,119 @@
+// Fetching model files the reader asked for: with byte progress, cancellation, and the browser's
+// Cache API so a 548 MB download from the hub happens once. Runs in the worker or the page.
+// Nothing here decides *what* to fetch; the page only fetches after the reader asks.
+
+/** The one cache the page keeps model files in (bump the suffix if the stored layout changes). */
+export const MODEL_CACHE = 'animated-transformer-models-v1';
+
+/** Where the hub lives; tests point it at a local server standing in for huggingface.co. */
+export function hubBase(): string {
+  const configured = (globalThis as { ANIMATED_TRANSFORMER_HUB?: unknown }).ANIMATED_TRANSFORMER_HUB;
+  return typeof configured === 'string' ? configured.replace(/\/+$/, '') : 'https://huggingface.co';
+}
+
+/** The URL of one file of a hub repository, on its main branch. */
+export function hubFileUrl(base: string, repo: string, file: string): string {
+  return `${base}/${repo}/resolve/main/${file}`;
+}
+
+export type Progress = (loadedBytes: number, totalBytes: number | null) => void;
+
+/** Thrown when the reader cancels a download. */
+export class DownloadCancelled extends Error {
+  override name = 'DownloadCancelled';
+}
+
+/** Thrown for a missing file or a server error: the message names the URL and the status. */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+}
+
+function cacheAvailable(): boolean {
+  return typeof caches !== 'undefined';
+}
+
+/** True when the URL's bytes are already in the cache (no network request). */
+export async function isCached(url: string): Promise<boolean> {
+  if (!cacheAvailable()) return false;
+  const cache = await caches.open(MODEL_CACHE);
+  return (await cache.match(url)) !== undefined;
+}
+
+/**
+ * The bytes at `url`: from the cache when present, otherwise downloaded with progress and,
+ * when `keep` is true, stored in the cache only once complete (a cancelled download leaves nothing).
+ */
+export async function fetchBytes(
+  url: string,
+  options: { signal: AbortSignal; onProgress: Progress; keep: boolean },
+): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+  const cache = options.keep && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
+  const hit = cache ? await cache.match(url) : undefined;
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    options.onProgress(bytes.length, bytes.length);
+    return { bytes, fromCache: true };
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: options.signal });
+  } catch (error) {
+    if (options.signal.aborted) throw new DownloadCancelled('The download was cancelled.');
+    throw new DownloadError(`Could not reach ${url} (${(error as Error).message}). Check the address and your connection.`);
+  }
+  if (!response.ok) {
+    throw new DownloadError(`${url} answered ${response.status} ${response.statusText}: check that the repository and file exist.`);
+  }
+  const lengthHeader = response.headers.get('content-length');
+  const total = lengthHeader ? Number(lengthHeader) : null;
+  const bytes = await readWithProgress(response, total, options);
+  if (cache) {
+    await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+  }
+  return { bytes, fromCache: false };
+}
+
+async function readWithProgress(
+  response: Response,
+  total: number | null,
+  options: { signal: AbortSignal; onProgress: Progress },
+): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  // One buffer when the size is known (a 548 MB model must not be copied twice); chunks otherwise.
+  const whole = total !== null && Number.isFinite(total) ? new Uint8Array(total) : null;
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let filled = 0; // bytes written into `whole`
+  let lastReport = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (whole && chunks.length === 0 && filled + value.length <= whole.length) {
+        whole.set(value, filled);
+        filled += value.length;
+      } else chunks.push(value);
+      loaded += value.length;
+      const now = Date.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        options.onProgress(loaded, total);
+      }
+    }
+  } catch (error) {
+    if (options.signal.aborted) throw new DownloadCancelled('The download was cancelled.');
+    throw new DownloadError(`The download of ${response.url} broke off: ${(error as Error).message}`);
+  }
+  options.onProgress(loaded, total);
+  if (whole && chunks.length === 0 && filled === whole.length) return whole;
+  // The server sent a different length than it announced: join whatever arrived.
+  if (whole) chunks.unshift(whole.subarray(0, filled));
+  const joined = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    joined.set(c, at);
+    at += c.length;
+  }
+  return joined;
+}

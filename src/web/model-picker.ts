@@ -1,0 +1,117 @@
+// The model panel: the built-in model, files or a folder the reader picks, or a download from the
+// Hugging Face hub that starts only when the reader presses the button (with progress and cancel).
+// It turns the reader's choice into a ModelSource; loading itself is the worker's job.
+
+import { hubBase, hubFileUrl, isCached } from './model-download.ts';
+import { isRepoId, type ModelChoice } from './url-state.ts';
+import type { ModelSource } from './worker-protocol.ts';
+
+/** The built-in model's files, bundled by Vite as assets (tests may point the page at another folder). */
+export function defaultModelSource(): ModelSource {
+  const override = (globalThis as { ANIMATED_TRANSFORMER_DEFAULT_MODEL?: unknown }).ANIMATED_TRANSFORMER_DEFAULT_MODEL;
+  if (typeof override === 'string') {
+    const base = new URL(override, location.href);
+    const file = (name: string) => new URL(name, base).href;
+    return { kind: 'url', name: 'built-in model', configUrl: file('config.json'), weightsUrl: file('model.safetensors'), metaUrl: file('animated-transformer.json') };
+  }
+  return {
+    kind: 'url',
+    name: 'built-in model',
+    configUrl: new URL('../../models/default/config.json', import.meta.url).href,
+    weightsUrl: new URL('../../models/default/model.safetensors', import.meta.url).href,
+    metaUrl: new URL('../../models/default/animated-transformer.json', import.meta.url).href,
+  };
+}
+
+export interface PickerEvents {
+  /** The reader chose a model; `choice` is what the URL records. */
+  choose(source: ModelSource, choice: ModelChoice): void;
+  /** The reader pressed Cancel during a download. */
+  cancel(): void;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no element #${id}`);
+  return el as T;
+}
+
+export class ModelPicker {
+  private readonly panel = byId<HTMLDetailsElement>('model-panel');
+  private readonly nameLabel = byId('model-name');
+  private readonly repoInput = byId<HTMLInputElement>('hub-repo');
+  private readonly downloadButton = byId<HTMLButtonElement>('hub-download');
+  private readonly cancelButton = byId<HTMLButtonElement>('hub-cancel');
+  private readonly progress = byId<HTMLProgressElement>('model-progress');
+  private readonly progressText = byId('model-progress-text');
+
+  constructor(private readonly events: PickerEvents) {
+    byId('hub-base').textContent = hubBase();
+    byId('use-default').addEventListener('click', () => events.choose(defaultModelSource(), { kind: 'default' }));
+    for (const id of ['model-files', 'model-folder']) {
+      const input = byId<HTMLInputElement>(id);
+      input.addEventListener('change', () => {
+        const files = [...(input.files ?? [])];
+        input.value = '';
+        if (files.length > 0) events.choose({ kind: 'files', files }, { kind: 'files' });
+      });
+    }
+    this.downloadButton.addEventListener('click', () => {
+      const repo = this.repoInput.value.trim();
+      if (!isRepoId(repo)) {
+        this.setProgressText(`“${repo}” is not a Hugging Face repository name; it should look like openai-community/gpt2.`);
+        return;
+      }
+      events.choose({ kind: 'hub', repo, hubBase: hubBase() }, { kind: 'hub', repo });
+    });
+    this.cancelButton.addEventListener('click', () => events.cancel());
+  }
+
+  /** True when both files of a hub repository are in the browser's cache (checked without the network). */
+  async hubCached(repo: string): Promise<boolean> {
+    const base = hubBase();
+    const files = ['config.json', 'model.safetensors'].map((f) => hubFileUrl(base, repo, f));
+    return (await Promise.all(files.map(isCached))).every(Boolean);
+  }
+
+  /** Opens the panel with a repository filled in, for a link that names one that is not cached. */
+  offerHub(repo: string): void {
+    this.repoInput.value = repo;
+    this.panel.open = true;
+  }
+
+  showLoading(what: string, downloading: boolean): void {
+    this.progress.hidden = false;
+    this.progress.removeAttribute('value');
+    this.cancelButton.hidden = !downloading;
+    this.downloadButton.disabled = downloading;
+    this.setProgressText(`Loading ${what}…`);
+  }
+
+  showProgress(file: string, loadedBytes: number, totalBytes: number | null): void {
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    if (totalBytes) {
+      this.progress.max = totalBytes;
+      this.progress.value = loadedBytes;
+      this.setProgressText(`${file}: ${mb(loadedBytes)} of ${mb(totalBytes)} MB`);
+    } else {
+      this.progress.removeAttribute('value');
+      this.setProgressText(`${file}: ${mb(loadedBytes)} MB`);
+    }
+  }
+
+  showDone(text: string): void {
+    this.progress.hidden = true;
+    this.cancelButton.hidden = true;
+    this.downloadButton.disabled = false;
+    this.setProgressText(text);
+  }
+
+  showModelName(text: string): void {
+    this.nameLabel.textContent = text;
+  }
+
+  private setProgressText(text: string): void {
+    this.progressText.textContent = text;
+  }
+}

@@ -1,0 +1,145 @@
+// The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
+// files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
+// scenes keep animating while the forward pass runs. Protocol in worker-protocol.ts.
+
+/// <reference lib="webworker" />
+
+import { GPT } from '../model/gpt.ts';
+import { configFromHuggingFace } from '../model/config.ts';
+import { parseSafetensors, tensorFloat32 } from '../model/safetensors.ts';
+import { weightsFromNamed } from '../model/weights.ts';
+import { bestKernels } from '../kernels/index.ts';
+
+// TEMPORARY until src/model/checkpoint.ts lands.
+function modelFromFiles(configText: string, bytes: Uint8Array, where: string): GPT {
+  const config = configFromHuggingFace(JSON.parse(configText), `${where}/config.json`);
+  const file = parseSafetensors(bytes, `${where}/model.safetensors`);
+  const weights = weightsFromNamed(config, (name) => tensorFloat32(file, file.entries.has(name) ? name : `transformer.${name}`));
+  return new GPT(config, weights, bestKernels());
+}
+import { explain, InputError } from '../model/explain.ts';
+import { ModelError } from '../model/config.ts';
+import { loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
+import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl } from './model-download.ts';
+import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+let loaded: { model: GPT; tokenizer: Tokenizer; name: string } | null = null;
+/** The load in progress, so the reader can cancel it. */
+let loading: { id: number; abort: AbortController } | null = null;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+/** Errors the reader can act on (bad files, bad prompt, failed download) versus bugs. */
+function isUserError(error: unknown): boolean {
+  return error instanceof ModelError || error instanceof InputError || error instanceof TokenizerError ||
+    error instanceof DownloadError || error instanceof RangeError;
+}
+
+interface ModelFiles {
+  name: string;
+  configText: string;
+  weights: Uint8Array;
+  metaText: string | null;
+  fromCache: boolean;
+}
+
+async function readSource(id: number, source: ModelSource, signal: AbortSignal): Promise<ModelFiles> {
+  const decoder = new TextDecoder();
+  const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
+    post({ type: 'progress', id, file, loadedBytes, totalBytes });
+  if (source.kind === 'url') {
+    const options = (file: string) => ({ signal, onProgress: progress(file), keep: false });
+    const [config, weights, meta] = await Promise.all([
+      fetchBytes(source.configUrl, options('config.json')),
+      fetchBytes(source.weightsUrl, options('model.safetensors')),
+      source.metaUrl ? fetchBytes(source.metaUrl, options(TOKENIZER_FILE)) : Promise.resolve(null),
+    ]);
+    return { name: source.name, configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: meta ? decoder.decode(meta.bytes) : null, fromCache: false };
+  }
+  if (source.kind === 'hub') {
+    // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
+    const options = (file: string) => ({ signal, onProgress: progress(file), keep: true });
+    const config = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'config.json'), options('config.json'));
+    const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors'));
+    return { name: source.repo, configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: null, fromCache: weights.fromCache };
+  }
+  const byName = (name: string) => source.files.find((f) => f.name === name);
+  const configFile = byName('config.json');
+  const weightsFile = byName('model.safetensors');
+  const picked = source.files.map((f) => f.name).join(', ') || 'nothing';
+  if (!configFile || !weightsFile) {
+    throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
+  }
+  const metaFile = byName(TOKENIZER_FILE);
+  const folder = (weightsFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
+  return {
+    name: folder,
+    configText: await configFile.text(),
+    weights: new Uint8Array(await weightsFile.arrayBuffer()),
+    metaText: metaFile ? await metaFile.text() : null,
+    fromCache: false,
+  };
+}
+
+async function load(id: number, source: ModelSource): Promise<void> {
+  loading?.abort.abort();
+  const abort = new AbortController();
+  loading = { id, abort };
+  try {
+    const files = await readSource(id, source, abort.signal);
+    const model = modelFromFiles(files.configText, files.weights, files.name);
+    const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
+    if (tokenizer.vocabSize > model.config.vocabSize) {
+      throw new ModelError(
+        `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+          `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
+      );
+    }
+    if (loading?.id !== id) return; // a newer load replaced this one
+    loaded = { model, tokenizer, name: files.name };
+    const pieces = Array.from({ length: model.config.vocabSize }, (_, i) => (i < tokenizer.vocabSize ? tokenizer.piece(i) : `<unused ${i}>`));
+    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, pieces, fromCache: files.fromCache };
+    post({ type: 'loaded', id, model: info });
+  } catch (error) {
+    const cancelled = error instanceof DownloadCancelled;
+    post({ type: 'error', id, message: (error as Error).message, user: cancelled || isUserError(error), cancelled });
+  } finally {
+    if (loading?.id === id) loading = null;
+  }
+}
+
+function explainPrompt(id: number, request: ExplainRequest): void {
+  if (!loaded) {
+    post({ type: 'error', id, message: 'No model is loaded yet.', user: true });
+    return;
+  }
+  try {
+    const { model, tokenizer, name } = loaded;
+    const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
+    const explanation = explain(model, tokenizer, request.prompt, {
+      modelName: name,
+      layer: Math.min(request.layer, model.config.nLayer - 1),
+      head: Math.min(request.head, model.config.nHead - 1),
+      sampling: request.sampling,
+      generateTokens: request.generateTokens,
+      generationWindow: window,
+    });
+    // The piece function cannot cross to the page; the page rebuilds it from the piece table.
+    const { piece: _piece, ...data } = explanation;
+    post({ type: 'explained', id, explanation: data });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'load') void load(message.id, message.source);
+  else if (message.type === 'cancel') {
+    if (loading?.id === message.id) loading.abort.abort();
+  } else explainPrompt(message.id, message.request);
+};

@@ -1,0 +1,49 @@
+// Messages between the page and the model's Web Worker. The worker owns the model and the
+// tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
+// An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
+// the table of every token's display piece sent once when the model loads.
+
+import type { GPTConfig } from '../model/config.ts';
+import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
+
+/** Where the worker reads a model from. URLs are absolute; files are what the reader picked. */
+export type ModelSource =
+  | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
+  | { kind: 'hub'; repo: string; hubBase: string }
+  | { kind: 'files'; files: File[] };
+
+export interface ExplainRequest {
+  prompt: string;
+  layer: number;
+  head: number;
+  sampling: SamplingSettings;
+  /** 0 for the model's full context. */
+  window: number;
+  generateTokens: number;
+}
+
+export type ToWorker =
+  | { type: 'load'; id: number; source: ModelSource }
+  | { type: 'cancel'; id: number }
+  | { type: 'explain'; id: number; request: ExplainRequest };
+
+/** An Explanation as it crosses to the page: everything but the piece function. */
+export type ExplanationData = Omit<Explanation, 'piece'>;
+
+export interface LoadedModel {
+  name: string;
+  config: GPTConfig;
+  /** "gpt2" or "char": which tokenizer the model reads with. */
+  tokenizer: string;
+  /** Display piece of every token id, index = id. */
+  pieces: string[];
+  /** Whether the weights came from the browser's cache rather than the network. */
+  fromCache: boolean;
+}
+
+export type FromWorker =
+  | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
+  | { type: 'loaded'; id: number; model: LoadedModel }
+  | { type: 'explained'; id: number; explanation: ExplanationData }
+  /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
+  | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean };

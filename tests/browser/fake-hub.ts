@@ -1,0 +1,59 @@
+// A local HTTP server standing in for huggingface.co in the browser tests: it serves one model
+// folder as /{repo}/resolve/main/{file} with CORS headers, counts requests, and can trickle
+// the bytes out slowly so a test has time to press Cancel.
+
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface FakeHub {
+  origin: string;
+  /** Paths requested so far, in order. */
+  requests: string[];
+  /** When true, responses are sent in small pieces with pauses between them. */
+  slow: boolean;
+  close(): Promise<void>;
+}
+
+export async function startFakeHub(repo: string, folder: string): Promise<FakeHub> {
+  const files = new Map<string, Buffer>();
+  for (const name of ['config.json', 'model.safetensors']) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
+  const hub: FakeHub = { origin: '', requests: [], slow: false, close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    hub.requests.push(path);
+    res.setHeader('access-control-allow-origin', '*');
+    const body = files.get(path);
+    if (!body) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+    if (!hub.slow) {
+      res.end(body);
+      return;
+    }
+    let at = 0;
+    const piece = Math.max(1, Math.ceil(body.length / 200));
+    const timer = setInterval(() => {
+      if (res.destroyed || at >= body.length) {
+        clearInterval(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      res.write(body.subarray(at, at + piece));
+      at += piece;
+    }, 50);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the fake hub did not get a port');
+  hub.origin = `http://127.0.0.1:${address.port}`;
+  hub.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return hub;
+}

@@ -1,0 +1,62 @@
+// Reading the article page from a test or script: waiting for the model, listing scenes, and
+// sampling a scene's canvas or its shown numbers at a given point of its timeline.
+
+import type { Page } from 'playwright-core';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
+
+/** Waits until the model has answered and every scene element has a built scene. */
+export async function pageReady(page: Page, timeoutMs = 60_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const scenes = [...document.querySelectorAll('transformer-scene')];
+      return scenes.length > 0 && scenes.every((el) => el.sceneObject !== null);
+    },
+    undefined,
+    { timeout: timeoutMs },
+  );
+}
+
+export function sceneNames(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.sceneName));
+}
+
+export async function firstSceneName(page: Page): Promise<string> {
+  const names = await sceneNames(page);
+  if (names.length === 0) throw new Error('the page has no scenes');
+  return names[0];
+}
+
+/**
+ * Pauses a scene at `fraction` of its duration and reads its canvas: the share of pixels that
+ * differ from the top-left (background) pixel, and a hash of all pixels.
+ */
+export function scenePixels(page: Page, name: string, fraction: number): Promise<{ inked: number; hash: number }> {
+  return page.evaluate(
+    ({ name, fraction }) => {
+      const el = document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
+      el.pause();
+      el.currentTime = el.duration * fraction;
+      const canvas = el.shadowRoot!.querySelector('canvas')!;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let differ = 0;
+      let hash = 2166136261;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) differ++;
+        hash = Math.imul(hash ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16)), 16777619);
+      }
+      return { inked: differ / (data.length / 4), hash };
+    },
+    { name, fraction },
+  );
+}
+
+/** The text of every number each scene shows at the end of its timeline, scene by scene. */
+export function sceneNumbers(page: Page): Promise<string[][]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('transformer-scene')].map((el) => {
+      const scene = el.sceneObject;
+      if (!scene) return [];
+      return scene.numbersAt(scene.durationSeconds, el.clientWidth, el.clientHeight).map((n) => n.text);
+    }),
+  );
+}

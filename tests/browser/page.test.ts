@@ -1,0 +1,182 @@
+// The article page in a real browser with the built-in model: it loads cleanly, every scene draws
+// frames that are not blank and that change over time, the player controls work on a real scene,
+// the prompt reruns the model, a link restores the state, the reader's text stays text, bad
+// prompts get clear messages, and no request leaves the page's origin.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
+import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels } from './page-probe.ts';
+
+let server: ViteDevServer;
+let origin: string;
+let browser: Browser;
+let watched: WatchedPage;
+let page: Page;
+
+beforeAll(async () => {
+  ({ server, origin } = await startVite());
+  browser = await launchChromium();
+  watched = await watchedPage(browser);
+  page = watched.page;
+  await page.goto(`${origin}/`);
+  await pageReady(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the article page', () => {
+  it('loads the built-in model with no console errors and builds every scene', async () => {
+    const names = await sceneNames(page);
+    expect(names.length).toBeGreaterThan(0);
+    const missing = await page.evaluate(() =>
+      [...document.querySelectorAll('transformer-scene')].filter((el) => !el.sceneObject).map((el) => el.sceneName),
+    );
+    expect(missing).toEqual([]);
+    expect(await page.locator('#status').textContent()).toMatch(/tokens/);
+    expect(watched.errors).toEqual([]);
+  });
+
+  it('every scene draws frames that are not blank and that change over time', async () => {
+    for (const name of await sceneNames(page)) {
+      const early = await scenePixels(page, name, 0.25);
+      const late = await scenePixels(page, name, 0.75);
+      expect(early.inked, `${name} at 25% is blank`).toBeGreaterThan(0.005);
+      expect(late.inked, `${name} at 75% is blank`).toBeGreaterThan(0.005);
+      expect(early.hash, `${name} does not change between 25% and 75%`).not.toBe(late.hash);
+    }
+  });
+
+  it('a tap on a real scene pauses it: its clock stops', async () => {
+    const name = await firstSceneName(page);
+    const scene = page.locator(`transformer-scene[scene="${name}"]`);
+    await scene.scrollIntoViewIfNeeded();
+    await scene.evaluate((el: TransformerSceneElement) => {
+      el.currentTime = 0;
+      el.play();
+    });
+    await page.waitForFunction((n) => document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${n}"]`)!.currentTime > 0.1, name);
+    await scene.click();
+    const stopped = await scene.evaluate((el: TransformerSceneElement) => el.currentTime);
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.paused)).toBe(true);
+    await page.waitForTimeout(250);
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.currentTime)).toBe(stopped);
+  });
+
+  it('press-and-drag on a real scene seeks to the pointer', async () => {
+    const name = await firstSceneName(page);
+    const scene = page.locator(`transformer-scene[scene="${name}"]`);
+    const box = (await scene.boundingBox())!;
+    const duration = await scene.evaluate((el: TransformerSceneElement) => el.duration);
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 6 });
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.currentTime)).toBeCloseTo(duration * 0.7, 0);
+    await page.mouse.up();
+  });
+
+  it('pausing records the scene and time in the URL', async () => {
+    const name = await firstSceneName(page);
+    await page.locator(`transformer-scene[scene="${name}"]`).evaluate((el: TransformerSceneElement) => {
+      el.pause();
+      el.currentTime = 1.5;
+    });
+    await page.waitForFunction(() => location.search.includes('t=1.50'));
+    const query = new URL(page.url()).searchParams;
+    expect(query.get('scene')).toBe(name);
+  });
+
+  it('changing the prompt reruns the model and changes the numbers on screen', async () => {
+    const before = await sceneNumbers(page);
+    const tokensBefore = await page.locator('#token-list').textContent();
+    await page.locator('#prompt').fill('Once upon a time there was');
+    await page.waitForFunction((old) => document.getElementById('token-list')!.textContent !== old, tokensBefore);
+    const after = await sceneNumbers(page);
+    expect(after).not.toEqual(before);
+    expect(await page.locator('#token-list').textContent()).toContain('time');
+    expect(new URL(page.url()).searchParams.get('prompt')).toBe('Once upon a time there was');
+  });
+
+  it('a prompt of HTML shows as text: no element is made and no script runs', async () => {
+    const attack = '<img src=x onerror=alert(1)>';
+    await page.locator('#prompt').fill(attack);
+    await page.waitForFunction(() => document.getElementById('token-list')!.textContent!.includes('img'));
+    expect(await page.locator('img').count()).toBe(0);
+    const imagesInScenes = await page.evaluate(() =>
+      [...document.querySelectorAll('transformer-scene')].reduce((n, el) => n + el.shadowRoot!.querySelectorAll('img').length, 0),
+    );
+    expect(imagesInScenes).toBe(0);
+    await page.waitForTimeout(200);
+    expect(watched.dialogs).toEqual([]);
+    // The tokens of the text, shown as text (pieces such as "img" and "error" are separate tokens).
+    expect(await page.locator('#token-list').textContent()).toMatch(/img.*src.*error/);
+    expect(await page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.prompt)).toBe(attack);
+  });
+
+  it('an empty prompt gets a clear message and the scenes keep their last numbers', async () => {
+    await page.locator('#prompt').fill('');
+    await page.waitForFunction(() => /empty/i.test(document.getElementById('messages')!.textContent ?? ''));
+    const built = await page.evaluate(() => [...document.querySelectorAll('transformer-scene')].every((el) => el.sceneObject !== null));
+    expect(built).toBe(true);
+  });
+
+  it('a prompt longer than the context keeps the last tokens and says so', async () => {
+    const nPositions = await page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.config.nPositions);
+    const long = Array.from({ length: nPositions + 10 }, (_, i) => ` word${i % 7}`).join('');
+    await page.locator('#prompt').fill(long);
+    await page.waitForFunction(() => /left out/.test(document.getElementById('messages')!.textContent ?? ''));
+    const T = await page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.tokens.length);
+    expect(T).toBe(nPositions);
+  });
+
+  it('emoji and non-Latin text run, with partial characters shown as bytes', async () => {
+    await page.locator('#prompt').fill('Роботы 🤖 принесут');
+    await page.waitForFunction(() => /bytes/.test(document.getElementById('messages')!.textContent ?? ''));
+    expect(await page.locator('#token-list').textContent()).toContain('<0x');
+    expect(watched.errors).toEqual([]);
+  });
+
+  it('no request has left the page’s origin', async () => {
+    const foreign = watched.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+    expect(foreign).toEqual([]);
+  });
+});
+
+describe('a link restores what the reader saw', () => {
+  it('prompt, scene, time, layer, head and sampling come back from the URL', async () => {
+    const linked = await watchedPage(browser);
+    const name = await firstSceneName(page);
+    const query = new URLSearchParams({ prompt: 'Hello there, robots', scene: name, t: '2.25', layer: '1', head: '1', temperature: '0', topk: '5', seed: '7' });
+    await linked.page.goto(`${origin}/?${query}`);
+    await pageReady(linked.page);
+    expect(await linked.page.locator('#prompt').inputValue()).toBe('Hello there, robots');
+    const scene = linked.page.locator(`transformer-scene[scene="${name}"]`);
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.paused)).toBe(true);
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.currentTime)).toBeCloseTo(2.25, 5);
+    expect(await linked.page.locator('#layer').inputValue()).toBe('1');
+    expect(await linked.page.locator('#head').inputValue()).toBe('1');
+    expect(await linked.page.locator('#temperature').inputValue()).toBe('0');
+    const shown = await scene.evaluate((el: TransformerSceneElement) => {
+      const ex = el.explanation!;
+      return { prompt: ex.prompt, layer: ex.layer, head: ex.head, sampling: ex.sampling };
+    });
+    expect(shown).toEqual({ prompt: 'Hello there, robots', layer: 1, head: 1, sampling: { temperature: 0, topK: 5, topP: 0.95, seed: 7 } });
+    expect(linked.errors).toEqual([]);
+    await linked.page.context().close();
+  });
+
+  it('the page fits a 360-pixel-wide phone screen', async () => {
+    const phone = await watchedPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await phone.page.goto(`${origin}/`);
+    await pageReady(phone.page);
+    const widths = await phone.page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.view);
+    expect(phone.errors).toEqual([]);
+    await phone.page.context().close();
+  });
+});
