@@ -1,0 +1,217 @@
+// Model folders: Hugging Face's own saves load and compute transformers' logits; save → load
+// round trips; every kind of bad folder gets a ModelError naming the file and the problem.
+
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/config.ts';
+import { namedParameters, parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
+import { writeSafetensors, floatToHalfBits, halfBitsToFloat, type TensorToWrite } from '../src/model/safetensors.ts';
+import { modelFromFiles } from '../src/model/checkpoint.ts';
+import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
+import { GPT } from '../src/model/gpt.ts';
+import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const scratch = await mkdtemp(join(tmpdir(), 'checkpoint-test-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+let folders = 0;
+const newFolder = async (): Promise<string> => {
+  const dir = join(scratch, `m${folders++}`);
+  await mkdir(dir);
+  return dir;
+};
+
+const CONFIG: GPTConfig = {
+  nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 11, nPositions: 6, layerNormEpsilon: 1e-5, tieWordEmbeddings: false,
+};
+
+/** Deterministic, varied weights for a config. */
+function makeWeights(config: GPTConfig, seed = 1): GPTWeights {
+  let s = seed;
+  const next = (): number => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31 - 0.5;
+  };
+  const arrays = new Map(parameterShapes(config).map(({ name, shape }) => [name, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, next)]));
+  return weightsFromNamed(config, (name) => arrays.get(name)!);
+}
+
+/** A safetensors file holding these weights under (possibly changed) names, plus extra tensors. */
+function fileOf(config: GPTConfig, weights: GPTWeights, rename: (name: string) => string | null = (n) => n, extra: TensorToWrite[] = [], dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
+  const tensors = namedParameters(config, weights).flatMap((t) => {
+    const name = rename(t.name);
+    return name === null ? [] : [{ ...t, name }];
+  });
+  return writeSafetensors([...tensors, ...extra], { dtype });
+}
+
+const configText = (config: GPTConfig, patch: Record<string, unknown> = {}): string => JSON.stringify({ ...configToHuggingFace(config), ...patch });
+
+async function folderWith(files: Record<string, string | Uint8Array>): Promise<string> {
+  const dir = await newFolder();
+  for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
+  return dir;
+}
+
+const expectSameWeights = (config: GPTConfig, a: GPTWeights, b: GPTWeights): void => {
+  const bs = namedParameters(config, b);
+  namedParameters(config, a).forEach((t, i) => expect(bs[i].data, t.name).toEqual(t.data));
+};
+
+describe('folders saved by Hugging Face transformers', () => {
+  for (const [folder, expected] of [
+    ['hf-tied', { nLayer: 2, tieWordEmbeddings: true }],
+    ['hf-untied-bf16', { nLayer: 2, tieWordEmbeddings: false }],
+    ['hf-base-6layer', { nLayer: 6, tieWordEmbeddings: true }],
+  ] as const) {
+    it(`${folder} loads unchanged and gives transformers' logits`, async () => {
+      const model = await loadModelDir(join(FIXTURES, folder));
+      expect(model.config).toMatchObject({ ...expected, nHead: 2, nEmbd: 8, vocabSize: 97, nPositions: 16 });
+      expect(model.weights.lm_head === null).toBe(expected.tieWordEmbeddings);
+      expect(model.tokenizer.kind).toBe('gpt2'); // no animated-transformer.json: GPT-2
+      const reference = JSON.parse(await readFile(join(FIXTURES, folder, 'hf-logits.json'), 'utf8')) as { ids: number[]; logits: number[] };
+      const { logits } = new GPT(model.config, model.weights).forward(reference.ids);
+      expect(logits.length).toBe(reference.logits.length);
+      let worst = 0;
+      logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference.logits[i]))));
+      expect(worst).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('names and layouts', () => {
+  const config = { ...CONFIG, tieWordEmbeddings: true };
+  const weights = makeWeights(config);
+  const buffers: TensorToWrite[] = [
+    { name: 'h.0.attn.bias', shape: [1, 1, 6, 6], data: new Float32Array(36).fill(1) },
+    { name: 'transformer.h.1.attn.masked_bias', shape: [], data: new Float32Array([-1e4]) },
+  ];
+
+  it('accepts names with and without "transformer.", ignoring attention buffers', () => {
+    const prefixed = fileOf(config, weights, (n) => `transformer.${n}`, buffers);
+    expectSameWeights(config, weights, modelFromFiles(configText(config), prefixed, 'm').weights);
+    const mixed = fileOf(config, weights, (n) => (n.startsWith('h.1') ? `transformer.${n}` : n), buffers);
+    expectSameWeights(config, weights, modelFromFiles(configText(config), mixed, 'm').weights);
+  });
+
+  it('accepts a tied model that also stores its head, if the head is the embedding', () => {
+    const head = { name: 'lm_head.weight', shape: [config.vocabSize, config.nEmbd], data: weights.wte };
+    const loaded = modelFromFiles(configText(config), fileOf(config, weights, undefined, [head]), 'm');
+    expect(loaded.weights.lm_head).toBeNull();
+    const other = { ...head, data: weights.wte.map((v) => v + 1) };
+    expect(() => modelFromFiles(configText(config), fileOf(config, weights, undefined, [other]), 'm')).toThrow(
+      /m\/model\.safetensors: "lm_head\.weight" differs from the token embedding/,
+    );
+  });
+
+  it('reads F16 weights as their half-precision values', () => {
+    const loaded = modelFromFiles(configText(config), fileOf(config, weights, undefined, [], 'F16'), 'm');
+    const half = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
+    expect(loaded.weights.h[1].mlp.c_fc.weight).toEqual(weights.h[1].mlp.c_fc.weight.map(half));
+  });
+});
+
+describe('saving and loading', () => {
+  it('round-trips F32 weights exactly, with the tokenizer, leaving only the three files', async () => {
+    const dir = join(scratch, 'saved', 'nested');
+    const weights = makeWeights(CONFIG);
+    const tokenizer = new CharTokenizer('\n !?abcdefg');
+    await saveModelDir(dir, CONFIG, weights, { tokenizer });
+    expect((await readdir(dir)).sort()).toEqual(['animated-transformer.json', 'config.json', 'model.safetensors']);
+    const back = await loadModelDir(dir);
+    expect(back.config).toEqual(CONFIG);
+    expectSameWeights(CONFIG, weights, back.weights);
+    expect(back.tokenizer.kind).toBe('char');
+    expect(back.tokenizer.encode('bad ace!')).toEqual(tokenizer.encode('bad ace!'));
+    // Saving again over the same folder replaces the files whole.
+    const tied = { ...CONFIG, tieWordEmbeddings: true, vocabSize: 50257 };
+    const tiedWeights = makeWeights(tied, 7);
+    await saveModelDir(dir, tied, tiedWeights, { tokenizer: gpt2Tokenizer(), dtype: 'F16' });
+    const again = await loadModelDir(dir);
+    expect(again.config).toEqual(tied);
+    expect(again.tokenizer.kind).toBe('gpt2');
+    expect(again.weights.wpe).toEqual(tiedWeights.wpe.map((v) => halfBitsToFloat(floatToHalfBits(v))));
+    expect((await readdir(dir)).length).toBe(3);
+  });
+
+  it('refuses to save what cannot be stored, before writing anything', async () => {
+    const weights = makeWeights(CONFIG);
+    weights.h[0].ln_1.weight[2] = 1e6;
+    const dir = join(scratch, 'never-made');
+    await expect(saveModelDir(dir, CONFIG, weights, { tokenizer: CharTokenizer.fromText('abc'), dtype: 'F16' })).rejects.toThrow(
+      /"h\.0\.ln_1\.weight" holds 1000000, beyond float16's range/,
+    );
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    await expect(saveModelDir(dir, CONFIG, weights, { tokenizer: gpt2Tokenizer() })).rejects.toThrow(/tokenizer has 50257 tokens but the model only 11/);
+  });
+});
+
+describe('bad folders', () => {
+  const weights = makeWeights(CONFIG);
+  const good = { 'config.json': configText(CONFIG), 'model.safetensors': fileOf(CONFIG, weights) };
+
+  const expectError = async (dir: string, message: RegExp): Promise<void> => {
+    const attempt = loadModelDir(dir);
+    await expect(attempt).rejects.toThrow(ModelError);
+    await expect(attempt).rejects.toThrow(message);
+  };
+
+  it('names a missing folder or file and says what a folder must contain', async () => {
+    await expectError(join(scratch, 'nowhere'), /nowhere: no such folder; a model folder must contain config\.json and model\.safetensors/);
+    await expectError(await folderWith({ 'model.safetensors': good['model.safetensors'] }), /config\.json is missing; a model folder must contain/);
+    await expectError(await folderWith({ 'config.json': good['config.json'] }), /model\.safetensors is missing; a model folder/);
+    await expectError(await folderWith({ 'config.json': good['config.json'], 'pytorch_model.bin': 'x' }), /pytorch_model\.bin is not read/);
+  });
+
+  it('rejects a broken config.json', async () => {
+    await expectError(await folderWith({ ...good, 'config.json': '{"n_layer": 2,' }), /config\.json: not valid JSON/);
+    await expectError(await folderWith({ ...good, 'config.json': configText(CONFIG, { n_head: 3 }) }), /config\.json: n_embd \(8\) is not divisible by n_head \(3\)/);
+    await expectError(await folderWith({ ...good, 'config.json': configText(CONFIG, { activation_function: 'relu' }) }), /activation_function "relu" is not supported/);
+  });
+
+  it('names a missing tensor, with what the config expects', async () => {
+    const file = fileOf(CONFIG, weights, (n) => (n === 'h.1.mlp.c_fc.bias' ? null : n));
+    await expectError(await folderWith({ ...good, 'model.safetensors': file }), /model\.safetensors: tensor "h\.1\.mlp\.c_fc\.bias" is missing .*n_layer=2, n_embd=8/);
+    const noHead = fileOf(CONFIG, weights, (n) => (n === 'lm_head.weight' ? null : n));
+    await expectError(await folderWith({ ...good, 'model.safetensors': noHead }), /"lm_head\.weight" is missing.*tie_word_embeddings false/);
+  });
+
+  it('names a tensor of the wrong shape and the shape expected', async () => {
+    const bigger = { ...CONFIG, nPositions: 7 };
+    await expectError(await folderWith({ ...good, 'model.safetensors': fileOf(bigger, makeWeights(bigger)) }), /tensor "wpe\.weight" has shape \[7, 8\], expected \[6, 8\]/);
+    // PyTorch Linear's [out, in] instead of Conv1D's [in, out]:
+    const transposed = fileOf(CONFIG, weights, (n) => (n === 'h.0.attn.c_attn.weight' ? null : n), [
+      { name: 'h.0.attn.c_attn.weight', shape: [24, 8], data: weights.h[0].attn.c_attn.weight },
+    ]);
+    await expectError(await folderWith({ ...good, 'model.safetensors': transposed }), /shape \[24, 8\], expected \[8, 24\]; it looks transposed/);
+  });
+
+  it('names a tensor holding NaN or Infinity', async () => {
+    const broken = makeWeights(CONFIG);
+    broken.h[1].attn.c_proj.bias[5] = NaN;
+    await expectError(await folderWith({ ...good, 'model.safetensors': fileOf(CONFIG, broken) }), /tensor "h\.1\.attn\.c_proj\.bias" holds NaN at index 5/);
+    broken.h[1].attn.c_proj.bias[5] = 0;
+    broken.wte[0] = -Infinity;
+    await expectError(await folderWith({ ...good, 'model.safetensors': fileOf(CONFIG, broken) }), /tensor "wte\.weight" holds -Infinity at index 0/);
+  });
+
+  it('rejects tensors the config has no place for (a config from another model)', async () => {
+    const three = { ...CONFIG, nLayer: 3 };
+    await expectError(await folderWith({ ...good, 'model.safetensors': fileOf(three, makeWeights(three)) }), /does not have: "h\.2\.ln_1\.weight", "h\.2\.ln_1\.bias", "h\.2\.attn\.c_attn\.weight", … \(12 in all\); does config\.json belong/);
+  });
+
+  it('passes safetensors errors through with the file name', async () => {
+    const cut = good['model.safetensors'].subarray(0, 200);
+    const dir = await folderWith({ ...good, 'model.safetensors': cut });
+    await expectError(dir, new RegExp(`${dir}/model\\.safetensors: (header length|tensor)`));
+  });
+
+  it('checks animated-transformer.json against the model', async () => {
+    await expectError(await folderWith({ ...good, 'animated-transformer.json': '{"tokenizer": "gpt2"}' }), /animated-transformer\.json: the gpt2 tokenizer has 50257 tokens but config\.json says vocab_size=11/);
+    await expectError(await folderWith({ ...good, 'animated-transformer.json': '{"tokenizer": "sentencepiece"}' }), /animated-transformer\.json: unknown tokenizer/);
+    const ok = await loadModelDir(await folderWith({ ...good, 'animated-transformer.json': '{"tokenizer": "char", "vocabulary": "abc"}' }));
+    expect(ok.tokenizer.vocabSize).toBe(3);
+  });
+});
