@@ -67,6 +67,13 @@ export interface ShownNumber {
   value: number;
   /** Trace tensor name (or "sampledProbs" / "generation") and flat row-major index. */
   source: { tensor: string; index: number };
+  /** On-screen scaling applied to the source value (100 for a percentage); 1 when absent. */
+  scale?: number;
+  /**
+   * For a share like "all other tokens": the value is 1 minus the sum of these flat indices
+   * of source.tensor (times scale); source.index is then the first of them.
+   */
+  complementOf?: number[];
 }
 
 export type Theme = 'light' | 'dark';
@@ -74,8 +81,18 @@ export type Theme = 'light' | 'dark';
 /** The 2-D drawing calls we use: a browser CanvasRenderingContext2D, or @napi-rs/canvas in Node. */
 export type Ctx2D = CanvasRenderingContext2D;
 
+/** A named stretch of a scene with its caption (for chapter marks and tests). */
+export interface SceneBeat {
+  name: string;
+  caption: string;
+  startSeconds: number;
+  endSeconds: number;
+}
+
 export interface Scene {
   readonly name: string;
+  /** The scene's beats in order; optional so simple scenes may omit them. */
+  readonly beats?: readonly SceneBeat[];
   readonly title: string;
   readonly durationSeconds: number;
   /** Draws the frame at time t (clamped to [0, duration]) on a width × height (CSS px) area. */

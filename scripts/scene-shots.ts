@@ -1,0 +1,29 @@
+// Saves PNGs of every scene at a few times (each beat's end) to /tmp/scene-shots/ (or the
+// folder given), drawn with @napi-rs/canvas in Node, for a person to look over.
+// Usage: npx tsx scripts/scene-shots.ts [outDir] [sceneName] [width] [height] [theme]
+// Uses a seeded random-weight model and GPT-2's tokenizer, so it needs no model files.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createCanvas } from '@napi-rs/canvas';
+import { SCENES } from '../src/scenes/index.ts';
+import type { Ctx2D, Theme } from '../src/scenes/contract.ts';
+import { sceneExplanation } from '../tests/helpers/scene-explanation.ts';
+
+const [outDir = '/tmp/scene-shots', only, wArg, hArg, themeArg] = process.argv.slice(2);
+const width = Number(wArg ?? 1280);
+const height = Number(hArg ?? 720);
+const theme = (themeArg ?? 'light') as Theme;
+mkdirSync(outDir, { recursive: true });
+const ex = sceneExplanation();
+for (const def of SCENES) {
+  if (only && only !== 'all' && def.name !== only) continue;
+  const scene = def.build(ex);
+  const times = (scene.beats ?? []).map((b) => b.endSeconds - 0.05);
+  times.forEach((t, i) => {
+    const canvas = createCanvas(width, height);
+    scene.draw(canvas.getContext('2d') as unknown as Ctx2D, t, width, height, theme);
+    const file = `${outDir}/${def.name}-${width}x${height}-${theme}-${i}.png`;
+    writeFileSync(file, canvas.toBuffer('image/png'));
+    console.log(file);
+  });
+}

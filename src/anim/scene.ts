@@ -1,0 +1,97 @@
+// Turns a storyboard plus two functions — layout (once per size) and frame (per time) —
+// into a Scene. Adds what every scene shares: the title, the caption of the current beat,
+// and the caching of layout by size so a frame only reads precomputed positions.
+
+import type { Ctx2D, Explanation, Scene, ShownNumber, Theme } from '../scenes/contract.ts';
+import { Frame } from '../render/frame.ts';
+import { renderFrame } from '../render/canvas.ts';
+import { wrapText } from '../render/text.ts';
+import type { Storyboard } from './timeline.ts';
+import { label } from './label.ts';
+
+/** The drawing area left for a scene's content, and the base font size for this size. */
+export interface Area {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** Base font size in px (about 19 at 1280 × 720, at least 11 on a phone). */
+  size: number;
+  /** True when the area is taller than wide: stack things instead of setting them side by side. */
+  portrait: boolean;
+}
+
+export interface SceneSpec<L> {
+  name: string;
+  title: string;
+  story: Storyboard;
+  layout(area: Area): L;
+  frame(f: Frame, t: number, layout: L, area: Area): void;
+}
+
+export function baseSize(width: number, height: number): number {
+  return Math.max(11, Math.min(26, Math.min(width / 66, height / 37)));
+}
+
+interface Chrome<L> {
+  key: string;
+  area: Area;
+  captions: string[][];
+  layout: L;
+}
+
+export function makeScene<L>(spec: SceneSpec<L>): Scene {
+  const { story } = spec;
+  const duration = story.duration;
+  let cached: Chrome<L> | null = null;
+
+  const chromeFor = (w: number, h: number): Chrome<L> => {
+    const key = `${w}x${h}`;
+    if (cached && cached.key === key) return cached;
+    const size = baseSize(w, h);
+    const pad = size * 1.1;
+    const capSize = size * 1.05;
+    const captions = story.beats.map((b) => wrapText(b.caption, capSize, w - 2 * pad));
+    const maxLines = Math.max(1, ...captions.map((c) => c.length));
+    const top = pad + size * 1.6;
+    const bottom = h - pad - maxLines * capSize * 1.35 - size * 0.4;
+    const area: Area = { x: pad, y: top, w: w - 2 * pad, h: Math.max(40, bottom - top), size, portrait: h > w * 1.05 };
+    cached = { key, area, captions, layout: spec.layout(area) };
+    return cached;
+  };
+
+  const frameAt = (time: number, w: number, h: number): Frame => {
+    const t = Math.max(0, Math.min(duration, time));
+    const c = chromeFor(w, h);
+    const f = new Frame(w, h);
+    const size = c.area.size;
+    f.text(size * 1.1, size * 1.3, spec.title, { size: size * 0.95, bold: true, paint: 'muted' });
+    spec.frame(f, t, c.layout, c.area);
+    const i = story.beats.indexOf(story.beatAt(t));
+    const beat = story.beats[i];
+    const fadeIn = i === 0 ? 1 : Math.min(1, (t - beat.start) / 0.35);
+    const capSize = size * 1.05;
+    const lines = c.captions[i] ?? [];
+    const y0 = h - size * 1.1 - (lines.length - 0.5) * capSize * 1.35;
+    f.fade(fadeIn, () => lines.forEach((line, k) => label(f, w / 2, y0 + k * capSize * 1.35, line, { size: capSize, align: 'center' })));
+    return f;
+  };
+
+  return {
+    name: spec.name,
+    title: spec.title,
+    durationSeconds: duration,
+    draw(ctx: Ctx2D, time: number, w: number, h: number, theme: Theme): void {
+      renderFrame(ctx, frameAt(time, w, h), theme);
+    },
+    numbersAt(time: number, w: number, h: number): ShownNumber[] {
+      return frameAt(time, w, h).shown;
+    },
+    beats: story.beats.map((b) => ({ name: b.name, caption: b.caption, startSeconds: b.start, endSeconds: b.end })),
+  };
+}
+
+/** Display piece of prompt token t. */
+export function pieces(ex: Explanation): string[] {
+  return ex.tokens.map((t) => t.text);
+}

@@ -1,0 +1,223 @@
+// One frame as a display list: text, rectangles and paths in CSS px, colours by role.
+// Shapes push items here; the canvas renderer draws them, and the numbers they carry are
+// what Scene.numbersAt reports, so what is drawn and what is checked come from one list.
+
+import type { ShownNumber } from '../scenes/contract.ts';
+import type { Paint } from './theme.ts';
+import { textWidth } from './text.ts';
+
+export type Align = 'left' | 'center' | 'right';
+
+export interface TextItem {
+  kind: 'text';
+  x: number;
+  y: number;
+  text: string;
+  size: number;
+  mono: boolean;
+  bold: boolean;
+  italic: boolean;
+  paint: Paint;
+  align: Align;
+  alpha: number;
+}
+
+export interface RectItem {
+  kind: 'rect';
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  fill: Paint | null;
+  stroke: Paint | null;
+  lineWidth: number;
+  radius: number;
+  alpha: number;
+}
+
+export interface PathItem {
+  kind: 'path';
+  /** x0, y0, x1, y1, ... */
+  points: number[];
+  stroke: Paint | null;
+  fill: Paint | null;
+  lineWidth: number;
+  closed: boolean;
+  dashed: boolean;
+  alpha: number;
+}
+
+/** Text in runs of different sizes and baselines (sub- and superscripts), laid out by the renderer. */
+export interface RichItem {
+  kind: 'rich';
+  x: number;
+  y: number;
+  runs: { text: string; size: number; dy: number }[];
+  bold: boolean;
+  italic: boolean;
+  paint: Paint;
+  align: Align;
+  alpha: number;
+}
+
+export type Item = TextItem | RectItem | PathItem | RichItem;
+
+export interface TextOptions {
+  size: number;
+  paint?: Paint;
+  mono?: boolean;
+  bold?: boolean;
+  italic?: boolean;
+  align?: Align;
+}
+
+export interface NumberOptions extends TextOptions {
+  /** Digits after the decimal point (default 2). */
+  decimals?: number;
+  /** Multiply before showing, e.g. 100 with percent. */
+  scale?: number;
+  percent?: boolean;
+}
+
+/** Fixed-point text with a true minus sign (U+2212) and no "−0.00". */
+export function formatFixed(value: number, decimals = 2): string {
+  if (value === Infinity) return '∞';
+  if (value === -Infinity) return '−∞';
+  const s = Math.abs(value).toFixed(decimals);
+  const negative = value < 0 && Number(s) !== 0;
+  return (negative ? '\u2212' : '') + s;
+}
+
+/** Digits after the point for a percentage: more for small ones, so 0.03% is not "0.0%". */
+export function percentDecimals(p: number): number {
+  return p >= 0.1 ? 1 : p >= 0.001 ? 2 : 3;
+}
+
+/** An integer with grouping commas, e.g. 124,439,808. */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export class Frame {
+  readonly items: Item[] = [];
+  readonly shown: ShownNumber[] = [];
+  private alpha = 1;
+  private ox = 0;
+  private oy = 0;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+
+  /** Draws fn's items with opacity multiplied by a; skipped entirely when invisible. */
+  fade(a: number, fn: () => void): void {
+    if (a <= 0.004) return;
+    const prev = this.alpha;
+    this.alpha = prev * Math.min(1, a);
+    fn();
+    this.alpha = prev;
+  }
+
+  /** Draws fn's items shifted by (dx, dy). */
+  shift(dx: number, dy: number, fn: () => void): void {
+    this.ox += dx;
+    this.oy += dy;
+    fn();
+    this.ox -= dx;
+    this.oy -= dy;
+  }
+
+  text(x: number, y: number, text: string, o: TextOptions): void {
+    this.items.push({
+      kind: 'text',
+      x: x + this.ox,
+      y: y + this.oy,
+      text,
+      size: o.size,
+      mono: o.mono ?? false,
+      bold: o.bold ?? false,
+      italic: o.italic ?? false,
+      paint: o.paint ?? 'ink',
+      align: o.align ?? 'left',
+      alpha: this.alpha,
+    });
+  }
+
+  /** Runs of text set one after another; the renderer measures them with the real font. */
+  rich(x: number, y: number, runs: { text: string; size: number; dy: number }[], o: Omit<TextOptions, 'size' | 'mono'>): void {
+    this.items.push({
+      kind: 'rich',
+      x: x + this.ox,
+      y: y + this.oy,
+      runs,
+      bold: o.bold ?? false,
+      italic: o.italic ?? false,
+      paint: o.paint ?? 'ink',
+      align: o.align ?? 'left',
+      alpha: this.alpha,
+    });
+  }
+
+  /** A number the model computed, drawn and registered with its trace source. */
+  number(x: number, y: number, raw: number, source: { tensor: string; index: number }, o: NumberOptions): string {
+    const scale = o.scale ?? (o.percent ? 100 : 1);
+    const value = raw * scale;
+    const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
+    this.text(x, y, text, { mono: true, ...o });
+    this.shown.push({ text, value, source, scale });
+    return text;
+  }
+
+  /** A whole number from the explanation (a token id, a count), registered like number(). */
+  count(x: number, y: number, raw: number, source: { tensor: string; index: number }, o: TextOptions & { group?: boolean }): string {
+    const text = o.group ? formatCount(raw) : String(Math.round(raw));
+    this.text(x, y, text, o);
+    this.shown.push({ text, value: raw, source, scale: 1 });
+    return text;
+  }
+
+  rect(
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    o: { fill?: Paint; stroke?: Paint; lineWidth?: number; radius?: number },
+  ): void {
+    this.items.push({
+      kind: 'rect',
+      x: x + this.ox,
+      y: y + this.oy,
+      w,
+      h,
+      fill: o.fill ?? null,
+      stroke: o.stroke ?? null,
+      lineWidth: o.lineWidth ?? 1,
+      radius: o.radius ?? 0,
+      alpha: this.alpha,
+    });
+  }
+
+  path(points: number[], o: { stroke?: Paint; fill?: Paint; lineWidth?: number; closed?: boolean; dashed?: boolean }): void {
+    const p = points.slice();
+    for (let i = 0; i < p.length; i += 2) {
+      p[i] += this.ox;
+      p[i + 1] += this.oy;
+    }
+    this.items.push({
+      kind: 'path',
+      points: p,
+      stroke: o.stroke ?? null,
+      fill: o.fill ?? null,
+      lineWidth: o.lineWidth ?? 1.5,
+      closed: o.closed ?? false,
+      dashed: o.dashed ?? false,
+      alpha: this.alpha,
+    });
+  }
+}
+
+/** Width of text as Frame.text would draw it (estimated; see text.ts). */
+export function measure(text: string, o: { size: number; mono?: boolean }): number {
+  return textWidth(text, o.size, o.mono ?? false);
+}

@@ -1,0 +1,111 @@
+// Scene 0, the Transformer as a function: prompt → tokens → ids → the model (θ) → the most
+// likely next token, with its real probability.
+
+import { traced } from '../model/trace.ts';
+import { easeOut } from '../anim/easing.ts';
+import { label } from '../anim/label.ts';
+import { arrow } from '../anim/marks.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
+import { formatCount, percentDecimals } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { argmaxRow, dims, SOURCE } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T, V } = dims(ex);
+  const probs = traced(ex.trace, 'probs');
+  const next = argmaxRow(probs.data, T - 1, V);
+  const nextProb = probs.data[(T - 1) * V + next];
+  const pieces = ex.tokens.map((t) => t.text);
+  const nextPiece = ex.piece(next).text;
+
+  const story = new Storyboard();
+  story.beat('prompt', 'A Transformer is a function: given a sequence of tokens, it returns a guess for the token that comes next.');
+  const showPrompt = story.play(1.0, easeOut);
+  story.wait(1.0);
+  story.beat('tokens', `The prompt becomes ${T} tokens, and each token is a number: its id in the model's vocabulary.`);
+  const showChips = story.play(1.6);
+  const showIds = story.alongside(1.0, 0.8);
+  story.wait(1.2);
+  story.beat(
+    'model',
+    `The model is the function Transformer(X, θ). X is the list of ids; θ stands for its parameters, here ${formatCount(ex.parameterCount)} numbers set by training.`,
+  );
+  const showModel = story.play(1.4);
+  story.wait(2.0);
+  story.beat('output', `Out comes a probability for every one of the ${formatCount(V)} tokens in the vocabulary; the most likely next token is “${nextPiece}”.`);
+  const showOut = story.play(1.4);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const lineH = chipHeight(s) + s * 1.5;
+    const promptY = a.y + s * 1.2;
+    const chips = flowChips(pieces, a.x, promptY + s * 1.8, a.w, s, lineH);
+    const boxY = promptY + s * 1.8 + chips.height + s * 1.6;
+    const boxH = s * 4.2;
+    const sub = `${ex.modelName} · θ = ${formatCount(ex.parameterCount)} parameters`;
+    const boxW = Math.min(a.w, Math.max(textWidth(sub, s * 0.85) + s * 2, textWidth('Transformer(X, θ)', s * 1.3) + s * 4));
+    const outY = boxY + boxH + s * 2.2;
+    // Centre the column vertically in the area.
+    const dy = Math.max(0, (a.h - (outY + chipHeight(s) - a.y)) / 2);
+    return { s, promptY: promptY + dy, chips: { ...chips, pos: chips.pos.map((p) => ({ x: p.x, y: p.y + dy })) }, boxY: boxY + dy, boxH, boxW, outY: outY + dy, cx: a.x + a.w / 2 };
+  };
+
+  return makeScene({
+    name: 'function',
+    title: 'The Transformer as a function',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, cx } = L;
+      const prompt = `“${ex.prompt.length > 60 ? '…' + ex.prompt.slice(-59) : ex.prompt}”`;
+      f.fade(showPrompt.at(t), () => f.text(cx, L.promptY, prompt, { size: s * 1.35, align: 'center', italic: true }));
+      const pc = showChips.at(t);
+      const pid = showIds.at(t);
+      pieces.forEach((p, i) => {
+        const q = stagger(pc, i, T, 0.25);
+        const pos = L.chips.pos[i];
+        f.fade(q, () =>
+          f.shift(0, (1 - q) * -s, () => {
+            tokenChip(f, pos.x, pos.y, p, { size: s });
+          }),
+        );
+        f.fade(stagger(pid, i, T, 0.25), () =>
+          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * 0.9, mono: true, paint: 'dim', align: 'center' }),
+        );
+      });
+      const pm = showModel.at(t);
+      const bx = cx - L.boxW / 2;
+      arrow(f, cx, L.boxY - s * 1.4, cx, L.boxY - 2, { progress: Math.min(1, pm * 2) });
+      f.fade(pm, () => {
+        f.rect(bx, L.boxY, L.boxW, L.boxH, { fill: 'panel', stroke: 'ink', lineWidth: 1.5, radius: s * 0.5 });
+        label(f, cx, L.boxY + L.boxH * 0.36, 'Transformer(X, θ)', { size: s * 1.3, bold: true, align: 'center' });
+        const words = `${ex.modelName} · θ = `;
+        const n = formatCount(ex.parameterCount);
+        const total = textWidth(words, s * 0.85) + textWidth(n, s * 0.85) + textWidth(' parameters', s * 0.85);
+        let x = cx - total / 2;
+        f.text(x, L.boxY + L.boxH * 0.72, words, { size: s * 0.85, paint: 'muted' });
+        x += textWidth(words, s * 0.85);
+        f.count(x, L.boxY + L.boxH * 0.72, ex.parameterCount, SOURCE.parameterCount, { size: s * 0.85, paint: 'muted', group: true });
+        x += textWidth(n, s * 0.85);
+        f.text(x, L.boxY + L.boxH * 0.72, ' parameters', { size: s * 0.85, paint: 'muted' });
+      });
+      const po = showOut.at(t);
+      arrow(f, cx, L.boxY + L.boxH + 2, cx, L.outY - s * 0.3, { progress: Math.min(1, po * 2) });
+      f.fade(Math.max(0, po * 2 - 1), () => {
+        const w = chipWidth(nextPiece, s);
+        tokenChip(f, cx - w / 2, L.outY, nextPiece, { size: s, highlight: true });
+        const y = L.outY + chipHeight(s) / 2;
+        f.text(cx - w / 2 - s * 0.6, y, 'id', { size: s * 0.8, paint: 'muted', align: 'right' });
+        f.count(cx - w / 2 - s * 2, y, next, SOURCE.vocab(next), { size: s * 0.9, mono: true, paint: 'dim', align: 'right' });
+        f.number(cx + w / 2 + s * 0.7, y, nextProb, { tensor: 'probs', index: (T - 1) * V + next }, { size: s * 0.9, percent: true, decimals: percentDecimals(nextProb) });
+      });
+      void a;
+    },
+  });
+}
+
+export const functionScene: SceneDefinition = { name: 'function', title: 'The Transformer as a function', build };

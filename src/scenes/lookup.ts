@@ -1,0 +1,134 @@
+// Scenes 2 and 3 share one storyboard: each row of the prompt picks a row of a big table (the
+// token embedding table by id, the position table by position), and the picked rows stack
+// into a T × C matrix. Only the picked rows are numbers the model used, so only they show numbers.
+
+import { label } from '../anim/label.ts';
+import { brace, arrow } from '../anim/marks.ts';
+import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import type { Frame } from '../render/frame.ts';
+import type { Explanation, Scene } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+export interface LookupKind {
+  name: string;
+  title: string;
+  tensor: 'embed.token' | 'embed.position';
+  /** Table name with markup, e.g. "W_{te}". */
+  table: string;
+  /** Text of the brace along the table's rows, e.g. "V = 50,257". */
+  rowsBrace: (ex: Explanation) => string;
+  /** Rows of the table and what they are, e.g. V and "tokens". */
+  tableRows: (ex: Explanation) => number;
+  rowWord: string;
+  /** Which table row prompt position t reads. */
+  rowOf: (ex: Explanation, t: number) => number;
+  captions: (ex: Explanation) => [string, string, string];
+}
+
+export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
+  const { T, C } = dims(ex);
+  const rowsInTable = kind.tableRows(ex);
+  const pieces = ex.tokens.map((t) => t.text);
+  const [c1, c2, c3] = kind.captions(ex);
+  const picked = Array.from({ length: T }, (_, t) => kind.rowOf(ex, t));
+
+  const story = new Storyboard();
+  story.beat('table', c1);
+  const showTable = story.play(1.2);
+  story.wait(1.0);
+  story.beat('lookup', c2);
+  const look = story.play(Math.min(6, 1.2 + 0.6 * T));
+  story.wait(1.0);
+  story.beat('stack', c3);
+  const showShape = story.play(1.0);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const src = wholeMatrix(ex.trace, kind.tensor);
+    if (src.rows !== T || src.cols !== C) throw new Error(`${kind.tensor} has shape ${src.rows} × ${src.cols}, expected ${T} × ${C}`);
+    const tableW = a.portrait ? a.w * 0.8 : Math.min(a.w * 0.16, s * 9);
+    const tableH = a.portrait ? a.h * 0.16 : a.h * 0.62;
+    const matrixMaxW = a.portrait ? a.w - s * 8 : a.w - tableW - s * 10;
+    const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6) / (s * 1.55)));
+    const m = new MatrixView(src, {
+      size: s,
+      maxWidth: matrixMaxW - s * 6,
+      maxRows,
+      maxCols: 8,
+      rowLabels: pieces,
+      colLabels: true,
+      name: kind.tensor === 'embed.token' ? 'token embeddings' : 'position embeddings',
+      colBrace: `C = ${count(C)}`,
+      rowBrace: `T = ${T}`,
+    });
+    let tx: number;
+    let ty: number;
+    if (a.portrait) {
+      tx = a.x + (a.w - tableW) / 2;
+      ty = a.y + s * 2.2;
+      m.at(a.x + Math.max(0, (a.w - m.width) / 2), ty + tableH + s * 3.5);
+    } else {
+      const total = tableW + s * 8 + m.width;
+      tx = a.x + Math.max(s * 4, (a.w - total) / 2);
+      ty = a.y + (a.h - tableH) / 2;
+      m.at(tx + tableW + s * 8, a.y + Math.max(0, (a.h - m.height) / 2));
+    }
+    return { s, m, tx, ty, tableW, tableH, portrait: a.portrait };
+  };
+
+  /** Where table row r sits along the table's height. */
+  const markY = (L: ReturnType<typeof layout>, r: number) => L.ty + ((r + 0.5) / rowsInTable) * L.tableH;
+  /** Label positions for the picked rows, pushed apart so nearby ids do not overlap. */
+  const labelYs = (L: ReturnType<typeof layout>): number[] => {
+    const order = picked.map((r, i) => ({ i, y: markY(L, r) })).sort((a, b) => a.y - b.y);
+    const out: number[] = [];
+    let last = -Infinity;
+    for (const o of order) {
+      const y = Math.max(o.y, last + L.s * 0.85);
+      out[o.i] = y;
+      last = y;
+    }
+    return out;
+  };
+
+  return makeScene({
+    name: kind.name,
+    title: kind.title,
+    story,
+    layout,
+    frame(f: Frame, t, L) {
+      const { s, m } = L;
+      const pt = showTable.at(t);
+      f.fade(pt, () => {
+        f.rect(L.tx, L.ty, L.tableW, L.tableH, { fill: 'panel', stroke: 'faint', lineWidth: 1, radius: 3 });
+        label(f, L.tx + L.tableW / 2, L.ty - s * 1.2, kind.table, { size: s * 1.1, bold: true, align: 'center' });
+        brace(f, 'left', L.ty, L.ty + L.tableH, L.tx - s * 0.3, kind.rowsBrace(ex), { size: s * 0.8, paint: 'muted' });
+        brace(f, 'below', L.tx, L.tx + L.tableW, L.ty + L.tableH + s * 0.3, `C = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        f.text(L.tx + L.tableW / 2, L.ty + L.tableH + s * 2.6, `one row per ${kind.rowWord}`, { size: s * 0.75, paint: 'muted', align: 'center' });
+      });
+      const pl = look.at(t);
+      const ly = labelYs(L);
+      for (let i = 0; i < T; i++) {
+        const q = stagger(pl, i, T, 0.35);
+        if (q <= 0 || !m.showsRow(i)) continue;
+        const y = markY(L, picked[i]);
+        const rowMid = m.rowY(i) + m.cellH / 2;
+        f.fade(Math.min(1, q * 3), () => {
+          f.rect(L.tx, y - 1.5, L.tableW, 3, { fill: 'highlightStroke' });
+          f.text(L.tx + L.tableW + s * 0.3, ly[i], `${picked[i]}`, { size: s * 0.7, mono: true, paint: 'dim' });
+          if (!L.portrait) arrow(f, L.tx + L.tableW + s * 3, ly[i], m.gridX - m.labelW - s * 0.3, rowMid, { progress: Math.min(1, q * 2), paint: 'faint', head: 6 });
+        });
+      }
+      m.draw(f, {
+        alpha: (r) => Math.max(0, stagger(pl, r, T, 0.35) * 2 - 1),
+        chrome: Math.max(pt * 0.999, 0),
+      });
+      f.fade(showShape.at(t), () => {
+        label(f, m.gridX + m.gridW / 2, m.gridY + m.gridH + s * 3.6, `T × C = ${T} × ${count(C)}`, { size: s * 0.9, paint: 'muted', align: 'center' });
+      });
+    },
+  });
+}

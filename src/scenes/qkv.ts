@@ -1,0 +1,101 @@
+// Scene 5, queries, keys and values: the block's layer-normalised input times three learned
+// matrices (plus biases) gives Q, K and V (h.L.attn.q/k/v), one row per token, swept row by row.
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { label } from '../anim/label.ts';
+import { brace } from '../anim/marks.ts';
+import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+const PARTS = [
+  { key: 'q', name: 'Q', weight: 'W_q', bias: 'b_q', word: 'queries' },
+  { key: 'k', name: 'K', weight: 'W_k', bias: 'b_k', word: 'keys' },
+  { key: 'v', name: 'V', weight: 'W_v', bias: 'b_v', word: 'values' },
+] as const;
+
+/** How the block's input is named: LN(X) in block 0, LN(h_{L−1}) later. */
+export function blockInputName(layer: number): string {
+  return layer === 0 ? 'LN(X)' : `LN(h_{${layer - 1}})`;
+}
+
+function build(ex: Explanation) {
+  const { T, C } = dims(ex);
+  const L0 = ex.layer;
+  const pieces = ex.tokens.map((t) => t.text);
+  const input = wholeMatrix(ex.trace, `h.${L0}.ln_1`);
+  const outs = PARTS.map((p) => wholeMatrix(ex.trace, `h.${L0}.attn.${p.key}`));
+  const inputWhat = L0 === 0 ? 'X after layer normalisation' : `the output of block ${L0 - 1} after layer normalisation`;
+
+  const story = new Storyboard();
+  story.beat('input', `Block ${L0} starts from ${inputWhat}: one row of ${count(C)} numbers per token.`);
+  const showInput = story.play(1.0);
+  story.wait(0.8);
+  const sweeps: Track[] = [];
+  const swaps: Track[] = [];
+  PARTS.forEach((p, i) => {
+    story.beat(
+      p.key,
+      i === 0
+        ? `Multiplying by a learned C × C matrix ${p.weight} and adding a bias gives the queries Q, row by row: each token's row is computed from that token's row alone.`
+        : `A second and a third learned matrix give the ${p.word} ${p.name} the same way.`,
+    );
+    swaps.push(story.play(0.5));
+    sweeps.push(story.play(Math.min(3, 0.8 + 0.35 * T)));
+    story.wait(i === 2 ? 2.0 : 0.8);
+  });
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const each = a.portrait ? a.w - s * 4 : (a.w - s * 14) / 2 - s * 4;
+    const rows = Math.max(3, Math.floor((a.portrait ? a.h / 3 - s * 4 : a.h - s * 9) / (s * 1.55)));
+    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+    const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });
+    const mOut = outs.map((o, i) => new MatrixView(o, { ...common, name: PARTS[i].name, rowBrace: `T = ${T}` }));
+    const times = new Spacer(s * 1.6, s * 2);
+    const w = new Spacer(s * 5.5, Math.min(mIn.gridH, s * 5.5) + (a.portrait ? s * 2.2 : 0));
+    const eq = new Spacer(s * 3.2, s * 2);
+    const mode = arrange([mIn, times, w, eq, mOut[0]], { ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, (i) =>
+      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+    );
+    for (const m of mOut.slice(1)) m.at(mOut[0].x, mOut[0].y);
+    return { s, mIn, mOut, times, w, eq, mode };
+  };
+
+  return makeScene({
+    name: 'qkv',
+    title: 'Queries, keys and values',
+    story,
+    layout,
+    frame(f, t, Lay, a) {
+      const { s, mIn, mOut, w } = Lay;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${L0} (blocks are numbered 0 to ${dims(ex).nLayer - 1})`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      // Which of Q, K, V is on stage, and how far its sweep has gone.
+      let k = 0;
+      for (let i = 0; i < 3; i++) if (t >= swaps[i].start) k = i;
+      const sweep = sweeps[k].at(t);
+      const enter = swaps[k].at(t);
+      const activeRow = sweep > 0 && sweep < 1 ? Math.min(T - 1, Math.floor(sweep * T)) : undefined;
+      f.fade(showInput.at(t), () => mIn.draw(f, { highlightRow: activeRow }));
+      f.fade(Math.min(1, enter * 1.5), () => {
+        f.text(Lay.times.cx, Lay.mode === 'row' ? mIn.centerY : Lay.times.cy, '×', { size: s * 1.5, align: 'center', paint: 'muted' });
+        const wh = Math.min(mIn.gridH, s * 5.5);
+        const wy = Lay.mode === 'row' ? mIn.centerY - wh / 2 : w.y;
+        f.rect(w.x, wy, w.width, wh, { fill: 'panel', stroke: 'faint', radius: 3 });
+        label(f, w.cx, wy + wh / 2, PARTS[k].weight, { size: s * 1.25, bold: true, align: 'center' });
+        brace(f, 'below', w.x, w.x + w.width, wy + wh + s * 0.3, `C × C`, { size: s * 0.75, paint: 'dim' });
+        label(f, Lay.eq.cx, Lay.mode === 'row' ? mIn.centerY : Lay.eq.cy, `+ ${PARTS[k].bias} =`, { size: s * 0.95, align: 'center', paint: 'muted' });
+      });
+      const m = mOut[k];
+      m.draw(f, {
+        alpha: (r) => stagger(sweep, r, T, 0.6),
+        chrome: enter,
+        highlightRow: activeRow,
+      });
+    },
+  });
+}
+
+export const qkvScene: SceneDefinition = { name: 'qkv', title: 'Queries, keys and values', build };

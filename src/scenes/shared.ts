@@ -1,0 +1,44 @@
+// What several scenes say about one explanation: its dimensions, how a layer and head are
+// named on screen, and the sources of numbers that are not trace tensors.
+
+import { headSize } from '../model/config.ts';
+import { formatCount } from '../render/frame.ts';
+import type { Explanation } from './contract.ts';
+
+/** The model's real dimensions for this prompt (T tokens, C width, H head size, ...). */
+export function dims(ex: Explanation) {
+  const c = ex.config;
+  return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, H: headSize(c), nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
+}
+
+/** "layer 1, head 2" as the attention scenes name their choice. */
+export function layerHead(ex: Explanation): string {
+  return `layer ${ex.layer}, head ${ex.head}`;
+}
+
+/** Numbers with thousands separators, for sizes like V = 50,257. */
+export const count = formatCount;
+
+/**
+ * Sources for numbers that come from the explanation rather than a trace tensor; the scene
+ * tests resolve them the same way:
+ *   tokens[i]            → explanation.tokens[i].id
+ *   vocab[i]             → i (a token id shown next to its piece)
+ *   parameterCount[0]    → explanation.parameterCount
+ *   sampledProbs[i]      → explanation.sampledProbs[i]
+ *   generation.probability[s], generation.chosen[s] → step s's probability / chosen id
+ *   generation.context[s·W + j] → id j of step s's context (W = generationWindow)
+ */
+export const SOURCE = {
+  tokens: (i: number) => ({ tensor: 'tokens', index: i }),
+  vocab: (id: number) => ({ tensor: 'vocab', index: id }),
+  parameterCount: { tensor: 'parameterCount', index: 0 },
+} as const;
+
+/** Index of the largest value in a row of a T × V tensor. */
+export function argmaxRow(data: Float32Array, row: number, V: number): number {
+  let best = 0;
+  const o = row * V;
+  for (let i = 1; i < V; i++) if (data[o + i] > data[o + best]) best = i;
+  return best;
+}

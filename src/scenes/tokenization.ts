@@ -1,0 +1,106 @@
+// Scene 1, tokenization: the prompt cut into pieces, and each piece's id in the vocabulary,
+// shown beside an excerpt of the vocabulary itself (its first and last entries included).
+
+import { label } from '../anim/label.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
+import { shortPiece } from '../anim/matrix.ts';
+import { textWidth } from '../render/text.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims, SOURCE } from './shared.ts';
+
+type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { kind: 'gap' };
+
+function build(ex: Explanation) {
+  const { T, V } = dims(ex);
+  const pieces = ex.tokens.map((t) => t.text);
+  // The vocabulary excerpt: entry 0, the prompt's ids in order (at most 7), the last entry.
+  const unique = [...new Set(ex.tokens.map((t) => t.id))].sort((a, b) => a - b).slice(0, 7);
+  const ids = [...new Set([0, ...unique, V - 1])].sort((a, b) => a - b);
+  const vocab: VocabRow[] = [];
+  ids.forEach((id, i) => {
+    if (i > 0 && id - ids[i - 1] > 1) vocab.push({ kind: 'gap' });
+    vocab.push({ kind: 'entry', id, piece: ex.piece(id).text, token: ex.tokens.findIndex((t) => t.id === id) });
+  });
+  const hasBytes = pieces.some((p) => p.includes('<0x'));
+  const dropped = ex.droppedPromptTokens > 0 ? ` The prompt was longer than the model's context, so its first ${ex.droppedPromptTokens} tokens were dropped.` : '';
+
+  const story = new Storyboard();
+  story.beat('prompt', 'The model never sees letters. First the prompt is cut into tokens, pieces of text from a fixed vocabulary.');
+  const showPrompt = story.play(1.0);
+  story.wait(0.8);
+  story.beat('split', `Here it becomes ${T} tokens.${dropped} A leading space belongs to the token after it; we draw it as ␣.`);
+  const split = story.play(1.6);
+  story.wait(1.2);
+  story.beat('ids', `Each token has a fixed number, its id: its position in the vocabulary of ${count(V)} tokens.`);
+  const showIds = story.play(2.0);
+  story.wait(1.5);
+  story.beat(
+    'pieces',
+    hasBytes
+      ? 'A token can be a whole word, part of a word, or single bytes of a character: pieces like <0xE2> are bytes that only make a character together.'
+      : 'A token can be a whole word, part of a word, or even a single byte of a character that needs several; common words get one token of their own.',
+  );
+  story.wait(3.0);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const vocabW = Math.max(...vocab.map((r) => (r.kind === 'entry' ? textWidth(`${r.id}  ${shortPiece(r.piece, 14)}`, s * 0.9, true) : 0))) + s * 2;
+    const rowH = s * 1.5;
+    const side = !a.portrait && a.w > vocabW * 2.4;
+    const leftW = side ? Math.min(a.w - vocabW - s * 3, a.w * 0.55) : a.w;
+    const lineH = chipHeight(s) + s * 1.6;
+    const chips = flowChips(pieces, a.x, 0, leftW, s, lineH);
+    const leftH = s * 3 + chips.height;
+    const vocabH = s * 2 + vocab.length * rowH;
+    const total = side ? Math.max(leftH, vocabH) : leftH + s * 1.5 + vocabH;
+    const top = a.y + Math.max(0, (a.h - total) / 2);
+    const leftTop = side ? top + Math.max(0, (vocabH - leftH) / 2) : top;
+    const chipsY = leftTop + s * 3;
+    const vx = side ? a.x + leftW + s * 3 : a.x + (a.w - vocabW) / 2;
+    const vy = side ? top : top + leftH + s * 1.5;
+    return { s, rowH, vocabW, vx, vy, promptY: leftTop + s, leftCx: a.x + leftW / 2, chipPos: chips.pos.map((p) => ({ x: p.x, y: p.y + chipsY })) };
+  };
+
+  return makeScene({
+    name: 'tokenization',
+    title: 'Tokenization',
+    story,
+    layout,
+    frame(f, t, L) {
+      const { s } = L;
+      const prompt = `“${ex.prompt.length > 60 ? '…' + ex.prompt.slice(-59) : ex.prompt}”`;
+      f.fade(showPrompt.at(t), () => f.text(L.leftCx, L.promptY, prompt, { size: s * 1.3, italic: true, align: 'center' }));
+      const ps = split.at(t);
+      const pi = showIds.at(t);
+      pieces.forEach((p, i) => {
+        const pos = L.chipPos[i];
+        const q = stagger(ps, i, T, 0.3);
+        f.fade(q, () => f.shift(0, (1 - q) * -s * 1.5, () => tokenChip(f, pos.x, pos.y, p, { size: s })));
+        f.fade(stagger(pi, i, T, 0.3), () =>
+          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * 0.9, mono: true, paint: 'dim', align: 'center' }),
+        );
+      });
+      // The vocabulary excerpt appears with the ids; a row lights up as its token's id appears.
+      f.fade(Math.min(1, pi * 3), () => {
+        label(f, L.vx, L.vy + s * 0.6, `vocabulary: ${count(dims(ex).V)} tokens`, { size: s * 0.9, bold: true, paint: 'muted' });
+        f.rect(L.vx - s * 0.3, L.vy + s * 1.3, L.vocabW, vocab.length * L.rowH + s * 0.4, { stroke: 'grid', radius: 4 });
+        vocab.forEach((r, k) => {
+          const y = L.vy + s * 1.5 + k * L.rowH + L.rowH / 2;
+          if (r.kind === 'gap') {
+            f.text(L.vx + L.vocabW / 2 - s * 0.3, y, '⋮', { size: s, paint: 'muted', align: 'center' });
+            return;
+          }
+          if (r.token >= 0 && stagger(pi, r.token, T, 0.3) > 0.5) {
+            f.rect(L.vx - s * 0.2, y - L.rowH / 2 + 1, L.vocabW - s * 0.2, L.rowH - 2, { fill: 'highlight', radius: 3 });
+          }
+          f.count(L.vx + s * 0.2, y, r.id, SOURCE.vocab(r.id), { size: s * 0.9, mono: true, paint: 'dim' });
+          f.text(L.vx + s * 0.2 + textWidth(`${V - 1}  `, s * 0.9, true), y, shortPiece(r.piece, 14), { size: s * 0.9, mono: true, paint: 'token' });
+        });
+      });
+    },
+  });
+}
+
+export const tokenizationScene: SceneDefinition = { name: 'tokenization', title: 'Tokenization', build };

@@ -1,0 +1,94 @@
+// Every scene, drawn for real with @napi-rs/canvas at many times and two sizes: it must not
+// throw, every number it reports must be the explanation's number at the shown precision,
+// frames must change over time, and drawing the same time twice must give the same pixels.
+
+import { createHash } from 'node:crypto';
+import { createCanvas } from '@napi-rs/canvas';
+import { describe, expect, it } from 'vitest';
+import { SCENES } from '../src/scenes/index.ts';
+import type { Ctx2D, Explanation, Scene } from '../src/scenes/contract.ts';
+import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { checkShown } from './helpers/shown-numbers.ts';
+
+const SIZES = [
+  [1280, 720],
+  [360, 640],
+] as const;
+
+function times(scene: Scene): number[] {
+  const d = scene.durationSeconds;
+  const out = Array.from({ length: 40 }, (_, i) => (d * i) / 39);
+  for (const b of scene.beats ?? []) out.push(b.startSeconds, Math.max(0, b.endSeconds - 0.01));
+  return out;
+}
+
+function pixels(scene: Scene, t: number, w: number, h: number): string {
+  const canvas = createCanvas(w, h);
+  scene.draw(canvas.getContext('2d') as unknown as Ctx2D, t, w, h, 'light');
+  return createHash('sha1').update(canvas.data()).digest('hex');
+}
+
+function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { errors: string[]; shownCount: number } {
+  const errors: string[] = [];
+  let shownCount = 0;
+  const canvas = createCanvas(w, h);
+  const ctx = canvas.getContext('2d') as unknown as Ctx2D;
+  for (const t of times(scene)) {
+    scene.draw(ctx, t, w, h, t > scene.durationSeconds / 2 ? 'dark' : 'light');
+    const shown = scene.numbersAt(t, w, h);
+    shownCount += shown.length;
+    errors.push(...checkShown(ex, shown).map((e) => `t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+  }
+  return { errors, shownCount };
+}
+
+describe('every scene', () => {
+  const ex = sceneExplanation();
+  it('has unique kebab-case names', () => {
+    const names = SCENES.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  });
+
+  for (const def of SCENES) {
+    describe(def.name, () => {
+      const scene = def.build(ex);
+      it('has a positive duration and contiguous beats', () => {
+        expect(scene.durationSeconds).toBeGreaterThan(1);
+        const beats = scene.beats ?? [];
+        expect(beats.length).toBeGreaterThan(0);
+        expect(beats[0].startSeconds).toBe(0);
+        for (let i = 1; i < beats.length; i++) expect(beats[i].startSeconds).toBeCloseTo(beats[i - 1].endSeconds, 9);
+        expect(beats[beats.length - 1].endSeconds).toBeCloseTo(scene.durationSeconds, 9);
+      });
+      for (const [w, h] of SIZES) {
+        it(`draws at ${w}×${h} and shows only the model's numbers`, () => {
+          const { errors, shownCount } = checkScene(ex, scene, w, h);
+          expect(errors.slice(0, 10)).toEqual([]);
+          expect(shownCount).toBeGreaterThan(0);
+        });
+      }
+      it('is a pure function of time and changes over time', () => {
+        const d = scene.durationSeconds;
+        const late = pixels(scene, d * 0.8, 640, 360);
+        expect(pixels(scene, d * 0.3, 640, 360)).not.toBe(late);
+        expect(pixels(scene, d * 0.8, 640, 360)).toBe(late);
+        // Seeking backwards gives the same frame as coming from the start.
+        pixels(scene, d, 640, 360);
+        expect(pixels(scene, d * 0.8, 640, 360)).toBe(late);
+        expect(scene.numbersAt(d * 0.8, 640, 360)).toEqual(scene.numbersAt(d * 0.8, 640, 360));
+      });
+    });
+  }
+});
+
+describe('scenes with a long prompt and another layer and head', () => {
+  const long = sceneExplanation('The robots will bring the parcels to every house in the town before the sun sets', { layer: 2, head: 5 });
+  it('keeps every number true when rows fold into ⋮', () => {
+    expect(long.tokens.length).toBeGreaterThan(15);
+    for (const def of SCENES) {
+      const scene = def.build(long);
+      for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
+    }
+  });
+});
