@@ -95,6 +95,7 @@ async function writePngFrames(job: Job, folder: string): Promise<void> {
   const { frames, range } = job;
   // PNG compression runs on libuv's threads; two at a time keeps both cores busy.
   const inFlight: Promise<void>[] = [];
+  let stopped: unknown = null;
   try {
     for (let k = 0; k < range.count; k++) {
       checkCancel(job.signal);
@@ -104,12 +105,13 @@ async function writePngFrames(job: Job, folder: string): Promise<void> {
       if (inFlight.length >= 2) await inFlight.shift();
       job.onProgress?.({ stage: 'frames', done: k + 1, total: range.count });
     }
-  } finally {
-    // Let writes already started land (or fail) before the caller commits or removes the folder.
-    const settled = await Promise.allSettled(inFlight);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
+  } catch (error) {
+    stopped = error;
   }
+  // Let writes already started land (or fail) before the caller commits or removes the folder.
+  const failed = (await Promise.allSettled(inFlight)).find((s) => s.status === 'rejected');
+  if (stopped !== null) throw stopped;
+  if (failed) throw failed.reason;
 }
 
 /** Draws the frames in `indices` into an ffmpeg process writing with `outputArgs`. */
