@@ -17,6 +17,9 @@ export const CONTROL_BYTES = 64;
 /** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
 export const SHARED_MAX_PAGES = 32768;
 
+/** How long the helper polls for the next job before it sleeps, in milliseconds. */
+const HELPER_SPIN_MS = 2;
+
 /**
  * JavaScript source of the helper's loop, as a function of (exports, control): wait for a new
  * SEQ, run gemm on the arguments, publish DONE. Kept as text so the same code starts in a Node
@@ -26,6 +29,10 @@ export const HELPER_LOOP = `function helperLoop(fn, ctl) {
   let seen = 0;
   Atomics.store(ctl, ${READY}, 1);
   for (;;) {
+    // Products come in bursts (one forward pass makes dozens), so poll for a moment before
+    // sleeping: waking a sleeping thread costs more than a small product takes.
+    const until = performance.now() + ${HELPER_SPIN_MS};
+    while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until);
     Atomics.wait(ctl, ${SEQ}, seen);
     if (Atomics.load(ctl, ${STOP})) return;
     seen = Atomics.load(ctl, ${SEQ});
