@@ -46,6 +46,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
 
   const allIds = tokenizer.encode(prompt);
   if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
+  checkVocabulary(allIds, config.vocabSize, tokenizer);
   // The model can read at most n_positions tokens: keep the last ones, as generation does.
   const dropped = Math.max(0, allIds.length - config.nPositions);
   const ids = allIds.slice(dropped);
@@ -87,4 +88,14 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     generationWindow: window,
     piece,
   };
+}
+
+/** A tokenizer that makes ids the model has no row for means the two do not belong together. */
+export function checkVocabulary(ids: readonly number[], vocabSize: number, tokenizer: Tokenizer): void {
+  const bad = ids.find((id) => id >= vocabSize);
+  if (bad !== undefined) {
+    throw new InputError(
+      `token ${tokenizer.piece(bad)} has id ${bad}, but this model's vocabulary has only ${vocabSize} tokens: its tokenizer does not match the model (check animated-transformer.json in the model folder)`,
+    );
+  }
 }

@@ -1,0 +1,91 @@
+// `generate PROMPT`: continue the prompt token by token with the chosen sampling rule.
+
+import { generate } from '../../model/generate.ts';
+import { describeSampling, validateSampling } from '../../model/sampling.ts';
+import { loadForCli, promptIds } from '../load.ts';
+import { numberFlag, parseFlags, promptFrom, UsageError, type CommandSpec } from '../usage.ts';
+
+export const generateCommand: CommandSpec = {
+  name: 'generate',
+  summary: 'continue a prompt, one token at a time',
+  usage: `animated-transformer generate PROMPT [options]
+
+  Appends one token at a time, each chosen from the model's prediction for the
+  text so far. With the same seed the output is the same on every machine.
+
+  --model DIR          a GPT-2-layout folder; default: the embedded model
+  --max-new-tokens N   how many tokens to add (default 100)
+  --greedy             always take the most likely token (same as --temperature 0)
+  --temperature T      divide the logits by T before the softmax (default 0.8; 0 = greedy)
+  --top-k K            draw only from the K most likely tokens (default 40; 0 = all)
+  --top-p P            draw only from the most likely tokens whose probabilities reach P (default 1)
+  --seed S             seed of the random draw (default 42)
+  --stop-at-eot        stop when the model produces <|endoftext|>
+  --window N           tokens the model may read at once (default: the model's context)
+  --json               print {"prompt", "tokens": [{"id", "text", "probability"}...], "text"}`,
+
+  async run(args) {
+    const { values, positionals } = parseFlags(args, {
+      model: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      greedy: { type: 'boolean' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      'stop-at-eot': { type: 'boolean' },
+      window: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const prompt = promptFrom(positionals);
+    if (values.greedy && values.temperature !== undefined && Number(values.temperature) !== 0) {
+      throw new UsageError('--greedy and --temperature contradict each other; give one of them');
+    }
+    const sampling = {
+      temperature: values.greedy ? 0 : numberFlag(values.temperature, '--temperature', 0.8, { min: 0, max: 100 }),
+      topK: numberFlag(values['top-k'], '--top-k', 40, { min: 0, integer: true }),
+      topP: numberFlag(values['top-p'], '--top-p', 1, { min: Number.MIN_VALUE, max: 1 }),
+    };
+    validateSampling(sampling);
+    const maxNewTokens = numberFlag(values['max-new-tokens'], '--max-new-tokens', 100, { min: 0, max: 100_000, integer: true });
+    const seed = numberFlag(values.seed, '--seed', 42, { min: 0, max: 2 ** 32 - 1, integer: true });
+
+    const { model, tokenizer } = await loadForCli(values.model);
+    const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, max: model.config.nPositions, integer: true });
+    const { ids, dropped } = promptIds(tokenizer, prompt, window, model.config.vocabSize);
+    if (values['stop-at-eot'] && tokenizer.endOfText === null) {
+      throw new UsageError('--stop-at-eot: this model has no <|endoftext|> token');
+    }
+    const steps = generate(model, ids, {
+      ...sampling,
+      maxNewTokens,
+      seed,
+      window,
+      stopToken: values['stop-at-eot'] ? tokenizer.endOfText : null,
+    });
+    const produced: { id: number; text: string; probability: number }[] = [];
+    if (!values.json) {
+      if (dropped > 0) process.stderr.write(`(kept the last ${window} tokens of the prompt)\n`);
+      process.stderr.write(`(${describeSampling(sampling)}, seed ${seed})\n`);
+      process.stdout.write(prompt);
+    }
+    let emitted = 0;
+    for (const step of steps) {
+      produced.push({ id: step.id, text: tokenizer.piece(step.id), probability: step.probability });
+      if (!values.json) {
+        // Decode everything so far and print only the new characters, so a character split
+        // across tokens appears whole once its last byte arrives.
+        const text = tokenizer.decode(produced.map((p) => p.id));
+        const complete = text.endsWith('\uFFFD') ? text.slice(0, text.lastIndexOf('\uFFFD')) : text;
+        if (complete.length > emitted) {
+          process.stdout.write(complete.slice(emitted));
+          emitted = complete.length;
+        }
+      }
+    }
+    const text = tokenizer.decode(produced.map((p) => p.id));
+    if (values.json) console.log(JSON.stringify({ prompt, sampling: { ...sampling, seed }, tokens: produced, text }));
+    else process.stdout.write(text.slice(emitted) + '\n');
+    return 0;
+  },
+};

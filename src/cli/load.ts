@@ -1,0 +1,64 @@
+// Loading the model and tokenizer for a command: `--model DIR`, or the embedded default model
+// that ships in models/default/. Fast kernels are picked once here.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GPT } from '../model/gpt.ts';
+import { loadModelDir } from '../model/checkpoint-node.ts';
+import { checkVocabulary, InputError } from '../model/explain.ts';
+import { bestKernels } from '../kernels/index.ts';
+import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { CommandError } from './usage.ts';
+
+/** The embedded model's folder, found from this file so it works from any working directory. */
+export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
+
+export interface CliModel {
+  model: GPT;
+  tokenizer: Tokenizer;
+  /** A short name for display: the folder's name. */
+  name: string;
+  dir: string;
+}
+
+function modelDir(dir: string | undefined): string {
+  if (dir !== undefined) return resolve(dir);
+  if (!existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) {
+    throw new CommandError(
+      `no embedded model at ${DEFAULT_MODEL_DIR}; pass --model DIR, a folder with config.json and model.safetensors (Hugging Face's GPT-2 layout)`,
+    );
+  }
+  return DEFAULT_MODEL_DIR;
+}
+
+export async function loadForCli(dir: string | undefined): Promise<CliModel> {
+  const path = modelDir(dir);
+  const loaded = await loadModelDir(path);
+  return {
+    model: new GPT(loaded.config, loaded.weights, bestKernels()),
+    tokenizer: loaded.tokenizer,
+    name: path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path,
+    dir: path,
+  };
+}
+
+/** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */
+export async function loadTokenizerFor(dir: string | undefined): Promise<Tokenizer> {
+  if (dir === undefined && !existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) return gpt2Tokenizer();
+  return (await loadModelDir(modelDir(dir))).tokenizer;
+}
+
+/** Encodes a prompt, keeping only the last `window` tokens as generation does. */
+export function promptIds(
+  tokenizer: Tokenizer,
+  prompt: string,
+  window: number,
+  vocabSize: number,
+): { ids: number[]; dropped: number } {
+  const all = tokenizer.encode(prompt);
+  if (all.length === 0) throw new InputError('the prompt has no tokens; give some text');
+  checkVocabulary(all, vocabSize, tokenizer);
+  const dropped = Math.max(0, all.length - window);
+  return { ids: all.slice(dropped), dropped };
+}
