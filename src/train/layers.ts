@@ -1,0 +1,313 @@
+// Every layer of GPT-2 as a forward function and its backward function side by side, in the
+// spirit of llm.c's train_gpt2.c. Forward functions write their outputs (and whatever the
+// backward needs, such as layer norm's mean and 1/std); backward functions ADD into the
+// gradient buffers (the caller zeroes them once per step), so a tensor used twice (the tied
+// token embedding, the residual stream) simply receives both contributions.
+//
+// Shape legend: B sequences of T positions, N = B·T rows, C width, NH heads of size HS = C/NH,
+// V vocabulary rows of the output head. All arrays are row-major Float32Array.
+
+import type { TrainingKernels } from '../kernels/training.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings: out[b,t,:] = wte[ids[b,t],:] + wpe[t,:]
+
+/** ids: N (B×T); wte: V×C; wpe: (≥T)×C; out: N×C. */
+export function encoderForward(out: Float32Array, ids: Int32Array, wte: Float32Array, wpe: Float32Array, B: number, T: number, C: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * C;
+      const w = ids[b * T + t] * C;
+      const p = t * C;
+      for (let i = 0; i < C; i++) out[o + i] = wte[w + i] + wpe[p + i];
+    }
+  }
+}
+
+/** dout: N×C; adds into dwte (V×C) at the rows the ids picked and into dwpe (T×C). */
+export function encoderBackward(dwte: Float32Array, dwpe: Float32Array, dout: Float32Array, ids: Int32Array, B: number, T: number, C: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * C;
+      const w = ids[b * T + t] * C;
+      const p = t * C;
+      for (let i = 0; i < C; i++) {
+        const d = dout[o + i];
+        dwte[w + i] += d;
+        dwpe[p + i] += d;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer norm over each row: out = (x − mean) · rstd · weight + bias, rstd = 1/√(var + eps).
+
+/** inp, out: N×C; weight, bias: C; mean, rstd: N (kept for the backward pass). */
+export function layerNormForward(
+  out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array,
+  weight: Float32Array, bias: Float32Array, N: number, C: number, eps: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const o = n * C;
+    let m = 0;
+    for (let i = 0; i < C; i++) m += inp[o + i];
+    m /= C;
+    let v = 0;
+    for (let i = 0; i < C; i++) {
+      const d = inp[o + i] - m;
+      v += d * d;
+    }
+    v /= C;
+    const s = 1 / Math.sqrt(v + eps);
+    for (let i = 0; i < C; i++) out[o + i] = (inp[o + i] - m) * s * weight[i] + bias[i];
+    mean[n] = m;
+    rstd[n] = s;
+  }
+}
+
+/**
+ * dout, inp: N×C. With norm = (x − mean)·rstd and g = dout·weight, the input gradient is
+ * rstd · (g − mean(g) − norm · mean(g · norm)): the two means undo the mean and the scale
+ * the normalisation took out. Adds into dinp (N×C), dweight and dbias (C).
+ */
+export function layerNormBackward(
+  dinp: Float32Array, dweight: Float32Array, dbias: Float32Array, dout: Float32Array, inp: Float32Array,
+  weight: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    const o = n * C;
+    const m = mean[n];
+    const s = rstd[n];
+    let gMean = 0;
+    let gNormMean = 0;
+    for (let i = 0; i < C; i++) {
+      const norm = (inp[o + i] - m) * s;
+      const g = weight[i] * dout[o + i];
+      gMean += g;
+      gNormMean += g * norm;
+    }
+    gMean /= C;
+    gNormMean /= C;
+    for (let i = 0; i < C; i++) {
+      const norm = (inp[o + i] - m) * s;
+      const d = dout[o + i];
+      dbias[i] += d;
+      dweight[i] += norm * d;
+      dinp[o + i] += (weight[i] * d - gMean - norm * gNormMean) * s;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linear map in GPT-2's Conv1D layout: out[N×OC] = inp[N×IC] · weight[IC×OC] + bias[OC].
+
+export function linearForward(
+  k: TrainingKernels, out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null,
+  N: number, IC: number, OC: number,
+): void {
+  k.matmul(out, inp, weight, bias, N, IC, OC);
+}
+
+/**
+ * dinp[N×IC] = dout · weightᵀ (overwritten: every linear input here has a single consumer);
+ * dweight[IC×OC] += inpᵀ · dout; dbias[OC] += column sums of dout.
+ */
+export function linearBackward(
+  k: TrainingKernels, dinp: Float32Array, dweight: Float32Array, dbias: Float32Array | null,
+  dout: Float32Array, inp: Float32Array, weight: Float32Array, N: number, IC: number, OC: number,
+): void {
+  k.matmulTransposed(dinp, dout, weight, N, OC, IC);
+  k.matmulATransposed(dweight, inp, dout, IC, N, OC, true);
+  if (dbias) {
+    for (let n = 0; n < N; n++) {
+      const o = n * OC;
+      for (let j = 0; j < OC; j++) dbias[j] += dout[o + j];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Causal self-attention. qkv: N×3C holds each row's query, key and value side by side; head h
+// uses columns h·HS … (h+1)·HS−1 of each. att: B×NH×T×T, the softmax weights (0 above the
+// diagonal: the mask). out: N×C, the heads' outputs concatenated.
+
+export function attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, B: number, T: number, C: number, NH: number): void {
+  const HS = C / NH;
+  const C3 = 3 * C;
+  const scale = 1 / Math.sqrt(HS);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < NH; h++) {
+      for (let t = 0; t < T; t++) {
+        const q = (b * T + t) * C3 + h * HS;
+        const a = ((b * NH + h) * T + t) * T;
+        // Scores q·k/√HS for positions 0…t only; later positions are masked out (weight 0).
+        let max = -Infinity;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const kk = (b * T + t2) * C3 + C + h * HS;
+          let dot = 0;
+          for (let i = 0; i < HS; i++) dot += qkv[q + i] * qkv[kk + i];
+          dot *= scale;
+          att[a + t2] = dot;
+          if (dot > max) max = dot;
+        }
+        let sum = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const e = Math.exp(att[a + t2] - max);
+          att[a + t2] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let t2 = 0; t2 <= t; t2++) att[a + t2] *= inv;
+        for (let t2 = t + 1; t2 < T; t2++) att[a + t2] = 0;
+        // This head's output: the weighted sum of value rows.
+        const o = (b * T + t) * C + h * HS;
+        for (let i = 0; i < HS; i++) out[o + i] = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const v = (b * T + t2) * C3 + 2 * C + h * HS;
+          const w = att[a + t2];
+          for (let i = 0; i < HS; i++) out[o + i] += w * qkv[v + i];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dout: N×C; att: B×NH×T×T from the forward pass; adds into dqkv (N×3C). datt is scratch of
+ * T values. Softmax backward: dscore = att · (datt − Σ att·datt), then through q·k/√HS.
+ */
+export function attentionBackward(
+  dqkv: Float32Array, datt: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
+  B: number, T: number, C: number, NH: number,
+): void {
+  const HS = C / NH;
+  const C3 = 3 * C;
+  const scale = 1 / Math.sqrt(HS);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < NH; h++) {
+      for (let t = 0; t < T; t++) {
+        const a = ((b * NH + h) * T + t) * T;
+        const o = (b * T + t) * C + h * HS;
+        const q = (b * T + t) * C3 + h * HS;
+        // Through the weighted sum: d(weight) = dout·v, d(v) += weight·dout.
+        let dot = 0;
+        for (let t2 = 0; t2 <= t; t2++) {
+          const v = (b * T + t2) * C3 + 2 * C + h * HS;
+          const w = att[a + t2];
+          let d = 0;
+          for (let i = 0; i < HS; i++) {
+            d += dout[o + i] * qkv[v + i];
+            dqkv[v + i] += w * dout[o + i];
+          }
+          datt[t2] = d;
+          dot += w * d;
+        }
+        // Through the softmax and the scaled dot products.
+        for (let t2 = 0; t2 <= t; t2++) {
+          const ds = att[a + t2] * (datt[t2] - dot) * scale;
+          const kk = (b * T + t2) * C3 + C + h * HS;
+          for (let i = 0; i < HS; i++) {
+            dqkv[q + i] += ds * qkv[kk + i];
+            dqkv[kk + i] += ds * qkv[q + i];
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+
+const GELU_S = Math.sqrt(2 / Math.PI);
+
+export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = inp[i];
+    out[i] = 0.5 * x * (1 + Math.tanh(GELU_S * (x + 0.044715 * x * x * x)));
+  }
+}
+
+/** Adds dout · gelu'(inp) into dinp (all length n). */
+export function geluBackward(dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = inp[i];
+    const th = Math.tanh(GELU_S * (x + 0.044715 * x * x * x));
+    const sech2 = 1 - th * th;
+    const grad = 0.5 * (1 + th) + 0.5 * x * sech2 * GELU_S * (1 + 3 * 0.044715 * x * x);
+    dinp[i] += grad * dout[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Residual connection: out = a + b. Its backward is the identity to both inputs, which the
+// model does by letting both branches read the same gradient buffer.
+
+export function residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropout (training only): keep each value with probability 1−p and scale it by 1/(1−p).
+
+/** mask gets 0 or 1/(1−p) per value; out = inp · mask. `uniform` returns numbers in [0, 1). */
+export function dropoutForward(out: Float32Array, mask: Float32Array, inp: Float32Array, n: number, p: number, uniform: () => number): void {
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    mask[i] = uniform() < p ? 0 : keep;
+    out[i] = inp[i] * mask[i];
+  }
+}
+
+/** dinp = dout · mask (overwrites). */
+export function dropoutBackward(dinp: Float32Array, dout: Float32Array, mask: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) dinp[i] = dout[i] * mask[i];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax + cross-entropy over the head's logits, fused as usual.
+//
+// `shared` handles a vocabulary compressed for speed (see vocab.ts): the last row of the head
+// may stand for `shared` identical rows of the full table (tokens absent from the training
+// text). Its logit then counts `shared` times in the normaliser, which is exactly the softmax
+// over the full vocabulary. shared = 0 means no such row.
+
+/**
+ * logits: N×V, overwritten by the probabilities (a compressed last row holds the total
+ * probability of all the tokens it stands for). targets: N compact ids. Returns the mean loss.
+ */
+export function crossEntropyForward(probs: Float32Array, targets: Int32Array, N: number, V: number, shared: number): number {
+  const logShared = shared > 0 ? Math.log(shared) : 0;
+  let loss = 0;
+  for (let n = 0; n < N; n++) {
+    const o = n * V;
+    if (shared > 0) probs[o + V - 1] += logShared;
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) if (probs[o + j] > max) max = probs[o + j];
+    const target = targets[n];
+    const targetLogit = probs[o + target];
+    let sum = 0;
+    for (let j = 0; j < V; j++) {
+      const e = Math.exp(probs[o + j] - max);
+      probs[o + j] = e;
+      sum += e;
+    }
+    const logSum = Math.log(sum) + max;
+    // −log p(target); a target in the shared row is one of its `shared` tokens.
+    loss += logSum - targetLogit + (shared > 0 && target === V - 1 ? logShared : 0);
+    const inv = 1 / sum;
+    for (let j = 0; j < V; j++) probs[o + j] *= inv;
+  }
+  return loss / N;
+}
+
+/** probs (N×V) becomes dlogits of the mean loss: (p − onehot(target)) / N, in place. */
+export function crossEntropyBackward(probs: Float32Array, targets: Int32Array, N: number, V: number): void {
+  const inv = 1 / N;
+  for (let n = 0; n < N; n++) {
+    const o = n * V;
+    probs[o + targets[n]] -= 1;
+    for (let j = 0; j < V; j++) probs[o + j] *= inv;
+  }
+}

@@ -1,0 +1,93 @@
+// The training loop around a Trainer: evaluate every evalInterval steps (and at the end),
+// keep the best model by validation loss in the output folder, save the resume state, print
+// progress, and stop cleanly (state saved) when asked to, e.g. on Ctrl-C.
+
+import { join } from 'node:path';
+import { saveModelDir } from '../model/checkpoint-node.ts';
+import { describeTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { RESUME_FILE, saveState } from './state.ts';
+import type { Trainer } from './trainer.ts';
+
+export interface LoopOptions {
+  outDir: string;
+  tokenizer: Tokenizer;
+  /** dataFingerprint() of the run's data, stored in the resume file. */
+  fingerprint: string;
+  dtype: 'F32' | 'F16';
+  /** Progress output (stderr in the command); `transient` lines may be overwritten in place. */
+  report(line: string, transient: boolean): void;
+  /** Polled after every step: true asks the loop to save and stop. */
+  stopRequested(): boolean;
+  /** Whether progress lines are redrawn in place (a terminal) or printed every few steps. */
+  live: boolean;
+}
+
+export interface LoopResult {
+  stopped: boolean;
+  steps: number;
+  seconds: number;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<LoopResult> {
+  const s = trainer.settings;
+  const statePath = join(o.outDir, RESUME_FILE);
+  const description = describeTokenizer(o.tokenizer);
+  let savedModel = false;
+  const saveModel = async () => {
+    const { config, weights } = trainer.fullModel();
+    await saveModelDir(o.outDir, config, weights, { dtype: o.dtype, tokenizer: o.tokenizer });
+    savedModel = true;
+  };
+  const started = performance.now();
+  const firstIter = trainer.iter;
+  let stepSeconds = NaN; // moving average of one step's time
+  const logEvery = Math.max(1, Math.min(10, Math.floor(s.maxIters / 100)));
+
+  while (true) {
+    const it = trainer.iter;
+    if (it % s.evalInterval === 0 || it === s.maxIters) {
+      const e = trainer.evaluate();
+      const best = trainer.isNewBest(e);
+      if (best) await saveModel();
+      o.report(`eval step ${it}: train loss ${e.train.toFixed(4)}, val loss ${e.val.toFixed(4)}${best ? ' (best so far, saved)' : ''}`, false);
+      await saveState(statePath, trainer, description, o.fingerprint);
+    }
+    if (it >= s.maxIters) break;
+
+    const t0 = performance.now();
+    const r = trainer.step();
+    const dt = (performance.now() - t0) / 1000;
+    stepSeconds = Number.isNaN(stepSeconds) ? dt : 0.9 * stepSeconds + 0.1 * dt;
+    if (!Number.isFinite(r.loss)) {
+      await saveState(statePath, trainer, description, o.fingerprint);
+      throw new Error(`the loss became ${r.loss} at step ${it + 1}; try a lower --lr`);
+    }
+    const done = trainer.iter;
+    if (o.live || done % logEvery === 0 || done === s.maxIters) {
+      const tokensPerSecond = trainer.tokensPerStep / stepSeconds;
+      const left = (s.maxIters - done) * stepSeconds;
+      o.report(
+        `step ${done}/${s.maxIters} | loss ${r.loss.toFixed(4)} | lr ${r.lr.toExponential(2)} | ` +
+          `${Math.round(tokensPerSecond)} tok/s | ${formatDuration(left)} left`,
+        o.live,
+      );
+    }
+    // Let a pending Ctrl-C reach its handler between steps.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (o.stopRequested()) {
+      await saveState(statePath, trainer, description, o.fingerprint);
+      if (!savedModel && trainer.bestIter < 0) await saveModel();
+      o.report(`stopped at step ${trainer.iter}; the training state is in ${statePath} (continue with --resume)`, false);
+      return { stopped: true, steps: trainer.iter - firstIter, seconds: (performance.now() - started) / 1000 };
+    }
+  }
+  return { stopped: false, steps: trainer.iter - firstIter, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,130 @@
+// The trainer's gradients against finite differences, for every parameter tensor of a tiny
+// model (tied and untied head, with and without the compressed vocabulary), and its forward
+// pass against the inference model's.
+
+import { describe, expect, it } from 'vitest';
+import type { GPTConfig } from '../src/model/config.ts';
+import { GPT } from '../src/model/gpt.ts';
+import { plainTrainingKernels } from '../src/kernels/training.ts';
+import { TrainModel } from '../src/train/model.ts';
+import { Rng } from '../src/train/rng.ts';
+import { compactVocab, expandTable, toCompactIds } from '../src/train/vocab.ts';
+
+const base: GPTConfig = { nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 11, nPositions: 6, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
+const B = 2;
+const T = 5;
+
+/** A model with larger-than-GPT-2 random weights so every gradient is well above rounding. */
+function randomModel(config: GPTConfig, seed: number): TrainModel {
+  const m = new TrainModel(config, plainTrainingKernels);
+  const rng = new Rng(seed);
+  for (const s of m.slots) {
+    const isGain = s.name.endsWith('.weight') && s.shape.length === 1;
+    for (let i = 0; i < s.size; i++) m.params[s.offset + i] = (isGain ? 1 : 0) + 0.3 * rng.normal();
+  }
+  return m;
+}
+
+function randomIds(n: number, V: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  return Int32Array.from({ length: n }, () => rng.int(V));
+}
+
+function checkGradients(m: TrainModel, inputs: Int32Array, targets: Int32Array): void {
+  m.forward(inputs, targets, B, T);
+  m.backward();
+  const analytic = m.grads.slice();
+  const eps = 4e-2;
+  const rng = new Rng(7);
+  for (const slot of m.slots) {
+    // Up to 12 elements per tensor, always including the first and the last.
+    const picks = new Set([0, slot.size - 1]);
+    while (picks.size < Math.min(12, slot.size)) picks.add(rng.int(slot.size));
+    let worst = 0;
+    for (const i of picks) {
+      const j = slot.offset + i;
+      const keep = m.params[j];
+      const central = (h: number): number => {
+        m.params[j] = keep + h;
+        const up = m.forward(inputs, targets, B, T);
+        m.params[j] = keep - h;
+        const down = m.forward(inputs, targets, B, T);
+        m.params[j] = keep;
+        return (up - down) / (2 * h);
+      };
+      // Richardson extrapolation cancels the O(eps²) error of central differences, so eps can
+      // stay large enough for float32 rounding (about 1e-7 of the loss) not to matter.
+      const numeric = (4 * central(eps / 2) - central(eps)) / 3;
+      const err = Math.abs(numeric - analytic[j]) / Math.max(1e-2, Math.abs(numeric), Math.abs(analytic[j]));
+      worst = Math.max(worst, err);
+    }
+    expect(worst, `${slot.name}: worst relative error ${worst}`).toBeLessThan(2e-3);
+    // And the tensor's gradient is not trivially zero (the check could then pass vacuously).
+    const g = analytic.subarray(slot.offset, slot.offset + slot.size);
+    expect(g.some((v) => v !== 0), `${slot.name} has a zero gradient`).toBe(true);
+  }
+}
+
+describe('trainer gradients', () => {
+  const inputs = randomIds(B * T, base.vocabSize, 1);
+  const targets = randomIds(B * T, base.vocabSize, 2);
+
+  it('match finite differences for every tensor, tied head', () => {
+    checkGradients(randomModel(base, 3), inputs, targets);
+  });
+
+  it('match finite differences for every tensor, untied head', () => {
+    checkGradients(randomModel({ ...base, tieWordEmbeddings: false }, 4), inputs, targets);
+  });
+
+  it('forward equals the inference model (GPT.forward) logits and its loss', () => {
+    const m = randomModel(base, 5);
+    m.forward(inputs, null, B, T);
+    const logits = m.outputs();
+    const gpt = new GPT(base, m.weights);
+    for (let b = 0; b < B; b++) {
+      const ref = gpt.forward(Array.from(inputs.subarray(b * T, (b + 1) * T))).logits;
+      for (let i = 0; i < ref.length; i++) expect(logits[b * T * base.vocabSize + i]).toBeCloseTo(ref[i], 5);
+    }
+    // The loss is the mean −log softmax(target) of those logits.
+    let expected = 0;
+    for (let n = 0; n < B * T; n++) {
+      const row = Array.from(logits.subarray(n * base.vocabSize, (n + 1) * base.vocabSize));
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+      expected += lse - row[targets[n]];
+    }
+    expect(m.forward(inputs, targets, B, T)).toBeCloseTo(expected / (B * T), 5);
+  });
+
+  it('with a compressed vocabulary, give the full vocabulary loss, gradients and gradient norm', () => {
+    // Tokens 7…10 never occur in the training ids; give them one shared row, as training does.
+    const V = base.vocabSize;
+    const seenIds = randomIds(B * T, 7, 8);
+    const seenTargets = randomIds(B * T, 7, 9);
+    const map = compactVocab(Int32Array.from([...seenIds, ...seenTargets]), V);
+    expect(map.shared).toBe(4);
+    const compact = randomModel({ ...base, vocabSize: map.fromCompact.length }, 10);
+    compact.shared = map.shared;
+    const full = new TrainModel(base, plainTrainingKernels);
+    for (const s of compact.slots) {
+      const src = compact.params.subarray(s.offset, s.offset + s.size);
+      const dst = full.slots.find((f) => f.name === s.name)!;
+      full.params.set(s.name === 'wte.weight' ? expandTable(map, src, base.nEmbd) : src, dst.offset);
+    }
+    const lossFull = full.forward(seenIds, seenTargets, B, T);
+    full.backward();
+    const lossCompact = compact.forward(toCompactIds(map, seenIds), toCompactIds(map, seenTargets), B, T);
+    compact.backward();
+    expect(lossCompact).toBeCloseTo(lossFull, 6);
+    expect(compact.gradNorm()).toBeCloseTo(full.gradNorm(), 5);
+    const C = base.nEmbd;
+    const fullWte = full.gradWeights.wte;
+    const compactWte = compact.gradWeights.wte;
+    for (let id = 0; id < V; id++) {
+      const c = map.toCompact[id];
+      for (let i = 0; i < C; i++) expect(compactWte[c * C + i]).toBeCloseTo(fullWte[id * C + i], 6);
+    }
+    expect(compact.gradWeights.h[1].mlp.c_fc.weight[3]).toBeCloseTo(full.gradWeights.h[1].mlp.c_fc.weight[3], 6);
+  });
+});
