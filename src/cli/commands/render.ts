@@ -1,0 +1,205 @@
+// `render`: exports scenes as MP4, WebM, GIF or numbered PNG frames, drawn in Node with the
+// page's own scene code (src/export/). Lists the scenes with --list. No browser involved.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelError } from '../../model/config.ts';
+import { explain, InputError } from '../../model/explain.ts';
+import type { Scene, Theme } from '../../scenes/contract.ts';
+import { SCENES } from '../../scenes/index.ts';
+import { ExportCancelled, ExportError } from '../../export/errors.ts';
+import { exportScene, type ExportResult } from '../../export/export-scene.ts';
+import { checkFfmpeg } from '../../export/ffmpeg.ts';
+import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type ExportFormat } from '../../export/formats.ts';
+import { ProgressBar } from '../../export/progress-bar.ts';
+import { loadForCli } from '../load.ts';
+import { CommandError, numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
+
+/** The page's opening prompt, so a default export shows what a first-time reader sees. */
+const DEFAULT_PROMPT = 'The robots will bring';
+/** Tokens the generation scene produces, as on the page. */
+const GENERATE_TOKENS = 8;
+
+const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
+       animated-transformer render --scene NAME|all --out PATH [options]
+
+  Draws scenes with the page's own code and encodes them with ffmpeg (Debian package
+  "ffmpeg"); no browser window. The output appears only when complete.
+
+  --list            print every scene's name, duration and title
+  --scene NAME|all  the scene to export; "all" exports every scene into the folder --out
+  --out PATH        clip.mp4 (H.264), clip.webm (VP9), clip.gif (looping), or a folder
+                    name without extension for numbered PNG frames (frame-00000.png, ...)
+  --format F        with --scene all: mp4, webm, gif or png (default mp4)
+  --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
+  --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --layer L --head H  the attention layer and head the attention scenes show (default 0 0)
+  --window N        context window of the generation scene (default: the model's)
+  --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
+  --fps N           frames per second (default 30; GIFs 25, and other rates round to what a GIF can show)
+  --theme T         light or dark (default light)
+  --from S --to S   export only the part of the scene between these times in seconds`;
+
+const FLAGS = {
+  list: { type: 'boolean' },
+  scene: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  prompt: { type: 'string' },
+  model: { type: 'string' },
+  layer: { type: 'string' },
+  head: { type: 'string' },
+  window: { type: 'string' },
+  size: { type: 'string' },
+  fps: { type: 'string' },
+  theme: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
+
+/** Loads the model, runs the prompt once, and builds the named scenes from that one explanation. */
+async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
+  const { model, tokenizer, name } = await loadForCli(values.model);
+  const layer = numberFlag(values.layer, '--layer', 0, { min: 0, integer: true });
+  const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
+  const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, integer: true });
+  const explanation = explain(model, tokenizer, values.prompt ?? DEFAULT_PROMPT, {
+    modelName: name,
+    layer,
+    head,
+    generateTokens: GENERATE_TOKENS,
+    generationWindow: Math.min(window, model.config.nPositions),
+  });
+  return names.map((name) => SCENES.find((s) => s.name === name)!.build(explanation));
+}
+
+async function list(values: Values): Promise<number> {
+  const scenes = await buildScenes(values, SCENES.map((s) => s.name));
+  const width = Math.max(...scenes.map((s) => s.name.length));
+  for (const s of scenes) console.log(`${s.name.padEnd(width)}  ${s.durationSeconds.toFixed(1).padStart(5)} s  ${s.title}`);
+  return 0;
+}
+
+function theme(value: string | undefined): Theme {
+  if (value === undefined || value === 'light' || value === 'dark') return value ?? 'light';
+  throw new UsageError(`--theme must be light or dark, got "${value}"`);
+}
+
+function sceneNames(value: string): string[] {
+  if (value === 'all') return SCENES.map((s) => s.name);
+  if (SCENES.some((s) => s.name === value)) return [value];
+  throw new UsageError(`unknown scene "${value}"; the scenes are: ${SCENES.map((s) => s.name).join(', ')} (or "all")`);
+}
+
+/** Where each scene goes, and in which format: the --out file, or one file per scene in the --out folder. */
+async function destinations(values: Values, names: string[], out: string): Promise<{ name: string; out: string }[]> {
+  if (values.scene !== 'all') {
+    if (values.format !== undefined) throw new UsageError('--format is only for --scene all; a single scene takes its format from --out');
+    return [{ name: names[0], out }];
+  }
+  const format = (values.format ?? 'mp4') as ExportFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
+  if (/\.[A-Za-z0-9]+$/.test(out)) throw new UsageError(`with --scene all, --out is a folder to put one file per scene in, got "${out}"`);
+  await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new ExportError(`cannot create the folder "${out}": ${e.code ?? e.message}; choose another --out`);
+  });
+  return names.map((name) => ({ name, out: join(out, `${name}${extensionOf(format)}`) }));
+}
+
+async function render(values: Values): Promise<number> {
+  if (values.list) return list(values);
+  if (values.scene === undefined) throw new UsageError('give --scene NAME (or --scene all), or --list to see the scenes');
+  if (values.out === undefined) throw new UsageError('give --out: a .mp4, .webm or .gif file, or a folder for PNG frames');
+  const names = sceneNames(values.scene);
+  let size;
+  try {
+    size = parseSize(values.size ?? '1280x720');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const fpsGiven = values.fps === undefined ? undefined : numberFlag(values.fps, '--fps', 30, { min: 1, max: 120, integer: true });
+  const from = values.from === undefined ? undefined : numberFlag(values.from, '--from', 0, { min: 0 });
+  const to = values.to === undefined ? undefined : numberFlag(values.to, '--to', 0, { min: 0 });
+  const chosenTheme = theme(values.theme);
+  const targets = await destinations(values, names, values.out);
+  let formats: ExportFormat[];
+  try {
+    formats = targets.map((t) => formatOfPath(t.out));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (formats.some((f) => f !== 'png')) checkFfmpeg();
+
+  const scenes = await buildScenes(values, names);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  try {
+    for (let i = 0; i < scenes.length; i++) {
+      const bar = new ProgressBar(scenes.length > 1 ? `[${i + 1}/${scenes.length}] ${scenes[i].name}` : scenes[i].name);
+      const started = performance.now();
+      let result: ExportResult;
+      try {
+        result = await exportScene(scenes[i], {
+          out: targets[i].out,
+          width: size.width,
+          height: size.height,
+          fps: fpsGiven ?? defaultFrameRate(formats[i]),
+          theme: chosenTheme,
+          fromSeconds: from,
+          toSeconds: to,
+          onNote: (note) => console.error(`note: ${note}`),
+          onProgress: (p) => bar.update(p),
+          signal: controller.signal,
+        });
+      } finally {
+        bar.clear();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `wrote ${result.out}: ${result.width}x${result.height}, ${result.fps} fps, ${result.frames} frames ` +
+          `(${result.durationSeconds.toFixed(2)} s) in ${seconds.toFixed(1)} s (${(result.durationSeconds / seconds).toFixed(2)}× real time)`,
+      );
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  return 0;
+}
+
+/** Runs `render` with its arguments; returns the exit code (0 done, 1 failed, 2 wrong usage, 130 cancelled). */
+export async function renderCommand(args: string[]): Promise<number> {
+  try {
+    const { values } = parseFlags(args, FLAGS, false);
+    if (values.help) {
+      console.log(`Usage: ${USAGE}`);
+      return 0;
+    }
+    return await render(values);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`animated-transformer render: ${error.message}\n\nUsage: ${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ExportCancelled) {
+      console.error(`animated-transformer render: ${error.message}`);
+      return 130;
+    }
+    if (error instanceof ExportError || error instanceof CommandError || error instanceof ModelError || error instanceof InputError) {
+      console.error(`animated-transformer render: ${error.message}`);
+      return 1;
+    }
+    throw error; // a bug: let the stack trace show where
+  }
+}
+
+export const renderCommandSpec: CommandSpec = {
+  name: 'render',
+  summary: 'export scenes as MP4, WebM, GIF or PNG frames',
+  usage: USAGE,
+  run: renderCommand,
+};

@@ -1,0 +1,134 @@
+// The command line, run in-process through main() with stdout and stderr captured, plus one
+// run of the real `bin/` entry to check exit codes and that no stack trace reaches the user.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { saveModelDir } from '../src/model/checkpoint-node.ts';
+import { traceTable } from '../src/model/trace.ts';
+import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
+import { randomModel } from './helpers/random-model.ts';
+
+// A tiny random model with GPT-2's whole vocabulary, so GPT-2 token ids are valid.
+const config = { nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 50257, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'at-cli-'));
+  await saveModelDir(dir, config, randomModel(config, 5, 0.3).weights, { tokenizer: gpt2Tokenizer() });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += a.join(' ') + '\n'));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += a.join(' ') + '\n'));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('animated-transformer CLI', () => {
+  it('tokenize prints GPT-2 ids and visible-space pieces', async () => {
+    const r = await cli('tokenize', 'The robots will bring', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { id: 464, text: 'The' },
+      { id: 14193, text: '␣robots' },
+      { id: 481, text: '␣will' },
+      { id: 2222, text: '␣bring' },
+    ]);
+  });
+
+  it('run lists tokens and a top-N whose probabilities come from the forward pass', async () => {
+    const r = await cli('run', 'The robots will bring', '--model', dir, '--top', '5', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.tokens.map((t: { id: number }) => t.id)).toEqual([464, 14193, 481, 2222]);
+    expect(out.next).toHaveLength(5);
+    const traced = (await cli('trace', '--ids', '464,14193,481,2222', '--model', dir, '--only', 'probs', '--json')).stdout;
+    const probs = JSON.parse(traced).tensors.probs.data.slice(3 * 50257);
+    for (const n of out.next) expect(n.probability).toBeCloseTo(probs[n.id], 6);
+    for (let i = 1; i < 5; i++) expect(out.next[i - 1].probability).toBeGreaterThanOrEqual(out.next[i].probability);
+  });
+
+  it('generate is reproducible with a seed, and greedy ignores the seed', async () => {
+    const a = JSON.parse((await cli('generate', 'Hello', '--model', dir, '--max-new-tokens', '6', '--seed', '3', '--json')).stdout);
+    const b = JSON.parse((await cli('generate', 'Hello', '--model', dir, '--max-new-tokens', '6', '--seed', '3', '--json')).stdout);
+    expect(a.tokens).toHaveLength(6);
+    expect(a).toEqual(b);
+    const g1 = JSON.parse((await cli('generate', 'Hello', '--model', dir, '--greedy', '--max-new-tokens', '4', '--seed', '1', '--json')).stdout);
+    const g2 = JSON.parse((await cli('generate', 'Hello', '--model', dir, '--greedy', '--max-new-tokens', '4', '--seed', '2', '--json')).stdout);
+    expect(g1.tokens).toEqual(g2.tokens);
+    for (const t of g1.tokens) expect(t.probability).toBe(1);
+  });
+
+  it('generate keeps going past a full context by keeping the last tokens', async () => {
+    const r = await cli('generate', 'one two three', '--model', dir, '--max-new-tokens', '20', '--greedy', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).tokens).toHaveLength(20); // 3 + 20 > 16 positions
+  });
+
+  it('trace --json prints every tensor of the table with its shape', async () => {
+    const r = await cli('trace', 'The robots', '--model', dir, '--json');
+    const out = JSON.parse(r.stdout);
+    expect(out.tokens).toEqual([{ id: 464, text: 'The' }, { id: 14193, text: '␣robots' }]);
+    expect(out.config.n_embd).toBe(8);
+    const table = traceTable(config, 2);
+    expect(Object.keys(out.tensors)).toEqual(table.map((e) => e.name));
+    for (const e of table) {
+      expect(out.tensors[e.name].shape).toEqual(e.shape);
+      expect(out.tensors[e.name].data).toHaveLength(e.shape.reduce((a, b) => a * b, 1));
+    }
+  });
+
+  it('trace --only limits the output and rejects unknown names', async () => {
+    const only = JSON.parse((await cli('trace', '--ids', '1,2,3', '--model', dir, '--only', 'embed.sum,h.1.out', '--json')).stdout);
+    expect(Object.keys(only.tensors)).toEqual(['embed.sum', 'h.1.out']);
+    const bad = await cli('trace', '--ids', '1', '--model', dir, '--only', 'h.9.out');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no tensor named "h.9.out"/);
+  });
+
+  it('wrong usage exits 2 with the usage; a bad model exits 1 with one line', async () => {
+    for (const args of [['run'], ['run', 'x', '--top', 'many'], ['generate', 'x', '--temperature=-1'], ['trace', 'x', '--ids', '1'], ['frobnicate']]) {
+      const r = await cli(...args, '--model', dir);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/Usage|unknown command/);
+    }
+    const missing = await cli('run', 'x', '--model', join(dir, 'nope'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/config.json/);
+  });
+
+  it('every command has its own --help', async () => {
+    for (const name of ['tokenize', 'run', 'generate', 'trace']) {
+      const r = await cli(name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`animated-transformer ${name}`);
+    }
+  });
+
+  it('the installed bin runs, and a user error gives no stack trace', async () => {
+    const run = promisify(execFile);
+    const ok = await run('node', ['bin/animated-transformer.js', '--help']);
+    expect(ok.stdout).toMatch(/Commands:/);
+    const failed = await run('node', ['bin/animated-transformer.js', 'run', 'hi', '--model', join(dir, 'nope')]).catch((e) => e);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
