@@ -30,7 +30,9 @@ export class ModelClient {
   private readonly pending = new Map<number, Pending>();
   private running = false;
   private waiting: { request: ExplainRequest; resolve: (e: Explanation) => void; reject: (e: Error) => void } | null = null;
-  private pieces: string[] = [];
+  /** Every token's piece for the current model, once the worker has sent the table. */
+  private pieceTable: string[] = [];
+  private modelLoadId = 0;
   model: LoadedModel | null = null;
 
   constructor() {
@@ -44,6 +46,10 @@ export class ModelClient {
   }
 
   private receive(message: FromWorker): void {
+    if (message.type === 'pieces') {
+      if (message.id === this.modelLoadId) this.pieceTable = message.pieces;
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
@@ -70,7 +76,8 @@ export class ModelClient {
           resolve: (m) => {
             if (m.type !== 'loaded') return;
             this.model = m.model;
-            this.pieces = m.model.pieces;
+            this.modelLoadId = id;
+            this.pieceTable = [];
             resolve(m.model);
           },
           reject,
@@ -117,8 +124,9 @@ export class ModelClient {
 
   /** Gives an Explanation from the worker back its piece function. */
   withPieces(data: ExplanationData): Explanation {
-    const pieces = this.pieces;
-    const piece = (id: number): TokenPiece => ({ id, text: pieces[id] ?? `<${id}>` });
-    return { ...data, piece };
+    const { pieces: likely, ...rest } = data;
+    const known = new Map(likely);
+    const piece = (id: number): TokenPiece => ({ id, text: known.get(id) ?? this.pieceTable[id] ?? `<token ${id}>` });
+    return { ...rest, piece };
   }
 }

@@ -39,16 +39,19 @@ export async function isCached(url: string): Promise<boolean> {
   return (await cache.match(url)) !== undefined;
 }
 
-/**
- * The bytes at `url`: from the cache when present, otherwise downloaded with progress and,
- * when `keep` is true, stored in the cache only once complete (a cancelled download leaves nothing).
- */
-export async function fetchBytes(
-  url: string,
-  options: { signal: AbortSignal; onProgress: Progress; keep: boolean },
-): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
-  const cache = options.keep && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
-  const hit = cache ? await cache.match(url) : undefined;
+export interface FetchOptions {
+  signal: AbortSignal;
+  onProgress: Progress;
+  /** Look in the cache first. */
+  readCache: boolean;
+  /** Store the bytes in the cache once the download is complete (a cancelled one leaves nothing). */
+  writeCache: boolean;
+}
+
+/** The bytes at `url`: from the cache when allowed and present, otherwise downloaded with progress. */
+export async function fetchBytes(url: string, options: FetchOptions): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+  const cache = (options.readCache || options.writeCache) && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
+  const hit = cache && options.readCache ? await cache.match(url) : undefined;
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
     options.onProgress(bytes.length, bytes.length);
@@ -67,10 +70,15 @@ export async function fetchBytes(
   const lengthHeader = response.headers.get('content-length');
   const total = lengthHeader ? Number(lengthHeader) : null;
   const bytes = await readWithProgress(response, total, options);
-  if (cache) {
-    await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
-  }
+  if (cache && options.writeCache) await storeBytes(url, bytes);
   return { bytes, fromCache: false };
+}
+
+/** Keeps bytes in the cache under `url`. */
+export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> {
+  if (!cacheAvailable()) return;
+  const cache = await caches.open(MODEL_CACHE);
+  await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
 }
 
 async function readWithProgress(

@@ -18,14 +18,16 @@ function modelFromFiles(configText: string, bytes: Uint8Array, where: string): G
   return new GPT(config, weights, bestKernels());
 }
 import { explain, InputError } from '../model/explain.ts';
+import { argmax, topEntries } from '../model/sampling.ts';
+import type { Explanation } from '../scenes/contract.ts';
 import { ModelError } from '../model/config.ts';
 import { loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
-import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl } from './model-download.ts';
+import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-let loaded: { model: GPT; tokenizer: Tokenizer; name: string } | null = null;
+let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 
@@ -52,7 +54,7 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
   const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
     post({ type: 'progress', id, file, loadedBytes, totalBytes });
   if (source.kind === 'url') {
-    const options = (file: string) => ({ signal, onProgress: progress(file), keep: false });
+    const options = (file: string) => ({ signal, onProgress: progress(file), readCache: false, writeCache: false });
     const [config, weights, meta] = await Promise.all([
       fetchBytes(source.configUrl, options('config.json')),
       fetchBytes(source.weightsUrl, options('model.safetensors')),
@@ -62,9 +64,12 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
   }
   if (source.kind === 'hub') {
     // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
-    const options = (file: string) => ({ signal, onProgress: progress(file), keep: true });
-    const config = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'config.json'), options('config.json'));
-    const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors'));
+    // The small config is stored only after the weights arrive, so a cancelled download keeps nothing.
+    const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
+    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache });
+    const config = await fetchBytes(configUrl, options('config.json', false));
+    const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors', true));
+    if (!config.fromCache) await storeBytes(configUrl, config.bytes);
     return { name: source.repo, configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: null, fromCache: weights.fromCache };
   }
   const byName = (name: string) => source.files.find((f) => f.name === name);
@@ -100,9 +105,8 @@ async function load(id: number, source: ModelSource): Promise<void> {
       );
     }
     if (loading?.id !== id) return; // a newer load replaced this one
-    loaded = { model, tokenizer, name: files.name };
-    const pieces = Array.from({ length: model.config.vocabSize }, (_, i) => (i < tokenizer.vocabSize ? tokenizer.piece(i) : `<unused ${i}>`));
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, pieces, fromCache: files.fromCache };
+    loaded = { id, model, tokenizer, name: files.name, tableSent: false };
+    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache };
     post({ type: 'loaded', id, model: info });
   } catch (error) {
     const cancelled = error instanceof DownloadCancelled;
@@ -110,6 +114,38 @@ async function load(id: number, source: ModelSource): Promise<void> {
   } finally {
     if (loading?.id === id) loading = null;
   }
+}
+
+function pieceOf(tokenizer: Tokenizer, id: number): string {
+  return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
+}
+
+/** Ids a scene is likely to name: the prompt, the generation, the most likely next tokens, the vocabulary's ends. */
+function likelyIds(ex: Explanation): Set<number> {
+  const V = ex.config.vocabSize;
+  const T = ex.tokens.length;
+  const ids = new Set<number>([0, V - 1, ...ex.tokens.map((t) => t.id)]);
+  for (const step of ex.generation) {
+    ids.add(step.chosen.id);
+    for (const id of step.context) ids.add(id);
+    for (const t of step.top) ids.add(t.token.id);
+  }
+  const probs = ex.trace.get('probs');
+  if (probs) {
+    for (let r = 0; r < T; r++) ids.add(argmax(probs.data.subarray(r * V, (r + 1) * V)));
+    for (const e of topEntries(probs.data.subarray((T - 1) * V, T * V), 64)) ids.add(e.id);
+  }
+  for (const e of topEntries(ex.sampledProbs, 64)) ids.add(e.id);
+  return ids;
+}
+
+/** Every token's piece, sent once per model after its first explanation (a few hundred ms for GPT-2). */
+function sendPieceTable(): void {
+  if (!loaded || loaded.tableSent) return;
+  loaded.tableSent = true;
+  const { tokenizer, model } = loaded;
+  const pieces = Array.from({ length: model.config.vocabSize }, (_, i) => pieceOf(tokenizer, i));
+  post({ type: 'pieces', id: loaded.id, pieces });
 }
 
 function explainPrompt(id: number, request: ExplainRequest): void {
@@ -128,9 +164,11 @@ function explainPrompt(id: number, request: ExplainRequest): void {
       generateTokens: request.generateTokens,
       generationWindow: window,
     });
-    // The piece function cannot cross to the page; the page rebuilds it from the piece table.
-    const { piece: _piece, ...data } = explanation;
-    post({ type: 'explained', id, explanation: data });
+    // The piece function cannot cross to the page: send the pieces it will most likely ask for.
+    const { piece: _piece, ...rest } = explanation;
+    const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
+    post({ type: 'explained', id, explanation: { ...rest, pieces } });
+    if (!loaded.tableSent) setTimeout(sendPieceTable, 0);
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
   }

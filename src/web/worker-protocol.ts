@@ -1,7 +1,8 @@
 // Messages between the page and the model's Web Worker. The worker owns the model and the
 // tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
-// the table of every token's display piece sent once when the model loads.
+// the pieces of the ids it is likely to show (sent with it) and, once the worker has had time to
+// build it after the first explanation, the table of every token's display piece.
 
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
@@ -27,16 +28,14 @@ export type ToWorker =
   | { type: 'cancel'; id: number }
   | { type: 'explain'; id: number; request: ExplainRequest };
 
-/** An Explanation as it crosses to the page: everything but the piece function. */
-export type ExplanationData = Omit<Explanation, 'piece'>;
+/** An Explanation as it crosses to the page: the piece function replaced by [id, piece] pairs. */
+export type ExplanationData = Omit<Explanation, 'piece'> & { pieces: [number, string][] };
 
 export interface LoadedModel {
   name: string;
   config: GPTConfig;
   /** "gpt2" or "char": which tokenizer the model reads with. */
   tokenizer: string;
-  /** Display piece of every token id, index = id. */
-  pieces: string[];
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
 }
@@ -45,5 +44,7 @@ export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
   | { type: 'loaded'; id: number; model: LoadedModel }
   | { type: 'explained'; id: number; explanation: ExplanationData }
+  /** Display piece of every token id (index = id) for the model loaded by request `id`. */
+  | { type: 'pieces'; id: number; pieces: string[] }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
   | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean };

@@ -10,7 +10,7 @@ export interface FakeHub {
   origin: string;
   /** Paths requested so far, in order. */
   requests: string[];
-  /** When true, responses are sent in small pieces with pauses between them. */
+  /** When true, large files are sent in small pieces with pauses between them. */
   slow: boolean;
   close(): Promise<void>;
 }
@@ -29,7 +29,7 @@ export async function startFakeHub(repo: string, folder: string): Promise<FakeHu
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
-    if (!hub.slow) {
+    if (!hub.slow || body.length < 100_000) {
       res.end(body);
       return;
     }

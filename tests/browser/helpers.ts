@@ -2,6 +2,7 @@
 // a Vite server on a free port and Debian's chromium driven by playwright-core.
 
 import { createServer, type ViteDevServer } from 'vite';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -75,4 +76,11 @@ export async function watchedPage(browser: Browser, options: BrowserContextOptio
 export function modelOverrideScript(): string {
   const dir = process.env.PAGE_MODEL_DIR;
   return dir ? `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = ${JSON.stringify(`/@fs${dir.replace(/\/?$/, '/')}`)};` : '';
+}
+
+/** The folder of the model the page runs as its built-in one in these tests (GPT-2 vocabulary). */
+export function pageModelDir(): string {
+  const dir = process.env.PAGE_MODEL_DIR ?? new URL('../../models/default', import.meta.url).pathname;
+  if (!existsSync(`${dir}/model.safetensors`)) throw new Error(`no model at ${dir}: build models/default first or set PAGE_MODEL_DIR`);
+  return dir;
 }

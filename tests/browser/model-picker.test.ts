@@ -1,0 +1,108 @@
+// The model panel in a real browser: a download from a local server standing in for the
+// Hugging Face hub (only on request, with progress, cancel and the Cache API), the reader's
+// own files, and clear messages for wrong files or a repository that does not exist.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, pageModelDir, startVite, watchedPage, type WatchedPage } from './helpers.ts';
+import { startFakeHub, type FakeHub } from './fake-hub.ts';
+import { pageReady } from './page-probe.ts';
+
+const REPO = 'openai-community/gpt2';
+let server: ViteDevServer;
+let origin: string;
+let browser: Browser;
+let hub: FakeHub;
+let watched: WatchedPage;
+
+beforeAll(async () => {
+  ({ server, origin } = await startVite());
+  hub = await startFakeHub(REPO, pageModelDir());
+  browser = await launchChromium();
+  watched = await watchedPage(browser);
+  await watched.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(hub.origin)};`);
+  await watched.page.goto(`${origin}/`);
+  await pageReady(watched.page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hub?.close();
+  await server?.close();
+});
+
+const progressText = () => watched.page.locator('#model-progress-text').textContent();
+
+describe('the model panel', () => {
+  it('downloads nothing from the hub until the reader asks', () => {
+    expect(hub.requests).toEqual([]);
+    expect(watched.requests.filter((u) => u.startsWith(hub.origin))).toEqual([]);
+  });
+
+  it('a repository that does not exist gets a message naming the problem', async () => {
+    const { page } = watched;
+    await page.locator('#model-panel summary').click();
+    await page.locator('#hub-repo').fill('nobody/missing-model');
+    await page.locator('#hub-download').click();
+    await page.waitForFunction(() => /404/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
+    expect(await progressText()).toContain('nobody/missing-model');
+  });
+
+  it('a name that is not a repository is refused before any request', async () => {
+    const before = hub.requests.length;
+    await watched.page.locator('#hub-repo').fill('../../etc/passwd');
+    await watched.page.locator('#hub-download').click();
+    expect(await progressText()).toMatch(/not a Hugging Face repository/);
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it('cancel stops a download and keeps nothing in the cache', async () => {
+    const { page } = watched;
+    hub.slow = true;
+    await page.locator('#hub-repo').fill(REPO);
+    await page.locator('#hub-download').click();
+    await page.waitForFunction(() => /model\.safetensors: [\d.]+ of/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
+    await page.locator('#hub-cancel').click();
+    await page.waitForFunction(() => /cancelled/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
+    hub.slow = false;
+    const cached = await page.evaluate(async () => (await (await caches.open('animated-transformer-models-v1')).keys()).length);
+    expect(cached).toBe(0);
+    // The built-in model is still the one in use.
+    expect(await page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.modelName)).toBe('built-in model');
+  });
+
+  it('a requested download shows progress, loads the model, and the URL names it', async () => {
+    const { page } = watched;
+    await page.locator('#hub-download').click();
+    await page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);
+    expect(hub.requests).toContain(`/${REPO}/resolve/main/model.safetensors`);
+    expect(await progressText()).toContain(`Loaded ${REPO}`);
+    expect(new URL(page.url()).searchParams.get('model')).toBe(`hub:${REPO}`);
+  });
+
+  it('a second visit with the link loads from the cache without touching the network', async () => {
+    const { page } = watched;
+    const before = hub.requests.length;
+    await page.reload();
+    await page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);
+    expect(hub.requests.length).toBe(before);
+    expect(await progressText()).toMatch(/cache/);
+  });
+
+  it('the reader can pick a model’s files from their computer', async () => {
+    const { page } = watched;
+    const dir = pageModelDir();
+    await page.locator('#model-files').setInputFiles([join(dir, 'config.json'), join(dir, 'model.safetensors')]);
+    await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'your files');
+    expect(new URL(page.url()).searchParams.get('model')).toBe('files');
+  });
+
+  it('picking only part of a model says which files are needed', async () => {
+    const { page } = watched;
+    await page.locator('#model-files').setInputFiles([join(pageModelDir(), 'config.json')]);
+    await page.waitForFunction(() => /needs both config\.json and model\.safetensors/.test(document.getElementById('messages')!.textContent ?? ''));
+    expect(watched.errors).toEqual([]);
+  });
+});
