@@ -10,8 +10,10 @@ import { generateCommand } from './commands/generate.ts';
 import { runCommand } from './commands/run.ts';
 import { tokenizeCommand } from './commands/tokenize.ts';
 import { traceCommand } from './commands/trace.ts';
+import { trainCommand } from './commands/train.ts';
+import { renderCommandSpec } from './commands/render.ts';
 
-export const COMMANDS: CommandSpec[] = [tokenizeCommand, runCommand, generateCommand, traceCommand];
+export const COMMANDS: CommandSpec[] = [tokenizeCommand, runCommand, generateCommand, traceCommand, trainCommand, renderCommandSpec];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
