@@ -9,7 +9,7 @@ import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/co
 import { namedParameters, parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
 import { writeSafetensors, floatToHalfBits, halfBitsToFloat, type TensorToWrite } from '../src/model/safetensors.ts';
 import { modelFromFiles } from '../src/model/checkpoint.ts';
-import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
+import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 
@@ -125,6 +125,8 @@ describe('saving and loading', () => {
     expectSameWeights(CONFIG, weights, back.weights);
     expect(back.tokenizer.kind).toBe('char');
     expect(back.tokenizer.encode('bad ace!')).toEqual(tokenizer.encode('bad ace!'));
+    expect((await loadTokenizerFromDir(dir)).vocabSize).toBe(tokenizer.vocabSize);
+    expect((await loadTokenizerFromDir(join(FIXTURES, 'hf-tied'))).kind).toBe('gpt2');
     // Saving again over the same folder replaces the files whole.
     const tied = { ...CONFIG, tieWordEmbeddings: true, vocabSize: 50257 };
     const tiedWeights = makeWeights(tied, 7);

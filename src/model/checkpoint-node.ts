@@ -62,6 +62,13 @@ export async function loadModelDir(dir: string): Promise<LoadedModelDir> {
   return { ...model, tokenizer };
 }
 
+/** Only the tokenizer a model folder names (GPT-2's when it has no animated-transformer.json). */
+export async function loadTokenizerFromDir(dir: string): Promise<Tokenizer> {
+  const path = join(dir, TOKENIZER_FILE);
+  const bytes = await readIfPresent(path);
+  return loadTokenizer(parseTokenizerDescription(bytes?.toString('utf8') ?? null, path));
+}
+
 /** Writes `data` under a temporary name in the same folder, then renames it into place. */
 async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;

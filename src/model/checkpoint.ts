@@ -85,8 +85,10 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
     }
     used.add(key!);
     const data = tensorFloat32(file, key!);
-    const bad = data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) fail(`tensor "${key}" holds ${data[bad]} at index ${bad}; weights must be finite numbers`);
+    for (let i = 0; i < data.length; i++) {
+      // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one cheap test per value.
+      if (data[i] - data[i] !== 0) fail(`tensor "${key}" holds ${data[i]} at index ${i}; weights must be finite numbers`);
+    }
     arrays.set(name, data);
   }
 

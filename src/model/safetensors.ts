@@ -165,10 +165,14 @@ export interface TensorToWrite {
   data: Float32Array;
 }
 
+// One float32 and its bits, reused so converting millions of values allocates nothing.
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchFloat.buffer);
+
 /** float32 → IEEE half bits, rounding to nearest even; values beyond ±65504 become ±Infinity. */
 export function floatToHalfBits(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
+  scratchFloat[0] = value;
+  const x = scratchBits[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
