@@ -163,6 +163,54 @@ describe('WebAssembly SIMD kernels', () => {
   });
 });
 
+/** Rounds to the nearest IEEE half (ties to even), written independently of the kernel's version. */
+function roundToHalf(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const exponent = Math.max(Math.floor(Math.log2(Math.abs(x))), -14); // halves below 2^-14 are subnormal
+  const ulp = 2 ** (exponent - 10);
+  const scaled = x / ulp;
+  let n = Math.round(scaled);
+  if (Math.abs(scaled % 1) === 0.5 && n % 2 !== 0) n -= 1; // tie: Math.round went up; take the even one
+  return n * ulp;
+}
+
+describe('half-precision resident weights', () => {
+  it('rounds exactly like IEEE halves, including ties, subnormals and negatives', () => {
+    const kernels = new WasmKernels({ residentMinFloats: 1, halfWeights: true });
+    // As a K×1 column times an identity-like a, each output is one stored weight.
+    const values = [1, -1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, -(2 ** -24), 3 * 2 ** -25, 2 ** -15 + 2 ** -26, 0.1, -1234.567, 1e-9];
+    const K = values.length;
+    const b = Float32Array.from(values); // K × 1
+    const a = new Float32Array(K * K);
+    for (let i = 0; i < K; i++) a[i * K + i] = 1; // identity, K × K
+    const got = new Float32Array(K);
+    kernels.matmul(got, a, b, null, K, K, 1);
+    expect(Array.from(got)).toEqual(values.map((v) => Math.fround(roundToHalf(Math.fround(v)))));
+  });
+
+  it('products equal the plain kernels on weights rounded to halves', () => {
+    const kernels = new WasmKernels({ residentMinFloats: 1, halfWeights: true });
+    for (const [M, K, N] of [[1, 19, 21], [5, 64, 40], [12, 33, 100]]) {
+      const a = randomArray(M * K);
+      const b = randomArray(K * N);
+      const bt = randomArray(N * K);
+      const rounded = b.map(roundToHalf);
+      const roundedT = bt.map(roundToHalf);
+      const got = new Float32Array(M * N);
+      const want = new Float32Array(M * N);
+      const scale = new Float32Array(M * N);
+      kernels.matmul(got, a, b, null, M, K, N);
+      plainKernels.matmul(want, a, rounded, null, M, K, N);
+      plainKernels.matmul(scale, absArray(a), absArray(rounded), null, M, K, N);
+      expectClose(got, want, scale);
+      kernels.matmulTransposed(got, a, bt, M, K, N);
+      plainKernels.matmulTransposed(want, a, roundedT, M, K, N);
+      plainKernels.matmulTransposed(scale, absArray(a), absArray(roundedT), M, K, N);
+      expectClose(got, want, scale);
+    }
+  });
+});
+
 describe('kernel choice', () => {
   it('picks WebAssembly SIMD when the engine validates the module', () => {
     expect(bestKernels().name).toBe('wasm-simd');
@@ -207,7 +255,8 @@ describe('two-thread WebAssembly kernels (Node worker)', () => {
   it('split products equal the plain ones, and keep working after stop()', async () => {
     const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
     const kernels = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1 });
-    while (!kernels.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
+    const halves = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, halfWeights: true });
+    while (!kernels.helperReady || !halves.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const stopped of [false, true]) {
       if (stopped) kernels.stop();
       for (const [M, K, N] of [[1, 9, 17], [6, 31, 40], [13, 64, 130]]) {
@@ -226,8 +275,17 @@ describe('two-thread WebAssembly kernels (Node worker)', () => {
         plainTrainingKernels.matmulATransposed(want, at, b, M, K, N);
         plainTrainingKernels.matmulATransposed(scale, absArray(at), absArray(b), M, K, N);
         expectClose(got, want, scale);
+        if (!stopped) {
+          // Both threads widen half-precision panels, each into its own buffer.
+          const rounded = b.map(roundToHalf);
+          halves.matmul(got, a, b, null, M, K, N);
+          plainKernels.matmul(want, a, rounded, null, M, K, N);
+          plainKernels.matmul(scale, absArray(a), absArray(rounded), null, M, K, N);
+          expectClose(got, want, scale);
+        }
       }
       expect(kernels.helperReady).toBe(!stopped);
     }
+    halves.stop();
   });
 });

@@ -3,7 +3,7 @@
 // panels while the calling thread computes the other half. They meet through Atomics on a
 // small shared control block. Platform-neutral: the Node and browser launchers live elsewhere.
 
-import { decodeBase64, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
+import { decodeBase64, type Job, PANEL, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
 import { WASM_SHARED_BASE64 } from '../wasm/module.ts';
 
 // Layout of the control block (Int32 slots).
@@ -11,8 +11,8 @@ const SEQ = 0; // bumped by the caller for each job
 const DONE = 1; // set to SEQ by the helper when its half is written
 const READY = 2; // 1 once the helper is waiting for jobs
 const STOP = 3; // 1 tells the helper to leave its loop
-const ARGS = 4; // the 12 gemm arguments follow
-export const CONTROL_BYTES = 64;
+const ARGS = 4; // the 14 gemm arguments follow
+export const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 14
 
 /** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
 export const SHARED_MAX_PAGES = 32768;
@@ -37,7 +37,7 @@ export const HELPER_LOOP = `function helperLoop(fn, ctl) {
     if (Atomics.load(ctl, ${STOP})) return;
     seen = Atomics.load(ctl, ${SEQ});
     const g = (i) => ctl[${ARGS} + i] >>> 0;
-    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11));
+    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13));
     Atomics.store(ctl, ${DONE}, seen);
     Atomics.notify(ctl, ${DONE});
   }
@@ -98,21 +98,22 @@ export class ThreadedWasmKernels extends WasmKernels {
     Atomics.notify(this.control, SEQ);
   }
 
-  protected override compute(outPtr: number, aPtr: number, sAi: number, sAk: number, packedPtr: number, biasPtr: number, M: number, K: number, P: number, mode: number): void {
-    const flops = 2 * M * K * P * 8;
-    if (P < 2 || flops < this.minFlops || !this.helperReady) {
-      super.compute(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode);
+  protected override compute(j: Job): void {
+    const flops = 2 * j.M * j.K * j.P * PANEL;
+    if (j.P < 2 || flops < this.minFlops || !this.helperReady) {
+      super.compute(j);
       return;
     }
-    // The helper takes the upper panels; the caller the lower ones.
-    const split = P >> 1;
-    const args = [outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, split, P, mode];
+    // The helper takes the upper panels (and the second widening buffer); the caller the lower ones.
+    const split = j.P >> 1;
+    const helperPanel = j.panelPtr + j.K * PANEL * 4;
+    const args = [j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, split, j.P, j.mode, j.half, helperPanel];
     const ctl = this.control;
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i] | 0;
     const seq = ++this.seq;
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    this.fn.gemm(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, 0, split, mode);
+    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, split, j.mode, j.half, j.panelPtr);
     this.waitForHelper(seq);
   }
 

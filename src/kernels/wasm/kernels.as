@@ -62,88 +62,139 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
 }
 
 /**
+ * Converts a packed matrix to IEEE half precision (round to nearest, ties to even), for
+ * weights kept compact: `count` floats at src become `count` 16-bit values at dst.
+ */
+export function toF16(dst: usize, src: usize, count: i32): void {
+  for (let i = 0; i < count; i++) {
+    store<u16>(dst + <usize>i * 2, f32ToF16(load<f32>(src + <usize>i * 4)));
+  }
+}
+
+function f32ToF16(x: f32): u16 {
+  const bits = reinterpret<u32>(x);
+  const sign = (bits >> 16) & 0x8000;
+  const mag = bits & 0x7fffffff;
+  if (mag >= 0x47800000) return <u16>(sign | (mag > 0x7f800000 ? 0x7e00 : 0x7c00)); // too big, ∞, NaN
+  if (mag < 0x38800000) {
+    // Below the smallest normal half (2^-14): a multiple of 2^-24, rounded half to even.
+    return <u16>(sign | <u32>nearest(reinterpret<f32>(mag) * 16777216.0));
+  }
+  const rebiased = mag - 0x38000000; // exponent bias 127 → 15
+  return <u16>(sign | ((rebiased + 0xfff + ((rebiased >> 13) & 1)) >> 13));
+}
+
+/** Widens one panel of K×W halves at src to floats at dst (exact: every half is a float). */
+function panelFromF16(dst: usize, src: usize, K: i32): void {
+  const scale = f32x4.splat(5.192296858534828e33); // 2^112 moves the half's exponent bias to a float's
+  const signMask = i32x4.splat(0x8000);
+  const magMask = i32x4.splat(0x7fff);
+  for (let k = 0; k < K; k++) {
+    const h = v128.load(src);
+    const lo = i32x4.extend_low_i16x8_u(h);
+    const hi = i32x4.extend_high_i16x8_u(h);
+    const flo = f32x4.mul(i32x4.shl(v128.and(lo, magMask), 13), scale);
+    const fhi = f32x4.mul(i32x4.shl(v128.and(hi, magMask), 13), scale);
+    v128.store(dst, v128.or(flo, i32x4.shl(v128.and(lo, signMask), 16)));
+    v128.store(dst, v128.or(fhi, i32x4.shl(v128.and(hi, signMask), 16)), 16);
+    src += 16;
+    dst += 32;
+  }
+}
+
+/**
  * out[M×(P·W)] = A · packed, where A's element (i, k) sits at float index i·sAi + k·sAk
  * (sAi = K, sAk = 1 for a row-major a[M×K]; sAi = 1, sAk = M for aᵀ with a[K×M]).
  * mode 0: start from zero; 1: start from bias[P·W]; 2: add to what is in out.
  * Only panels p0 ≤ p < p1 are computed, so two threads can split the columns.
+ * When `half` is nonzero the packed matrix holds halves, and each panel is widened into
+ * `tmp` (K·W floats, one per thread) before use.
  */
 export function gemm(
   out: usize, a: usize, sAi: i32, sAk: i32, packed: usize, bias: usize,
-  M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32,
+  M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32, half: i32, tmp: usize,
 ): void {
   const ldo = <usize>(P * W) * 4; // bytes per output row
-  const rs = <usize>sAi * 4; // bytes between rows of A
-  const ks = <usize>sAk * 4; // bytes between columns of A
   for (let p = p0; p < p1; p++) {
-    const panel = packed + <usize>(p * K * W) * 4;
-    const col = <usize>(p * W) * 4;
-    let i = 0;
-    // Four rows at a time: 8 accumulators (4 rows × 8 columns) stay in registers.
-    for (; i + 4 <= M; i += 4) {
-      const o = out + <usize>i * ldo + col;
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      if (mode == 1) {
-        c00 = v128.load(bias + col); c01 = v128.load(bias + col, 16);
-        c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
-      } else if (mode == 2) {
-        c00 = v128.load(o); c01 = v128.load(o, 16);
-        c10 = v128.load(o + ldo); c11 = v128.load(o + ldo, 16);
-        c20 = v128.load(o + 2 * ldo); c21 = v128.load(o + 2 * ldo, 16);
-        c30 = v128.load(o + 3 * ldo); c31 = v128.load(o + 3 * ldo, 16);
-      }
-      let pa = a + <usize>i * rs;
-      let pb = panel;
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        const x0 = v128.load32_splat(pa);
-        c00 = f32x4.add(c00, f32x4.mul(x0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(x0, b1));
-        const x1 = v128.load32_splat(pa + rs);
-        c10 = f32x4.add(c10, f32x4.mul(x1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(x1, b1));
-        const x2 = v128.load32_splat(pa + 2 * rs);
-        c20 = f32x4.add(c20, f32x4.mul(x2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(x2, b1));
-        const x3 = v128.load32_splat(pa + 3 * rs);
-        c30 = f32x4.add(c30, f32x4.mul(x3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(x3, b1));
-        pa += ks;
-        pb += 32;
-      }
-      v128.store(o, c00); v128.store(o, c01, 16);
-      v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
-      v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
-      v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
+    let panel: usize;
+    if (half) {
+      panelFromF16(tmp, packed + <usize>(p * K * W) * 2, K);
+      panel = tmp;
+    } else {
+      panel = packed + <usize>(p * K * W) * 4;
     }
-    // Leftover rows one at a time (all rows when M = 1, as in decoding). Even and odd k go
-    // to separate accumulators so consecutive additions do not wait on each other.
-    for (; i < M; i++) {
-      const o = out + <usize>i * ldo + col;
-      let e0 = f32x4.splat(0), e1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
-      if (mode == 1) { e0 = v128.load(bias + col); e1 = v128.load(bias + col, 16); }
-      else if (mode == 2) { e0 = v128.load(o); e1 = v128.load(o, 16); }
-      let pa = a + <usize>i * rs;
-      let pb = panel;
-      let k = 0;
-      for (; k + 2 <= K; k += 2) {
-        const x0 = v128.load32_splat(pa);
-        e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
-        e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
-        const x1 = v128.load32_splat(pa + ks);
-        d0 = f32x4.add(d0, f32x4.mul(x1, v128.load(pb, 32)));
-        d1 = f32x4.add(d1, f32x4.mul(x1, v128.load(pb, 48)));
-        pa += 2 * ks;
-        pb += 64;
-      }
-      if (k < K) {
-        const x0 = v128.load32_splat(pa);
-        e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
-        e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
-      }
-      v128.store(o, f32x4.add(e0, d0));
-      v128.store(o, f32x4.add(e1, d1), 16);
+    panelProduct(out + <usize>(p * W) * 4, ldo, a, <usize>sAi * 4, <usize>sAk * 4, panel, bias + <usize>(p * W) * 4, M, K, mode);
+  }
+}
+
+/** W output columns of every row: o[i][0..W) (+)= Σ_k A[i][k] · panel[k][0..W). */
+function panelProduct(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, panel: usize, bias: usize, M: i32, K: i32, mode: i32): void {
+  let i = 0;
+  // Four rows at a time: 8 accumulators (4 rows × 8 columns) stay in registers.
+  for (; i + 4 <= M; i += 4) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (mode == 1) {
+      c00 = v128.load(bias); c01 = v128.load(bias, 16);
+      c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+    } else if (mode == 2) {
+      c00 = v128.load(o); c01 = v128.load(o, 16);
+      c10 = v128.load(o + ldo); c11 = v128.load(o + ldo, 16);
+      c20 = v128.load(o + 2 * ldo); c21 = v128.load(o + 2 * ldo, 16);
+      c30 = v128.load(o + 3 * ldo); c31 = v128.load(o + 3 * ldo, 16);
     }
+    let pa = a + <usize>i * rs;
+    let pb = panel;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      const x0 = v128.load32_splat(pa);
+      c00 = f32x4.add(c00, f32x4.mul(x0, b0));
+      c01 = f32x4.add(c01, f32x4.mul(x0, b1));
+      const x1 = v128.load32_splat(pa + rs);
+      c10 = f32x4.add(c10, f32x4.mul(x1, b0));
+      c11 = f32x4.add(c11, f32x4.mul(x1, b1));
+      const x2 = v128.load32_splat(pa + 2 * rs);
+      c20 = f32x4.add(c20, f32x4.mul(x2, b0));
+      c21 = f32x4.add(c21, f32x4.mul(x2, b1));
+      const x3 = v128.load32_splat(pa + 3 * rs);
+      c30 = f32x4.add(c30, f32x4.mul(x3, b0));
+      c31 = f32x4.add(c31, f32x4.mul(x3, b1));
+      pa += ks;
+      pb += 32;
+    }
+    v128.store(o, c00); v128.store(o, c01, 16);
+    v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
+    v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
+    v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
+    o += 4 * ldo;
+  }
+  // Leftover rows one at a time (all rows when M = 1, as in decoding). Even and odd k go
+  // to separate accumulators so consecutive additions do not wait on each other.
+  for (; i < M; i++) {
+    let e0 = f32x4.splat(0), e1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+    if (mode == 1) { e0 = v128.load(bias); e1 = v128.load(bias, 16); }
+    else if (mode == 2) { e0 = v128.load(o); e1 = v128.load(o, 16); }
+    let pa = a + <usize>i * rs;
+    let pb = panel;
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      const x0 = v128.load32_splat(pa);
+      e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
+      e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
+      const x1 = v128.load32_splat(pa + ks);
+      d0 = f32x4.add(d0, f32x4.mul(x1, v128.load(pb, 32)));
+      d1 = f32x4.add(d1, f32x4.mul(x1, v128.load(pb, 48)));
+      pa += 2 * ks;
+      pb += 64;
+    }
+    if (k < K) {
+      const x0 = v128.load32_splat(pa);
+      e0 = f32x4.add(e0, f32x4.mul(x0, v128.load(pb)));
+      e1 = f32x4.add(e1, f32x4.mul(x0, v128.load(pb, 16)));
+    }
+    v128.store(o, f32x4.add(e0, d0));
+    v128.store(o, f32x4.add(e1, d1), 16);
+    o += ldo;
   }
 }

@@ -13,9 +13,10 @@ export const PANEL = 8;
 export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number): void;
   packNK(dst: number, src: number, K: number, N: number): void;
+  toF16(dst: number, src: number, count: number): void;
   gemm(
     out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
-    M: number, K: number, P: number, p0: number, p1: number, mode: number,
+    M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number, tmp: number,
   ): void;
 }
 
@@ -29,6 +30,30 @@ export interface WasmKernelOptions {
   resident?: boolean;
   /** Smallest matrix worth keeping resident (default 65 536 floats). */
   residentMinFloats?: number;
+  /**
+   * Keep resident matrices as 16-bit halves (default false): half the memory and half the
+   * bytes read per decoded token, at about 3 significant digits per weight. Off by default
+   * because results then differ from the float32 reference by more than rounding order.
+   */
+  halfWeights?: boolean;
+}
+
+/** Addresses and sizes of one packed product, as passed to gemm. */
+export interface Job {
+  outPtr: number;
+  aPtr: number;
+  sAi: number;
+  sAk: number;
+  packedPtr: number;
+  biasPtr: number;
+  M: number;
+  K: number;
+  P: number;
+  mode: number;
+  /** 1 when the packed matrix holds halves. */
+  half: number;
+  /** Scratch for two widened panels (K·PANEL floats each), one per thread. */
+  panelPtr: number;
 }
 
 /** One packed copy of a matrix living in linear memory. */
@@ -38,6 +63,8 @@ interface Packed {
   layout: 'KN' | 'NK';
   K: number;
   N: number;
+  /** True when stored as 16-bit halves. */
+  half: boolean;
   samples: Float32Array;
 }
 
@@ -75,12 +102,14 @@ export class WasmKernels implements TrainingKernels {
   protected readonly fn: KernelExports;
   private readonly resident: boolean;
   private readonly residentMin: number;
+  private readonly half: boolean;
   private readonly packed = new WeakMap<Float32Array, Packed[]>();
   private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
 
   constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory, module: WebAssembly.Module = kernelsModule()) {
     this.resident = options.resident ?? true;
     this.residentMin = options.residentMinFloats ?? 1 << 16;
+    this.half = options.halfWeights ?? false;
     const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     this.mem = new LinearMemory(mem);
     const instance = new WebAssembly.Instance(module, { env: { memory: mem } });
@@ -124,17 +153,17 @@ export class WasmKernels implements TrainingKernels {
     if (M === 0 || N === 0) return;
     const P = Math.ceil(N / PANEL);
     const Np = P * PANEL; // padded row length of the output
-    const packedBytes = K * Np * 4;
-    let packedPtr = this.residentPacked(b, layout, K, N);
+    const entry = this.residentPacked(b, layout, K, N);
+    let packedPtr = entry ? entry.ptr : 0;
 
-    // Scratch layout past the resident blocks: [b raw, b packed]? | a | bias | out.
+    // Scratch layout past the resident blocks: [b raw, b packed]? | a | bias | out | 2 panels.
     let at = this.mem.top;
     let rawPtr = 0;
-    if (packedPtr < 0) {
+    if (!entry) {
       rawPtr = at;
       at = alignUp(at + K * N * 4);
       packedPtr = at;
-      at = alignUp(at + packedBytes);
+      at = alignUp(at + K * Np * 4);
     }
     const aPtr = at;
     at = alignUp(at + M * K * 4);
@@ -142,6 +171,8 @@ export class WasmKernels implements TrainingKernels {
     at = alignUp(at + Np * 4);
     const outPtr = at;
     at = alignUp(at + M * Np * 4);
+    const panelPtr = at; // room to widen one half-precision panel per thread
+    at = alignUp(at + 2 * K * PANEL * 4);
     this.mem.ensure(at);
 
     const f32 = this.mem.f32;
@@ -156,14 +187,14 @@ export class WasmKernels implements TrainingKernels {
     }
     if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >> 2, Np, out, 0, N, M);
 
-    this.compute(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode);
+    this.compute({ outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0, panelPtr });
 
     copyRows(out, 0, N, f32, outPtr >> 2, Np, M);
   }
 
   /** Runs the packed product over all panels; the two-thread version splits them. */
-  protected compute(outPtr: number, aPtr: number, sAi: number, sAk: number, packedPtr: number, biasPtr: number, M: number, K: number, P: number, mode: number): void {
-    this.fn.gemm(outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, 0, P, mode);
+  protected compute(j: Job): void {
+    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half, j.panelPtr);
   }
 
   private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
@@ -171,26 +202,33 @@ export class WasmKernels implements TrainingKernels {
     else this.fn.packNK(dst, src, K, N);
   }
 
-  /** Address of b's resident packed copy (packing it first if new or changed), or −1 if b is not kept resident. */
-  private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): number {
-    if (!this.resident || K * N < this.residentMin) return -1;
+  /** b's resident packed copy (packing it first if new or changed), or null if b is not kept resident. */
+  private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
+    if (!this.resident || K * N < this.residentMin) return null;
     const list = this.packed.get(b) ?? [];
     let entry = list.find((p) => p.layout === layout && p.K === K && p.N === N);
-    if (entry && sameSamples(entry.samples, b, K * N)) return entry.ptr;
+    if (entry && sameSamples(entry.samples, b, K * N)) return entry;
+    const floats = K * Math.ceil(N / PANEL) * PANEL;
     if (!entry) {
-      const bytes = K * Math.ceil(N / PANEL) * PANEL * 4;
-      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, samples: new Float32Array(SAMPLES) };
+      const bytes = floats * (this.half ? 2 : 4);
+      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half: this.half, samples: new Float32Array(SAMPLES) };
       list.push(entry);
       this.packed.set(b, list);
       this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
     }
-    // Pack through scratch space just past the resident blocks.
+    // Pack through scratch space just past the resident blocks (then narrow to halves).
     const raw = this.mem.top;
-    this.mem.ensure(raw + K * N * 4);
+    const wide = alignUp(raw + K * N * 4);
+    this.mem.ensure(wide + floats * 4);
     this.mem.f32.set(b.subarray(0, K * N), raw >> 2);
-    this.pack(entry.ptr, raw, layout, K, N);
+    if (entry.half) {
+      this.pack(wide, raw, layout, K, N);
+      this.fn.toF16(entry.ptr, wide, floats);
+    } else {
+      this.pack(entry.ptr, raw, layout, K, N);
+    }
     takeSamples(entry.samples, b, K * N);
-    return entry.ptr;
+    return entry;
   }
 }
 
