@@ -145,6 +145,7 @@ describe('malformed files', () => {
     })(), /header is not valid JSON/],
     ['a header that is a list', fileWith([1, 2]), /header is not a JSON object/],
     ['unknown dtype', fileWith({ t: { dtype: 'F17', shape: [1], data_offsets: [0, 4] } }, 4), /tensor "t": unknown dtype "F17"/],
+    ['a dtype named like an object property', fileWith({ t: { dtype: 'toString', shape: [1], data_offsets: [0, 4] } }, 4), /tensor "t": unknown dtype "toString"/],
     ['offsets past the data', fileWith({ t: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 4), /tensor "t": data_offsets \[0, 8\] lie outside the 4-byte data section/],
     ['reversed offsets', fileWith({ t: { dtype: 'F32', shape: [0], data_offsets: [4, 0] } }, 4), /outside/],
     ['overlapping tensors', fileWith({
@@ -201,7 +202,7 @@ describe('fuzzing: any bytes give a result or a ModelError', () => {
   it('arbitrary headers', () => {
     const entry = fc.record(
       {
-        dtype: fc.constantFrom('F32', 'F16', 'BF16', 'F64', 'I64', 'BOOL', 'F8_E4M3', 'Q4', 3),
+        dtype: fc.constantFrom('F32', 'F16', 'BF16', 'F64', 'I64', 'BOOL', 'F8_E4M3', 'Q4', 3, 'constructor', '__proto__'),
         shape: fc.oneof(fc.array(fc.integer({ min: -2, max: 5 }), { maxLength: 3 }), fc.constant('x')),
         data_offsets: fc.oneof(fc.tuple(fc.integer({ min: -1, max: 40 }), fc.integer({ min: -1, max: 40 })), fc.constant([])),
       },

@@ -74,7 +74,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (pro
   const t = `tensor "${name}"`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${t}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(ELEMENT_BYTES, dtype)) {
     fail(`${t}: unknown dtype ${JSON.stringify(dtype)} (this loader reads ${READABLE.join(', ')})`);
   }
   const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
