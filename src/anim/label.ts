@@ -21,7 +21,9 @@ function parse(markup: string): Segment[] {
   const chars = [...markup];
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i];
-    if ((ch === '_' || ch === '^') && i + 1 < chars.length) {
+    if (ch === '\\' && i + 1 < chars.length) {
+      plain += chars[++i];
+    } else if ((ch === '_' || ch === '^') && i + 1 < chars.length) {
       if (plain) out.push({ text: plain, shift: 0 });
       plain = '';
       let body = '';
@@ -44,6 +46,11 @@ function parse(markup: string): Segment[] {
 }
 
 const SMALL = 0.68;
+
+/** Makes text safe to put inside markup: "_" and "^" in a token piece stay literal. */
+export function escapeMarkup(text: string): string {
+  return text.replace(/[\\_^]/g, (c) => `\\${c}`);
+}
 
 export interface LabelOptions {
   size: number;

@@ -90,6 +90,10 @@ export interface MatrixOptions {
   rowLabels?: string[];
   /** Show blue column indices above the grid. */
   colLabels?: boolean;
+  /** Added to the column index labels (a head's slice starts at head × H). */
+  colOffset?: number;
+  /** Cell width to use instead of fitting the numbers (to line up with another view). */
+  cellW?: number;
   /** Column labels to use instead of indices (token pieces of Kᵀ's columns). */
   colLabelText?: string[];
   /** A name above the grid, with _sub and ^sup markup. */
@@ -150,7 +154,7 @@ export class MatrixView {
     }
     const colText = o.colLabelText ? Math.max(...o.colLabelText.map((t) => [...t].length)) : 0;
     const byLabels = o.colLabelText ? textWidth('x'.repeat(Math.min(colText, 8)), s * 0.72, true) : 0;
-    this.cellW = Math.ceil(Math.max(textWidth('0'.repeat(widest), this.numSize, true) + s * 0.7, byLabels + 6));
+    this.cellW = o.cellW ?? Math.ceil(Math.max(textWidth('0'.repeat(widest), this.numSize, true) + s * 0.7, byLabels + 6));
     const room = Math.min(o.maxCols ?? 99, o.maxWidth / this.cellW);
     this.colSlots = pickSlots(src.cols, room);
     // If a wider cell found in later columns overflows, it is clipped by its neighbours' gap only.
@@ -267,7 +271,7 @@ export class MatrixView {
       f.fade(chrome, () =>
         this.colSlots.forEach((c, j) => {
           if (c === 'gap') return;
-          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : String(c);
+          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : String(c + (o.colOffset ?? 0));
           f.text(this.gridX + (j + 0.5) * this.cellW, this.gridY - this.colLabelH * 0.5, text, {
             size: s * 0.72,
             mono: true,

@@ -74,6 +74,8 @@ export interface ShownNumber {
    * of source.tensor (times scale); source.index is then the first of them.
    */
   complementOf?: number[];
+  /** For a total: the value is the sum of these flat indices of source.tensor (times scale). */
+  sumOf?: number[];
 }
 
 export type Theme = 'light' | 'dark';

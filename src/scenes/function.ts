@@ -3,7 +3,7 @@
 
 import { traced } from '../model/trace.ts';
 import { easeOut } from '../anim/easing.ts';
-import { label } from '../anim/label.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
@@ -35,7 +35,7 @@ function build(ex: Explanation) {
   );
   const showModel = story.play(1.4);
   story.wait(2.0);
-  story.beat('output', `Out comes a probability for every one of the ${formatCount(V)} tokens in the vocabulary; the most likely next token is “${nextPiece}”.`);
+  story.beat('output', `Out comes a probability for every one of the ${formatCount(V)} tokens in the vocabulary; the most likely next token is “${escapeMarkup(nextPiece)}”.`);
   const showOut = story.play(1.4);
   story.wait(2.5);
 

@@ -6,7 +6,14 @@ import { tokenizationScene } from './tokenization.ts';
 import { tokenEmbeddingsScene } from './token-embeddings.ts';
 import { positionEmbeddingsScene } from './position-embeddings.ts';
 import { embeddingSumScene } from './embedding-sum.ts';
+import { layerNormScene } from './layer-norm.ts';
 import { qkvScene } from './qkv.ts';
+import { headsScene } from './heads.ts';
+import { attentionScoresScene } from './attention-scores.ts';
+import { maskSoftmaxScene } from './mask-softmax.ts';
+import { applyAttentionScene } from './apply-attention.ts';
+import { joinHeadsScene } from './join-heads.ts';
+import { residualScene } from './residual.ts';
 
 export const SCENES: SceneDefinition[] = [
   functionScene,
@@ -14,7 +21,14 @@ export const SCENES: SceneDefinition[] = [
   tokenEmbeddingsScene,
   positionEmbeddingsScene,
   embeddingSumScene,
+  layerNormScene,
   qkvScene,
+  headsScene,
+  attentionScoresScene,
+  maskSoftmaxScene,
+  applyAttentionScene,
+  joinHeadsScene,
+  residualScene,
 ];
 
 /** Looks a scene up by its kebab-case name. */

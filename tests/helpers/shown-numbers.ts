@@ -56,9 +56,10 @@ export function checkShown(ex: Explanation, shown: ShownNumber[]): string[] {
   for (const n of shown) {
     const where = `${n.source.tensor}[${n.source.index}] "${n.text}"`;
     let raw: number;
-    if (n.complementOf) {
+    const parts = n.complementOf ?? n.sumOf;
+    if (parts) {
       let sum = 0;
-      for (const i of n.complementOf) {
+      for (const i of parts) {
         const v = sourceValue(ex, { tensor: n.source.tensor, index: i });
         if (typeof v === 'string') {
           errors.push(`${where}: ${v}`);
@@ -66,7 +67,7 @@ export function checkShown(ex: Explanation, shown: ShownNumber[]): string[] {
         }
         sum += v;
       }
-      raw = 1 - sum;
+      raw = n.complementOf ? 1 - sum : sum;
     } else {
       const v = sourceValue(ex, n.source);
       if (typeof v === 'string') {

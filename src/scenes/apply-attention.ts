@@ -1,0 +1,131 @@
+// Scene 9, applying attention: Y_h = weights × V_h (h.L.attn.heads). One output row is worked
+// out as a weighted sum of value rows, with the real weights as percentages, lined up column
+// by column under the row it produces, so the arithmetic can be checked on screen.
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
+import { columnSlice, MatrixView, plane, shortPiece } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { percentDecimals } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { dims, layerHead } from './shared.ts';
+
+/** At most this many value rows are written out; the rest are summarised in one line. */
+const MAX_TERMS = 6;
+
+function build(ex: Explanation) {
+  const { T, H } = dims(ex);
+  const { layer, head } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
+  const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
+  const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);
+  const r = T - 1;
+  // The terms: every position the last token sees, or the largest weights when there are many.
+  const all = Array.from({ length: r + 1 }, (_, s) => s);
+  const terms = all.length <= MAX_TERMS ? all : [...all].sort((a, b) => W.data[W.index(r, b)] - W.data[W.index(r, a)] || a - b).slice(0, MAX_TERMS - 1).sort((a, b) => a - b);
+  const rest = all.filter((s) => !terms.includes(s));
+
+  const story = new Storyboard();
+  story.beat('product', `In ${layerHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
+  const showTop = story.play(1.2);
+  story.wait(1.0);
+  story.beat('row', `Take the row of “${escapeMarkup(pieces[r])}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
+  const showTerms = story.play(Math.min(4, 0.8 + 0.5 * terms.length));
+  story.wait(1.2);
+  story.beat(
+    'result',
+    rest.length
+      ? `Adding the ${r + 1} scaled rows column by column gives the row of Y_${head} (the ${rest.length} smallest terms are not written out).`
+      : `Adding the scaled rows column by column gives exactly the row of Y_${head} (up to rounding of the numbers shown).`,
+  );
+  const showResult = story.play(1.0);
+  story.wait(3.0);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
+    const topH = a.h - exampleH - s;
+    const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 3 - s * 2;
+    const rows = Math.max(3, Math.floor(((a.portrait ? topH / 3 : topH) - s * 5) / (s * 1.55)));
+    const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
+    const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
+    const cellW = Math.max(natural.cellW, naturalY.cellW);
+    const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
+    const mW = new MatrixView(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' });
+    const mV = new MatrixView(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: a.portrait ? pieces : undefined, name: `V_{${head}}` });
+    const mY = new MatrixView(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, name: `Y_{${head}}`, colBrace: `H = ${H}` });
+    const ops = [new Spacer(s * 1.6, s * 1.6), new Spacer(s * 1.6, s * 1.6)];
+    const mode = arrange([mW, ops[0], mV, ops[1], mY], { x: a.x, y: a.y + s * 1.2, w: a.w, h: topH - s * 1.2 }, s * 0.5, (i) =>
+      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+    );
+    // The worked example: a percentage, "×", then V's visible columns under each other.
+    const pctW = textWidth('100.0%', s * 0.9, true);
+    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * 0.8))) + s;
+    const cols = mV.colSlots;
+    const rowW = labW + pctW + s * 2 + cols.length * cellW;
+    const ex0 = a.x + Math.max(0, (a.w - rowW) / 2);
+    const ey = a.y + a.h - exampleH + s * 0.5;
+    return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * 1.55 };
+  };
+
+  return makeScene({
+    name: 'apply-attention',
+    title: 'Applying attention',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, mW, mV, mY, cols, cellW, lineH } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, layerHead(ex), { size: s * 0.85, paint: 'muted', align: 'center' });
+      const pt = showTop.at(t);
+      const pe = showTerms.at(t);
+      const pr = showResult.at(t);
+      f.fade(pt, () => {
+        mW.draw(f, { highlightRow: pe > 0 ? r : undefined });
+        mV.draw(f);
+        mY.draw(f, { alpha: (row) => (row === r ? Math.max(pr, 0) : 1), highlightRow: pr > 0 ? r : undefined });
+        const cy = (sp: Spacer) => (L.mode === 'row' ? mV.centerY : sp.cy);
+        f.text(L.ops[0].cx, cy(L.ops[0]), '×', { size: s * 1.4, align: 'center', paint: 'muted' });
+        f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.4, align: 'center', paint: 'muted' });
+      });
+      const cellsX = L.ex0 + L.labW + L.pctW + s * 2;
+      const drawVector = (y: number, row: number, src: typeof V, bold = false) =>
+        cols.forEach((c, j) => {
+          const x = cellsX + j * cellW;
+          if (c === 'gap') {
+            f.text(x + cellW / 2, y, '…', { size: s * 0.9, paint: 'muted', align: 'center' });
+            return;
+          }
+          f.rect(x + 1, y - lineH / 2 + 2, cellW - 2, lineH - 4, { fill: bold ? 'highlight' : 'panel', radius: 2 });
+          const i = src.index(row, c);
+          f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * 0.8, align: 'right', bold });
+        });
+      terms.forEach((sIdx, k) => {
+        const y = L.ey + k * lineH;
+        f.fade(stagger(pe, k, terms.length, 0.5), () => {
+          f.text(L.ex0 + L.labW - s * 0.5, y, `“${shortPiece(pieces[sIdx], 8)}”`, { size: s * 0.8, paint: 'token', align: 'right' });
+          const wi = W.index(r, sIdx);
+          const w = W.data[wi];
+          f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * 0.9, mono: true, paint: 'muted' });
+          f.number(L.ex0 + L.labW + L.pctW + s * 0.6, y, w, { tensor: W.tensor, index: wi }, { size: s * 0.9, percent: true, decimals: percentDecimals(w) >= 2 ? 2 : 1, align: 'right' });
+          f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y, '×', { size: s * 0.9, paint: 'muted', align: 'center' });
+          drawVector(y, sIdx, V);
+        });
+      });
+      let y = L.ey + terms.length * lineH;
+      if (rest.length) {
+        f.fade(pe, () => f.text(cellsX, y, `+ ${rest.length} more rows with smaller weights`, { size: s * 0.8, italic: true, paint: 'muted' }));
+        y += lineH;
+      }
+      f.fade(pr, () => {
+        f.path([cellsX, y - lineH / 2 + 1, cellsX + cols.length * cellW, y - lineH / 2 + 1], { stroke: 'ink', lineWidth: 1 });
+        f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y + s * 0.2, '=', { size: s, paint: 'muted', align: 'center' });
+        drawVector(y + s * 0.2, r, Y, true);
+      });
+    },
+  });
+}
+
+export const applyAttentionScene: SceneDefinition = { name: 'apply-attention', title: 'Applying attention', build };

@@ -1,0 +1,127 @@
+// Scene 7, attention scores: K_h is transposed, and A_h = Q_h K_hᵀ / √H fills cell by cell,
+// each cell the dot product of a query row and a key column, scaled (h.L.attn.scores).
+// Laid out as a multiplication: Q_h on the left, K_hᵀ above, the scores where they meet.
+
+import { escapeMarkup, label } from '../anim/label.ts';
+import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard } from '../anim/timeline.ts';
+import { formatFixed } from '../render/frame.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { dims, layerHead } from './shared.ts';
+
+/** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
+export function productLayout(ex: Explanation, a: Area, tensor: string, name: string) {
+  const { T, H } = dims(ex);
+  const { layer, head } = ex;
+  const s = a.size;
+  const pieces = ex.tokens.map((t) => t.text);
+  const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
+  const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
+  const A = plane(ex.trace, tensor, head);
+  const leftW = a.portrait ? a.w * 0.42 : a.w * 0.36;
+  const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * 1.55)));
+  const krows = Math.max(3, Math.min(6, Math.floor((a.h * 0.4 - s * 4) / (s * 1.55))));
+  const rightW = a.w - leftW - s * 7;
+  const natural = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows });
+  const naturalK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, colLabelText: pieces });
+  const cellW = Math.max(natural.cellW, naturalK.cellW);
+  const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: `T = ${T}` });
+  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: `K_{${head}}^T`, rowBrace: `H = ${H}` });
+  const mQ = new MatrixView(q, {
+    size: s,
+    maxWidth: leftW - s * 6,
+    maxRows: rows,
+    keepRows: [T - 1],
+    maxCols: a.portrait ? 3 : 5,
+    rowLabels: pieces,
+    colLabels: true,
+    colOffset: head * H,
+    name: `Q_{${head}}`,
+    colBrace: `H = ${H}`,
+  });
+  const gap = s * 1.2;
+  const rightWidth = Math.max(mK.width, mA.width);
+  const totalW = mQ.width + gap + rightWidth;
+  const x1 = a.x + Math.max(0, (a.w - totalW) / 2) + mQ.width + gap;
+  const aGridGap = s * 0.6;
+  const totalH = mK.height + aGridGap + mA.headerH + mA.gridH + s;
+  const y0 = a.y + s * 1.4 + Math.max(0, (a.h - s * 1.4 - totalH) / 2);
+  mK.at(x1, y0);
+  const aGridY = y0 + mK.height + aGridGap + mA.headerH;
+  mA.at(x1, aGridY - mA.headerH - mA.colLabelH);
+  mQ.at(x1 - gap - mQ.width, aGridY - mQ.headerH - mQ.colLabelH);
+  return { s, mQ, mK, mA, layerHead: layerHead(ex) };
+}
+
+/** The visible cells of a view in reading order. */
+export function cellsOf(m: MatrixView): { r: number; c: number }[] {
+  const out: { r: number; c: number }[] = [];
+  for (const r of m.rowSlots as Slot[]) for (const c of m.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
+  return out;
+}
+
+function build(ex: Explanation) {
+  const { T, H } = dims(ex);
+  const { layer, head } = ex;
+  const rootH = Math.sqrt(H);
+  const pieces = ex.tokens.map((t) => t.text);
+  const story = new Storyboard();
+  story.beat('operands', `Attention in ${layerHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
+  const showQ = story.play(1.0);
+  story.wait(0.6);
+  story.beat('transpose', `To compare rows with rows by matrix multiplication, K_${head} is transposed: its rows become the columns of K_${head}^T.`);
+  const flip = story.play(1.2);
+  story.wait(0.6);
+  const slow = Math.min(T, 2) * Math.min(T, 6);
+  story.beat('fill', `Each score is the dot product of a query row and a key column, divided by √H = √${H} = ${formatFixed(rootH, rootH % 1 === 0 ? 0 : 2)} so the scores do not grow with the head size.`);
+  const fillSlow = story.play(0.45 * slow, (p) => p);
+  const fillRest = story.play(1.0);
+  story.wait(1.0);
+  story.beat('meaning', `A high score in row “${escapeMarkup(pieces[T - 1])}” means that token’s query matches that column’s key well. Later tokens’ scores are computed too, but the next step hides them.`);
+  story.wait(3.0);
+
+  const layout = (a: Area) => productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
+
+  return makeScene({
+    name: 'attention-scores',
+    title: 'Attention scores',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, mQ, mK, mA } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, L.layerHead, { size: s * 0.85, paint: 'muted', align: 'center' });
+      const pq = showQ.at(t);
+      const pf = flip.at(t);
+      f.fade(pq, () => mQ.draw(f));
+      // The flip: K_h (drawn as K_hᵀ's transpose would be) fades into K_hᵀ, with a quarter-turn hint.
+      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K_{${head}}  (T × H)`, { size: s * 1.1, bold: true, paint: 'muted', align: 'center' }));
+      f.fade(pf, () => mK.draw(f));
+      // Cells fill one by one for the first rows (with the row and column being multiplied
+      // highlighted), then the rest together.
+      const cells = cellsOf(mA);
+      const slowCells = cells.filter((k) => mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
+      const ps = fillSlow.at(t);
+      const pr = fillRest.at(t);
+      const shownSlow = Math.floor(ps * slowCells.length + 1e-9);
+      const current = ps > 0 && ps < 1 ? slowCells[Math.min(shownSlow, slowCells.length - 1)] : undefined;
+      const slowSet = new Set(slowCells.map((k) => `${k.r},${k.c}`));
+      const order = new Map(slowCells.map((k, i) => [`${k.r},${k.c}`, i]));
+      if (current) {
+        f.rect(mQ.gridX - 2, mQ.rowY(current.r) - 1, mQ.gridW + 4, mQ.cellH + 2, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 });
+        f.rect(mK.colX(current.c) - 1, mK.gridY - 2, mK.cellW + 2, mK.gridH + 4, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 });
+      }
+      mA.draw(f, {
+        chrome: Math.min(1, ps * 4 + pr),
+        alpha: (r, c) => {
+          const key = `${r},${c}`;
+          if (slowSet.has(key)) return order.get(key)! < shownSlow || ps >= 1 ? 1 : order.get(key) === shownSlow && current ? 0.35 : 0;
+          return pr;
+        },
+        fill: (r, c) => (current && r === current.r && c === current.c ? 'highlight' : null),
+      });
+    },
+  });
+}
+
+export const attentionScoresScene: SceneDefinition = { name: 'attention-scores', title: 'Attention scores', build };

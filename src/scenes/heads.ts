@@ -1,0 +1,92 @@
+// Scene 6, splitting into heads: Q, K and V are each cut lengthwise into n_head slices of
+// H columns; the chosen head's slices (columns head·H … head·H + H − 1) come forward.
+
+import { arrange } from '../anim/arrange.ts';
+import { label } from '../anim/label.ts';
+import { brace } from '../anim/marks.ts';
+import { columnSlice, MatrixView } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims, layerHead } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T, C, nHead, H } = dims(ex);
+  const { layer, head } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const names = ['Q', 'K', 'V'];
+
+  const story = new Storyboard();
+  story.beat('cut', `Q is cut lengthwise into ${nHead} heads of H = ${H} columns each (${nHead} × ${H} = ${count(C)}). K and V are cut the same way.`);
+  const showQ = story.play(1.0);
+  const cut = story.play(1.4);
+  story.wait(1.0);
+  story.beat('pick', `Each head works on its own slice, independently of the others. We follow ${layerHead(ex)}: columns ${head * H} to ${head * H + H - 1}.`);
+  const pick = story.play(1.4);
+  story.wait(1.2);
+  story.beat('kv', `Its slices of Q, K and V are three T × H matrices. All ${nHead} heads do the same work side by side, each with its own slices.`);
+  const kv = story.play(1.4);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const qW = a.portrait ? a.w - s * 2.5 : a.w * 0.8;
+    const qx = a.portrait ? a.x + s * 2 : a.x + (a.w - qW) / 2;
+    const rowH = Math.min(s * 1.1, (a.h * 0.25) / Math.max(T, 1));
+    const qy = a.y + s * 2.2;
+    const qH = rowH * Math.min(T, 12);
+    const below = qy + qH + s * 3.2;
+    const each = a.portrait ? a.w - s * 4 : (a.w - s * 4) / 3 - s * 3;
+    const rows = Math.max(3, Math.floor(((a.portrait ? (a.y + a.h - below) / 3 : a.y + a.h - below) - s * 6) / (s * 1.55)));
+    const views = names.map(
+      (n, i) =>
+        new MatrixView(columnSlice(ex.trace, `h.${layer}.attn.${n.toLowerCase()}`, head * H, H), {
+          size: s,
+          maxWidth: each,
+          maxRows: rows,
+          maxCols: 5,
+          colLabels: true,
+          colOffset: head * H,
+          rowLabels: i === 0 || a.portrait ? pieces : undefined,
+          name: `${n}_{${head}}`,
+          colBrace: `H = ${H}`,
+        }),
+    );
+    arrange(views, { x: a.x, y: below, w: a.w, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH);
+    return { s, qx, qy, qW, qH, views };
+  };
+
+  return makeScene({
+    name: 'heads',
+    title: 'Splitting into heads',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, qx, qy, qW, qH, views } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, `layer ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      const slab = qW / nHead;
+      const pc = cut.at(t);
+      const pp = pick.at(t);
+      f.fade(showQ.at(t), () => {
+        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * 1.2, bold: true, align: 'right' });
+        f.rect(qx, qy, qW, qH, { fill: 'panel', stroke: 'faint' });
+        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, `C = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        for (let h = 1; h < nHead; h++) {
+          f.fade(stagger(pc, h - 1, nHead - 1, 0.2), () => f.path([qx + h * slab, qy - s * 0.2, qx + h * slab, qy + qH + s * 0.2], { stroke: 'ink', lineWidth: 1.2 }));
+        }
+        const every = Math.ceil((nHead * s * 1.2) / qW);
+        for (let h = 0; h < nHead; h += every) {
+          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, String(h), { size: s * 0.7, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
+        }
+        if (pp > 0) f.fade(pp, () => f.rect(qx + head * slab, qy - 2, slab, qH + 4, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 2 }));
+      });
+      const pk = kv.at(t);
+      views.forEach((v, i) => {
+        const p = i === 0 ? pp : stagger(pk, i - 1, 2, 0.5);
+        f.fade(p, () => f.shift(0, (1 - p) * -s * 2, () => v.draw(f)));
+      });
+    },
+  });
+}
+
+export const headsScene: SceneDefinition = { name: 'heads', title: 'Splitting into heads', build };

@@ -1,0 +1,88 @@
+// Scene 10, joining heads: the n_head outputs Y_0 … Y_{n−1} (each T × H) are set side by side
+// into one T × C matrix (h.L.attn.concat), then multiplied by the output projection W_o plus a
+// bias (h.L.attn.proj), which mixes what the heads found.
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { label } from '../anim/label.ts';
+import { arrow, brace } from '../anim/marks.ts';
+import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T, C, nHead, H } = dims(ex);
+  const { layer, head } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const concat = wholeMatrix(ex.trace, `h.${layer}.attn.concat`);
+  const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
+
+  const story = new Storyboard();
+  story.beat('heads', `All ${nHead} heads of layer ${layer} ran at once, each giving a T × H matrix Y_i. (We followed head ${head}.)`);
+  const showHeads = story.play(1.4);
+  story.wait(0.8);
+  story.beat('join', `Set side by side, they make one T × C matrix again: ${nHead} × ${H} = ${count(C)} columns, head 0’s first.`);
+  const join = story.play(1.6);
+  story.wait(1.0);
+  story.beat('project', 'Then a learned C × C matrix W_o (plus a bias) mixes the heads’ results: the output projection, which ends the attention step.');
+  const project = story.play(1.4);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const slabsY = a.y + s * 1.8;
+    const slabsH = Math.min(s * 3, a.h * 0.14);
+    const slabsW = a.w * (a.portrait ? 0.95 : 0.7);
+    const below = slabsY + slabsH + s * 3;
+    const each = a.portrait ? a.w - s * 4 : (a.w - s * 16) / 2 - s * 2;
+    const rows = Math.max(3, Math.floor(((a.portrait ? (a.y + a.h - below) / 2 : a.y + a.h - below) - s * 6) / (s * 1.55)));
+    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+    const mC = new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' });
+    const mP = new MatrixView(proj, { ...common, rowLabels: a.portrait ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` });
+    const w = new Spacer(s * 7.5, s * 3);
+    const mode = arrange([mC, w, mP], { x: a.x, y: below, w: a.w, h: a.y + a.h - below }, s * 0.6, (i) =>
+      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+    );
+    return { s, slabsX: a.x + (a.w - slabsW) / 2, slabsY, slabsW, slabsH, mC, mP, w, mode };
+  };
+
+  return makeScene({
+    name: 'join-heads',
+    title: 'Joining the heads',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, mC, mP, w } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, `layer ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      const ph = showHeads.at(t);
+      const pj = join.at(t);
+      const pp = project.at(t);
+      // The heads: separate boxes that close ranks as they join.
+      const slot = L.slabsW / nHead;
+      const spread = (1 - pj) * slot * 0.35;
+      const every = Math.ceil((nHead * s * 1.6) / L.slabsW);
+      for (let i = 0; i < nHead; i++) {
+        f.fade(stagger(ph, i, nHead, 0.3), () => {
+          const x = L.slabsX + i * slot + spread * (i - (nHead - 1) / 2) * 0.2 + (1 - pj) * slot * 0.1;
+          const wBox = slot * (1 - 0.2 * (1 - pj));
+          f.rect(x, L.slabsY, wBox, L.slabsH, { fill: i === head ? 'highlight' : 'panel', stroke: i === head ? 'highlightStroke' : 'faint', lineWidth: 1 });
+          if (i % every === 0) label(f, x + wBox / 2, L.slabsY + L.slabsH / 2, `Y_{${i}}`, { size: s * 0.8, align: 'center', paint: 'muted' });
+        });
+      }
+      f.fade(pj, () => {
+        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        mC.draw(f, { alpha: (_r, c) => stagger(pj, Math.floor(c / H), nHead, 0.3) });
+      });
+      f.fade(pp, () => {
+        const cy = L.mode === 'row' ? mC.centerY : w.cy;
+        label(f, w.cx, cy - s * 0.7, '× W_o + b', { size: s, align: 'center', bold: true });
+        arrow(f, w.x + s * 0.5, cy + s * 0.5, w.x + w.width - s * 0.5, cy + s * 0.5, { paint: 'muted' });
+        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * 0.7, paint: 'dim', align: 'center' });
+      });
+      mP.draw(f, { alpha: (r) => stagger(pp, r, T, 0.5), chrome: pp });
+    },
+  });
+}
+
+export const joinHeadsScene: SceneDefinition = { name: 'join-heads', title: 'Joining the heads', build };

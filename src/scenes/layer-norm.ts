@@ -1,0 +1,88 @@
+// Layer normalisation (not in the original article): each row of X is shifted to mean 0 and
+// scaled to spread 1, then scaled and shifted by learned per-column weights, giving
+// h.0.ln_1. A strip of dots shows one row's C values moving from before to after.
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { lerp } from '../anim/easing.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
+import { arrow } from '../anim/marks.ts';
+import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard } from '../anim/timeline.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T, C } = dims(ex);
+  const pieces = ex.tokens.map((t) => t.text);
+  const x = wholeMatrix(ex.trace, 'embed.sum');
+  const y = wholeMatrix(ex.trace, 'h.0.ln_1');
+  const r = T - 1;
+  let range = 1e-6;
+  for (let c = 0; c < C; c++) range = Math.max(range, Math.abs(x.data[x.index(r, c)]), Math.abs(y.data[y.index(r, c)]));
+
+  const story = new Storyboard();
+  story.beat('row', `Before attention, each row of X is normalised on its own. Here is the row of “${escapeMarkup(pieces[r])}”: ${count(C)} numbers, one dot each.`);
+  const showX = story.play(1.2);
+  story.wait(1.0);
+  story.beat('normalise', 'Layer norm subtracts the row’s mean and divides by its spread (standard deviation), so the row is centred on 0 with spread 1 ...');
+  const move = story.play(2.2);
+  story.wait(1.0);
+  story.beat('scale', '... then multiplies each column by a learned scale γ and adds a learned shift β. The dots land on the row of LN(X).');
+  const showY = story.play(1.2);
+  story.wait(1.0);
+  story.beat('all', `Every row is treated the same way, independently of the others. The result is still T × C. (Dropout, used in training, does nothing here.)`);
+  const all = story.play(1.2);
+  story.wait(2.0);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const stripH = a.portrait ? a.h * 0.22 : a.h * 0.3;
+    const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 2 - s * 3;
+    const rows = Math.max(3, Math.floor(((a.portrait ? (a.h - stripH) / 2 : a.h - stripH) - s * 7) / (s * 1.55)));
+    const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+    const mx = new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' });
+    const my = new MatrixView(y, { ...common, name: 'LN(X)', rowBrace: `T = ${T}` });
+    const gap = new Spacer(s * 4, s * 2);
+    const mode = arrange([mx, gap, my], { x: a.x, y: a.y, w: a.w, h: a.h - stripH - s }, s * 0.5, (i) =>
+      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+    );
+    const strip = { x: a.x + s * 3, w: a.w - s * 6, y: a.y + a.h - stripH, h: stripH - s * 1.5 };
+    return { s, mx, my, gap, mode, strip };
+  };
+
+  return makeScene({
+    name: 'layer-norm',
+    title: 'Layer normalisation',
+    story,
+    layout,
+    frame(f, t, L) {
+      const { s, mx, my, strip } = L;
+      const px = showX.at(t);
+      const pm = move.at(t);
+      const py = showY.at(t);
+      const pa = all.at(t);
+      mx.draw(f, { highlightRow: r, chrome: px, alpha: (row) => (row === r ? px : Math.max(px * 0.25, pa)) });
+      f.fade(py, () => arrow(f, L.gap.x + s * 0.5, L.mode === 'row' ? mx.centerY : L.gap.cy, L.gap.x + L.gap.width - s * 0.5, L.mode === 'row' ? mx.centerY : L.gap.cy, { paint: 'muted' }));
+      f.fade(py, () => my.draw(f, { highlightRow: r, alpha: (row) => (row === r ? 1 : pa) }));
+      // The strip: an axis through 0, and one dot per column moving from X's value to LN(X)'s.
+      f.fade(px, () => {
+        const cx = strip.x + strip.w / 2;
+        const axisY = strip.y + strip.h;
+        f.path([strip.x, axisY, strip.x + strip.w, axisY], { stroke: 'faint', lineWidth: 1 });
+        f.path([cx, strip.y, cx, axisY + s * 0.3], { stroke: 'faint', lineWidth: 1 });
+        f.text(cx, axisY + s * 0.9, '0', { size: s * 0.75, paint: 'muted', align: 'center' });
+        const p = pm * 0.5 + py * 0.5;
+        const dot = Math.max(2, Math.min(5, strip.w / C));
+        for (let c = 0; c < C; c++) {
+          const v = lerp(x.data[x.index(r, c)], y.data[y.index(r, c)], p);
+          const jitter = (c * 0.6180339887) % 1;
+          f.rect(cx + (v / range) * (strip.w / 2) - dot / 2, strip.y + jitter * (strip.h - dot - 2), dot, dot, { fill: p < 1 ? 'dim' : 'token' });
+        }
+        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? `row “${escapeMarkup(pieces[r])}” of LN(X)` : `row “${escapeMarkup(pieces[r])}” of X`, { size: s * 0.8, paint: 'muted' });
+      });
+    },
+  });
+}
+
+export const layerNormScene: SceneDefinition = { name: 'layer-norm', title: 'Layer normalisation', build };

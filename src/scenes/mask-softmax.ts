@@ -1,0 +1,113 @@
+// Scene 8, causal mask and softmax: scores of later tokens become −∞ (not 0), then each row
+// becomes a probability distribution (h.L.attn.weights) in which those cells are exactly 0;
+// one row's sum is shown.
+
+import { escapeMarkup, label } from '../anim/label.ts';
+import { MatrixView, plane } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { formatFixed } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { dims, layerHead } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T } = dims(ex);
+  const { layer, head } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const scores = plane(ex.trace, `h.${layer}.attn.scores`, head);
+  const weights = plane(ex.trace, `h.${layer}.attn.weights`, head);
+  const r = T - 1; // the row whose sum is shown: the last token sees every position
+  const rowIdx = Array.from({ length: T }, (_, c) => weights.index(r, c));
+  const rounded = rowIdx.map((i) => Number(formatFixed(weights.data[i]).replace('\u2212', '-')));
+  const roundedOk = Math.abs(rounded.reduce((a, b) => a + b, 0) - 1) < 1e-9;
+
+  const story = new Storyboard();
+  story.beat('scores', `The scores of ${layerHead(ex)}, one row per token. A token may only look at itself and the tokens before it: this is the causal mask of a decoder-only model.`);
+  const showScores = story.play(1.0);
+  story.wait(1.0);
+  story.beat('mask', 'So every score above the diagonal, where a token would look at a later one, is set to −∞ (minus infinity), not to 0.');
+  const mask = story.play(1.4);
+  story.wait(1.2);
+  story.beat('softmax', 'Softmax turns each row into weights: exponentiate, then divide by the row’s total. Since e^{−∞} = 0, masked cells get weight exactly 0.');
+  const soft = story.play(Math.min(4, 1 + 0.4 * T));
+  story.wait(1.0);
+  story.beat('sum', `Every row now sums to 1: a distribution over the tokens it may see. Row “${escapeMarkup(pieces[r])}”${roundedOk ? '' : ' (terms rounded, so they may not add up exactly)'}.`);
+  const showSum = story.play(1.0);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const rows = Math.max(3, Math.floor((a.h - s * 9) / (s * 1.55)));
+    const maxW = a.w - s * 12;
+    const n1 = new MatrixView(scores, { size: s, maxWidth: maxW, maxRows: rows, colLabelText: pieces });
+    const n2 = new MatrixView(weights, { size: s, maxWidth: maxW, maxRows: rows });
+    const cellW = Math.max(n1.cellW, n2.cellW, textWidth('−∞', s, true) + s);
+    const common = { size: s, maxWidth: maxW, maxRows: rows, keepRows: [r], cellW, rowLabels: pieces, colLabelText: pieces, rowBrace: `T = ${T}` };
+    const mS = new MatrixView(scores, { ...common, name: `scores A_{${head}}` });
+    const mW = new MatrixView(weights, { ...common, name: `weights softmax(A_{${head}})` });
+    const x = a.x + (a.w - mS.width) / 2;
+    const y = a.y + s * 1.2 + Math.max(0, (a.h - s * 4 - mS.height) / 2);
+    mS.at(x, y);
+    mW.at(x, y);
+    return { s, mS, mW, sumY: y + mS.height + s * 0.8 };
+  };
+
+  return makeScene({
+    name: 'mask-softmax',
+    title: 'Causal mask and softmax',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, mS, mW } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, layerHead(ex), { size: s * 0.85, paint: 'muted', align: 'center' });
+      const pm = mask.at(t);
+      const ps = soft.at(t);
+      const rowP = (row: number) => stagger(ps, row, T, 0.4);
+      const masked = (row: number, c: number) => c > row && stagger(pm, row, T, 0.3) > 0.5;
+      f.fade(showScores.at(t), () =>
+        mS.draw(f, {
+          chrome: 1 - ps,
+          alpha: (row) => 1 - rowP(row),
+          special: (row, c) => (masked(row, c) ? '−∞' : null),
+          fill: (row, c) => (masked(row, c) ? 'faint' : null),
+        }),
+      );
+      const sum = showSum.at(t);
+      mW.draw(f, {
+        chrome: ps,
+        alpha: (row) => rowP(row),
+        fill: (row, c) => (c > row ? 'faint' : null),
+        highlightRow: sum > 0 ? r : undefined,
+      });
+      f.fade(sum, () => {
+        const size = s * 0.95;
+        const gapW = textWidth(' + ', size, true);
+        const terms = T <= 8 ? rowIdx : [];
+        const termsW = terms.reduce((w, i) => w + textWidth(formatFixed(weights.data[i]), size, true) + gapW, 0);
+        const head = terms.length ? '' : `sum of the ${T} weights in row “${pieces[r]}” `;
+        const total = termsW + textWidth(head, size) + textWidth('= 1.00', size, true);
+        let x = a.x + (a.w - total) / 2;
+        if (head) {
+          f.text(x, L.sumY, head, { size, paint: 'muted' });
+          x += textWidth(head, size);
+        }
+        terms.forEach((i, k) => {
+          f.number(x, L.sumY, weights.data[i], { tensor: weights.tensor, index: i }, { size });
+          x += textWidth(formatFixed(weights.data[i]), size, true);
+          f.text(x, L.sumY, k < terms.length - 1 ? ' + ' : ' = ', { size, mono: true, paint: 'muted' });
+          x += gapW;
+        });
+        if (!terms.length) {
+          f.text(x, L.sumY, '= ', { size, mono: true, paint: 'muted' });
+          x += textWidth('= ', size, true);
+        }
+        f.number(x, L.sumY, rowIdx.reduce((acc, i) => acc + weights.data[i], 0), { tensor: weights.tensor, index: rowIdx[0] }, { size, bold: true });
+        const last = f.shown[f.shown.length - 1];
+        last.sumOf = rowIdx;
+      });
+    },
+  });
+}
+
+export const maskSoftmaxScene: SceneDefinition = { name: 'mask-softmax', title: 'Causal mask and softmax', build };

@@ -1,0 +1,75 @@
+// The residual connection (not in the original article): the block's input is added back to
+// the attention output, h.L.resid_1 = input + h.L.attn.proj, cell by cell.
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { label } from '../anim/label.ts';
+import { MatrixView, wholeMatrix, type Slot } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+/** The name of block L's input tensor in the trace: the embeddings' sum, or the previous block's output. */
+export function blockInput(layer: number): string {
+  return layer === 0 ? 'embed.sum' : `h.${layer - 1}.out`;
+}
+
+function build(ex: Explanation) {
+  const { T, C } = dims(ex);
+  const { layer } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const input = wholeMatrix(ex.trace, blockInput(layer));
+  const attn = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
+  const sum = wholeMatrix(ex.trace, `h.${layer}.resid_1`);
+  const inputName = layer === 0 ? 'X' : `h_{${layer - 1}}`;
+
+  const story = new Storyboard();
+  story.beat('operands', `The attention output does not replace the block’s input ${inputName}: it is added to it.`);
+  const show = story.play(1.2);
+  story.wait(0.8);
+  story.beat('add', 'Cell by cell, as with the embeddings. This residual connection lets each block make a small correction to what flows through, instead of rebuilding it.');
+  const fill = story.play(2.0);
+  story.wait(1.0);
+  story.beat('why', `It also gives training a direct path through every block, which is what makes deep stacks trainable. The result, still T × C, goes on to the feed-forward step.`);
+  story.wait(3.0);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const three = a.portrait ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
+    const rows = Math.max(3, Math.floor((a.portrait ? a.h / 3 - s * 4 : a.h - s * 8) / (s * 1.55)));
+    const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+    const mI = new MatrixView(input, { ...common, rowLabels: pieces, name: `input ${inputName}` });
+    const mA = new MatrixView(attn, { ...common, name: 'attention output' });
+    const mS = new MatrixView(sum, { ...common, name: 'sum', rowBrace: `T = ${T}` });
+    const ops = [new Spacer(s * 2, s * 2), new Spacer(s * 2, s * 2)];
+    const mode = arrange([mI, ops[0], mA, ops[1], mS], { ...a, y: a.y + s, h: a.h - s }, s * 0.6, (i) =>
+      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+    );
+    const cells: { r: number; c: number }[] = [];
+    for (const r of mS.rowSlots as Slot[]) for (const c of mS.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') cells.push({ r, c });
+    return { s, mI, mA, mS, ops, mode, order: new Map(cells.map((k, i) => [`${k.r},${k.c}`, i])), n: cells.length };
+  };
+
+  return makeScene({
+    name: 'residual',
+    title: 'The residual connection',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s, mI, mA, mS } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      const ps = show.at(t);
+      const pf = fill.at(t);
+      f.fade(ps, () => {
+        mI.draw(f);
+        mA.draw(f);
+        const cy = (sp: Spacer) => (L.mode === 'row' ? mI.centerY : sp.cy);
+        f.text(L.ops[0].cx, cy(L.ops[0]), '+', { size: s * 1.6, align: 'center', paint: 'muted' });
+        f.fade(pf, () => f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.6, align: 'center', paint: 'muted' }));
+      });
+      mS.draw(f, { chrome: Math.min(1, pf * 3), alpha: (r, c) => stagger(pf, L.order.get(`${r},${c}`) ?? 0, L.n, 0.15) });
+    },
+  });
+}
+
+export const residualScene: SceneDefinition = { name: 'residual', title: 'The residual connection', build };
