@@ -130,89 +130,111 @@ export function linearBackward(
 // ---------------------------------------------------------------------------------------------
 // Causal self-attention. qkv: N×3C holds each row's query, key and value side by side; head h
 // uses columns h·HS … (h+1)·HS−1 of each. att: B×NH×T×T, the softmax weights (0 above the
-// diagonal: the mask). out: N×C, the heads' outputs concatenated.
+// diagonal: the mask). out: N×C, the heads' outputs concatenated. Per sequence and head the
+// work is three small matrix products, so they go through the (fast) kernels; the products
+// also compute the masked half, which costs less than doing it in plain loops.
 
-export function attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, B: number, T: number, C: number, NH: number): void {
+/** Per-head scratch: q, k, v, dout as T×HS each, and T×T for scores. */
+export interface AttentionScratch {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  d: Float32Array;
+  dq: Float32Array;
+  dk: Float32Array;
+  dv: Float32Array;
+  scores: Float32Array;
+}
+
+export function attentionScratch(T: number, HS: number): AttentionScratch {
+  const f = (n: number) => new Float32Array(n);
+  return { q: f(T * HS), k: f(T * HS), v: f(T * HS), d: f(T * HS), dq: f(T * HS), dk: f(T * HS), dv: f(T * HS), scores: f(T * T) };
+}
+
+/** Copies columns col…col+HS−1 of T rows (stride `stride`, from row `row0`) into dst (T×HS). */
+function gather(dst: Float32Array, src: Float32Array, row0: number, stride: number, col: number, T: number, HS: number): void {
+  for (let t = 0; t < T; t++) dst.set(src.subarray((row0 + t) * stride + col, (row0 + t) * stride + col + HS), t * HS);
+}
+
+/** Adds src (T×HS) into columns col…col+HS−1 of T rows of dst, times `scale`. */
+function scatterAdd(dst: Float32Array, src: Float32Array, row0: number, stride: number, col: number, T: number, HS: number, scale: number): void {
+  for (let t = 0; t < T; t++) {
+    const o = (row0 + t) * stride + col;
+    for (let i = 0; i < HS; i++) dst[o + i] += scale * src[t * HS + i];
+  }
+}
+
+export function attentionForward(
+  k: TrainingKernels, sc: AttentionScratch, out: Float32Array, att: Float32Array, qkv: Float32Array,
+  B: number, T: number, C: number, NH: number,
+): void {
   const HS = C / NH;
-  const C3 = 3 * C;
   const scale = 1 / Math.sqrt(HS);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < NH; h++) {
+      gather(sc.q, qkv, b * T, 3 * C, h * HS, T, HS);
+      gather(sc.k, qkv, b * T, 3 * C, C + h * HS, T, HS);
+      gather(sc.v, qkv, b * T, 3 * C, 2 * C + h * HS, T, HS);
+      const a = att.subarray((b * NH + h) * T * T, (b * NH + h + 1) * T * T); // T×T
+      k.matmulTransposed(a, sc.q, sc.k, T, HS, T); // q·kᵀ
       for (let t = 0; t < T; t++) {
-        const q = (b * T + t) * C3 + h * HS;
-        const a = ((b * NH + h) * T + t) * T;
-        // Scores q·k/√HS for positions 0…t only; later positions are masked out (weight 0).
+        // Row t may attend to positions 0…t only: later ones get weight exactly 0 (the mask).
+        const r = t * T;
         let max = -Infinity;
         for (let t2 = 0; t2 <= t; t2++) {
-          const kk = (b * T + t2) * C3 + C + h * HS;
-          let dot = 0;
-          for (let i = 0; i < HS; i++) dot += qkv[q + i] * qkv[kk + i];
-          dot *= scale;
-          att[a + t2] = dot;
-          if (dot > max) max = dot;
+          a[r + t2] *= scale;
+          if (a[r + t2] > max) max = a[r + t2];
         }
         let sum = 0;
         for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(att[a + t2] - max);
-          att[a + t2] = e;
+          const e = Math.exp(a[r + t2] - max);
+          a[r + t2] = e;
           sum += e;
         }
         const inv = 1 / sum;
-        for (let t2 = 0; t2 <= t; t2++) att[a + t2] *= inv;
-        for (let t2 = t + 1; t2 < T; t2++) att[a + t2] = 0;
-        // This head's output: the weighted sum of value rows.
-        const o = (b * T + t) * C + h * HS;
-        for (let i = 0; i < HS; i++) out[o + i] = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * HS;
-          const w = att[a + t2];
-          for (let i = 0; i < HS; i++) out[o + i] += w * qkv[v + i];
-        }
+        for (let t2 = 0; t2 <= t; t2++) a[r + t2] *= inv;
+        a.fill(0, r + t + 1, r + T);
       }
+      k.matmul(sc.d, a, sc.v, null, T, T, HS); // weights · v
+      for (let t = 0; t < T; t++) out.set(sc.d.subarray(t * HS, (t + 1) * HS), (b * T + t) * C + h * HS);
     }
   }
 }
 
 /**
- * dout: N×C; att: B×NH×T×T from the forward pass; adds into dqkv (N×3C). datt is scratch of
- * T values. Softmax backward: dscore = att · (datt − Σ att·datt), then through q·k/√HS.
+ * dout: N×C; att: B×NH×T×T from the forward pass; adds into dqkv (N×3C).
+ * Through out = att·v: datt = dout·vᵀ, dv = attᵀ·dout. Through the softmax:
+ * dscore = att ⊙ (datt − rowsum(att ⊙ datt)). Through score = q·kᵀ/√HS: dq = dscore·k/√HS,
+ * dk = dscoreᵀ·q/√HS.
  */
 export function attentionBackward(
-  dqkv: Float32Array, datt: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
+  k: TrainingKernels, sc: AttentionScratch, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
   B: number, T: number, C: number, NH: number,
 ): void {
   const HS = C / NH;
-  const C3 = 3 * C;
   const scale = 1 / Math.sqrt(HS);
+  const ds = sc.scores;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < NH; h++) {
+      gather(sc.q, qkv, b * T, 3 * C, h * HS, T, HS);
+      gather(sc.k, qkv, b * T, 3 * C, C + h * HS, T, HS);
+      gather(sc.v, qkv, b * T, 3 * C, 2 * C + h * HS, T, HS);
+      gather(sc.d, dout, b * T, C, h * HS, T, HS);
+      const a = att.subarray((b * NH + h) * T * T, (b * NH + h + 1) * T * T); // T×T
+      k.matmulTransposed(ds, sc.d, sc.v, T, HS, T); // datt
+      k.matmulATransposed(sc.dv, a, sc.d, T, T, HS); // dv = attᵀ·dout
       for (let t = 0; t < T; t++) {
-        const a = ((b * NH + h) * T + t) * T;
-        const o = (b * T + t) * C + h * HS;
-        const q = (b * T + t) * C3 + h * HS;
-        // Through the weighted sum: d(weight) = dout·v, d(v) += weight·dout.
+        const r = t * T;
         let dot = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * HS;
-          const w = att[a + t2];
-          let d = 0;
-          for (let i = 0; i < HS; i++) {
-            d += dout[o + i] * qkv[v + i];
-            dqkv[v + i] += w * dout[o + i];
-          }
-          datt[t2] = d;
-          dot += w * d;
-        }
-        // Through the softmax and the scaled dot products.
-        for (let t2 = 0; t2 <= t; t2++) {
-          const ds = att[a + t2] * (datt[t2] - dot) * scale;
-          const kk = (b * T + t2) * C3 + C + h * HS;
-          for (let i = 0; i < HS; i++) {
-            dqkv[q + i] += ds * qkv[kk + i];
-            dqkv[kk + i] += ds * qkv[q + i];
-          }
-        }
+        for (let t2 = 0; t2 <= t; t2++) dot += a[r + t2] * ds[r + t2];
+        for (let t2 = 0; t2 <= t; t2++) ds[r + t2] = a[r + t2] * (ds[r + t2] - dot);
+        ds.fill(0, r + t + 1, r + T);
       }
+      k.matmul(sc.dq, ds, sc.k, null, T, T, HS); // dscore·k
+      k.matmulATransposed(sc.dk, ds, sc.q, T, T, HS); // dscoreᵀ·q
+      scatterAdd(dqkv, sc.dq, b * T, 3 * C, h * HS, T, HS, scale);
+      scatterAdd(dqkv, sc.dk, b * T, 3 * C, C + h * HS, T, HS, scale);
+      scatterAdd(dqkv, sc.dv, b * T, 3 * C, 2 * C + h * HS, T, HS, 1);
     }
   }
 }

@@ -11,10 +11,11 @@ import { validateConfig, type GPTConfig } from '../model/config.ts';
 import { parameterShapes, weightsFromNamed, type GPTWeights } from '../model/weights.ts';
 import type { TrainingKernels } from '../kernels/training.ts';
 import {
-  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward, dropoutBackward, dropoutForward,
+  attentionBackward, attentionForward, attentionScratch, crossEntropyBackward, crossEntropyForward, dropoutBackward, dropoutForward,
   encoderBackward, encoderForward, geluBackward, geluForward, layerNormBackward, layerNormForward, linearBackward,
   linearForward, residualForward,
 } from './layers.ts';
+import type { AttentionScratch } from './layers.ts';
 
 /** Where one parameter tensor lives in the flat buffers. */
 export interface ParameterSlot {
@@ -54,7 +55,7 @@ interface Activations {
   dqkv: Float32Array; // N×3C
   datty: Float32Array; // N×C
   dfch: Float32Array; dfchGelu: Float32Array; // N×4C
-  datt: Float32Array; // T
+  attention: AttentionScratch; // per-head scratch
   dropped: Float32Array; // N×C scratch for a branch output after dropout
 }
 
@@ -113,7 +114,7 @@ export class TrainModel {
       })),
       lnf: f(N * C), lnfMean: f(N), lnfRstd: f(N), probs: f(N * V),
       dres: f(N * C), dln: f(N * C), dbranch: f(N * C), dqkv: f(N * 3 * C), datty: f(N * C),
-      dfch: f(N * 4 * C), dfchGelu: f(N * 4 * C), datt: f(T), dropped: f(N * C),
+      dfch: f(N * 4 * C), dfchGelu: f(N * 4 * C), attention: attentionScratch(T, C / NH), dropped: f(N * C),
     };
     return this.acts;
   }
@@ -146,7 +147,7 @@ export class TrainModel {
       const lw = w.h[l];
       layerNormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, lw.ln_1.weight, lw.ln_1.bias, N, C, eps);
       linearForward(k, la.qkv, la.ln1, lw.attn.c_attn.weight, lw.attn.c_attn.bias, N, C, 3 * C);
-      attentionForward(la.atty, la.att, la.qkv, B, T, C, NH);
+      attentionForward(k, a.attention, la.atty, la.att, la.qkv, B, T, C, NH);
       linearForward(k, la.attproj, la.atty, lw.attn.c_proj.weight, lw.attn.c_proj.bias, N, C, C);
       let branch = la.attproj;
       if (drop) {
@@ -231,7 +232,7 @@ export class TrainModel {
       }
       linearBackward(k, a.datty, lg.attn.c_proj.weight, lg.attn.c_proj.bias, dbranch, la.atty, lw.attn.c_proj.weight, N, C, C);
       a.dqkv.fill(0);
-      attentionBackward(a.dqkv, a.datt, a.datty, la.qkv, la.att, B, T, C, NH);
+      attentionBackward(k, a.attention, a.dqkv, a.datty, la.qkv, la.att, B, T, C, NH);
       linearBackward(k, a.dln, lg.attn.c_attn.weight, lg.attn.c_attn.bias, a.dqkv, la.ln1, lw.attn.c_attn.weight, N, C, 3 * C);
       layerNormBackward(a.dres, lg.ln_1.weight, lg.ln_1.bias, a.dln, xIn, lw.ln_1.weight, la.ln1Mean, la.ln1Rstd, N, C);
     }
