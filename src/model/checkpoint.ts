@@ -98,7 +98,7 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
     const head = file.entries.get('lm_head.weight')!;
     const wte = arrays.get('wte.weight')!;
     const same = showShape(head.shape) === showShape([config.vocabSize, config.nEmbd]) &&
-      tensorFloat32(file, 'lm_head.weight').every((v, i) => Object.is(v, wte[i]) || v === wte[i]);
+      tensorFloat32(file, 'lm_head.weight').every((v, i) => v === wte[i]);
     if (!same) {
       fail('"lm_head.weight" differs from the token embedding "wte.weight", but config.json says tie_word_embeddings (true by default); set "tie_word_embeddings": false to use a separate head');
     }
