@@ -196,6 +196,8 @@ function showExplanation(ex: Explanation): void {
   }
   showMessages(notes);
   setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
+  // For bench/page.ts: when every scene last received new numbers (and drew them).
+  performance.mark('scenes-updated');
   applyPendingSeek();
 }
 
@@ -246,6 +248,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
   try {
     const model = await done;
     cancelLoad = null;
+    performance.mark('model-loaded');
     state.model = choice;
     writeUrl();
     const { config } = model;

@@ -4,19 +4,9 @@
 
 /// <reference lib="webworker" />
 
+import { modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
-import { configFromHuggingFace } from '../model/config.ts';
-import { parseSafetensors, tensorFloat32 } from '../model/safetensors.ts';
-import { weightsFromNamed } from '../model/weights.ts';
 import { bestKernels } from '../kernels/index.ts';
-
-// TEMPORARY until src/model/checkpoint.ts lands.
-function modelFromFiles(configText: string, bytes: Uint8Array, where: string): GPT {
-  const config = configFromHuggingFace(JSON.parse(configText), `${where}/config.json`);
-  const file = parseSafetensors(bytes, `${where}/model.safetensors`);
-  const weights = weightsFromNamed(config, (name) => tensorFloat32(file, file.entries.has(name) ? name : `transformer.${name}`));
-  return new GPT(config, weights, bestKernels());
-}
 import { explain, InputError } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../scenes/contract.ts';
@@ -96,7 +86,9 @@ async function load(id: number, source: ModelSource): Promise<void> {
   loading = { id, abort };
   try {
     const files = await readSource(id, source, abort.signal);
-    const model = modelFromFiles(files.configText, files.weights, files.name);
+    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
+    // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
+    const model = new GPT(config, weights, bestKernels());
     const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
     if (tokenizer.vocabSize > model.config.vocabSize) {
       throw new ModelError(

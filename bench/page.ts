@@ -1,0 +1,156 @@
+// The page's budgets, measured on the production build in headless chromium:
+//   1. bytes of JavaScript + CSS before the model (budget 3 MB),
+//   2. time from navigation to the model loaded and the first scenes drawn on localhost (budget 1 s),
+//   3. prompt change → every scene updated (budget 100 ms),
+//   4. 95th-percentile frame draw time per scene at 1280 × 720 (budget 8 ms).
+// Each figure is printed with its ratio to the budget and beside a peer measured in the same run.
+// Usage: npx tsx bench/page.ts   (PAGE_MODEL_DIR=folder to use a model other than models/default/)
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+import type { Page } from 'playwright-core';
+import { launchChromium, pageModelDir, watchedPage } from '../tests/browser/helpers.ts';
+import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
+import type { TransformerSceneElement } from '../src/web/player.ts';
+
+const MB = 1e6;
+const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
+const PROMPTS = ['The robots will bring', 'Once upon a time', 'The capital of France is', 'I like to eat', 'Water boils at', 'My favourite colour is', 'The cat sat on the', 'Tomorrow we will'];
+const FRAMES_PER_SCENE = 120;
+
+const configFile = new URL('../vite.config.ts', import.meta.url).pathname;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const ratio = (value: number, budget: number) => `${(value / budget).toFixed(2)} × budget`;
+
+/** Sums the sizes of files under `dir` whose names end in one of `endings`. */
+function bytesOf(dir: string, endings: string[]): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && endings.some((e) => entry.name.endsWith(e))) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/** Navigation start → model loaded → scenes drawn, read from the page's performance marks. */
+async function measureLoad(page: Page, url: string): Promise<{ model: number; scenes: number; domContentLoaded: number }> {
+  await page.goto(url);
+  await pageReady(page);
+  return page.evaluate(() => {
+    const mark = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return { model: mark('model-loaded'), scenes: mark('scenes-updated'), domContentLoaded: nav.domContentLoadedEventEnd };
+  });
+}
+
+/** Types a prompt and times until every scene holds the new numbers (the page's 'scenes-updated' mark). */
+async function measurePromptChange(page: Page, prompt: string): Promise<number> {
+  return page.evaluate(async (text) => {
+    const input = document.getElementById('prompt') as HTMLInputElement;
+    const scenes = [...document.querySelectorAll('transformer-scene')];
+    const started = performance.now();
+    input.value = text;
+    input.dispatchEvent(new Event('input'));
+    for (;;) {
+      if (scenes.every((el) => el.explanation?.prompt === text)) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const marks = performance.getEntriesByName('scenes-updated');
+    return marks[marks.length - 1].startTime - started;
+  }, prompt);
+}
+
+/** Draw times of one scene at 1280 × 720 (device pixel ratio 1) at evenly spaced times. */
+async function measureFrames(page: Page, name: string): Promise<number[]> {
+  return page.locator(`transformer-scene[scene="${name}"]`).evaluate(async (el: TransformerSceneElement, frames) => {
+    el.pause();
+    el.style.width = '1280px';
+    el.style.height = '720px';
+    el.style.aspectRatio = 'auto';
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const times: number[] = [];
+    for (let i = 0; i < frames; i++) {
+      el.currentTime = (el.duration * i) / (frames - 1);
+      times.push(el.lastDrawMilliseconds);
+    }
+    return times;
+  }, FRAMES_PER_SCENE);
+}
+
+async function main(): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'page-bench-'));
+  const modelDir = pageModelDir();
+  const usingDefault = modelDir === new URL('../models/default', import.meta.url).pathname;
+  console.log(`Building the page into ${outDir} …`);
+  await build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+
+  // 1. Bytes before the model: every JS and CSS file of the build (page and worker).
+  const codeBytes = bytesOf(outDir, ['.js', '.css']);
+  const modelBytes = bytesOf(outDir, ['.safetensors']);
+  console.log(`\n1. JavaScript + CSS: ${(codeBytes / MB).toFixed(2)} MB (${ratio(codeBytes, BUDGET.bytes)}); peer: the built-in model's weights, ${(modelBytes / MB).toFixed(2)} MB`);
+
+  let overrideScript = '';
+  if (!usingDefault) {
+    // The build has no models/default: serve PAGE_MODEL_DIR's files from the build folder.
+    mkdirSync(join(outDir, 'bench-model'));
+    for (const f of ['config.json', 'model.safetensors', 'animated-transformer.json']) {
+      if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(outDir, 'bench-model', f));
+    }
+    overrideScript = `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = '/bench-model/';`;
+  }
+
+  const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
+  const origin = `http://127.0.0.1:${address.port}`;
+  const browser = await launchChromium();
+  try {
+    // 2. Load: a cold first visit, then the median of three warm ones.
+    const loads = [];
+    for (let i = 0; i < 4; i++) {
+      const { page } = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
+      if (overrideScript) await page.addInitScript(overrideScript);
+      loads.push(await measureLoad(page, `${origin}/`));
+      await page.context().close();
+    }
+    const warm = loads.slice(1).sort((a, b) => a.scenes - b.scenes)[1];
+    console.log(`\n2. Model loaded at ${ms(warm.model)}, first scenes drawn at ${ms(warm.scenes)} after navigation (${ratio(warm.scenes, BUDGET.loadMs)}; cold first visit ${ms(loads[0].scenes)})`);
+    console.log(`   peer: DOMContentLoaded at ${ms(warm.domContentLoaded)}; the model and first explanation take ${(warm.scenes / Math.max(warm.domContentLoaded, 1)).toFixed(1)} × that`);
+
+    const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
+    if (overrideScript) await watched.page.addInitScript(overrideScript);
+    await watched.page.goto(`${origin}/`);
+    await pageReady(watched.page);
+
+    // 3. Prompt changes.
+    const changes: number[] = [];
+    for (const prompt of [...PROMPTS, ...PROMPTS.map((p) => `${p} again`)]) changes.push(await measurePromptChange(watched.page, prompt));
+    console.log(`\n3. Prompt change → every scene updated: median ${ms(percentile(changes, 50))}, worst ${ms(Math.max(...changes))} over ${changes.length} prompts (${ratio(percentile(changes, 50), BUDGET.promptMs)} at the median)`);
+
+    // 4. Frame draw times.
+    console.log(`\n4. Frame draw time at 1280 × 720, ${FRAMES_PER_SCENE} frames per scene (budget ${BUDGET.frameMs} ms at the 95th percentile):`);
+    let worst = 0;
+    for (const name of await sceneNames(watched.page)) {
+      const times = await measureFrames(watched.page, name);
+      const p95 = percentile(times, 95);
+      worst = Math.max(worst, p95);
+      console.log(`   ${name.padEnd(22)} p50 ${ms(percentile(times, 50)).padStart(9)}   p95 ${ms(p95).padStart(9)}   (${ratio(p95, BUDGET.frameMs)})`);
+    }
+    console.log(`   worst p95: ${ms(worst)} (${ratio(worst, BUDGET.frameMs)}); peer: one 60 Hz frame is 16.7 ms`);
+    if (watched.errors.length > 0) console.log(`\nThe page logged errors: ${watched.errors.join('; ')}`);
+    if (!usingDefault) console.log(`\n(model: ${modelDir}, not models/default/)`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+await main();
