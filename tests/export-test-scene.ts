@@ -1,16 +1,17 @@
 // A small scene for the export tests, independent of the real scenes: a background, a
 // counter and a row of numbers that change with time, and a box that slides across.
-// Every frame differs from the next, so a dropped or repeated frame shows in the pixels.
+// Every frame differs from the next until `holdFromSeconds`, after which the picture holds
+// still (as scenes do between beats), so a dropped or repeated frame shows in the pixels.
 
 import type { Ctx2D, Scene, Theme } from '../src/scenes/contract.ts';
 
-export function testScene(durationSeconds = 1): Scene {
+export function testScene(durationSeconds = 1, holdFromSeconds = durationSeconds): Scene {
   return {
     name: 'test-scene',
     title: 'Export test scene',
     durationSeconds,
     draw(ctx: Ctx2D, time: number, w: number, h: number, theme: Theme) {
-      const t = Math.max(0, Math.min(durationSeconds, time));
+      const t = Math.max(0, Math.min(holdFromSeconds, time));
       const p = t / durationSeconds;
       ctx.fillStyle = theme === 'dark' ? '#121519' : '#ffffff';
       ctx.fillRect(0, 0, w, h);

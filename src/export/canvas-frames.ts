@@ -1,10 +1,12 @@
 // Draws a scene's frames in Node with @napi-rs/canvas, through the same Scene.draw the page
 // calls, and hands them out as raw RGBA (for ffmpeg) or PNG bytes.
 // Text uses the "system" renderer, which rasterises glyphs the way Chromium does on Linux,
-// so an exported frame matches the page's pixels, not just its layout.
+// so an exported frame matches the page's pixels, not just its layout. A frame whose drawing
+// calls equal the previous frame's is not drawn again: its pixels are reused.
 
 import { createCanvas, setTextRenderer, type Canvas } from '@napi-rs/canvas';
 import type { Ctx2D, Scene, Theme } from '../scenes/contract.ts';
+import { DrawRecorder, replay } from './draw-recorder.ts';
 import { frameTime } from './timing.ts';
 
 let rendererSet = false;
@@ -13,6 +15,12 @@ let rendererSet = false;
 export class FrameCanvas {
   readonly canvas: Canvas;
   private readonly ctx: Ctx2D;
+  private readonly recorder: DrawRecorder;
+  private lastKey: string | null = null;
+  private pixels: Buffer | null = null;
+  private pngBytes: Promise<Buffer> | null = null;
+  /** Frames drawn, and frames found equal to the one before and so reused. */
+  readonly counts = { drawn: 0, reused: 0 };
 
   constructor(
     private readonly scene: Scene,
@@ -27,22 +35,39 @@ export class FrameCanvas {
     this.canvas = createCanvas(width, height);
     // The two contexts implement the same Canvas 2D calls; the scene code uses only those.
     this.ctx = this.canvas.getContext('2d') as unknown as Ctx2D;
+    this.recorder = new DrawRecorder(createCanvas(1, 1).getContext('2d') as unknown as Ctx2D);
   }
 
-  /** Draws frame `index` (counted from the scene's start) at `fps`. */
-  draw(index: number, fps: number): void {
+  /**
+   * Makes frame `index` (counted from the scene's start, at `fps`) current. Returns false when
+   * it is identical to the frame made current before it, whose pixels then stand for it.
+   */
+  draw(index: number, fps: number): boolean {
+    const t = frameTime(index, fps);
+    const recording = this.recorder.record((ctx) => this.scene.draw(ctx, t, this.width, this.height, this.theme));
+    if (recording.key !== null && recording.key === this.lastKey) {
+      this.counts.reused++;
+      return false;
+    }
+    this.lastKey = recording.key;
     this.ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.ctx.clearRect(0, 0, this.width, this.height);
-    this.scene.draw(this.ctx, frameTime(index, fps), this.width, this.height, this.theme);
+    replay(recording, this.ctx);
+    this.pixels = null;
+    this.pngBytes = null;
+    this.counts.drawn++;
+    return true;
   }
 
-  /** The pixels drawn last: width × height × 4 bytes, RGBA, a fresh copy each call. */
+  /** The current frame's pixels: width × height × 4 bytes, RGBA; not to be modified. */
   rgba(): Buffer {
-    return this.canvas.data();
+    this.pixels ??= this.canvas.data();
+    return this.pixels;
   }
 
-  /** The pixels drawn last as a PNG file's bytes (encoded off the main thread). */
+  /** The current frame as a PNG file's bytes (encoded off the main thread). */
   png(): Promise<Buffer> {
-    return this.canvas.encode('png');
+    this.pngBytes ??= this.canvas.encode('png');
+    return this.pngBytes;
   }
 }
