@@ -25,8 +25,12 @@ export class HeatmapView {
     readonly rowH: number,
     readonly size: number,
     readonly name?: string,
+    /** Fewer strips draw faster; 0 means one per pixel. */
+    maxStrips = 0,
+    /** A shared colour scale (so several heatmaps compare); default: this one's largest magnitude. */
+    sharedScale = 0,
   ) {
-    this.strips = Math.max(1, Math.min(src.cols, Math.floor(width)));
+    this.strips = Math.max(1, Math.min(src.cols, Math.floor(width), maxStrips > 0 ? maxStrips : Infinity));
     let lo = Infinity;
     let hi = -Infinity;
     this.minAt = { r: rows[0], c: 0 };
@@ -44,7 +48,7 @@ export class HeatmapView {
         }
       }
     }
-    this.scale = Math.max(Math.abs(lo), Math.abs(hi), 1e-6);
+    this.scale = sharedScale > 0 ? sharedScale : Math.max(Math.abs(lo), Math.abs(hi), 1e-6);
     this.colors = rows.map((r) => {
       const out: string[] = [];
       for (let s = 0; s < this.strips; s++) {
@@ -76,7 +80,7 @@ export class HeatmapView {
   }
 
   /** Draws rows revealed left to right up to sweep ∈ [0, 1], and the legend. */
-  draw(f: Frame, sweep = 1): void {
+  draw(f: Frame, sweep = 1, legend = true): void {
     const s = this.size;
     if (this.name) label(f, this.x, this.y + s * 0.8, this.name, { size: s, bold: true });
     const sw = this.width / this.strips;
@@ -90,6 +94,7 @@ export class HeatmapView {
     const ly = this.gridY + this.rows.length * this.rowH + s * 0.9;
     const lo = this.src.index(this.minAt.r, this.minAt.c);
     const hi = this.src.index(this.maxAt.r, this.maxAt.c);
+    if (!legend) return;
     f.fade(sweep, () => {
       f.text(this.x, ly, 'min', { size: s * 0.7, paint: 'muted' });
       f.number(this.x + s * 2, ly, this.src.data[lo], { tensor: this.src.tensor, index: lo }, { size: s * 0.75, paint: 'neg' });

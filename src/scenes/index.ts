@@ -14,6 +14,10 @@ import { maskSoftmaxScene } from './mask-softmax.ts';
 import { applyAttentionScene } from './apply-attention.ts';
 import { joinHeadsScene } from './join-heads.ts';
 import { residualScene } from './residual.ts';
+import { feedForwardScene } from './feed-forward.ts';
+import { goingDeeperScene } from './going-deeper.ts';
+import { predictionScene } from './prediction.ts';
+import { generationScene } from './generation.ts';
 
 export const SCENES: SceneDefinition[] = [
   functionScene,
@@ -29,6 +33,10 @@ export const SCENES: SceneDefinition[] = [
   applyAttentionScene,
   joinHeadsScene,
   residualScene,
+  feedForwardScene,
+  goingDeeperScene,
+  predictionScene,
+  generationScene,
 ];
 
 /** Looks a scene up by its kebab-case name. */

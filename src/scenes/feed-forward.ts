@@ -1,0 +1,181 @@
+// Scene 11, the feed-forward step (an MLP, multilayer perceptron): layer norm (h.L.ln_2),
+// C → 4C (h.L.mlp.fc), GELU with its curve and a few cells before and after (h.L.mlp.gelu),
+// 4C → C (h.L.mlp.proj), and the residual again (h.L.out).
+
+import { arrange, Spacer } from '../anim/arrange.ts';
+import { label } from '../anim/label.ts';
+import { arrow } from '../anim/marks.ts';
+import { MatrixView, wholeMatrix, type MatrixSource } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, type Track } from '../anim/timeline.ts';
+import { gelu } from '../model/gpt.ts';
+import type { Frame } from '../render/frame.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+interface Stage {
+  key: string;
+  caption: string;
+  from: { tensor: string; name: string };
+  op: string;
+  opNote: string;
+  to: { tensor: string; name: string };
+}
+
+function build(ex: Explanation) {
+  const { T, C } = dims(ex);
+  const { layer } = ex;
+  const pieces = ex.tokens.map((t) => t.text);
+  const h = `h.${layer}`;
+  const r = T - 1;
+  const stages: Stage[] = [
+    {
+      key: 'ln',
+      caption: `Second half of block ${layer}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
+      from: { tensor: `${h}.resid_1`, name: 'after attention' },
+      op: 'layer norm',
+      opNote: 'each row',
+      to: { tensor: `${h}.ln_2`, name: 'normalised' },
+    },
+    {
+      key: 'fc',
+      caption: `A learned C × 4C matrix (plus a bias) widens every row from ${count(C)} to ${count(4 * C)} numbers.`,
+      from: { tensor: `${h}.ln_2`, name: 'normalised' },
+      op: '× W_{fc} + b',
+      opNote: 'C → 4C',
+      to: { tensor: `${h}.mlp.fc`, name: 'widened' },
+    },
+    {
+      key: 'gelu',
+      caption: 'Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards 0, positive ones pass almost unchanged. GPT-2 uses GELU, not ReLU.',
+      from: { tensor: `${h}.mlp.fc`, name: 'before GELU' },
+      op: 'GELU',
+      opNote: 'each cell',
+      to: { tensor: `${h}.mlp.gelu`, name: 'after GELU' },
+    },
+    {
+      key: 'proj',
+      caption: `A learned 4C × C matrix (plus a bias) brings each row back to ${count(C)} numbers.`,
+      from: { tensor: `${h}.mlp.gelu`, name: 'after GELU' },
+      op: '× W_{proj} + b',
+      opNote: '4C → C',
+      to: { tensor: `${h}.mlp.proj`, name: 'MLP output' },
+    },
+    {
+      key: 'residual',
+      caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
+      from: { tensor: `${h}.mlp.proj`, name: 'MLP output' },
+      op: `+ after attention`,
+      opNote: 'cell by cell',
+      to: { tensor: `${h}.out`, name: `block ${layer} output` },
+    },
+  ];
+
+  const story = new Storyboard();
+  const tracks: { enter: Track; fill: Track }[] = stages.map((st) => {
+    story.beat(st.key, st.caption);
+    const enter = story.play(0.8);
+    const fill = story.play(st.key === 'gelu' ? 2.4 : 1.4);
+    story.wait(st.key === 'residual' ? 2.5 : 1.4);
+    return { enter, fill };
+  });
+
+  const fc = wholeMatrix(ex.trace, `${h}.mlp.fc`);
+  const gl = wholeMatrix(ex.trace, `${h}.mlp.gelu`);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const opW = a.portrait ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
+    const opH = a.portrait ? a.h * 0.2 : s * 8;
+    const each = a.portrait ? a.w - s * 4 : (a.w - opW - s * 4) / 2 - s * 3;
+    const rows = Math.max(3, Math.floor(((a.portrait ? (a.h - opH) / 2 : a.h) - s * 7) / (s * 1.55)));
+    const view = (src: MatrixSource, name: string, first: boolean) =>
+      new MatrixView(src, {
+        size: s,
+        maxWidth: each,
+        maxRows: rows,
+        keepRows: [r],
+        maxCols: 5,
+        colLabels: true,
+        rowLabels: first || a.portrait ? pieces : undefined,
+        name,
+        colBrace: src.cols === C ? `C = ${count(C)}` : `4C = ${count(src.cols)}`,
+        rowBrace: first ? undefined : `T = ${T}`,
+      });
+    const views = stages.map((st) => {
+      const A = view(wholeMatrix(ex.trace, st.from.tensor), st.from.name, true);
+      const B = view(wholeMatrix(ex.trace, st.to.tensor), st.to.name, false);
+      const op = new Spacer(opW, opH);
+      const mode = arrange([A, op, B], { x: a.x, y: a.y + s, w: a.w, h: a.h - s }, s * 0.6, (i) =>
+        i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
+      );
+      return { A, B, op, mode };
+    });
+    // GELU's curve over the range of the row's visible values.
+    const g = views[2];
+    const cols = g.A.colSlots.filter((c): c is number => c !== 'gap');
+    let range = 2;
+    for (const c of cols) range = Math.max(range, Math.abs(fc.data[fc.index(r, c)]));
+    range = Math.min(range * 1.1, 8);
+    return { s, views, cols, range };
+  };
+
+  const drawCurve = (f: Frame, L: ReturnType<typeof layout>, box: Spacer, p: number) => {
+    const { s, range, cols } = L;
+    const x0 = box.x + s * 0.8;
+    const w = box.width - s * 1.6;
+    const top = box.y + s * 1.4;
+    const hgt = box.height - s * 2.4;
+    // y spans GELU's range on [−range, range]: from its minimum (about −0.17) to range.
+    const yMin = -0.4;
+    const px = (v: number) => x0 + ((v + range) / (2 * range)) * w;
+    const py = (v: number) => top + hgt - ((v - yMin) / (range - yMin)) * hgt;
+    f.path([x0, py(0), x0 + w, py(0)], { stroke: 'faint', lineWidth: 1 });
+    f.path([px(0), top, px(0), top + hgt], { stroke: 'faint', lineWidth: 1 });
+    const pts: number[] = [];
+    for (let i = 0; i <= 80; i++) {
+      const v = -range + (2 * range * i) / 80;
+      pts.push(px(v), py(gelu(v)));
+    }
+    f.path(pts, { stroke: 'dim', lineWidth: 2 });
+    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * 0.9, bold: true, align: 'center' });
+    f.fade(p, () => {
+      for (const c of cols) {
+        const xv = fc.data[fc.index(r, c)];
+        const yv = gl.data[gl.index(r, c)];
+        f.rect(px(xv) - 3.5, py(yv) - 3.5, 7, 7, { fill: 'highlightStroke', radius: 3.5 });
+      }
+    });
+  };
+
+  return makeScene({
+    name: 'feed-forward',
+    title: 'Feed forward',
+    story,
+    layout,
+    frame(f, t, L, a) {
+      const { s } = L;
+      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      let k = 0;
+      for (let i = 0; i < stages.length; i++) if (t >= tracks[i].enter.start) k = i;
+      const { A, B, op, mode } = L.views[k];
+      const pe = tracks[k].enter.at(t);
+      const pf = tracks[k].fill.at(t);
+      const st = stages[k];
+      f.fade(pe, () => {
+        A.draw(f, { highlightRow: st.key === 'gelu' ? r : undefined });
+        if (st.key === 'gelu') {
+          drawCurve(f, L, op, pf);
+        } else {
+          const cy = mode === 'row' ? A.centerY : op.cy;
+          label(f, op.cx, cy - s * 0.9, st.op, { size: s * 1.05, bold: true, align: 'center' });
+          arrow(f, op.x + s * 0.6, cy + s * 0.2, op.x + op.width - s * 0.6, cy + s * 0.2, { paint: 'muted', progress: pf });
+          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * 0.75, paint: 'dim', align: 'center' });
+        }
+      });
+      B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.key === 'gelu' && pf > 0.5 ? r : undefined });
+    },
+  });
+}
+
+export const feedForwardScene: SceneDefinition = { name: 'feed-forward', title: 'Feed forward', build };

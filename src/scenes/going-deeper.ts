@@ -1,0 +1,90 @@
+// Scene 12, going deeper: attention and feed-forward (each with its layer norm and residual)
+// make one block, stacked as many times as the model has layers. The last token's row of
+// h.l.out is shown for every block, as a colour strip, and in numbers for the block in focus.
+
+import { HeatmapView } from '../anim/heatmap.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
+import { arrow } from '../anim/marks.ts';
+import { MatrixView, oneRow } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { traced } from '../model/trace.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+function build(ex: Explanation) {
+  const { T, C, nLayer } = dims(ex);
+  const pieces = ex.tokens.map((t) => t.text);
+  const r = T - 1;
+  // One colour scale for every block, so the strips compare.
+  let scale = 1e-6;
+  for (let l = 0; l < nLayer; l++) {
+    const d = traced(ex.trace, `h.${l}.out`).data;
+    for (let c = 0; c < C; c++) scale = Math.max(scale, Math.abs(d[r * C + c]));
+  }
+
+  const story = new Storyboard();
+  story.beat('block', 'Layer norm, attention and a residual, then layer norm, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.');
+  const showBlock = story.play(1.2);
+  story.wait(1.0);
+  story.beat('stack', `So blocks can be stacked: this model has ${nLayer}, each with its own weights, each reading the previous one’s output.`);
+  const stack = story.play(Math.min(4, 0.8 + 0.25 * nLayer));
+  story.wait(0.8);
+  story.beat('flow', `Follow the row of “${escapeMarkup(pieces[r])}” through the stack: each block changes it a little, gathering what the next-token prediction needs.`);
+  const flow = story.play(Math.min(8, 1 + 0.6 * nLayer), (p) => p);
+  story.wait(2.0);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const numbersH = s * 6;
+    const avail = a.h - s * 1.5 - numbersH - s;
+    const boxH = Math.max(6, Math.min(s * 1.9, avail / nLayer - 3));
+    const rowsTop = a.y + s * 1.5 + Math.max(0, (avail - nLayer * (boxH + 3)) / 2);
+    const boxW = a.portrait ? a.w * 0.3 : Math.min(s * 9, a.w * 0.18);
+    const bx = a.x + (a.portrait ? 0 : a.w * 0.08);
+    const stripX = bx + boxW + s * 2.5;
+    const stripW = a.x + a.w - stripX - s;
+    const strips = Array.from({ length: nLayer }, (_, l) =>
+      new HeatmapView(oneRow(ex.trace, `h.${l}.out`, r), [0], stripW, boxH - 2, s * 0.8, undefined, 160, scale).at(stripX, rowsTop + l * (boxH + 3)),
+    );
+    const views = Array.from({ length: nLayer }, (_, l) =>
+      new MatrixView(oneRow(ex.trace, `h.${l}.out`, r), { size: s, maxWidth: a.w - s * 12, maxRows: 1, maxCols: 8, colLabels: true, rowLabels: [pieces[r]], name: `h_{${l}}, row “${escapeMarkup(pieces[r])}”`, colBrace: `C = ${count(C)}` }),
+    );
+    const vy = rowsTop + nLayer * (boxH + 3) + s * 0.6;
+    for (const v of views) v.at(a.x + (a.w - v.width) / 2, vy);
+    return { s, rowsTop, boxH, boxW, bx, strips, views };
+  };
+
+  return makeScene({
+    name: 'going-deeper',
+    title: 'Going deeper',
+    story,
+    layout,
+    frame(f, t, L) {
+      const { s, boxH, boxW, bx, strips, views } = L;
+      const pb = showBlock.at(t);
+      const ps = stack.at(t);
+      const pf = flow.at(t);
+      const focus = pf > 0 ? Math.min(nLayer - 1, Math.floor(pf * nLayer)) : -1;
+      for (let l = 0; l < nLayer; l++) {
+        const y = L.rowsTop + l * (boxH + 3);
+        const a = l === 0 ? pb : stagger(ps, l - 1, Math.max(1, nLayer - 1), 0.3);
+        f.fade(a, () => {
+          f.rect(bx, y, boxW, boxH, { fill: l === focus ? 'highlight' : 'panel', stroke: l === focus ? 'highlightStroke' : 'faint', radius: 3 });
+          if (boxH >= s * 0.9) f.text(bx + boxW / 2, y + boxH / 2, `block ${l}`, { size: Math.min(s * 0.8, boxH * 0.7), align: 'center', paint: 'ink' });
+          else if (l === 0 || l === nLayer - 1) f.text(bx - s * 0.3, y + boxH / 2, `block ${l}`, { size: s * 0.7, align: 'right', paint: 'muted' });
+        });
+        if (l <= focus) {
+          arrow(f, bx + boxW + s * 0.3, y + boxH / 2, strips[l].x - s * 0.3, y + boxH / 2, { paint: 'faint', head: 5 });
+          strips[l].draw(f, 1, false);
+        }
+      }
+      if (focus >= 0) views[focus].draw(f, {});
+      f.fade(pf, () =>
+        f.text(strips[0].x + strips[0].width, L.rowsTop - s * 0.6, 'strip colours: blue negative, orange positive, grey near 0', { size: s * 0.7, paint: 'muted', align: 'right' }),
+      );
+    },
+  });
+}
+
+export const goingDeeperScene: SceneDefinition = { name: 'going-deeper', title: 'Going deeper', build };

@@ -1,0 +1,153 @@
+// Scene 13, prediction: the last row through the final layer norm (ln_f), times the token
+// embedding table (tied) into V logits (logits), softmax into probabilities (probs); the most
+// likely tokens with their real probabilities plus "all other tokens"; then the sampling rule
+// (explanation.sampling, giving sampledProbs) and the token it picked.
+
+import { escapeMarkup, label } from '../anim/label.ts';
+import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
+import { makeScene, type Area } from '../anim/scene.ts';
+import { Storyboard, stagger } from '../anim/timeline.ts';
+import { traced } from '../model/trace.ts';
+import { describeSampling } from '../model/sampling.ts';
+import { percentDecimals, type Frame } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
+import type { Explanation, SceneDefinition } from './contract.ts';
+import { count, dims } from './shared.ts';
+
+const TOP = 5;
+
+/** Ids of the n largest entries of one row of a T × V tensor, largest first (ties by id). */
+function topIds(data: Float32Array, offset: number, V: number, n: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < V; i++) {
+    const v = data[offset + i];
+    if (best.length < n || v > data[offset + best[best.length - 1]]) {
+      best.push(i);
+      best.sort((a, b) => data[offset + b] - data[offset + a] || a - b);
+      if (best.length > n) best.pop();
+    }
+  }
+  return best;
+}
+
+function build(ex: Explanation) {
+  const { T, C, V, nLayer } = dims(ex);
+  const pieces = ex.tokens.map((t) => t.text);
+  const r = T - 1;
+  const logits = traced(ex.trace, 'logits');
+  const probs = traced(ex.trace, 'probs');
+  const off = r * V;
+  const chosen = ex.generation[0];
+  const ids = topIds(probs.data, off, V, TOP);
+  if (chosen && !ids.includes(chosen.chosen.id)) ids.push(chosen.chosen.id);
+  const rule = describeSampling(ex.sampling);
+  const greedy = ex.sampling.temperature === 0;
+  const tied = ex.config.tieWordEmbeddings;
+
+  const story = new Storyboard();
+  story.beat('last', `After block ${nLayer - 1}, only the last row is needed to predict the next token. It goes through one final layer norm.`);
+  const showLast = story.play(1.2);
+  story.wait(1.0);
+  story.beat(
+    'logits',
+    tied
+      ? `Multiplying it by the token embedding table from the start, transposed (the same V × C weights, shared: “weight tying”), gives one score, a logit, for each of the ${count(V)} tokens.`
+      : `Multiplying it by the output matrix (V × C) gives one score, a logit, for each of the ${count(V)} tokens.`,
+  );
+  const showLogits = story.play(1.4);
+  story.wait(1.2);
+  story.beat('softmax', 'Softmax over all of them turns the logits into probabilities that sum to 1. The most likely tokens, and all the others together:');
+  const showProbs = story.play(1.6);
+  story.wait(1.5);
+  story.beat(
+    'rule',
+    greedy
+      ? 'The rule in force is greedy: always take the most likely token, so it gets all the probability.'
+      : `The rule in force is ${rule}: the logits are divided by the temperature, only the most likely tokens are kept, and their probabilities are scaled up to sum to 1 again.`,
+  );
+  const showRule = story.play(1.6);
+  story.wait(1.5);
+  story.beat(
+    'pick',
+    chosen
+      ? `${greedy ? 'So' : 'A seeded random draw from these probabilities'} picked “${escapeMarkup(chosen.chosen.text)}”${greedy ? '' : ` (seed ${ex.sampling.seed})`}. ${greedy ? '' : 'It need not be the most likely token.'}`
+      : 'No token was generated for this prompt.',
+  );
+  const showPick = story.play(1.0);
+  story.wait(2.5);
+
+  const layout = (a: Area) => {
+    const s = a.size;
+    const common = { size: s, maxWidth: a.w - s * 12, maxRows: 1, maxCols: 7, colLabels: true };
+    const mL = new MatrixView(oneRow(ex.trace, 'ln_f', r), { ...common, rowLabels: [pieces[r]], name: 'final layer norm, last row', colBrace: `C = ${count(C)}` });
+    const mG = new MatrixView(oneRow(ex.trace, 'logits', r), {
+      ...common,
+      colLabels: false,
+      colLabelText: Array.from({ length: V }, (_, i) => (i < 8 || i === V - 1 ? ex.piece(i).text : '')),
+      rowLabels: [pieces[r]],
+      name: 'logits',
+      colBrace: `V = ${count(V)}`,
+    });
+    const topY = a.y + s * 0.4;
+    mL.at(a.x + (a.w - mL.width) / 2, topY);
+    mG.at(a.x + (a.w - mG.width) / 2, topY);
+    // The table: token | logit | probability bar | after the rule bar.
+    const rowH = s * 1.7;
+    const tokW = Math.max(...ids.map((id) => textWidth(shortPiece(ex.piece(id).text, 12), s * 0.9, true)), textWidth('all other tokens', s * 0.85)) + s;
+    const logitW = textWidth('−000.00', s * 0.85, true) + s;
+    const barW = Math.max(s * 5, (a.w - tokW - logitW - s * 2) / 2);
+    const tableW = tokW + logitW + 2 * barW;
+    const tx = a.x + (a.w - tableW) / 2;
+    const ty = Math.min(topY + Math.max(mL.height, mG.height) + s * 1.2, a.y + a.h - (ids.length + 1.5) * rowH);
+    return { s, mL, mG, rowH, tokW, logitW, barW, tx, ty };
+  };
+
+  const bar = (f: Frame, x: number, y: number, w: number, h: number, p: number, idx: number, tensor: string, s: number, complement?: number[], grow = 1) => {
+    const textW = textWidth('100.00%', s * 0.8, true) + s * 0.4;
+    const bw = Math.max(p > 0 ? 1 : 0, (w - textW) * p * grow);
+    f.rect(x, y - h / 2, bw, h, { fill: complement ? 'faint' : tensor === 'sampledProbs' ? 'token' : 'dim', radius: 2 });
+    f.number(x + bw + s * 0.3, y, p, { tensor, index: idx }, { size: s * 0.8, percent: true, decimals: percentDecimals(p) });
+    if (complement) f.shown[f.shown.length - 1].complementOf = complement;
+  };
+
+  return makeScene({
+    name: 'prediction',
+    title: 'Prediction',
+    story,
+    layout,
+    frame(f, t, L) {
+      const { s, mL, mG, rowH, tokW, logitW, barW, tx, ty } = L;
+      const pl = showLast.at(t);
+      const pg = showLogits.at(t);
+      const pp = showProbs.at(t);
+      const pr = showRule.at(t);
+      const pk = showPick.at(t);
+      f.fade(pl * (1 - pg), () => mL.draw(f));
+      f.fade(pg, () => mG.draw(f, { alpha: (_r, c) => stagger(pg, c, V, 0) }));
+      if (pp <= 0) return;
+      const heads = ['token', 'logit', 'probability', greedy ? 'greedy' : 'after the rule'];
+      const colX = [tx, tx + tokW, tx + tokW + logitW, tx + tokW + logitW + barW];
+      f.fade(pp, () => heads.slice(0, 3).forEach((h, i) => f.text(colX[i] + (i === 0 ? tokW - s * 0.5 : 0), ty, h, { size: s * 0.8, paint: 'muted', bold: true, align: i === 0 ? 'right' : 'left' })));
+      f.fade(pr, () => f.text(colX[3], ty, heads[3], { size: s * 0.8, paint: 'muted', bold: true }));
+      const n = ids.length;
+      ids.forEach((id, k) => {
+        const y = ty + (k + 1) * rowH;
+        f.fade(stagger(pp, k, n + 1, 0.3), () => {
+          if (chosen && id === chosen.chosen.id && pk > 0) f.fade(pk, () => f.rect(tx - s * 0.4, y - rowH / 2 + 1, tokW + logitW + 2 * barW + s * 0.8, rowH - 2, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 }));
+          f.text(tx + tokW - s * 0.5, y, shortPiece(ex.piece(id).text, 12), { size: s * 0.9, mono: true, paint: 'token', align: 'right' });
+          f.number(colX[1] + logitW - s * 0.8, y, logits.data[off + id], { tensor: 'logits', index: off + id }, { size: s * 0.85, align: 'right' });
+          bar(f, colX[2], y, barW - s * 0.5, rowH * 0.55, probs.data[off + id], off + id, 'probs', s);
+          f.fade(pr, () => bar(f, colX[3], y, barW - s * 0.5, rowH * 0.55, ex.sampledProbs[id], id, 'sampledProbs', s));
+        });
+      });
+      const y = ty + (n + 1) * rowH;
+      f.fade(stagger(pp, n, n + 1, 0.3), () => {
+        f.text(tx + tokW - s * 0.5, y, 'all other tokens', { size: s * 0.85, italic: true, paint: 'muted', align: 'right' });
+        bar(f, colX[2], y, barW - s * 0.5, rowH * 0.55, 1 - ids.reduce((acc, id) => acc + probs.data[off + id], 0), off + ids[0], 'probs', s, ids.map((id) => off + id));
+        f.fade(pr, () => bar(f, colX[3], y, barW - s * 0.5, rowH * 0.55, 1 - ids.reduce((acc, id) => acc + ex.sampledProbs[id], 0), ids[0], 'sampledProbs', s, ids));
+      });
+    },
+  });
+}
+
+export const predictionScene: SceneDefinition = { name: 'prediction', title: 'Prediction', build };
