@@ -1,7 +1,9 @@
 // Matrix-product speed on GPT-2 small's shapes: plain TypeScript vs WebAssembly SIMD on one
-// thread vs WebAssembly SIMD split over two threads, measured in the same run and printed as
-// GFLOP/s and ratios. Not part of the test suite.
-//   npx tsx bench/kernels.ts            (add --quick for fewer repetitions)
+// thread vs WebAssembly SIMD split over two threads, with PyTorch's CPU products (one and two
+// threads) as the native peer, all measured in the same run and printed as GFLOP/s and ratios.
+// Not part of the test suite.
+//   npx tsx bench/kernels.ts [--quick] [--python /opt/torchenv/bin/python]
+// Without a Python that has torch, the PyTorch columns show "—".
 // Each kernel's best time over interleaved repetitions is used, which is the fairest figure on
 // a machine where other work comes and goes.
 
@@ -9,8 +11,11 @@ import type { Kernels } from '../src/kernels/kernels.ts';
 import { plainTrainingKernels, type TrainingKernels } from '../src/kernels/training.ts';
 import { WasmKernels } from '../src/kernels/wasm/wasm-kernels.ts';
 import { nodeThreadedKernels } from '../src/kernels/parallel/node.ts';
+import { spawnSync } from 'node:child_process';
 
 const quick = process.argv.includes('--quick');
+const pythonAt = process.argv.indexOf('--python');
+const python = pythonAt > 0 ? process.argv[pythonAt + 1] : '/opt/torchenv/bin/python';
 const C = 768; // GPT-2 small's width
 const V = 50257; // GPT-2's vocabulary
 
@@ -61,16 +66,57 @@ const wasm = new WasmKernels();
 const wasmCopying = new WasmKernels({ resident: false });
 const threaded = nodeThreadedKernels();
 const threadedCopying = nodeThreadedKernels({ resident: false });
-await new Promise((resolve) => setTimeout(resolve, 300)); // let the helper threads start
+// Let the helper threads start (a busy machine can take a while to schedule them).
+for (let waited = 0; waited < 10_000 && !(threaded.helperReady && threadedCopying.helperReady); waited += 20) {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
 if (!threaded.helperReady || !threadedCopying.helperReady) console.log('note: a helper thread did not start; the 2-thread column is single-threaded');
+
+/** PyTorch's best GFLOP/s for every case, with 1 and with 2 threads; empty if torch is unavailable. */
+function torchFigures(list: Case[]): { one: number; two: number }[] {
+  const script = `
+import json, sys, time, torch
+cases = json.loads(sys.stdin.read())
+budget = ${quick ? 0.4 : 1.0}
+out = []
+for c in cases:
+    M, K, N, op = c['M'], c['K'], c['N'], c['op']
+    a = torch.rand(K, M) if op == 'matmulATransposed' else torch.rand(M, K)
+    b = torch.rand(N, K) if op == 'matmulTransposed' else torch.rand(K, N)
+    bias = torch.rand(N)
+    def run():
+        if op == 'matmul': return torch.addmm(bias, a, b)
+        if op == 'matmulTransposed': return a @ b.T
+        return a.T @ b
+    row = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        run()
+        best, start, reps = float('inf'), time.perf_counter(), 0
+        while reps < 3 or time.perf_counter() - start < budget:
+            t = time.perf_counter(); run(); best = min(best, time.perf_counter() - t); reps += 1
+        row['one' if threads == 1 else 'two'] = 2 * M * K * N / best / 1e9
+    out.append(row)
+print(json.dumps(out))
+`;
+  const result = spawnSync(python, ['-c', script], { input: JSON.stringify(list), encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (result.status !== 0) {
+    console.log(`note: no PyTorch peer (${python}: ${result.error?.message ?? result.stderr.trim().split('\n').pop()})`);
+    return [];
+  }
+  return JSON.parse(result.stdout) as { one: number; two: number }[];
+}
+
+console.log('Timing PyTorch on the same shapes…');
+const torch = torchFigures(cases);
 
 const gflops = (c: Case, seconds: number): number => (2 * c.M * c.K * c.N) / seconds / 1e9;
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined ? '—' : x.toFixed(digits));
 
 console.log(`GPT-2 small matrix products, GFLOP/s (best of interleaved repetitions)${quick ? ', quick' : ''}\n`);
-console.log('product                     |  plain | wasm 1 thread | wasm 2 threads | wasm/plain | 2 threads/1');
-console.log('----------------------------|--------|---------------|----------------|------------|------------');
-for (const c of cases) {
+console.log('product                     |  plain | wasm 1 thread | wasm 2 threads | wasm/plain | 2 threads/1 | torch 1 | torch 2 | wasm/torch 1 | wasm 2/torch 2');
+console.log('----------------------------|--------|---------------|----------------|------------|-------------|---------|---------|--------------|---------------');
+for (const [index, c] of cases.entries()) {
   const training = c.what.startsWith('train');
   const peers: [string, Kernels | TrainingKernels][] = [
     ['wasm', training ? wasmCopying : wasm],
@@ -99,8 +145,11 @@ for (const c of cases) {
   }
   const g = (name: string): number | undefined => (best.has(name) ? gflops(c, best.get(name)!) : undefined);
   const [p, w, t] = [g('plain'), g('wasm'), g('threads')];
+  const [t1, t2] = [torch[index]?.one, torch[index]?.two];
+  const ratio = (x: number | undefined, y: number | undefined, digits = 1): string => fmt(x && y ? x / y : undefined, digits);
   console.log(
-    `${c.what.padEnd(28)}| ${fmt(p).padStart(6)} | ${fmt(w).padStart(13)} | ${fmt(t).padStart(14)} | ${fmt(p && w ? w / p : undefined).padStart(9)}× | ${fmt(w && t ? t / w : undefined, 2).padStart(10)}×`,
+    `${c.what.padEnd(28)}| ${fmt(p).padStart(6)} | ${fmt(w).padStart(13)} | ${fmt(t).padStart(14)} | ${ratio(w, p).padStart(9)}× | ${ratio(t, w, 2).padStart(10)}× ` +
+      `| ${fmt(t1).padStart(7)} | ${fmt(t2).padStart(7)} | ${ratio(w, t1, 2).padStart(11)}× | ${ratio(t, t2, 2).padStart(13)}×`,
   );
 }
 
