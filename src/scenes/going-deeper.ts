@@ -3,7 +3,7 @@
 // h.l.out is shown for every block, as a colour strip, and in numbers for the block in focus.
 
 import { HeatmapView } from '../anim/heatmap.ts';
-import { escapeMarkup, label } from '../anim/label.ts';
+import { escapeMarkup } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import { MatrixView, oneRow } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';

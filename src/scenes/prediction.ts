@@ -3,7 +3,7 @@
 // likely tokens with their real probabilities plus "all other tokens"; then the sampling rule
 // (explanation.sampling, giving sampledProbs) and the token it picked.
 
-import { escapeMarkup, label } from '../anim/label.ts';
+import { escapeMarkup } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
