@@ -8,6 +8,7 @@ import { defineTransformerScene, TransformerSceneElement } from './player.ts';
 import { ModelClient, Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
+import { addSceneTools } from './scene-tools.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
 
@@ -85,6 +86,7 @@ for (const el of sceneElements) {
   };
   el.addEventListener('pause', remember);
   el.addEventListener('timeupdate', remember);
+  addSceneTools(el);
 }
 
 // ---- URL ----
