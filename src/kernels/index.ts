@@ -22,7 +22,7 @@ export interface KernelChoice {
  * memory, or the plain loops. Call once and reuse the result, so weights are packed once.
  */
 export function bestKernels(choice: KernelChoice = {}): Kernels {
-  return wasmSimdSupported(choice.validate) ? new WasmKernels() : plainKernels;
+  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels())) || plainKernels;
 }
 
 /**
@@ -30,5 +30,14 @@ export function bestKernels(choice: KernelChoice = {}): Kernels {
  * change every step, and with many rows per product copying them is cheap.
  */
 export function bestTrainingKernels(choice: KernelChoice = {}): TrainingKernels {
-  return wasmSimdSupported(choice.validate) ? new WasmKernels({ resident: false }) : plainTrainingKernels;
+  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ resident: false }))) || plainTrainingKernels;
+}
+
+/** The kernels `create` makes, or null if this engine refuses them (e.g. no memory for an instance). */
+function tryCreate<T>(create: () => T): T | null {
+  try {
+    return create();
+  } catch {
+    return null;
+  }
 }
