@@ -34,6 +34,11 @@ function explain(error: NodeJS.ErrnoException, path: string): ExportError {
   return new ExportError(`cannot write "${path}": ${why}; choose another --out`);
 }
 
+/** Fails early (before any model work) when the folder `out` would go into is missing or not a folder. */
+export async function checkOutputFolder(out: string): Promise<void> {
+  await checkFolder(dirname(resolve(out)), out);
+}
+
 async function checkFolder(dir: string, out: string): Promise<void> {
   const info = await stat(dir).catch(() => null);
   if (!info) throw new ExportError(`cannot write "${out}": the folder "${dir}" does not exist; create it or choose another --out`);

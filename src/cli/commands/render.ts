@@ -11,6 +11,7 @@ import { ExportCancelled, ExportError } from '../../export/errors.ts';
 import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
 import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type ExportFormat } from '../../export/formats.ts';
+import { checkOutputFolder } from '../../export/output.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
 import { loadForCli } from '../load.ts';
 import { CommandError, numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
@@ -131,6 +132,7 @@ async function render(values: Values): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   if (formats.some((f) => f !== 'png')) checkFfmpeg();
+  for (const t of targets) await checkOutputFolder(t.out);
 
   const scenes = await buildScenes(values, names);
   const controller = new AbortController();
