@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { plainTrainingKernels } from '../src/kernels/training.ts';
 import { bestTrainingKernels } from '../src/kernels/index.ts';
+import { nodeTrainingKernels } from '../src/kernels/parallel/node.ts';
 import { TrainModel } from '../src/train/model.ts';
 import { AdamW, clipScale } from '../src/train/optim.ts';
 
@@ -38,6 +39,7 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe.each([
   ['plain', plainTrainingKernels],
   ['fastest', bestTrainingKernels()],
+  ['two-thread', nodeTrainingKernels()],
 ])('trainer against PyTorch (%s kernels)', (_name, kernels) => {
   const c = fx.config;
   const model = new TrainModel(

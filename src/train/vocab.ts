@@ -76,3 +76,36 @@ export function compactTable(map: VocabMap, full: Float32Array, C: number): Floa
   }
   return compact;
 }
+
+/**
+ * For evaluating a saved model: if several rows of its (tied) V×C table are bit-for-bit equal,
+ * as in models this trainer wrote, they give equal logits, so the largest such group can be
+ * computed once as the shared row. A table without repeats gives identityVocab.
+ */
+export function vocabFromIdenticalRows(table: Float32Array, V: number, C: number): VocabMap {
+  const bytes = new Uint8Array(table.buffer, table.byteOffset, V * C * 4);
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < V; i++) {
+    const key = Buffer.from(bytes.subarray(i * C * 4, (i + 1) * C * 4)).toString('latin1');
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  }
+  let largest: number[] = [];
+  for (const g of groups.values()) if (g.length > largest.length) largest = g;
+  if (largest.length < 2) return identityVocab(V);
+  const inShared = new Uint8Array(V);
+  for (const i of largest) inShared[i] = 1;
+  const kept = V - largest.length;
+  const toCompact = new Int32Array(V).fill(kept);
+  const fromCompact = new Int32Array(kept + 1);
+  let c = 0;
+  for (let i = 0; i < V; i++) {
+    if (!inShared[i]) {
+      toCompact[i] = c;
+      fromCompact[c++] = i;
+    }
+  }
+  fromCompact[kept] = largest[0];
+  return { fullSize: V, toCompact, fromCompact, shared: largest.length };
+}

@@ -3,7 +3,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bestTrainingKernels } from '../../kernels/index.ts';
+import { nodeTrainingKernels } from '../../kernels/parallel/node.ts';
 import { CharTokenizer, TokenizerError, gpt2Tokenizer, loadTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { splitText, type Split } from '../../train/data.ts';
 import { runTraining } from '../../train/loop.ts';
@@ -158,7 +158,7 @@ export const trainCommand: CommandSpec = {
     if (state && state.header.dataFingerprint !== fingerprint) {
       throw new CommandError(`${dataPath}: this is not the text the saved run was trained on; --resume needs the same --data file`);
     }
-    const trainer = new Trainer(settings, { train: split.train, val: split.val, vocabSize: tokenizer.vocabSize }, bestTrainingKernels());
+    const trainer = new Trainer(settings, { train: split.train, val: split.val, vocabSize: tokenizer.vocabSize }, nodeTrainingKernels());
     if (state) restoreTrainer(trainer, state);
 
     const err = process.stderr;
