@@ -106,7 +106,14 @@ function setStatus(text: string): void {
   statusLine.textContent = text;
 }
 
-function showMessages(lines: { text: string; error?: boolean }[]): void {
+type Message = { text: string; error?: boolean };
+/** A note about the model (a link's model that could not be restored, a failed load): stays until the reader picks a model. */
+let modelNotice: Message | null = null;
+/** Notes about the current prompt (dropped tokens, byte pieces, errors). */
+let promptNotes: Message[] = [];
+
+function showMessages(): void {
+  const lines = modelNotice ? [modelNotice, ...promptNotes] : promptNotes;
   messages.replaceChildren(
     ...lines.map((line) => {
       const p = document.createElement('p');
@@ -186,7 +193,7 @@ function showExplanation(ex: Explanation): void {
   for (const el of sceneElements) el.explanation = ex;
   showTokens(ex);
   fillDimensions(ex.config, ex.tokens.length);
-  const notes: { text: string }[] = [];
+  const notes: Message[] = [];
   if (ex.droppedPromptTokens > 0) {
     notes.push({
       text: `Your prompt is ${count(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${count(ex.config.nPositions)}. ` +
@@ -196,7 +203,8 @@ function showExplanation(ex: Explanation): void {
   if (ex.tokens.some((t) => t.text.includes('<0x'))) {
     notes.push({ text: 'Some characters of your prompt take several tokens. A token that holds only part of a character is shown as its bytes, such as <0xF0>.' });
   }
-  showMessages(notes);
+  promptNotes = notes;
+  showMessages();
   setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
   // For bench/page.ts: when every scene last received new numbers (and drew them).
   performance.mark('scenes-updated');
@@ -229,14 +237,19 @@ async function run(): Promise<void> {
     if (error instanceof Superseded) return;
     const message = (error as Error).message;
     setStatus(message);
-    showMessages([{ text: error instanceof WorkerError && !error.user ? `Something went wrong in the model: ${message}` : message, error: true }]);
+    promptNotes = [{ text: error instanceof WorkerError && !error.user ? `Something went wrong in the model: ${message}` : message, error: true }];
+    showMessages();
   }
 }
 
 // ---- loading a model ----
 
 const picker = new ModelPicker({
-  choose: (source, choice) => void loadModel(source, choice),
+  choose: (source, choice) => {
+    modelNotice = null;
+    showMessages();
+    void loadModel(source, choice);
+  },
   cancel: () => cancelLoad?.(),
 });
 
@@ -268,7 +281,8 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
       setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
       return;
     }
-    showMessages([{ text: `Could not load ${what}: ${e.message}`, error: true }]);
+    modelNotice = { text: `Could not load ${what}: ${e.message}`, error: true };
+    showMessages();
     setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
   }
 }
@@ -280,10 +294,11 @@ async function startModel(): Promise<void> {
       return loadModel({ kind: 'hub', repo: choice.repo, hubBase: hubBase() }, choice);
     }
     picker.offerHub(choice.repo);
-    showMessages([{ text: `This link used ${choice.repo} from Hugging Face, which is not in this browser's cache. Open “Model” and press Download to fetch it; meanwhile the built-in model runs.` }]);
+    modelNotice = { text: `This link used ${choice.repo} from Hugging Face, which is not in this browser's cache. Open “Model” and press Download to fetch it; meanwhile the built-in model runs.` };
   } else if (choice.kind === 'files') {
-    showMessages([{ text: 'This link used a model from the reader’s own files, which a link cannot carry. Pick the files under “Model”; meanwhile the built-in model runs.' }]);
+    modelNotice = { text: 'This link used a model from the reader’s own files, which a link cannot carry. Pick the files under “Model”; meanwhile the built-in model runs.' };
   }
+  showMessages();
   await loadModel(defaultModelSource(), { kind: 'default' });
 }
 

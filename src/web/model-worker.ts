@@ -11,7 +11,7 @@ import { explain, InputError } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { ModelError } from '../model/config.ts';
-import { loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
+import { gpt2Tokenizer, loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
 import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
 
@@ -85,7 +85,10 @@ async function load(id: number, source: ModelSource): Promise<void> {
   const abort = new AbortController();
   loading = { id, abort };
   try {
-    const files = await readSource(id, source, abort.signal);
+    const reading = readSource(id, source, abort.signal);
+    // Build GPT-2's tokenizer tables (a moment of CPU) while the model's bytes are on their way.
+    gpt2Tokenizer();
+    const files = await reading;
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());

@@ -91,6 +91,19 @@ describe('the model panel', () => {
     expect(await progressText()).toMatch(/cache/);
   });
 
+  it('a link naming a hub model this browser has not cached downloads nothing and says what to do', async () => {
+    const fresh = await watchedPage(browser);
+    await fresh.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(hub.origin)};`);
+    const before = hub.requests.length;
+    await fresh.page.goto(`${origin}/?model=hub:${REPO}`);
+    await pageReady(fresh.page);
+    expect(await fresh.page.locator('#messages').textContent()).toMatch(/not in this browser.s cache.*press Download/);
+    expect(await fresh.page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.modelName)).toBe('built-in model');
+    expect(await fresh.page.locator('#hub-repo').inputValue()).toBe(REPO);
+    expect(hub.requests.length).toBe(before);
+    await fresh.page.context().close();
+  });
+
   it('the reader can pick a model’s files from their computer', async () => {
     const { page } = watched;
     const dir = pageModelDir();

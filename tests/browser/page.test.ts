@@ -80,6 +80,21 @@ describe('the article page', () => {
     await page.mouse.up();
   });
 
+  it('a playing scene out of view does not advance its clock', async () => {
+    const names = await sceneNames(page);
+    const last = names[names.length - 1];
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const scene = page.locator(`transformer-scene[scene="${last}"]`);
+    await scene.evaluate((el: TransformerSceneElement) => {
+      el.currentTime = 1;
+      el.play();
+    });
+    await page.waitForTimeout(300);
+    expect(await scene.evaluate((el: TransformerSceneElement) => [el.paused, el.currentTime])).toEqual([false, 1]);
+    await scene.scrollIntoViewIfNeeded();
+    await page.waitForFunction((n) => document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${n}"]`)!.currentTime > 1.05, last);
+  });
+
   it('pausing records the scene and time in the URL', async () => {
     const name = await firstSceneName(page);
     await page.locator(`transformer-scene[scene="${name}"]`).evaluate((el: TransformerSceneElement) => {
@@ -148,8 +163,8 @@ describe('the article page', () => {
 });
 
 describe('a link restores what the reader saw', () => {
-  it('prompt, scene, time, layer, head and sampling come back from the URL', async () => {
-    const linked = await watchedPage(browser);
+  it('prompt, scene, time, layer, head and sampling come back from the URL, on a 360-px phone that asks for less motion', async () => {
+    const linked = await watchedPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, reducedMotion: 'reduce' });
     const name = await firstSceneName(page);
     const query = new URLSearchParams({ prompt: 'Hello there, robots', scene: name, t: '2.25', layer: '1', head: '1', temperature: '0', topk: '5', seed: '7' });
     await linked.page.goto(`${origin}/?${query}`);
@@ -166,6 +181,11 @@ describe('a link restores what the reader saw', () => {
       return { prompt: ex.prompt, layer: ex.layer, head: ex.head, sampling: ex.sampling };
     });
     expect(shown).toEqual({ prompt: 'Hello there, robots', layer: 1, head: 1, sampling: { temperature: 0, topK: 5, topP: 0.95, seed: 7 } });
+    // The page fits the phone's width, and with reduced motion no scene plays by itself.
+    const widths = await linked.page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.view);
+    const playing = await linked.page.evaluate(() => [...document.querySelectorAll('transformer-scene')].filter((el) => !el.paused).length);
+    expect(playing).toBe(0);
     expect(linked.errors).toEqual([]);
     await linked.page.context().close();
   });
@@ -182,15 +202,5 @@ describe('a link restores what the reader saw', () => {
     expect((await scenePixels(embed.page, 'attention-scores', 0.5)).inked).toBeGreaterThan(0.005);
     expect(embed.errors).toEqual([]);
     await embed.page.context().close();
-  });
-
-  it('the page fits a 360-pixel-wide phone screen', async () => {
-    const phone = await watchedPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    await phone.page.goto(`${origin}/`);
-    await pageReady(phone.page);
-    const widths = await phone.page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
-    expect(widths.page).toBeLessThanOrEqual(widths.view);
-    expect(phone.errors).toEqual([]);
-    await phone.page.context().close();
   });
 });
