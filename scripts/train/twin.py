@@ -1,0 +1,158 @@
+# The PyTorch twin of our trainer: the same model (GPT-2 blocks, tied head, GELU tanh), data
+# split (first 90% of characters / last 10%), optimiser (AdamW, decay on 2-D tensors only),
+# schedule (linear warmup, cosine to min_lr), clipping, batch sampling scheme and evaluation,
+# written the way nanoGPT's train.py does it, so our numbers can be set beside PyTorch's.
+# The random streams differ (torch's generator, not ours), so runs agree in distribution, not
+# bit for bit. At the end it scores the best checkpoint like `animated-transformer eval`:
+# consecutive windows of block_size over the whole validation split.
+#
+# Run: /opt/torchenv/bin/python scripts/train/twin.py --data FILE [--tokenizer gpt2|char] ...
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+p.add_argument("--data", required=True)
+p.add_argument("--tokenizer", default="char", choices=["gpt2", "char"])
+for name, kind, default in [
+    ("n-layer", int, 4), ("n-head", int, 4), ("n-embd", int, 128), ("block-size", int, 64), ("batch-size", int, 12),
+    ("max-iters", int, 2000), ("lr", float, 1e-3), ("min-lr", float, 1e-4), ("warmup-iters", int, 100),
+    ("weight-decay", float, 0.1), ("grad-clip", float, 1.0), ("dropout", float, 0.0), ("eval-interval", int, 250),
+    ("eval-iters", int, 20), ("seed", int, 1337), ("threads", int, 1),
+]:
+    p.add_argument("--" + name, type=kind, default=default)
+a = p.parse_args()
+torch.manual_seed(a.seed)
+torch.set_num_threads(a.threads)
+
+text = open(a.data, encoding="utf-8").read()
+cut = int(len(text) * 0.9)
+if a.tokenizer == "gpt2":
+    import tiktoken
+
+    enc = tiktoken.get_encoding("gpt2")
+    encode, V = enc.encode_ordinary, 50257
+else:
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    encode, V = (lambda s: [index[c] for c in s]), len(chars)
+train = torch.tensor(encode(text[:cut]), dtype=torch.long)
+val = torch.tensor(encode(text[cut:]), dtype=torch.long)
+C, L, NH, T, B = a.n_embd, a.n_layer, a.n_head, a.block_size, a.batch_size
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1, self.ln_2 = torch.nn.LayerNorm(C), torch.nn.LayerNorm(C)
+        self.c_attn, self.attn_proj = torch.nn.Linear(C, 3 * C), torch.nn.Linear(C, C)
+        self.c_fc, self.mlp_proj = torch.nn.Linear(C, 4 * C), torch.nn.Linear(4 * C, C)
+        self.drop = torch.nn.Dropout(a.dropout)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
+        q, k, v = (z.view(b, t, NH, C // NH).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.drop(self.attn_proj(y.transpose(1, 2).reshape(b, t, C)))
+        return x + self.drop(self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh")))
+
+
+class GPT(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = torch.nn.Embedding(V, C), torch.nn.Embedding(T, C)
+        self.h = torch.nn.ModuleList(Block() for _ in range(L))
+        self.ln_f = torch.nn.LayerNorm(C)
+        self.drop = torch.nn.Dropout(a.dropout)
+        for name, w in self.named_parameters():
+            if name.endswith("bias"):
+                torch.nn.init.zeros_(w)
+            elif w.dim() >= 2:
+                std = 0.02 / math.sqrt(2 * L) if name.endswith("proj.weight") else 0.02
+                torch.nn.init.normal_(w, 0.0, std)
+
+    def forward(self, idx, targets):
+        x = self.drop(self.wte(idx) + self.wpe(torch.arange(idx.shape[1])))
+        for block in self.h:
+            x = block(x)
+        logits = self.ln_f(x) @ self.wte.weight.T
+        return F.cross_entropy(logits.view(-1, V), targets.view(-1))
+
+
+def batch(data, gen=None):
+    ix = torch.randint(len(data) - T, (B,), generator=gen)
+    return torch.stack([data[i : i + T] for i in ix]), torch.stack([data[i + 1 : i + 1 + T] for i in ix])
+
+
+def lr_at(it):
+    if it < a.warmup_iters:
+        return a.lr * (it + 1) / (a.warmup_iters + 1)
+    if it > a.max_iters:
+        return a.min_lr
+    ratio = (it - a.warmup_iters) / max(1, a.max_iters - a.warmup_iters)
+    return a.min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (a.lr - a.min_lr)
+
+
+@torch.no_grad()
+def estimate(model):
+    model.eval()
+    out = {}
+    for split, data, seed in (("train", train, 3), ("val", val, 4)):
+        gen = torch.Generator().manual_seed(a.seed * 10 + seed)  # the same batches every time
+        out[split] = sum(float(model(*batch(data, gen))) for _ in range(a.eval_iters)) / a.eval_iters
+    model.train()
+    return out
+
+
+@torch.no_grad()
+def full_val_loss(model):
+    model.eval()
+    windows = (len(val) - 1) // T
+    total = 0.0
+    for w in range(windows):
+        s = w * T
+        total += float(model(val[s : s + T][None], val[s + 1 : s + 1 + T][None])) * T
+    return windows * T, total / (windows * T)
+
+
+model = GPT()
+decay = [w for w in model.parameters() if w.dim() >= 2]
+no_decay = [w for w in model.parameters() if w.dim() < 2]
+opt = torch.optim.AdamW(
+    [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+    lr=a.lr, betas=(0.9, 0.99), eps=1e-8,
+)
+best, best_iter, best_state = float("inf"), -1, None
+start = time.time()
+for it in range(a.max_iters + 1):
+    if it % a.eval_interval == 0 or it == a.max_iters:
+        e = estimate(model)
+        if e["val"] < best:
+            best, best_iter = e["val"], it
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+        print(f"eval step {it}: train loss {e['train']:.4f}, val loss {e['val']:.4f}", flush=True)
+    if it == a.max_iters:
+        break
+    for g in opt.param_groups:
+        g["lr"] = lr_at(it)
+    loss = model(*batch(train))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if a.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
+    opt.step()
+    if (it + 1) % 10 == 0:
+        elapsed = time.time() - start
+        print(f"step {it + 1}/{a.max_iters} | loss {float(loss):.4f} | {(it + 1) * B * T / elapsed:.0f} tok/s", flush=True)
+seconds = time.time() - start
+model.load_state_dict(best_state)
+tokens, loss = full_val_loss(model)
+print(json.dumps({
+    "twin": "pytorch", "torch": torch.__version__, "best_eval_val_loss": best, "best_iter": best_iter,
+    "val_tokens": tokens, "val_loss": loss, "perplexity": math.exp(loss), "seconds": round(seconds, 1),
+}))
