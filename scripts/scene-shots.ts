@@ -1,6 +1,7 @@
 // Saves PNGs of every scene at a few times (each beat's end) to /tmp/scene-shots/ (or the
 // folder given), drawn with @napi-rs/canvas in Node, for a person to look over.
-// Usage: npx tsx scripts/scene-shots.ts [outDir] [sceneName] [width] [height] [theme]
+// Usage: npx tsx scripts/scene-shots.ts [outDir] [sceneName|all] [width] [height] [theme]
+// (PROMPT=... to use another prompt)
 // Uses a seeded random-weight model and GPT-2's tokenizer, so it needs no model files.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ const width = Number(wArg ?? 1280);
 const height = Number(hArg ?? 720);
 const theme = (themeArg ?? 'light') as Theme;
 mkdirSync(outDir, { recursive: true });
-const ex = sceneExplanation();
+const ex = process.env.PROMPT ? sceneExplanation(process.env.PROMPT, { layer: 2, head: 5 }) : sceneExplanation();
 for (const def of SCENES) {
   if (only && only !== 'all' && def.name !== only) continue;
   const scene = def.build(ex);

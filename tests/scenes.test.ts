@@ -7,6 +7,9 @@ import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { SCENES } from '../src/scenes/index.ts';
 import type { Ctx2D, Explanation, Scene } from '../src/scenes/contract.ts';
+import { explain } from '../src/model/explain.ts';
+import { CharTokenizer } from '../src/tokenizer/index.ts';
+import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkShown } from './helpers/shown-numbers.ts';
 
@@ -37,7 +40,11 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
     scene.draw(ctx, t, w, h, t > scene.durationSeconds / 2 ? 'dark' : 'light');
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
-    errors.push(...checkShown(ex, shown).map((e) => `t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    for (const n of shown) {
+      // Anchors must be on the canvas (right-aligned numbers anchor at their right edge).
+      if (!n.at || n.at.x < 0 || n.at.x > w || n.at.y < 0 || n.at.y > h) errors.push(`${scene.name} t=${t.toFixed(2)} ${w}×${h}: "${n.text}" is off screen at ${JSON.stringify(n.at)}`);
+    }
   }
   return { errors, shownCount };
 }
@@ -80,6 +87,19 @@ describe('every scene', () => {
       });
     });
   }
+});
+
+describe('scenes for a tiny character-level model with greedy decoding', () => {
+  const model = randomModel(TINY_CONFIG, 3, 0.8);
+  const tokenizer = new CharTokenizer('abcdefghijklmnopqrstuv ');
+  const ex = explain(model, tokenizer, 'bad cab', { modelName: 'tiny', layer: 1, head: 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 1 }, generateTokens: 6 });
+  it('draws every scene with all columns visible and true numbers', () => {
+    expect(ex.config.nEmbd).toBe(8);
+    for (const def of SCENES) {
+      const scene = def.build(ex);
+      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
+    }
+  });
 });
 
 describe('scenes with a long prompt and another layer and head', () => {

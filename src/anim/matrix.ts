@@ -53,6 +53,14 @@ export function transposed(s: MatrixSource): MatrixSource {
   return { tensor: s.tensor, data: s.data, rows: s.cols, cols: s.rows, index: (r, c) => s.index(c, r) };
 }
 
+/**
+ * How many rows (counting a ⋮ row) a view can show within a height, leaving room for its
+ * name, column labels and bottom brace (at base font size s). At least 3.
+ */
+export function rowsThatFit(height: number, s: number): number {
+  return Math.max(3, Math.floor((height - s * 5.9) / Math.round(s * 1.55)));
+}
+
 /** A visible row or column: its index in the source, or the ⋮ / … gap. */
 export type Slot = number | 'gap';
 

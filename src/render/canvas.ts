@@ -14,7 +14,7 @@ export function renderFrame(ctx: Ctx2D, frame: Frame, theme: Theme): void {
   ctx.fillRect(0, 0, frame.width, frame.height);
   ctx.textBaseline = 'middle';
   let font = '';
-  for (const item of frame.items) {
+  for (const item of drawingOrder(frame.items)) {
     ctx.globalAlpha = item.alpha;
     if (item.kind === 'text') {
       const f = item.mono ? `${item.italic ? 'italic ' : ''}${item.bold ? 'bold ' : ''}${item.size.toFixed(1)}px ${MONO}` : fontOf(item.size, item.bold, item.italic);
@@ -35,6 +35,28 @@ export function renderFrame(ctx: Ctx2D, frame: Frame, theme: Theme): void {
     }
   }
   ctx.restore();
+}
+
+/**
+ * Shapes first in their own order, then plain text grouped by font, then rich labels.
+ * Setting ctx.font is the costliest call here (a CSS parse each time), and text is never
+ * meant to be hidden under a later shape, so grouping it changes no picture worth keeping.
+ */
+function drawingOrder(items: Item[]): Item[] {
+  const shapes: Item[] = [];
+  const texts = new Map<string, Item[]>();
+  const rich: Item[] = [];
+  for (const item of items) {
+    if (item.kind === 'text') {
+      const key = `${item.mono}${item.bold}${item.italic}${item.size}`;
+      let list = texts.get(key);
+      if (!list) texts.set(key, (list = []));
+      list.push(item);
+    } else if (item.kind === 'rich') rich.push(item);
+    else shapes.push(item);
+  }
+  for (const list of texts.values()) shapes.push(...list);
+  return shapes.concat(rich);
 }
 
 function fontOf(size: number, bold: boolean, italic: boolean): string {

@@ -146,6 +146,10 @@ export class Frame {
 
   /** Runs of text set one after another; the renderer measures them with the real font. */
   rich(x: number, y: number, runs: { text: string; size: number; dy: number }[], o: Omit<TextOptions, 'size' | 'mono'>): void {
+    if (runs.length === 1 && runs[0].dy === 0) {
+      this.text(x, y, runs[0].text, { ...o, size: runs[0].size });
+      return;
+    }
     this.items.push({
       kind: 'rich',
       x: x + this.ox,
@@ -165,7 +169,7 @@ export class Frame {
     const value = raw * scale;
     const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
     this.text(x, y, text, { mono: true, ...o });
-    this.shown.push({ text, value, source, scale });
+    this.shown.push({ text, value, source, scale, at: { x: x + this.ox, y: y + this.oy } });
     return text;
   }
 
@@ -173,7 +177,7 @@ export class Frame {
   count(x: number, y: number, raw: number, source: { tensor: string; index: number }, o: TextOptions & { group?: boolean }): string {
     const text = o.group ? formatCount(raw) : String(Math.round(raw));
     this.text(x, y, text, o);
-    this.shown.push({ text, value: raw, source, scale: 1 });
+    this.shown.push({ text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } });
     return text;
   }
 

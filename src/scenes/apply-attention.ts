@@ -4,7 +4,7 @@
 
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
-import { columnSlice, MatrixView, plane, shortPiece } from '../anim/matrix.ts';
+import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { percentDecimals } from '../render/frame.ts';
@@ -49,7 +49,7 @@ function build(ex: Explanation) {
     const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
     const topH = a.h - exampleH - s;
     const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 3 - s * 2;
-    const rows = Math.max(3, Math.floor(((a.portrait ? topH / 3 : topH) - s * 5) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (topH - s * 4.5) / 3 : topH - s * 1.2, s);
     const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
     const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
     const cellW = Math.max(natural.cellW, naturalY.cellW);

@@ -81,7 +81,13 @@ function build(ex: Explanation) {
   story.beat('meaning', `A high score in row “${escapeMarkup(pieces[T - 1])}” means that token’s query matches that column’s key well. Later tokens’ scores are computed too, but the next step hides them.`);
   story.wait(3.0);
 
-  const layout = (a: Area) => productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
+  const layout = (a: Area) => {
+    const p = productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
+    // Cells fill one by one for the first rows, then the rest together.
+    const slowCells = cellsOf(p.mA).filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
+    const order = new Map(slowCells.map((k, i) => [k.r * T + k.c, i]));
+    return { ...p, slowCells, order };
+  };
 
   return makeScene({
     name: 'attention-scores',
@@ -99,14 +105,11 @@ function build(ex: Explanation) {
       f.fade(pf, () => mK.draw(f));
       // Cells fill one by one for the first rows (with the row and column being multiplied
       // highlighted), then the rest together.
-      const cells = cellsOf(mA);
-      const slowCells = cells.filter((k) => mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
+      const { slowCells, order } = L;
       const ps = fillSlow.at(t);
       const pr = fillRest.at(t);
       const shownSlow = Math.floor(ps * slowCells.length + 1e-9);
       const current = ps > 0 && ps < 1 ? slowCells[Math.min(shownSlow, slowCells.length - 1)] : undefined;
-      const slowSet = new Set(slowCells.map((k) => `${k.r},${k.c}`));
-      const order = new Map(slowCells.map((k, i) => [`${k.r},${k.c}`, i]));
       if (current) {
         f.rect(mQ.gridX - 2, mQ.rowY(current.r) - 1, mQ.gridW + 4, mQ.cellH + 2, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 });
         f.rect(mK.colX(current.c) - 1, mK.gridY - 2, mK.cellW + 2, mK.gridH + 4, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 });
@@ -114,8 +117,8 @@ function build(ex: Explanation) {
       mA.draw(f, {
         chrome: Math.min(1, ps * 4 + pr),
         alpha: (r, c) => {
-          const key = `${r},${c}`;
-          if (slowSet.has(key)) return order.get(key)! < shownSlow || ps >= 1 ? 1 : order.get(key) === shownSlow && current ? 0.35 : 0;
+          const k = order.get(r * T + c);
+          if (k !== undefined) return k < shownSlow || ps >= 1 ? 1 : k === shownSlow && current ? 0.35 : 0;
           return pr;
         },
         fill: (r, c) => (current && r === current.r && c === current.c ? 'highlight' : null),

@@ -76,6 +76,8 @@ export interface ShownNumber {
   complementOf?: number[];
   /** For a total: the value is the sum of these flat indices of source.tensor (times scale). */
   sumOf?: number[];
+  /** Where the text is anchored on screen, in CSS px (for tests that check it is on screen). */
+  at?: { x: number; y: number };
 }
 
 export type Theme = 'light' | 'dark';

@@ -3,7 +3,7 @@
 
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
-import { MatrixView, wholeMatrix, type Slot } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
@@ -32,7 +32,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const three = a.portrait ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
-    const rows = Math.max(3, Math.floor((a.portrait ? a.h / 3 - s * 4 : a.h - s * 10) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.h - s * 7.5) / 3 : a.h - s * 3.5, s);
     const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
     const mt = new MatrixView(tok, { ...common, rowLabels: pieces, name: 'token embeddings' });
     const mp = new MatrixView(pos, { ...common, name: 'position embeddings' });
@@ -54,7 +54,9 @@ function build(ex: Explanation) {
       }
     }
     const bottom = Math.max(mt.y + mt.height, mx.y + mx.height);
-    return { s, mt, mp, mx, plus, eq, mode, cell, noteY: Math.min(a.y + a.h - s * 0.8, bottom + s * 1.2) };
+    const cells = visibleCells(mx);
+    const order = new Map(cells.map((k, i) => [k.r * sum.cols + k.c, i]));
+    return { s, mt, mp, mx, plus, eq, mode, cell, order, n: cells.length, noteY: Math.min(a.y + a.h - s * 0.8, bottom + s * 1.2) };
   };
 
   const visibleCells = (m: MatrixView): { r: number; c: number }[] => {
@@ -84,10 +86,8 @@ function build(ex: Explanation) {
         f.text(L.eq.cx, L.mode === 'row' ? mt.centerY : L.eq.cy, '=', { size: s * 1.6, align: 'center', paint: 'muted' });
       });
       // X fills cell by cell, row after row.
-      const cells = visibleCells(mx);
-      const order = new Map(cells.map((k, i) => [`${k.r},${k.c}`, i]));
       mx.draw(f, {
-        alpha: (r, c) => stagger(pf, order.get(`${r},${c}`) ?? 0, cells.length, 0.15),
+        alpha: (r, c) => stagger(pf, L.order.get(r * sum.cols + c) ?? 0, L.n, 0.15),
         chrome: Math.min(1, pf * 3),
         fill: mark(),
       });

@@ -5,7 +5,7 @@
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
-import { MatrixView, wholeMatrix, type MatrixSource } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, type Track } from '../anim/timeline.ts';
 import { gelu } from '../model/gpt.ts';
@@ -88,7 +88,7 @@ function build(ex: Explanation) {
     const opW = a.portrait ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
     const opH = a.portrait ? a.h * 0.2 : s * 8;
     const each = a.portrait ? a.w - s * 4 : (a.w - opW - s * 4) / 2 - s * 3;
-    const rows = Math.max(3, Math.floor(((a.portrait ? (a.h - opH) / 2 : a.h) - s * 7) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.h - opH - s * 1.5) / 2 : a.h - s, s);
     const view = (src: MatrixSource, name: string, first: boolean) =>
       new MatrixView(src, {
         size: s,

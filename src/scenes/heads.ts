@@ -4,7 +4,7 @@
 import { arrange } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { brace } from '../anim/marks.ts';
-import { columnSlice, MatrixView } from '../anim/matrix.ts';
+import { columnSlice, MatrixView, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -37,7 +37,7 @@ function build(ex: Explanation) {
     const qH = rowH * Math.min(T, 12);
     const below = qy + qH + s * 3.2;
     const each = a.portrait ? a.w - s * 4 : (a.w - s * 4) / 3 - s * 3;
-    const rows = Math.max(3, Math.floor(((a.portrait ? (a.y + a.h - below) / 3 : a.y + a.h - below) - s * 6) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.y + a.h - below - s) / 3 : a.y + a.h - below, s);
     const views = names.map(
       (n, i) =>
         new MatrixView(columnSlice(ex.trace, `h.${layer}.attn.${n.toLowerCase()}`, head * H, H), {

@@ -5,7 +5,7 @@
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { arrow, brace } from '../anim/marks.ts';
-import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -36,7 +36,7 @@ function build(ex: Explanation) {
     const slabsW = a.w * (a.portrait ? 0.95 : 0.7);
     const below = slabsY + slabsH + s * 3;
     const each = a.portrait ? a.w - s * 4 : (a.w - s * 16) / 2 - s * 2;
-    const rows = Math.max(3, Math.floor(((a.portrait ? (a.y + a.h - below) / 2 : a.y + a.h - below) - s * 6) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
     const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
     const mC = new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' });
     const mP = new MatrixView(proj, { ...common, rowLabels: a.portrait ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` });

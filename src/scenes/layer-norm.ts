@@ -6,7 +6,7 @@ import { arrange, Spacer } from '../anim/arrange.ts';
 import { lerp } from '../anim/easing.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
-import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -39,7 +39,7 @@ function build(ex: Explanation) {
     const s = a.size;
     const stripH = a.portrait ? a.h * 0.22 : a.h * 0.3;
     const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 2 - s * 3;
-    const rows = Math.max(3, Math.floor(((a.portrait ? (a.h - stripH) / 2 : a.h - stripH) - s * 7) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.h - stripH - s * 4) / 2 : a.h - stripH - s, s);
     const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
     const mx = new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' });
     const my = new MatrixView(y, { ...common, name: 'LN(X)', rowBrace: `T = ${T}` });

@@ -4,7 +4,7 @@
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { brace } from '../anim/marks.ts';
-import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -50,7 +50,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const each = a.portrait ? a.w - s * 4 : (a.w - s * 14) / 2 - s * 4;
-    const rows = Math.max(3, Math.floor((a.portrait ? a.h / 3 - s * 4 : a.h - s * 9) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.h - s * 14) / 2 : a.h - s * 2, s);
     const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
     const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });
     const mOut = outs.map((o, i) => new MatrixView(o, { ...common, name: PARTS[i].name, rowBrace: `T = ${T}` }));

@@ -3,7 +3,7 @@
 
 import { arrange, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
-import { MatrixView, wholeMatrix, type Slot } from '../anim/matrix.ts';
+import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -36,7 +36,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const three = a.portrait ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
-    const rows = Math.max(3, Math.floor((a.portrait ? a.h / 3 - s * 4 : a.h - s * 8) / (s * 1.55)));
+    const rows = rowsThatFit(a.portrait ? (a.h - s * 6) / 3 : a.h - s * 2, s);
     const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
     const mI = new MatrixView(input, { ...common, rowLabels: pieces, name: `input ${inputName}` });
     const mA = new MatrixView(attn, { ...common, name: 'attention output' });
@@ -47,7 +47,7 @@ function build(ex: Explanation) {
     );
     const cells: { r: number; c: number }[] = [];
     for (const r of mS.rowSlots as Slot[]) for (const c of mS.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') cells.push({ r, c });
-    return { s, mI, mA, mS, ops, mode, order: new Map(cells.map((k, i) => [`${k.r},${k.c}`, i])), n: cells.length };
+    return { s, mI, mA, mS, ops, mode, order: new Map(cells.map((k, i) => [k.r * sum.cols + k.c, i])), n: cells.length };
   };
 
   return makeScene({
@@ -67,7 +67,7 @@ function build(ex: Explanation) {
         f.text(L.ops[0].cx, cy(L.ops[0]), '+', { size: s * 1.6, align: 'center', paint: 'muted' });
         f.fade(pf, () => f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.6, align: 'center', paint: 'muted' }));
       });
-      mS.draw(f, { chrome: Math.min(1, pf * 3), alpha: (r, c) => stagger(pf, L.order.get(`${r},${c}`) ?? 0, L.n, 0.15) });
+      mS.draw(f, { chrome: Math.min(1, pf * 3), alpha: (r, c) => stagger(pf, L.order.get(r * sum.cols + c) ?? 0, L.n, 0.15) });
     },
   });
 }
