@@ -320,13 +320,21 @@ promptInput.addEventListener('input', () => {
 
 for (const input of Object.values(sampling)) {
   input.addEventListener('change', () => {
+    // An empty field is not zero: NaN makes the worker say which setting needs a number.
+    const read = (input: HTMLInputElement) => (input.value.trim() === '' ? NaN : Number(input.value));
     const next = {
-      temperature: Number(sampling.temperature.value),
-      topK: Number(sampling.topK.value),
-      topP: Number(sampling.topP.value),
-      seed: Number(sampling.seed.value),
+      temperature: read(sampling.temperature),
+      topK: read(sampling.topK),
+      topP: read(sampling.topP),
+      seed: read(sampling.seed),
     };
-    // The worker validates and explains what is wrong; the URL keeps only what ran.
+    // The seed only picks the draw, so the model code accepts any number; the page asks for a whole one.
+    if (!Number.isInteger(next.seed) || next.seed < 0) {
+      promptNotes = [{ text: `The seed must be a whole number of 0 or more, got “${sampling.seed.value}”.`, error: true }];
+      showMessages();
+      return;
+    }
+    // The worker checks temperature, top-k and top-p and says what is wrong.
     state.sampling = next;
     writeUrl();
     void run();
