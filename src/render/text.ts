@@ -27,7 +27,20 @@ export function textWidth(text: string, size: number, mono = false): number {
 
 /** Splits text into lines no wider than maxWidth (by estimate), breaking at spaces. */
 export function wrapText(text: string, size: number, maxWidth: number): string[] {
-  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  // Words wider than a line (long URLs, text without spaces) are cut into line-sized pieces.
+  const words: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    if (!word) continue;
+    let piece = '';
+    for (const ch of word) {
+      if (piece && textWidth(piece + ch, size) > maxWidth) {
+        words.push(piece);
+        piece = '';
+      }
+      piece += ch;
+    }
+    words.push(piece);
+  }
   const lines: string[] = [];
   let line = '';
   for (const word of words) {

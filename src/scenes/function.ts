@@ -11,7 +11,7 @@ import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.t
 import { formatCount, percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
-import { argmaxRow, dims, SOURCE } from './shared.ts';
+import { argmaxRow, dims, promptLines, SOURCE } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
@@ -43,15 +43,17 @@ function build(ex: Explanation) {
     const s = a.size;
     const lineH = chipHeight(s) + s * 1.5;
     const promptY = a.y + s * 1.2;
-    const chips = flowChips(pieces, a.x, promptY + s * 1.8, a.w, s, lineH);
-    const boxY = promptY + s * 1.8 + chips.height + s * 1.6;
+    const prompt = promptLines(ex.prompt, s * 1.35, a.w);
+    const chipsY = promptY + prompt.length * s * 1.8;
+    const chips = flowChips(pieces, a.x, chipsY, a.w, s, lineH);
+    const boxY = chipsY + chips.height + s * 1.6;
     const boxH = s * 4.2;
     const sub = `${ex.modelName} · θ = ${formatCount(ex.parameterCount)} parameters`;
     const boxW = Math.min(a.w, Math.max(textWidth(sub, s * 0.85) + s * 2, textWidth('Transformer(X, θ)', s * 1.3) + s * 4));
     const outY = boxY + boxH + s * 2.2;
     // Centre the column vertically in the area.
     const dy = Math.max(0, (a.h - (outY + chipHeight(s) - a.y)) / 2);
-    return { s, promptY: promptY + dy, chips: { ...chips, pos: chips.pos.map((p) => ({ x: p.x, y: p.y + dy })) }, boxY: boxY + dy, boxH, boxW, outY: outY + dy, cx: a.x + a.w / 2 };
+    return { s, prompt, promptY: promptY + dy, chips: { ...chips, pos: chips.pos.map((p) => ({ x: p.x, y: p.y + dy })) }, boxY: boxY + dy, boxH, boxW, outY: outY + dy, cx: a.x + a.w / 2 };
   };
 
   return makeScene({
@@ -61,8 +63,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L, a) {
       const { s, cx } = L;
-      const prompt = `“${ex.prompt.length > 60 ? '…' + ex.prompt.slice(-59) : ex.prompt}”`;
-      f.fade(showPrompt.at(t), () => f.text(cx, L.promptY, prompt, { size: s * 1.35, align: 'center', italic: true }));
+      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(cx, L.promptY + i * s * 1.8, line, { size: s * 1.35, align: 'center', italic: true })));
       const pc = showChips.at(t);
       const pid = showIds.at(t);
       pieces.forEach((p, i) => {

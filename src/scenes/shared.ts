@@ -3,6 +3,7 @@
 
 import { headSize } from '../model/config.ts';
 import { formatCount } from '../render/frame.ts';
+import { wrapText } from '../render/text.ts';
 import type { Explanation } from './contract.ts';
 
 /** The model's real dimensions for this prompt (T tokens, C width, H head size, ...). */
@@ -41,4 +42,13 @@ export function argmaxRow(data: Float32Array, row: number, V: number): number {
   const o = row * V;
   for (let i = 1; i < V; i++) if (data[o + i] > data[o + best]) best = i;
   return best;
+}
+
+/** The prompt in quotes, wrapped to at most maxLines lines; a longer one keeps its end after "…". */
+export function promptLines(prompt: string, size: number, width: number, maxLines = 2): string[] {
+  const lines = wrapText(`“${prompt}”`, size, width);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(-maxLines);
+  kept[0] = `…${kept[0]}`;
+  return kept;
 }

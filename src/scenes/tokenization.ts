@@ -8,7 +8,7 @@ import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.t
 import { shortPiece } from '../anim/matrix.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
-import { count, dims, SOURCE } from './shared.ts';
+import { count, dims, promptLines, SOURCE } from './shared.ts';
 
 type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { kind: 'gap' };
 
@@ -52,15 +52,17 @@ function build(ex: Explanation) {
     const leftW = side ? Math.min(a.w - vocabW - s * 3, a.w * 0.55) : a.w;
     const lineH = chipHeight(s) + s * 1.6;
     const chips = flowChips(pieces, a.x, 0, leftW, s, lineH);
-    const leftH = s * 3 + chips.height;
+    const prompt = promptLines(ex.prompt, s * 1.3, leftW);
+    const promptH = prompt.length * s * 1.75;
+    const leftH = s * 1.2 + promptH + chips.height;
     const vocabH = s * 2 + vocab.length * rowH;
     const total = side ? Math.max(leftH, vocabH) : leftH + s * 1.5 + vocabH;
     const top = a.y + Math.max(0, (a.h - total) / 2);
     const leftTop = side ? top + Math.max(0, (vocabH - leftH) / 2) : top;
-    const chipsY = leftTop + s * 3;
+    const chipsY = leftTop + s * 1.2 + promptH;
     const vx = side ? a.x + leftW + s * 3 : a.x + (a.w - vocabW) / 2;
     const vy = side ? top : top + leftH + s * 1.5;
-    return { s, rowH, vocabW, vx, vy, promptY: leftTop + s, leftCx: a.x + leftW / 2, chipPos: chips.pos.map((p) => ({ x: p.x, y: p.y + chipsY })) };
+    return { s, rowH, vocabW, vx, vy, prompt, promptY: leftTop + s, leftCx: a.x + leftW / 2, chipPos: chips.pos.map((p) => ({ x: p.x, y: p.y + chipsY })) };
   };
 
   return makeScene({
@@ -70,8 +72,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L) {
       const { s } = L;
-      const prompt = `“${ex.prompt.length > 60 ? '…' + ex.prompt.slice(-59) : ex.prompt}”`;
-      f.fade(showPrompt.at(t), () => f.text(L.leftCx, L.promptY, prompt, { size: s * 1.3, italic: true, align: 'center' }));
+      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(L.leftCx, L.promptY + i * s * 1.75, line, { size: s * 1.3, italic: true, align: 'center' })));
       const ps = split.at(t);
       const pi = showIds.at(t);
       pieces.forEach((p, i) => {

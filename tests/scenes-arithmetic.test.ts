@@ -1,0 +1,72 @@
+// The sums a reader can redo from the screen: the worked row of "applying attention", one cell
+// of the embedding sum and a row of attention weights. Read back from the numbers the scenes
+// report as drawn (grouped by line), they must add up to the shown result within rounding.
+
+import { describe, expect, it } from 'vitest';
+import { SCENES } from '../src/scenes/index.ts';
+import type { Explanation, ShownNumber } from '../src/scenes/contract.ts';
+import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { parseShown } from './helpers/shown-numbers.ts';
+
+const [W, H] = [1280, 720];
+
+function endFrame(ex: Explanation, name: string): ShownNumber[] {
+  const scene = SCENES.find((s) => s.name === name)!.build(ex);
+  return scene.numbersAt(scene.durationSeconds, W, H);
+}
+
+const shownValue = (n: ShownNumber) => parseShown(n.text)!.value / (n.scale ?? 1);
+const near = (a: number, b: number) => Math.abs(a - b) < 0.5;
+
+describe.each([
+  ['the default prompt', sceneExplanation()],
+  ['a long prompt, another head', sceneExplanation('The robots will bring the parcels to every house in the town', { layer: 2, head: 5 })],
+])('on-screen arithmetic for %s', (_label, ex) => {
+  const { layer, head } = ex;
+  const Hs = ex.config.nEmbd / ex.config.nHead;
+
+  it('applying attention: the weighted value rows add up to the output row', () => {
+    const shown = endFrame(ex, 'apply-attention');
+    const weights = shown.filter((n) => n.source.tensor === `h.${layer}.attn.weights` && n.scale === 100);
+    expect(weights.length).toBeGreaterThan(0);
+    const top = Math.min(...weights.map((n) => n.at!.y)) - 1;
+    const values = shown.filter((n) => n.source.tensor === `h.${layer}.attn.v` && n.at!.y >= top);
+    const results = shown.filter((n) => n.source.tensor === `h.${layer}.attn.heads` && n.at!.y >= top);
+    expect(results.length).toBeGreaterThan(1);
+    const complete = weights.length === ex.tokens.length; // all terms written out
+    const C = ex.config.nEmbd;
+    for (const res of results) {
+      const col = res.source.index % Hs;
+      let sum = 0;
+      let slack = 0.005 + 1e-9;
+      for (const w of weights) {
+        const v = values.find((n) => near(n.at!.y, w.at!.y) && (n.source.index % C) - head * Hs === col);
+        expect(v, `value in column ${col} on the line of ${w.text}`).toBeDefined();
+        const [wv, vv] = [shownValue(w), shownValue(v!)];
+        sum += wv * vv;
+        slack += 0.5 * 10 ** -parseShown(w.text)!.decimals / 100 * Math.abs(vv) + wv * 0.005;
+      }
+      if (complete) expect(Math.abs(sum - shownValue(res)), `column ${col}: ${sum} vs ${res.text}`).toBeLessThanOrEqual(slack);
+    }
+  });
+
+  it('embedding sum: the worked cell adds up', () => {
+    const shown = endFrame(ex, 'embedding-sum');
+    const y = Math.max(...shown.map((n) => n.at!.y));
+    const line = shown.filter((n) => near(n.at!.y, y));
+    const [a, b, c] = ['embed.token', 'embed.position', 'embed.sum'].map((t) => line.find((n) => n.source.tensor === t)!);
+    expect(Math.abs(shownValue(a) + shownValue(b) - shownValue(c))).toBeLessThan(1e-9);
+    expect(new Set([a, b, c].map((n) => n.source.index)).size).toBe(1);
+  });
+
+  it('mask and softmax: a row of weights sums to 1', () => {
+    const shown = endFrame(ex, 'mask-softmax');
+    const total = shown.find((n) => n.sumOf);
+    expect(total?.text).toBe('1.00');
+    const terms = shown.filter((n) => n.at && total && near(n.at.y, total.at!.y) && n !== total);
+    if (terms.length > 0) {
+      const sum = terms.reduce((acc, n) => acc + shownValue(n), 0);
+      expect(Math.abs(sum - 1)).toBeLessThanOrEqual(terms.length * 0.005 + 1e-9);
+    }
+  });
+});
