@@ -84,19 +84,22 @@ function f32ToF16(x: f32): u16 {
   return <u16>(sign | ((rebiased + 0xfff + ((rebiased >> 13) & 1)) >> 13));
 }
 
-/** Widens one panel of K×W halves at src to floats at dst (exact: every half is a float). */
+/**
+ * Widens one panel of K×W halves at src to floats at dst (exact: every half is a float).
+ * Each half is moved to the top 16 bits of a 32-bit lane; an arithmetic shift by 3 then puts
+ * its exponent and mantissa where a float's go (the mask keeps the sign and clears the sign
+ * copies the shift made), and multiplying by 2^112 corrects the exponent bias, subnormals too.
+ */
 function panelFromF16(dst: usize, src: usize, K: i32): void {
-  const scale = f32x4.splat(5.192296858534828e33); // 2^112 moves the half's exponent bias to a float's
-  const signMask = i32x4.splat(0x8000);
-  const magMask = i32x4.splat(0x7fff);
+  const scale = f32x4.splat(5.192296858534828e33); // 2^112 = 2^(127 − 15)
+  const keep = i32x4.splat(0x8fffe000); // sign bit, then the 15 bits of exponent and mantissa
+  const zero = i32x4.splat(0);
   for (let k = 0; k < K; k++) {
     const h = v128.load(src);
-    const lo = i32x4.extend_low_i16x8_u(h);
-    const hi = i32x4.extend_high_i16x8_u(h);
-    const flo = f32x4.mul(i32x4.shl(v128.and(lo, magMask), 13), scale);
-    const fhi = f32x4.mul(i32x4.shl(v128.and(hi, magMask), 13), scale);
-    v128.store(dst, v128.or(flo, i32x4.shl(v128.and(lo, signMask), 16)));
-    v128.store(dst, v128.or(fhi, i32x4.shl(v128.and(hi, signMask), 16)), 16);
+    const lo = i8x16.shuffle(h, zero, 16, 16, 0, 1, 16, 16, 2, 3, 16, 16, 4, 5, 16, 16, 6, 7);
+    const hi = i8x16.shuffle(h, zero, 16, 16, 8, 9, 16, 16, 10, 11, 16, 16, 12, 13, 16, 16, 14, 15);
+    v128.store(dst, f32x4.mul(v128.and(i32x4.shr_s(lo, 3), keep), scale));
+    v128.store(dst, f32x4.mul(v128.and(i32x4.shr_s(hi, 3), keep), scale), 16);
     src += 16;
     dst += 32;
   }
