@@ -1,62 +1,72 @@
-// The small toolbar under each scene of the article. Today: "Download video", shown only when a
-// browser video exporter exists at src/web/download-video.ts (found at build time by Vite, loaded
-// only when the reader presses the button, so the page stays small).
+// The small toolbar under each scene of the article: "Download video" with the format, size and
+// frame rate the reader picks, progress and cancel. The encoder (download-video.ts, WebCodecs
+// through mediabunny) is imported only when the reader presses the button, so the page stays small.
 
-/// <reference types="vite/client" />
-
-import type { Explanation, Theme } from '../scenes/contract.ts';
 import type { TransformerSceneElement } from './player.ts';
 
-/** What src/web/download-video.ts is expected to export. */
-export interface VideoDownloader {
-  /** Renders the named scene for this explanation to a video file and offers it as a download. */
-  downloadSceneVideo(options: {
-    sceneName: string;
-    explanation: Explanation;
-    theme: Theme;
-    signal: AbortSignal;
-    onProgress: (fraction: number) => void;
-  }): Promise<void>;
+const SIZES: Record<string, [number, number]> = { '1280 × 720': [1280, 720], '1920 × 1080': [1920, 1080], '720 × 1280 (portrait)': [720, 1280] };
+
+function select(label: string, options: string[]): { wrapper: HTMLLabelElement; input: HTMLSelectElement } {
+  const wrapper = document.createElement('label');
+  wrapper.textContent = `${label} `;
+  const input = document.createElement('select');
+  for (const text of options) {
+    const option = document.createElement('option');
+    option.value = text;
+    option.textContent = text;
+    input.append(option);
+  }
+  wrapper.append(input);
+  return { wrapper, input };
 }
 
-// An empty record when the exporter does not exist yet; the import happens on the first click.
-const exporters = import.meta.glob<VideoDownloader>('./download-video.ts');
-
 export function addSceneTools(el: TransformerSceneElement): void {
-  const load = Object.values(exporters)[0];
-  if (!load) return;
   const bar = document.createElement('div');
   bar.className = 'scene-tools';
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = 'Download video';
+  const format = select('as', ['MP4', 'WebM']);
+  const size = select('', Object.keys(SIZES));
+  const fps = select('', ['30 fps', '60 fps', '24 fps']);
   const note = document.createElement('span');
   note.className = 'note';
-  bar.append(button, note);
+  note.setAttribute('role', 'status');
+  bar.append(button, format.wrapper, size.wrapper, fps.wrapper, note);
   el.after(bar);
+
   let running: AbortController | null = null;
   button.addEventListener('click', async () => {
     if (running) {
       running.abort();
       return;
     }
-    const explanation = el.explanation;
-    if (!explanation) return;
-    running = new AbortController();
+    const scene = el.sceneObject;
+    if (!scene) {
+      note.textContent = 'The scene is not ready yet.';
+      return;
+    }
+    const abort = new AbortController();
+    running = abort;
     button.textContent = 'Cancel';
     note.textContent = 'Preparing…';
     try {
-      const { downloadSceneVideo } = await load();
-      await downloadSceneVideo({
-        sceneName: el.sceneName,
-        explanation,
+      const { encodeSceneVideo, saveSceneVideo } = await import('./download-video.ts');
+      const [width, height] = SIZES[size.input.value];
+      const video = await encodeSceneVideo({
+        scene,
+        format: format.input.value === 'WebM' ? 'webm' : 'mp4',
+        width,
+        height,
+        fps: parseInt(fps.input.value, 10),
         theme: el.theme,
-        signal: running.signal,
-        onProgress: (fraction) => (note.textContent = `${Math.round(fraction * 100)}%`),
+        signal: abort.signal,
+        onProgress: (done, total) => (note.textContent = `${Math.round((100 * done) / total)}%`),
       });
-      note.textContent = '';
+      saveSceneVideo(video);
+      note.textContent = `Saved ${video.fileName} (${(video.blob.size / 1e6).toFixed(1)} MB).`;
     } catch (error) {
-      note.textContent = running.signal.aborted ? 'Cancelled.' : `The video could not be made: ${(error as Error).message}`;
+      note.textContent = abort.signal.aborted ? 'Cancelled.' : `The video could not be made: ${(error as Error).message}`;
     } finally {
       running = null;
       button.textContent = 'Download video';

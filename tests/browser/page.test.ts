@@ -156,6 +156,16 @@ describe('the article page', () => {
     expect(watched.errors).toEqual([]);
   });
 
+  it('a scene’s video export starts on request, reports progress and can be cancelled', async () => {
+    const name = await firstSceneName(page);
+    const tools = page.locator(`transformer-scene[scene="${name}"] + .scene-tools`);
+    await tools.locator('button').click();
+    await page.waitForFunction((n) => /\d+%/.test(document.querySelector(`transformer-scene[scene="${n}"] + .scene-tools .note`)!.textContent ?? ''), name);
+    await tools.locator('button').click();
+    await page.waitForFunction((n) => /Cancelled/.test(document.querySelector(`transformer-scene[scene="${n}"] + .scene-tools .note`)!.textContent ?? ''), name);
+    expect(await tools.locator('button').textContent()).toBe('Download video');
+  });
+
   it('no request has left the page’s origin', async () => {
     const foreign = watched.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
     expect(foreign).toEqual([]);
