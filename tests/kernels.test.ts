@@ -138,6 +138,15 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
     expectClose(got, want, scale);
   });
 
+  it('refuses arrays too short for the sizes given, instead of reading stale memory', () => {
+    const kernels = new WasmKernels();
+    const out = new Float32Array(6);
+    expect(() => kernels.matmul(out, new Float32Array(5), new Float32Array(6), null, 2, 3, 3)).toThrow(/too short/);
+    expect(() => kernels.matmul(out, new Float32Array(6), new Float32Array(8), null, 2, 3, 3)).toThrow(/too short/);
+    expect(() => kernels.matmul(out, new Float32Array(6), new Float32Array(9), new Float32Array(2), 2, 3, 3)).toThrow(/too short/);
+    expect(() => kernels.matmulTransposed(new Float32Array(5), new Float32Array(6), new Float32Array(9), 2, 3, 3)).toThrow(/too short/);
+  });
+
   it('grows its memory for products larger than it started with', () => {
     const kernels = new WasmKernels();
     const before = kernels.memoryBytes;

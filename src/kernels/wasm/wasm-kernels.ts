@@ -151,6 +151,9 @@ export class WasmKernels implements TrainingKernels {
     bias: Float32Array | null, M: number, K: number, N: number, mode: number,
   ): void {
     if (M === 0 || N === 0) return;
+    if (out.length < M * N || a.length < M * K || b.length < K * N || (bias && bias.length < N)) {
+      throw new RangeError(`WebAssembly kernels: arrays too short for a ${M}×${K} by ${K}×${N} product`);
+    }
     const P = Math.ceil(N / PANEL);
     const Np = P * PANEL; // padded row length of the output
     const entry = this.residentPacked(b, layout, K, N);
