@@ -13,7 +13,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -248,7 +248,9 @@ async function main(): Promise<void> {
       }
     }
     const torchName = torch ? `PyTorch ${torch.version}` : 'no PyTorch';
-    console.log(`\n${torchName}, Node ${process.version}; best of up to ${rounds} rounds; decoding: ${DECODE} tokens after a ${PROMPT}-token prompt\n`);
+    console.log(`\n${torchName}, Node ${process.version}; best of up to ${rounds} rounds; decoding: ${DECODE} tokens after a ${PROMPT}-token prompt`);
+    // Other work on the machine slows both sides, PyTorch's threads most: say how busy it was.
+    console.log(`${availableParallelism()} cores; load average over the last minute: ${loadavg()[0].toFixed(1)}\n`);
     console.log(table(rows));
     if (!torch) {
       console.log(`\nNo PyTorch figures, so no ratios: ${torchProblem}`);
