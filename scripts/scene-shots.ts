@@ -8,14 +8,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createCanvas } from '@napi-rs/canvas';
 import { SCENES } from '../src/scenes/index.ts';
 import type { Ctx2D, Theme } from '../src/scenes/contract.ts';
-import { sceneExplanation } from '../tests/helpers/scene-explanation.ts';
+import { sceneExplanation, wideExplanation } from '../tests/helpers/scene-explanation.ts';
 
 const [outDir = '/tmp/scene-shots', only, wArg, hArg, themeArg] = process.argv.slice(2);
 const width = Number(wArg ?? 1280);
 const height = Number(hArg ?? 720);
 const theme = (themeArg ?? 'light') as Theme;
 mkdirSync(outDir, { recursive: true });
-const ex = process.env.PROMPT ? sceneExplanation(process.env.PROMPT, { layer: 2, head: 5 }) : sceneExplanation();
+// WIDE=1 uses GPT-2 small's widths (C = 768, 12 heads, 50,257 tokens) in two random blocks.
+const ex = process.env.WIDE
+  ? wideExplanation(process.env.PROMPT ?? 'The robots will bring')
+  : process.env.PROMPT
+    ? sceneExplanation(process.env.PROMPT, { layer: 2, head: 5 })
+    : sceneExplanation();
 for (const def of SCENES) {
   if (only && only !== 'all' && def.name !== only) continue;
   const scene = def.build(ex);

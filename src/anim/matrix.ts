@@ -263,7 +263,7 @@ export class MatrixView {
         const a = st.alpha ? st.alpha(r, c) : 1;
         f.fade(a, () => {
           const fill = st.fill?.(r, c) ?? 'panel';
-          f.rect(x + 1, y + 1, this.cellW - 2, this.cellH - 2, { fill, radius: 2 });
+          f.rect(x + 1, y + 1, this.cellW - 2, this.cellH - 2, { fill });
           if (!showNumbers) return;
           const special = st.special?.(r, c);
           if (special) {

@@ -98,7 +98,7 @@ function build(ex: Explanation) {
             f.text(x + cellW / 2, y, '…', { size: s * 0.9, paint: 'muted', align: 'center' });
             return;
           }
-          f.rect(x + 1, y - lineH / 2 + 2, cellW - 2, lineH - 4, { fill: bold ? 'highlight' : 'panel', radius: 2 });
+          f.rect(x + 1, y - lineH / 2 + 2, cellW - 2, lineH - 4, { fill: bold ? 'highlight' : 'panel' });
           const i = src.index(row, c);
           f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * 0.8, align: 'right', bold });
         });

@@ -36,3 +36,9 @@ export function sceneExplanation(prompt = 'The robots will bring', options: Part
   memo.set(key, ex);
   return ex;
 }
+
+/** GPT-2 small's widths (C = 768, 12 heads of 64, 50,257 tokens) in two random blocks: for screenshots. */
+export function wideExplanation(prompt: string): Explanation {
+  const config: GPTConfig = { ...SCENE_CONFIG, nLayer: 2, nHead: 12, nEmbd: 768, nPositions: 64 };
+  return explain(randomModel(config, 11, 0.08), gpt2Tokenizer(), prompt, { modelName: 'random GPT-2-wide', layer: 1, head: 3, generateTokens: 5 });
+}
