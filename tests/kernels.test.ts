@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bestKernels, bestTrainingKernels, plainKernels, plainTrainingKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
-import { SOURCE_SHA256 } from '../src/kernels/wasm/module.ts';
+import { bestKernels, bestTrainingKernels, fastestBuild, plainKernels, plainTrainingKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
+import { SOURCE_SHA256, WASM_BASE64 } from '../src/kernels/wasm/module.ts';
+import { execFileSync } from 'node:child_process';
 import { SeededRandom } from '../src/model/sampling.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { randomModel } from './helpers/random-model.ts';
@@ -187,6 +188,37 @@ function roundToHalf(x: number): number {
   return n * ulp;
 }
 
+describe.runIf(SIMD)('relaxed SIMD build (fused multiply-add)', () => {
+  it('is chosen where the engine has relaxed SIMD, and matches plain (run in a Node with the flag on)', () => {
+    // Node 20 ships relaxed SIMD behind a flag (Chrome 114+ has it on), so a child process
+    // with the flag runs the comparison and reports the worst error relative to the allowance.
+    const root = new URL('..', import.meta.url).pathname;
+    const script = `
+      import { WasmKernels } from '${root}src/kernels/wasm/wasm-kernels.ts';
+      import { plainKernels } from '${root}src/kernels/plain.ts';
+      const kernels = new WasmKernels({ residentMinFloats: 1 });
+      let s = 7;
+      const rand = (n) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5));
+      let worst = 0;
+      for (const [M, K, N] of [[1, 7, 3], [5, 33, 17], [9, 100, 65], [16, 64, 48]]) {
+        const a = rand(M * K), b = rand(K * N), bias = rand(N);
+        const got = new Float32Array(M * N), want = new Float32Array(M * N), scale = new Float32Array(M * N);
+        kernels.matmul(got, a, b, bias, M, K, N);
+        plainKernels.matmul(want, a, b, bias, M, K, N);
+        plainKernels.matmul(scale, a.map(Math.abs), b.map(Math.abs), bias.map(Math.abs), M, K, N);
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1e-6 * scale[i]));
+      }
+      console.log(JSON.stringify({ name: kernels.name, worst }));`;
+    const output = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const { name, worst } = JSON.parse(output.trim().split('\n').pop()!) as { name: string; worst: number };
+    expect(name).toBe('wasm-relaxed-simd');
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+});
+
 describe.runIf(SIMD)('half-precision resident weights', () => {
   it('rounds exactly like IEEE halves, including ties, subnormals and negatives', () => {
     const kernels = new WasmKernels({ residentMinFloats: 1, halfWeights: true });
@@ -226,9 +258,16 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
 
 describe('kernel choice', () => {
   it('picks WebAssembly SIMD when this engine validates the module, else the plain kernels', () => {
-    expect(bestKernels().name).toBe(SIMD ? 'wasm-simd' : 'plain');
-    expect(bestTrainingKernels().name).toBe(SIMD ? 'wasm-simd' : 'plain');
-    expect(bestKernels({ validate: () => true }).name).toBe(SIMD ? 'wasm-simd' : 'plain');
+    const expected = SIMD ? `wasm-${fastestBuild()}` : 'plain';
+    expect(bestKernels().name).toBe(expected);
+    expect(bestTrainingKernels().name).toBe(expected);
+  });
+
+  it('takes the SIMD build when relaxed SIMD does not validate', () => {
+    // An engine that accepts only the plain SIMD module (it has no relaxed_madd instructions).
+    const simdOnly = (bytes: Uint8Array<ArrayBuffer>): boolean => Buffer.from(bytes).toString('base64') === WASM_BASE64;
+    expect(fastestBuild(simdOnly)).toBe('simd');
+    if (SIMD) expect(bestKernels({ validate: simdOnly }).name).toBe('wasm-simd');
   });
 
   it('falls back to the plain kernels when SIMD does not validate or validation throws', () => {

@@ -1,16 +1,17 @@
-// Picks the fastest kernels this engine can run: WebAssembly SIMD when the engine validates
-// the compiled module, else the plain TypeScript loops. Works in Node and in the browser.
+// Picks the fastest kernels this engine can run: WebAssembly relaxed SIMD (fused multiply-add)
+// or SIMD when the engine validates the compiled module, else the plain TypeScript loops.
+// Works in Node and in the browser.
 
 import type { Kernels } from './kernels.ts';
 import { plainKernels } from './plain.ts';
 import { plainTrainingKernels, type TrainingKernels } from './training.ts';
-import { WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
+import { fastestBuild, WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
 
 export type { Kernels } from './kernels.ts';
 export type { TrainingKernels } from './training.ts';
 export { plainKernels } from './plain.ts';
 export { plainTrainingKernels } from './training.ts';
-export { WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
+export { fastestBuild, type KernelBuild, WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
 
 export interface KernelChoice {
   /** Stand-in for WebAssembly.validate, so tests can simulate an engine without SIMD. */
@@ -22,7 +23,7 @@ export interface KernelChoice {
  * memory, or the plain loops. Call once and reuse the result, so weights are packed once.
  */
 export function bestKernels(choice: KernelChoice = {}): Kernels {
-  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels())) || plainKernels;
+  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ build: fastestBuild(choice.validate) }))) || plainKernels;
 }
 
 /**
@@ -30,7 +31,10 @@ export function bestKernels(choice: KernelChoice = {}): Kernels {
  * change every step, and with many rows per product copying them is cheap.
  */
 export function bestTrainingKernels(choice: KernelChoice = {}): TrainingKernels {
-  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ resident: false }))) || plainTrainingKernels;
+  return (
+    (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ resident: false, build: fastestBuild(choice.validate) }))) ||
+    plainTrainingKernels
+  );
 }
 
 /** The kernels `create` makes, or null if this engine refuses them (e.g. no memory for an instance). */

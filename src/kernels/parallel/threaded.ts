@@ -3,8 +3,7 @@
 // panels while the calling thread computes the other half. They meet through Atomics on a
 // small shared control block. Platform-neutral: the Node and browser launchers live elsewhere.
 
-import { decodeBase64, type Job, PANEL, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
-import { WASM_SHARED_BASE64 } from '../wasm/module.ts';
+import { type Job, PANEL, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
 
 // Layout of the control block (Int32 slots).
 const SEQ = 0; // bumped by the caller for each job
@@ -43,13 +42,6 @@ export const HELPER_LOOP = `function helperLoop(fn, ctl) {
   }
 }`;
 
-let sharedModule: WebAssembly.Module | undefined;
-/** The kernels compiled against a shared memory import. */
-export function sharedKernelsModule(): WebAssembly.Module {
-  sharedModule ??= new WebAssembly.Module(decodeBase64(WASM_SHARED_BASE64));
-  return sharedModule;
-}
-
 /** What a launcher hands to its helper thread. */
 export interface HelperStart {
   module: WebAssembly.Module;
@@ -66,7 +58,6 @@ export interface ThreadedOptions extends WasmKernelOptions {
 const HELPER_TIMEOUT_MS = 30_000;
 
 export class ThreadedWasmKernels extends WasmKernels {
-  override readonly name = 'wasm-simd-2threads';
   readonly control: Int32Array;
   private readonly minFlops: number;
   private seq = 0;
@@ -75,14 +66,19 @@ export class ThreadedWasmKernels extends WasmKernels {
   /** Creates the shared memory and control block; pass `start` to a launcher to begin the helper. */
   constructor(options: ThreadedOptions = {}) {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
-    super(options, memory, sharedKernelsModule());
+    super(options, memory);
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
     this.minFlops = options.minParallelFlops ?? 1e6;
   }
 
   /** The objects the helper thread needs: it instantiates `module` on `memory` and runs HELPER_LOOP. */
   get start(): HelperStart {
-    return { module: sharedKernelsModule(), memory: this.mem.memory, control: this.control };
+    return { module: this.module, memory: this.mem.memory, control: this.control };
+  }
+
+  /** "wasm-simd-2threads" or "wasm-relaxed-simd-2threads". */
+  override get name(): string {
+    return `${super.name}-2threads`;
   }
 
   /** True once the helper thread has started and is taking jobs. */

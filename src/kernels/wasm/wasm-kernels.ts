@@ -4,7 +4,7 @@
 
 import type { TrainingKernels } from '../training.ts';
 import { LinearMemory, alignUp } from './memory.ts';
-import { WASM_BASE64 } from './module.ts';
+import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHARED_BASE64 } from './module.ts';
 
 /** Panel width of the packed layout; must match W in kernels.as. */
 export const PANEL = 8;
@@ -36,6 +36,8 @@ export interface WasmKernelOptions {
    * because results then differ from the float32 reference by more than rounding order.
    */
   halfWeights?: boolean;
+  /** Which build to run (default: the fastest this engine validates). */
+  build?: KernelBuild;
 }
 
 /** Addresses and sizes of one packed product, as passed to gemm. */
@@ -80,24 +82,49 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let compiled: WebAssembly.Module | undefined;
-/** The compiled kernels module (small enough for synchronous compilation, even in a page). */
-export function kernelsModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(WASM_BASE64));
-  return compiled;
+/**
+ * Which build of the kernels to run: 'simd' (multiply, then add) or 'relaxed-simd' (fused
+ * multiply-add where the hardware has it: about twice the product rate, and results that may
+ * differ from 'simd' in the last bits).
+ */
+export type KernelBuild = 'simd' | 'relaxed-simd';
+
+const BUILDS: Record<KernelBuild, { plain: string; shared: string }> = {
+  simd: { plain: WASM_BASE64, shared: WASM_SHARED_BASE64 },
+  'relaxed-simd': { plain: WASM_RELAXED_BASE64, shared: WASM_RELAXED_SHARED_BASE64 },
+};
+
+type Validate = (bytes: Uint8Array<ArrayBuffer>) => boolean;
+const engineValidate: Validate = (bytes) => WebAssembly.validate(bytes);
+
+const compiled = new Map<string, WebAssembly.Module>();
+/** A compiled kernels module (small enough for synchronous compilation, even in a page). */
+export function kernelsModule(build: KernelBuild, shared: boolean): WebAssembly.Module {
+  const key = `${build}/${shared}`;
+  let module = compiled.get(key);
+  if (!module) {
+    module = new WebAssembly.Module(decodeBase64(shared ? BUILDS[build].shared : BUILDS[build].plain));
+    compiled.set(key, module);
+  }
+  return module;
 }
 
-/** True when this engine can run the kernels (WebAssembly with the SIMD proposal). */
-export function wasmSimdSupported(validate: (bytes: Uint8Array<ArrayBuffer>) => boolean = (b) => WebAssembly.validate(b)): boolean {
+/** True when this engine can run the given build of the kernels (by default the SIMD one). */
+export function wasmSimdSupported(validate: Validate = engineValidate, build: KernelBuild = 'simd'): boolean {
   try {
-    return typeof WebAssembly === 'object' && validate(decodeBase64(WASM_BASE64));
+    return typeof WebAssembly === 'object' && validate(decodeBase64(BUILDS[build].plain));
   } catch {
     return false;
   }
 }
 
+/** The fastest build this engine validates: relaxed SIMD if it can, else SIMD. */
+export function fastestBuild(validate: Validate = engineValidate): KernelBuild {
+  return wasmSimdSupported(validate, 'relaxed-simd') ? 'relaxed-simd' : 'simd';
+}
+
 export class WasmKernels implements TrainingKernels {
-  readonly name: string = 'wasm-simd';
+  readonly build: KernelBuild;
   readonly mem: LinearMemory;
   protected readonly fn: KernelExports;
   private readonly resident: boolean;
@@ -106,14 +133,27 @@ export class WasmKernels implements TrainingKernels {
   private readonly packed = new WeakMap<Float32Array, Packed[]>();
   private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
 
-  constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory, module: WebAssembly.Module = kernelsModule()) {
+  /** Pass a shared `memory` to run on it with the shared-memory build (see ThreadedWasmKernels). */
+  constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory) {
+    this.build = options.build ?? fastestBuild();
     this.resident = options.resident ?? true;
     this.residentMin = options.residentMinFloats ?? 1 << 16;
     this.half = options.halfWeights ?? false;
     const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     this.mem = new LinearMemory(mem);
-    const instance = new WebAssembly.Instance(module, { env: { memory: mem } });
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: mem } });
     this.fn = instance.exports as unknown as KernelExports;
+  }
+
+  /** "wasm-simd" or "wasm-relaxed-simd", for benchmarks and logs. */
+  get name(): string {
+    return `wasm-${this.build}`;
+  }
+
+  /** The compiled module this instance runs (the shared-memory build when its memory is shared). */
+  get module(): WebAssembly.Module {
+    const shared = typeof SharedArrayBuffer === 'function' && this.mem.memory.buffer instanceof SharedArrayBuffer;
+    return kernelsModule(this.build, shared);
   }
 
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void {
