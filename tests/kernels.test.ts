@@ -51,7 +51,7 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
   // Residency on and off, and a threshold of 1 so even small matrices take the resident path.
   const variants = [
     { label: 'copied each call', kernels: new WasmKernels({ resident: false }) },
-    { label: 'resident', kernels: new WasmKernels({ residentMinFloats: 1 }) },
+    { label: 'resident', kernels: new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 }) },
   ];
 
   for (const { label, kernels } of variants) {
@@ -99,7 +99,7 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
   }
 
   it('reads operands that are views into larger arrays', () => {
-    const kernels = new WasmKernels({ residentMinFloats: 1 });
+    const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
     const [M, K, N] = [3, 10, 12];
     const big = randomArray(1000);
     const a = big.subarray(17, 17 + M * K);
@@ -114,7 +114,7 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
   });
 
   it('notices a resident weight matrix that was updated in place, and forget() after a one-element edit', () => {
-    const kernels = new WasmKernels({ residentMinFloats: 1 });
+    const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
     const [M, K, N] = [2, 40, 30];
     const a = randomArray(M * K);
     const b = randomArray(K * N);
@@ -148,6 +148,22 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
     expect(() => kernels.matmulTransposed(new Float32Array(5), new Float32Array(6), new Float32Array(9), 2, 3, 3)).toThrow(/too short/);
   });
 
+  it('keeps a matrix resident only once it is used again, so one-off arrays do not pile up', () => {
+    const kernels = new WasmKernels({ residentMinFloats: 1 });
+    const [M, K, N] = [2, 30, 20];
+    const a = randomArray(M * K);
+    const out = new Float32Array(M * N);
+    for (let i = 0; i < 5; i++) kernels.matmul(out, a, randomArray(K * N), null, M, K, N);
+    expect(kernels.residentBytes).toBe(0);
+    const weight = randomArray(K * N);
+    kernels.matmul(out, a, weight, null, M, K, N);
+    expect(kernels.residentBytes).toBe(0);
+    kernels.matmul(out, a, weight, null, M, K, N);
+    expect(kernels.residentBytes).toBe(K * 24 * 4); // N = 20 padded to 3 panels of 8
+    kernels.forget(weight);
+    expect(kernels.residentBytes).toBe(0);
+  });
+
   it('grows its memory for products larger than it started with', () => {
     const kernels = new WasmKernels();
     const before = kernels.memoryBytes;
@@ -167,13 +183,16 @@ describe.runIf(SIMD)('WebAssembly SIMD kernels', () => {
   it('gives a GPT the same logits as the plain kernels', () => {
     const config = { nLayer: 2, nHead: 3, nEmbd: 24, vocabSize: 101, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
     const plain = randomModel(config, 5, 0.3);
-    const fast = new GPT(plain.config, plain.weights, new WasmKernels({ residentMinFloats: 1 }));
+    const kernels = new WasmKernels({ residentMinFloats: 1 }); // weights become resident on the second pass
+    const fast = new GPT(plain.config, plain.weights, kernels);
     const ids = [3, 14, 15, 92, 65, 35, 89];
     const want = plain.forward(ids).logits;
-    for (let run = 0; run < 2; run++) {
+    for (let run = 0; run < 3; run++) {
       const got = fast.forward(ids).logits;
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i])));
+      if (run === 0) expect(kernels.residentBytes).toBe(0);
     }
+    expect(kernels.residentBytes).toBeGreaterThan(0);
   });
 });
 
@@ -196,7 +215,7 @@ describe.runIf(SIMD)('relaxed SIMD build (fused multiply-add)', () => {
     const script = `
       import { WasmKernels } from '${root}src/kernels/wasm/wasm-kernels.ts';
       import { plainKernels } from '${root}src/kernels/plain.ts';
-      const kernels = new WasmKernels({ residentMinFloats: 1 });
+      const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
       let s = 7;
       const rand = (n) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5));
       let worst = 0;
@@ -221,7 +240,7 @@ describe.runIf(SIMD)('relaxed SIMD build (fused multiply-add)', () => {
 
 describe.runIf(SIMD)('half-precision resident weights', () => {
   it('rounds exactly like IEEE halves, including ties, subnormals and negatives', () => {
-    const kernels = new WasmKernels({ residentMinFloats: 1, halfWeights: true });
+    const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
     // As a K×1 column times an identity-like a, each output is one stored weight.
     const values = [1, -1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, -(2 ** -24), 3 * 2 ** -25, 2 ** -15 + 2 ** -26, 0.1, -1234.567, 1e-9];
     const K = values.length;
@@ -234,7 +253,7 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
   });
 
   it('products equal the plain kernels on weights rounded to halves', () => {
-    const kernels = new WasmKernels({ residentMinFloats: 1, halfWeights: true });
+    const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
     for (const [M, K, N] of [[1, 19, 21], [5, 64, 40], [12, 33, 100]]) {
       const a = randomArray(M * K);
       const b = randomArray(K * N);
@@ -307,8 +326,8 @@ describe('committed module', () => {
 describe.runIf(SIMD)('two-thread WebAssembly kernels (Node worker)', () => {
   it('split products equal the plain ones, and keep working after stop()', async () => {
     const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
-    const kernels = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1 });
-    const halves = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, halfWeights: true });
+    const kernels = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, residentAfterCalls: 1 });
+    const halves = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
     while (!kernels.helperReady || !halves.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const stopped of [false, true]) {
       if (stopped) kernels.stop();

@@ -14,6 +14,8 @@ export class LinearMemory {
   private free: { ptr: number; bytes: number }[] = [];
   /** End of the resident blocks: scratch space starts here. */
   top = HEAP_START;
+  /** Bytes in resident blocks. */
+  allocated = 0;
   private view: Float32Array;
 
   constructor(readonly memory: WebAssembly.Memory) {
@@ -44,6 +46,7 @@ export class LinearMemory {
   /** Reserves a resident block of `bytes`; returns its address. */
   alloc(bytes: number): number {
     const size = alignUp(bytes);
+    this.allocated += size;
     const gap = this.free.findIndex((g) => g.bytes >= size);
     if (gap >= 0) {
       const g = this.free[gap];
@@ -61,6 +64,7 @@ export class LinearMemory {
   /** Returns a resident block to the free list, merging it with neighbouring gaps. */
   release(ptr: number, bytes: number): void {
     const size = alignUp(bytes);
+    this.allocated -= size;
     let at = this.free.findIndex((g) => g.ptr > ptr);
     if (at < 0) at = this.free.length;
     this.free.splice(at, 0, { ptr, bytes: size });

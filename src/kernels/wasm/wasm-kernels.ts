@@ -31,9 +31,16 @@ export interface WasmKernelOptions {
   /** Smallest matrix worth keeping resident (default 65 536 floats). */
   residentMinFloats?: number;
   /**
-   * Keep resident matrices as 16-bit halves (default false): half the memory and half the
-   * bytes read per decoded token, at about 3 significant digits per weight. Off by default
-   * because results then differ from the float32 reference by more than rounding order.
+   * Calls with the same matrix before it is kept resident (default 2): a weight is seen again
+   * on the next forward pass, while an array made fresh for one call is never kept, so such
+   * arrays cannot pile up in WebAssembly memory.
+   */
+  residentAfterCalls?: number;
+  /**
+   * Keep resident matrices as 16-bit halves (default false): half the memory, at about 3
+   * significant digits per weight. Each panel is widened to floats before use, so products
+   * are somewhat slower (several times slower for a single row, as in decoding). Off by
+   * default because results then differ from the float32 reference by more than rounding order.
    */
   halfWeights?: boolean;
   /** Which build to run (default: the fastest this engine validates). */
@@ -129,6 +136,9 @@ export class WasmKernels implements TrainingKernels {
   protected readonly fn: KernelExports;
   private readonly resident: boolean;
   private readonly residentMin: number;
+  private readonly residentAfter: number;
+  /** Calls seen so far with matrices not yet resident. */
+  private readonly calls = new WeakMap<Float32Array, number>();
   private readonly half: boolean;
   private readonly packed = new WeakMap<Float32Array, Packed[]>();
   private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
@@ -138,6 +148,7 @@ export class WasmKernels implements TrainingKernels {
     this.build = options.build ?? fastestBuild();
     this.resident = options.resident ?? true;
     this.residentMin = options.residentMinFloats ?? 1 << 16;
+    this.residentAfter = options.residentAfterCalls ?? 2;
     this.half = options.halfWeights ?? false;
     const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
     this.mem = new LinearMemory(mem);
@@ -175,6 +186,11 @@ export class WasmKernels implements TrainingKernels {
       this.mem.release(p.ptr, p.bytes);
     }
     this.packed.delete(matrix);
+  }
+
+  /** Bytes held by resident packed matrices. */
+  get residentBytes(): number {
+    return this.mem.allocated;
   }
 
   /** Bytes of WebAssembly memory in use (resident weights plus the largest scratch so far). */
@@ -251,6 +267,11 @@ export class WasmKernels implements TrainingKernels {
     const list = this.packed.get(b) ?? [];
     let entry = list.find((p) => p.layout === layout && p.K === K && p.N === N);
     if (entry && sameSamples(entry.samples, b, K * N)) return entry;
+    if (!entry) {
+      const calls = (this.calls.get(b) ?? 0) + 1;
+      this.calls.set(b, calls);
+      if (calls < this.residentAfter) return null;
+    }
     const floats = K * Math.ceil(N / PANEL) * PANEL;
     if (!entry) {
       const bytes = floats * (this.half ? 2 : 4);
