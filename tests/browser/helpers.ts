@@ -2,8 +2,11 @@
 // a Vite server on a free port and Debian's chromium driven by playwright-core.
 
 import { createServer, type ViteDevServer } from 'vite';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { writeTinyModel } from './tiny-model.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -21,7 +24,7 @@ const CHROMIUM_ARGS = [
 /** Starts Vite's dev server for the repo on a free port; returns its origin ("http://127.0.0.1:PORT"). */
 export async function startVite(): Promise<{ server: ViteDevServer; origin: string }> {
   const repo = new URL('../..', import.meta.url).pathname;
-  const extra = process.env.PAGE_MODEL_DIR ? [process.env.PAGE_MODEL_DIR] : [];
+  const extra = usesBuiltInModel() ? [] : [pageModelDir()];
   const server = await createServer({
     configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
     logLevel: 'error',
@@ -69,18 +72,35 @@ export async function watchedPage(browser: Browser, options: BrowserContextOptio
   return watched;
 }
 
+const BUILT_IN_DIR = new URL('../../models/default', import.meta.url).pathname;
+
 /**
- * Script that makes the page load its "built-in" model from PAGE_MODEL_DIR (a folder outside the
- * repo, served by Vite under /@fs/) instead of models/default/; empty when the variable is unset.
+ * The folder of the model the page runs as its built-in one here: PAGE_MODEL_DIR when set,
+ * else models/default/, else (before the embedded model exists) a tiny random GPT-2-vocabulary
+ * model written to a temporary folder.
  */
-export function modelOverrideScript(): string {
-  const dir = process.env.PAGE_MODEL_DIR;
-  return dir ? `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = ${JSON.stringify(`/@fs${dir.replace(/\/?$/, '/')}`)};` : '';
+export function pageModelDir(): string {
+  if (process.env.PAGE_MODEL_DIR) return process.env.PAGE_MODEL_DIR.replace(/\/$/, '');
+  if (existsSync(join(BUILT_IN_DIR, 'model.safetensors'))) return BUILT_IN_DIR;
+  const dir = join(tmpdir(), 'animated-transformer-page-model');
+  if (!existsSync(join(dir, 'model.safetensors'))) {
+    // Two test files may get here at once: each writes its own folder, the first rename wins.
+    const temporary = writeTinyModel(`${dir}.${process.pid}.tmp`, 1);
+    try {
+      renameSync(temporary, dir);
+    } catch {
+      rmSync(temporary, { recursive: true, force: true });
+    }
+  }
+  return dir;
 }
 
-/** The folder of the model the page runs as its built-in one in these tests (GPT-2 vocabulary). */
-export function pageModelDir(): string {
-  const dir = process.env.PAGE_MODEL_DIR ?? new URL('../../models/default', import.meta.url).pathname;
-  if (!existsSync(`${dir}/model.safetensors`)) throw new Error(`no model at ${dir}: build models/default first or set PAGE_MODEL_DIR`);
-  return dir;
+/** True when the page runs models/default/ as it would for a reader. */
+export function usesBuiltInModel(): boolean {
+  return pageModelDir() === BUILT_IN_DIR;
+}
+
+/** Script that points the page's built-in model at pageModelDir() (served by Vite under /@fs/); empty for models/default/. */
+export function modelOverrideScript(): string {
+  return usesBuiltInModel() ? '' : `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = ${JSON.stringify(`/@fs${pageModelDir()}/`)};`;
 }

@@ -3,10 +3,13 @@
 // own files, and clear messages for wrong files or a repository that does not exist.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, pageModelDir, startVite, watchedPage, type WatchedPage } from './helpers.ts';
+import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
+import { writeTinyModel } from './tiny-model.ts';
 import { startFakeHub, type FakeHub } from './fake-hub.ts';
 import { pageReady } from './page-probe.ts';
 
@@ -16,10 +19,13 @@ let origin: string;
 let browser: Browser;
 let hub: FakeHub;
 let watched: WatchedPage;
+/** A tiny GPT-2-vocabulary model that the stand-in hub serves and the reader "picks" from disk. */
+let modelDir: string;
 
 beforeAll(async () => {
+  modelDir = writeTinyModel(mkdtempSync(join(tmpdir(), 'hub-model-')), 2);
   ({ server, origin } = await startVite());
-  hub = await startFakeHub(REPO, pageModelDir());
+  hub = await startFakeHub(REPO, modelDir);
   browser = await launchChromium();
   watched = await watchedPage(browser);
   await watched.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(hub.origin)};`);
@@ -31,6 +37,7 @@ afterAll(async () => {
   await browser?.close();
   await hub?.close();
   await server?.close();
+  if (modelDir) rmSync(modelDir, { recursive: true, force: true });
 });
 
 const progressText = () => watched.page.locator('#model-progress-text').textContent();
@@ -106,15 +113,14 @@ describe('the model panel', () => {
 
   it('the reader can pick a model’s files from their computer', async () => {
     const { page } = watched;
-    const dir = pageModelDir();
-    await page.locator('#model-files').setInputFiles([join(dir, 'config.json'), join(dir, 'model.safetensors')]);
+    await page.locator('#model-files').setInputFiles([join(modelDir, 'config.json'), join(modelDir, 'model.safetensors')]);
     await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'your files');
     expect(new URL(page.url()).searchParams.get('model')).toBe('files');
   });
 
   it('picking only part of a model says which files are needed', async () => {
     const { page } = watched;
-    await page.locator('#model-files').setInputFiles([join(pageModelDir(), 'config.json')]);
+    await page.locator('#model-files').setInputFiles([join(modelDir, 'config.json')]);
     await page.waitForFunction(() => /needs both config\.json and model\.safetensors/.test(document.getElementById('messages')!.textContent ?? ''));
     expect(watched.errors).toEqual([]);
   });

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 
 /** Waits until the model has answered and every scene element has a built scene. */
-export async function pageReady(page: Page, timeoutMs = 60_000): Promise<void> {
+export async function pageReady(page: Page, timeoutMs = 110_000): Promise<void> {
   await page.waitForFunction(
     () => {
       const scenes = [...document.querySelectorAll('transformer-scene')];
