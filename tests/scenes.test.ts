@@ -102,6 +102,17 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
   });
 });
 
+describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
+  const ex = sceneExplanation('Robots 🤖 bring 你好 naïve_text^2 {x}');
+  it('draw every scene with true numbers', () => {
+    expect(ex.tokens.some((t) => t.text.includes('<0x'))).toBe(true);
+    for (const def of SCENES) {
+      const scene = def.build(ex);
+      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
+    }
+  });
+});
+
 describe('scenes with a long prompt and another layer and head', () => {
   const long = sceneExplanation('The robots will bring the parcels to every house in the town before the sun sets', { layer: 2, head: 5 });
   it('keeps every number true when rows fold into ⋮', () => {

@@ -2,6 +2,7 @@
 // when they do not (phones), centred in the area either way.
 
 import type { Area } from './scene.ts';
+import { MatrixView } from './matrix.ts';
 
 export interface Placeable {
   width: number;
@@ -39,9 +40,10 @@ export function arrange(
   area: Pick<Area, 'x' | 'y' | 'w' | 'h'>,
   gap: number,
   alignY?: (item: Placeable) => number,
+  force?: 'row' | 'column',
 ): 'row' | 'column' {
-  const totalW = items.reduce((a, b) => a + b.width, 0) + gap * (items.length - 1);
-  if (totalW <= area.w) {
+  const totalW = rowWidth(items, gap);
+  if (force === 'row' || (force === undefined && totalW <= area.w)) {
     const anchor = Math.max(...items.map((i) => (alignY ? alignY(i) : i.height / 2)));
     const below = Math.max(...items.map((i) => i.height - (alignY ? alignY(i) : i.height / 2)));
     const top = area.y + Math.max(0, (area.h - anchor - below) / 2);
@@ -59,4 +61,32 @@ export function arrange(
     y += item.height + gap * 0.3;
   }
   return 'column';
+}
+
+function rowWidth(items: Placeable[], gap: number): number {
+  return items.reduce((a, b) => a + b.width, 0) + gap * (items.length - 1);
+}
+
+/**
+ * Builds the items for a row (stacked = false) and places them so when they fit the area;
+ * otherwise (always on portrait areas) builds them again for a column and stacks them.
+ * The builder sizes things (rows that fit, widths) for the arrangement it is asked for.
+ */
+export function arrangeBest<T extends Placeable[]>(
+  area: Area,
+  gap: number,
+  alignY: ((item: Placeable) => number) | undefined,
+  build: (stacked: boolean) => T,
+): { items: T; mode: 'row' | 'column' } {
+  if (!area.portrait) {
+    const items = build(false);
+    if (rowWidth(items, gap) <= area.w) return { items, mode: arrange(items, area, gap, alignY, 'row') };
+  }
+  const items = build(true);
+  return { items, mode: arrange(items, area, gap, alignY, 'column') };
+}
+
+/** Aligns matrix views on the middle of their grids, and other boxes on their middle. */
+export function gridMiddle(item: Placeable): number {
+  return item instanceof MatrixView ? item.headerH + item.colLabelH + item.gridH / 2 : item.height / 2;
 }

@@ -2,7 +2,7 @@
 // out as a weighted sum of value rows, with the real weights as percentages, lined up column
 // by column under the row it produces, so the arithmetic can be checked on screen.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
@@ -48,19 +48,24 @@ function build(ex: Explanation) {
     const s = a.size;
     const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
     const topH = a.h - exampleH - s;
-    const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 3 - s * 2;
-    const rows = rowsThatFit(a.portrait ? (topH - s * 4.5) / 3 : topH - s * 1.2, s);
-    const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
-    const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
-    const cellW = Math.max(natural.cellW, naturalY.cellW);
-    const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
-    const mW = new MatrixView(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' });
-    const mV = new MatrixView(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: a.portrait ? pieces : undefined, name: `V_{${head}}` });
-    const mY = new MatrixView(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, name: `Y_{${head}}`, colBrace: `H = ${H}` });
-    const ops = [new Spacer(s * 1.6, s * 1.6), new Spacer(s * 1.6, s * 1.6)];
-    const mode = arrange([mW, ops[0], mV, ops[1], mY], { x: a.x, y: a.y + s * 1.2, w: a.w, h: topH - s * 1.2 }, s * 0.5, (i) =>
-      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-    );
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: topH - s * 1.2 }, s * 0.5, gridMiddle, (stacked) => {
+      const each = stacked ? a.w - s * 4 : (a.w - s * 8) / 3 - s * 2;
+      const rows = rowsThatFit(stacked ? (topH - s * 4.5) / 3 : topH - s * 1.2, s);
+      const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
+      const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
+      const cellW = Math.max(natural.cellW, naturalY.cellW);
+      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
+      return [
+        new MatrixView(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }),
+        new Spacer(s * 1.6, s * 1.6),
+        new MatrixView(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }),
+        new Spacer(s * 1.6, s * 1.6),
+        new MatrixView(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }),
+      ] as const;
+    });
+    const [mW, op0, mV, op1, mY] = items;
+    const ops = [op0, op1];
+    const cellW = mV.cellW;
     // The worked example: a percentage, "×", then V's visible columns under each other.
     const pctW = textWidth('100.0%', s * 0.9, true);
     const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * 0.8))) + s;

@@ -1,8 +1,8 @@
 // Scene 4, the sum: token and position embeddings add cell by cell into X (embed.sum), the
 // input of the first block; one cell's addition is spelled out with its three numbers.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
-import { label } from '../anim/label.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
 import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
@@ -31,16 +31,19 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const three = a.portrait ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
-    const rows = rowsThatFit(a.portrait ? (a.h - s * 7.5) / 3 : a.h - s * 3.5, s);
-    const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-    const mt = new MatrixView(tok, { ...common, rowLabels: pieces, name: 'token embeddings' });
-    const mp = new MatrixView(pos, { ...common, name: 'position embeddings' });
-    const mx = new MatrixView(sum, { ...common, name: 'X', rowBrace: `T = ${T}` });
-    const plus = new Spacer(s * 2, s * 2);
-    const eq = new Spacer(s * 2, s * 2);
-    const items = [mt, plus, mp, eq, mx];
-    const mode = arrange(items, { ...a, h: a.h - s * 2.5 }, s * 0.6, (i) => (i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2));
+    const { items, mode } = arrangeBest({ ...a, h: a.h - s * 2.5 }, s * 0.6, gridMiddle, (stacked) => {
+      const three = stacked ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
+      const rows = rowsThatFit(stacked ? (a.h - s * 7.5) / 3 : a.h - s * 3.5, s);
+      const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      return [
+        new MatrixView(tok, { ...common, rowLabels: pieces, name: 'token embeddings' }),
+        new Spacer(s * 2, s * 2),
+        new MatrixView(pos, { ...common, rowLabels: stacked ? pieces : undefined, name: 'position embeddings' }),
+        new Spacer(s * 2, s * 2),
+        new MatrixView(sum, { ...common, rowLabels: stacked ? pieces : undefined, name: 'X', rowBrace: `T = ${T}` }),
+      ] as const;
+    });
+    const [mt, plus, mp, eq, mx] = items;
     // The worked cell: the first visible one whose rounded parts add up to its rounded sum.
     let cell = { r: 0, c: 0 };
     search: for (const r of mx.rowSlots) {
@@ -95,7 +98,7 @@ function build(ex: Explanation) {
         const parts = [tok, pos, sum].map((m) => m.index(cell.r, cell.c));
         const size = s * 1.05;
         const texts = [formatFixed(tok.data[parts[0]]), ' + ', formatFixed(pos.data[parts[1]]), ' = ', formatFixed(sum.data[parts[2]])];
-        const prefix = `row “${pieces[cell.r]}”, column ${cell.c}:  `;
+        const prefix = `row “${escapeMarkup(pieces[cell.r])}”, column ${cell.c}:  `;
         const total = texts.reduce((w, x) => w + textWidth(x, size, true), 0) + textWidth(prefix, size * 0.85);
         let x = a.x + (a.w - total) / 2;
         label(f, x, L.noteY, prefix, { size: size * 0.85, paint: 'muted' });

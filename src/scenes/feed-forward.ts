@@ -2,7 +2,7 @@
 // C → 4C (h.L.mlp.fc), GELU with its curve and a few cells before and after (h.L.mlp.gelu),
 // 4C → C (h.L.mlp.proj), and the residual again (h.L.out).
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
@@ -85,30 +85,31 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const opW = a.portrait ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
-    const opH = a.portrait ? a.h * 0.2 : s * 8;
-    const each = a.portrait ? a.w - s * 4 : (a.w - opW - s * 4) / 2 - s * 3;
-    const rows = rowsThatFit(a.portrait ? (a.h - opH - s * 1.5) / 2 : a.h - s, s);
-    const view = (src: MatrixSource, name: string, first: boolean) =>
-      new MatrixView(src, {
+    const view = (src: MatrixSource, name: string, first: boolean, stacked: boolean) => {
+      const opW = stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
+      const opH = stacked ? a.h * 0.2 : s * 8;
+      const each = stacked ? a.w - s * 4 : (a.w - opW - s * 4) / 2 - s * 3;
+      const rows = rowsThatFit(stacked ? (a.h - opH - s * 1.5) / 2 : a.h - s, s);
+      return new MatrixView(src, {
         size: s,
         maxWidth: each,
         maxRows: rows,
         keepRows: [r],
         maxCols: 5,
         colLabels: true,
-        rowLabels: first || a.portrait ? pieces : undefined,
+        rowLabels: first || stacked ? pieces : undefined,
         name,
         colBrace: src.cols === C ? `C = ${count(C)}` : `4C = ${count(src.cols)}`,
         rowBrace: first ? undefined : `T = ${T}`,
       });
+    };
     const views = stages.map((st) => {
-      const A = view(wholeMatrix(ex.trace, st.from.tensor), st.from.name, true);
-      const B = view(wholeMatrix(ex.trace, st.to.tensor), st.to.name, false);
-      const op = new Spacer(opW, opH);
-      const mode = arrange([A, op, B], { x: a.x, y: a.y + s, w: a.w, h: a.h - s }, s * 0.6, (i) =>
-        i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-      );
+      const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked) => [
+        view(wholeMatrix(ex.trace, st.from.tensor), st.from.name, true, stacked),
+        new Spacer(stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24), stacked ? a.h * 0.2 : s * 8),
+        view(wholeMatrix(ex.trace, st.to.tensor), st.to.name, false, stacked),
+      ] as const);
+      const [A, op, B] = items;
       return { A, B, op, mode };
     });
     // GELU's curve over the range of the row's visible values.

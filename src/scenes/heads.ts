@@ -1,7 +1,7 @@
 // Scene 6, splitting into heads: Q, K and V are each cut lengthwise into n_head slices of
 // H columns; the chosen head's slices (columns head·H … head·H + H − 1) come forward.
 
-import { arrange } from '../anim/arrange.ts';
+import { arrangeBest } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { brace } from '../anim/marks.ts';
 import { columnSlice, MatrixView, rowsThatFit } from '../anim/matrix.ts';
@@ -36,23 +36,24 @@ function build(ex: Explanation) {
     const qy = a.y + s * 2.2;
     const qH = rowH * Math.min(T, 12);
     const below = qy + qH + s * 3.2;
-    const each = a.portrait ? a.w - s * 4 : (a.w - s * 4) / 3 - s * 3;
-    const rows = rowsThatFit(a.portrait ? (a.y + a.h - below - s) / 3 : a.y + a.h - below, s);
-    const views = names.map(
-      (n, i) =>
-        new MatrixView(columnSlice(ex.trace, `h.${layer}.attn.${n.toLowerCase()}`, head * H, H), {
-          size: s,
-          maxWidth: each,
-          maxRows: rows,
-          maxCols: 5,
-          colLabels: true,
-          colOffset: head * H,
-          rowLabels: i === 0 || a.portrait ? pieces : undefined,
-          name: `${n}_{${head}}`,
-          colBrace: `H = ${H}`,
-        }),
-    );
-    arrange(views, { x: a.x, y: below, w: a.w, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH);
+    const { items: views } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH, (stacked) => {
+      const each = stacked ? a.w - s * 4 : (a.w - s * 4) / 3 - s * 3;
+      const rows = rowsThatFit(stacked ? (a.y + a.h - below - s) / 3 : a.y + a.h - below, s);
+      return names.map(
+        (n, i) =>
+          new MatrixView(columnSlice(ex.trace, `h.${layer}.attn.${n.toLowerCase()}`, head * H, H), {
+            size: s,
+            maxWidth: each,
+            maxRows: rows,
+            maxCols: 5,
+            colLabels: true,
+            colOffset: head * H,
+            rowLabels: i === 0 || stacked ? pieces : undefined,
+            name: `${n}_{${head}}`,
+            colBrace: `H = ${H}`,
+          }),
+      );
+    });
     return { s, qx, qy, qW, qH, views };
   };
 

@@ -2,7 +2,7 @@
 // into one T × C matrix (h.L.attn.concat), then multiplied by the output projection W_o plus a
 // bias (h.L.attn.proj), which mixes what the heads found.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { arrow, brace } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
@@ -35,15 +35,17 @@ function build(ex: Explanation) {
     const slabsH = Math.min(s * 3, a.h * 0.14);
     const slabsW = a.w * (a.portrait ? 0.95 : 0.7);
     const below = slabsY + slabsH + s * 3;
-    const each = a.portrait ? a.w - s * 4 : (a.w - s * 16) / 2 - s * 2;
-    const rows = rowsThatFit(a.portrait ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
-    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-    const mC = new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' });
-    const mP = new MatrixView(proj, { ...common, rowLabels: a.portrait ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` });
-    const w = new Spacer(s * 7.5, s * 3);
-    const mode = arrange([mC, w, mP], { x: a.x, y: below, w: a.w, h: a.y + a.h - below }, s * 0.6, (i) =>
-      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-    );
+    const { items, mode } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 0.6, gridMiddle, (stacked) => {
+      const each = stacked ? a.w - s * 4 : (a.w - s * 16) / 2 - s * 2;
+      const rows = rowsThatFit(stacked ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
+      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      return [
+        new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' }),
+        new Spacer(s * 7.5, s * 3),
+        new MatrixView(proj, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` }),
+      ] as const;
+    });
+    const [mC, w, mP] = items;
     return { s, slabsX: a.x + (a.w - slabsW) / 2, slabsY, slabsW, slabsH, mC, mP, w, mode };
   };
 

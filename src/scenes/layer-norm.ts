@@ -2,7 +2,7 @@
 // scaled to spread 1, then scaled and shifted by learned per-column weights, giving
 // h.0.ln_1. A strip of dots shows one row's C values moving from before to after.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { lerp } from '../anim/easing.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
@@ -38,15 +38,17 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const stripH = a.portrait ? a.h * 0.22 : a.h * 0.3;
-    const each = a.portrait ? a.w - s * 4 : (a.w - s * 8) / 2 - s * 3;
-    const rows = rowsThatFit(a.portrait ? (a.h - stripH - s * 4) / 2 : a.h - stripH - s, s);
-    const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-    const mx = new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' });
-    const my = new MatrixView(y, { ...common, name: 'LN(X)', rowBrace: `T = ${T}` });
-    const gap = new Spacer(s * 4, s * 2);
-    const mode = arrange([mx, gap, my], { x: a.x, y: a.y, w: a.w, h: a.h - stripH - s }, s * 0.5, (i) =>
-      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-    );
+    const { items, mode } = arrangeBest({ ...a, h: a.h - stripH - s }, s * 0.5, gridMiddle, (stacked) => {
+      const each = stacked ? a.w - s * 4 : (a.w - s * 8) / 2 - s * 3;
+      const rows = rowsThatFit(stacked ? (a.h - stripH - s * 4) / 2 : a.h - stripH - s, s);
+      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      return [
+        new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' }),
+        new Spacer(s * 4, s * 2),
+        new MatrixView(y, { ...common, rowLabels: stacked ? pieces : undefined, name: 'LN(X)', rowBrace: `T = ${T}` }),
+      ] as const;
+    });
+    const [mx, gap, my] = items;
     const strip = { x: a.x + s * 3, w: a.w - s * 6, y: a.y + a.h - stripH, h: stripH - s * 1.5 };
     return { s, mx, my, gap, mode, strip };
   };

@@ -3,7 +3,7 @@
 // one row's sum is shown.
 
 import { escapeMarkup, label } from '../anim/label.ts';
-import { MatrixView, plane } from '../anim/matrix.ts';
+import { MatrixView, plane, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
@@ -37,8 +37,9 @@ function build(ex: Explanation) {
   story.wait(2.5);
 
   const layout = (a: Area) => {
-    const s = a.size;
-    const rows = Math.max(3, Math.floor((a.h - s * 9) / (s * 1.55)));
+    // A short prompt's T × T matrix is small: draw it larger while it still fits.
+    const s = a.size * (T <= 6 && !a.portrait ? 1.3 : 1);
+    const rows = rowsThatFit(a.h - s * 4, s);
     const maxW = a.w - s * 12;
     const n1 = new MatrixView(scores, { size: s, maxWidth: maxW, maxRows: rows, colLabelText: pieces });
     const n2 = new MatrixView(weights, { size: s, maxWidth: maxW, maxRows: rows });
@@ -60,7 +61,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L, a) {
       const { s, mS, mW } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, layerHead(ex), { size: s * 0.85, paint: 'muted', align: 'center' });
+      label(f, a.x + a.w / 2, a.y + a.size * 0.3, layerHead(ex), { size: a.size * 0.85, paint: 'muted', align: 'center' });
       const pm = mask.at(t);
       const ps = soft.at(t);
       const rowP = (row: number) => stagger(ps, row, T, 0.4);

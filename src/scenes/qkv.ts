@@ -1,7 +1,8 @@
 // Scene 5, queries, keys and values: the block's layer-normalised input times three learned
 // matrices (plus biases) gives Q, K and V (h.L.attn.q/k/v), one row per token, swept row by row.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle } from '../anim/arrange.ts';
+import { Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { brace } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
@@ -49,17 +50,17 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const each = a.portrait ? a.w - s * 4 : (a.w - s * 14) / 2 - s * 4;
-    const rows = rowsThatFit(a.portrait ? (a.h - s * 14) / 2 : a.h - s * 2, s);
-    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-    const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });
-    const mOut = outs.map((o, i) => new MatrixView(o, { ...common, name: PARTS[i].name, rowBrace: `T = ${T}` }));
-    const times = new Spacer(s * 1.6, s * 2);
-    const w = new Spacer(s * 5.5, Math.min(mIn.gridH, s * 5.5) + (a.portrait ? s * 2.2 : 0));
-    const eq = new Spacer(s * 3.2, s * 2);
-    const mode = arrange([mIn, times, w, eq, mOut[0]], { ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, (i) =>
-      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-    );
+    let mOut: MatrixView[] = [];
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, gridMiddle, (stacked) => {
+      const each = stacked ? a.w - s * 4 : (a.w - s * 14) / 2 - s * 4;
+      const rows = rowsThatFit(stacked ? (a.h - s * 14) / 2 : a.h - s * 2, s);
+      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });
+      mOut = outs.map((o, i) => new MatrixView(o, { ...common, rowLabels: stacked ? pieces : undefined, name: PARTS[i].name, rowBrace: `T = ${T}` }));
+      const w = new Spacer(s * 5.5, Math.min(mIn.gridH, s * 5.5) + (stacked ? s * 2.2 : 0));
+      return [mIn, new Spacer(s * 1.6, s * 2), w, new Spacer(s * 3.2, s * 2), mOut[0]] as const;
+    });
+    const [mIn, times, w, eq] = items;
     for (const m of mOut.slice(1)) m.at(mOut[0].x, mOut[0].y);
     return { s, mIn, mOut, times, w, eq, mode };
   };

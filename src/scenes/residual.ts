@@ -1,7 +1,7 @@
 // The residual connection (not in the original article): the block's input is added back to
 // the attention output, h.L.resid_1 = input + h.L.attn.proj, cell by cell.
 
-import { arrange, Spacer } from '../anim/arrange.ts';
+import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
 import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
@@ -35,16 +35,20 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const three = a.portrait ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
-    const rows = rowsThatFit(a.portrait ? (a.h - s * 6) / 3 : a.h - s * 2, s);
-    const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-    const mI = new MatrixView(input, { ...common, rowLabels: pieces, name: `input ${inputName}` });
-    const mA = new MatrixView(attn, { ...common, name: 'attention output' });
-    const mS = new MatrixView(sum, { ...common, name: 'sum', rowBrace: `T = ${T}` });
-    const ops = [new Spacer(s * 2, s * 2), new Spacer(s * 2, s * 2)];
-    const mode = arrange([mI, ops[0], mA, ops[1], mS], { ...a, y: a.y + s, h: a.h - s }, s * 0.6, (i) =>
-      i instanceof MatrixView ? i.headerH + i.colLabelH + i.gridH / 2 : i.height / 2,
-    );
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked) => {
+      const three = stacked ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
+      const rows = rowsThatFit(stacked ? (a.h - s * 6) / 3 : a.h - s * 2, s);
+      const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      return [
+        new MatrixView(input, { ...common, rowLabels: pieces, name: `input ${inputName}` }),
+        new Spacer(s * 2, s * 2),
+        new MatrixView(attn, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output' }),
+        new Spacer(s * 2, s * 2),
+        new MatrixView(sum, { ...common, rowLabels: stacked ? pieces : undefined, name: 'sum', rowBrace: `T = ${T}` }),
+      ] as const;
+    });
+    const [mI, op0, mA, op1, mS] = items;
+    const ops = [op0, op1];
     const cells: { r: number; c: number }[] = [];
     for (const r of mS.rowSlots as Slot[]) for (const c of mS.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') cells.push({ r, c });
     return { s, mI, mA, mS, ops, mode, order: new Map(cells.map((k, i) => [k.r * sum.cols + k.c, i])), n: cells.length };
