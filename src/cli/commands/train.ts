@@ -170,7 +170,10 @@ export const trainCommand: CommandSpec = {
     );
     let stop = false;
     const onSigint = () => {
+      // A second Ctrl-C quits at once; files are written by rename, so none is left half-written.
+      if (stop) process.exit(130);
       stop = true;
+      err.write(`${live ? '\n' : ''}stopping after this step (Ctrl-C again to quit without saving)\n`);
     };
     process.on('SIGINT', onSigint);
     try {
