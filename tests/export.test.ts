@@ -11,6 +11,7 @@ import { FrameCanvas } from '../src/export/canvas-frames.ts';
 import { ExportCancelled, ExportError } from '../src/export/errors.ts';
 import { exportScene, pngName } from '../src/export/export-scene.ts';
 import { FFMPEG_MISSING } from '../src/export/ffmpeg.ts';
+import { planHeldFrames } from '../src/export/held-frames.ts';
 import { decodeFrame, differingPixels, gifLoopCount, meanDifference, probe } from './export-probe.ts';
 import { testScene } from './export-test-scene.ts';
 
@@ -99,6 +100,48 @@ describe('video files, as ffprobe sees them', () => {
     expect(notes.join(' ')).toMatch(/even sides: using 322x182 instead of 321x181/);
     expect(result).toMatchObject({ width: 322, height: 182 });
     expect(probe(out)).toMatchObject({ width: 322, height: 182 });
+  });
+});
+
+describe('held frames (a scene holding still) are sent to ffmpeg once', () => {
+  const holding = testScene(2, 1); // moves for 1 s, then holds for 1 s: frames 11..19 repeat frame 10
+
+  it('plans which frames to send and where each one goes', () => {
+    const plan = planHeldFrames([true, true, false, false, true, false, false], 10, 10);
+    expect(plan.indices).toEqual([10, 11, 14, 16]); // the last frame is always sent
+    expect(plan.setpts).toBe('(N+2*gte(N\\,2)+1*gte(N\\,3))/(10*TB)');
+    expect(planHeldFrames([true, true, true], 0, 30)).toEqual({ indices: [0, 1, 2], setpts: null });
+  });
+
+  it('MP4 at a constant rate still has every frame, each the right picture', async () => {
+    const out = join(dir, 'held.mp4');
+    const result = await exportScene(holding, { ...base, out });
+    // Held frames are not even drawn; only the last one, always sent, repeats the frame before.
+    expect(result.framesReused).toBe(1);
+    const p = probe(out);
+    expect(p).toMatchObject({ codec: 'h264', fps: FPS, frames: 20 });
+    expect(Math.abs(p.durationSeconds - 2)).toBeLessThanOrEqual(1 / FPS);
+    const frames = new FrameCanvas(holding, W, H, 'light');
+    for (const n of [4, 10, 15, 19]) {
+      frames.draw(n, FPS);
+      expect(meanDifference(decodeFrame(out, n, W, H), frames.rgba())).toBeLessThan(2.5);
+    }
+  });
+
+  it('MP4 at a variable rate stores the held frame once and still lasts the whole scene', async () => {
+    const out = join(dir, 'held-vfr.mp4');
+    await exportScene(holding, { ...base, out, constantFrameRate: false });
+    const p = probe(out);
+    expect(p).toMatchObject({ codec: 'h264', fps: FPS, frames: 12 }); // frames 0..10, and the last
+    expect(Math.abs(p.durationSeconds - 2)).toBeLessThanOrEqual(1 / FPS);
+  });
+
+  it('a GIF keeps every frame at its rate', async () => {
+    const out = join(dir, 'held.gif');
+    await exportScene(holding, { ...base, out, constantFrameRate: false });
+    const p = probe(out);
+    expect(p).toMatchObject({ codec: 'gif', fps: FPS, frames: 20 });
+    expect(Math.abs(p.durationSeconds - 2)).toBeLessThanOrEqual(1 / FPS);
   });
 });
 

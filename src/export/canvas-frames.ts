@@ -59,6 +59,23 @@ export class FrameCanvas {
     return true;
   }
 
+  /**
+   * For frames first … first + count − 1: whether each one's drawing differs from the frame
+   * before it (the first always counts as changed). Records the drawing calls only; nothing
+   * is rasterised, so this costs a small part of drawing the frames.
+   */
+  changes(first: number, count: number, fps: number): boolean[] {
+    const changed: boolean[] = [];
+    let previous: string | null = null;
+    for (let k = 0; k < count; k++) {
+      const t = frameTime(first + k, fps);
+      const { key } = this.recorder.record((ctx) => this.scene.draw(ctx, t, this.width, this.height, this.theme));
+      changed.push(k === 0 || key === null || key !== previous);
+      previous = key;
+    }
+    return changed;
+  }
+
   /** The current frame's pixels: width × height × 4 bytes, RGBA; not to be modified. */
   rgba(): Buffer {
     this.pixels ??= this.canvas.data();

@@ -9,6 +9,7 @@ import { FrameCanvas } from './canvas-frames.ts';
 import { ExportCancelled } from './errors.ts';
 import { FfmpegEncoder } from './ffmpeg.ts';
 import { encodeArgs, fitFrameRate, fitSize, formatOfPath, gifPaletteArgs, type ExportFormat } from './formats.ts';
+import { planHeldFrames } from './held-frames.ts';
 import { prepareOutput } from './output.ts';
 import { frameRange, sampleFrames, type FrameRange } from './timing.ts';
 
@@ -25,6 +26,12 @@ export interface ExportOptions {
   fromSeconds?: number;
   /** ...up to this time (seconds). */
   toSeconds?: number;
+  /**
+   * Repeat held frames in the file so it has a constant frame rate (default), or store each
+   * held frame once with a longer duration: smaller and faster, but some video editors
+   * prefer constant rates. GIFs always repeat them.
+   */
+  constantFrameRate?: boolean;
   /** Told of adjustments before drawing starts (an odd size rounded up, a GIF frame rate). */
   onNote?: (note: string) => void;
   /** Told after every frame. */
@@ -33,8 +40,8 @@ export interface ExportOptions {
 }
 
 export interface ExportProgress {
-  /** 'palette' while sampling frames for a GIF's colours, then 'frames'. */
-  stage: 'palette' | 'frames';
+  /** 'held' while finding frames that repeat the one before, 'palette' while sampling a GIF's colours, then 'frames'. */
+  stage: 'held' | 'palette' | 'frames';
   done: number;
   total: number;
 }
@@ -48,6 +55,8 @@ export interface ExportResult {
   frames: number;
   /** Length of the exported clip in seconds (frames / fps). */
   durationSeconds: number;
+  /** Frames found identical to the one before, whose pixels were reused instead of drawn again. */
+  framesReused: number;
 }
 
 /** Frames sampled to choose a GIF's 256 colours: enough to see every colour a scene uses. */
@@ -62,7 +71,7 @@ export async function exportScene(scene: Scene, options: ExportOptions): Promise
   const range = frameRange(scene.durationSeconds, timed.fps, options.fromSeconds, options.toSeconds);
   const output = await prepareOutput(options.out, format === 'png' ? 'folder' : 'file');
   const frames = new FrameCanvas(scene, width, height, options.theme);
-  const job: Job = { frames, range, signal: options.signal, onProgress: options.onProgress };
+  const job: Job = { frames, range, signal: options.signal, onProgress: options.onProgress, constantFrameRate: options.constantFrameRate ?? true };
   try {
     if (format === 'png') await writePngFrames(job, output.tempPath);
     else await encodeVideo(job, format, output.tempPath, output.scratchPath('.palette.png'));
@@ -72,12 +81,22 @@ export async function exportScene(scene: Scene, options: ExportOptions): Promise
     await output.discard();
     throw error;
   }
-  return { out: options.out, format, width, height, fps: timed.fps, frames: range.count, durationSeconds: range.count / timed.fps };
+  return {
+    out: options.out,
+    format,
+    width,
+    height,
+    fps: timed.fps,
+    frames: range.count,
+    durationSeconds: range.count / timed.fps,
+    framesReused: frames.counts.reused,
+  };
 }
 
 interface Job {
   frames: FrameCanvas;
   range: FrameRange;
+  constantFrameRate: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ExportProgress) => void;
 }
@@ -114,17 +133,26 @@ async function writePngFrames(job: Job, folder: string): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-/** Draws the frames in `indices` into an ffmpeg process writing with `outputArgs`. */
-async function pipeFrames(job: Job, indices: Iterable<number>, total: number, stage: ExportProgress['stage'], outputArgs: string[]) {
+/**
+ * Draws the frames in `indices` into an ffmpeg process writing with `outputArgs`; progress
+ * counts frames of the clip (`total`), with `place` giving each sent frame's position.
+ */
+async function pipeFrames(
+  job: Job,
+  indices: readonly number[],
+  stage: ExportProgress['stage'],
+  total: number,
+  place: (index: number, k: number) => number,
+  outputArgs: string[],
+) {
   const { frames, range } = job;
   const encoder = new FfmpegEncoder({ width: frames.width, height: frames.height, fps: range.fps }, outputArgs, job.signal);
   try {
-    let done = 0;
-    for (const index of indices) {
+    for (let k = 0; k < indices.length; k++) {
       checkCancel(job.signal);
-      frames.draw(index, range.fps);
+      frames.draw(indices[k], range.fps);
       await encoder.write(frames.rgba());
-      job.onProgress?.({ stage, done: ++done, total });
+      job.onProgress?.({ stage, done: place(indices[k], k), total });
     }
     await encoder.finish();
   } finally {
@@ -132,18 +160,20 @@ async function pipeFrames(job: Job, indices: Iterable<number>, total: number, st
   }
 }
 
-function* indicesOf(range: FrameRange): Iterable<number> {
-  for (let k = 0; k < range.count; k++) yield range.first + k;
-}
-
 async function encodeVideo(job: Job, format: Exclude<ExportFormat, 'png'>, tempPath: string, palette: string): Promise<void> {
+  const { range, frames } = job;
+  job.onProgress?.({ stage: 'held', done: 0, total: range.count });
+  const plan = planHeldFrames(frames.changes(range.first, range.count, range.fps), range.first, range.fps);
+  checkCancel(job.signal);
+  const timing = { fps: range.fps, setpts: plan.setpts, constantFrameRate: job.constantFrameRate };
+  const clipFrame = (index: number) => index - range.first + 1;
   if (format !== 'gif') {
-    await pipeFrames(job, indicesOf(job.range), job.range.count, 'frames', encodeArgs(format, tempPath));
+    await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs(format, tempPath, timing));
     return;
   }
   // A GIF has 256 colours: choose them from frames sampled across the clip (cheap, and no
   // need to hold every frame in memory), then encode all frames with that palette.
-  const samples = sampleFrames(job.range, PALETTE_SAMPLES);
-  await pipeFrames(job, samples, samples.length, 'palette', gifPaletteArgs(palette));
-  await pipeFrames(job, indicesOf(job.range), job.range.count, 'frames', encodeArgs('gif', tempPath, palette));
+  const samples = sampleFrames(range, PALETTE_SAMPLES);
+  await pipeFrames(job, samples, 'palette', samples.length, (_, k) => k + 1, gifPaletteArgs(palette));
+  await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs('gif', tempPath, timing, palette));
 }

@@ -74,6 +74,19 @@ export function defaultFrameRate(format: ExportFormat): number {
   return format === 'gif' ? 25 : 30;
 }
 
+/** How the frames sent to ffmpeg map onto the clip's frames (see held-frames.ts). */
+export interface EncodeTiming {
+  fps: number;
+  /** setpts expression putting each frame sent at its place; null when every frame is sent. */
+  setpts: string | null;
+  /**
+   * True: ffmpeg repeats held frames, so the file has every frame at a constant rate (what
+   * video editors expect). False: a held frame is stored once and lasts longer (smaller and
+   * faster; players are fine with it). GIFs always repeat them.
+   */
+  constantFrameRate: boolean;
+}
+
 /**
  * ffmpeg arguments after the input, for one format, writing to `outPath`.
  * MP4: H.264 at CRF 18 keeps the anti-aliased edges of small digits clean; the "superfast"
@@ -82,19 +95,21 @@ export function defaultFrameRate(format: ExportFormat): number {
  * colours. WebM: VP9 at constant quality, realtime speed settings for the same reason.
  * GIF: `palettePath` holds a palette made from sample frames (see gifPaletteArgs).
  */
-export function encodeArgs(format: Exclude<ExportFormat, 'png'>, outPath: string, palettePath?: string): string[] {
+export function encodeArgs(format: Exclude<ExportFormat, 'png'>, outPath: string, timing: EncodeTiming, palettePath?: string): string[] {
+  const place = timing.setpts ? `setpts=${timing.setpts},` : '';
+  const rate = timing.constantFrameRate || format === 'gif' ? ['-fps_mode', 'cfr', '-r', String(timing.fps)] : ['-fps_mode', 'vfr'];
   const bt709 = ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'];
-  const toYuv = ['-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p'];
+  const toYuv = ['-vf', `${place}scale=out_color_matrix=bt709:out_range=tv,format=yuv420p`];
   if (format === 'mp4') {
     return [
-      ...toYuv,
+      ...toYuv, ...rate,
       '-c:v', 'libx264', '-preset', 'superfast', '-crf', '18', '-tune', 'animation',
       ...bt709, '-movflags', '+faststart', '-f', 'mp4', outPath,
     ];
   }
   if (format === 'webm') {
     return [
-      ...toYuv,
+      ...toYuv, ...rate,
       '-c:v', 'libvpx-vp9', '-crf', '24', '-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1',
       ...bt709, '-f', 'webm', outPath,
     ];
@@ -102,8 +117,8 @@ export function encodeArgs(format: Exclude<ExportFormat, 'png'>, outPath: string
   if (!palettePath) throw new Error('a GIF needs a palette');
   return [
     '-i', palettePath,
-    '-lavfi', '[0:v][1:v]paletteuse=dither=none:diff_mode=rectangle',
-    '-loop', '0', '-f', 'gif', outPath,
+    '-lavfi', `[0:v]${place}null[v];[v][1:v]paletteuse=dither=none:diff_mode=rectangle`,
+    ...rate, '-loop', '0', '-f', 'gif', outPath,
   ];
 }
 

@@ -38,7 +38,8 @@ export class ProgressBar {
     const left = fps > 0 ? (p.total - p.done) / fps : 0;
     const filled = Math.round((p.done / p.total) * BAR_WIDTH);
     const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-    const what = p.stage === 'palette' ? 'choosing GIF colours' : `${p.done}/${p.total} frames`;
+    const what =
+      p.stage === 'held' ? 'finding held frames' : p.stage === 'palette' ? 'choosing GIF colours' : `${p.done}/${p.total} frames`;
     const line = `${this.label} ${bar} ${what}  ${fps.toFixed(1)} fps  ${clock(left)} left`;
     this.stream.write(`\r${line}\x1b[K`);
   }

@@ -39,7 +39,9 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
   --fps N           frames per second (default 30; GIFs 25, and other rates round to what a GIF can show)
   --theme T         light or dark (default light)
-  --from S --to S   export only the part of the scene between these times in seconds`;
+  --from S --to S   export only the part of the scene between these times in seconds
+  --variable-frame-rate  store each held frame once (MP4/WebM): smaller files, faster export;
+                    players are fine with it, some video editors prefer the constant default`;
 
 const FLAGS = {
   list: { type: 'boolean' },
@@ -56,6 +58,7 @@ const FLAGS = {
   theme: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+  'variable-frame-rate': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
@@ -153,6 +156,7 @@ async function render(values: Values): Promise<number> {
           theme: chosenTheme,
           fromSeconds: from,
           toSeconds: to,
+          constantFrameRate: !values['variable-frame-rate'],
           onNote: (note) => console.error(`note: ${note}`),
           onProgress: (p) => bar.update(p),
           signal: controller.signal,

@@ -1,0 +1,89 @@
+// Export speed of every scene as a multiple of real time (video seconds written per second),
+// at 1920 × 1080 and 60 fps by default, beside a peer measured in the same run: ffmpeg alone
+// encoding one fixed frame over and over with the same settings, the most any export through
+// this encoder could reach on this machine at this moment. The goal is 2× real time on 2 cores.
+// Both ways of storing held frames are timed: repeated (constant frame rate, the default) and
+// stored once (--variable-frame-rate).
+// Usage: npx tsx bench/export.ts [--model DIR] [--scenes a,b] [--size 1920x1080] [--fps 60] [--format mp4|webm]
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { explain } from '../src/model/explain.ts';
+import { loadForCli } from '../src/cli/load.ts';
+import type { Explanation } from '../src/scenes/contract.ts';
+import { SCENES } from '../src/scenes/index.ts';
+import { FrameCanvas } from '../src/export/canvas-frames.ts';
+import { exportScene } from '../src/export/export-scene.ts';
+import { FfmpegEncoder } from '../src/export/ffmpeg.ts';
+import { encodeArgs, parseSize } from '../src/export/formats.ts';
+import { sceneExplanation } from '../tests/helpers/scene-explanation.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    scenes: { type: 'string' },
+    size: { type: 'string', default: '1920x1080' },
+    fps: { type: 'string', default: '60' },
+    format: { type: 'string', default: 'mp4' },
+  },
+});
+const { width, height } = parseSize(values.size!);
+const fps = Number(values.fps);
+const format = values.format === 'webm' ? 'webm' : 'mp4';
+const names = values.scenes ? values.scenes.split(',') : SCENES.map((s) => s.name);
+
+async function explanation(): Promise<Explanation> {
+  if (!values.model) return sceneExplanation(); // a seeded random GPT (C = 96) with GPT-2's tokenizer
+  const { model, tokenizer, name } = await loadForCli(values.model);
+  return explain(model, tokenizer, 'The robots will bring', { modelName: name, generateTokens: 8 });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+const load = () => loadavg()[0].toFixed(1);
+
+/** ffmpeg alone: the same encoder settings fed one fixed frame, `count` times. */
+async function encoderCeiling(frame: Buffer, count: number): Promise<number> {
+  const encoder = new FfmpegEncoder({ width, height, fps }, encodeArgs(format, join(dir, `peer.${format}`), { fps, setpts: null, constantFrameRate: true }));
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await encoder.write(frame);
+  await encoder.finish();
+  return count / fps / ((performance.now() - started) / 1000);
+}
+
+try {
+  const ex = await explanation();
+  console.log(`export to ${format} at ${width}x${height}, ${fps} fps; load average ${load()} on entry`);
+  const sample = new FrameCanvas(SCENES[0].build(ex), width, height, 'light');
+  sample.draw(Math.round(fps * 2), fps);
+  const peer = await encoderCeiling(sample.rgba(), 4 * fps);
+  console.log(`peer: ffmpeg alone on one repeated frame: ${peer.toFixed(2)}× real time\n`);
+  console.log('                                 constant frame rate           variable frame rate');
+  console.log('scene                   video s  × real time  ÷ peer  file MB   × real time  ÷ peer  file MB');
+  let videoTotal = 0;
+  const wallTotal = [0, 0];
+  for (const name of names) {
+    const definition = SCENES.find((s) => s.name === name);
+    if (!definition) throw new Error(`unknown scene ${name}`);
+    const scene = definition.build(ex);
+    const cells: string[] = [];
+    let duration = 0;
+    for (const [m, constantFrameRate] of [true, false].entries()) {
+      const out = join(dir, `${name}-${m}.${format}`);
+      const started = performance.now();
+      const result = await exportScene(scene, { out, width, height, fps, theme: 'light', constantFrameRate });
+      const wall = (performance.now() - started) / 1000;
+      const speed = result.durationSeconds / wall;
+      duration = result.durationSeconds;
+      wallTotal[m] += wall;
+      cells.push(`${speed.toFixed(2).padStart(10)}×  ${(speed / peer).toFixed(2).padStart(6)}  ${(statSync(out).size / 1e6).toFixed(2).padStart(7)}`);
+    }
+    videoTotal += duration;
+    console.log(`${name.padEnd(22)} ${duration.toFixed(1).padStart(8)} ${cells.join('   ')}`);
+  }
+  const overall = wallTotal.map((w) => (videoTotal / w).toFixed(2));
+  console.log(`\nall scenes: ${videoTotal.toFixed(1)} s of video; ${overall[0]}× real time at a constant frame rate, ${overall[1]}× at a variable one; load average ${load()} on exit`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
