@@ -23,10 +23,11 @@ canvas { display: block; width: 100%; height: 100%; }
 .bar { position: absolute; left: 0; right: 0; bottom: 0; height: 5px; background: var(--scene-track, rgba(0,0,0,0.08)); }
 .fill { height: 100%; width: 0; background: var(--scene-progress, #3b6fd8); }
 :host([data-seeking]) .bar { height: 9px; }
-.mark { position: absolute; top: 10px; right: 10px; width: 28px; height: 28px; border-radius: 50%;
-  background: var(--scene-mark-background, rgba(0,0,0,0.55)); display: none; }
-.mark::before, .mark::after { content: ""; position: absolute; top: 8px; width: 4px; height: 12px; background: #fff; }
-.mark::before { left: 9px; } .mark::after { right: 9px; }
+/* The pause mark: small and translucent in the top-right corner, so it never hides much of the scene. */
+.mark { position: absolute; top: 6px; right: 6px; width: 22px; height: 22px; border-radius: 50%;
+  background: var(--scene-mark-background, rgba(0,0,0,0.4)); display: none; pointer-events: none; }
+.mark::before, .mark::after { content: ""; position: absolute; top: 6px; width: 3px; height: 10px; background: #fff; }
+.mark::before { left: 7px; } .mark::after { right: 7px; }
 :host([data-paused]) .mark { display: block; }
 .message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; font: 15px/1.4 system-ui, sans-serif; color: var(--scene-ink, #333); }
