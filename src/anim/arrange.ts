@@ -68,7 +68,8 @@ function rowWidth(items: Placeable[], gap: number): number {
 }
 
 /**
- * Builds the items for a row (stacked = false) and places them so when they fit the area;
+ * Builds the items for a row (stacked = false) and places them so when they fit the area,
+ * trying narrower widths (widthFactor < 1: fewer visible columns) before giving up;
  * otherwise (always on portrait areas) builds them again for a column and stacks them.
  * The builder sizes things (rows that fit, widths) for the arrangement it is asked for.
  */
@@ -76,13 +77,15 @@ export function arrangeBest<T extends Placeable[]>(
   area: Area,
   gap: number,
   alignY: ((item: Placeable) => number) | undefined,
-  build: (stacked: boolean) => T,
+  build: (stacked: boolean, widthFactor: number) => T,
 ): { items: T; mode: 'row' | 'column' } {
   if (!area.portrait) {
-    const items = build(false);
-    if (rowWidth(items, gap) <= area.w) return { items, mode: arrange(items, area, gap, alignY, 'row') };
+    for (const factor of [1, 0.85, 0.7, 0.55]) {
+      const items = build(false, factor);
+      if (rowWidth(items, gap) <= area.w) return { items, mode: arrange(items, area, gap, alignY, 'row') };
+    }
   }
-  const items = build(true);
+  const items = build(true, 1);
   return { items, mode: arrange(items, area, gap, alignY, 'column') };
 }
 

@@ -48,8 +48,8 @@ function build(ex: Explanation) {
     const s = a.size;
     const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
     const topH = a.h - exampleH - s;
-    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: topH - s * 1.2 }, s * 0.5, gridMiddle, (stacked) => {
-      const each = stacked ? a.w - s * 4 : (a.w - s * 8) / 3 - s * 2;
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: topH - s * 1.2 }, s * 0.5, gridMiddle, (stacked, factor) => {
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 8) / 3 - s * 2);
       const rows = rowsThatFit(stacked ? (topH - s * 4.5) / 3 : topH - s * 1.2, s);
       const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });

@@ -31,9 +31,9 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const { items, mode } = arrangeBest({ ...a, h: a.h - s * 2.5 }, s * 0.6, gridMiddle, (stacked) => {
-      const three = stacked ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
-      const rows = rowsThatFit(stacked ? (a.h - s * 7.5) / 3 : a.h - s * 3.5, s);
+    const { items, mode } = arrangeBest({ ...a, h: a.h - s * 2.5 }, s * 0.6, gridMiddle, (stacked, factor) => {
+      const three = stacked ? a.w - s * 3 : factor * ((a.w - s * 12) / 3 - s * 1.5);
+      const rows = rowsThatFit(stacked ? (a.h - s * 10) / 3 : a.h - s * 3.5, s);
       const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       return [
         new MatrixView(tok, { ...common, rowLabels: pieces, name: 'token embeddings' }),

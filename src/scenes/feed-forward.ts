@@ -85,10 +85,10 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const view = (src: MatrixSource, name: string, first: boolean, stacked: boolean) => {
+    const view = (src: MatrixSource, name: string, first: boolean, stacked: boolean, factor: number) => {
       const opW = stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
       const opH = stacked ? a.h * 0.2 : s * 8;
-      const each = stacked ? a.w - s * 4 : (a.w - opW - s * 4) / 2 - s * 3;
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - opW - s * 4) / 2 - s * 3);
       const rows = rowsThatFit(stacked ? (a.h - opH - s * 1.5) / 2 : a.h - s, s);
       return new MatrixView(src, {
         size: s,
@@ -104,10 +104,10 @@ function build(ex: Explanation) {
       });
     };
     const views = stages.map((st) => {
-      const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked) => [
-        view(wholeMatrix(ex.trace, st.from.tensor), st.from.name, true, stacked),
+      const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked, factor) => [
+        view(wholeMatrix(ex.trace, st.from.tensor), st.from.name, true, stacked, factor),
         new Spacer(stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24), stacked ? a.h * 0.2 : s * 8),
-        view(wholeMatrix(ex.trace, st.to.tensor), st.to.name, false, stacked),
+        view(wholeMatrix(ex.trace, st.to.tensor), st.to.name, false, stacked, factor),
       ] as const);
       const [A, op, B] = items;
       return { A, B, op, mode };

@@ -36,8 +36,8 @@ function build(ex: Explanation) {
     const qy = a.y + s * 2.2;
     const qH = rowH * Math.min(T, 12);
     const below = qy + qH + s * 3.2;
-    const { items: views } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH, (stacked) => {
-      const each = stacked ? a.w - s * 4 : (a.w - s * 4) / 3 - s * 3;
+    const { items: views } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH, (stacked, factor) => {
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 4) / 3 - s * 3);
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s) / 3 : a.y + a.h - below, s);
       return names.map(
         (n, i) =>

@@ -35,8 +35,8 @@ function build(ex: Explanation) {
     const slabsH = Math.min(s * 3, a.h * 0.14);
     const slabsW = a.w * (a.portrait ? 0.95 : 0.7);
     const below = slabsY + slabsH + s * 3;
-    const { items, mode } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 0.6, gridMiddle, (stacked) => {
-      const each = stacked ? a.w - s * 4 : (a.w - s * 16) / 2 - s * 2;
+    const { items, mode } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 0.6, gridMiddle, (stacked, factor) => {
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 16) / 2 - s * 2);
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
       const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       return [

@@ -38,8 +38,8 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const stripH = a.portrait ? a.h * 0.22 : a.h * 0.3;
-    const { items, mode } = arrangeBest({ ...a, h: a.h - stripH - s }, s * 0.5, gridMiddle, (stacked) => {
-      const each = stacked ? a.w - s * 4 : (a.w - s * 8) / 2 - s * 3;
+    const { items, mode } = arrangeBest({ ...a, h: a.h - stripH - s }, s * 0.5, gridMiddle, (stacked, factor) => {
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 8) / 2 - s * 3);
       const rows = rowsThatFit(stacked ? (a.h - stripH - s * 4) / 2 : a.h - stripH - s, s);
       const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       return [

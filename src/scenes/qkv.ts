@@ -51,8 +51,8 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     let mOut: MatrixView[] = [];
-    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, gridMiddle, (stacked) => {
-      const each = stacked ? a.w - s * 4 : (a.w - s * 14) / 2 - s * 4;
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, gridMiddle, (stacked, factor) => {
+      const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 14) / 2 - s * 4);
       const rows = rowsThatFit(stacked ? (a.h - s * 14) / 2 : a.h - s * 2, s);
       const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });

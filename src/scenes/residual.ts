@@ -35,8 +35,8 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked) => {
-      const three = stacked ? a.w - s * 3 : (a.w - s * 12) / 3 - s * 1.5;
+    const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked, factor) => {
+      const three = stacked ? a.w - s * 3 : factor * ((a.w - s * 12) / 3 - s * 1.5);
       const rows = rowsThatFit(stacked ? (a.h - s * 6) / 3 : a.h - s * 2, s);
       const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       return [
