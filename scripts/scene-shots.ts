@@ -1,7 +1,7 @@
 // Saves PNGs of every scene at a few times (each beat's end) to /tmp/scene-shots/ (or the
 // folder given), drawn with @napi-rs/canvas in Node, for a person to look over.
 // Usage: npx tsx scripts/scene-shots.ts [outDir] [sceneName|all] [width] [height] [theme]
-// (PROMPT=... to use another prompt)
+// (PROMPT=... to use another prompt; AT=0.4 for frames 40% into each beat instead of at its end)
 // Uses a seeded random-weight model and GPT-2's tokenizer, so it needs no model files.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,9 @@ const ex = process.env.WIDE
 for (const def of SCENES) {
   if (only && only !== 'all' && def.name !== only) continue;
   const scene = def.build(ex);
-  const times = (scene.beats ?? []).map((b) => b.endSeconds - 0.05);
+  // AT=0.4 takes each beat 40% of the way in (mid-animation); the default is each beat's end.
+  const at = Number(process.env.AT ?? 1);
+  const times = (scene.beats ?? []).map((b) => Math.max(b.startSeconds, b.startSeconds + at * (b.endSeconds - b.startSeconds) - 0.05));
   times.forEach((t, i) => {
     const canvas = createCanvas(width, height);
     scene.draw(canvas.getContext('2d') as unknown as Ctx2D, t, width, height, theme);

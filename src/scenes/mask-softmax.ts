@@ -45,8 +45,8 @@ function build(ex: Explanation) {
     const n2 = new MatrixView(weights, { size: s, maxWidth: maxW, maxRows: rows });
     const cellW = Math.max(n1.cellW, n2.cellW, textWidth('−∞', s, true) + s);
     const common = { size: s, maxWidth: maxW, maxRows: rows, keepRows: [r], cellW, rowLabels: pieces, colLabelText: pieces, rowBrace: `T = ${T}` };
-    const mS = new MatrixView(scores, { ...common, name: `scores A_{${head}}` });
-    const mW = new MatrixView(weights, { ...common, name: `weights softmax(A_{${head}})` });
+    const mS = new MatrixView(scores, { ...common, name: ' ' }); // names are drawn below, crossfading
+    const mW = new MatrixView(weights, { ...common, name: ' ' });
     const x = a.x + (a.w - mS.width) / 2;
     const y = a.y + s * 1.2 + Math.max(0, (a.h - s * 4 - mS.height) / 2);
     mS.at(x, y);
@@ -65,19 +65,26 @@ function build(ex: Explanation) {
       const pm = mask.at(t);
       const ps = soft.at(t);
       const rowP = (row: number) => stagger(ps, row, T, 0.4);
+      // Scores leave a row in the first half of its change and weights arrive in the second,
+      // so two numbers never share a cell.
+      const out = (p: number) => 1 - Math.min(1, 2 * p);
+      const into = (p: number) => Math.max(0, 2 * p - 1);
       const masked = (row: number, c: number) => c > row && stagger(pm, row, T, 0.3) > 0.5;
       f.fade(showScores.at(t), () =>
         mS.draw(f, {
-          chrome: 1 - ps,
-          alpha: (row) => 1 - rowP(row),
+          alpha: (row) => out(rowP(row)),
           special: (row, c) => (masked(row, c) ? '−∞' : null),
           fill: (row, c) => (masked(row, c) ? 'faint' : null),
         }),
       );
+      const nameY = mS.y + s * 0.9;
+      const nameX = mS.gridX + mS.gridW / 2;
+      f.fade(showScores.at(t) * out(ps), () => label(f, nameX, nameY, `scores A_{${head}}`, { size: s * 1.15, bold: true, align: 'center' }));
+      f.fade(into(ps), () => label(f, nameX, nameY, `weights softmax(A_{${head}})`, { size: s * 1.15, bold: true, align: 'center' }));
       const sum = showSum.at(t);
       mW.draw(f, {
-        chrome: ps,
-        alpha: (row) => rowP(row),
+        chrome: 0,
+        alpha: (row) => into(rowP(row)),
         fill: (row, c) => (c > row ? 'faint' : null),
         highlightRow: sum > 0 ? r : undefined,
       });
