@@ -207,7 +207,7 @@ function showExplanation(ex: Explanation): void {
   showMessages();
   setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
   // For bench/page.ts: when every scene last received new numbers (and drew them).
-  performance.mark('scenes-updated');
+  performance.mark('scenes-updated', { detail: { explainMilliseconds: client.lastExplainMilliseconds } });
   applyPendingSeek();
 }
 
@@ -263,7 +263,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
   try {
     const model = await done;
     cancelLoad = null;
-    performance.mark('model-loaded');
+    performance.mark('model-loaded', { detail: model.timings });
     state.model = choice;
     writeUrl();
     const { config } = model;

@@ -34,6 +34,8 @@ export class ModelClient {
   private pieceTable: string[] = [];
   private modelLoadId = 0;
   model: LoadedModel | null = null;
+  /** The worker's time for the last explain() alone, in milliseconds (for the benchmark). */
+  lastExplainMilliseconds = 0;
 
   constructor() {
     this.worker = new Worker(new URL('./model-worker.ts', import.meta.url), { type: 'module', name: 'model' });
@@ -111,7 +113,10 @@ export class ModelClient {
       { type: 'explain', id, request },
       {
         resolve: (m) => {
-          if (m.type === 'explained') resolve(this.withPieces(m.explanation));
+          if (m.type === 'explained') {
+            this.lastExplainMilliseconds = m.milliseconds;
+            resolve(this.withPieces(m.explanation));
+          }
           finish();
         },
         reject: (e) => {

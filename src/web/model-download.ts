@@ -46,6 +46,8 @@ export interface FetchOptions {
   readCache: boolean;
   /** Store the bytes in the cache once the download is complete (a cancelled one leaves nothing). */
   writeCache: boolean;
+  /** Read chunk by chunk to report progress (a big download); false reads in one go, which is faster. */
+  stream: boolean;
 }
 
 /** The bytes at `url`: from the cache when allowed and present, otherwise downloaded with progress. */
@@ -69,7 +71,7 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<{ 
   }
   const lengthHeader = response.headers.get('content-length');
   const total = lengthHeader ? Number(lengthHeader) : null;
-  const bytes = await readWithProgress(response, total, options);
+  const bytes = options.stream ? await readWithProgress(response, total, options) : await readWhole(response, options);
   if (cache && options.writeCache) await storeBytes(url, bytes);
   return { bytes, fromCache: false };
 }
@@ -79,6 +81,17 @@ export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> 
   if (!cacheAvailable()) return;
   const cache = await caches.open(MODEL_CACHE);
   await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+}
+
+async function readWhole(response: Response, options: { signal: AbortSignal; onProgress: Progress }): Promise<Uint8Array> {
+  try {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    options.onProgress(bytes.length, bytes.length);
+    return bytes;
+  } catch (error) {
+    if (options.signal.aborted) throw new DownloadCancelled('The download was cancelled.');
+    throw new DownloadError(`The download of ${response.url} broke off: ${(error as Error).message}`);
+  }
 }
 
 async function readWithProgress(

@@ -44,7 +44,8 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
   const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
     post({ type: 'progress', id, file, loadedBytes, totalBytes });
   if (source.kind === 'url') {
-    const options = (file: string) => ({ signal, onProgress: progress(file), readCache: false, writeCache: false });
+    // The page's own small model: read in one go, no progress needed.
+    const options = (file: string) => ({ signal, onProgress: progress(file), readCache: false, writeCache: false, stream: false });
     const [config, weights, meta] = await Promise.all([
       fetchBytes(source.configUrl, options('config.json')),
       fetchBytes(source.weightsUrl, options('model.safetensors')),
@@ -56,7 +57,7 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
     // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
     // The small config is stored only after the weights arrive, so a cancelled download keeps nothing.
     const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache });
+    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache, stream: true });
     const config = await fetchBytes(configUrl, options('config.json', false));
     const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors', true));
     if (!config.fromCache) await storeBytes(configUrl, config.bytes);
@@ -85,10 +86,12 @@ async function load(id: number, source: ModelSource): Promise<void> {
   const abort = new AbortController();
   loading = { id, abort };
   try {
+    const started = performance.now();
     const reading = readSource(id, source, abort.signal);
     // Build GPT-2's tokenizer tables (a moment of CPU) while the model's bytes are on their way.
     gpt2Tokenizer();
     const files = await reading;
+    const read = performance.now() - started;
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());
@@ -101,7 +104,8 @@ async function load(id: number, source: ModelSource): Promise<void> {
     }
     if (loading?.id !== id) return; // a newer load replaced this one
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache };
+    const timings = { read, build: performance.now() - started - read };
+    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });
   } catch (error) {
     const cancelled = error instanceof DownloadCancelled;
@@ -150,6 +154,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
   }
   try {
     const { model, tokenizer, name } = loaded;
+    const started = performance.now();
     const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name,
@@ -160,9 +165,10 @@ function explainPrompt(id: number, request: ExplainRequest): void {
       generationWindow: window,
     });
     // The piece function cannot cross to the page: send the pieces it will most likely ask for.
+    const milliseconds = performance.now() - started;
     const { piece: _piece, ...rest } = explanation;
     const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
-    post({ type: 'explained', id, explanation: { ...rest, pieces } });
+    post({ type: 'explained', id, explanation: { ...rest, pieces }, milliseconds });
     if (!loaded.tableSent) setTimeout(sendPieceTable, 0);
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });

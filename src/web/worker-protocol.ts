@@ -38,12 +38,15 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
+  /** Where the load's time went, in milliseconds (the page's benchmark prints them). */
+  timings: { read: number; build: number };
 }
 
 export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
   | { type: 'loaded'; id: number; model: LoadedModel }
-  | { type: 'explained'; id: number; explanation: ExplanationData }
+  /** `milliseconds`: the worker's time for explain() alone, for the benchmark. */
+  | { type: 'explained'; id: number; explanation: ExplanationData; milliseconds: number }
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
   | { type: 'pieces'; id: number; pieces: string[] }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
