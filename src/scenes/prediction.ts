@@ -3,7 +3,7 @@
 // likely tokens with their real probabilities plus "all other tokens"; then the sampling rule
 // (explanation.sampling, giving sampledProbs) and the token it picked.
 
-import { escapeMarkup } from '../anim/label.ts';
+import { escapeMarkup, label } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
@@ -98,7 +98,7 @@ function build(ex: Explanation) {
     const barW = Math.max(s * 5, (a.w - tokW - logitW - s * 2) / 2);
     const tableW = tokW + logitW + 2 * barW;
     const tx = a.x + (a.w - tableW) / 2;
-    const ty = Math.min(topY + Math.max(mL.height, mG.height) + s * 1.2, a.y + a.h - (ids.length + 1.5) * rowH);
+    const ty = Math.min(topY + Math.max(mL.height, mG.height) + s * 1.2, a.y + a.h - (ids.length + 2.6) * rowH);
     return { s, mL, mG, rowH, tokW, logitW, barW, tx, ty };
   };
 
@@ -141,6 +141,15 @@ function build(ex: Explanation) {
         });
       });
       const y = ty + (n + 1) * rowH;
+      if (chosen) {
+        f.fade(pk, () =>
+          label(f, tx + (tokW + logitW + 2 * barW) / 2, y + rowH * 1.1, `${greedy ? 'greedy' : `${escapeMarkup(rule)}, seed ${ex.sampling.seed}`} → “${escapeMarkup(chosen.chosen.text)}”`, {
+            size: s * 0.85,
+            bold: true,
+            align: 'center',
+          }),
+        );
+      }
       f.fade(stagger(pp, n, n + 1, 0.3), () => {
         f.text(tx + tokW - s * 0.5, y, 'all other tokens', { size: s * 0.85, italic: true, paint: 'muted', align: 'right' });
         bar(f, colX[2], y, barW - s * 0.5, rowH * 0.55, 1 - ids.reduce((acc, id) => acc + probs.data[off + id], 0), off + ids[0], 'probs', s, ids.map((id) => off + id));
