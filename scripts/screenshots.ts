@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     await phone.page.goto(`${origin}/`);
     await pageReady(phone.page);
     await save(join(folder, 'page-phone.png'), (path) => phone.page.screenshot({ path, fullPage: true }));
-    count += await shootScenes(phone.page, folder, 340, 425, 'phone');
+    count += await shootScenes(phone.page, folder, 340, 510, 'phone');
 
     const errors = [...desktop.errors, ...phone.errors];
     console.log(`Saved ${count + 2} screenshots to ${folder}`);
