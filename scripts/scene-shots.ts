@@ -9,14 +9,26 @@ import { createCanvas } from '@napi-rs/canvas';
 import { SCENES } from '../src/scenes/index.ts';
 import type { Ctx2D, Theme } from '../src/scenes/contract.ts';
 import { sceneExplanation, wideExplanation } from '../tests/helpers/scene-explanation.ts';
+import { loadModelDir } from '../src/model/checkpoint-node.ts';
+import { explain } from '../src/model/explain.ts';
+import { GPT } from '../src/model/gpt.ts';
+import type { Explanation } from '../src/scenes/contract.ts';
+
+async function realExplanation(dir: string, prompt: string): Promise<Explanation> {
+  const loaded = await loadModelDir(dir);
+  return explain(new GPT(loaded.config, loaded.weights), loaded.tokenizer, prompt, { modelName: dir.split('/').filter(Boolean).pop() ?? dir, layer: 1, head: 1 });
+}
 
 const [outDir = '/tmp/scene-shots', only, wArg, hArg, themeArg] = process.argv.slice(2);
 const width = Number(wArg ?? 1280);
 const height = Number(hArg ?? 720);
 const theme = (themeArg ?? 'light') as Theme;
 mkdirSync(outDir, { recursive: true });
+// MODEL_DIR=folder uses a real model folder (Hugging Face GPT-2 layout) instead of random weights;
 // WIDE=1 uses GPT-2 small's widths (C = 768, 12 heads, 50,257 tokens) in two random blocks.
-const ex = process.env.WIDE
+const ex = process.env.MODEL_DIR
+  ? await realExplanation(process.env.MODEL_DIR, process.env.PROMPT ?? 'The robots will bring')
+  : process.env.WIDE
   ? wideExplanation(process.env.PROMPT ?? 'The robots will bring')
   : process.env.PROMPT
     ? sceneExplanation(process.env.PROMPT, { layer: 2, head: 5 })
