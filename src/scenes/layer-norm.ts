@@ -65,7 +65,11 @@ function build(ex: Explanation) {
       const py = showY.at(t);
       const pa = all.at(t);
       mx.draw(f, { highlightRow: r, chrome: px, alpha: (row) => (row === r ? px : Math.max(px * 0.25, pa)) });
-      f.fade(py, () => arrow(f, L.gap.x + s * 0.5, L.mode === 'row' ? mx.centerY : L.gap.cy, L.gap.x + L.gap.width - s * 0.5, L.mode === 'row' ? mx.centerY : L.gap.cy, { paint: 'muted' }));
+      f.fade(py, () =>
+        L.mode === 'row'
+          ? arrow(f, L.gap.x + s * 0.5, mx.centerY, L.gap.x + L.gap.width - s * 0.5, mx.centerY, { paint: 'muted' })
+          : arrow(f, L.gap.cx, L.gap.y, L.gap.cx, L.gap.y + L.gap.height, { paint: 'muted' }),
+      );
       f.fade(py, () => my.draw(f, { highlightRow: r, alpha: (row) => (row === r ? 1 : pa) }));
       // The strip: an axis through 0, and one dot per column moving from X's value to LN(X)'s.
       f.fade(px, () => {
