@@ -74,8 +74,16 @@ for (let waited = 0; waited < 10_000 && !(threaded.helperReady && threadedCopyin
 }
 if (!threaded.helperReady || !threadedCopying.helperReady) console.log('note: a helper thread did not start; the 2-thread column is single-threaded');
 
-/** PyTorch's best GFLOP/s for every case, with 1 and with 2 threads; empty if torch is unavailable. */
-function torchFigures(list: Case[]): { one: number; two: number }[] {
+interface TorchRow {
+  /** Best wall-clock GFLOP/s with one thread and with two. */
+  one: number;
+  two: number;
+  /** One thread, GFLOP per CPU-second averaged over the repetitions. */
+  oneCpu: number;
+}
+
+/** PyTorch's figures for every case; empty if torch is unavailable. */
+function torchFigures(list: Case[]): TorchRow[] {
   const script = `
 import json, sys, time, torch
 cases = json.loads(sys.stdin.read())
@@ -94,10 +102,11 @@ for c in cases:
     for threads in (1, 2):
         torch.set_num_threads(threads)
         run()
-        best, start, reps = float('inf'), time.perf_counter(), 0
+        best, start, cpu, reps = float('inf'), time.perf_counter(), time.process_time(), 0
         while reps < 3 or time.perf_counter() - start < budget:
             t = time.perf_counter(); run(); best = min(best, time.perf_counter() - t); reps += 1
         row['one' if threads == 1 else 'two'] = 2 * M * K * N / best / 1e9
+        if threads == 1: row['oneCpu'] = 2 * M * K * N * reps / (time.process_time() - cpu) / 1e9
     out.append(row)
 print(json.dumps(out))
 `;
@@ -106,8 +115,46 @@ print(json.dumps(out))
     console.log(`note: no PyTorch peer (${python}: ${result.error?.message ?? result.stderr.trim().split('\n').pop()})`);
     return [];
   }
-  return JSON.parse(result.stdout) as { one: number; two: number }[];
+  return JSON.parse(result.stdout) as TorchRow[];
 }
+
+/**
+ * GFLOP per CPU-second of one thread (plain and WebAssembly): the time this process actually ran,
+ * so other processes competing for the cores do not count. Measured before any two-thread
+ * product, while the helper threads sleep, so their time is not mixed in.
+ */
+function cpuFigures(list: Case[]): Map<string, number>[] {
+  return list.map((c) => {
+    const training = c.what.startsWith('train');
+    const peers: [string, Kernels | TrainingKernels][] = [['wasm', training ? wasmCopying : wasm]];
+    if (c.plain) peers.unshift(['plain', plainTrainingKernels]);
+    const a = randomArray(c.op === 'matmulATransposed' ? c.K * c.M : c.M * c.K);
+    const b = randomArray(c.K * c.N);
+    const bias = randomArray(c.N);
+    const out = new Float32Array(c.M * c.N);
+    const rates = new Map<string, number>();
+    for (const [name, k] of peers) {
+      const plain = name === 'plain'; // slow and steady: one warm-up and one timed call suffice
+      run(k, c, out, a, b, bias); // warm up (the second call makes weights resident)
+      if (!plain) run(k, c, out, a, b, bias);
+      const start = process.cpuUsage();
+      let reps = 0;
+      let used = 0;
+      const budget = plain ? 0.05 : quick ? 0.2 : 0.5; // CPU-seconds
+      while (reps < (plain ? 1 : 2) || used < budget) {
+        run(k, c, out, a, b, bias);
+        reps++;
+        const u = process.cpuUsage(start);
+        used = (u.user + u.system) / 1e6;
+      }
+      rates.set(name, (2 * c.M * c.K * c.N * reps) / used / 1e9);
+    }
+    return rates;
+  });
+}
+
+console.log('Timing one thread by CPU time…');
+const perCpuSecond = cpuFigures(cases);
 
 // PyTorch runs in its own process, so it cannot be interleaved with ours; it is timed before
 // and after our kernels and its better figure kept, which favours the peer, not us.
@@ -152,7 +199,7 @@ for (const c of cases) {
 if (torch.length) {
   console.log('Timing PyTorch again…');
   torchFigures(cases).forEach((row, i) => {
-    torch[i] = { one: Math.max(torch[i].one, row.one), two: Math.max(torch[i].two, row.two) };
+    torch[i] = { one: Math.max(torch[i].one, row.one), two: Math.max(torch[i].two, row.two), oneCpu: Math.max(torch[i].oneCpu, row.oneCpu) };
   });
 }
 
@@ -169,6 +216,15 @@ for (const [index, c] of cases.entries()) {
     `${c.what.padEnd(28)}| ${fmt(p).padStart(6)} | ${fmt(w).padStart(13)} | ${fmt(t).padStart(14)} | ${ratio(w, p).padStart(9)}× | ${ratio(t, w, 2).padStart(10)}× ` +
       `| ${fmt(t1).padStart(7)} | ${fmt(t2).padStart(7)} | ${ratio(w, t1, 2).padStart(11)}× | ${ratio(t, t2, 2).padStart(13)}×`,
   );
+}
+
+console.log('\nOne thread, GFLOP per CPU-second (what a free core would do; other load does not count)\n');
+console.log('product                     |  plain |   wasm | torch 1 | wasm/plain | wasm/torch 1');
+console.log('----------------------------|--------|--------|---------|------------|-------------');
+for (const [index, c] of cases.entries()) {
+  const [p, w, t1] = [perCpuSecond[index].get('plain'), perCpuSecond[index].get('wasm'), torch[index]?.oneCpu];
+  const ratio = (x: number | undefined, y: number | undefined): string => fmt(x && y ? x / y : undefined, x && y && x / y < 10 ? 2 : 1);
+  console.log(`${c.what.padEnd(28)}| ${fmt(p).padStart(6)} | ${fmt(w).padStart(6)} | ${fmt(t1).padStart(7)} | ${ratio(w, p).padStart(9)}× | ${ratio(w, t1).padStart(11)}×`);
 }
 
 // A forward pass's products for GPT-2 small (12 blocks plus the head on the last position).
