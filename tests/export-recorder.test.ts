@@ -38,7 +38,7 @@ describe('reusing identical frames', () => {
   it('a frame drawn with something it cannot compare (a gradient) is always drawn', () => {
     const recorder = new DrawRecorder(createCanvas(1, 1).getContext('2d') as unknown as Ctx2D);
     const plain = recorder.record((ctx) => ctx.fillRect(0, 0, 4, 4));
-    expect(plain.key).toBe('fillRect([0,0,4,4])');
+    expect(plain.key).toBe('fillRect(0\u00010\u00014\u00014)');
     const shaded = recorder.record((ctx) => {
       ctx.fillStyle = ctx.createLinearGradient(0, 0, 4, 0);
       ctx.fillRect(0, 0, 4, 4);

@@ -116,8 +116,8 @@ describe('held frames (a scene holding still) are sent to ffmpeg once', () => {
   it('MP4 at a constant rate still has every frame, each the right picture', async () => {
     const out = join(dir, 'held.mp4');
     const result = await exportScene(holding, { ...base, out });
-    // Held frames are not even drawn; only the last one, always sent, repeats the frame before.
-    expect(result.framesReused).toBe(1);
+    // Held frames are not even drawn: frames 0..10, and the last one, which is always sent.
+    expect(result.framesDrawn).toBe(12);
     const p = probe(out);
     expect(p).toMatchObject({ codec: 'h264', fps: FPS, frames: 20 });
     expect(Math.abs(p.durationSeconds - 2)).toBeLessThanOrEqual(1 / FPS);

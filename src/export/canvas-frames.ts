@@ -60,6 +60,20 @@ export class FrameCanvas {
   }
 
   /**
+   * Draws frame `index` straight onto the canvas, without comparing it to the frame before:
+   * for callers that already know it changed (see changes()).
+   */
+  drawChanged(index: number, fps: number): void {
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, this.width, this.height);
+    this.scene.draw(this.ctx, frameTime(index, fps), this.width, this.height, this.theme);
+    this.lastKey = null;
+    this.pixels = null;
+    this.pngBytes = null;
+    this.counts.drawn++;
+  }
+
+  /**
    * For frames first … first + count − 1: whether each one's drawing differs from the frame
    * before it (the first always counts as changed). Records the drawing calls only; nothing
    * is rasterised, so this costs a small part of drawing the frames.

@@ -25,39 +25,58 @@ export interface Recording {
   key: string | null;
 }
 
+/** State that measureText depends on: passed through to the measuring context. */
+const TEXT_STATE = new Set(['font', 'textBaseline', 'textAlign', 'direction', 'letterSpacing', 'wordSpacing', 'fontKerning', 'lang']);
+
+/** Text for one argument list; \u0001 separates arguments, which no drawn text contains. */
+function argsText(args: unknown[]): string {
+  return args.map(String).join('\u0001');
+}
+
 export class DrawRecorder {
   private steps: Step[] = [];
   private parts: string[] = [];
   private comparable = true;
+  /** Values set during recording, so that reading a property gives what was last set. */
+  private readonly state = new Map<string, unknown>();
   /** Stands in for the scene's context; answers measureText through `measurer`. */
   readonly ctx: Ctx2D;
 
   /** `measurer` is a real context (any size) used for state reads and measureText. */
   constructor(measurer: Ctx2D) {
     const target = measurer as unknown as Record<string, unknown>;
+    const wrappers = new Map<string, (...args: unknown[]) => unknown>();
+    const wrap = (method: string, fn: (...a: unknown[]) => unknown) => (...args: unknown[]) => {
+      this.steps.push({ call: method, args });
+      if (DRAWING.has(method)) {
+        for (const a of args) if (!plain(a) && !(Array.isArray(a) && a.every(plain))) this.comparable = false;
+        this.parts.push(`${method}(${argsText(args)})`);
+        return undefined;
+      }
+      // measureText depends only on the text state and text, both recorded; other methods are not understood.
+      if (method === 'measureText') this.parts.push(`measureText(${argsText(args)})`);
+      else this.comparable = false;
+      return fn.apply(target, args);
+    };
     this.ctx = new Proxy(target, {
       get: (t, name) => {
-        const value = t[name as string];
+        const key = name as string;
+        if (this.state.has(key)) return this.state.get(key);
+        const value = t[key];
         if (typeof value !== 'function') return value;
-        const method = name as string;
-        return (...args: unknown[]) => {
-          this.steps.push({ call: method, args });
-          if (DRAWING.has(method)) {
-            if (!args.every((a) => plain(a) || (Array.isArray(a) && a.every(plain)))) this.comparable = false;
-            this.parts.push(`${method}(${JSON.stringify(args)})`);
-            return undefined;
-          }
-          // measureText depends only on the font and text, both recorded; other methods are not understood.
-          if (method === 'measureText') this.parts.push(`measureText(${JSON.stringify(args)})`);
-          else this.comparable = false;
-          return (value as (...a: unknown[]) => unknown).apply(t, args);
-        };
+        let wrapper = wrappers.get(key);
+        if (!wrapper) wrappers.set(key, (wrapper = wrap(key, value as (...a: unknown[]) => unknown)));
+        return wrapper;
       },
       set: (t, name, value) => {
-        this.steps.push({ set: name as string, value });
+        const key = name as string;
+        this.steps.push({ set: key, value });
         if (!plain(value)) this.comparable = false;
-        this.parts.push(`${String(name)}=${String(value)}`);
-        t[name as string] = value; // so later reads and measureText see it
+        this.parts.push(`${key}=${String(value)}`);
+        if (this.state.get(key) !== value) {
+          this.state.set(key, value);
+          if (TEXT_STATE.has(key)) t[key] = value; // so measureText sees it
+        }
         return true;
       },
     }) as unknown as Ctx2D;
@@ -68,6 +87,7 @@ export class DrawRecorder {
     this.steps = [];
     this.parts = [];
     this.comparable = true;
+    this.state.clear();
     draw(this.ctx);
     return { steps: this.steps, key: this.comparable ? this.parts.join('\n') : null };
   }

