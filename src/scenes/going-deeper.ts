@@ -9,6 +9,8 @@ import { MatrixView, oneRow } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { traced } from '../model/trace.ts';
+import { formatFixed } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
@@ -18,10 +20,17 @@ function build(ex: Explanation) {
   const r = T - 1;
   // One colour scale for every block, so the strips compare.
   let scale = 1e-6;
+  let extreme = { l: 0, index: r * C };
   for (let l = 0; l < nLayer; l++) {
     const d = traced(ex.trace, `h.${l}.out`).data;
-    for (let c = 0; c < C; c++) scale = Math.max(scale, Math.abs(d[r * C + c]));
+    for (let c = 0; c < C; c++) {
+      if (Math.abs(d[r * C + c]) > scale) {
+        scale = Math.abs(d[r * C + c]);
+        extreme = { l, index: r * C + c };
+      }
+    }
   }
+  const extremeValue = traced(ex.trace, `h.${extreme.l}.out`).data[extreme.index];
 
   const story = new Storyboard();
   story.beat('block', 'Layer norm, attention and a residual, then layer norm, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.');
@@ -80,9 +89,19 @@ function build(ex: Explanation) {
         }
       }
       if (focus >= 0) views[focus].draw(f, {});
-      f.fade(pf, () =>
-        f.text(strips[0].x + strips[0].width, L.rowsTop - s * 0.6, 'strip colours: blue negative, orange positive, grey near 0', { size: s * 0.7, paint: 'muted', align: 'right' }),
-      );
+      f.fade(pf, () => {
+        const x = strips[0].x + strips[0].width;
+        const y = L.rowsTop - s * 0.6;
+        // Drawn in three parts so the number is registered with its source.
+        const tail = ` (block ${extreme.l}, column ${extreme.index - r * C})`;
+        const tailW = textWidth(tail, s * 0.7);
+        const numW = textWidth(formatFixed(extremeValue), s * 0.7, true);
+        f.text(x, y, tail, { size: s * 0.7, paint: 'muted', align: 'right' });
+        f.number(x - tailW, y, extremeValue, { tensor: `h.${extreme.l}.out`, index: extreme.index }, { size: s * 0.7, paint: 'muted', align: 'right' });
+        const long = 'blue negative, orange positive, grey near 0; strongest colour: ';
+        const room = x - tailW - numW - bx;
+        f.text(x - tailW - numW, y, textWidth(long, s * 0.7) <= room ? long : 'strongest colour: ', { size: s * 0.7, paint: 'muted', align: 'right' });
+      });
     },
   });
 }
