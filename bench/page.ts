@@ -45,7 +45,10 @@ interface LoadFigures {
   scenes: number;
   domContentLoaded: number;
   /** Inside the worker: reading the files, building model + tokenizer, the first explain(). */
+  /** When the worker began loading, after navigation (its script had to load first). */
+  workerStart: number;
   read: number;
+  tokenizerTables: number;
   build: number;
   explain: number;
 }
@@ -62,7 +65,9 @@ async function measureLoad(page: Page, url: string): Promise<LoadFigures> {
       model: loaded?.startTime ?? NaN,
       scenes: updated?.startTime ?? NaN,
       domContentLoaded: nav.domContentLoadedEventEnd,
+      workerStart: (loaded?.detail?.startedAt ?? NaN) - performance.timeOrigin,
       read: loaded?.detail?.read ?? NaN,
+      tokenizerTables: loaded?.detail?.tokenizerTables ?? NaN,
       build: loaded?.detail?.build ?? NaN,
       explain: updated?.detail?.explainMilliseconds ?? NaN,
     };
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
     const warm = loads.slice(1).sort((a, b) => a.scenes - b.scenes)[1];
     console.log(`\n2. Model loaded at ${ms(warm.model)}, first scenes drawn at ${ms(warm.scenes)} after navigation (${ratio(warm.scenes, BUDGET.loadMs)}; cold first visit ${ms(loads[0].scenes)})`);
     console.log(`   peer: DOMContentLoaded at ${ms(warm.domContentLoaded)}; the model and first explanation take ${(warm.scenes / Math.max(warm.domContentLoaded, 1)).toFixed(1)} × that`);
-    console.log(`   in the worker: reading the files ${ms(warm.read)}, building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
+    console.log(`   in the worker: loading began at ${ms(warm.workerStart)}; reading the files ${ms(warm.read)} (of which building GPT-2's tokenizer tables meanwhile ${ms(warm.tokenizerTables)}), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
 
     const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
     if (overrideScript) await watched.page.addInitScript(overrideScript);

@@ -63,9 +63,9 @@ export class ModelClient {
     else pending.resolve(message);
   }
 
-  private send(message: ToWorker, pending: Pending): void {
+  private send(message: ToWorker, pending: Pending, transfer: Transferable[] = []): void {
     this.pending.set(message.id, pending);
-    this.worker.postMessage(message);
+    this.worker.postMessage(message, transfer);
   }
 
   /** Loads a model; returns a cancel function alongside the promise. */
@@ -85,6 +85,8 @@ export class ModelClient {
           reject,
           onProgress: (m) => onProgress(m.file, m.loadedBytes, m.totalBytes),
         },
+        // Fetched bytes move to the worker instead of being copied.
+        source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : [],
       );
     });
     return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker) };

@@ -138,3 +138,19 @@ async function readWithProgress(
   }
   return joined;
 }
+
+/** The three files of a model folder at known URLs, read in one go (the page's own small model). */
+export async function fetchModelFolder(
+  urls: { configUrl: string; weightsUrl: string; metaUrl: string | null },
+  signal: AbortSignal,
+  onProgress: (file: string) => Progress,
+): Promise<{ configText: string; weights: Uint8Array; metaText: string | null }> {
+  const options = (file: string): FetchOptions => ({ signal, onProgress: onProgress(file), readCache: false, writeCache: false, stream: false });
+  const [config, weights, meta] = await Promise.all([
+    fetchBytes(urls.configUrl, options('config.json')),
+    fetchBytes(urls.weightsUrl, options('model.safetensors')),
+    urls.metaUrl ? fetchBytes(urls.metaUrl, options('animated-transformer.json')) : Promise.resolve(null),
+  ]);
+  const decoder = new TextDecoder();
+  return { configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: meta ? decoder.decode(meta.bytes) : null };
+}

@@ -7,7 +7,7 @@ import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
 /** The built-in model's files, bundled by Vite as assets (tests may point the page at another folder). */
-export function defaultModelSource(): ModelSource {
+export function defaultModelSource(): Extract<ModelSource, { kind: 'url' }> {
   const override = (globalThis as { ANIMATED_TRANSFORMER_DEFAULT_MODEL?: unknown }).ANIMATED_TRANSFORMER_DEFAULT_MODEL;
   if (typeof override === 'string') {
     const base = new URL(override, location.href);

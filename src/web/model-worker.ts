@@ -12,10 +12,14 @@ import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { ModelError } from '../model/config.ts';
 import { gpt2Tokenizer, loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
-import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, fetchBytes, fetchModelFolder, hubFileUrl, storeBytes } from './model-download.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+// Build GPT-2's tokenizer tables (a moment of CPU) as soon as the worker starts, while the page
+// is still fetching the model; nearly every model uses it. The load below reuses the same tables.
+setTimeout(() => gpt2Tokenizer(), 0);
 
 let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
 /** The load in progress, so the reader can cancel it. */
@@ -44,14 +48,11 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
   const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
     post({ type: 'progress', id, file, loadedBytes, totalBytes });
   if (source.kind === 'url') {
-    // The page's own small model: read in one go, no progress needed.
-    const options = (file: string) => ({ signal, onProgress: progress(file), readCache: false, writeCache: false, stream: false });
-    const [config, weights, meta] = await Promise.all([
-      fetchBytes(source.configUrl, options('config.json')),
-      fetchBytes(source.weightsUrl, options('model.safetensors')),
-      source.metaUrl ? fetchBytes(source.metaUrl, options(TOKENIZER_FILE)) : Promise.resolve(null),
-    ]);
-    return { name: source.name, configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: meta ? decoder.decode(meta.bytes) : null, fromCache: false };
+    const folder = await fetchModelFolder(source, signal, progress);
+    return { name: source.name, ...folder, fromCache: false };
+  }
+  if (source.kind === 'bytes') {
+    return { name: source.name, configText: source.configText, weights: source.weights, metaText: source.metaText, fromCache: false };
   }
   if (source.kind === 'hub') {
     // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
@@ -89,7 +90,9 @@ async function load(id: number, source: ModelSource): Promise<void> {
     const started = performance.now();
     const reading = readSource(id, source, abort.signal);
     // Build GPT-2's tokenizer tables (a moment of CPU) while the model's bytes are on their way.
+    const tokenizerStarted = performance.now();
     gpt2Tokenizer();
+    const tokenizerTables = performance.now() - tokenizerStarted;
     const files = await reading;
     const read = performance.now() - started;
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
@@ -104,7 +107,8 @@ async function load(id: number, source: ModelSource): Promise<void> {
     }
     if (loading?.id !== id) return; // a newer load replaced this one
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
-    const timings = { read, build: performance.now() - started - read };
+    // startedAt is wall-clock (the page converts it to its own time line).
+    const timings = { startedAt: performance.timeOrigin + started, read, tokenizerTables, build: performance.now() - started - read };
     const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });
   } catch (error) {

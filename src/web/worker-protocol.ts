@@ -11,6 +11,8 @@ import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
+  /** Files the page already fetched (the built-in model, fetched while the worker starts). */
+  | { kind: 'bytes'; name: string; configText: string; weights: Uint8Array; metaText: string | null }
   | { kind: 'files'; files: File[] };
 
 export interface ExplainRequest {
@@ -38,8 +40,9 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
-  /** Where the load's time went, in milliseconds (the page's benchmark prints them). */
-  timings: { read: number; build: number };
+  /** Where the load's time went, in milliseconds (the page's benchmark prints them): reading the
+   * files (which includes building GPT-2's tokenizer tables meanwhile), and building the model. */
+  timings: { startedAt: number; read: number; tokenizerTables: number; build: number };
 }
 
 export type FromWorker =
