@@ -71,6 +71,39 @@ describe('samplingDistribution', () => {
     );
   });
 
+  it('equals filtering by a full sort, for any logits, k and p', () => {
+    const reference = (values: Float32Array, temperature: number, topK: number, topP: number) => {
+      const e = Array.from(values, (v) => Math.exp((v - Math.max(...values)) / temperature));
+      const sum = e.reduce((a, b) => a + b, 0);
+      const p = e.map((v) => v / sum);
+      const order = p.map((_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+      let keep = topK > 0 ? Math.min(topK, p.length) : p.length;
+      let cumulative = 0;
+      for (let r = 0; r < keep && topP < 1; r++) {
+        cumulative += p[order[r]];
+        if (cumulative >= topP) keep = r + 1;
+      }
+      const kept = new Set(order.slice(0, keep));
+      const keptSum = [...kept].reduce((a, i) => a + p[i], 0);
+      return p.map((v, i) => (kept.has(i) ? v / keptSum : 0));
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.float({ min: Math.fround(0.05), max: 1, noNaN: true }),
+        (ints, topK, topP) => {
+          // Halves make ties common, which is where orderings differ.
+          const values = Float32Array.from(ints, (v) => v / 2);
+          const got = samplingDistribution(values, { temperature: 1, topK, topP });
+          const want = reference(values, 1, topK, topP);
+          want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 5));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('rejects bad settings with the value in the message', () => {
     expect(() => validateSampling({ temperature: -1, topK: 0, topP: 1 })).toThrow(/temperature.*-1/);
     expect(() => validateSampling({ temperature: 1, topK: 1.5, topP: 1 })).toThrow(/top-k/);

@@ -63,26 +63,34 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
   for (let i = 0; i < V; i++) p[i] /= sum;
 
   if ((topK > 0 && topK < V) || topP < 1) {
-    // Most likely first; ties keep vocabulary order so the result is the same everywhere.
-    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-    let keep = topK > 0 ? Math.min(topK, V) : V;
-    if (topP < 1) {
-      let cumulative = 0;
-      for (let r = 0; r < keep; r++) {
-        cumulative += p[order[r]];
-        if (cumulative >= topP) {
-          keep = r + 1;
-          break;
+    // Only the most likely few matter: rank a growing prefix rather than sorting all V ids.
+    const limit = topK > 0 ? Math.min(topK, V) : V;
+    let ranked = mostLikely(logits, Math.min(limit, 64));
+    let keep = ranked.length;
+    for (;;) {
+      keep = ranked.length;
+      if (topP < 1) {
+        let cumulative = 0;
+        for (let r = 0; r < ranked.length; r++) {
+          cumulative += p[ranked[r]];
+          if (cumulative >= topP) {
+            keep = r + 1;
+            break;
+          }
         }
+        if (keep === ranked.length && cumulative < topP && ranked.length < limit) {
+          ranked = mostLikely(logits, Math.min(limit, ranked.length * 16));
+          continue;
+        }
+      } else if (ranked.length < limit) {
+        ranked = mostLikely(logits, limit);
+        continue;
       }
+      break;
     }
-    const kept = new Float64Array(V);
     let keptSum = 0;
-    for (let r = 0; r < keep; r++) {
-      kept[order[r]] = p[order[r]];
-      keptSum += p[order[r]];
-    }
-    for (let i = 0; i < V; i++) probs[i] = kept[i] / keptSum;
+    for (let r = 0; r < keep; r++) keptSum += p[ranked[r]];
+    for (let r = 0; r < keep; r++) probs[ranked[r]] = p[ranked[r]] / keptSum;
     return probs;
   }
   for (let i = 0; i < V; i++) probs[i] = p[i];
@@ -135,6 +143,29 @@ export function topEntries(probs: Float32Array, k: number): { id: number; probab
       best.sort((a, b) => b.probability - a.probability || a.id - b.id);
       if (best.length > k) best.pop();
     }
+  }
+  return best;
+}
+
+/**
+ * Ids of the k largest logits, most likely first; ties keep vocabulary order so the result is
+ * the same everywhere. A bounded selection, O(V log k), instead of sorting all V ids.
+ */
+export function mostLikely(logits: ArrayLike<number>, k: number): number[] {
+  const before = (a: number, b: number) => logits[a] > logits[b] || (logits[a] === logits[b] && a < b);
+  if (k > 256) {
+    // Insertion into a long list costs more than one sort of everything.
+    return Array.from({ length: logits.length }, (_, i) => i)
+      .sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0))
+      .slice(0, k);
+  }
+  const best: number[] = []; // kept sorted, most likely first
+  for (let i = 0; i < logits.length; i++) {
+    if (best.length === k && !before(i, best[k - 1])) continue;
+    let at = best.length;
+    while (at > 0 && before(i, best[at - 1])) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
   }
   return best;
 }
