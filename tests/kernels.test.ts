@@ -36,6 +36,8 @@ const absArray = (x: Float32Array): Float32Array => x.map(Math.abs);
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [1, 64, 200], [2, 3, 9], [3, 5, 8], [4, 8, 16], [5, 17, 31], [7, 13, 19],
   [9, 33, 65], [16, 64, 48], [33, 100, 75], [128, 96, 257],
+  // K this long makes the kernel take rows in chunks (of 20 here): three chunks, the last short.
+  [45, 3000, 17],
 ];
 for (let r = 0; r < 8; r++) SHAPES.push([randomInt(1, 40), randomInt(1, 90), randomInt(1, 90)]);
 
@@ -331,7 +333,7 @@ describe.runIf(SIMD)('two-thread WebAssembly kernels (Node worker)', () => {
     while (!kernels.helperReady || !halves.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const stopped of [false, true]) {
       if (stopped) kernels.stop();
-      for (const [M, K, N] of [[1, 9, 17], [6, 31, 40], [13, 64, 130]]) {
+      for (const [M, K, N] of [[1, 9, 17], [6, 31, 40], [13, 64, 130], [30, 2100, 20]]) {
         const a = randomArray(M * K);
         const b = randomArray(K * N);
         const bias = randomArray(N);

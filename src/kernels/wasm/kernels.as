@@ -71,6 +71,24 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
 }
 
 /**
+ * dst[cols×rows] = src[rows×cols]ᵀ, in 8×8 tiles so both sides are read and written a cache
+ * line at a time. Used to lay out aᵀ row by row before a product with a[K×M]ᵀ.
+ */
+export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
+  for (let r0 = 0; r0 < rows; r0 += 8) {
+    const r1 = min(r0 + 8, rows);
+    for (let c0 = 0; c0 < cols; c0 += 8) {
+      const c1 = min(c0 + 8, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          store<f32>(dst + <usize>(c * rows + r) * 4, load<f32>(src + <usize>(r * cols + c) * 4));
+        }
+      }
+    }
+  }
+}
+
+/**
  * Converts a packed matrix to IEEE half precision (round to nearest, ties to even), for
  * weights kept compact: `count` floats at src become `count` 16-bit values at dst.
  */
@@ -127,15 +145,24 @@ export function gemm(
   M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32, half: i32, tmp: usize,
 ): void {
   const ldo = <usize>(P * W) * 4; // bytes per output row
-  for (let p = p0; p < p1; p++) {
-    let panel: usize;
-    if (half) {
-      panelFromF16(tmp, packed + <usize>(p * K * W) * 2, K);
-      panel = tmp;
-    } else {
-      panel = packed + <usize>(p * K * W) * 4;
+  const rs = <usize>sAi * 4;
+  const ks = <usize>sAk * 4;
+  // Rows are taken in chunks of about 256 KB of A, so a chunk stays in the core's cache while
+  // every panel passes over it; without this, each panel would stream all of A from memory.
+  const chunk = max(4, (65536 / max(K, 1)) & ~3);
+  for (let i0 = 0; i0 < M; i0 += chunk) {
+    const rows = min(chunk, M - i0);
+    for (let p = p0; p < p1; p++) {
+      let panel: usize;
+      if (half) {
+        panelFromF16(tmp, packed + <usize>(p * K * W) * 2, K);
+        panel = tmp;
+      } else {
+        panel = packed + <usize>(p * K * W) * 4;
+      }
+      const col = <usize>(p * W) * 4;
+      panelProduct(out + <usize>i0 * ldo + col, ldo, a + <usize>i0 * rs, rs, ks, panel, bias + col, rows, K, mode);
     }
-    panelProduct(out + <usize>(p * W) * 4, ldo, a, <usize>sAi * 4, <usize>sAk * 4, panel, bias + <usize>(p * W) * 4, M, K, mode);
   }
 }
 

@@ -14,6 +14,7 @@ export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number): void;
   packNK(dst: number, src: number, K: number, N: number): void;
   toF16(dst: number, src: number, count: number): void;
+  transpose(dst: number, src: number, rows: number, cols: number): void;
   gemm(
     out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
     M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number, tmp: number,
@@ -168,15 +169,15 @@ export class WasmKernels implements TrainingKernels {
   }
 
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void {
-    this.product(out, a, K, 1, b, 'KN', bias, M, K, N, bias ? MODE_BIAS : MODE_ZERO);
+    this.product(out, a, false, b, 'KN', bias, M, K, N, bias ? MODE_BIAS : MODE_ZERO);
   }
 
   matmulTransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void {
-    this.product(out, a, K, 1, b, 'NK', null, M, K, N, MODE_ZERO);
+    this.product(out, a, false, b, 'NK', null, M, K, N, MODE_ZERO);
   }
 
   matmulATransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number, accumulate = false): void {
-    this.product(out, a, 1, M, b, 'KN', null, M, K, N, accumulate ? MODE_ACCUMULATE : MODE_ZERO);
+    this.product(out, a, true, b, 'KN', null, M, K, N, accumulate ? MODE_ACCUMULATE : MODE_ZERO);
   }
 
   /** Drops the resident copies of `matrix`, so the next call packs it afresh. */
@@ -199,11 +200,11 @@ export class WasmKernels implements TrainingKernels {
   }
 
   /**
-   * out[M×N] = A·B (+ bias, or + out), with A's element (i, k) at a[i·sAi + k·sAk] and
-   * B given as b[K×N] ('KN') or as b[N×K] to be used transposed ('NK').
+   * out[M×N] = A·B (+ bias, or + out), with A given as a[M×K], or as a[K×M] to be used
+   * transposed (`aTransposed`), and B as b[K×N] ('KN') or as b[N×K] to be used transposed ('NK').
    */
   private product(
-    out: Float32Array, a: Float32Array, sAi: number, sAk: number, b: Float32Array, layout: 'KN' | 'NK',
+    out: Float32Array, a: Float32Array, aTransposed: boolean, b: Float32Array, layout: 'KN' | 'NK',
     bias: Float32Array | null, M: number, K: number, N: number, mode: number,
   ): void {
     if (M === 0 || N === 0) return;
@@ -215,7 +216,7 @@ export class WasmKernels implements TrainingKernels {
     const entry = this.residentPacked(b, layout, K, N);
     let packedPtr = entry ? entry.ptr : 0;
 
-    // Scratch layout past the resident blocks: [b raw, b packed]? | a | bias | out | 2 panels.
+    // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out | 2 panels.
     let at = this.mem.top;
     let rawPtr = 0;
     if (!entry) {
@@ -224,6 +225,10 @@ export class WasmKernels implements TrainingKernels {
       packedPtr = at;
       at = alignUp(at + K * Np * 4);
     }
+    // A transposed a[K×M] is laid out as M rows first: read down its columns, it would touch
+    // a new cache line for every k.
+    const aRawPtr = aTransposed ? at : 0;
+    if (aTransposed) at = alignUp(at + M * K * 4);
     const aPtr = at;
     at = alignUp(at + M * K * 4);
     const biasPtr = at;
@@ -239,14 +244,19 @@ export class WasmKernels implements TrainingKernels {
       f32.set(b.subarray(0, K * N), rawPtr >> 2);
       this.pack(packedPtr, rawPtr, layout, K, N);
     }
-    f32.set(a.subarray(0, M * K), aPtr >> 2);
+    if (aTransposed) {
+      f32.set(a.subarray(0, M * K), aRawPtr >> 2);
+      this.fn.transpose(aPtr, aRawPtr, K, M);
+    } else {
+      f32.set(a.subarray(0, M * K), aPtr >> 2);
+    }
     if (mode === MODE_BIAS) {
       f32.set(bias!.subarray(0, N), biasPtr >> 2);
       f32.fill(0, (biasPtr >> 2) + N, (biasPtr >> 2) + Np);
     }
     if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >> 2, Np, out, 0, N, M);
 
-    this.compute({ outPtr, aPtr, sAi, sAk, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0, panelPtr });
+    this.compute({ outPtr, aPtr, sAi: K, sAk: 1, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0, panelPtr });
 
     copyRows(out, 0, N, f32, outPtr >> 2, Np, M);
   }
