@@ -120,7 +120,8 @@ print(json.dumps(out))
 
 /**
  * GFLOP per CPU-second of one thread (plain and WebAssembly): the time this process actually ran,
- * so other processes competing for the cores do not count. Measured before any two-thread
+ * so time spent waiting while other processes hold the cores does not count (though work on a
+ * sibling hyperthread, sharing the core's units and caches, still slows it). Measured before any two-thread
  * product, while the helper threads sleep, so their time is not mixed in.
  */
 function cpuFigures(list: Case[]): Map<string, number>[] {
@@ -218,7 +219,7 @@ for (const [index, c] of cases.entries()) {
   );
 }
 
-console.log('\nOne thread, GFLOP per CPU-second (what a free core would do; other load does not count)\n');
+console.log('\nOne thread, GFLOP per CPU-second (time waiting for the CPU does not count; a busy sibling core still slows it)\n');
 console.log('product                     |  plain |   wasm | torch 1 | wasm/plain | wasm/torch 1');
 console.log('----------------------------|--------|--------|---------|------------|-------------');
 for (const [index, c] of cases.entries()) {
