@@ -40,7 +40,7 @@ export interface WasmKernelOptions {
   /**
    * Keep resident matrices as 16-bit halves (default false): half the memory, at about 3
    * significant digits per weight. Each panel is widened to floats before use, so products
-   * are somewhat slower (several times slower for a single row, as in decoding). Off by
+   * are somewhat slower (up to about twice as slow for a single row, as in decoding). Off by
    * default because results then differ from the float32 reference by more than rounding order.
    */
   halfWeights?: boolean;
