@@ -193,29 +193,31 @@ export class GPT {
     const heads = new Float32Array(nHead * T * H); // n_head × T × H
     const concat = new Float32Array(T * C); // T × C
     for (let hd = 0; hd < nHead; hd++) {
-      for (let t = 0; t < T; t++) {
-        const qOff = t * C + hd * H;
-        const row = (hd * T + t) * S;
-        for (let s = 0; s < S; s++) {
-          const kOff = s * C + hd * H;
-          let dot = 0;
-          for (let i = 0; i < H; i++) dot += q[qOff + i] * keys[kOff + i];
-          scores[row + s] = dot * scale;
-        }
-        // Causal mask: position past+t may look at positions 0…past+t only. Later ones get
-        // −∞ before the softmax, so their weight comes out exactly 0.
-        const w = weights.subarray(row, row + S);
-        for (let s = 0; s < S; s++) w[s] = s <= past + t ? scores[row + s] : -Infinity;
-        softmaxInPlace(w);
-        // This head's output row: the weighted sum of value rows.
-        const out = heads.subarray((hd * T + t) * H, (hd * T + t + 1) * H);
-        for (let s = 0; s <= past + t; s++) {
-          const ws = w[s];
-          const vOff = s * C + hd * H;
-          for (let i = 0; i < H; i++) out[i] += ws * values[vOff + i];
-        }
-        concat.set(out, t * C + hd * H);
+      // Cut this head's columns out of Q, K and V so the products run on contiguous rows.
+      // Fresh arrays each time: fast kernels keep arrays they see twice resident as weights.
+      const qh = new Float32Array(T * H); // T × H, this head's queries
+      const kh = new Float32Array(S * H); // S × H, this head's keys
+      const vh = new Float32Array(S * H); // S × H, this head's values
+      for (let t = 0; t < T; t++) qh.set(q.subarray(t * C + hd * H, t * C + hd * H + H), t * H);
+      for (let s = 0; s < S; s++) {
+        kh.set(keys.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
+        vh.set(values.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
       }
+      const a = scores.subarray(hd * T * S, (hd + 1) * T * S); // T × S
+      this.kernels.matmulTransposed(a, qh, kh, T, H, S); // Q_h K_hᵀ
+      for (let i = 0; i < a.length; i++) a[i] *= scale;
+      // Causal mask: position past+t may look at positions 0…past+t only. Later ones get
+      // −∞ before the softmax, so their weight comes out exactly 0.
+      const w = weights.subarray(hd * T * S, (hd + 1) * T * S); // T × S
+      for (let t = 0; t < T; t++) {
+        const row = w.subarray(t * S, (t + 1) * S);
+        for (let s = 0; s < S; s++) row[s] = s <= past + t ? a[t * S + s] : -Infinity;
+        softmaxInPlace(row);
+      }
+      // Each output row: the weighted sum of value rows.
+      const y = heads.subarray(hd * T * H, (hd + 1) * T * H); // T × H
+      this.kernels.matmul(y, w, vh, null, T, S, H);
+      for (let t = 0; t < T; t++) concat.set(y.subarray(t * H, (t + 1) * H), t * C + hd * H);
     }
     record(`${h}.scores`, [nHead, T, S], scores);
     record(`${h}.weights`, [nHead, T, S], weights);
