@@ -29,7 +29,7 @@ function explain(error: NodeJS.ErrnoException, path: string): ExportError {
     error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied'
     : error.code === 'EROFS' ? 'the file system is read-only'
     : error.code === 'ENOSPC' ? 'the disk is full'
-    : error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'its folder does not exist'
+    : error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'files cannot be created in that folder'
     : (error.code ?? error.message);
   return new ExportError(`cannot write "${path}": ${why}; choose another --out`);
 }
