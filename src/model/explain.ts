@@ -21,6 +21,12 @@ export interface ExplainOptions {
   generationWindow?: number;
 }
 
+/** The article's example prompt, used by the page and the exporter unless the reader types another. */
+export const DEFAULT_PROMPT = 'The robots will bring';
+
+/** Tokens generated for the generation scene. */
+export const DEFAULT_GENERATED_TOKENS = 8;
+
 export const DEFAULT_SAMPLING: SamplingSettings = { temperature: 0.8, topK: 40, topP: 0.95, seed: 42 };
 
 /** A reader's mistake in the prompt or settings: shown as a message, never as a crash. */
@@ -60,7 +66,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   const steps = [
     ...generate(model, ids, {
       ...sampling,
-      maxNewTokens: options.generateTokens ?? 8,
+      maxNewTokens: options.generateTokens ?? DEFAULT_GENERATED_TOKENS,
       seed: sampling.seed,
       window,
     }),

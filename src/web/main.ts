@@ -9,11 +9,10 @@ import { ModelClient, Superseded, WorkerError } from './model-client.ts';
 import { fetchModelFolder, hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
+import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
 
-/** Tokens the generation scene produces. */
-const GENERATE_TOKENS = 8;
 /** The small context window offered to watch generation slide. */
 const SMALL_WINDOW = 8;
 
@@ -185,7 +184,7 @@ function request() {
     head: state.head,
     sampling: state.sampling,
     window: state.window,
-    generateTokens: GENERATE_TOKENS,
+    generateTokens: DEFAULT_GENERATED_TOKENS,
   };
 }
 

@@ -3,6 +3,7 @@
 // Parsing never throws: a bad or missing value falls back to its default.
 
 import type { SamplingSettings } from '../scenes/contract.ts';
+import { DEFAULT_PROMPT } from '../model/explain.ts';
 
 /** Which model the page runs: the one shipped with the page, a download from the hub, or files the reader picked. */
 export type ModelChoice = { kind: 'default' } | { kind: 'hub'; repo: string } | { kind: 'files' };
@@ -20,7 +21,7 @@ export interface PageState {
   window: number;
 }
 
-export const DEFAULT_PROMPT = 'The robots will bring';
+export { DEFAULT_PROMPT };
 
 export const DEFAULT_STATE: PageState = {
   prompt: DEFAULT_PROMPT,

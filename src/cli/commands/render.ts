@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from '../../model/config.ts';
-import { explain, InputError } from '../../model/explain.ts';
+import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
 import type { Scene, Theme } from '../../scenes/contract.ts';
 import { SCENES } from '../../scenes/index.ts';
 import { ExportCancelled, ExportError } from '../../export/errors.ts';
@@ -15,11 +15,6 @@ import { checkOutputFolder } from '../../export/output.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
 import { loadForCli } from '../load.ts';
 import { CommandError, numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
-
-/** The page's opening prompt, so a default export shows what a first-time reader sees. */
-const DEFAULT_PROMPT = 'The robots will bring';
-/** Tokens the generation scene produces, as on the page. */
-const GENERATE_TOKENS = 8;
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
        animated-transformer render --scene NAME|all --out PATH [options]
@@ -73,7 +68,7 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
     modelName: name,
     layer,
     head,
-    generateTokens: GENERATE_TOKENS,
+    generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, model.config.nPositions),
   });
   return names.map((name) => SCENES.find((s) => s.name === name)!.build(explanation));
