@@ -157,7 +157,7 @@ for it in range(a.max_iters + 1):
     opt.step()
     if (it + 1) % 10 == 0:
         elapsed = time.time() - start
-        print(f"step {it + 1}/{a.max_iters} | loss {float(loss):.4f} | {(it + 1) * B * T / elapsed:.0f} tok/s", flush=True)
+        print(f"step {it + 1}/{a.max_iters} | loss {loss.item():.4f} | {(it + 1) * B * T / elapsed:.0f} tok/s", flush=True)
 seconds = time.time() - start
 model.load_state_dict(best_state)
 tokens, loss = full_val_loss(model)
