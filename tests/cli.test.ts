@@ -116,7 +116,7 @@ describe('animated-transformer CLI', () => {
   });
 
   it('every command has its own --help', async () => {
-    for (const name of ['tokenize', 'run', 'generate', 'trace']) {
+    for (const name of ['tokenize', 'run', 'generate', 'trace', 'train', 'eval', 'render']) {
       const r = await cli(name, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`animated-transformer ${name}`);
