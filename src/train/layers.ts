@@ -1,8 +1,9 @@
 // Every layer of GPT-2 as a forward function and its backward function side by side, in the
 // spirit of llm.c's train_gpt2.c. Forward functions write their outputs (and whatever the
 // backward needs, such as layer norm's mean and 1/std); backward functions ADD into the
-// gradient buffers (the caller zeroes them once per step), so a tensor used twice (the tied
-// token embedding, the residual stream) simply receives both contributions.
+// parameter gradients (the caller zeroes them once per step), so a tensor used twice (the tied
+// token embedding) receives both contributions. Input gradients are added too, except where a
+// function says it overwrites (linear and dropout: their inputs have no other consumer).
 //
 // Shape legend: B sequences of T positions, N = B·T rows, C width, NH heads of size HS = C/NH,
 // V vocabulary rows of the output head. All arrays are row-major Float32Array.
