@@ -1,0 +1,58 @@
+// What bench/forward-chromium.ts times, shared by its Node side and its page's Web Worker:
+// a GPT-2-small-shaped model with seeded random weights (made in each runtime, so nothing large
+// crosses between them) and the best-of-N time of a traced forward pass on a fixed prompt.
+
+import { GPT2_SMALL } from '../../src/model/config.ts';
+import { GPT } from '../../src/model/gpt.ts';
+import { SeededRandom } from '../../src/model/sampling.ts';
+import { parameterShapes, weightsFromNamed } from '../../src/model/weights.ts';
+import { bestKernels } from '../../src/kernels/index.ts';
+
+export const SEED = 6;
+/** The 16-token prompt both sides run (arbitrary ids below GPT-2's vocabulary size). */
+export const PROMPT_IDS: readonly number[] = [464, 11, 2068, 7586, 21831, 18045, 625, 262, 16931, 3290, 13, 383, 318, 257, 1332, 50256];
+/** How many logits of the last row each side reports, to check both computed the same thing. */
+export const LOGITS_SHOWN = 100;
+
+export interface ForwardTiming {
+  kernels: string;
+  /** Milliseconds of each timed pass (after two warm-up passes). */
+  timesMs: number[];
+  bestMs: number;
+  /** Time to make the random weights, for information. */
+  setupMs: number;
+  /** The first LOGITS_SHOWN logits of the last position. */
+  lastLogits: number[];
+}
+
+/** A GPT-2-small-shaped model; every parameter uniform in ±0.05 from SeededRandom(seed). */
+export function randomGpt2Small(seed: number): GPT {
+  const random = new SeededRandom(seed);
+  const arrays = new Map<string, Float32Array>();
+  for (const { name, shape } of parameterShapes(GPT2_SMALL)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = (random.next() - 0.5) * 0.1;
+    arrays.set(name, data);
+  }
+  return new GPT(GPT2_SMALL, weightsFromNamed(GPT2_SMALL, (name) => arrays.get(name)!), bestKernels());
+}
+
+/** Makes the model, runs two warm-up traced passes, then times `reps` more. */
+export function timeTracedForward(reps: number): ForwardTiming {
+  const t0 = performance.now();
+  const model = randomGpt2Small(SEED);
+  const setupMs = performance.now() - t0;
+  // Warm-up: the WebAssembly kernels keep a weight resident (packed once) from its second use
+  // on, so the first two passes include packing every matrix; neither is timed.
+  let logits = model.trace(PROMPT_IDS).get('logits')!;
+  logits = model.trace(PROMPT_IDS).get('logits')!;
+  const timesMs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const start = performance.now();
+    logits = model.trace(PROMPT_IDS).get('logits')!;
+    timesMs.push(performance.now() - start);
+  }
+  const V = GPT2_SMALL.vocabSize;
+  const last = logits.data.subarray((PROMPT_IDS.length - 1) * V, (PROMPT_IDS.length - 1) * V + LOGITS_SHOWN); // T × V → first values of row T-1
+  return { kernels: model.kernels.name, timesMs, bestMs: Math.min(...timesMs), setupMs, lastLogits: Array.from(last) };
+}
