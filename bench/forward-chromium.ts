@@ -1,12 +1,13 @@
 // Traced forward pass of a GPT-2-small-shaped model (T = 16) in headless Chromium against the
 // same pass in Node, measured in the same run (issue 6: at most 1.5× Node's time, and under 1 s).
 // Each side makes the same seeded random weights itself (bench/forward-chromium/timing.ts);
-// the page runs the model in a Web Worker, as the real page does.
+// the page runs the model in a Web Worker, as the real page does. The sides take turns, pass
+// by pass, so both share whatever else the machine is doing; the best pass of each counts.
 // Usage: npx tsx bench/forward-chromium.ts [--reps N]   (default 5; two warm-up passes before them)
 
 import { availableParallelism, loadavg } from 'node:os';
 import { launchChromium, startVite } from '../tests/browser/helpers.ts';
-import { PROMPT_IDS, timeTracedForward, type ForwardTiming } from './forward-chromium/timing.ts';
+import { ForwardBench, PROMPT_IDS } from './forward-chromium/timing.ts';
 
 const GOAL_RATIO = 1.5;
 const GOAL_MS = 1000;
@@ -26,41 +27,46 @@ function parseReps(argv: string[]): number {
   return reps;
 }
 
-async function chromiumTiming(reps: number): Promise<ForwardTiming> {
-  const { server, origin } = await startVite();
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.addInitScript('globalThis.__name = (f) => f');
-    await page.goto(`${origin}/bench/forward-chromium/index.html`);
-    await page.waitForFunction(() => typeof window.runForwardBench === 'function', null, { timeout: 120_000 });
-    return await page.evaluate((n) => window.runForwardBench(n), reps);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
-
 const reps = parseReps(process.argv.slice(2));
-console.log(`Traced forward pass, GPT-2 small's shape, T = ${PROMPT_IDS.length}: two warm-up passes, then best of ${reps}`);
+console.log(`Traced forward pass, GPT-2 small's shape, T = ${PROMPT_IDS.length}: two warm-up passes, then best of ${reps}, taking turns`);
 const loadBefore = loadavg()[0];
-const node = timeTracedForward(reps);
-console.log(`Node:     ${node.timesMs.map((t) => t.toFixed(0)).join(', ')} ms (weights made in ${(node.setupMs / 1000).toFixed(1)} s)`);
-const chromium = await chromiumTiming(reps);
-console.log(`Chromium: ${chromium.timesMs.map((t) => t.toFixed(0)).join(', ')} ms (weights made in ${(chromium.setupMs / 1000).toFixed(1)} s, in a Web Worker)`);
+const node = new ForwardBench();
+const { server, origin } = await startVite();
+const browser = await launchChromium();
+const nodeMs: number[] = [];
+const chromiumMs: number[] = [];
+let chromiumReady;
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.addInitScript('globalThis.__name = (f) => f');
+  await page.goto(`${origin}/bench/forward-chromium/index.html`);
+  await page.waitForFunction(() => typeof window.forwardBench === 'object', null, { timeout: 120_000 });
+  chromiumReady = await page.evaluate(() => window.forwardBench.setup());
+  for (let r = 0; r < reps; r++) {
+    nodeMs.push(node.timeOnce());
+    chromiumMs.push(await page.evaluate(() => window.forwardBench.timeOnce()));
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
 const loadAfter = loadavg()[0];
+console.log(`Node:     ${nodeMs.map((t) => t.toFixed(0)).join(', ')} ms (weights made in ${(node.ready.setupMs / 1000).toFixed(1)} s)`);
+console.log(`Chromium: ${chromiumMs.map((t) => t.toFixed(0)).join(', ')} ms (weights made in ${(chromiumReady.setupMs / 1000).toFixed(1)} s, in a Web Worker)`);
 
-const ratio = chromium.bestMs / node.bestMs;
-const maxDiff = Math.max(...node.lastLogits.map((v, i) => Math.abs(v - chromium.lastLogits[i])));
-const maxAbs = Math.max(...node.lastLogits.map(Math.abs));
-const met = ratio <= GOAL_RATIO && chromium.bestMs < GOAL_MS;
+const [nodeBest, chromiumBest] = [Math.min(...nodeMs), Math.min(...chromiumMs)];
+const ratio = chromiumBest / nodeBest;
+const nodeLogits = node.ready.lastLogits;
+const maxDiff = Math.max(...nodeLogits.map((v, i) => Math.abs(v - chromiumReady.lastLogits[i])));
+const maxAbs = Math.max(...nodeLogits.map(Math.abs));
+const met = ratio <= GOAL_RATIO && chromiumBest < GOAL_MS;
 
 console.log();
 console.log('side       kernels                 best ms');
-console.log(`Node       ${node.kernels.padEnd(22)} ${node.bestMs.toFixed(1).padStart(8)}`);
-console.log(`Chromium   ${chromium.kernels.padEnd(22)} ${chromium.bestMs.toFixed(1).padStart(8)}`);
+console.log(`Node       ${node.ready.kernels.padEnd(22)} ${nodeBest.toFixed(1).padStart(8)}`);
+console.log(`Chromium   ${chromiumReady.kernels.padEnd(22)} ${chromiumBest.toFixed(1).padStart(8)}`);
 console.log();
 console.log(`Chromium / Node: ${ratio.toFixed(2)}×   goal: ≤ ${GOAL_RATIO}× and < ${GOAL_MS} ms → ${met ? 'met' : 'NOT met'}`);
-console.log(`Largest difference of the last row's first ${node.lastLogits.length} logits: ${maxDiff.toExponential(2)} (largest |logit| ${maxAbs.toFixed(3)})`);
+console.log(`Largest difference of the last row's first ${nodeLogits.length} logits: ${maxDiff.toExponential(2)} (largest |logit| ${maxAbs.toFixed(3)})`);
 console.log(`${availableParallelism()} cores; load average over the last minute: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);

@@ -1,26 +1,28 @@
-// Page side of bench/forward-chromium.ts: window.runForwardBench(reps) starts the worker, which makes
-// the random model and times the traced passes; the result (or the error) comes back as a promise.
+// Page side of bench/forward-chromium.ts: starts the benchmark's Web Worker and exposes
+// window.forwardBench, whose setup() and timeOnce() forward to the worker and resolve with its answer.
 
-import type { ForwardTiming } from './timing.ts';
+import type { BenchReady } from './timing.ts';
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: string };
 
 declare global {
   interface Window {
-    runForwardBench(reps: number): Promise<ForwardTiming>;
+    forwardBench: { setup(): Promise<BenchReady>; timeOnce(): Promise<number> };
   }
 }
 
-window.runForwardBench = (reps: number) =>
-  new Promise<ForwardTiming>((resolve, reject) => {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (event: MessageEvent<{ ok: true; timing: ForwardTiming } | { ok: false; error: string }>) => {
-      worker.terminate();
-      document.getElementById('status')!.textContent = 'done';
-      if (event.data.ok) resolve(event.data.timing);
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+
+/** Sends one request and waits for its reply (the driver sends one at a time). */
+function ask<T>(request: 'setup' | 'time'): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<Reply>) => {
+      if (event.data.ok) resolve(event.data.value as T);
       else reject(new Error(event.data.error));
     };
-    worker.onerror = (event) => {
-      worker.terminate();
-      reject(new Error(`worker failed: ${event.message}`));
-    };
-    worker.postMessage({ reps });
+    worker.onerror = (event) => reject(new Error(`worker failed: ${event.message}`));
+    worker.postMessage(request);
   });
+}
+
+window.forwardBench = { setup: () => ask<BenchReady>('setup'), timeOnce: () => ask<number>('time') };

@@ -1,6 +1,6 @@
 // What bench/forward-chromium.ts times, shared by its Node side and its page's Web Worker:
 // a GPT-2-small-shaped model with seeded random weights (made in each runtime, so nothing large
-// crosses between them) and the best-of-N time of a traced forward pass on a fixed prompt.
+// crosses between them) and the time of one traced forward pass on a fixed prompt.
 
 import { GPT2_SMALL } from '../../src/model/config.ts';
 import { GPT } from '../../src/model/gpt.ts';
@@ -14,11 +14,9 @@ export const PROMPT_IDS: readonly number[] = [464, 11, 2068, 7586, 21831, 18045,
 /** How many logits of the last row each side reports, to check both computed the same thing. */
 export const LOGITS_SHOWN = 100;
 
-export interface ForwardTiming {
+/** What a side reports once its model is made and warmed up. */
+export interface BenchReady {
   kernels: string;
-  /** Milliseconds of each timed pass (after two warm-up passes). */
-  timesMs: number[];
-  bestMs: number;
   /** Time to make the random weights, for information. */
   setupMs: number;
   /** The first LOGITS_SHOWN logits of the last position. */
@@ -37,22 +35,28 @@ export function randomGpt2Small(seed: number): GPT {
   return new GPT(GPT2_SMALL, weightsFromNamed(GPT2_SMALL, (name) => arrays.get(name)!), bestKernels());
 }
 
-/** Makes the model, runs two warm-up traced passes, then times `reps` more. */
-export function timeTracedForward(reps: number): ForwardTiming {
-  const t0 = performance.now();
-  const model = randomGpt2Small(SEED);
-  const setupMs = performance.now() - t0;
-  // Warm-up: the WebAssembly kernels keep a weight resident (packed once) from its second use
-  // on, so the first two passes include packing every matrix; neither is timed.
-  let logits = model.trace(PROMPT_IDS).get('logits')!;
-  logits = model.trace(PROMPT_IDS).get('logits')!;
-  const timesMs: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const start = performance.now();
-    logits = model.trace(PROMPT_IDS).get('logits')!;
-    timesMs.push(performance.now() - start);
+/** One side of the benchmark: the model, made and warmed up once, then timed pass by pass. */
+export class ForwardBench {
+  private readonly model: GPT;
+  readonly ready: BenchReady;
+
+  constructor() {
+    const t0 = performance.now();
+    this.model = randomGpt2Small(SEED);
+    const setupMs = performance.now() - t0;
+    // Warm-up: the WebAssembly kernels keep a weight resident (packed once) from its second use
+    // on, so the first two passes include packing every matrix; neither is timed.
+    this.model.trace(PROMPT_IDS);
+    const logits = this.model.trace(PROMPT_IDS).get('logits')!; // T × V
+    const V = GPT2_SMALL.vocabSize;
+    const lastRow = (PROMPT_IDS.length - 1) * V;
+    this.ready = { kernels: this.model.kernels.name, setupMs, lastLogits: Array.from(logits.data.subarray(lastRow, lastRow + LOGITS_SHOWN)) };
   }
-  const V = GPT2_SMALL.vocabSize;
-  const last = logits.data.subarray((PROMPT_IDS.length - 1) * V, (PROMPT_IDS.length - 1) * V + LOGITS_SHOWN); // T × V → first values of row T-1
-  return { kernels: model.kernels.name, timesMs, bestMs: Math.min(...timesMs), setupMs, lastLogits: Array.from(last) };
+
+  /** Milliseconds of one traced forward pass of the prompt. */
+  timeOnce(): number {
+    const start = performance.now();
+    this.model.trace(PROMPT_IDS);
+    return performance.now() - start;
+  }
 }
