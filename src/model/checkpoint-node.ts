@@ -69,15 +69,23 @@ export async function loadTokenizerFromDir(dir: string): Promise<Tokenizer> {
   return loadTokenizer(parseTokenizerDescription(bytes?.toString('utf8') ?? null, path));
 }
 
-/** Writes `data` under a temporary name in the same folder, then renames it into place. */
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` under a temporary name in the same folder, then renames it into place, so a
+ * crash or kill never leaves a half-written file under the real name. Failures become the
+ * error `fail` makes from the message (ModelError by default).
+ */
+export async function writeAtomically(
+  path: string,
+  data: string | Uint8Array,
+  fail: (message: string) => Error = (message) => new ModelError(message),
+): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (e) {
     await rm(temporary, { force: true });
-    throw new ModelError(`${path}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw fail(`${path}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 

@@ -4,7 +4,8 @@
 // counters and random states, a fingerprint of the data), zero padding to a multiple of 4,
 // then the parameters, Adam's first moments and second moments as little-endian float32.
 
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeAtomically } from '../model/checkpoint-node.ts';
 import type { TokenizerDescription } from '../tokenizer/index.ts';
 import type { Trainer, TrainerCounters, TrainSettings } from './trainer.ts';
 
@@ -58,14 +59,7 @@ export async function saveState(path: string, trainer: Trainer, tokenizer: Token
   floats.set(trainer.model.params, 0);
   floats.set(trainer.optimizer.m, n);
   floats.set(trainer.optimizer.v, 2 * n);
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (e) {
-    await rm(temporary, { force: true });
-    throw new ResumeError(`${path}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  await writeAtomically(path, bytes, (message) => new ResumeError(message));
 }
 
 export interface LoadedState {
