@@ -87,7 +87,10 @@ function build(ex: Explanation) {
       const pt = showTop.at(t);
       const pe = showTerms.at(t);
       const pr = showResult.at(t);
-      f.fade(pt, () => {
+      // Stacked (narrow screens), the three matrices fill the height the worked sum needs, so
+      // they make way for it; side by side, they stay.
+      const stackedMakeWay = L.mode === 'row' ? 1 : 1 - pe;
+      f.fade(pt * stackedMakeWay, () => {
         mW.draw(f, { highlightRow: pe > 0 ? r : undefined });
         mV.draw(f);
         mY.draw(f, { alpha: (row) => (row === r ? Math.max(pr, 0) : 1), highlightRow: pr > 0 ? r : undefined });
