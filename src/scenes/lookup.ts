@@ -8,6 +8,7 @@ import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Frame } from '../render/frame.ts';
+import { textWidth } from '../render/text.ts';
 import type { Explanation, Scene } from './contract.ts';
 import { count, dims } from './shared.ts';
 
@@ -49,7 +50,9 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
     const s = a.size;
     const src = wholeMatrix(ex.trace, kind.tensor);
     if (src.rows !== T || src.cols !== C) throw new Error(`${kind.tensor} has shape ${src.rows} × ${src.cols}, expected ${T} × ${C}`);
-    const tableW = a.portrait ? a.w * 0.8 : Math.min(a.w * 0.16, s * 9);
+    // On a phone the table spans the width, less room for its row brace's text on both sides.
+    const braceRoom = textWidth(kind.rowsBrace(ex), s * 0.8) + s * 1.5;
+    const tableW = a.portrait ? Math.min(a.w * 0.8, a.w - 2 * braceRoom) : Math.min(a.w * 0.16, s * 9);
     const tableH = a.portrait ? a.h * 0.16 : a.h * 0.62;
     const matrixMaxW = a.portrait ? a.w - s * 8 : a.w - tableW - s * 10;
     const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6) / (s * 1.55)));
