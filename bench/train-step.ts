@@ -1,8 +1,14 @@
 // Training speed: tokens per second of one full training step (forward, backward, AdamW) of
 // the default model's shape, with the plain kernels and the fast ones measured in the same run,
-// printed with their ratio. Time is CPU time of this process, so other load on the machine
-// matters less; the two-thread kernels are measured by wall time (their helper's CPU time is
-// the point). Run: npx tsx bench/train-step.ts [steps=3] [vocab rows=11235]
+// then the PyTorch twin (scripts/train/twin.py --time-steps) on the same shape, with 1 and 2
+// threads, and the ratios. Our single-thread time is CPU time of this process, so other load on
+// the machine matters less; the two-thread figures (ours and PyTorch's) are wall time.
+// Run: npx tsx bench/train-step.ts [--steps 3] [--data FILE] [--python PATH]
+// The twin needs the text (it draws real batches); without it or without PyTorch it is skipped.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 import { plainTrainingKernels, bestTrainingKernels, type TrainingKernels } from '../src/kernels/index.ts';
 import { nodeTrainingKernels } from '../src/kernels/parallel/node.ts';
@@ -10,9 +16,16 @@ import { initGPT2 } from '../src/train/init.ts';
 import { TrainModel } from '../src/train/model.ts';
 import { AdamW } from '../src/train/optim.ts';
 
-const steps = Number(process.argv[2] ?? 3);
+const { values: flags } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '3' },
+    data: { type: 'string', default: '../shared/data/tinyshakespeare.txt' },
+    python: { type: 'string', default: '/opt/torchenv/bin/python' },
+  },
+});
+const steps = Number(flags.steps);
 // Tiny Shakespeare's training split uses 11,234 distinct GPT-2 tokens, plus the shared row.
-const V = Number(process.argv[3] ?? 11235);
+const V = 11235;
 const B = 16;
 const T = 128;
 
@@ -42,4 +55,22 @@ console.log(`training step, 4 layers × 128 wide, context ${T}, batch ${B}, ${V}
 console.log(`plain:              ${plain.cpu.toFixed(0)} tokens per CPU-second`);
 console.log(`${bestTrainingKernels().name.padEnd(19)} ${fast.cpu.toFixed(0)} tokens per CPU-second (${(fast.cpu / plain.cpu).toFixed(1)}× plain)`);
 console.log(`two threads:        ${threads.wall.toFixed(0)} tokens per wall-second (single thread: ${fast.wall.toFixed(0)}, ${(threads.wall / fast.wall).toFixed(2)}×)`);
+
+// The twin's head has all 50,257 rows, as in its real run; that is the peer the issue names.
+function twin(threads: number): number | undefined {
+  const out = execFileSync(flags.python, [
+    'scripts/train/twin.py', '--data', flags.data, '--tokenizer', 'gpt2', '--n-layer', '4', '--n-head', '4',
+    '--n-embd', '128', '--block-size', String(T), '--batch-size', String(B), '--threads', String(threads),
+    '--time-steps', String(steps),
+  ], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!).tokens_per_second as number;
+}
+if (!existsSync(flags.python) || !existsSync(flags.data)) {
+  console.log(`PyTorch twin skipped: needs ${flags.python} and ${flags.data}`);
+} else {
+  const one = twin(1)!;
+  const two = twin(2)!;
+  console.log(`PyTorch twin, 1 thread:  ${one.toFixed(0)} tokens per wall-second; ours single thread / twin = ${(fast.wall / one).toFixed(2)}`);
+  console.log(`PyTorch twin, 2 threads: ${two.toFixed(0)} tokens per wall-second; ours two threads / twin = ${(threads.wall / two).toFixed(2)} (goal ≥ 0.33)`);
+}
 process.exit(0);

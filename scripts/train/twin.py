@@ -25,6 +25,8 @@ for name, kind, default in [
     ("eval-iters", int, 20), ("seed", int, 1337), ("threads", int, 1),
 ]:
     p.add_argument("--" + name, type=kind, default=default)
+# For bench/train-step.ts: time this many training steps (after one untimed) and exit.
+p.add_argument("--time-steps", type=int, default=0)
 a = p.parse_args()
 torch.manual_seed(a.seed)
 torch.set_num_threads(a.threads)
@@ -136,6 +138,30 @@ opt = torch.optim.AdamW(
     [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
     lr=a.lr, betas=(0.9, 0.99), eps=1e-8,
 )
+
+
+def train_step(it):
+    for g in opt.param_groups:
+        g["lr"] = lr_at(it)
+    loss = model(*batch(train))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if a.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
+    opt.step()
+    return loss
+
+
+if a.time_steps > 0:
+    train_step(0)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for it in range(a.time_steps):
+        train_step(it)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    tokens = a.time_steps * B * T
+    print(json.dumps({"threads": a.threads, "tokens_per_second": tokens / wall, "tokens_per_cpu_second": tokens / cpu}))
+    raise SystemExit(0)
+
 best, best_iter, best_state = float("inf"), -1, None
 start = time.time()
 for it in range(a.max_iters + 1):
@@ -147,14 +173,7 @@ for it in range(a.max_iters + 1):
         print(f"eval step {it}: train loss {e['train']:.4f}, val loss {e['val']:.4f}", flush=True)
     if it == a.max_iters:
         break
-    for g in opt.param_groups:
-        g["lr"] = lr_at(it)
-    loss = model(*batch(train))
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    if a.grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
-    opt.step()
+    loss = train_step(it)
     if (it + 1) % 10 == 0:
         elapsed = time.time() - start
         print(f"step {it + 1}/{a.max_iters} | loss {loss.item():.4f} | {(it + 1) * B * T / elapsed:.0f} tok/s", flush=True)
