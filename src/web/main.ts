@@ -293,6 +293,7 @@ async function prefetchBuiltInModel(): Promise<ModelSource> {
   const source = defaultModelSource();
   try {
     const files = await fetchModelFolder(source, new AbortController().signal, () => () => {});
+    performance.mark('built-in-model-fetched');
     return { kind: 'bytes', name: source.name, ...files };
   } catch {
     return source;

@@ -16,6 +16,8 @@ import { DownloadCancelled, DownloadError, fetchBytes, fetchModelFolder, hubFile
 import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+/** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
+const evaluatedAt = performance.now();
 
 // Build GPT-2's tokenizer tables (a moment of CPU) as soon as the worker starts, while the page
 // is still fetching the model; nearly every model uses it. The load below reuses the same tables.
@@ -108,7 +110,11 @@ async function load(id: number, source: ModelSource): Promise<void> {
     if (loading?.id !== id) return; // a newer load replaced this one
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
     // startedAt is wall-clock (the page converts it to its own time line).
-    const timings = { startedAt: performance.timeOrigin + started, read, tokenizerTables, build: performance.now() - started - read };
+    const timings = {
+      workerCreatedAt: performance.timeOrigin,
+      workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
+      startedAt: performance.timeOrigin + started,
+      read, tokenizerTables, build: performance.now() - started - read };
     const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });
   } catch (error) {

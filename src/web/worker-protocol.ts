@@ -41,8 +41,10 @@ export interface LoadedModel {
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
   /** Where the load's time went, in milliseconds (the page's benchmark prints them): reading the
-   * files (which includes building GPT-2's tokenizer tables meanwhile), and building the model. */
-  timings: { startedAt: number; read: number; tokenizerTables: number; build: number };
+   * files (which includes building GPT-2's tokenizer tables meanwhile), and building the model.
+   * The `…At` fields are wall-clock times (performance.timeOrigin + now): when the page created the
+   * worker, when its script had been evaluated, and when this load began. */
+  timings: { workerCreatedAt: number; workerEvaluatedAt: number; startedAt: number; read: number; tokenizerTables: number; build: number };
 }
 
 export type FromWorker =
