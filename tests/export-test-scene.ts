@@ -37,5 +37,8 @@ export function testScene(durationSeconds = 1, holdFromSeconds = durationSeconds
     numbersAt() {
       return [];
     },
+    spotsAt() {
+      return [];
+    },
   };
 }

@@ -11,7 +11,7 @@ import { explain } from '../src/model/explain.ts';
 import { CharTokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
-import { checkShown } from './helpers/shown-numbers.ts';
+import { checkShown, sourceValue } from './helpers/shown-numbers.ts';
 
 const SIZES = [
   [1280, 720],
@@ -41,6 +41,13 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
+    for (const spot of scene.spotsAt(t, w, h)) {
+      const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
+      const truth = sourceValue(ex, spot.source);
+      if (truth !== spot.value) errors.push(`${where} says ${spot.value}, the explanation has ${truth}`);
+      if (spot.x + spot.w < 0 || spot.x > w || spot.y + spot.h < 0 || spot.y > h) errors.push(`${where} is off the canvas`);
+    }
     for (const n of shown) {
       // Anchors must be on the canvas (right-aligned numbers anchor at their right edge).
       if (!n.at || n.at.x < 0 || n.at.x > w || n.at.y < 0 || n.at.y > h) errors.push(`${scene.name} t=${t.toFixed(2)} ${w}×${h}: "${n.text}" is off screen at ${JSON.stringify(n.at)}`);

@@ -50,12 +50,7 @@ export function drawBars(f: Frame, L: BarsLayout, rows: BarRow[], o: { grow?: nu
       });
       const bw = Math.max(1, barMax * row.value * grow);
       f.rect(L.x + L.labelW, y + L.rowH * 0.2, bw, L.rowH * 0.6, { fill: row.paint ?? (row.complementOf ? 'faint' : 'dim'), radius: 2 });
-      const text = f.number(L.x + L.labelW + bw + L.size * 0.4, cy, row.value, row.source, { size: L.size * 0.85, decimals: 1, percent: true });
-      if (row.complementOf) {
-        const last = f.shown[f.shown.length - 1];
-        last.complementOf = row.complementOf;
-        void text;
-      }
+      f.number(L.x + L.labelW + bw + L.size * 0.4, cy, row.value, row.source, { size: L.size * 0.85, decimals: 1, percent: true, complementOf: row.complementOf });
     });
   });
 }

@@ -13,6 +13,8 @@ export class HeatmapView {
   y = 0;
   /** Colour of each strip per row, computed once. */
   private readonly colors: string[][];
+  /** The column each strip shows per row: the largest in size among those it covers. */
+  private readonly picks: number[][];
   readonly strips: number;
   readonly scale: number;
   private readonly minAt: { r: number; c: number };
@@ -49,20 +51,15 @@ export class HeatmapView {
       }
     }
     this.scale = sharedScale > 0 ? sharedScale : Math.max(Math.abs(lo), Math.abs(hi), 1e-6);
-    this.colors = rows.map((r) => {
-      const out: string[] = [];
-      for (let s = 0; s < this.strips; s++) {
-        const c0 = Math.floor((s * src.cols) / this.strips);
-        const c1 = Math.max(c0 + 1, Math.floor(((s + 1) * src.cols) / this.strips));
-        let pick = 0;
-        for (let c = c0; c < c1; c++) {
-          const v = src.data[src.index(r, c)];
-          if (Math.abs(v) > Math.abs(pick)) pick = v;
-        }
-        out.push(divergingColor(pick, this.scale));
-      }
-      return out;
-    });
+    this.picks = rows.map((r) =>
+      Array.from({ length: this.strips }, (_, k) => {
+        const [c0, c1] = this.stripColumns(k);
+        let pick = c0;
+        for (let c = c0 + 1; c < c1; c++) if (Math.abs(src.data[src.index(r, c)]) > Math.abs(src.data[src.index(r, pick)])) pick = c;
+        return pick;
+      }),
+    );
+    this.colors = rows.map((r, i) => this.picks[i].map((c) => divergingColor(src.data[src.index(r, c)], this.scale)));
   }
 
   get height(): number {
@@ -79,6 +76,21 @@ export class HeatmapView {
     return this.y + (this.name ? this.size * 1.8 : 0);
   }
 
+  /** Columns c0 … c1 − 1 of the source that strip k covers. */
+  private stripColumns(k: number): [number, number] {
+    const c0 = Math.floor((k * this.src.cols) / this.strips);
+    return [c0, Math.max(c0 + 1, Math.floor(((k + 1) * this.src.cols) / this.strips))];
+  }
+
+  /** Registers what strip k of row i shows, for the hover readout. */
+  private spotStrip(f: Frame, i: number, k: number, x: number, y: number, w: number): void {
+    const [c0, c1] = this.stripColumns(k);
+    const pick = this.picks[i][k];
+    const index = this.src.index(this.rows[i], pick);
+    const note = c1 - c0 > 1 ? `this strip covers columns ${c0}–${c1 - 1} and shows the largest in size, column ${pick}` : undefined;
+    f.spot(x, y, w, this.rowH, this.src.data[index], { tensor: this.src.tensor, index }, note);
+  }
+
   /** Draws rows revealed left to right up to sweep ∈ [0, 1], and the legend. */
   draw(f: Frame, sweep = 1, legend = true): void {
     const s = this.size;
@@ -89,6 +101,7 @@ export class HeatmapView {
       const y = this.gridY + i * this.rowH;
       const colors = this.colors[i];
       for (let k = 0; k < shown; k++) f.rect(this.x + k * sw, y, sw + 0.6, this.rowH - 2, { fill: colors[k] as `rgb${string}` });
+      for (let k = 0; k < shown; k++) this.spotStrip(f, i, k, this.x + k * sw, y, sw);
     });
     // Legend: the real extremes of what is shown.
     const ly = this.gridY + this.rows.length * this.rowH + s * 0.9;

@@ -264,8 +264,9 @@ export class MatrixView {
         f.fade(a, () => {
           const fill = st.fill?.(r, c) ?? 'panel';
           f.rect(x + 1, y + 1, this.cellW - 2, this.cellH - 2, { fill });
-          if (!showNumbers) return;
           const special = st.special?.(r, c);
+          if (!special) f.spot(x, y, this.cellW, this.cellH, src.data[src.index(r, c)], { tensor: src.tensor, index: src.index(r, c) });
+          if (!showNumbers) return;
           if (special) {
             f.text(x + this.cellW / 2, cy, special, { size: this.numSize, mono: true, paint: 'accent', align: 'center' });
           } else {

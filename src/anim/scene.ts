@@ -2,7 +2,7 @@
 // into a Scene. Adds what every scene shares: the title, the caption of the current beat,
 // and the caching of layout by size so a frame only reads precomputed positions.
 
-import type { Ctx2D, Explanation, Scene, ShownNumber, Theme } from '../scenes/contract.ts';
+import type { Ctx2D, Explanation, Scene, ShownNumber, Spot, Theme } from '../scenes/contract.ts';
 import { Frame } from '../render/frame.ts';
 import { renderFrame } from '../render/canvas.ts';
 import { wrapText } from '../render/text.ts';
@@ -86,6 +86,9 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     },
     numbersAt(time: number, w: number, h: number): ShownNumber[] {
       return frameAt(time, w, h).shown;
+    },
+    spotsAt(time: number, w: number, h: number): Spot[] {
+      return frameAt(time, w, h).spots;
     },
     beats: story.beats.map((b) => ({ name: b.name, caption: b.caption, startSeconds: b.start, endSeconds: b.end })),
   };

@@ -2,7 +2,7 @@
 // Shapes push items here; the canvas renderer draws them, and the numbers they carry are
 // what Scene.numbersAt reports, so what is drawn and what is checked come from one list.
 
-import type { ShownNumber } from '../scenes/contract.ts';
+import type { ShownNumber, Spot } from '../scenes/contract.ts';
 import type { Paint } from './theme.ts';
 import { textWidth } from './text.ts';
 
@@ -77,6 +77,10 @@ export interface NumberOptions extends TextOptions {
   /** Multiply before showing, e.g. 100 with percent. */
   scale?: number;
   percent?: boolean;
+  /** A total: the value is the sum of these flat indices of the source tensor. */
+  sumOf?: number[];
+  /** A remainder like "all other tokens": the value is 1 minus the sum of these flat indices. */
+  complementOf?: number[];
 }
 
 /** Fixed-point text with a true minus sign (U+2212) and no "−0.00". */
@@ -101,6 +105,8 @@ export function formatCount(value: number): string {
 export class Frame {
   readonly items: Item[] = [];
   readonly shown: ShownNumber[] = [];
+  /** Where values sit on screen, for the hover readout (drawn numbers register theirs too). */
+  readonly spots: Spot[] = [];
   private alpha = 1;
   private ox = 0;
   private oy = 0;
@@ -169,7 +175,10 @@ export class Frame {
     const value = raw * scale;
     const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
     this.text(x, y, text, { mono: true, ...o });
-    this.shown.push({ text, value, source, scale, at: { x: x + this.ox, y: y + this.oy } });
+    const at = { x: x + this.ox, y: y + this.oy };
+    this.shown.push({ text, value, source, scale, at, ...(o.sumOf && { sumOf: o.sumOf }), ...(o.complementOf && { complementOf: o.complementOf }) });
+    // A total or remainder stands for many values, not one the readout could name.
+    if (!o.sumOf && !o.complementOf) this.spotAroundText(x, y, text, o.size, o.mono ?? true, o.align ?? 'left', raw, source);
     return text;
   }
 
@@ -178,7 +187,21 @@ export class Frame {
     const text = o.group ? formatCount(raw) : String(Math.round(raw));
     this.text(x, y, text, o);
     this.shown.push({ text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } });
+    this.spotAroundText(x, y, text, o.size, o.mono ?? false, o.align ?? 'left', raw, source);
     return text;
+  }
+
+  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
+  spot(x: number, y: number, w: number, h: number, value: number, source: { tensor: string; index: number }, note?: string): void {
+    if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
+    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note });
+  }
+
+  private spotAroundText(x: number, y: number, text: string, size: number, mono: boolean, align: Align, value: number, source: { tensor: string; index: number }): void {
+    const w = textWidth(text, size, mono);
+    const left = align === 'left' ? x : align === 'right' ? x - w : x - w / 2;
+    // Text is drawn on its middle line; the box takes a little margin so small numbers are easy to hit.
+    this.spot(left - 2, y - size * 0.6, w + 4, size * 1.2, value, source);
   }
 
   rect(

@@ -80,6 +80,22 @@ export interface ShownNumber {
   at?: { x: number; y: number };
 }
 
+/**
+ * A place on screen that stands for one value the model computed (a drawn number, a coloured
+ * cell, a heatmap strip), in CSS px: what the player's hover readout names with full precision.
+ */
+export interface Spot {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The value as the model computed it (before any on-screen scaling such as ×100). */
+  value: number;
+  source: { tensor: string; index: number };
+  /** Why the value stands for more than itself, e.g. a heatmap strip covering several columns. */
+  note?: string;
+}
+
 export type Theme = 'light' | 'dark';
 
 /** The 2-D drawing calls we use: a browser CanvasRenderingContext2D, or @napi-rs/canvas in Node. */
@@ -103,6 +119,8 @@ export interface Scene {
   draw(ctx: Ctx2D, timeSeconds: number, width: number, height: number, theme: Theme): void;
   /** Every number visible at time t, with its source, for the test that checks them against the trace. */
   numbersAt(timeSeconds: number, width: number, height: number): ShownNumber[];
+  /** Where the values drawn at time t sit on screen, in drawing order (for the hover readout). */
+  spotsAt(timeSeconds: number, width: number, height: number): Spot[];
 }
 
 export interface SceneDefinition {

@@ -110,9 +110,7 @@ function build(ex: Explanation) {
           f.text(x, L.sumY, '= ', { size, mono: true, paint: 'muted' });
           x += textWidth('= ', size, true);
         }
-        f.number(x, L.sumY, rowIdx.reduce((acc, i) => acc + weights.data[i], 0), { tensor: weights.tensor, index: rowIdx[0] }, { size, bold: true });
-        const last = f.shown[f.shown.length - 1];
-        last.sumOf = rowIdx;
+        f.number(x, L.sumY, rowIdx.reduce((acc, i) => acc + weights.data[i], 0), { tensor: weights.tensor, index: rowIdx[0] }, { size, bold: true, sumOf: rowIdx });
       });
     },
   });

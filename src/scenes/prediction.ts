@@ -106,8 +106,7 @@ function build(ex: Explanation) {
     const textW = textWidth('100.00%', s * 0.8, true) + s * 0.4;
     const bw = Math.max(p > 0 ? 1 : 0, (w - textW) * p * grow);
     f.rect(x, y - h / 2, bw, h, { fill: complement ? 'faint' : tensor === 'sampledProbs' ? 'token' : 'dim', radius: 2 });
-    f.number(x + bw + s * 0.3, y, p, { tensor, index: idx }, { size: s * 0.8, percent: true, decimals: percentDecimals(p) });
-    if (complement) f.shown[f.shown.length - 1].complementOf = complement;
+    f.number(x + bw + s * 0.3, y, p, { tensor, index: idx }, { size: s * 0.8, percent: true, decimals: percentDecimals(p), complementOf: complement });
   };
 
   return makeScene({

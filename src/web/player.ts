@@ -6,6 +6,7 @@
 // as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
 
 import type { Explanation, Scene, SceneDefinition, Theme } from '../scenes/contract.ts';
+import { describeSpot, spotUnder } from './readout.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
 const TAP_MILLISECONDS = 300;
@@ -32,6 +33,10 @@ canvas { display: block; width: 100%; height: 100%; }
 .message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; font: 15px/1.4 system-ui, sans-serif; color: var(--scene-ink, #333); }
 .message:empty { display: none; }
+/* The hover readout: the exact value under a mouse pointer and where in the forward pass it comes from. */
+.readout { position: absolute; max-width: min(28em, 90%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
+  background: var(--scene-readout-background, rgba(20,24,30,0.9)); color: #fff; font: 12px/1.35 ui-monospace, monospace; }
+.readout:empty { display: none; }
 `;
 
 export class TransformerSceneElement extends HTMLElement {
@@ -43,6 +48,9 @@ export class TransformerSceneElement extends HTMLElement {
   private readonly fill: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly messageBox: HTMLElement;
+  private readonly readout: HTMLElement;
+  /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
+  private hover: { x: number; y: number } | null = null;
   private built: Scene | null = null;
   private data: Explanation | null = null;
   private time = 0;
@@ -79,7 +87,10 @@ export class TransformerSceneElement extends HTMLElement {
     this.messageBox = document.createElement('div');
     this.messageBox.className = 'message';
     this.messageBox.setAttribute('role', 'status');
-    root.append(style, this.canvas, mark, this.bar, this.messageBox);
+    this.readout = document.createElement('div');
+    this.readout.className = 'readout';
+    this.readout.setAttribute('aria-hidden', 'true');
+    root.append(style, this.canvas, mark, this.bar, this.messageBox, this.readout);
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
@@ -88,6 +99,10 @@ export class TransformerSceneElement extends HTMLElement {
     });
     this.addEventListener('pointerdown', (e) => this.onPointerDown(e));
     this.addEventListener('pointermove', (e) => this.onPointerMove(e));
+    this.addEventListener('pointerleave', () => {
+      this.hover = null;
+      this.updateReadout();
+    });
     this.addEventListener('pointerup', (e) => this.onPointerUp(e));
     this.addEventListener('pointercancel', (e) => this.onPointerUp(e, true));
     this.addEventListener('keydown', (e) => this.onKeyDown(e));
@@ -252,6 +267,25 @@ export class TransformerSceneElement extends HTMLElement {
     }
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
+    if (this.hover) this.updateReadout();
+  }
+
+  /** Names the value under the resting mouse pointer, if any (the values move while playing). */
+  private updateReadout(): void {
+    const spot = this.hover && this.built && this.data && !this.press
+      ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), this.hover.x, this.hover.y)
+      : null;
+    if (!spot || !this.hover || !this.data) {
+      this.readout.textContent = '';
+      return;
+    }
+    this.readout.textContent = describeSpot(spot, this.data);
+    // Beside the pointer, kept inside the scene.
+    const { offsetWidth: w, offsetHeight: h } = this.readout;
+    const x = Math.max(4, Math.min(this.hover.x + 14, this.cssWidth - w - 4));
+    const y = this.hover.y + 18 + h < this.cssHeight ? this.hover.y + 18 : Math.max(4, this.hover.y - h - 10);
+    this.readout.style.left = `${x}px`;
+    this.readout.style.top = `${y}px`;
   }
 
   private schedule(): void {
@@ -318,6 +352,11 @@ export class TransformerSceneElement extends HTMLElement {
   }
 
   private onPointerMove(e: PointerEvent): void {
+    if (!this.press && e.pointerType !== 'touch') {
+      const rect = this.getBoundingClientRect();
+      this.hover = { x: e.clientX - rect.left, y: e.clientY - rect.top };
+      this.updateReadout();
+    }
     if (!this.press || e.pointerId !== this.press.id) return;
     if (!this.press.seeking && Math.abs(e.clientX - this.press.x) > DRAG_START_PIXELS) this.startSeeking();
     this.press.x = e.clientX;

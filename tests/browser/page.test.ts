@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
+import { fullPrecision } from '../../src/web/readout.ts';
 import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels } from './page-probe.ts';
 
 let server: ViteDevServer;
@@ -78,6 +79,30 @@ describe('the article page', () => {
     await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 6 });
     expect(await scene.evaluate((el: TransformerSceneElement) => el.currentTime)).toBeCloseTo(duration * 0.7, 0);
     await page.mouse.up();
+  });
+
+  it('resting the mouse on a value names its tensor, position and full-precision value from the trace', async () => {
+    const scene = page.locator('transformer-scene[scene="mask-softmax"]');
+    await scene.scrollIntoViewIfNeeded();
+    const target = await scene.evaluate((el: TransformerSceneElement) => {
+      el.pause();
+      el.currentTime = el.duration * 0.8;
+      const rect = el.getBoundingClientRect();
+      const spot = el.sceneObject!.spotsAt(el.currentTime, rect.width, rect.height).find((s) => s.source.tensor.endsWith('attn.weights'));
+      if (!spot) return null;
+      const value = el.explanation!.trace.get(spot.source.tensor)!.data[spot.source.index];
+      return { x: rect.left + spot.x + spot.w / 2, y: rect.top + spot.y + spot.h / 2, tensor: spot.source.tensor, value };
+    });
+    expect(target, 'the scene shows no attention weight at 80%').not.toBeNull();
+    const readout = () => scene.evaluate((el: TransformerSceneElement) => el.shadowRoot!.querySelector('.readout')!.textContent);
+    await page.mouse.move(target!.x, target!.y);
+    const text = await readout();
+    expect(text).toContain(`${target!.tensor}[`);
+    expect(text).toContain(`= ${fullPrecision(target!.value)}`);
+    expect(text).toContain('after the causal mask and softmax');
+    const box = (await scene.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40);
+    expect(await readout()).toBe('');
   });
 
   it('a playing scene out of view does not advance its clock', async () => {

@@ -22,6 +22,7 @@ const sweep: SceneDefinition = {
         ctx.fillText(`t = ${t.toFixed(2)}`, 10, 24);
       },
       numbersAt: () => [],
+      spotsAt: () => [],
     };
   },
 };
