@@ -12,9 +12,14 @@ import { dims, layerHead } from './shared.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
 export function productLayout(ex: Explanation, a: Area, tensor: string, name: string) {
+  const natural = productLayoutAtSize(ex, a, tensor, name, a.size);
+  // On a narrow phone even the fewest columns can be too wide: then everything shrinks to fit.
+  return natural.totalW <= a.w ? natural : productLayoutAtSize(ex, a, tensor, name, (a.size * a.w) / natural.totalW);
+}
+
+function productLayoutAtSize(ex: Explanation, a: Area, tensor: string, name: string, s: number) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const s = a.size;
   const pieces = ex.tokens.map((t) => t.text);
   const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
   const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
@@ -28,9 +33,11 @@ export function productLayout(ex: Explanation, a: Area, tensor: string, name: st
   const cellW = Math.max(natural.cellW, naturalK.cellW);
   const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: `T = ${T}` });
   const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: `K_{${head}}^T`, rowBrace: `H = ${H}` });
-  const mQ = new MatrixView(q, {
+  const gap = s * 1.2;
+  const rightWidth = Math.max(mK.width, mA.width);
+  const qOptions = {
     size: s,
-    maxWidth: leftW - s * 6,
+    maxWidth: Infinity,
     maxRows: rows,
     keepRows: [T - 1],
     maxCols: a.portrait ? 3 : 5,
@@ -39,9 +46,10 @@ export function productLayout(ex: Explanation, a: Area, tensor: string, name: st
     colOffset: head * H,
     name: `Q_{${head}}`,
     colBrace: `H = ${H}`,
-  });
-  const gap = s * 1.2;
-  const rightWidth = Math.max(mK.width, mA.width);
+  };
+  // Q gets what the right-hand matrices and their braces leave, so nothing runs off a phone screen.
+  const qLabelW = new MatrixView(q, qOptions).labelW;
+  const mQ = new MatrixView(q, { ...qOptions, maxWidth: Math.min(leftW - s * 6, a.w - rightWidth - gap - qLabelW) });
   const totalW = mQ.width + gap + rightWidth;
   const x1 = a.x + Math.max(0, (a.w - totalW) / 2) + mQ.width + gap;
   const aGridGap = s * 0.6;
@@ -51,7 +59,7 @@ export function productLayout(ex: Explanation, a: Area, tensor: string, name: st
   const aGridY = y0 + mK.height + aGridGap + mA.headerH;
   mA.at(x1, aGridY - mA.headerH - mA.colLabelH);
   mQ.at(x1 - gap - mQ.width, aGridY - mQ.headerH - mQ.colLabelH);
-  return { s, mQ, mK, mA, layerHead: layerHead(ex) };
+  return { s, mQ, mK, mA, totalW, layerHead: layerHead(ex) };
 }
 
 /** The visible cells of a view in reading order. */
