@@ -54,13 +54,11 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
   }
   let max = -Infinity;
   for (let i = 0; i < V; i++) max = Math.max(max, logits[i]);
+  // Softmax with temperature, in float64; each probability is computed when it is needed,
+  // so ranking the few most likely tokens does not pay for a V-long array.
   let sum = 0;
-  const p = new Float64Array(V);
-  for (let i = 0; i < V; i++) {
-    p[i] = Math.exp((logits[i] - max) / temperature);
-    sum += p[i];
-  }
-  for (let i = 0; i < V; i++) p[i] /= sum;
+  for (let i = 0; i < V; i++) sum += Math.exp((logits[i] - max) / temperature);
+  const p = (i: number) => Math.exp((logits[i] - max) / temperature) / sum;
 
   if ((topK > 0 && topK < V) || topP < 1) {
     // Only the most likely few matter: rank a growing prefix rather than sorting all V ids.
@@ -72,7 +70,7 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
       if (topP < 1) {
         let cumulative = 0;
         for (let r = 0; r < ranked.length; r++) {
-          cumulative += p[ranked[r]];
+          cumulative += p(ranked[r]);
           if (cumulative >= topP) {
             keep = r + 1;
             break;
@@ -89,11 +87,11 @@ export function samplingDistribution(logits: Float32Array, options: SamplingOpti
       break;
     }
     let keptSum = 0;
-    for (let r = 0; r < keep; r++) keptSum += p[ranked[r]];
-    for (let r = 0; r < keep; r++) probs[ranked[r]] = p[ranked[r]] / keptSum;
+    for (let r = 0; r < keep; r++) keptSum += p(ranked[r]);
+    for (let r = 0; r < keep; r++) probs[ranked[r]] = p(ranked[r]) / keptSum;
     return probs;
   }
-  for (let i = 0; i < V; i++) probs[i] = p[i];
+  for (let i = 0; i < V; i++) probs[i] = p(i);
   return probs;
 }
 
