@@ -9,4 +9,10 @@ export interface Kernels {
   matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void;
   /** out[M×N] = a[M×K] · b[N×K]ᵀ: used for the output head (b is the V×C embedding table) and Q·Kᵀ. */
   matmulTransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void;
+  /**
+   * Optional: a model calls this once per weight matrix when it is built, so fast kernels can
+   * lay the weight out for products now rather than during the first forward pass. b is K×N
+   * as in matmul, or N×K when `transposed` (as in matmulTransposed).
+   */
+  prepareWeight?(b: Float32Array, K: number, N: number, transposed: boolean): void;
 }

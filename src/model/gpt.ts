@@ -52,6 +52,17 @@ export class GPT {
     readonly kernels: Kernels = plainKernels,
   ) {
     this.config = validateConfig(config);
+    // Fast kernels pack the weights now, so the first forward pass runs at full speed.
+    if (kernels.prepareWeight) {
+      const { nEmbd: C, vocabSize: V } = this.config;
+      for (const b of weights.h) {
+        kernels.prepareWeight(b.attn.c_attn.weight, C, 3 * C, false);
+        kernels.prepareWeight(b.attn.c_proj.weight, C, C, false);
+        kernels.prepareWeight(b.mlp.c_fc.weight, C, 4 * C, false);
+        kernels.prepareWeight(b.mlp.c_proj.weight, 4 * C, C, false);
+      }
+      kernels.prepareWeight(weights.lm_head ?? weights.wte, C, V, true);
+    }
   }
 
   forward(ids: readonly number[], options: ForwardOptions = {}): ForwardResult {

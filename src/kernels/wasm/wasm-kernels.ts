@@ -271,6 +271,13 @@ export class WasmKernels implements TrainingKernels {
     else this.fn.packNK(dst, src, K, N);
   }
 
+  prepareWeight(b: Float32Array, K: number, N: number, transposed: boolean): void {
+    if (!this.resident || K * N < this.residentMin) return;
+    // A weight needs no second use to prove it is not a temporary.
+    this.calls.set(b, Math.max(this.calls.get(b) ?? 0, this.residentAfter));
+    this.residentPacked(b, transposed ? 'NK' : 'KN', K, N);
+  }
+
   /** b's resident packed copy (packing it first if new or changed), or null if b is not kept resident. */
   private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
     if (!this.resident || K * N < this.residentMin) return null;
