@@ -56,6 +56,8 @@ export class TransformerSceneElement extends HTMLElement {
   private time = 0;
   private isPaused = true;
   private visible = false;
+  /** A new scene arrived while out of view: it is drawn when it comes into view. */
+  private stale = false;
   private frameRequest = 0;
   private lastFrameTimestamp: number | null = null;
   private cssWidth = 0;
@@ -95,6 +97,7 @@ export class TransformerSceneElement extends HTMLElement {
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
       this.visible = entries.some((e) => e.isIntersecting);
+      if (this.visible && this.stale) this.draw();
       this.schedule();
     });
     this.addEventListener('pointerdown', (e) => this.onPointerDown(e));
@@ -214,7 +217,9 @@ export class TransformerSceneElement extends HTMLElement {
       this.time = Math.min(this.time, scene.durationSeconds);
       this.bar.setAttribute('aria-valuemax', String(scene.durationSeconds));
     }
-    this.draw();
+    // Only scenes in view draw now, so a new prompt costs the page only what the reader sees.
+    if (this.visible) this.draw();
+    else this.stale = true;
     this.dispatchEvent(new Event('timeupdate'));
   }
 
@@ -247,6 +252,7 @@ export class TransformerSceneElement extends HTMLElement {
   }
 
   private draw(): void {
+    this.stale = false;
     const fraction = this.duration > 0 ? this.time / this.duration : 0;
     this.fill.style.width = `${(fraction * 100).toFixed(3)}%`;
     this.bar.setAttribute('aria-valuenow', this.time.toFixed(2));
