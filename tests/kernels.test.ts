@@ -38,6 +38,8 @@ const SHAPES: [number, number, number][] = [
   [9, 33, 65], [16, 64, 48], [33, 100, 75], [128, 96, 257],
   // K this long makes the kernel take rows in chunks (of 20 here): three chunks, the last short.
   [45, 3000, 17],
+  // N this long makes a resident Bᵀ pack in chunks of 512 rows: two full, the last short of a panel.
+  [3, 24, 1100],
 ];
 for (let r = 0; r < 8; r++) SHAPES.push([randomInt(1, 40), randomInt(1, 90), randomInt(1, 90)]);
 
@@ -260,7 +262,7 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
 
   it('products equal the plain kernels on weights rounded to halves', () => {
     const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
-    for (const [M, K, N] of [[1, 19, 21], [5, 64, 40], [12, 33, 100]]) {
+    for (const [M, K, N] of [[1, 19, 21], [5, 64, 40], [12, 33, 100], [2, 16, 1037]]) {
       const a = randomArray(M * K);
       const b = randomArray(K * N);
       const bt = randomArray(N * K);

@@ -278,6 +278,25 @@ export class WasmKernels implements TrainingKernels {
     this.residentPacked(b, transposed ? 'NK' : 'KN', K, N);
   }
 
+  /** Packs b[N×K] into entry's block a few panels at a time (each panel is PANEL rows of b). */
+  private packRowsInChunks(entry: Packed, b: Float32Array, K: number, N: number): void {
+    const raw = this.mem.top;
+    const wide = alignUp(raw + CHUNK_ROWS * K * 4);
+    this.mem.ensure(wide + CHUNK_ROWS * K * 4);
+    for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
+      const rows = Math.min(CHUNK_ROWS, N - n0);
+      const floats = K * Math.ceil(rows / PANEL) * PANEL;
+      const at = n0 * K; // floats of packed output before this chunk (n0 is a multiple of PANEL)
+      this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
+      if (entry.half) {
+        this.fn.packNK(wide, raw, K, rows);
+        this.fn.toF16(entry.ptr + at * 2, wide, floats);
+      } else {
+        this.fn.packNK(entry.ptr + at * 4, raw, K, rows);
+      }
+    }
+  }
+
   /** b's resident packed copy (packing it first if new or changed), or null if b is not kept resident. */
   private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
     if (!this.resident || K * N < this.residentMin) return null;
@@ -297,6 +316,11 @@ export class WasmKernels implements TrainingKernels {
       this.packed.set(b, list);
       this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
     }
+    if (layout === 'NK') {
+      this.packRowsInChunks(entry, b, K, N);
+      takeSamples(entry.samples, b, K * N);
+      return entry;
+    }
     // Pack through scratch space just past the resident blocks (then narrow to halves).
     const raw = this.mem.top;
     const wide = alignUp(raw + K * N * 4);
@@ -312,6 +336,10 @@ export class WasmKernels implements TrainingKernels {
     return entry;
   }
 }
+
+/** Rows of b[N×K] packed per chunk: a chunk's scratch is reused, so a 50,257-row output head
+ * does not touch a second full-size region of fresh memory (first touches are what cost here). */
+const CHUNK_ROWS = 64 * PANEL;
 
 /** Copies `rows` rows of `n` floats between arrays whose rows are `srcStride`/`dstStride` apart. */
 function copyRows(dst: Float32Array, dstAt: number, dstStride: number, src: Float32Array, srcAt: number, srcStride: number, rows: number): void {
