@@ -118,13 +118,32 @@ export function halfBitsToFloat(bits: number): number {
   return halfToFloatTable()[bits & 0xffff];
 }
 
+/** float32 copies of F16 or BF16 bit patterns. */
+function widenHalves(halves: Uint16Array, dtype: 'F16' | 'BF16'): Float32Array {
+  const out = new Float32Array(halves.length);
+  if (dtype === 'BF16') {
+    // bfloat16 is the top half of a float32's bits.
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
+  } else {
+    const table = halfToFloatTable();
+    for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
+  }
+  return out;
+}
+
 /** A tensor's values as float32 (a fresh array); ModelError if it is missing or not a float dtype. */
 export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array {
   const entry = file.entries.get(name);
   if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
-  // Copy the bytes into a fresh buffer so typed-array views are aligned.
+  const n = (entry.end - entry.begin) / ELEMENT_BYTES[entry.dtype];
+  const at = file.data.byteOffset + entry.begin;
+  // Half-precision values are read in place when 2-byte aligned (they are widened into a new
+  // array anyway); otherwise, and for F32's own array, the bytes are copied to an aligned buffer.
+  if (LITTLE_ENDIAN_HOST && at % 2 === 0 && (entry.dtype === 'F16' || entry.dtype === 'BF16')) {
+    return widenHalves(new Uint16Array(file.data.buffer, at, n), entry.dtype);
+  }
   const raw = file.data.slice(entry.begin, entry.end);
-  const n = raw.length / ELEMENT_BYTES[entry.dtype];
   const view = new DataView(raw.buffer);
   switch (entry.dtype) {
     case 'F32': {
