@@ -178,7 +178,11 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const milliseconds = performance.now() - started;
     const { piece: _piece, ...rest } = explanation;
     const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
-    post({ type: 'explained', id, explanation: { ...rest, pieces }, milliseconds });
+    // Every traced tensor is a fresh copy (as is sampledProbs): move their buffers to the page
+    // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
+    const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
+    buffers.add(rest.sampledProbs.buffer as ArrayBuffer);
+    post({ type: 'explained', id, explanation: { ...rest, pieces }, milliseconds }, [...buffers]);
     if (!loaded.tableSent) setTimeout(sendPieceTable, 0);
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
