@@ -82,6 +82,26 @@ describe('every scene', () => {
           expect(shownCount).toBeGreaterThan(0);
         });
       }
+      it('draws nothing against the left or right edge (nothing cut off) on a phone or a desktop', () => {
+        for (const [w, h] of [[340, 510], [1280, 720]]) {
+          const canvas = createCanvas(w, h);
+          const ctx = canvas.getContext('2d') as unknown as Ctx2D;
+          for (let i = 0; i <= 12; i++) {
+            const t = (scene.durationSeconds * i) / 12;
+            scene.draw(ctx, t, w, h, 'light');
+            const { data } = canvas.getContext('2d').getImageData(0, 0, w, h);
+            // The bottom rows hold nothing but the player's progress bar, drawn by the page.
+            for (const x of [0, 1, w - 2, w - 1]) {
+              for (let y = 0; y < h - 8; y++) {
+                const k = (y * w + x) * 4;
+                const ink = Math.abs(data[k] - data[0]) + Math.abs(data[k + 1] - data[1]) + Math.abs(data[k + 2] - data[2]);
+                expect(ink, `${w}×${h} at t=${t.toFixed(1)}: ink at x=${x}, y=${y}`).toBeLessThan(60);
+              }
+            }
+          }
+        }
+      });
+
       it('is a pure function of time and changes over time', () => {
         const d = scene.durationSeconds;
         const late = pixels(scene, d * 0.8, 640, 360);

@@ -3,7 +3,7 @@
 // likely tokens with their real probabilities plus "all other tokens"; then the sampling rule
 // (explanation.sampling, giving sampledProbs) and the token it picked.
 
-import { escapeMarkup, label } from '../anim/label.ts';
+import { escapeMarkup, label, labelWidth } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
@@ -114,7 +114,7 @@ function build(ex: Explanation) {
     title: 'Prediction',
     story,
     layout,
-    frame(f, t, L) {
+    frame(f, t, L, a) {
       const { s, mL, mG, rowH, tokW, logitW, barW, tx, ty } = L;
       const pl = showLast.at(t);
       const pg = showLogits.at(t);
@@ -141,11 +141,16 @@ function build(ex: Explanation) {
       });
       const y = ty + (n + 1) * rowH;
       if (chosen) {
+        const pick = `→ “${escapeMarkup(chosen.chosen.text)}”`;
+        const oneLine = greedy ? `greedy ${pick}` : `${escapeMarkup(rule)}, seed ${ex.sampling.seed} ${pick}`;
+        // On a narrow screen the rule and the pick take two lines.
+        const lines = greedy || labelWidth(oneLine, s * 0.85) <= a.w ? [oneLine] : [`${escapeMarkup(rule)},`, `seed ${ex.sampling.seed} ${pick}`];
+        const centre = tx + (tokW + logitW + 2 * barW) / 2;
         f.fade(pk, () =>
-          label(f, tx + (tokW + logitW + 2 * barW) / 2, y + rowH * 1.1, `${greedy ? 'greedy' : `${escapeMarkup(rule)}, seed ${ex.sampling.seed}`} → “${escapeMarkup(chosen.chosen.text)}”`, {
-            size: s * 0.85,
-            bold: true,
-            align: 'center',
+          lines.forEach((line, k) => {
+            const half = labelWidth(line, s * 0.85) / 2;
+            const cx = Math.min(Math.max(centre, a.x + half), a.x + a.w - half);
+            label(f, cx, y + rowH * (1.1 + k), line, { size: s * 0.85, bold: true, align: 'center' });
           }),
         );
       }
