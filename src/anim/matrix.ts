@@ -160,7 +160,13 @@ export class MatrixView {
       if (r === 'gap') continue;
       for (const c of probeCols) widest = Math.max(widest, formatFixed(src.data[src.index(r, c)], d).length);
     }
-    const colText = o.colLabelText ? Math.max(...o.colLabelText.map((t) => [...t].length)) : 0;
+    // Labels show at most 8 characters, so the longest needs counting only up to there (the
+    // prediction scene passes one label slot per vocabulary entry, nearly all empty).
+    let colText = 0;
+    for (const t of o.colLabelText ?? []) {
+      if (t.length > colText) colText = Math.max(colText, [...t].length);
+      if (colText >= 8) break;
+    }
     const byLabels = o.colLabelText ? textWidth('x'.repeat(Math.min(colText, 8)), s * 0.72, true) : 0;
     this.cellW = o.cellW ?? Math.ceil(Math.max(textWidth('0'.repeat(widest), this.numSize, true) + s * 0.7, byLabels + 6));
     const room = Math.min(o.maxCols ?? 99, o.maxWidth / this.cellW);
