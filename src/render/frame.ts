@@ -178,7 +178,7 @@ export class Frame {
     const at = { x: x + this.ox, y: y + this.oy };
     this.shown.push({ text, value, source, scale, at, ...(o.sumOf && { sumOf: o.sumOf }), ...(o.complementOf && { complementOf: o.complementOf }) });
     // A total or remainder stands for many values, not one the readout could name.
-    if (!o.sumOf && !o.complementOf) this.spotAroundText(x, y, text, o.size, o.mono ?? true, o.align ?? 'left', raw, source);
+    if (!o.sumOf && !o.complementOf) this.spotAroundText(x, y, text, { mono: true, ...o }, raw, source);
     return text;
   }
 
@@ -187,7 +187,7 @@ export class Frame {
     const text = o.group ? formatCount(raw) : String(Math.round(raw));
     this.text(x, y, text, o);
     this.shown.push({ text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } });
-    this.spotAroundText(x, y, text, o.size, o.mono ?? false, o.align ?? 'left', raw, source);
+    this.spotAroundText(x, y, text, o, raw, source);
     return text;
   }
 
@@ -197,7 +197,8 @@ export class Frame {
     this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note });
   }
 
-  private spotAroundText(x: number, y: number, text: string, size: number, mono: boolean, align: Align, value: number, source: { tensor: string; index: number }): void {
+  private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: { tensor: string; index: number }): void {
+    const { size, mono = false, align = 'left' } = o;
     const w = textWidth(text, size, mono);
     const left = align === 'left' ? x : align === 'right' ? x - w : x - w / 2;
     // Text is drawn on its middle line; the box takes a little margin so small numbers are easy to hit.
