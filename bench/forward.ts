@@ -10,6 +10,9 @@
 // (bench/torch_forward.py, a child process) times the same work on the same file with 2
 // threads and with 1, taking turns with ours so both see the same background load.
 // Needs /opt/torchenv (or --python) for PyTorch; without it, only our figures are printed.
+// If onnxruntime imports in that Python, ONNX Runtime (bench/onnx_forward.py, a second child
+// process) joins too, on the same weights exported to ONNX: it has no traced pass, so it times
+// an untraced forward pass (logits only), beside ours and PyTorch's, and cached decoding.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +35,7 @@ const SEED = 2;
 const LENGTHS = [16, 128];
 const PROMPT = 16;
 const DECODE = 32;
-const THREADS = [2, 1]; // PyTorch's thread counts
+const THREADS = [2, 1]; // the peers' thread counts
 
 /** The kernel sets the benchmark can measure, by the name given to --kernels. */
 const KERNEL_SETS: Record<string, () => Promise<Kernels>> = {
@@ -54,13 +57,15 @@ const KERNEL_SETS: Record<string, () => Promise<Kernels>> = {
 const HELP = `Usage: npx tsx bench/forward.ts [options]
 
 Times our traced forward pass (T = ${LENGTHS.join(', ')}) and cached decoding against PyTorch
-on a random model of GPT-2 small's shape, and prints the ratios ours / PyTorch.
+on a random model of GPT-2 small's shape, and prints the ratios ours / PyTorch. If onnxruntime
+imports in that Python, also against ONNX Runtime, whose forward pass is untraced (logits only).
 
 Options:
   --kernels LIST   kernel sets to measure, comma-separated (${Object.keys(KERNEL_SETS).join(', ')}); default: all
   --reps N         rounds per measurement, after one warm-up; the best is kept (default 3)
   --budget S       stop repeating a measurement after about S seconds (default 40)
   --python PATH    Python with torch and safetensors (default /opt/torchenv/bin/python)
+  --no-onnx        leave ONNX Runtime out even if it is installed (it saves its export: ~1 GB, a minute)
   --help           this text`;
 
 /** normal(0, 0.02) matrices, layer norms at weight 1 and bias 0, zero biases: GPT-2's init. */
@@ -96,40 +101,66 @@ function tracedMs(model: GPT, ids: number[], T: number): number {
   return performance.now() - start;
 }
 
-/** bench/torch_forward.py as a child process answering one JSON request per line. */
-class TorchPeer {
+/** Logits only, every position: what ONNX Runtime's forward pass does. */
+function untracedMs(model: GPT, ids: number[], T: number): number {
+  const start = performance.now();
+  model.forward(ids.slice(0, T));
+  return performance.now() - start;
+}
+
+function largestDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
+}
+
+/** A Python peer (bench/torch_forward.py or bench/onnx_forward.py): a child process answering
+ *  one JSON request per line. */
+class PythonPeer {
   private readonly answers: string[] = [];
   private wake: (() => void) | null = null;
   private stderr = '';
   private exited = false;
-  version = '';
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+  private constructor(
+    private readonly name: string,
+    private readonly child: ChildProcessWithoutNullStreams,
+  ) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       this.answers.push(line);
       this.wake?.();
     });
     child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    // Writing to a peer that has exited fails with EPIPE; next() reports the exit itself.
+    child.stdin.on('error', () => {});
     const end = () => {
       this.exited = true;
       this.wake?.();
     };
-    child.on('exit', end);
+    child.on('exit', (_code, signal) => {
+      if (signal) this.stderr += `\nkilled by ${signal}`; // its last words are not the reason
+      end();
+    });
     child.on('error', (e) => {
       this.stderr += e.message;
       end();
     });
   }
 
-  /** Starts PyTorch on the model folder; resolves once it has loaded the weights. */
-  static async start(python: string, dir: string, ids: number[]): Promise<TorchPeer> {
-    const script = join(import.meta.dirname, 'torch_forward.py');
-    const peer = new TorchPeer(spawn(python, [script, dir, '--ids', ids.join(','), '--prompt', `${PROMPT}`]));
-    const hello = (await peer.next()) as { torch: string };
-    peer.version = hello.torch;
-    return peer;
+  /** Starts `script` on the model folder; resolves with the peer and its first line (its
+   *  versions) once it is ready, or rejects with the reason it cannot be. */
+  static async start(name: string, script: string, python: string, dir: string, ids: number[]): Promise<[PythonPeer, Record<string, unknown>]> {
+    const path = join(import.meta.dirname, script);
+    const peer = new PythonPeer(name, spawn(python, [path, dir, '--ids', ids.join(','), '--prompt', `${PROMPT}`]));
+    try {
+      return [peer, await peer.next()];
+    } catch (e) {
+      peer.close();
+      throw e;
+    }
   }
 
+  /** The answer to `request`; a peer's {"error": ...} answer rejects. */
   async ask(request: object): Promise<Record<string, unknown>> {
     this.child.stdin.write(`${JSON.stringify(request)}\n`);
     return this.next();
@@ -137,10 +168,17 @@ class TorchPeer {
 
   private async next(): Promise<Record<string, unknown>> {
     while (this.answers.length === 0) {
-      if (this.exited) throw new Error(`PyTorch stopped: ${this.stderr.trim().split('\n').slice(-3).join(' / ') || 'no message'}`);
+      if (this.exited) throw new Error(`${this.name} stopped: ${this.stderr.trim().split('\n').slice(-3).join(' / ') || 'no message'}`);
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    return JSON.parse(this.answers.shift()!) as Record<string, unknown>;
+    let answer: Record<string, unknown>;
+    try {
+      answer = JSON.parse(this.answers.shift()!) as Record<string, unknown>;
+    } catch {
+      throw new Error(`${this.name} answered something other than JSON`);
+    }
+    if (typeof answer.error === 'string') throw new Error(answer.error);
+    return answer;
   }
 
   close(): void {
@@ -160,6 +198,7 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '3' },
       budget: { type: 'string', default: '40' },
       python: { type: 'string', default: '/opt/torchenv/bin/python' },
+      'no-onnx': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -180,7 +219,8 @@ async function main(): Promise<void> {
 
   const config = GPT2_SMALL;
   const dir = mkdtempSync(join(tmpdir(), 'animated-transformer-bench-'));
-  let torch: TorchPeer | null = null;
+  let torch: PythonPeer | null = null;
+  let ort: PythonPeer | null = null;
   try {
     console.log(`Making a random GPT-2 small (${parameterCount(config).toLocaleString('en')} parameters, seed ${SEED}) in ${dir}`);
     await saveModelDir(dir, config, randomWeights(config, SEED), { dtype: 'F32', tokenizer: gpt2Tokenizer() });
@@ -197,26 +237,67 @@ async function main(): Promise<void> {
       models.set(name, model);
     }
     let torchProblem = '';
+    let torchVersion = '';
     try {
-      torch = await TorchPeer.start(values.python, dir, ids);
+      const [peer, hello] = await PythonPeer.start('PyTorch', 'torch_forward.py', values.python, dir, ids);
+      torch = peer;
+      torchVersion = String(hello.torch);
       for (const threads of THREADS) {
         await torch.ask({ op: 'forward', T: LENGTHS[0], threads });
         await torch.ask({ op: 'decode', n: 2, threads });
       }
     } catch (e) {
       torchProblem = (e as Error).message;
+      torch?.close();
       torch = null;
     }
 
-    // Each measurement takes turns: every kernel set, then PyTorch at each thread count, and
-    // again, so both sides see the same background load. The best of the rounds is kept.
+    // ONNX Runtime is optional: whatever goes wrong with it (not installed, export, memory)
+    // leaves it out of the table with one line saying why, never the benchmark.
+    let ortProblem = '';
+    let ortVersion = '';
+    if (values['no-onnx']) ortProblem = 'left out by --no-onnx';
+    else if (!torch) ortProblem = 'it needs PyTorch to export the model';
+    else {
+      try {
+        const [peer, hello] = await PythonPeer.start('ONNX Runtime', 'onnx_forward.py', values.python, dir, ids);
+        ort = peer;
+        ortVersion = String(hello.onnxruntime);
+        for (const threads of THREADS) {
+          await ort.ask({ op: 'forward', T: LENGTHS[0], trace: false, threads });
+          await ort.ask({ op: 'decode', n: 2, threads });
+        }
+      } catch (e) {
+        ortProblem = (e as Error).message;
+        ort?.close();
+        ort = null;
+      }
+    }
+    if (ort) for (const model of models.values()) untracedMs(model, ids, LENGTHS[0]); // warm-up
+
+    // Each measurement takes turns: every kernel set, then each peer at each thread count, and
+    // again, so all sides see the same background load. The best of the rounds is kept.
+    // ONNX Runtime cannot trace, so with it come untraced passes (logits only) on every side.
     const measures = [
       ...LENGTHS.map((T) => ({
         label: `traced forward, T = ${T}`,
+        traced: true,
         ours: (m: GPT) => tracedMs(m, ids, T),
         theirs: { op: 'forward', T },
       })),
-      { label: `cached decoding, per token`, ours: (m: GPT) => decodeMsPerToken(m, ids, DECODE), theirs: { op: 'decode', n: DECODE } },
+      ...(ort ? LENGTHS : []).map((T) => ({
+        label: `forward, logits only (not traced), T = ${T}`,
+        traced: false,
+        ours: (m: GPT) => untracedMs(m, ids, T),
+        theirs: { op: 'forward', T, trace: false },
+      })),
+      { label: `cached decoding, per token`, traced: false, ours: (m: GPT) => decodeMsPerToken(m, ids, DECODE), theirs: { op: 'decode', n: DECODE } },
+    ];
+    // The peers' columns. PyTorch is the reference: if it fails, the benchmark fails, as it
+    // always has. ONNX Runtime failing mid-run only stops its own measurements (`stopped`).
+    const peers = [
+      ...(torch ? [{ key: 'torch', title: 'PyTorch', peer: torch, traces: true, required: true, stopped: '' }] : []),
+      ...(ort ? [{ key: 'ort', title: 'ORT', peer: ort, traces: false, required: false, stopped: '' }] : []),
     ];
     const best = new Map<string, number>(); // "label|column" → fastest ms
     const keep = (key: string, ms: number) => best.set(key, Math.min(ms, best.get(key) ?? Infinity));
@@ -226,43 +307,68 @@ async function main(): Promise<void> {
       for (let round = 0; round < reps && (round === 0 || performance.now() - start < budgetMs); round++) {
         process.stdout.write(`\r${m.label}: round ${round + 1}   `);
         for (const [name, model] of models) keep(`${m.label}|${name}`, m.ours(model));
-        for (const threads of torch ? THREADS : []) {
-          keep(`${m.label}|torch${threads}`, (await torch!.ask({ ...m.theirs, threads })).ms as number);
+        for (const p of peers) {
+          if ((m.traced && !p.traces) || p.stopped) continue;
+          try {
+            for (const threads of THREADS) keep(`${m.label}|${p.key}${threads}`, (await p.peer.ask({ ...m.theirs, threads })).ms as number);
+          } catch (e) {
+            if (p.required) throw e;
+            p.stopped = `it stopped during "${m.label}": ${(e as Error).message}`;
+            p.peer.close();
+          }
         }
         rounds = Math.max(rounds, round + 1);
       }
     }
     process.stdout.write('\n');
+    ortProblem ||= peers.find((p) => p.key === 'ort')?.stopped ?? '';
 
     const ms = (x: number) => `${x.toFixed(x < 100 ? 1 : 0)} ms`;
-    const rows = [['', 'kernels', 'ours', ...THREADS.flatMap((t) => (torch ? [`PyTorch ${t} thr`, `ours/PyTorch ${t}`] : []))]];
+    const rows = [['', 'kernels', 'ours', ...peers.flatMap((p) => THREADS.flatMap((t) => [`${p.title} ${t} thr`, `ours/${p.title} ${t}`]))]];
     for (const m of measures) {
       for (const name of names) {
         const ours = best.get(`${m.label}|${name}`)!;
         const row = [name === names[0] ? m.label : '', name, ms(ours)];
-        for (const threads of torch ? THREADS : []) {
-          const theirs = best.get(`${m.label}|torch${threads}`)!;
-          row.push(ms(theirs), `${(ours / theirs).toFixed(2)}×`);
+        for (const p of peers) {
+          for (const threads of THREADS) {
+            const theirs = best.get(`${m.label}|${p.key}${threads}`);
+            row.push(...(theirs === undefined ? ['—', '—'] : [ms(theirs), `${(ours / theirs).toFixed(2)}×`]));
+          }
         }
         rows.push(row);
       }
     }
-    const torchName = torch ? `PyTorch ${torch.version}` : 'no PyTorch';
-    console.log(`\n${torchName}, Node ${process.version}; best of up to ${rounds} rounds; decoding: ${DECODE} tokens after a ${PROMPT}-token prompt`);
+    const torchName = torch ? `PyTorch ${torchVersion}` : 'no PyTorch';
+    const ortName = ort ? `, ONNX Runtime ${ortVersion}` : '';
+    console.log(`\n${torchName}${ortName}, Node ${process.version}; best of up to ${rounds} rounds; decoding: ${DECODE} tokens after a ${PROMPT}-token prompt`);
+    if (ort) {
+      console.log('ORT: ONNX Runtime (CPU, sequential, 1 inter-op thread), on the same weights exported to ONNX; it');
+      console.log('records no intermediates, so it has no traced figures (—), and untraced ones beside ours (model.forward)');
+    }
     // Other work on the machine slows both sides, PyTorch's threads most: say how busy it was.
     console.log(`${availableParallelism()} cores; load average over the last minute: ${loadavg()[0].toFixed(1)}\n`);
     console.log(table(rows));
+    if (ortProblem) console.log(`\n${ort ? 'Some ONNX Runtime figures are missing' : 'No ONNX Runtime figures'}: ${ortProblem}`);
     if (!torch) {
       console.log(`\nNo PyTorch figures, so no ratios: ${torchProblem}`);
       return;
     }
     const theirs = (await torch.ask({ op: 'logits', T: LENGTHS[0] })).logits as number[];
     const ours = models.get(names[0])!.forward(ids.slice(0, LENGTHS[0]), { lastOnly: true }).logits;
-    let diff = 0;
-    for (let i = 0; i < ours.length; i++) diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
-    console.log(`\nSame model on both sides: largest logit difference at T = ${LENGTHS[0]} is ${diff.toExponential(2)}`);
+    console.log(`\nSame model on both sides: largest logit difference at T = ${LENGTHS[0]} is ${largestDifference(ours, theirs).toExponential(2)}`);
+    if (ort && !ortProblem) {
+      try {
+        const answer = await ort.ask({ op: 'logits', T: LENGTHS[0] });
+        const forward = largestDifference(ours, answer.logits as number[]).toExponential(2);
+        const decoded = largestDifference(ours, answer.decoded as number[]).toExponential(2);
+        console.log(`Same model in ONNX Runtime: largest logit difference at T = ${LENGTHS[0]} is ${forward} (forward), ${decoded} (decoding step)`);
+      } catch (e) {
+        console.log(`ONNX Runtime's logits could not be checked: ${(e as Error).message}`);
+      }
+    }
   } finally {
     torch?.close();
+    ort?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,10 +7,13 @@ take turns and share whatever else the machine is doing:
     /opt/torchenv/bin/python bench/torch_forward.py MODEL_DIR --ids 1,2,3,... --prompt 16
 
     {"op": "forward", "T": 16, "threads": 2}   -> {"ms": ...}        traced forward pass
+    {"op": "forward", "T": 16, "trace": false} -> {"ms": ...}        logits only, untraced
     {"op": "decode", "n": 32, "threads": 1}    -> {"ms": ...}        per token, cached decoding
     {"op": "logits", "T": 16}                  -> {"logits": [...]}  last position's logits
 
-The model is scripts/fixtures/gpt2_torch.py, the reference the parity fixtures come from.
+A request that fails is answered {"error": "..."}. The model is scripts/fixtures/gpt2_torch.py,
+the reference the parity fixtures come from. bench/onnx_forward.py (ONNX Runtime) speaks the
+same protocol and reuses the helpers below.
 """
 
 from __future__ import annotations
@@ -19,46 +22,77 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "fixtures"))
-from gpt2_torch import load_model_dir  # noqa: E402
+from gpt2_torch import GPT2, load_model_dir  # noqa: E402
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(description: str) -> argparse.Namespace:
+    """The command line bench/forward.ts gives each peer."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("model_dir")
     ap.add_argument("--ids", required=True, help="comma-separated token ids to draw inputs from")
     ap.add_argument("--prompt", type=int, default=16, help="prompt length before cached decoding")
     args = ap.parse_args()
+    args.ids = [int(s) for s in args.ids.split(",")]
+    return args
 
-    ids = [int(s) for s in args.ids.split(",")]
-    model = load_model_dir(Path(args.model_dir))
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
 
+def timed_ms(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return (time.perf_counter() - start) * 1000
+
+
+def serve(hello: dict, answer: Callable[[dict], dict]) -> None:
+    """Prints `hello`, then one JSON answer per JSON request line until standard input ends.
+    A failing request is answered with its error, so the benchmark can go on without it."""
+    print(json.dumps({"ready": True, **hello}), flush=True)
     for line in sys.stdin:
         req = json.loads(line)
+        try:
+            reply = answer(req)
+        except Exception as e:  # noqa: BLE001 - reported to bench/forward.ts, which decides
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(reply), flush=True)
+
+
+def prompt_cache(model: GPT2, ids: list[int]) -> list:
+    """The KV cache (one [keys, values] per layer) after running `ids`."""
+    cache: list = []
+    model.forward(ids, cache=cache)
+    return cache
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    ids, prompt = args.ids, args.prompt
+    model = load_model_dir(Path(args.model_dir))
+
+    def answer(req: dict) -> dict:
         if "threads" in req:
             torch.set_num_threads(req["threads"])
         if req["op"] == "forward":
-            # Records every intermediate like our traced pass does, so both do the same work.
-            start = time.perf_counter()
-            model.forward(ids[: req["T"]], trace={})
-            answer = {"ms": (time.perf_counter() - start) * 1000}
-        elif req["op"] == "decode":
-            cache: list = []
-            model.forward(ids[: args.prompt], cache=cache)
-            start = time.perf_counter()
-            for t in range(args.prompt, args.prompt + req["n"]):
-                model.forward([ids[t]], cache=cache)
-            answer = {"ms": (time.perf_counter() - start) * 1000 / req["n"]}
-        elif req["op"] == "logits":
-            answer = {"logits": [float(x) for x in model.forward(ids[: req["T"]])[-1]]}
-        else:
-            answer = {"error": f"unknown op {req['op']!r}"}
-        print(json.dumps(answer), flush=True)
+            # Traced by default: records every intermediate like our traced pass does.
+            trace = {} if req.get("trace", True) else None
+            return {"ms": timed_ms(lambda: model.forward(ids[: req["T"]], trace=trace))}
+        if req["op"] == "decode":
+            cache = prompt_cache(model, ids[:prompt])
+
+            def steps() -> None:
+                for t in range(prompt, prompt + req["n"]):
+                    model.forward([ids[t]], cache=cache)
+
+            return {"ms": timed_ms(steps) / req["n"]}
+        if req["op"] == "logits":
+            return {"logits": [float(x) for x in model.forward(ids[: req["T"]])[-1]]}
+        return {"error": f"unknown op {req['op']!r}"}
+
+    serve({"torch": torch.__version__}, answer)
 
 
 if __name__ == "__main__":
