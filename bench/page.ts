@@ -49,9 +49,9 @@ interface LoadFigures {
   workerStart: number;
   workerCreated: number;
   workerEvaluated: number;
-  modelFetched: number;
-  /** Resource timing of the weights file: request sent, first byte, last byte. */
-  weightsFetch: { start: number; firstByte: number; end: number; encoded: number };
+  /** When the weights' first byte reached the worker, and their size on the wire. */
+  weightsFirstByte: number;
+  weightsBytes: number;
   read: number;
   tokenizerTables: number;
   build: number;
@@ -73,11 +73,8 @@ async function measureLoad(page: Page, url: string): Promise<LoadFigures> {
       workerStart: (loaded?.detail?.startedAt ?? NaN) - performance.timeOrigin,
       workerCreated: (loaded?.detail?.workerCreatedAt ?? NaN) - performance.timeOrigin,
       workerEvaluated: (loaded?.detail?.workerEvaluatedAt ?? NaN) - performance.timeOrigin,
-      modelFetched: mark('built-in-model-fetched')?.startTime ?? NaN,
-      weightsFetch: (() => {
-        const r = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.safetensors')) as PerformanceResourceTiming | undefined;
-        return { start: r?.requestStart ?? NaN, firstByte: r?.responseStart ?? NaN, end: r?.responseEnd ?? NaN, encoded: r?.encodedBodySize ?? NaN };
-      })(),
+      weightsFirstByte: (loaded?.detail?.weightsFirstByteAt ?? NaN) - performance.timeOrigin,
+      weightsBytes: loaded?.detail?.weightsBytes ?? NaN,
       read: loaded?.detail?.read ?? NaN,
       tokenizerTables: loaded?.detail?.tokenizerTables ?? NaN,
       build: loaded?.detail?.build ?? NaN,
@@ -168,9 +165,7 @@ async function main(): Promise<void> {
     const warm = loads.slice(1).sort((a, b) => a.scenes - b.scenes)[1];
     console.log(`\n2. Model loaded at ${ms(warm.model)}, first scenes drawn at ${ms(warm.scenes)} after navigation (${ratio(warm.scenes, BUDGET.loadMs)}; cold first visit ${ms(loads[0].scenes)})`);
     console.log(`   peer: DOMContentLoaded at ${ms(warm.domContentLoaded)}; the model and first explanation take ${(warm.scenes / Math.max(warm.domContentLoaded, 1)).toFixed(1)} × that`);
-    console.log(`   the page created the worker at ${ms(warm.workerCreated)}, its script was evaluated at ${ms(warm.workerEvaluated)}; the page had the model's files at ${ms(warm.modelFetched)}`);
-    const w = warm.weightsFetch;
-    console.log(`   the weights' request went out at ${ms(w.start)}, first byte ${ms(w.firstByte)}, last byte ${ms(w.end)} (${(w.encoded / MB).toFixed(2)} MB on the wire)`);
+    console.log(`   the page created the worker at ${ms(warm.workerCreated)}, its first script was evaluated at ${ms(warm.workerEvaluated)}; the weights' first byte arrived at ${ms(warm.weightsFirstByte)} (${(warm.weightsBytes / MB).toFixed(2)} MB on the wire)`);
     console.log(`   in the worker: loading began at ${ms(warm.workerStart)}; reading the files ${ms(warm.read)} (of which building GPT-2's tokenizer tables meanwhile ${ms(warm.tokenizerTables)}), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
 
     const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });

@@ -6,7 +6,7 @@ import { SCENES } from '../scenes/index.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { defineTransformerScene, TransformerSceneElement } from './player.ts';
 import { ModelClient, Superseded, WorkerError } from './model-client.ts';
-import { fetchModelFolder, hubBase } from './model-download.ts';
+import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
@@ -23,8 +23,6 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const state: PageState = parseState(location.search);
-/** The built-in model's files, fetched while the worker is still starting (it runs first on every visit). */
-const builtInModel = prefetchBuiltInModel();
 const client = new ModelClient();
 const promptInput = byId<HTMLInputElement>('prompt');
 const statusLine = byId<HTMLOutputElement>('status');
@@ -288,18 +286,6 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
   }
 }
 
-/** Fetches the built-in model's files; if that fails, the worker tries again and reports why. */
-async function prefetchBuiltInModel(): Promise<ModelSource> {
-  const source = defaultModelSource();
-  try {
-    const files = await fetchModelFolder(source, new AbortController().signal, () => () => {});
-    performance.mark('built-in-model-fetched');
-    return { kind: 'bytes', name: source.name, ...files };
-  } catch {
-    return source;
-  }
-}
-
 async function startModel(): Promise<void> {
   const choice = state.model;
   if (choice.kind === 'hub') {
@@ -312,7 +298,8 @@ async function startModel(): Promise<void> {
     modelNotice = { text: 'This link used a model from the reader’s own files, which a link cannot carry. Pick the files under “Model”; meanwhile the built-in model runs.' };
   }
   showMessages();
-  await loadModel(await builtInModel, { kind: 'default' });
+  // The worker fetches the built-in model's files itself, so the page's main thread stays free.
+  await loadModel(defaultModelSource(), { kind: 'default' });
 }
 
 // ---- controls ----

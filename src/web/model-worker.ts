@@ -11,7 +11,9 @@ import { explain, InputError } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { ModelError } from '../model/config.ts';
-import { gpt2Tokenizer, loadTokenizer, parseTokenizerDescription, TOKENIZER_FILE, TokenizerError, type Tokenizer } from '../tokenizer/index.ts';
+import { parseTokenizerDescription, TOKENIZER_FILE } from '../tokenizer/description.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, fetchBytes, fetchModelFolder, hubFileUrl, storeBytes } from './model-download.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
 
@@ -19,9 +21,9 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
 const evaluatedAt = performance.now();
 
-// Build GPT-2's tokenizer tables (a moment of CPU) as soon as the worker starts, while the page
-// is still fetching the model; nearly every model uses it. The load below reuses the same tables.
-setTimeout(() => gpt2Tokenizer(), 0);
+// GPT-2's tokenizer tables are most of this worker's script (0.4 MB): they load beside the
+// model's files instead of before this script can start fetching them.
+const tokenizers = import('../tokenizer/index.ts');
 
 let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
 /** The load in progress, so the reader can cancel it. */
@@ -92,11 +94,13 @@ async function load(id: number, source: ModelSource): Promise<void> {
     const started = performance.now();
     const reading = readSource(id, source, abort.signal);
     // Build GPT-2's tokenizer tables (a moment of CPU) while the model's bytes are on their way.
+    const { gpt2Tokenizer, loadTokenizer } = await tokenizers;
     const tokenizerStarted = performance.now();
     gpt2Tokenizer();
     const tokenizerTables = performance.now() - tokenizerStarted;
     const files = await reading;
     const read = performance.now() - started;
+    const weightsFetch = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.safetensors')).pop() as PerformanceResourceTiming | undefined;
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());
@@ -114,7 +118,9 @@ async function load(id: number, source: ModelSource): Promise<void> {
       workerCreatedAt: performance.timeOrigin,
       workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
       startedAt: performance.timeOrigin + started,
-      read, tokenizerTables, build: performance.now() - started - read };
+      read,
+      weightsBytes: weightsFetch?.encodedBodySize ?? 0,
+      weightsFirstByteAt: weightsFetch ? performance.timeOrigin + weightsFetch.responseStart : 0, tokenizerTables, build: performance.now() - started - read };
     const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });
   } catch (error) {

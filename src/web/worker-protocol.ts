@@ -43,8 +43,18 @@ export interface LoadedModel {
   /** Where the load's time went, in milliseconds (the page's benchmark prints them): reading the
    * files (which includes building GPT-2's tokenizer tables meanwhile), and building the model.
    * The `…At` fields are wall-clock times (performance.timeOrigin + now): when the page created the
-   * worker, when its script had been evaluated, and when this load began. */
-  timings: { workerCreatedAt: number; workerEvaluatedAt: number; startedAt: number; read: number; tokenizerTables: number; build: number };
+   * worker, when its script had been evaluated, when this load began, and when the first byte of
+   * the weights arrived (0 when they were not fetched). */
+  timings: {
+    workerCreatedAt: number;
+    workerEvaluatedAt: number;
+    startedAt: number;
+    read: number;
+    weightsBytes: number;
+    weightsFirstByteAt: number;
+    tokenizerTables: number;
+    build: number;
+  };
 }
 
 export type FromWorker =

@@ -139,7 +139,7 @@ describe('the article page', () => {
     const after = await sceneNumbers(page);
     expect(after).not.toEqual(before);
     expect(await page.locator('#token-list').textContent()).toContain('time');
-    expect(new URL(page.url()).searchParams.get('prompt')).toBe('Once upon a time there was');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('prompt') === 'Once upon a time there was');
   });
 
   it('a prompt of HTML shows as text: no element is made and no script runs', async () => {
