@@ -58,6 +58,14 @@ describe('reading files the reference writer made', () => {
     expect(Array.from(tensorFloat32(file, 'f16_edges'))).toEqual([65504, 2 ** -24, -(2 ** -14), Infinity]);
   });
 
+  it('reads the same values when the file’s bytes start at an odd offset in their buffer', () => {
+    // Half-precision data is read in place when 2-byte aligned; this takes the copying path.
+    const shifted = new Uint8Array(reference.length + 1);
+    shifted.set(reference, 1);
+    const odd = parseSafetensors(shifted.subarray(1), 'dtypes.safetensors');
+    for (const name of ['f32', 'f16', 'bf16', 'f16_edges']) expect(Array.from(tensorFloat32(odd, name)), name).toEqual(Array.from(tensorFloat32(file, name)));
+  });
+
   it('refuses to turn a non-float tensor into numbers, and names a missing one', () => {
     expect(() => tensorFloat32(file, 'steps')).toThrow(/dtypes\.safetensors: tensor "steps" is stored as I64; this loader reads F32, F16, BF16/);
     expect(() => tensorFloat32(file, 'nope')).toThrow(ModelError);

@@ -118,6 +118,15 @@ export function halfBitsToFloat(bits: number): number {
   return halfToFloatTable()[bits & 0xffff];
 }
 
+/** n little-endian 16-bit patterns from byte `begin` of the file: read in place when aligned
+ * (they are widened into a new array anyway), else copied out. */
+function halvesOf(file: SafetensorsFile, begin: number, n: number): Uint16Array {
+  const at = file.data.byteOffset + begin;
+  if (LITTLE_ENDIAN_HOST && at % 2 === 0) return new Uint16Array(file.data.buffer, at, n);
+  const view = new DataView(file.data.buffer, at, 2 * n);
+  return Uint16Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true));
+}
+
 /** float32 copies of F16 or BF16 bit patterns. */
 function widenHalves(halves: Uint16Array, dtype: 'F16' | 'BF16'): Float32Array {
   const out = new Float32Array(halves.length);
@@ -137,12 +146,8 @@ export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array
   const entry = file.entries.get(name);
   if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
   const n = (entry.end - entry.begin) / ELEMENT_BYTES[entry.dtype];
-  const at = file.data.byteOffset + entry.begin;
-  // Half-precision values are read in place when 2-byte aligned (they are widened into a new
-  // array anyway); otherwise, and for F32's own array, the bytes are copied to an aligned buffer.
-  if (LITTLE_ENDIAN_HOST && at % 2 === 0 && (entry.dtype === 'F16' || entry.dtype === 'BF16')) {
-    return widenHalves(new Uint16Array(file.data.buffer, at, n), entry.dtype);
-  }
+  if (entry.dtype === 'F16' || entry.dtype === 'BF16') return widenHalves(halvesOf(file, entry.begin, n), entry.dtype);
+  // F32 gets its own aligned copy of the bytes.
   const raw = file.data.slice(entry.begin, entry.end);
   const view = new DataView(raw.buffer);
   switch (entry.dtype) {
@@ -150,19 +155,6 @@ export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array
       if (LITTLE_ENDIAN_HOST) return new Float32Array(raw.buffer);
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    }
-    case 'F16': {
-      const table = halfToFloatTable();
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = table[view.getUint16(2 * i, true)];
-      return out;
-    }
-    case 'BF16': {
-      // bfloat16 is the top half of a float32's bits.
-      const out = new Float32Array(n);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       return out;
     }
     case 'F64': {
