@@ -44,14 +44,16 @@ interface LoadFigures {
   model: number;
   scenes: number;
   domContentLoaded: number;
-  /** Inside the worker: reading the files, building model + tokenizer, the first explain(). */
-  /** When the worker began loading, after navigation (its script had to load first). */
-  workerStart: number;
+  /** Milliseconds after navigation: the page began fetching the model, its weights' first byte came, all bytes had come. */
+  fetchStart: number;
+  weightsFirstByte: number;
+  fetched: number;
+  weightsBytes: number;
+  /** Milliseconds after navigation: the worker was created, its first script evaluated, the bytes reached it. */
   workerCreated: number;
   workerEvaluated: number;
-  /** When the weights' first byte reached the worker, and their size on the wire. */
-  weightsFirstByte: number;
-  weightsBytes: number;
+  workerStart: number;
+  /** Inside the worker: waiting for the files and GPT-2's tokenizer tables, building model + tokenizer, the first explain(). */
   read: number;
   tokenizerTables: number;
   build: number;
@@ -66,18 +68,22 @@ async function measureLoad(page: Page, url: string): Promise<LoadFigures> {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
     const loaded = mark('model-loaded');
     const updated = mark('scenes-updated');
+    const timings = loaded?.detail ?? {};
+    const sinceNavigation = (wallClock: number | undefined) => (wallClock ? wallClock - performance.timeOrigin : NaN);
     return {
       model: loaded?.startTime ?? NaN,
       scenes: updated?.startTime ?? NaN,
       domContentLoaded: nav.domContentLoadedEventEnd,
-      workerStart: (loaded?.detail?.startedAt ?? NaN) - performance.timeOrigin,
-      workerCreated: (loaded?.detail?.workerCreatedAt ?? NaN) - performance.timeOrigin,
-      workerEvaluated: (loaded?.detail?.workerEvaluatedAt ?? NaN) - performance.timeOrigin,
-      weightsFirstByte: (loaded?.detail?.weightsFirstByteAt ?? NaN) - performance.timeOrigin,
-      weightsBytes: loaded?.detail?.weightsBytes ?? NaN,
-      read: loaded?.detail?.read ?? NaN,
-      tokenizerTables: loaded?.detail?.tokenizerTables ?? NaN,
-      build: loaded?.detail?.build ?? NaN,
+      fetchStart: sinceNavigation(timings.fetchStartedAt),
+      weightsFirstByte: sinceNavigation(timings.weightsFirstByteAt),
+      fetched: sinceNavigation(timings.fetchedAt),
+      weightsBytes: timings.weightsBytes ?? NaN,
+      workerCreated: sinceNavigation(timings.workerCreatedAt),
+      workerEvaluated: sinceNavigation(timings.workerEvaluatedAt),
+      workerStart: sinceNavigation(timings.startedAt),
+      read: timings.read ?? NaN,
+      tokenizerTables: timings.tokenizerTables ?? NaN,
+      build: timings.build ?? NaN,
       explain: updated?.detail?.explainMilliseconds ?? NaN,
     };
   });
@@ -165,8 +171,9 @@ async function main(): Promise<void> {
     const warm = loads.slice(1).sort((a, b) => a.scenes - b.scenes)[1];
     console.log(`\n2. Model loaded at ${ms(warm.model)}, first scenes drawn at ${ms(warm.scenes)} after navigation (${ratio(warm.scenes, BUDGET.loadMs)}; cold first visit ${ms(loads[0].scenes)})`);
     console.log(`   peer: DOMContentLoaded at ${ms(warm.domContentLoaded)}; the model and first explanation take ${(warm.scenes / Math.max(warm.domContentLoaded, 1)).toFixed(1)} × that`);
-    console.log(`   the page created the worker at ${ms(warm.workerCreated)}, its first script was evaluated at ${ms(warm.workerEvaluated)}; the weights' first byte arrived at ${ms(warm.weightsFirstByte)} (${(warm.weightsBytes / MB).toFixed(2)} MB on the wire)`);
-    console.log(`   in the worker: loading began at ${ms(warm.workerStart)}; reading the files ${ms(warm.read)} (of which building GPT-2's tokenizer tables meanwhile ${ms(warm.tokenizerTables)}), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
+    console.log(`   the page began fetching the model at ${ms(warm.fetchStart)}; the weights' first byte came at ${ms(warm.weightsFirstByte)}, all ${(warm.weightsBytes / MB).toFixed(2)} MB at ${ms(warm.fetched)}`);
+    console.log(`   the worker was created at ${ms(warm.workerCreated)}, its first script evaluated at ${ms(warm.workerEvaluated)}, the model's bytes reached it at ${ms(warm.workerStart)}`);
+    console.log(`   in the worker: files and GPT-2's tokenizer tables ready after ${ms(warm.read)} (the tables alone ${ms(warm.tokenizerTables)}), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
 
     const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
     if (overrideScript) await watched.page.addInitScript(overrideScript);

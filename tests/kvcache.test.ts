@@ -94,3 +94,22 @@ describe.each(CASES)('KV cache on $folder, $kernels kernels', ({ folder, kernels
     expect(cache.length).toBe(P);
   });
 });
+
+// The trace keeps the forward pass's own arrays rather than copies, which is only right while
+// nothing writes to an array once it is computed, and while no two tensors share memory.
+describe.each(CASES)('a trace on $folder, $kernels kernels', ({ folder, kernels }) => {
+  it('owns its arrays: later passes, cached or not, leave it unchanged', async () => {
+    const model = await load(folder, kernels);
+    const ids = idsFor(6, model.config.vocabSize);
+    const trace = model.trace(ids);
+    const snapshot = new Map([...trace].map(([name, t]) => [name, t.data.slice()]));
+    const buffers = new Set([...trace.values()].map((t) => t.data.buffer));
+    expect(buffers.size).toBe(trace.size);
+
+    model.trace(ids.slice().reverse());
+    const cache = new KVCache(model.config);
+    model.forward(ids.slice(0, 4), { cache });
+    model.forward(ids.slice(4), { cache, lastOnly: true });
+    for (const [name, t] of trace) expect(largestDifference(t.data, snapshot.get(name)!), name).toBe(0);
+  });
+});

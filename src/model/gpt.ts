@@ -82,8 +82,11 @@ export class GPT {
       }
     }
     const trace: Trace | undefined = options.trace ? new Map() : undefined;
+    // Every intermediate below is a fresh array that nothing writes to once it is computed, so
+    // the trace keeps the array itself. Copying would double what a pass allocates, and in a
+    // browser each fresh megabyte costs about 3 ms (bench/forward-chromium.ts).
     const record = (name: string, shape: number[], data: Float32Array) => {
-      if (trace) trace.set(name, { shape, data: data.slice() });
+      if (trace) trace.set(name, { shape, data });
     };
     const w = this.weights;
 
@@ -115,7 +118,7 @@ export class GPT {
     const logits = new Float32Array(rows * V); // rows × V
     this.kernels.matmulTransposed(logits, last, head, rows, C, V);
     if (trace) {
-      trace.set('logits', { shape: [T, V], data: logits.slice() });
+      trace.set('logits', { shape: [T, V], data: logits });
       const probs = logits.slice();
       for (let t = 0; t < T; t++) softmaxInPlace(probs.subarray(t * V, (t + 1) * V));
       trace.set('probs', { shape: [T, V], data: probs });

@@ -3,7 +3,8 @@
 // fast never queues stale forward passes. Rebuilds each Explanation's piece function.
 
 import type { Explanation, TokenPiece } from '../scenes/contract.ts';
-import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
+import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 
 /** An error from the worker; `user` says whether the reader can fix it (bad file, bad prompt). */
 export class WorkerError extends Error {
@@ -68,10 +69,46 @@ export class ModelClient {
     this.worker.postMessage(message, transfer);
   }
 
-  /** Loads a model; returns a cancel function alongside the promise. */
+  /**
+   * Loads a model; returns a cancel function alongside the promise. Files at plain URLs (the
+   * built-in model) are fetched here, by the page, and handed over: the page can start at once,
+   * while a new worker takes half a second or more to start.
+   */
   load(source: ModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): { done: Promise<LoadedModel>; cancel: () => void } {
     const id = this.nextId++;
-    const done = new Promise<LoadedModel>((resolve, reject) => {
+    const abort = new AbortController();
+    const done = (async () => {
+      if (source.kind !== 'url') return this.loadInWorker(id, source, onProgress);
+      const fetchStartedAt = performance.timeOrigin + performance.now();
+      let folder;
+      try {
+        folder = await fetchModelFolder(source, abort.signal, (file) => (loaded, total) => onProgress(file, loaded, total));
+      } catch (error) {
+        const cancelled = error instanceof DownloadCancelled;
+        throw new WorkerError((error as Error).message, cancelled || error instanceof DownloadError, cancelled);
+      }
+      const fetchedAt = performance.timeOrigin + performance.now();
+      const weightsBytes = folder.weights.length; // read before the bytes move to the worker
+      const model = await this.loadInWorker(id, { kind: 'bytes', name: source.name, ...folder }, onProgress);
+      const weightsFetch = performance.getEntriesByName(source.weightsUrl).pop() as PerformanceResourceTiming | undefined;
+      model.timings = {
+        ...model.timings,
+        fetchStartedAt,
+        fetchedAt,
+        weightsFirstByteAt: weightsFetch ? performance.timeOrigin + weightsFetch.responseStart : 0,
+        weightsBytes,
+      };
+      return model;
+    })();
+    const cancel = () => {
+      abort.abort();
+      this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+    };
+    return { done, cancel };
+  }
+
+  private loadInWorker(id: number, source: WorkerModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): Promise<LoadedModel> {
+    return new Promise<LoadedModel>((resolve, reject) => {
       this.send(
         { type: 'load', id, source },
         {
@@ -89,7 +126,6 @@ export class ModelClient {
         source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : [],
       );
     });
-    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies ToWorker) };
   }
 
   /** Runs the model on a prompt. A request still waiting when a newer one arrives rejects with Superseded. */

@@ -46,19 +46,13 @@ export interface FetchOptions {
   readCache: boolean;
   /** Store the bytes in the cache once the download is complete (a cancelled one leaves nothing). */
   writeCache: boolean;
-  /** Read chunk by chunk to report progress (a big download); false reads in one go, which is faster. */
-  stream: boolean;
 }
 
 /** The bytes at `url`: from the cache when allowed and present, otherwise downloaded with progress. */
 export async function fetchBytes(url: string, options: FetchOptions): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
   const cache = (options.readCache || options.writeCache) && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
   const hit = cache && options.readCache ? await cache.match(url) : undefined;
-  if (hit) {
-    const bytes = new Uint8Array(await hit.arrayBuffer());
-    options.onProgress(bytes.length, bytes.length);
-    return { bytes, fromCache: true };
-  }
+  if (hit) return { bytes: await readBody(hit, options), fromCache: true };
   let response: Response;
   try {
     response = await fetch(url, { signal: options.signal });
@@ -69,9 +63,7 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<{ 
   if (!response.ok) {
     throw new DownloadError(`${url} answered ${response.status} ${response.statusText}: check that the repository and file exist.`);
   }
-  const lengthHeader = response.headers.get('content-length');
-  const total = lengthHeader ? Number(lengthHeader) : null;
-  const bytes = options.stream ? await readWithProgress(response, total, options) : await readWhole(response, options);
+  const bytes = await readBody(response, options);
   if (cache && options.writeCache) await storeBytes(url, bytes);
   return { bytes, fromCache: false };
 }
@@ -83,25 +75,17 @@ export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> 
   await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
 }
 
-async function readWhole(response: Response, options: { signal: AbortSignal; onProgress: Progress }): Promise<Uint8Array> {
-  try {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    options.onProgress(bytes.length, bytes.length);
-    return bytes;
-  } catch (error) {
-    if (options.signal.aborted) throw new DownloadCancelled('The download was cancelled.');
-    throw new DownloadError(`The download of ${response.url} broke off: ${(error as Error).message}`);
-  }
-}
-
-async function readWithProgress(
-  response: Response,
-  total: number | null,
-  options: { signal: AbortSignal; onProgress: Progress },
-): Promise<Uint8Array> {
+/**
+ * A response's bytes, read chunk by chunk with progress. Into one buffer when the size is known:
+ * in Chromium that is also faster than arrayBuffer(), which collects the chunks and then copies
+ * them (14.5 MB in a worker of headless Chromium on localhost: 160–270 ms against 270–580 ms).
+ */
+async function readBody(response: Response, options: { signal: AbortSignal; onProgress: Progress }): Promise<Uint8Array> {
+  const lengthHeader = response.headers.get('content-length');
+  const total = lengthHeader ? Number(lengthHeader) : null;
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
-  // One buffer when the size is known (a 548 MB model must not be copied twice); chunks otherwise.
+  // A 548 MB model must not be copied twice either.
   const whole = total !== null && Number.isFinite(total) ? new Uint8Array(total) : null;
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -139,13 +123,13 @@ async function readWithProgress(
   return joined;
 }
 
-/** The three files of a model folder at known URLs, read in one go (the page's own small model). */
+/** The three files of a model folder at known URLs, fetched side by side (the page's own small model). */
 export async function fetchModelFolder(
   urls: { configUrl: string; weightsUrl: string; metaUrl: string | null },
   signal: AbortSignal,
   onProgress: (file: string) => Progress,
 ): Promise<{ configText: string; weights: Uint8Array; metaText: string | null }> {
-  const options = (file: string): FetchOptions => ({ signal, onProgress: onProgress(file), readCache: false, writeCache: false, stream: false });
+  const options = (file: string): FetchOptions => ({ signal, onProgress: onProgress(file), readCache: false, writeCache: false });
   const [config, weights, meta] = await Promise.all([
     fetchBytes(urls.configUrl, options('config.json')),
     fetchBytes(urls.weightsUrl, options('model.safetensors')),

@@ -14,8 +14,8 @@ import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../tokenizer/description.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, fetchBytes, fetchModelFolder, hubFileUrl, storeBytes } from './model-download.ts';
-import type { ExplainRequest, FromWorker, LoadedModel, ModelSource, ToWorker } from './worker-protocol.ts';
+import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
@@ -47,14 +47,10 @@ interface ModelFiles {
   fromCache: boolean;
 }
 
-async function readSource(id: number, source: ModelSource, signal: AbortSignal): Promise<ModelFiles> {
+async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
   const decoder = new TextDecoder();
   const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
     post({ type: 'progress', id, file, loadedBytes, totalBytes });
-  if (source.kind === 'url') {
-    const folder = await fetchModelFolder(source, signal, progress);
-    return { name: source.name, ...folder, fromCache: false };
-  }
   if (source.kind === 'bytes') {
     return { name: source.name, configText: source.configText, weights: source.weights, metaText: source.metaText, fromCache: false };
   }
@@ -62,7 +58,7 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
     // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
     // The small config is stored only after the weights arrive, so a cancelled download keeps nothing.
     const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache, stream: true });
+    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache });
     const config = await fetchBytes(configUrl, options('config.json', false));
     const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors', true));
     if (!config.fromCache) await storeBytes(configUrl, config.bytes);
@@ -86,7 +82,7 @@ async function readSource(id: number, source: ModelSource, signal: AbortSignal):
   };
 }
 
-async function load(id: number, source: ModelSource): Promise<void> {
+async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
@@ -100,7 +96,6 @@ async function load(id: number, source: ModelSource): Promise<void> {
     const tokenizerTables = performance.now() - tokenizerStarted;
     const files = await reading;
     const read = performance.now() - started;
-    const weightsFetch = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.safetensors')).pop() as PerformanceResourceTiming | undefined;
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name);
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());
@@ -113,14 +108,15 @@ async function load(id: number, source: ModelSource): Promise<void> {
     }
     if (loading?.id !== id) return; // a newer load replaced this one
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
-    // startedAt is wall-clock (the page converts it to its own time line).
-    const timings = {
+    const timings: LoadTimings = {
+      fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
       workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
       startedAt: performance.timeOrigin + started,
       read,
-      weightsBytes: weightsFetch?.encodedBodySize ?? 0,
-      weightsFirstByteAt: weightsFetch ? performance.timeOrigin + weightsFetch.responseStart : 0, tokenizerTables, build: performance.now() - started - read };
+      tokenizerTables,
+      build: performance.now() - started - read,
+    };
     const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });
   } catch (error) {
@@ -184,7 +180,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const milliseconds = performance.now() - started;
     const { piece: _piece, ...rest } = explanation;
     const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
-    // Every traced tensor is a fresh copy (as is sampledProbs): move their buffers to the page
+    // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
     buffers.add(rest.sampledProbs.buffer as ArrayBuffer);

@@ -61,6 +61,8 @@ export class TransformerSceneElement extends HTMLElement {
   private frameRequest = 0;
   private lastFrameTimestamp: number | null = null;
   private cssWidth = 0;
+  /** The canvas's 2D context, made when the first scene is drawn. */
+  private context: CanvasRenderingContext2D | null = null;
   private cssHeight = 0;
   private press: { id: number; x: number; startedAt: number; wasPaused: boolean; seeking: boolean; timer: number } | null = null;
   private readonly resizeObserver: ResizeObserver;
@@ -245,10 +247,11 @@ export class TransformerSceneElement extends HTMLElement {
     const rect = this.getBoundingClientRect();
     this.cssWidth = rect.width;
     this.cssHeight = rect.height;
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.max(1, Math.round(rect.width * dpr));
-    this.canvas.height = Math.max(1, Math.round(rect.height * dpr));
-    this.draw();
+    // A canvas's pixels cost memory and time to allocate (about 20 ms each in a software-rendered
+    // browser): a scene out of view gets them when it first comes into view, so a page of many
+    // scenes starts without doing that work for all of them.
+    if (this.visible) this.draw();
+    else this.stale = true;
   }
 
   private draw(): void {
@@ -256,12 +259,23 @@ export class TransformerSceneElement extends HTMLElement {
     const fraction = this.duration > 0 ? this.time / this.duration : 0;
     this.fill.style.width = `${(fraction * 100).toFixed(3)}%`;
     this.bar.setAttribute('aria-valuenow', this.time.toFixed(2));
-    const ctx = this.canvas.getContext('2d');
-    if (!ctx || this.cssWidth === 0) return;
-    const dpr = this.canvas.width / this.cssWidth;
+    if (this.cssWidth === 0) return;
+    if (!this.built) {
+      // Nothing to show (yet): only a canvas that has shown a scene needs clearing.
+      this.context?.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      return;
+    }
+    const pixelRatio = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(this.cssWidth * pixelRatio));
+    const height = Math.max(1, Math.round(this.cssHeight * pixelRatio));
+    if (this.canvas.width !== width) this.canvas.width = width;
+    if (this.canvas.height !== height) this.canvas.height = height;
+    this.context ??= this.canvas.getContext('2d');
+    const ctx = this.context;
+    if (!ctx) return;
+    const dpr = width / this.cssWidth;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    if (!this.built) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const started = performance.now();
     ctx.save();

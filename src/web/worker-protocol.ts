@@ -7,13 +7,19 @@
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
 
-/** Where the worker reads a model from. URLs are absolute; files are what the reader picked. */
+/** Where a model comes from. URLs are absolute; files are what the reader picked. */
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
-  /** Files the page already fetched (the built-in model, fetched while the worker starts). */
-  | { kind: 'bytes'; name: string; configText: string; weights: Uint8Array; metaText: string | null }
   | { kind: 'files'; files: File[] };
+
+/**
+ * What the worker is handed: files at plain URLs (the built-in model) arrive as bytes the page
+ * fetched itself, because the page can start fetching at once while the worker is still starting.
+ */
+export type WorkerModelSource =
+  | Exclude<ModelSource, { kind: 'url' }>
+  | { kind: 'bytes'; name: string; configText: string; weights: Uint8Array; metaText: string | null };
 
 export interface ExplainRequest {
   prompt: string;
@@ -26,7 +32,7 @@ export interface ExplainRequest {
 }
 
 export type ToWorker =
-  | { type: 'load'; id: number; source: ModelSource }
+  | { type: 'load'; id: number; source: WorkerModelSource }
   | { type: 'cancel'; id: number }
   | { type: 'explain'; id: number; request: ExplainRequest };
 
@@ -40,21 +46,26 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
-  /** Where the load's time went, in milliseconds (the page's benchmark prints them): reading the
-   * files (which includes building GPT-2's tokenizer tables meanwhile), and building the model.
-   * The `…At` fields are wall-clock times (performance.timeOrigin + now): when the page created the
-   * worker, when its script had been evaluated, when this load began, and when the first byte of
-   * the weights arrived (0 when they were not fetched). */
-  timings: {
-    workerCreatedAt: number;
-    workerEvaluatedAt: number;
-    startedAt: number;
-    read: number;
-    weightsBytes: number;
-    weightsFirstByteAt: number;
-    tokenizerTables: number;
-    build: number;
-  };
+  /** Where the load's time went, for the page's benchmark. Durations are in milliseconds; the
+   * `…At` fields are wall-clock times (performance.timeOrigin + now), 0 when they do not apply. */
+  timings: LoadTimings;
+}
+
+export interface LoadTimings {
+  /** The page: when it began fetching files at plain URLs, when the weights' first byte came, when all had come. */
+  fetchStartedAt: number;
+  weightsFirstByteAt: number;
+  fetchedAt: number;
+  weightsBytes: number;
+  /** The worker: when it was created and its script evaluated, and when this load reached it. */
+  workerCreatedAt: number;
+  workerEvaluatedAt: number;
+  startedAt: number;
+  /** Reading the files the worker was handed (downloading, for the hub), with GPT-2's tokenizer tables built meanwhile. */
+  read: number;
+  tokenizerTables: number;
+  /** Checking the weights and building the model and its tokenizer. */
+  build: number;
 }
 
 export type FromWorker =

@@ -43,6 +43,19 @@ describe('the article page', () => {
     expect(watched.errors).toEqual([]);
   });
 
+  it('a scene out of view gets its canvas pixels only when it first comes into view', async () => {
+    // Runs before any test scrolls: on load only the scenes near the top have been seen.
+    const names = await sceneNames(page);
+    const last = page.locator(`transformer-scene[scene="${names[names.length - 1]}"]`);
+    const canvasWidth = () => last.evaluate((el) => el.shadowRoot!.querySelector('canvas')!.width);
+    const cssWidth = await last.evaluate((el) => Math.round(el.getBoundingClientRect().width * devicePixelRatio));
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await canvasWidth()).not.toBe(cssWidth); // still the bare default canvas
+    await last.scrollIntoViewIfNeeded();
+    await expect.poll(canvasWidth).toBe(cssWidth);
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
   it('every scene draws frames that are not blank and that change over time', async () => {
     for (const name of await sceneNames(page)) {
       const early = await scenePixels(page, name, 0.25);
