@@ -10,6 +10,11 @@ import { launchChromium, startVite } from '../tests/browser/helpers.ts';
 import { ForwardBench, PROMPT_IDS } from './forward-chromium/timing.ts';
 
 const GOAL_RATIO = 1.5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
 const GOAL_MS = 1000;
 
 function parseReps(argv: string[]): number {
@@ -35,6 +40,8 @@ const { server, origin } = await startVite();
 const browser = await launchChromium();
 const nodeMs: number[] = [];
 const chromiumMs: number[] = [];
+const nodeMemoryMs: number[] = [];
+const chromiumMemoryMs: number[] = [];
 let chromiumReady;
 try {
   const page = await browser.newPage();
@@ -46,6 +53,8 @@ try {
   for (let r = 0; r < reps; r++) {
     nodeMs.push(node.timeOnce());
     chromiumMs.push(await page.evaluate(() => window.forwardBench.timeOnce()));
+    nodeMemoryMs.push(node.freshMemoryOnce());
+    chromiumMemoryMs.push(await page.evaluate(() => window.forwardBench.freshMemoryOnce()));
   }
 } finally {
   await browser.close();
@@ -68,5 +77,14 @@ console.log(`Node       ${node.ready.kernels.padEnd(22)} ${nodeBest.toFixed(1).p
 console.log(`Chromium   ${chromiumReady.kernels.padEnd(22)} ${chromiumBest.toFixed(1).padStart(8)}`);
 console.log();
 console.log(`Chromium / Node: ${ratio.toFixed(2)}×   goal: ≤ ${GOAL_RATIO}× and < ${GOAL_MS} ms → ${met ? 'met' : 'NOT met'}`);
+console.log(`Medians: Node ${median(nodeMs).toFixed(1)} ms, Chromium ${median(chromiumMs).toFixed(1)} ms, ${(median(chromiumMs) / median(nodeMs)).toFixed(2)}×`);
+// Where the gap comes from: a traced pass hands back fresh arrays, and fresh memory costs the
+// two runtimes very differently (Node's allocator reuses what the last pass freed).
+const [nodeMemory, chromiumMemory] = [median(nodeMemoryMs), median(chromiumMemoryMs)];
+console.log(
+  `Fresh memory for one trace's ${node.ready.traceArrays} arrays (${(node.ready.traceBytes / 1e6).toFixed(1)} MB), median: ` +
+    `Node ${nodeMemory.toFixed(1)} ms, Chromium ${chromiumMemory.toFixed(1)} ms; ` +
+    `the difference is ${(chromiumMemory - nodeMemory).toFixed(0)} of the ${(chromiumBest - nodeBest).toFixed(0)} ms between the best passes`,
+);
 console.log(`Largest difference of the last row's first ${nodeLogits.length} logits: ${maxDiff.toExponential(2)} (largest |logit| ${maxAbs.toFixed(3)})`);
 console.log(`${availableParallelism()} cores; load average over the last minute: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`);

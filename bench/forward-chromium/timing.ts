@@ -16,6 +16,9 @@ export const LOGITS_SHOWN = 100;
 
 /** What a side reports once its model is made and warmed up. */
 export interface BenchReady {
+  /** The arrays one traced pass returns: how many, and their total size in bytes. */
+  traceArrays: number;
+  traceBytes: number;
   kernels: string;
   /** Time to make the random weights, for information. */
   setupMs: number;
@@ -39,6 +42,8 @@ export function randomGpt2Small(seed: number): GPT {
 export class ForwardBench {
   private readonly model: GPT;
   readonly ready: BenchReady;
+  /** The element count of each array a traced pass returns. */
+  private readonly traceLengths: number[];
 
   constructor() {
     const t0 = performance.now();
@@ -47,10 +52,31 @@ export class ForwardBench {
     // Warm-up: the WebAssembly kernels keep a weight resident (packed once) from its second use
     // on, so the first two passes include packing every matrix; neither is timed.
     this.model.trace(PROMPT_IDS);
-    const logits = this.model.trace(PROMPT_IDS).get('logits')!; // T × V
+    const trace = this.model.trace(PROMPT_IDS);
+    const logits = trace.get('logits')!; // T × V
     const V = GPT2_SMALL.vocabSize;
     const lastRow = (PROMPT_IDS.length - 1) * V;
-    this.ready = { kernels: this.model.kernels.name, setupMs, lastLogits: Array.from(logits.data.subarray(lastRow, lastRow + LOGITS_SHOWN)) };
+    this.traceLengths = [...trace.values()].map((t) => t.data.length);
+    this.ready = {
+      kernels: this.model.kernels.name,
+      setupMs,
+      lastLogits: Array.from(logits.data.subarray(lastRow, lastRow + LOGITS_SHOWN)),
+      traceArrays: this.traceLengths.length,
+      traceBytes: 4 * this.traceLengths.reduce((a, b) => a + b, 0),
+    };
+  }
+
+  /**
+   * Milliseconds to allocate fresh arrays of the sizes a traced pass returns and write one value
+   * per 4 KB page of each: what the runtime's memory costs the pass before any arithmetic.
+   */
+  freshMemoryOnce(): number {
+    const start = performance.now();
+    for (const length of this.traceLengths) {
+      const array = new Float32Array(length);
+      for (let i = 0; i < length; i += 1024) array[i] = 1;
+    }
+    return performance.now() - start;
   }
 
   /** Milliseconds of one traced forward pass of the prompt. */
