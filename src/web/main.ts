@@ -264,14 +264,16 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
     cancelLoad = null;
     performance.mark('model-loaded', { detail: model.timings });
     state.model = choice;
-    writeUrl();
     const { config } = model;
+    fillPickers(config); // first, as it keeps the layer and head in range for this model
+    // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
+    const running = run();
+    writeUrl();
     const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
     picker.showModelName(summary);
     picker.showDone(model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`);
     fillDimensions(config, null);
-    fillPickers(config);
-    await run();
+    await running;
   } catch (error) {
     cancelLoad = null;
     const e = error as WorkerError;
