@@ -50,7 +50,7 @@ export class ModelClient {
 
   private receive(message: FromWorker): void {
     if (message.type === 'pieces') {
-      if (message.id === this.modelLoadId) this.pieceTable = message.pieces;
+      if (message.id === this.modelLoadId) message.pieces.forEach((piece, i) => (this.pieceTable[message.start + i] = piece));
       return;
     }
     const pending = this.pending.get(message.id);

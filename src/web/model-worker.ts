@@ -150,13 +150,34 @@ function likelyIds(ex: Explanation): Set<number> {
   return ids;
 }
 
-/** Every token's piece, sent once per model after its first explanation (a few hundred ms for GPT-2). */
-function sendPieceTable(): void {
+/** Ids per slice of the piece table: a slice takes a few milliseconds, so a new prompt never waits long behind it. */
+const PIECE_SLICE = 2048;
+/** How long the reader must pause (no new prompt) before the piece table is built. */
+const PIECE_TABLE_DELAY_MS = 500;
+let pieceTableTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Every token's piece, sent once per model, a slice at a time with a pause between. Building it
+ * for GPT-2's 50,257 tokens takes a few hundred milliseconds, which the first prompts typed
+ * right after loading would otherwise wait behind; the scenes only need it to name tokens that
+ * came with no explanation (each brings the pieces it is likely to show).
+ */
+function schedulePieceTable(): void {
+  clearTimeout(pieceTableTimer);
+  if (loaded && !loaded.tableSent) pieceTableTimer = setTimeout(() => void sendPieceTable(), PIECE_TABLE_DELAY_MS);
+}
+
+async function sendPieceTable(): Promise<void> {
   if (!loaded || loaded.tableSent) return;
   loaded.tableSent = true;
-  const { tokenizer, model } = loaded;
-  const pieces = Array.from({ length: model.config.vocabSize }, (_, i) => pieceOf(tokenizer, i));
-  post({ type: 'pieces', id: loaded.id, pieces });
+  const { id, tokenizer, model } = loaded;
+  const V = model.config.vocabSize;
+  for (let start = 0; start < V; start += PIECE_SLICE) {
+    if (loaded?.id !== id) return; // another model replaced this one
+    const pieces = Array.from({ length: Math.min(PIECE_SLICE, V - start) }, (_, i) => pieceOf(tokenizer, start + i));
+    post({ type: 'pieces', id, start, pieces });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
 }
 
 function explainPrompt(id: number, request: ExplainRequest): void {
@@ -185,7 +206,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
     buffers.add(rest.sampledProbs.buffer as ArrayBuffer);
     post({ type: 'explained', id, explanation: { ...rest, pieces }, milliseconds }, [...buffers]);
-    if (!loaded.tableSent) setTimeout(sendPieceTable, 0);
+    schedulePieceTable();
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
   }

@@ -74,6 +74,7 @@ export type FromWorker =
   /** `milliseconds`: the worker's time for explain() alone, for the benchmark. */
   | { type: 'explained'; id: number; explanation: ExplanationData; milliseconds: number }
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
-  | { type: 'pieces'; id: number; pieces: string[] }
+  /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
+  | { type: 'pieces'; id: number; start: number; pieces: string[] }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
   | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean };

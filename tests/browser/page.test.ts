@@ -133,6 +133,14 @@ describe('the article page', () => {
     await page.waitForFunction((n) => document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${n}"]`)!.currentTime > 1.05, last);
   });
 
+  it('names any token once the reader pauses: the full piece table arrives in slices', async () => {
+    // 31373 is GPT-2's "hello", which no explanation of these prompts brings with it.
+    const pieceOf = () => page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.piece(31373).text);
+    await expect.poll(pieceOf, { timeout: 10_000 }).toBe('hello');
+    const last = await page.evaluate(() => document.querySelector('transformer-scene')!.explanation!.piece(50256).text);
+    expect(last).toBe('<|endoftext|>');
+  });
+
   it('pausing records the scene and time in the URL', async () => {
     const name = await firstSceneName(page);
     await page.locator(`transformer-scene[scene="${name}"]`).evaluate((el: TransformerSceneElement) => {
