@@ -356,6 +356,19 @@ async function main(): Promise<void> {
     const theirs = (await torch.ask({ op: 'logits', T: LENGTHS[0] })).logits as number[];
     const ours = models.get(names[0])!.forward(ids.slice(0, LENGTHS[0]), { lastOnly: true }).logits;
     console.log(`\nSame model on both sides: largest logit difference at T = ${LENGTHS[0]} is ${largestDifference(ours, theirs).toExponential(2)}`);
+    // Peak resident memory of each process: ours holds the weights once as float32 plus the
+    // packed copy each kernel set keeps in its WebAssembly memory.
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+    const peaks = [`ours (Node, ${names.join(' + ')}) ${mb(process.resourceUsage().maxRSS * 1024)}`];
+    for (const [title, peer] of [['PyTorch', torch], ['ONNX Runtime', ort]] as const) {
+      if (!peer) continue;
+      try {
+        peaks.push(`${title} ${mb((await peer.ask({ op: 'peak-memory' })).bytes as number)}`);
+      } catch (e) {
+        peaks.push(`${title} unknown (${(e as Error).message})`);
+      }
+    }
+    console.log(`Peak resident memory: ${peaks.join('; ')}`);
     if (ort && !ortProblem) {
       try {
         const answer = await ort.ask({ op: 'logits', T: LENGTHS[0] });

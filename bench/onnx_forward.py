@@ -8,6 +8,7 @@ same line protocol (one JSON request per line, one JSON answer per line):
     {"op": "forward", "T": 16, "trace": false, "threads": 2} -> {"ms": ...}  logits only
     {"op": "decode", "n": 32, "threads": 1}  -> {"ms": ...}  per token, cached decoding
     {"op": "logits", "T": 16}  -> {"logits": [...], "decoded": [...]}
+    {"op": "peak-memory"}  -> {"bytes": ...}  the process's peak resident memory
 
 It loads the model with scripts/fixtures/gpt2_torch.py, exports two graphs with
 torch.export (strict, so that T and the cache length stay dynamic) and torch.onnx.export into
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import sys
 from pathlib import Path
 
@@ -142,6 +144,9 @@ def main() -> None:
                 "logits": [float(x) for x in logits(req["T"])[-1]],
                 "decoded": [float(x) for x in steps(cache(req["T"] - 1), req["T"] - 1, 1)[-1]],
             }
+        if req["op"] == "peak-memory":
+            # The most this process has held in memory so far (Linux reports kilobytes).
+            return {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         return {"error": f"unknown op {req['op']!r}"}
 
     serve({"onnxruntime": ort.__version__}, answer)

@@ -10,6 +10,7 @@ take turns and share whatever else the machine is doing:
     {"op": "forward", "T": 16, "trace": false} -> {"ms": ...}        logits only, untraced
     {"op": "decode", "n": 32, "threads": 1}    -> {"ms": ...}        per token, cached decoding
     {"op": "logits", "T": 16}                  -> {"logits": [...]}  last position's logits
+    {"op": "peak-memory"}                      -> {"bytes": ...}     the process's peak resident memory
 
 A request that fails is answered {"error": "..."}. The model is scripts/fixtures/gpt2_torch.py,
 the reference the parity fixtures come from. bench/onnx_forward.py (ONNX Runtime) speaks the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -90,6 +92,9 @@ def main() -> None:
             return {"ms": timed_ms(steps) / req["n"]}
         if req["op"] == "logits":
             return {"logits": [float(x) for x in model.forward(ids[: req["T"]])[-1]]}
+        if req["op"] == "peak-memory":
+            # The most this process has held in memory so far (Linux reports kilobytes).
+            return {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         return {"error": f"unknown op {req['op']!r}"}
 
     serve({"torch": torch.__version__}, answer)
