@@ -47,6 +47,8 @@ function ranksAsJson(): Plugin {
 
 export default defineConfig({
   root: '.',
+  // One page at the root and no client-side routes: a missing file gets a 404, not the page.
+  appType: 'mpa',
   // No public folder: every file the page loads is imported explicitly.
   publicDir: false,
   plugins: [weightsAreBinary(), ranksAsJson()],

@@ -112,6 +112,18 @@ describe('the model panel', () => {
     await fresh.page.context().close();
   });
 
+  it('when the built-in model cannot be fetched, the page says which file failed', async () => {
+    const fresh = await watchedPage(browser);
+    await fresh.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = '/no-such-folder/';`);
+    await fresh.page.goto(`${origin}/`);
+    await fresh.page.waitForFunction(() => /Could not load the built-in model/.test(document.getElementById('messages')!.textContent ?? ''));
+    const message = await fresh.page.locator('#messages').textContent();
+    expect(message).toMatch(/no-such-folder\/(config\.json|model\.safetensors|animated-transformer\.json) answered 404/);
+    expect(await fresh.page.locator('#status').textContent()).toBe('No model loaded.');
+    expect(fresh.errors.filter((e) => !/404/.test(e))).toEqual([]); // the browser logs the failed requests themselves
+    await fresh.page.context().close();
+  });
+
   it('the reader can pick a model’s files from their computer', async () => {
     const { page } = watched;
     await page.locator('#model-files').setInputFiles([join(modelDir, 'config.json'), join(modelDir, 'model.safetensors')]);
