@@ -1,8 +1,8 @@
 // Messages between the page and the model's Web Worker. The worker owns the model and the
 // tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
-// the pieces of the ids it is likely to show (sent with it) and, once the worker has had time to
-// build it after the first explanation, the table of every token's display piece.
+// the pieces of the ids it is likely to show (sent with it) and the table of every token's
+// display piece, which the worker sends in slices once the reader pauses.
 
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
