@@ -33,7 +33,7 @@ function weightsAreBinary(): Plugin {
  * compiles a literal that size: in the model worker that was 280–360 ms of compiling, spent
  * while the weights were arriving on the same thread.
  */
-function ranksAsJson(): Plugin {
+export function ranksAsJson(): Plugin {
   return {
     name: 'bpe-ranks-as-json',
     apply: 'build',

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import resource
 import sys
 from pathlib import Path
 
@@ -144,9 +143,6 @@ def main() -> None:
                 "logits": [float(x) for x in logits(req["T"])[-1]],
                 "decoded": [float(x) for x in steps(cache(req["T"] - 1), req["T"] - 1, 1)[-1]],
             }
-        if req["op"] == "peak-memory":
-            # The most this process has held in memory so far (Linux reports kilobytes).
-            return {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         return {"error": f"unknown op {req['op']!r}"}
 
     serve({"onnxruntime": ort.__version__}, answer)

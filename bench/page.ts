@@ -6,7 +6,7 @@
 // Each figure is printed with its ratio to the budget and beside a peer measured in the same run.
 // Usage: npx tsx bench/page.ts   (PAGE_MODEL_DIR=folder to use a model other than models/default/)
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
@@ -14,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, pageModelDir, usesBuiltInModel, watchedPage } from '../tests/browser/helpers.ts';
 import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
 import type { TransformerSceneElement } from '../src/web/player.ts';
+import { parseSafetensors } from '../src/model/safetensors.ts';
 
 const MB = 1e6;
 const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
@@ -218,7 +219,8 @@ async function main(): Promise<void> {
       await page.goto(`${origin}/`, { waitUntil: 'commit' });
       await page.evaluate(() => window.stop());
       const weightsFile = readdirSync(join(outDir, 'assets')).find((f) => f.endsWith('.safetensors'));
-      const parameters = (warm.weightsBytes - 1e4) / 2; // F16 values, less a header of a few kB
+      const header = weightsFile ? parseSafetensors(new Uint8Array(readFileSync(join(outDir, 'assets', weightsFile)))) : null;
+      const parameters = header ? [...header.entries.values()].reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0) : 0;
       const freshMegabytes = Math.round((2 * 4 * parameters) / 2 ** 20); // float32 weights + the kernels' packed copy
       const floor = weightsFile ? await loadFloor(page, `${origin}/assets/${weightsFile}`, freshMegabytes) : null;
       if (floor) {

@@ -52,12 +52,17 @@ def timed_ms(work: Callable[[], object]) -> float:
 
 def serve(hello: dict, answer: Callable[[dict], dict]) -> None:
     """Prints `hello`, then one JSON answer per JSON request line until standard input ends.
-    A failing request is answered with its error, so the benchmark can go on without it."""
+    Every peer also answers "peak-memory" here. A failing request is answered with its error,
+    so the benchmark can go on without it."""
     print(json.dumps({"ready": True, **hello}), flush=True)
     for line in sys.stdin:
         req = json.loads(line)
         try:
-            reply = answer(req)
+            if req.get("op") == "peak-memory":
+                # The most this process has held in memory so far (Linux reports kilobytes).
+                reply = {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+            else:
+                reply = answer(req)
         except Exception as e:  # noqa: BLE001 - reported to bench/forward.ts, which decides
             reply = {"error": f"{type(e).__name__}: {e}"}
         print(json.dumps(reply), flush=True)
@@ -92,9 +97,6 @@ def main() -> None:
             return {"ms": timed_ms(steps) / req["n"]}
         if req["op"] == "logits":
             return {"logits": [float(x) for x in model.forward(ids[: req["T"]])[-1]]}
-        if req["op"] == "peak-memory":
-            # The most this process has held in memory so far (Linux reports kilobytes).
-            return {"bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         return {"error": f"unknown op {req['op']!r}"}
 
     serve({"torch": torch.__version__}, answer)
