@@ -151,6 +151,7 @@ async function measurePromptChange(page: Page, prompt: string): Promise<{ total:
 async function measureFrames(page: Page, name: string): Promise<number[]> {
   return page.locator(`transformer-scene[scene="${name}"]`).evaluate(async (el: TransformerSceneElement, frames) => {
     el.pause();
+    el.scrollIntoView(); // sections out of view are not laid out, so their scenes have no size
     el.style.width = '1280px';
     el.style.height = '720px';
     el.style.aspectRatio = 'auto';

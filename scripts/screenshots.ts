@@ -29,6 +29,10 @@ async function shootScenes(page: Page, folder: string, width: number, height: nu
         el.style.width = `${size.width}px`;
         el.style.height = `${size.height}px`;
         el.style.aspectRatio = 'auto';
+        // Sections skip painting while out of view (content-visibility), which also clips what
+        // overflows them: a scene made wider than the text column must be painted whole.
+        const section = el.closest('section');
+        if (section) section.style.contentVisibility = 'visible';
       },
       { width, height },
     );
@@ -45,6 +49,26 @@ async function shootScenes(page: Page, folder: string, width: number, height: nu
   return count;
 }
 
+/**
+ * A screenshot of the whole page. Out of view, sections are not painted and scenes not drawn,
+ * so every section is painted and every scene brought into view once, paused at 70 %.
+ */
+async function shootWholePage(page: Page, target: string): Promise<void> {
+  await page.evaluate(async () => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    for (const section of document.querySelectorAll('section')) section.style.contentVisibility = 'visible';
+    for (const scene of document.querySelectorAll('transformer-scene')) {
+      scene.scrollIntoView();
+      await frame();
+      scene.pause();
+      scene.currentTime = scene.duration * 0.7; // most of a scene's content is on screen by then
+    }
+    window.scrollTo(0, 0);
+    await frame();
+  });
+  await save(target, (path) => page.screenshot({ path, fullPage: true }));
+}
+
 async function main(): Promise<void> {
   const folder = resolve(process.argv[2] ?? 'out/screenshots');
   mkdirSync(folder, { recursive: true });
@@ -54,13 +78,13 @@ async function main(): Promise<void> {
     const desktop = await watchedPage(browser, { viewport: { width: 1340, height: 900 } });
     await desktop.page.goto(`${origin}/`);
     await pageReady(desktop.page);
-    await save(join(folder, 'page-desktop.png'), (path) => desktop.page.screenshot({ path, fullPage: true }));
+    await shootWholePage(desktop.page, join(folder, 'page-desktop.png'));
     let count = await shootScenes(desktop.page, folder, 1280, 720, 'desktop');
 
     const phone = await watchedPage(browser, { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await phone.page.goto(`${origin}/`);
     await pageReady(phone.page);
-    await save(join(folder, 'page-phone.png'), (path) => phone.page.screenshot({ path, fullPage: true }));
+    await shootWholePage(phone.page, join(folder, 'page-phone.png'));
     count += await shootScenes(phone.page, folder, 340, 510, 'phone');
 
     const errors = [...desktop.errors, ...phone.errors];

@@ -16,6 +16,17 @@ export async function pageReady(page: Page, timeoutMs = 110_000): Promise<void> 
   );
 }
 
+/**
+ * Scrolls a scene into view and waits two frames, as a reader would look at it: sections out of
+ * view are not laid out (content-visibility), so a scene learns its size only once it is near view.
+ */
+export async function viewScene(page: Page, name: string): Promise<void> {
+  await page.locator(`transformer-scene[scene="${name}"]`).evaluate(async (el) => {
+    el.scrollIntoView({ block: 'center' });
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
+}
+
 export function sceneNames(page: Page): Promise<string[]> {
   return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.sceneName));
 }
@@ -27,13 +38,16 @@ export async function firstSceneName(page: Page): Promise<string> {
 }
 
 /**
- * Pauses a scene at `fraction` of its duration and reads its canvas: the share of pixels that
+ * Brings a scene into view, pauses it at `fraction` of its duration and reads its canvas: the share of pixels that
  * differ from the top-left (background) pixel, and a hash of all pixels.
  */
 export function scenePixels(page: Page, name: string, fraction: number): Promise<{ inked: number; hash: number }> {
   return page.evaluate(
-    ({ name, fraction }) => {
+    async ({ name, fraction }) => {
       const el = document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
+      // As a reader would see it: sections out of view are not laid out (content-visibility).
+      el.scrollIntoView();
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       el.pause();
       el.currentTime = el.duration * fraction;
       const canvas = el.shadowRoot!.querySelector('canvas')!;

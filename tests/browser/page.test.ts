@@ -9,7 +9,7 @@ import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { fullPrecision } from '../../src/web/readout.ts';
-import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels } from './page-probe.ts';
+import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels, viewScene } from './page-probe.ts';
 
 let server: ViteDevServer;
 let origin: string;
@@ -96,7 +96,7 @@ describe('the article page', () => {
 
   it('resting the mouse on a value names its tensor, position and full-precision value from the trace', async () => {
     const scene = page.locator('transformer-scene[scene="mask-softmax"]');
-    await scene.scrollIntoViewIfNeeded();
+    await viewScene(page, 'mask-softmax');
     const target = await scene.evaluate((el: TransformerSceneElement) => {
       el.pause();
       el.currentTime = el.duration * 0.8;
