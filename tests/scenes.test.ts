@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { SCENES } from '../src/scenes/index.ts';
+import { sceneArea } from '../src/anim/scene.ts';
 import type { Ctx2D, Explanation, Scene } from '../src/scenes/contract.ts';
 import { explain } from '../src/model/explain.ts';
 import { CharTokenizer } from '../src/tokenizer/index.ts';
@@ -56,6 +57,23 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
   return { errors, shownCount };
 }
 
+/** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
+function numbersOutsideArea(scene: Scene): string[] {
+  const outside: string[] = [];
+  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+    const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
+    const inside = (x: number, y: number) => x >= area.x - 1 && x <= area.x + area.w + 1 && y >= area.y - 1 && y <= area.y + area.h + 1;
+    for (const t of times(scene)) {
+      for (const spot of scene.spotsAt(t, w, h)) {
+        if (!inside(spot.x, spot.y) || !inside(spot.x + spot.w, spot.y + spot.h)) {
+          outside.push(`${scene.name} ${w}×${h} t=${t.toFixed(2)}: ${spot.source.tensor}[${spot.source.index}] at x ${spot.x.toFixed(0)}–${(spot.x + spot.w).toFixed(0)}, y ${spot.y.toFixed(0)}–${(spot.y + spot.h).toFixed(0)}; area x ${area.x.toFixed(0)}–${(area.x + area.w).toFixed(0)}, y ${area.y.toFixed(0)}–${(area.y + area.h).toFixed(0)}`);
+        }
+      }
+    }
+  }
+  return outside;
+}
+
 describe('every scene', () => {
   const ex = sceneExplanation();
   it('has unique kebab-case names', () => {
@@ -102,6 +120,10 @@ describe('every scene', () => {
         }
       });
 
+      it('keeps its numbers inside its area, clear of the title and the captions, on phones and desktops', () => {
+        expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
+      });
+
       it('is a pure function of time and changes over time', () => {
         const d = scene.durationSeconds;
         const late = pixels(scene, d * 0.8, 640, 360);
@@ -125,6 +147,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
     for (const def of SCENES) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });
@@ -136,6 +159,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
     for (const def of SCENES) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });
@@ -147,6 +171,7 @@ describe('scenes with a long prompt and another layer and head', () => {
     for (const def of SCENES) {
       const scene = def.build(long);
       for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });

@@ -300,6 +300,16 @@ export class MatrixView {
 }
 
 /** A token piece cut to fit a label column. */
+/**
+ * A view at most `width` px wide in all, row labels and brace included (maxWidth bounds only the
+ * grid): when the first build is wider, the grid gets what the labels and brace leave.
+ */
+export function viewWithin(src: MatrixSource, o: MatrixOptions, width: number): MatrixView {
+  const view = new MatrixView(src, o);
+  if (view.width <= width) return view;
+  return new MatrixView(src, { ...o, maxWidth: Math.min(o.maxWidth, width - view.labelW - view.braceW) });
+}
+
 export function shortPiece(text: string, max = 10): string {
   const chars = [...text];
   return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';

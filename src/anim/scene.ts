@@ -33,6 +33,23 @@ export function baseSize(width: number, height: number): number {
   return Math.max(11, Math.min(26, Math.min(width / 66, height / 37)));
 }
 
+/**
+ * Where a scene of size w × h may draw its content: below the title and above the captions,
+ * whose lines (wrapped to the width) are returned too. Room is kept for the longest caption,
+ * so the content does not move from beat to beat.
+ */
+export function sceneArea(captionTexts: string[], w: number, h: number): { area: Area; captions: string[][] } {
+  const size = baseSize(w, h);
+  const pad = size * 1.1;
+  const capSize = size * 1.05;
+  const captions = captionTexts.map((text) => wrapText(text, capSize, w - 2 * pad));
+  const maxLines = Math.max(1, ...captions.map((c) => c.length));
+  const top = pad + size * 1.6;
+  const bottom = h - pad - maxLines * capSize * 1.35 - size * 0.4;
+  const area: Area = { x: pad, y: top, w: w - 2 * pad, h: Math.max(40, bottom - top), size, portrait: h > w * 1.05 };
+  return { area, captions };
+}
+
 interface Chrome<L> {
   key: string;
   area: Area;
@@ -48,14 +65,7 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
   const chromeFor = (w: number, h: number): Chrome<L> => {
     const key = `${w}x${h}`;
     if (cached && cached.key === key) return cached;
-    const size = baseSize(w, h);
-    const pad = size * 1.1;
-    const capSize = size * 1.05;
-    const captions = story.beats.map((b) => wrapText(b.caption, capSize, w - 2 * pad));
-    const maxLines = Math.max(1, ...captions.map((c) => c.length));
-    const top = pad + size * 1.6;
-    const bottom = h - pad - maxLines * capSize * 1.35 - size * 0.4;
-    const area: Area = { x: pad, y: top, w: w - 2 * pad, h: Math.max(40, bottom - top), size, portrait: h > w * 1.05 };
+    const { area, captions } = sceneArea(story.beats.map((b) => b.caption), w, h);
     cached = { key, area, captions, layout: spec.layout(area) };
     return cached;
   };

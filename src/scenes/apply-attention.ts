@@ -4,7 +4,7 @@
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
-import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit } from '../anim/matrix.ts';
+import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { percentDecimals } from '../render/frame.ts';
@@ -55,12 +55,14 @@ function build(ex: Explanation) {
       const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const cellW = Math.max(natural.cellW, naturalY.cellW);
       const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
+      // Stacked, each view has the whole width, its row labels included; in a row, arrangeBest checks the sum.
+      const within = stacked ? a.w : Infinity;
       return [
-        new MatrixView(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }),
+        viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }, within),
         new Spacer(s * 1.6, s * 1.6),
-        new MatrixView(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }),
+        viewWithin(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }, within),
         new Spacer(s * 1.6, s * 1.6),
-        new MatrixView(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }),
+        viewWithin(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }, within),
       ] as const;
     });
     const [mW, op0, mV, op1, mY] = items;
@@ -72,7 +74,8 @@ function build(ex: Explanation) {
     const cols = mV.colSlots;
     const rowW = labW + pctW + s * 2 + cols.length * cellW;
     const ex0 = a.x + Math.max(0, (a.w - rowW) / 2);
-    const ey = a.y + a.h - exampleH + s * 0.5;
+    // Side by side, the worked sum goes under the matrices; stacked, it takes their place, centred.
+    const ey = (mode === 'row' ? a.y + a.h - exampleH : a.y + Math.max(0, (a.h - exampleH) / 2)) + s * 0.5;
     return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * 1.55 };
   };
 
@@ -85,13 +88,15 @@ function build(ex: Explanation) {
       const { s, mW, mV, mY, cols, cellW, lineH } = L;
       label(f, a.x + a.w / 2, a.y + s * 0.3, layerHead(ex), { size: s * 0.85, paint: 'muted', align: 'center' });
       const pt = showTop.at(t);
-      const pe = showTerms.at(t);
       const pr = showResult.at(t);
       // Stacked (narrow screens), the three matrices fill the height the worked sum needs, so
-      // they make way for it; side by side, they stay.
-      const stackedMakeWay = L.mode === 'row' ? 1 : 1 - pe;
-      f.fade(pt * stackedMakeWay, () => {
-        mW.draw(f, { highlightRow: pe > 0 ? r : undefined });
+      // they leave in the first half of its beat and its terms come in the second; side by
+      // side, the matrices stay.
+      const stacked = L.mode === 'column';
+      const pe = stacked ? Math.max(0, 2 * showTerms.at(t) - 1) : showTerms.at(t);
+      const matricesShown = stacked ? 1 - Math.min(1, 2 * showTerms.at(t)) : 1;
+      f.fade(pt * matricesShown, () => {
+        mW.draw(f, { highlightRow: showTerms.at(t) > 0 ? r : undefined });
         mV.draw(f);
         mY.draw(f, { alpha: (row) => (row === r ? Math.max(pr, 0) : 1), highlightRow: pr > 0 ? r : undefined });
         const cy = (sp: Spacer) => (L.mode === 'row' ? mV.centerY : sp.cy);

@@ -34,7 +34,8 @@ function build(ex: Explanation) {
     const qx = a.portrait ? a.x + s * 2 : a.x + (a.w - qW) / 2;
     const rowH = Math.min(s * 1.1, (a.h * 0.25) / Math.max(T, 1));
     const qy = a.y + s * 2.2;
-    const qH = rowH * Math.min(T, 12);
+    // On a phone the three slices are stacked below Q, so Q is drawn as a thin bar.
+    const qH = a.portrait ? Math.min(s * 2.4, rowH * T) : rowH * Math.min(T, 12);
     const below = qy + qH + s * 3.2;
     const { items: views } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 1.5, (v) => (v as MatrixView).headerH, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 4) / 3 - s * 3);
@@ -50,7 +51,8 @@ function build(ex: Explanation) {
             colOffset: head * H,
             rowLabels: i === 0 || stacked ? pieces : undefined,
             name: `${n}_{${head}}`,
-            colBrace: `H = ${H}`,
+            // Stacked, one brace under the last slice serves all three (they share their columns).
+            colBrace: !stacked || i === names.length - 1 ? `H = ${H}` : undefined,
           }),
       );
     });

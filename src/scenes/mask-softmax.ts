@@ -3,7 +3,7 @@
 // one row's sum is shown.
 
 import { escapeMarkup, label } from '../anim/label.ts';
-import { MatrixView, plane, rowsThatFit } from '../anim/matrix.ts';
+import { MatrixView, plane, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
@@ -45,8 +45,8 @@ function build(ex: Explanation) {
     const n2 = new MatrixView(weights, { size: s, maxWidth: maxW, maxRows: rows });
     const cellW = Math.max(n1.cellW, n2.cellW, textWidth('−∞', s, true) + s);
     const common = { size: s, maxWidth: maxW, maxRows: rows, keepRows: [r], cellW, rowLabels: pieces, colLabelText: pieces, rowBrace: `T = ${T}` };
-    const mS = new MatrixView(scores, { ...common, name: ' ' }); // names are drawn below, crossfading
-    const mW = new MatrixView(weights, { ...common, name: ' ' });
+    const mS = viewWithin(scores, { ...common, name: ' ' }, a.w); // names are drawn below, crossfading
+    const mW = viewWithin(weights, { ...common, name: ' ' }, a.w);
     const x = a.x + (a.w - mS.width) / 2;
     const y = a.y + s * 1.2 + Math.max(0, (a.h - s * 4 - mS.height) / 2);
     mS.at(x, y);
@@ -91,8 +91,10 @@ function build(ex: Explanation) {
       f.fade(sum, () => {
         const size = s * 0.95;
         const gapW = textWidth(' + ', size, true);
-        const terms = T <= 8 ? rowIdx : [];
-        const termsW = terms.reduce((w, i) => w + textWidth(formatFixed(weights.data[i]), size, true) + gapW, 0);
+        // The row's weights written out when they fit on one line, else only their sum.
+        const allW = rowIdx.reduce((w, i) => w + textWidth(formatFixed(weights.data[i]), size, true) + gapW, 0) + textWidth('= 1.00', size, true);
+        const terms = T <= 8 && allW <= a.w ? rowIdx : [];
+        const termsW = terms.length ? allW - textWidth('= 1.00', size, true) : 0;
         const head = terms.length ? '' : `sum of the ${T} weights in row “${pieces[r]}” `;
         const total = termsW + textWidth(head, size) + textWidth('= 1.00', size, true);
         let x = a.x + (a.w - total) / 2;

@@ -15,14 +15,18 @@ type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
   const pieces = ex.tokens.map((t) => t.text);
-  // The vocabulary excerpt: entry 0, the prompt's ids in order (at most 7), the last entry.
-  const unique = [...new Set(ex.tokens.map((t) => t.id))].sort((a, b) => a - b).slice(0, 7);
-  const ids = [...new Set([0, ...unique, V - 1])].sort((a, b) => a - b);
-  const vocab: VocabRow[] = [];
-  ids.forEach((id, i) => {
-    if (i > 0 && id - ids[i - 1] > 1) vocab.push({ kind: 'gap' });
-    vocab.push({ kind: 'entry', id, piece: ex.piece(id).text, token: ex.tokens.findIndex((t) => t.id === id) });
-  });
+  // The vocabulary excerpt: entry 0, the prompt's first `shown` ids in order, the last entry.
+  const unique = [...new Set(ex.tokens.map((t) => t.id))].sort((a, b) => a - b);
+  const excerpt = (shown: number): VocabRow[] => {
+    const ids = [...new Set([0, ...unique.slice(0, shown), V - 1])].sort((a, b) => a - b);
+    const rows: VocabRow[] = [];
+    ids.forEach((id, i) => {
+      if (i > 0 && id - ids[i - 1] > 1) rows.push({ kind: 'gap' });
+      rows.push({ kind: 'entry', id, piece: ex.piece(id).text, token: ex.tokens.findIndex((t) => t.id === id) });
+    });
+    return rows;
+  };
+  const widest = excerpt(7);
   const hasBytes = pieces.some((p) => p.includes('<0x'));
   const dropped = ex.droppedPromptTokens > 0 ? ` The prompt was longer than the model's context, so its first ${ex.droppedPromptTokens} tokens were dropped.` : '';
 
@@ -46,7 +50,7 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const vocabW = Math.max(...vocab.map((r) => (r.kind === 'entry' ? textWidth(`${r.id}  ${shortPiece(r.piece, 14)}`, s * 0.9, true) : 0))) + s * 2;
+    const vocabW = Math.max(...widest.map((r) => (r.kind === 'entry' ? textWidth(`${r.id}  ${shortPiece(r.piece, 14)}`, s * 0.9, true) : 0))) + s * 2;
     const rowH = s * 1.5;
     const side = !a.portrait && a.w > vocabW * 2.4;
     const leftW = side ? Math.min(a.w - vocabW - s * 3, a.w * 0.55) : a.w;
@@ -55,6 +59,10 @@ function build(ex: Explanation) {
     const prompt = promptLines(ex.prompt, s * 1.3, leftW);
     const promptH = prompt.length * s * 1.75;
     const leftH = s * 1.2 + promptH + chips.height;
+    // Up to 7 of the prompt's ids, fewer when the excerpt would not fit (below the chips, on a phone).
+    const room = side ? a.h : a.h - leftH - s * 1.5;
+    let vocab = widest;
+    for (let shown = 6; shown >= 1 && s * 2 + vocab.length * rowH > room; shown--) vocab = excerpt(shown);
     const vocabH = s * 2 + vocab.length * rowH;
     const total = side ? Math.max(leftH, vocabH) : leftH + s * 1.5 + vocabH;
     const top = a.y + Math.max(0, (a.h - total) / 2);
@@ -62,7 +70,7 @@ function build(ex: Explanation) {
     const chipsY = leftTop + s * 1.2 + promptH;
     const vx = side ? a.x + leftW + s * 3 : a.x + (a.w - vocabW) / 2;
     const vy = side ? top : top + leftH + s * 1.5;
-    return { s, rowH, vocabW, vx, vy, prompt, promptY: leftTop + s, leftCx: a.x + leftW / 2, chipPos: chips.pos.map((p) => ({ x: p.x, y: p.y + chipsY })) };
+    return { s, rowH, vocabW, vx, vy, vocab, prompt, promptY: leftTop + s, leftCx: a.x + leftW / 2, chipPos: chips.pos.map((p) => ({ x: p.x, y: p.y + chipsY })) };
   };
 
   return makeScene({
@@ -86,8 +94,8 @@ function build(ex: Explanation) {
       // The vocabulary excerpt appears with the ids; a row lights up as its token's id appears.
       f.fade(Math.min(1, pi * 3), () => {
         label(f, L.vx, L.vy + s * 0.6, `vocabulary: ${count(dims(ex).V)} tokens`, { size: s * 0.9, bold: true, paint: 'muted' });
-        f.rect(L.vx - s * 0.3, L.vy + s * 1.3, L.vocabW, vocab.length * L.rowH + s * 0.4, { stroke: 'grid', radius: 4 });
-        vocab.forEach((r, k) => {
+        f.rect(L.vx - s * 0.3, L.vy + s * 1.3, L.vocabW, L.vocab.length * L.rowH + s * 0.4, { stroke: 'grid', radius: 4 });
+        L.vocab.forEach((r, k) => {
           const y = L.vy + s * 1.5 + k * L.rowH + L.rowH / 2;
           if (r.kind === 'gap') {
             f.text(L.vx + L.vocabW / 2 - s * 0.3, y, '⋮', { size: s, paint: 'muted', align: 'center' });
