@@ -57,6 +57,49 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
   return { errors, shownCount };
 }
 
+/**
+ * Text a scene draws that reaches into its caption band or past the canvas's sides, found by
+ * recording fillText on a real canvas. A caption's own words are told apart by being part of
+ * the current beat's caption (so a label whose text happens to be in it could be missed).
+ */
+function textOutsideArea(scene: Scene): string[] {
+  const problems: string[] = [];
+  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+    const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
+    const captionTop = area.y + area.h;
+    const canvas = createCanvas(w, h);
+    const real = canvas.getContext('2d');
+    let caption = '';
+    const recording = new Proxy(real, {
+      get(target, key) {
+        if (key === 'fillText') {
+          return (text: string, x: number, y: number) => {
+            target.fillText(text, x, y);
+            if (target.globalAlpha < 0.05 || text.trim() === '') return;
+            const size = Number(/([\d.]+)px/.exec(target.font)?.[1] ?? 0);
+            const width = target.measureText(text).width;
+            const left = target.textAlign === 'center' ? x - width / 2 : target.textAlign === 'right' || target.textAlign === 'end' ? x - width : x;
+            const isCaption = caption.includes(text.trim()) && y + size * 0.6 > captionTop;
+            if (!isCaption && y + size * 0.45 > captionTop + 1 && y - size * 0.45 < h) problems.push(`${w}×${h}: "${text}" at y ${y.toFixed(0)} reaches the captions (from y ${captionTop.toFixed(0)})`);
+            if (left < -1 || left + width > w + 1) problems.push(`${w}×${h}: "${text}" spans x ${left.toFixed(0)}–${(left + width).toFixed(0)}, past the canvas`);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+      set(target, key, value) {
+        return Reflect.set(target, key, value, target);
+      },
+    });
+    for (const t of times(scene)) {
+      const beat = (scene.beats ?? []).find((b) => t >= b.startSeconds && t < b.endSeconds) ?? scene.beats?.[scene.beats.length - 1];
+      caption = beat?.caption ?? '';
+      scene.draw(recording as unknown as Ctx2D, t, w, h, 'light');
+    }
+  }
+  return [...new Set(problems)];
+}
+
 /** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
 function numbersOutsideArea(scene: Scene): string[] {
   const outside: string[] = [];
@@ -124,6 +167,10 @@ describe('every scene', () => {
         expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       });
 
+      it('draws no text over its captions or past the canvas sides, on phones and desktops', () => {
+        expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
+      });
+
       it('is a pure function of time and changes over time', () => {
         const d = scene.durationSeconds;
         const late = pixels(scene, d * 0.8, 640, 360);
@@ -148,6 +195,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });
@@ -160,6 +208,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });
@@ -172,6 +221,7 @@ describe('scenes with a long prompt and another layer and head', () => {
       const scene = def.build(long);
       for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
   });
 });

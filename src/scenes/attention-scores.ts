@@ -53,7 +53,8 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: string, name: str
   const totalW = mQ.width + gap + rightWidth;
   const x1 = a.x + Math.max(0, (a.w - totalW) / 2) + mQ.width + gap;
   const aGridGap = s * 0.6;
-  const totalH = mK.height + aGridGap + mA.headerH + mA.gridH + s;
+  // Q's grid lines up with A's, and Q's column brace hangs below both.
+  const totalH = mK.height + aGridGap + mA.headerH + mA.gridH + Math.max(s, mQ.footerH);
   const y0 = a.y + s * 1.4 + Math.max(0, (a.h - s * 1.4 - totalH) / 2);
   mK.at(x1, y0);
   const aGridY = y0 + mK.height + aGridGap + mA.headerH;

@@ -54,8 +54,10 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
     const braceRoom = textWidth(kind.rowsBrace(ex), s * 0.8) + s * 1.5;
     const tableW = a.portrait ? Math.min(a.w * 0.8, a.w - 2 * braceRoom) : Math.min(a.w * 0.16, s * 9);
     const tableH = a.portrait ? a.h * 0.16 : a.h * 0.62;
-    const matrixMaxW = a.portrait ? a.w - s * 8 : a.w - tableW - s * 10;
-    const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6) / (s * 1.55)));
+    const matrixMaxW = a.portrait ? a.w - s * 8 : a.w - braceRoom - tableW - s * 10;
+    // The "T × C = …" note goes under the matrix's column brace: keep its line free too.
+    const noteH = s * 1.8;
+    const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6 - noteH) / (s * 1.55)));
     const m = new MatrixView(src, {
       size: s,
       maxWidth: matrixMaxW - s * 6,
@@ -74,10 +76,11 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
       ty = a.y + s * 2.2;
       m.at(a.x + Math.max(0, (a.w - m.width) / 2), ty + tableH + s * 3.5);
     } else {
-      const total = tableW + s * 8 + m.width;
-      tx = a.x + Math.max(s * 4, (a.w - total) / 2);
+      // The group (row brace's text, table, gap, matrix) is centred; the brace's text keeps its room.
+      const total = braceRoom + tableW + s * 8 + m.width;
+      tx = a.x + Math.max(0, (a.w - total) / 2) + braceRoom;
       ty = a.y + (a.h - tableH) / 2;
-      m.at(tx + tableW + s * 8, a.y + Math.max(0, (a.h - m.height) / 2));
+      m.at(tx + tableW + s * 8, a.y + Math.max(0, (a.h - m.height - noteH) / 2));
     }
     return { s, m, tx, ty, tableW, tableH, portrait: a.portrait };
   };
