@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, pageModelDir, usesBuiltInModel, watchedPage } from '../tests/browser/helpers.ts';
 import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
 import type { TransformerSceneElement } from '../src/web/player.ts';
-import { parseSafetensors } from '../src/model/safetensors.ts';
+import { parseSafetensors, type SafetensorsFile } from '../src/model/safetensors.ts';
 
 const MB = 1e6;
 const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
@@ -94,8 +94,8 @@ async function measureLoad(page: Page, url: string): Promise<LoadFigures> {
 /**
  * Peers for the load: in an otherwise empty page of the same origin, a Web Worker (1) fetches the
  * weights alone, reading them chunk by chunk as the page does, and (2) allocates and writes as
- * many fresh megabytes as building the model takes (the float32 weights and the packed copy the
- * WebAssembly kernels keep). Best of three each: what this browser needs before any of our code.
+ * many fresh megabytes as building the model takes (see buildAllocation). Best of three each:
+ * what this browser needs before any of our code.
  */
 async function loadFloor(page: Page, weightsUrl: string, freshMegabytes: number): Promise<{ fetchMs: number; memoryMs: number }> {
   return page.evaluate(
@@ -127,6 +127,22 @@ async function loadFloor(page: Page, weightsUrl: string, freshMegabytes: number)
     },
     { url: weightsUrl, megabytes: freshMegabytes },
   );
+}
+
+/**
+ * Bytes the worker allocates building the model from this file: float32 copies of its tensors
+ * (an F16 embedding table stays as the file's halves) and the packed copies the WebAssembly
+ * kernels keep of the matrices they multiply by (those of at least 65,536 floats, and the head).
+ */
+function buildAllocation(file: SafetensorsFile): number {
+  let floats = 0;
+  for (const [name, e] of file.entries) {
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    const isTable = /(^|\.)wte\.weight$/.test(name);
+    if (!(isTable && e.dtype === 'F16')) floats += n;
+    if (isTable || (e.shape.length === 2 && n >= 65536 && !/wpe\.weight$/.test(name))) floats += n;
+  }
+  return 4 * floats;
 }
 
 /** Types a prompt and times until every scene holds the new numbers (the page's 'scenes-updated' mark). */
@@ -221,8 +237,7 @@ async function main(): Promise<void> {
       await page.evaluate(() => window.stop());
       const weightsFile = readdirSync(join(outDir, 'assets')).find((f) => f.endsWith('.safetensors'));
       const header = weightsFile ? parseSafetensors(new Uint8Array(readFileSync(join(outDir, 'assets', weightsFile)))) : null;
-      const parameters = header ? [...header.entries.values()].reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0) : 0;
-      const freshMegabytes = Math.round((2 * 4 * parameters) / 2 ** 20); // float32 weights + the kernels' packed copy
+      const freshMegabytes = header ? Math.round(buildAllocation(header) / 2 ** 20) : 0;
       const floor = weightsFile ? await loadFloor(page, `${origin}/assets/${weightsFile}`, freshMegabytes) : null;
       if (floor) {
         console.log(`   peer, an empty page's Web Worker: fetching the weights alone ${ms(floor.fetchMs)}; writing ${freshMegabytes} MB of fresh memory (what the model build allocates) ${ms(floor.memoryMs)}`);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/config.ts';
 import { namedParameters, parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
-import { writeSafetensors, floatToHalfBits, halfBitsToFloat, type TensorToWrite } from '../src/model/safetensors.ts';
+import { writeSafetensors, floatToHalfBits, type TensorToWrite } from '../src/model/safetensors.ts';
+import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
 import { modelFromFiles } from '../src/model/checkpoint.ts';
 import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
@@ -110,6 +111,25 @@ describe('names and layouts', () => {
     const loaded = modelFromFiles(configText(config), fileOf(config, weights, undefined, [], 'F16'), 'm');
     const half = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
     expect(loaded.weights.h[1].mlp.c_fc.weight).toEqual(weights.h[1].mlp.c_fc.weight.map(half));
+  });
+
+  it('can keep an F16 embedding table as the file\'s halves, still checked, and leaves other dtypes as floats', () => {
+    const f16 = fileOf(config, weights, undefined, [], 'F16');
+    const floats = modelFromFiles(configText(config), f16, 'm');
+    const kept = modelFromFiles(configText(config), f16, 'm', { halfEmbeddings: true });
+    expect(kept.weights.wte).toBeInstanceOf(HalfArray);
+    expect((kept.weights.wte as HalfArray).toFloat32()).toEqual(floats.weights.wte);
+    expect(kept.weights.h[1].attn.c_attn.weight).toEqual(floats.weights.h[1].attn.c_attn.weight);
+    // Stored as floats, the table stays floats.
+    expect(modelFromFiles(configText(config), fileOf(config, weights), 'm', { halfEmbeddings: true }).weights.wte).toBeInstanceOf(Float32Array);
+    // A tied head stored beside it is compared with the halves' values.
+    const head = { name: 'lm_head.weight', shape: [config.vocabSize, config.nEmbd], data: weights.wte };
+    expect(modelFromFiles(configText(config), fileOf(config, weights, undefined, [head], 'F16'), 'm', { halfEmbeddings: true }).weights.lm_head).toBeNull();
+    const broken = makeWeights(config);
+    broken.wte[7] = Infinity;
+    expect(() => modelFromFiles(configText(config), fileOf(config, broken, undefined, [], 'F16'), 'm', { halfEmbeddings: true })).toThrow(
+      /tensor "wte\.weight" holds Infinity at index 7/,
+    );
   });
 });
 

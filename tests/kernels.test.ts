@@ -11,6 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { SeededRandom } from '../src/model/sampling.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { randomModel } from './helpers/random-model.ts';
+import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
+import type { Kernels } from '../src/kernels/kernels.ts';
+import { modelFromFiles } from '../src/model/checkpoint.ts';
 
 const random = new SeededRandom(42);
 const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => random.next() * 2 - 1);
@@ -282,6 +285,63 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
       plainKernels.matmulTransposed(want, a, roundedT, M, K, N);
       plainKernels.matmulTransposed(scale, absArray(a), absArray(roundedT), M, K, N);
       expectClose(got, want, scale);
+    }
+  });
+});
+
+describe('output heads held as half-precision numbers (HalfArray)', () => {
+  /** Random finite halves: every exponent but the all-ones one (∞ and NaN), both signs. */
+  const randomHalves = (n: number): HalfArray =>
+    new HalfArray(Uint16Array.from({ length: n }, () => {
+      let bits = Math.floor(random.next() * 65536);
+      if ((bits & 0x7c00) === 0x7c00) bits &= 0xbfff; // drop a bit of the exponent
+      return bits;
+    }));
+  // Subnormals, zeros of both signs and the largest halves too.
+  const edges = new HalfArray(Uint16Array.from([0x0000, 0x8000, 0x0001, 0x83ff, 0x0400, 0x7bff, 0xfbff, 0x3c00, 0x3555]));
+
+  it('widen to exactly the floats the halves denote', () => {
+    expect(Array.from(edges.toFloat32())).toEqual([0, -0, 2 ** -24, -(1023 * 2 ** -24), 2 ** -14, 65504, -65504, 1, halfBitsToFloat(0x3555)]);
+    expect(edges.firstNonFinite()).toBe(-1);
+    expect(new HalfArray(Uint16Array.from([0x3c00, 0x7c00])).firstNonFinite()).toBe(1);
+    expect(new HalfArray(Uint16Array.from([0xfe00])).firstNonFinite()).toBe(0);
+  });
+
+  const kernelSets: [string, () => Kernels][] = [['plain', () => plainKernels]];
+  if (SIMD) {
+    kernelSets.push(['wasm, resident', () => new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 })]);
+    kernelSets.push(['wasm, not resident', () => new WasmKernels({ resident: false })]);
+  }
+  for (const [label, make] of kernelSets) {
+    it(`give the same products as the widened floats, bit for bit (${label})`, () => {
+      const kernels = make();
+      for (const [M, K, N] of [[1, 9, 1], [4, 16, 9], [3, 33, 100], [1, 128, 1037]] as const) {
+        const a = randomArray(M * K);
+        const b = N === 1 && K === 9 ? edges : randomHalves(N * K);
+        const got = new Float32Array(M * N);
+        const want = new Float32Array(M * N);
+        kernels.matmulTransposed(got, a, b, M, K, N);
+        kernels.matmulTransposed(got, a, b, M, K, N); // the second call uses the resident copy
+        kernels.matmulTransposed(want, a, b.toFloat32(), M, K, N);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    });
+  }
+
+  it('give a GPT loaded with its F16 embedding table kept as halves the same trace as one widened to floats', () => {
+    const files = (name: string) => readFileSync(new URL(`../models/default/${name}`, import.meta.url));
+    const text = files('config.json').toString('utf8');
+    const bytes = new Uint8Array(files('model.safetensors'));
+    const floats = modelFromFiles(text, bytes, 'models/default');
+    const halves = modelFromFiles(text, bytes, 'models/default', { halfEmbeddings: true });
+    expect(halves.weights.wte).toBeInstanceOf(HalfArray);
+    expect(floats.weights.wte).toBeInstanceOf(Float32Array);
+    const ids = [464, 14193, 481, 2222]; // "The robots will bring"
+    for (const [label, make] of kernelSets) {
+      const want = new GPT(floats.config, floats.weights, make()).trace(ids);
+      const got = new GPT(halves.config, halves.weights, make()).trace(ids);
+      expect([...got.keys()], label).toEqual([...want.keys()]);
+      for (const [name, t] of want) expect(Array.from(got.get(name)!.data), `${label}: ${name}`).toEqual(Array.from(t.data));
     }
   });
 });

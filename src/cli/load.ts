@@ -15,7 +15,7 @@ import { CommandError } from './usage.ts';
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
 export interface CliModel {
-  model: GPT;
+  model: GPT<Float32Array>;
   tokenizer: Tokenizer;
   /** A short name for display: the folder's name. */
   name: string;

@@ -2,6 +2,7 @@
 // Loops are ordered i-k-j so the innermost loop walks both `b` and `out` contiguously.
 
 import type { Kernels } from './kernels.ts';
+import { HalfArray } from './half.ts';
 
 export const plainKernels: Kernels = {
   name: 'plain',
@@ -20,12 +21,20 @@ export const plainKernels: Kernels = {
   },
 
   matmulTransposed(out, a, b, M, K, N) {
-    for (let i = 0; i < M; i++) {
-      const aRow = i * K;
-      for (let j = 0; j < N; j++) {
-        const bRow = j * K;
+    // Half-precision rows are widened one at a time, into a row of floats reused for each.
+    const row = b instanceof HalfArray ? new Float32Array(K) : null;
+    for (let j = 0; j < N; j++) {
+      let rowOf: Float32Array = b as Float32Array;
+      let bRow = j * K;
+      if (row) {
+        (b as HalfArray).widen(j * K, (j + 1) * K, row);
+        rowOf = row;
+        bRow = 0;
+      }
+      for (let i = 0; i < M; i++) {
+        const aRow = i * K;
         let sum = 0;
-        for (let k = 0; k < K; k++) sum += a[aRow + k] * b[bRow + k];
+        for (let k = 0; k < K; k++) sum += a[aRow + k] * rowOf[bRow + k];
         out[i * N + j] = sum;
       }
     }

@@ -3,15 +3,24 @@
 // Checks everything a wrong file could get past silently: names, shapes, finiteness, ties.
 
 import { ModelError, configFromHuggingFace, configToHuggingFace, type GPTConfig } from './config.ts';
-import { namedParameters, parameterShapes, weightsFromNamed, type GPTWeights } from './weights.ts';
-import { parseSafetensors, tensorFloat32, writeSafetensors, type SafetensorsFile } from './safetensors.ts';
+import { namedParameters, parameterShapes, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
+import { parseSafetensors, tensorFloat32, tensorHalves, writeSafetensors, type SafetensorsFile } from './safetensors.ts';
+import { halfBitsToFloat, type HalfArray } from '../kernels/half.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 
-export interface LoadedModel {
+export interface LoadedModel<Table extends EmbeddingTable = Float32Array> {
   config: GPTConfig;
-  weights: GPTWeights;
+  weights: GPTWeights<Table>;
+}
+
+export interface LoadOptions {
+  /**
+   * Keep an F16 token-embedding table as the file's own halves instead of widening it to floats
+   * (for inference: the table is most of a small model, and the copy would double it).
+   */
+  halfEmbeddings?: boolean;
 }
 
 /** "dir/file" for messages, whether or not `where` ends in a slash (empty `where`: just the file). */
@@ -29,7 +38,9 @@ const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
  * Parses config.json's text and model.safetensors' bytes into a checked model.
  * `where` names the folder in error messages. Throws ModelError for anything wrong.
  */
-export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string): LoadedModel {
+export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string): LoadedModel;
+export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string, options: LoadOptions): LoadedModel<EmbeddingTable>;
+export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string, options: LoadOptions = {}): LoadedModel<EmbeddingTable> {
   const configFile = fileIn(where, CONFIG_FILE);
   let json: unknown;
   try {
@@ -40,7 +51,7 @@ export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Ar
   const config = configFromHuggingFace(json, configFile);
   checkSameMath(json as Record<string, unknown>, configFile);
   const file = parseSafetensors(safetensorsBytes, fileIn(where, WEIGHTS_FILE));
-  return { config, weights: weightsFromFile(config, file) };
+  return { config, weights: weightsFromFile(config, file, options.halfEmbeddings ?? false) };
 }
 
 /**
@@ -61,12 +72,13 @@ function checkSameMath(json: Record<string, unknown>, configFile: string): void 
 }
 
 /** Finds, checks and converts every parameter the config calls for. */
-function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
+function weightsFromFile(config: GPTConfig, file: SafetensorsFile, halfEmbeddings: boolean): GPTWeights<EmbeddingTable> {
   const fail = (problem: string): never => {
     throw new ModelError(`${file.where}: ${problem}`);
   };
   const used = new Set<string>();
   const arrays = new Map<string, Float32Array>();
+  let wteHalves: HalfArray | null = null;
   const configSays = `config.json says n_layer=${config.nLayer}, n_embd=${config.nEmbd}, vocab_size=${config.vocabSize}, n_positions=${config.nPositions}`;
 
   for (const { name, shape } of parameterShapes(config)) {
@@ -84,6 +96,13 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
       fail(`tensor "${key}" has shape ${showShape(entry.shape)}, expected ${showShape(shape)}${hint}`);
     }
     used.add(key!);
+    const halves = halfEmbeddings && name === 'wte.weight' ? tensorHalves(file, key!) : null;
+    if (halves) {
+      const bad = halves.firstNonFinite();
+      if (bad >= 0) fail(`tensor "${key}" holds ${halfBitsToFloat(halves.bits[bad])} at index ${bad}; weights must be finite numbers`);
+      wteHalves = halves;
+      continue;
+    }
     const data = tensorFloat32(file, key!);
     for (let i = 0; i < data.length; i++) {
       // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one cheap test per value.
@@ -96,7 +115,7 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
   if (config.tieWordEmbeddings && file.entries.has('lm_head.weight')) {
     used.add('lm_head.weight');
     const head = file.entries.get('lm_head.weight')!;
-    const wte = arrays.get('wte.weight')!;
+    const wte = wteHalves ? wteHalves.toFloat32() : arrays.get('wte.weight')!;
     const same = showShape(head.shape) === showShape([config.vocabSize, config.nEmbd]) &&
       tensorFloat32(file, 'lm_head.weight').every((v, i) => v === wte[i]);
     if (!same) {
@@ -109,7 +128,9 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile): GPTWeights {
     const list = unexpected.slice(0, 3).map((k) => `"${k}"`).join(', ') + (unexpected.length > 3 ? `, … (${unexpected.length} in all)` : '');
     fail(`holds tensors a GPT-2 with this config does not have: ${list}; does config.json belong to this file? (${configSays})`);
   }
-  return weightsFromNamed(config, (name) => arrays.get(name)!);
+  if (!wteHalves) return weightsFromNamed(config, (name) => arrays.get(name)!);
+  // Every other tensor is floats; the table joins them as it is.
+  return { ...weightsFromNamed(config, (name) => arrays.get(name) ?? new Float32Array(0)), wte: wteHalves };
 }
 
 /** The two files of a model folder, as text and bytes (checkpoint-node.ts writes them to disk). */

@@ -10,7 +10,8 @@
 import { headSize, validateConfig, type GPTConfig } from './config.ts';
 import type { Tensor } from './tensor.ts';
 import type { Trace } from './trace.ts';
-import type { GPTWeights, LayerNormWeights } from './weights.ts';
+import type { EmbeddingTable, GPTWeights, LayerNormWeights } from './weights.ts';
+import { HalfArray } from '../kernels/half.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
 
@@ -43,12 +44,13 @@ export class KVCache {
   }
 }
 
-export class GPT {
+/** Table: how the token embeddings are held (floats, or halves as an F16 file stores them). */
+export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
   readonly config: GPTConfig;
 
   constructor(
     config: GPTConfig,
-    readonly weights: GPTWeights,
+    readonly weights: GPTWeights<Table>,
     readonly kernels: Kernels = plainKernels,
   ) {
     this.config = validateConfig(config);
@@ -94,7 +96,8 @@ export class GPT {
     const tok = new Float32Array(T * C); // T × C
     const pos = new Float32Array(T * C); // T × C
     for (let t = 0; t < T; t++) {
-      tok.set(w.wte.subarray(ids[t] * C, (ids[t] + 1) * C), t * C);
+      if (w.wte instanceof HalfArray) w.wte.widen(ids[t] * C, (ids[t] + 1) * C, tok, t * C);
+      else tok.set(w.wte.subarray(ids[t] * C, (ids[t] + 1) * C), t * C);
       pos.set(w.wpe.subarray((past + t) * C, (past + t + 1) * C), t * C);
     }
     let x: Float32Array = new Float32Array(T * C); // T × C, the residual stream

@@ -3,6 +3,7 @@
 // dtype, shape and byte range, then the data. Every problem becomes a ModelError.
 
 import { ModelError } from './config.ts';
+import { HalfArray } from '../kernels/half.ts';
 
 /** Bytes per element of every dtype the format defines; only the float ones convert to numbers. */
 const ELEMENT_BYTES: Readonly<Record<string, number>> = {
@@ -97,29 +98,8 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (pro
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Every half-precision bit pattern as a float32, built on first use (256 KB). */
-let halfTable: Float32Array | undefined;
-function halfToFloatTable(): Float32Array {
-  if (halfTable) return halfTable;
-  halfTable = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) halfTable[h] = sign * frac * 2 ** -24; // zero and subnormals
-    else if (exp === 31) halfTable[h] = frac ? NaN : sign * Infinity;
-    else halfTable[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return halfTable;
-}
-
-/** The value of a half-precision bit pattern. */
-export function halfBitsToFloat(bits: number): number {
-  return halfToFloatTable()[bits & 0xffff];
-}
-
 /** n little-endian 16-bit patterns from byte `begin` of the file: read in place when aligned
- * (they are widened into a new array anyway), else copied out. */
+ * (a tensor kept as halves shares the file's buffer), else copied out. */
 function halvesOf(file: SafetensorsFile, begin: number, n: number): Uint16Array {
   const at = file.data.byteOffset + begin;
   if (LITTLE_ENDIAN_HOST && at % 2 === 0) return new Uint16Array(file.data.buffer, at, n);
@@ -135,10 +115,20 @@ function widenHalves(halves: Uint16Array, dtype: 'F16' | 'BF16'): Float32Array {
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
   } else {
-    const table = halfToFloatTable();
-    for (let i = 0; i < halves.length; i++) out[i] = table[halves[i]];
+    new HalfArray(halves).widen(0, halves.length, out);
   }
   return out;
+}
+
+/**
+ * An F16 tensor as its half-precision bit patterns, read in place when aligned (no copy), or
+ * null when the tensor is stored in another dtype. ModelError if it is missing.
+ */
+export function tensorHalves(file: SafetensorsFile, name: string): HalfArray | null {
+  const entry = file.entries.get(name);
+  if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
+  if (entry.dtype !== 'F16') return null;
+  return new HalfArray(halvesOf(file, entry.begin, (entry.end - entry.begin) / 2));
 }
 
 /** A tensor's values as float32 (a fresh array); ModelError if it is missing or not a float dtype. */

@@ -2,6 +2,7 @@
 // Linear weights are in GPT-2's Conv1D layout [in, out]; embeddings are [rows, C].
 
 import type { GPTConfig } from './config.ts';
+import type { HalfArray } from '../kernels/half.ts';
 
 export interface LayerNormWeights {
   weight: Float32Array; // C
@@ -20,8 +21,14 @@ export interface BlockWeights {
   mlp: { c_fc: LinearWeights /* C × 4C */; c_proj: LinearWeights /* 4C × C */ };
 }
 
-export interface GPTWeights {
-  wte: Float32Array; // V × C, token embeddings (and the output head when tied)
+/**
+ * The V × C token embeddings: floats, or for inference the half-precision numbers an F16
+ * checkpoint stores (most of a small model's weights, so not widened to twice their size).
+ */
+export type EmbeddingTable = Float32Array | HalfArray;
+
+export interface GPTWeights<Table extends EmbeddingTable = Float32Array> {
+  wte: Table; // V × C, token embeddings (and the output head when tied)
   wpe: Float32Array; // n_positions × C
   h: BlockWeights[];
   ln_f: LayerNormWeights;

@@ -3,6 +3,7 @@
 // packed once and kept resident, keyed by the identity of their Float32Array.
 
 import type { TrainingKernels } from '../training.ts';
+import { HalfArray } from '../half.ts';
 import { LinearMemory, alignUp } from './memory.ts';
 import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHARED_BASE64 } from './module.ts';
 
@@ -13,6 +14,7 @@ export const PANEL = 8;
 export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number): void;
   packNK(dst: number, src: number, K: number, N: number): void;
+  packNKFromHalves(dst: number, src: number, K: number, N: number): void;
   toF16(dst: number, src: number, count: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gemm(
@@ -78,6 +80,9 @@ interface Packed {
   samples: Float32Array;
 }
 
+/** A right-hand matrix: floats, or half-precision numbers (an F16 embedding table kept as stored). */
+type Weight = Float32Array | HalfArray;
+
 const SAMPLES = 64;
 const MODE_ZERO = 0;
 const MODE_BIAS = 1;
@@ -139,9 +144,9 @@ export class WasmKernels implements TrainingKernels {
   private readonly residentMin: number;
   private readonly residentAfter: number;
   /** Calls seen so far with matrices not yet resident. */
-  private readonly calls = new WeakMap<Float32Array, number>();
+  private readonly calls = new WeakMap<Weight, number>();
   private readonly half: boolean;
-  private readonly packed = new WeakMap<Float32Array, Packed[]>();
+  private readonly packed = new WeakMap<Weight, Packed[]>();
   private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
 
   /** Pass a shared `memory` to run on it with the shared-memory build (see ThreadedWasmKernels). */
@@ -172,7 +177,7 @@ export class WasmKernels implements TrainingKernels {
     this.product(out, a, false, b, 'KN', bias, M, K, N, bias ? MODE_BIAS : MODE_ZERO);
   }
 
-  matmulTransposed(out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number): void {
+  matmulTransposed(out: Float32Array, a: Float32Array, b: Weight, M: number, K: number, N: number): void {
     this.product(out, a, false, b, 'NK', null, M, K, N, MODE_ZERO);
   }
 
@@ -181,7 +186,7 @@ export class WasmKernels implements TrainingKernels {
   }
 
   /** Drops the resident copies of `matrix`, so the next call packs it afresh. */
-  forget(matrix: Float32Array): void {
+  forget(matrix: Weight): void {
     for (const p of this.packed.get(matrix) ?? []) {
       this.finalizer.unregister(p);
       this.mem.release(p.ptr, p.bytes);
@@ -204,16 +209,18 @@ export class WasmKernels implements TrainingKernels {
    * transposed (`aTransposed`), and B as b[K×N] ('KN') or as b[N×K] to be used transposed ('NK').
    */
   private product(
-    out: Float32Array, a: Float32Array, aTransposed: boolean, b: Float32Array, layout: 'KN' | 'NK',
+    out: Float32Array, a: Float32Array, aTransposed: boolean, weight: Weight, layout: 'KN' | 'NK',
     bias: Float32Array | null, M: number, K: number, N: number, mode: number,
   ): void {
     if (M === 0 || N === 0) return;
-    if (out.length < M * N || a.length < M * K || b.length < K * N || (bias && bias.length < N)) {
+    if (out.length < M * N || a.length < M * K || weight.length < K * N || (bias && bias.length < N)) {
       throw new RangeError(`WebAssembly kernels: arrays too short for a ${M}×${K} by ${K}×${N} product`);
     }
+    const entry = this.residentPacked(weight, layout, K, N);
+    // A matrix not kept resident is packed for this call (halves widened first).
+    const b = entry ? null : weight instanceof HalfArray ? weight.toFloat32() : weight;
     const P = Math.ceil(N / PANEL);
     const Np = P * PANEL; // padded row length of the output
-    const entry = this.residentPacked(b, layout, K, N);
     let packedPtr = entry ? entry.ptr : 0;
 
     // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out | 2 panels.
@@ -240,7 +247,7 @@ export class WasmKernels implements TrainingKernels {
     this.mem.ensure(at);
 
     const f32 = this.mem.f32;
-    if (rawPtr) {
+    if (b) {
       f32.set(b.subarray(0, K * N), rawPtr >> 2);
       this.pack(packedPtr, rawPtr, layout, K, N);
     }
@@ -271,34 +278,40 @@ export class WasmKernels implements TrainingKernels {
     else this.fn.packNK(dst, src, K, N);
   }
 
-  prepareWeight(b: Float32Array, K: number, N: number, transposed: boolean): void {
+  prepareWeight(b: Weight, K: number, N: number, transposed: boolean): void {
     if (!this.resident || K * N < this.residentMin) return;
     // A weight needs no second use to prove it is not a temporary.
     this.calls.set(b, Math.max(this.calls.get(b) ?? 0, this.residentAfter));
     this.residentPacked(b, transposed ? 'NK' : 'KN', K, N);
   }
 
-  /** Packs b[N×K] into entry's block a few panels at a time (each panel is PANEL rows of b). */
-  private packRowsInChunks(entry: Packed, b: Float32Array, K: number, N: number): void {
+  /**
+   * Packs b[N×K] into entry's block a few panels at a time (each panel is PANEL rows of b).
+   * Rows held as halves are copied in as halves and widened while packing.
+   */
+  private packRowsInChunks(entry: Packed, b: Weight, K: number, N: number): void {
     const raw = this.mem.top;
     const wide = alignUp(raw + CHUNK_ROWS * K * 4);
     this.mem.ensure(wide + CHUNK_ROWS * K * 4);
+    const pack = (dst: number) => (b instanceof HalfArray ? this.fn.packNKFromHalves(dst, raw, K, rows) : this.fn.packNK(dst, raw, K, rows));
+    let rows = 0;
     for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, N - n0);
+      rows = Math.min(CHUNK_ROWS, N - n0);
       const floats = K * Math.ceil(rows / PANEL) * PANEL;
       const at = n0 * K; // floats of packed output before this chunk (n0 is a multiple of PANEL)
-      this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
+      if (b instanceof HalfArray) new Uint16Array(this.mem.memory.buffer).set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >> 1);
+      else this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
       if (entry.half) {
-        this.fn.packNK(wide, raw, K, rows);
+        pack(wide);
         this.fn.toF16(entry.ptr + at * 2, wide, floats);
       } else {
-        this.fn.packNK(entry.ptr + at * 4, raw, K, rows);
+        pack(entry.ptr + at * 4);
       }
     }
   }
 
   /** b's resident packed copy (packing it first if new or changed), or null if b is not kept resident. */
-  private residentPacked(b: Float32Array, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
+  private residentPacked(b: Weight, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
     if (!this.resident || K * N < this.residentMin) return null;
     const list = this.packed.get(b) ?? [];
     let entry = list.find((p) => p.layout === layout && p.K === K && p.N === N);
@@ -322,6 +335,7 @@ export class WasmKernels implements TrainingKernels {
       return entry;
     }
     // Pack through scratch space just past the resident blocks (then narrow to halves).
+    if (b instanceof HalfArray) throw new TypeError('WebAssembly kernels: half-precision matrices are supported as b[N×K] only');
     const raw = this.mem.top;
     const wide = alignUp(raw + K * N * 4);
     this.mem.ensure(wide + floats * 4);
@@ -353,11 +367,14 @@ function copyRows(dst: Float32Array, dstAt: number, dstStride: number, src: Floa
 
 const sampleIndex = (s: number, n: number): number => Math.floor(((s + 0.5) * n) / SAMPLES);
 
-function takeSamples(samples: Float32Array, b: Float32Array, n: number): void {
-  for (let s = 0; s < SAMPLES; s++) samples[s] = b[sampleIndex(s, n)];
+/** Element i of a weight as stored: a float, or a half's bit pattern. */
+const stored = (b: Weight, i: number): number => (b instanceof HalfArray ? b.bits[i] : b[i]);
+
+function takeSamples(samples: Float32Array, b: Weight, n: number): void {
+  for (let s = 0; s < SAMPLES; s++) samples[s] = stored(b, sampleIndex(s, n));
 }
 
-function sameSamples(samples: Float32Array, b: Float32Array, n: number): boolean {
-  for (let s = 0; s < SAMPLES; s++) if (!Object.is(samples[s], b[sampleIndex(s, n)])) return false;
+function sameSamples(samples: Float32Array, b: Weight, n: number): boolean {
+  for (let s = 0; s < SAMPLES; s++) if (!Object.is(samples[s], stored(b, sampleIndex(s, n)))) return false;
   return true;
 }

@@ -1,0 +1,55 @@
+// Numbers kept as IEEE half-precision bit patterns, as an F16 checkpoint stores them. The
+// embedded model's V × C embedding table is most of its weights: held this way it is neither
+// copied nor widened to twice its size when the model loads (each fresh megabyte costs time,
+// most of all in a browser). Kernels and the model read the halves as float32s, exactly.
+
+/** Every half-precision bit pattern as a float32, built on first use (256 KB). */
+let table: Float32Array | undefined;
+export function halfToFloatTable(): Float32Array {
+  if (table) return table;
+  table = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) table[h] = sign * frac * 2 ** -24; // zero and subnormals
+    else if (exp === 31) table[h] = frac ? NaN : sign * Infinity;
+    else table[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return table;
+}
+
+/** The value of a half-precision bit pattern. */
+export function halfBitsToFloat(bits: number): number {
+  return halfToFloatTable()[bits & 0xffff];
+}
+
+/** An array of half-precision numbers (their bit patterns), read as floats. */
+export class HalfArray {
+  constructor(readonly bits: Uint16Array) {}
+
+  get length(): number {
+    return this.bits.length;
+  }
+
+  /** Writes elements [from, to) as float32s into `out`, starting at `at`. */
+  widen(from: number, to: number, out: Float32Array, at = 0): void {
+    const t = halfToFloatTable();
+    const bits = this.bits;
+    for (let i = from; i < to; i++) out[at + i - from] = t[bits[i]];
+  }
+
+  /** All elements as a new Float32Array. */
+  toFloat32(): Float32Array {
+    const out = new Float32Array(this.bits.length);
+    this.widen(0, this.bits.length, out);
+    return out;
+  }
+
+  /** Index of the first infinite or NaN element (all exponent bits set), or -1. */
+  firstNonFinite(): number {
+    const bits = this.bits;
+    for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7c00) === 0x7c00) return i;
+    return -1;
+  }
+}
