@@ -145,4 +145,14 @@ describe('SeededRandom and drawFrom', () => {
   it('lists the top entries most likely first', () => {
     expect(topEntries(Float32Array.from([0.1, 0.5, 0.2, 0.2]), 3).map((e) => e.id)).toEqual([1, 2, 3]);
   });
+
+  it('lists exactly the first k of a full sort (probability down, then id up), ties and zeros included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 320 }), (levels, k) => {
+        const probs = Float32Array.from(levels, (l) => l / 8);
+        const sorted = [...probs.keys()].sort((a, b) => probs[b] - probs[a] || a - b).slice(0, k);
+        expect(topEntries(probs, k)).toEqual(sorted.map((id) => ({ id, probability: probs[id] })));
+      }),
+    );
+  });
 });

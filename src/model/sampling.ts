@@ -131,18 +131,9 @@ export function drawFrom(probs: Float32Array, random: SeededRandom): number {
   return last; // rounding left the sum just under 1
 }
 
-/** The k largest entries as {id, probability}, most likely first. */
+/** The k largest entries as {id, probability}, most likely first (ties in vocabulary order). */
 export function topEntries(probs: Float32Array, k: number): { id: number; probability: number }[] {
-  const best: { id: number; probability: number }[] = [];
-  for (let i = 0; i < probs.length; i++) {
-    const p = probs[i];
-    if (best.length < k || p > best[best.length - 1].probability) {
-      best.push({ id: i, probability: p });
-      best.sort((a, b) => b.probability - a.probability || a.id - b.id);
-      if (best.length > k) best.pop();
-    }
-  }
-  return best;
+  return mostLikely(probs, k).map((id) => ({ id, probability: probs[id] }));
 }
 
 /**
