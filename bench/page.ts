@@ -1,6 +1,7 @@
 // The page's budgets, measured on the production build in headless chromium:
 //   1. bytes of JavaScript + CSS before the model (budget 3 MB),
 //   2. time from navigation to the model loaded and the first scenes drawn on localhost (budget 1 s),
+//      through playwright and, as a reader's browser loads it, with no DevTools domain on (plain-load.ts),
 //   3. prompt change → every scene updated (budget 100 ms),
 //   4. 95th-percentile frame draw time per scene at 1280 × 720 (budget 8 ms).
 // Each figure is printed with its ratio to the budget and beside a peer measured in the same run.
@@ -15,6 +16,7 @@ import { launchChromium, pageModelDir, usesBuiltInModel, watchedPage } from '../
 import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
 import type { TransformerSceneElement } from '../src/web/player.ts';
 import { parseSafetensors, type SafetensorsFile } from '../src/model/safetensors.ts';
+import { loadReportPlugin, plainLoads, writeReportPage, type PlainLoad } from './plain-load.ts';
 
 const MB = 1e6;
 const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
@@ -203,7 +205,8 @@ async function main(): Promise<void> {
     overrideScript = `globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = '/bench-model/';`;
   }
 
-  const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  writeReportPage(outDir, overrideScript);
+  const server = await preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false }, plugins: [loadReportPlugin()] });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
   const origin = `http://127.0.0.1:${address.port}`;
@@ -243,6 +246,14 @@ async function main(): Promise<void> {
         console.log(`   peer, an empty page's Web Worker: fetching the weights alone ${ms(floor.fetchMs)}; writing ${freshMegabytes} MB of fresh memory (what the model build allocates) ${ms(floor.memoryMs)}`);
       }
       await page.context().close();
+    }
+
+    {
+      const { plain, withDevTools } = await plainLoads(origin, 5);
+      const median = (loads: PlainLoad[], key: keyof PlainLoad) => percentile(loads.map((l) => l[key]), 50);
+      console.log(`   as a reader's browser loads it (no DevTools domain on in the page; median of ${plain.length}): first scenes drawn at ${ms(median(plain, 'scenes'))} (${ratio(median(plain, 'scenes'), BUDGET.loadMs)})`);
+      console.log(`     DOMContentLoaded ${ms(median(plain, 'domContentLoaded'))}, weights in ${ms(median(plain, 'fetched'))}, build ${ms(median(plain, 'build'))}, model loaded ${ms(median(plain, 'model'))}, first explain() ${ms(median(plain, 'explain'))}`);
+      console.log(`     peer, the same browser with DevTools' network, runtime and page domains on (as playwright drives a page), alternating: ${ms(median(withDevTools, 'scenes'))}`);
     }
 
     const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
