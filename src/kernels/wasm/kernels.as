@@ -99,6 +99,32 @@ export function packNKFromHalves(dst: usize, src: usize, K: i32, N: i32): void {
   }
 }
 
+/** The same packing kept in halves: panels [ceil(N/W)][K][W] of 16-bit patterns, moved as they are. */
+export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
+  const P = (N + W - 1) / W;
+  for (let p = 0; p < P; p++) {
+    const j0 = p * W;
+    const d = dst + <usize>(p * K * W) * 2;
+    for (let c = 0; c < W; c++) {
+      const j = j0 + c;
+      let dd = d + <usize>c * 2;
+      if (j < N) {
+        let s = src + <usize>(j * K) * 2;
+        for (let k = 0; k < K; k++) {
+          store<u16>(dd, load<u16>(s));
+          dd += 16;
+          s += 2;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          store<u16>(dd, 0);
+          dd += 16;
+        }
+      }
+    }
+  }
+}
+
 /**
  * A finite half as a float, exactly: its sign to the top bit, its exponent and mantissa 13 bits
  * up (where a float's go), then × 2^112 to correct the exponent bias (subnormal halves too).
@@ -149,24 +175,24 @@ function f32ToF16(x: f32): u16 {
 }
 
 /**
- * Widens one panel of K×W halves at src to floats at dst (exact: every half is a float).
- * Each half is moved to the top 16 bits of a 32-bit lane; an arithmetic shift by 3 then puts
- * its exponent and mantissa where a float's go (the mask keeps the sign and clears the sign
- * copies the shift made), and multiplying by 2^112 corrects the exponent bias, subnormals too.
+ * A panel row's columns 0–3 (lo) or 4–7 (hi) as floats, from a packed matrix of floats or of
+ * halves (T = u16). A half is moved to the top 16 bits of a 32-bit lane; an arithmetic shift
+ * by 3 then puts its exponent and mantissa where a float's go (the mask keeps the sign and
+ * clears the sign copies the shift made), and × 2^112 corrects the exponent bias, subnormals
+ * too: exact, as every half is a float.
  */
-function panelFromF16(dst: usize, src: usize, K: i32): void {
-  const scale = f32x4.splat(5.192296858534828e33); // 2^112 = 2^(127 − 15)
-  const keep = i32x4.splat(0x8fffe000); // sign bit, then the 15 bits of exponent and mantissa
-  const zero = i32x4.splat(0);
-  for (let k = 0; k < K; k++) {
-    const h = v128.load(src);
-    const lo = i8x16.shuffle(h, zero, 16, 16, 0, 1, 16, 16, 2, 3, 16, 16, 4, 5, 16, 16, 6, 7);
-    const hi = i8x16.shuffle(h, zero, 16, 16, 8, 9, 16, 16, 10, 11, 16, 16, 12, 13, 16, 16, 14, 15);
-    v128.store(dst, f32x4.mul(v128.and(i32x4.shr_s(lo, 3), keep), scale));
-    v128.store(dst, f32x4.mul(v128.and(i32x4.shr_s(hi, 3), keep), scale), 16);
-    src += 16;
-    dst += 32;
-  }
+@inline function panelLo<T>(pb: usize): v128 {
+  if (isFloat<T>()) return v128.load(pb);
+  return widenTopHalves(i8x16.shuffle(v128.load(pb), i32x4.splat(0), 16, 16, 0, 1, 16, 16, 2, 3, 16, 16, 4, 5, 16, 16, 6, 7));
+}
+
+@inline function panelHi<T>(pb: usize): v128 {
+  if (isFloat<T>()) return v128.load(pb, 16);
+  return widenTopHalves(i8x16.shuffle(v128.load(pb), i32x4.splat(0), 16, 16, 8, 9, 16, 16, 10, 11, 16, 16, 12, 13, 16, 16, 14, 15));
+}
+
+@inline function widenTopHalves(top: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shr_s(top, 3), i32x4.splat(0x8fffe000)), f32x4.splat(5.192296858534828e33));
 }
 
 /**
@@ -174,12 +200,11 @@ function panelFromF16(dst: usize, src: usize, K: i32): void {
  * (sAi = K, sAk = 1 for a row-major a[M×K]; sAi = 1, sAk = M for aᵀ with a[K×M]).
  * mode 0: start from zero; 1: start from bias[P·W]; 2: add to what is in out.
  * Only panels p0 ≤ p < p1 are computed, so two threads can split the columns.
- * When `half` is nonzero the packed matrix holds halves, and each panel is widened into
- * `tmp` (K·W floats, one per thread) before use.
+ * When `half` is nonzero the packed matrix holds halves, widened as they are read.
  */
 export function gemm(
   out: usize, a: usize, sAi: i32, sAk: i32, packed: usize, bias: usize,
-  M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32, half: i32, tmp: usize,
+  M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32, half: i32,
 ): void {
   const ldo = <usize>(P * W) * 4; // bytes per output row
   const rs = <usize>sAi * 4;
@@ -190,21 +215,21 @@ export function gemm(
   for (let i0 = 0; i0 < M; i0 += chunk) {
     const rows = min(chunk, M - i0);
     for (let p = p0; p < p1; p++) {
-      let panel: usize;
-      if (half) {
-        panelFromF16(tmp, packed + <usize>(p * K * W) * 2, K);
-        panel = tmp;
-      } else {
-        panel = packed + <usize>(p * K * W) * 4;
-      }
       const col = <usize>(p * W) * 4;
-      panelProduct(out + <usize>i0 * ldo + col, ldo, a + <usize>i0 * rs, rs, ks, panel, bias + col, rows, K, mode);
+      const o = out + <usize>i0 * ldo + col;
+      const ai = a + <usize>i0 * rs;
+      if (half) panelProduct<u16>(o, ldo, ai, rs, ks, packed + <usize>(p * K * W) * 2, bias + col, rows, K, mode);
+      else panelProduct<f32>(o, ldo, ai, rs, ks, packed + <usize>(p * K * W) * 4, bias + col, rows, K, mode);
     }
   }
 }
 
-/** W output columns of every row: o[i][0..W) (+)= Σ_k A[i][k] · panel[k][0..W). */
-function panelProduct(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, panel: usize, bias: usize, M: i32, K: i32, mode: i32): void {
+/**
+ * W output columns of every row: o[i][0..W) (+)= Σ_k A[i][k] · panel[k][0..W), the panel
+ * holding floats (T = f32) or halves (T = u16).
+ */
+function panelProduct<T>(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, panel: usize, bias: usize, M: i32, K: i32, mode: i32): void {
+  const step = <usize>(W * sizeof<T>()); // bytes per panel row
   let i = 0;
   // Four rows at a time: 8 accumulators (4 rows × 8 columns) stay in registers.
   for (; i + 4 <= M; i += 4) {
@@ -222,8 +247,8 @@ function panelProduct(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, pane
     let pa = a + <usize>i * rs;
     let pb = panel;
     for (let k = 0; k < K; k++) {
-      const b0 = v128.load(pb);
-      const b1 = v128.load(pb, 16);
+      const b0 = panelLo<T>(pb);
+      const b1 = panelHi<T>(pb);
       const x0 = v128.load32_splat(pa);
       c00 = madd(c00, x0, b0);
       c01 = madd(c01, x0, b1);
@@ -237,7 +262,7 @@ function panelProduct(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, pane
       c30 = madd(c30, x3, b0);
       c31 = madd(c31, x3, b1);
       pa += ks;
-      pb += 32;
+      pb += step;
     }
     v128.store(o, c00); v128.store(o, c01, 16);
     v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
@@ -256,18 +281,18 @@ function panelProduct(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, pane
     let k = 0;
     for (; k + 2 <= K; k += 2) {
       const x0 = v128.load32_splat(pa);
-      e0 = madd(e0, x0, v128.load(pb));
-      e1 = madd(e1, x0, v128.load(pb, 16));
+      e0 = madd(e0, x0, panelLo<T>(pb));
+      e1 = madd(e1, x0, panelHi<T>(pb));
       const x1 = v128.load32_splat(pa + ks);
-      d0 = madd(d0, x1, v128.load(pb, 32));
-      d1 = madd(d1, x1, v128.load(pb, 48));
+      d0 = madd(d0, x1, panelLo<T>(pb + step));
+      d1 = madd(d1, x1, panelHi<T>(pb + step));
       pa += 2 * ks;
-      pb += 64;
+      pb += 2 * step;
     }
     if (k < K) {
       const x0 = v128.load32_splat(pa);
-      e0 = madd(e0, x0, v128.load(pb));
-      e1 = madd(e1, x0, v128.load(pb, 16));
+      e0 = madd(e0, x0, panelLo<T>(pb));
+      e1 = madd(e1, x0, panelHi<T>(pb));
     }
     v128.store(o, f32x4.add(e0, d0));
     v128.store(o, f32x4.add(e1, d1), 16);

@@ -15,11 +15,12 @@ export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number): void;
   packNK(dst: number, src: number, K: number, N: number): void;
   packNKFromHalves(dst: number, src: number, K: number, N: number): void;
+  packNKHalves(dst: number, src: number, K: number, N: number): void;
   toF16(dst: number, src: number, count: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
   gemm(
     out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
-    M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number, tmp: number,
+    M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number,
   ): void;
 }
 
@@ -40,10 +41,11 @@ export interface WasmKernelOptions {
    */
   residentAfterCalls?: number;
   /**
-   * Keep resident matrices as 16-bit halves (default false): half the memory, at about 3
-   * significant digits per weight. Each panel is widened to floats before use, so products
-   * are somewhat slower (up to about twice as slow for a single row, as in decoding). Off by
+   * Keep resident float matrices as 16-bit halves too (default false): half the memory, at
+   * about 3 significant digits per weight. Halves are widened to floats as products read them,
+   * so products are somewhat slower (about 1.4× for a single row, as in decoding). Off by
    * default because results then differ from the float32 reference by more than rounding order.
+   * A HalfArray (an F16 embedding table) is always kept as halves: for it that is exact.
    */
   halfWeights?: boolean;
   /** Which build to run (default: the fastest this engine validates). */
@@ -64,8 +66,6 @@ export interface Job {
   mode: number;
   /** 1 when the packed matrix holds halves. */
   half: number;
-  /** Scratch for two widened panels (K·PANEL floats each), one per thread. */
-  panelPtr: number;
 }
 
 /** One packed copy of a matrix living in linear memory. */
@@ -223,7 +223,7 @@ export class WasmKernels implements TrainingKernels {
     const Np = P * PANEL; // padded row length of the output
     let packedPtr = entry ? entry.ptr : 0;
 
-    // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out | 2 panels.
+    // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out.
     let at = this.mem.top;
     let rawPtr = 0;
     if (!entry) {
@@ -242,8 +242,6 @@ export class WasmKernels implements TrainingKernels {
     at = alignUp(at + Np * 4);
     const outPtr = at;
     at = alignUp(at + M * Np * 4);
-    const panelPtr = at; // room to widen one half-precision panel per thread
-    at = alignUp(at + 2 * K * PANEL * 4);
     this.mem.ensure(at);
 
     const f32 = this.mem.f32;
@@ -263,14 +261,14 @@ export class WasmKernels implements TrainingKernels {
     }
     if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >> 2, Np, out, 0, N, M);
 
-    this.compute({ outPtr, aPtr, sAi: K, sAk: 1, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0, panelPtr });
+    this.compute({ outPtr, aPtr, sAi: K, sAk: 1, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0 });
 
     copyRows(out, 0, N, f32, outPtr >> 2, Np, M);
   }
 
   /** Runs the packed product over all panels; the two-thread version splits them. */
   protected compute(j: Job): void {
-    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half, j.panelPtr);
+    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half);
   }
 
   private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
@@ -294,6 +292,7 @@ export class WasmKernels implements TrainingKernels {
     const wide = alignUp(raw + CHUNK_ROWS * K * 4);
     this.mem.ensure(wide + CHUNK_ROWS * K * 4);
     const pack = (dst: number) => (b instanceof HalfArray ? this.fn.packNKFromHalves(dst, raw, K, rows) : this.fn.packNK(dst, raw, K, rows));
+    const halvesAsHalves = b instanceof HalfArray && entry.half;
     let rows = 0;
     for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
       rows = Math.min(CHUNK_ROWS, N - n0);
@@ -301,7 +300,9 @@ export class WasmKernels implements TrainingKernels {
       const at = n0 * K; // floats of packed output before this chunk (n0 is a multiple of PANEL)
       if (b instanceof HalfArray) new Uint16Array(this.mem.memory.buffer).set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >> 1);
       else this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
-      if (entry.half) {
+      if (halvesAsHalves) {
+        this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows);
+      } else if (entry.half) {
         pack(wide);
         this.fn.toF16(entry.ptr + at * 2, wide, floats);
       } else {
@@ -323,8 +324,10 @@ export class WasmKernels implements TrainingKernels {
     }
     const floats = K * Math.ceil(N / PANEL) * PANEL;
     if (!entry) {
-      const bytes = floats * (this.half ? 2 : 4);
-      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half: this.half, samples: new Float32Array(SAMPLES) };
+      // Halves are kept as halves: exact, and half the memory of floats.
+      const half = this.half || b instanceof HalfArray;
+      const bytes = floats * (half ? 2 : 4);
+      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half, samples: new Float32Array(SAMPLES) };
       list.push(entry);
       this.packed.set(b, list);
       this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
