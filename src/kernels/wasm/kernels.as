@@ -71,35 +71,9 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
 }
 
 /**
- * The same packing from half-precision bit patterns (an F16 embedding table kept as the
- * checkpoint stores it): each half is widened to the float it denotes on the way in.
+ * packNK for a b[N×K] of half-precision bit patterns (an F16 embedding table kept as the
+ * checkpoint stores it): panels [ceil(N/W)][K][W] of 16-bit patterns, moved as they are.
  */
-export function packNKFromHalves(dst: usize, src: usize, K: i32, N: i32): void {
-  const P = (N + W - 1) / W;
-  for (let p = 0; p < P; p++) {
-    const j0 = p * W;
-    const d = dst + <usize>(p * K * W) * 4;
-    for (let c = 0; c < W; c++) {
-      const j = j0 + c;
-      let dd = d + <usize>c * 4;
-      if (j < N) {
-        let s = src + <usize>(j * K) * 2;
-        for (let k = 0; k < K; k++) {
-          store<f32>(dd, halfToF32(load<u16>(s)));
-          dd += 32;
-          s += 2;
-        }
-      } else {
-        for (let k = 0; k < K; k++) {
-          store<f32>(dd, 0);
-          dd += 32;
-        }
-      }
-    }
-  }
-}
-
-/** The same packing kept in halves: panels [ceil(N/W)][K][W] of 16-bit patterns, moved as they are. */
 export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
   const P = (N + W - 1) / W;
   for (let p = 0; p < P; p++) {
@@ -123,14 +97,6 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
       }
     }
   }
-}
-
-/**
- * A finite half as a float, exactly: its sign to the top bit, its exponent and mantissa 13 bits
- * up (where a float's go), then × 2^112 to correct the exponent bias (subnormal halves too).
- */
-@inline function halfToF32(h: u32): f32 {
-  return reinterpret<f32>(((h & 0x8000) << 16) | ((h & 0x7fff) << 13)) * 5.192296858534828e33;
 }
 
 /**

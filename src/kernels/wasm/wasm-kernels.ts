@@ -14,7 +14,6 @@ export const PANEL = 8;
 export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number): void;
   packNK(dst: number, src: number, K: number, N: number): void;
-  packNKFromHalves(dst: number, src: number, K: number, N: number): void;
   packNKHalves(dst: number, src: number, K: number, N: number): void;
   toF16(dst: number, src: number, count: number): void;
   transpose(dst: number, src: number, rows: number, cols: number): void;
@@ -285,28 +284,26 @@ export class WasmKernels implements TrainingKernels {
 
   /**
    * Packs b[N×K] into entry's block a few panels at a time (each panel is PANEL rows of b).
-   * Rows held as halves are copied in as halves and widened while packing.
+   * Rows held as halves are packed as halves; floats as floats, or narrowed to halves.
    */
   private packRowsInChunks(entry: Packed, b: Weight, K: number, N: number): void {
     const raw = this.mem.top;
     const wide = alignUp(raw + CHUNK_ROWS * K * 4);
     this.mem.ensure(wide + CHUNK_ROWS * K * 4);
-    const pack = (dst: number) => (b instanceof HalfArray ? this.fn.packNKFromHalves(dst, raw, K, rows) : this.fn.packNK(dst, raw, K, rows));
-    const halvesAsHalves = b instanceof HalfArray && entry.half;
-    let rows = 0;
     for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
-      rows = Math.min(CHUNK_ROWS, N - n0);
-      const floats = K * Math.ceil(rows / PANEL) * PANEL;
-      const at = n0 * K; // floats of packed output before this chunk (n0 is a multiple of PANEL)
-      if (b instanceof HalfArray) new Uint16Array(this.mem.memory.buffer).set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >> 1);
-      else this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
-      if (halvesAsHalves) {
+      const rows = Math.min(CHUNK_ROWS, N - n0);
+      const at = n0 * K; // elements of packed output before this chunk (n0 is a multiple of PANEL)
+      if (b instanceof HalfArray) {
+        new Uint16Array(this.mem.memory.buffer).set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >> 1);
         this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows);
-      } else if (entry.half) {
-        pack(wide);
-        this.fn.toF16(entry.ptr + at * 2, wide, floats);
+        continue;
+      }
+      this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
+      if (entry.half) {
+        this.fn.packNK(wide, raw, K, rows);
+        this.fn.toF16(entry.ptr + at * 2, wide, K * Math.ceil(rows / PANEL) * PANEL);
       } else {
-        pack(entry.ptr + at * 4);
+        this.fn.packNK(entry.ptr + at * 4, raw, K, rows);
       }
     }
   }
