@@ -134,17 +134,18 @@ async function loadFloor(page: Page, weightsUrl: string, freshMegabytes: number)
 /**
  * Bytes the worker allocates building the model from this file: float32 copies of its tensors
  * (an F16 embedding table stays as the file's halves) and the packed copies the WebAssembly
- * kernels keep of the matrices they multiply by (those of at least 65,536 floats, and the head).
+ * kernels keep of the matrices they multiply by (those of at least 65,536 floats, and the head,
+ * which stays in halves when it is an F16 table).
  */
 function buildAllocation(file: SafetensorsFile): number {
-  let floats = 0;
+  let bytes = 0;
   for (const [name, e] of file.entries) {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    const isTable = /(^|\.)wte\.weight$/.test(name);
-    if (!(isTable && e.dtype === 'F16')) floats += n;
-    if (isTable || (e.shape.length === 2 && n >= 65536 && !/wpe\.weight$/.test(name))) floats += n;
+    const halfTable = /(^|\.)wte\.weight$/.test(name) && e.dtype === 'F16';
+    if (halfTable) bytes += 2 * n;
+    else bytes += 4 * n + (e.shape.length === 2 && (n >= 65536 || /wte\.weight$/.test(name)) && !/wpe\.weight$/.test(name) ? 4 * n : 0);
   }
-  return 4 * floats;
+  return bytes;
 }
 
 /** Types a prompt and times until every scene holds the new numbers (the page's 'scenes-updated' mark). */
