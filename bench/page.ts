@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     console.log(`   peer: DOMContentLoaded at ${ms(warm.domContentLoaded)}; the model and first explanation take ${(warm.scenes / Math.max(warm.domContentLoaded, 1)).toFixed(1)} × that`);
     console.log(`   the page began fetching the model at ${ms(warm.fetchStart)}; the weights' first byte came at ${ms(warm.weightsFirstByte)}, all ${(warm.weightsBytes / MB).toFixed(2)} MB at ${ms(warm.fetched)}`);
     console.log(`   the worker was created at ${ms(warm.workerCreated)}, its first script evaluated at ${ms(warm.workerEvaluated)}, the model's bytes reached it at ${ms(warm.workerStart)}`);
-    console.log(`   in the worker: files and GPT-2's tokenizer tables ready after ${ms(warm.read)} (the tables alone ${ms(warm.tokenizerTables)}), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
+    console.log(`   in the worker: files and GPT-2's tokenizer tables ready after ${ms(warm.read)} (the tables took ${ms(warm.tokenizerTables)} as the worker started), building model and tokenizer ${ms(warm.build)}, first explain() ${ms(warm.explain)}`);
     {
       const { page } = await watchedPage(browser);
       await page.goto(`${origin}/`, { waitUntil: 'commit' });

@@ -2,10 +2,11 @@
 // on the reader's prompt, and hands the Explanation to every <transformer-scene> in the article.
 // Every string from the reader or a model file is rendered with textContent, never as HTML.
 
+import { client } from './page-client.ts'; // first: the worker starts before the other modules evaluate
 import { SCENES } from '../scenes/index.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { defineTransformerScene, TransformerSceneElement } from './player.ts';
-import { ModelClient, Superseded, WorkerError } from './model-client.ts';
+import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
@@ -23,7 +24,6 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const state: PageState = parseState(location.search);
-const client = new ModelClient();
 const promptInput = byId<HTMLInputElement>('prompt');
 const statusLine = byId<HTMLOutputElement>('status');
 const messages = byId('messages');

@@ -61,8 +61,9 @@ export interface LoadTimings {
   workerCreatedAt: number;
   workerEvaluatedAt: number;
   startedAt: number;
-  /** Reading the files the worker was handed (downloading, for the hub), with GPT-2's tokenizer tables built meanwhile. */
+  /** Waiting for the files the worker was handed (downloading, for the hub) and for GPT-2's tokenizer tables. */
   read: number;
+  /** Building those tables, which the worker does as soon as it starts. */
   tokenizerTables: number;
   /** Checking the weights and building the model and its tokenizer. */
   build: number;
