@@ -127,11 +127,19 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
     }
   } finally {
     deliver = null;
+    // Closed through the protocol, chromium ends its helper processes too (a kill would leave
+    // them writing into the profile while it is removed).
     const exited = new Promise((resolve) => browser.once('exit', resolve));
-    browser.kill('SIGKILL');
+    const closing = cdp.send('Browser.close');
+    const late = setTimeout(() => browser.kill('SIGKILL'), 5000);
+    await Promise.race([closing, exited]);
     await exited;
-    // Its helper processes may still be finishing writes into the profile for a moment.
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    clearTimeout(late);
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      console.warn(`   (could not remove the temporary profile ${profile}: ${(error as Error).message})`);
+    }
   }
   return { plain, withDevTools };
 }
