@@ -19,7 +19,9 @@ export interface PlainLoad {
   build: number;
   explain: number;
   model: number;
+  /** The first scenes drawn (all but those showing the generated tokens), then every scene. */
   scenes: number;
+  everyScene: number;
 }
 
 const REPORT_PATH = '/__bench-load-report';
@@ -48,14 +50,15 @@ export function loadReportPlugin(): Plugin {
 export function writeReportPage(outDir: string, headScript: string): void {
   const report = `<script>
 (function report() {
-  const scenes = performance.getEntriesByName('scenes-updated')[0];
-  if (!scenes) return setTimeout(report, 20);
+  const every = performance.getEntriesByName('scenes-updated')[0];
+  if (!every) return setTimeout(report, 20);
+  const scenes = performance.getEntriesByName('first-scenes')[0] || every;
   const model = performance.getEntriesByName('model-loaded')[0];
   const t = model.detail, origin = performance.timeOrigin;
   fetch('${REPORT_PATH}', { method: 'POST', body: JSON.stringify({
     domContentLoaded: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
     fetched: t.fetchedAt - origin, build: t.build, explain: scenes.detail.explainMilliseconds,
-    model: model.startTime, scenes: scenes.startTime }) });
+    model: model.startTime, scenes: scenes.startTime, everyScene: every.startTime }) });
 })();
 </script>`;
   const html = readFileSync(join(outDir, 'index.html'), 'utf8')

@@ -7,7 +7,7 @@ import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import type { Explanation, SamplingSettings, TokenPiece } from '../scenes/contract.ts';
+import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from '../scenes/contract.ts';
 
 export interface ExplainOptions {
   modelName: string;
@@ -63,14 +63,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   const lastLogits = trace.get('logits')!.data.subarray((ids.length - 1) * V, ids.length * V);
   const sampledProbs = samplingDistribution(lastLogits, sampling);
 
-  const steps = [
-    ...generate(model, ids, {
-      ...sampling,
-      maxNewTokens: options.generateTokens ?? DEFAULT_GENERATED_TOKENS,
-      seed: sampling.seed,
-      window,
-    }),
-  ];
+  const generation = explainGeneration(model, ids, sampling, options.generateTokens ?? DEFAULT_GENERATED_TOKENS, window, piece);
 
   return {
     modelName: options.modelName,
@@ -84,16 +77,28 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     head,
     sampling,
     sampledProbs,
-    generation: steps.map((s) => ({
-      context: s.context,
-      dropped: s.dropped,
-      chosen: piece(s.id),
-      probability: s.probability,
-      top: s.top.map((t) => ({ token: piece(t.id), probability: t.probability })),
-    })),
+    generation,
     generationWindow: window,
     piece,
   };
+}
+
+/**
+ * The generation scene's steps: `tokens` tokens generated after the prompt's ids under the
+ * sampling rule, with the context window `window`. explain() calls this; the page's worker
+ * calls it separately, after sending the rest, so the other scenes need not wait for it.
+ */
+export function explainGeneration(
+  model: GPT, ids: readonly number[], sampling: SamplingSettings, tokens: number, window: number, piece: (id: number) => TokenPiece,
+): GenerationStep[] {
+  const steps = [...generate(model, ids, { ...sampling, maxNewTokens: tokens, seed: sampling.seed, window })];
+  return steps.map((s) => ({
+    context: s.context,
+    dropped: s.dropped,
+    chosen: piece(s.id),
+    probability: s.probability,
+    top: s.top.map((t) => ({ token: piece(t.id), probability: t.probability })),
+  }));
 }
 
 /** A tokenizer that makes ids the model has no row for means the two do not belong together. */

@@ -127,4 +127,6 @@ export interface SceneDefinition {
   name: string;
   title: string;
   build(explanation: Explanation): Scene;
+  /** True for scenes that show the generated tokens, which a page may receive after the rest. */
+  usesGeneration?: boolean;
 }

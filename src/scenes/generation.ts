@@ -115,4 +115,4 @@ function build(ex: Explanation) {
   });
 }
 
-export const generationScene: SceneDefinition = { name: 'generation', title: 'Generating text', build };
+export const generationScene: SceneDefinition = { name: 'generation', title: 'Generating text', build, usesGeneration: true };

@@ -163,4 +163,4 @@ function build(ex: Explanation) {
   });
 }
 
-export const predictionScene: SceneDefinition = { name: 'prediction', title: 'Prediction', build };
+export const predictionScene: SceneDefinition = { name: 'prediction', title: 'Prediction', build, usesGeneration: true };

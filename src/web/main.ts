@@ -186,10 +186,22 @@ function request() {
   };
 }
 
-/** Hands an Explanation to every scene; the scenes rebuild in place and keep their time. */
-function showExplanation(ex: Explanation): void {
+/** Scenes that show the generated tokens: drawn once those have come. */
+const usesGeneration = (el: TransformerSceneElement) => SCENES.some((d) => d.name === el.sceneName && d.usesGeneration);
+/** True between an explanation's first part and its generated tokens. */
+let generationPending = false;
+
+/**
+ * Hands an Explanation to every scene; the scenes rebuild in place and keep their time. With
+ * `pending`, its generated tokens are still to come: scenes that show them say so meanwhile.
+ */
+function showExplanation(ex: Explanation, pending = false): void {
   explanation = ex;
-  for (const el of sceneElements) el.explanation = ex;
+  generationPending = pending;
+  for (const el of sceneElements) {
+    if (pending && usesGeneration(el)) el.showScene(null, 'Generating the next tokens…');
+    else el.explanation = ex;
+  }
   showTokens(ex);
   fillDimensions(ex.config, ex.tokens.length);
   const notes: Message[] = [];
@@ -205,15 +217,31 @@ function showExplanation(ex: Explanation): void {
   promptNotes = notes;
   showMessages();
   setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
-  // For bench/page.ts: when every scene last received new numbers (and drew them).
-  performance.mark('scenes-updated', { detail: { explainMilliseconds: client.lastExplainMilliseconds } });
+  markScenes(pending);
   applyPendingSeek();
+}
+
+/** The generated tokens have come: the scenes that show them get the whole explanation. */
+function showGeneration(full: Explanation): void {
+  // The reader may have picked another layer or head meanwhile.
+  explanation = { ...full, layer: state.layer, head: state.head };
+  generationPending = false;
+  for (const el of sceneElements) if (usesGeneration(el)) el.explanation = explanation;
+  markScenes(false);
+  applyPendingSeek();
+}
+
+/** For bench/page.ts: when the first scenes, and then every scene, last received new numbers (and drew them). */
+function markScenes(pending: boolean): void {
+  if (pending) performance.mark('first-scenes', { detail: { explainMilliseconds: client.lastFirstPartMilliseconds } });
+  else performance.mark('scenes-updated', { detail: { explainMilliseconds: client.lastExplainMilliseconds } });
 }
 
 function applyPendingSeek(): void {
   const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
   if (pendingSeek) {
     const target = sceneElements.find((el) => el.sceneName === pendingSeek!.scene);
+    if (target && !target.sceneObject && generationPending && usesGeneration(target)) return; // seek once it is drawn
     if (target?.sceneObject) {
       target.pause();
       target.currentTime = pendingSeek.time;
@@ -231,13 +259,23 @@ async function run(): Promise<void> {
   if (!client.model) return;
   setStatus('Running the model…');
   try {
-    showExplanation(await client.explain(request()));
+    let firstShown = false;
+    const whole = await client.explain(request(), (first) => {
+      firstShown = true;
+      showExplanation(first, true);
+    });
+    if (firstShown) showGeneration(whole);
+    else showExplanation(whole);
   } catch (error) {
     if (error instanceof Superseded) return;
     const message = (error as Error).message;
     setStatus(message);
     promptNotes = [{ text: error instanceof WorkerError && !error.user ? `Something went wrong in the model: ${message}` : message, error: true }];
     showMessages();
+    if (generationPending) {
+      generationPending = false;
+      for (const el of sceneElements) if (usesGeneration(el)) el.showScene(null, `The generated tokens could not be computed: ${message}`);
+    }
   }
 }
 
@@ -355,7 +393,7 @@ for (const select of [layerSelect, headSelect]) {
     state.head = Number(headSelect.value);
     writeUrl();
     // Every layer and head is already in the trace: only the scenes need rebuilding.
-    if (explanation) showExplanation({ ...explanation, layer: state.layer, head: state.head });
+    if (explanation) showExplanation({ ...explanation, layer: state.layer, head: state.head }, generationPending);
   });
 }
 

@@ -30,13 +30,14 @@ export class ModelClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private running = false;
-  private waiting: { request: ExplainRequest; resolve: (e: Explanation) => void; reject: (e: Error) => void } | null = null;
+  private waiting: { request: ExplainRequest; resolve: (e: Explanation) => void; reject: (e: Error) => void; onFirst?: (e: Explanation) => void } | null = null;
   /** Every token's piece for the current model, once the worker has sent the table. */
   private pieceTable: string[] = [];
   private modelLoadId = 0;
   model: LoadedModel | null = null;
-  /** The worker's time for the last explain() alone, in milliseconds (for the benchmark). */
+  /** The worker's time for the last explanation, in milliseconds (for the benchmark): all of it, and its first part alone. */
   lastExplainMilliseconds = 0;
+  lastFirstPartMilliseconds = 0;
 
   constructor() {
     this.worker = new Worker(new URL('./model-worker.ts', import.meta.url), { type: 'module', name: 'model' });
@@ -59,7 +60,8 @@ export class ModelClient {
       pending.onProgress?.(message);
       return;
     }
-    this.pending.delete(message.id);
+    // An explanation whose generated tokens are still to come keeps its request open.
+    if (message.type !== 'explained' || !message.generating) this.pending.delete(message.id);
     if (message.type === 'error') pending.reject(new WorkerError(message.message, message.user, message.cancelled));
     else pending.resolve(message);
   }
@@ -128,21 +130,26 @@ export class ModelClient {
     });
   }
 
-  /** Runs the model on a prompt. A request still waiting when a newer one arrives rejects with Superseded. */
-  explain(request: ExplainRequest): Promise<Explanation> {
+  /**
+   * Runs the model on a prompt; resolves with the whole Explanation. `onFirst`, if given, gets
+   * it earlier without its generated tokens (an empty `generation`), which come last. A request
+   * still waiting when a newer one arrives rejects with Superseded.
+   */
+  explain(request: ExplainRequest, onFirst?: (e: Explanation) => void): Promise<Explanation> {
     return new Promise((resolve, reject) => {
       this.waiting?.reject(new Superseded('a newer prompt replaced this one'));
-      this.waiting = { request, resolve, reject };
+      this.waiting = { request, resolve, reject, onFirst };
       this.pump();
     });
   }
 
   private pump(): void {
     if (this.running || !this.waiting) return;
-    const { request, resolve, reject } = this.waiting;
+    const { request, resolve, reject, onFirst } = this.waiting;
     this.waiting = null;
     this.running = true;
     const id = this.nextId++;
+    let first: ExplanationData | null = null;
     const finish = () => {
       this.running = false;
       this.pump();
@@ -152,8 +159,16 @@ export class ModelClient {
       {
         resolve: (m) => {
           if (m.type === 'explained') {
-            this.lastExplainMilliseconds = m.milliseconds;
-            resolve(this.withPieces(m.explanation));
+            this.lastFirstPartMilliseconds = this.lastExplainMilliseconds = m.milliseconds;
+            first = m.explanation;
+            if (m.generating) {
+              onFirst?.(this.withPieces(first));
+              return; // the request stays open until its generation arrives
+            }
+            resolve(this.withPieces(first));
+          } else if (m.type === 'generated' && first) {
+            this.lastExplainMilliseconds += m.milliseconds;
+            resolve(this.withPieces({ ...first, generation: m.generation, pieces: [...first.pieces, ...m.pieces] }));
           }
           finish();
         },

@@ -7,7 +7,7 @@
 import { modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
 import { bestKernels } from '../kernels/index.ts';
-import { explain, InputError } from '../model/explain.ts';
+import { explain, explainGeneration, InputError } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../scenes/contract.ts';
 import { ModelError } from '../model/config.ts';
@@ -135,16 +135,11 @@ function pieceOf(tokenizer: Tokenizer, id: number): string {
   return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
-/** Ids a scene is likely to name: the prompt, the generation, the most likely next tokens, the vocabulary's ends. */
+/** Ids a scene is likely to name: the prompt, the most likely next tokens, the vocabulary's ends (the generation's come with it). */
 function likelyIds(ex: Explanation): Set<number> {
   const V = ex.config.vocabSize;
   const T = ex.tokens.length;
   const ids = new Set<number>([0, V - 1, ...ex.tokens.map((t) => t.id)]);
-  for (const step of ex.generation) {
-    ids.add(step.chosen.id);
-    for (const id of step.context) ids.add(id);
-    for (const t of step.top) ids.add(t.token.id);
-  }
   const probs = ex.trace.get('probs');
   if (probs) {
     for (let r = 0; r < T; r++) ids.add(argmax(probs.data.subarray(r * V, (r + 1) * V)));
@@ -191,25 +186,31 @@ function explainPrompt(id: number, request: ExplainRequest): void {
   }
   try {
     const { model, tokenizer, name } = loaded;
-    const started = performance.now();
+    let started = performance.now();
     const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
+    const layer = Math.min(request.layer, model.config.nLayer - 1);
+    const head = Math.min(request.head, model.config.nHead - 1);
+    // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
-      modelName: name,
-      layer: Math.min(request.layer, model.config.nLayer - 1),
-      head: Math.min(request.head, model.config.nHead - 1),
-      sampling: request.sampling,
-      generateTokens: request.generateTokens,
-      generationWindow: window,
+      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window,
     });
+    const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces it will most likely ask for.
-    const milliseconds = performance.now() - started;
-    const { piece: _piece, ...rest } = explanation;
+    const { piece, ...rest } = explanation;
     const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
     buffers.add(rest.sampledProbs.buffer as ArrayBuffer);
-    post({ type: 'explained', id, explanation: { ...rest, pieces }, milliseconds }, [...buffers]);
+    const ids = explanation.tokens.map((t) => t.id);
+    post({ type: 'explained', id, explanation: { ...rest, pieces }, generating, milliseconds: performance.now() - started }, [...buffers]);
+    if (generating) {
+      started = performance.now();
+      const generation = explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece);
+      const named = new Set(generation.flatMap((step) => [step.chosen.id, ...step.context, ...step.top.map((t) => t.token.id)]));
+      const generatedPieces = [...named].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
+      post({ type: 'generated', id, generation, pieces: generatedPieces, milliseconds: performance.now() - started });
+    }
     schedulePieceTable();
   } catch (error) {
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });

@@ -5,7 +5,7 @@
 // display piece, which the worker sends in slices once the reader pauses.
 
 import type { GPTConfig } from '../model/config.ts';
-import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
+import type { Explanation, GenerationStep, SamplingSettings } from '../scenes/contract.ts';
 
 /** Where a model comes from. URLs are absolute; files are what the reader picked. */
 export type ModelSource =
@@ -72,8 +72,14 @@ export interface LoadTimings {
 export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
   | { type: 'loaded'; id: number; model: LoadedModel }
-  /** `milliseconds`: the worker's time for explain() alone, for the benchmark. */
-  | { type: 'explained'; id: number; explanation: ExplanationData; milliseconds: number }
+  /**
+   * Everything but the generated tokens when `generating` is true: those follow in a
+   * 'generated' message, so the other scenes need not wait for them. `milliseconds`: the
+   * worker's time for this part alone, for the benchmark.
+   */
+  | { type: 'explained'; id: number; explanation: ExplanationData; generating: boolean; milliseconds: number }
+  /** The generation scene's steps for request `id`, with the pieces they name. */
+  | { type: 'generated'; id: number; generation: GenerationStep[]; pieces: [number, string][]; milliseconds: number }
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
   /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
   | { type: 'pieces'; id: number; start: number; pieces: string[] }

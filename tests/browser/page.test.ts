@@ -163,6 +163,37 @@ describe('the article page', () => {
     await page.waitForFunction(() => new URL(location.href).searchParams.get('prompt') === 'Once upon a time there was');
   });
 
+  it('draws the other scenes first and the generated tokens when they come, saying so meanwhile', async () => {
+    await pageReady(page);
+    await page.evaluate(() => {
+      const watch = window as unknown as { generationMessages: string[] };
+      watch.generationMessages = [];
+      const el = document.querySelector('transformer-scene[scene="generation"]')!;
+      const box = el.shadowRoot!.querySelector('.message')!;
+      new MutationObserver(() => watch.generationMessages.push(box.textContent ?? '')).observe(box, { childList: true, characterData: true, subtree: true });
+      performance.clearMarks('first-scenes');
+      performance.clearMarks('scenes-updated');
+    });
+    const prompt = 'The king will bring';
+    await page.locator('#prompt').fill(prompt);
+    await page.waitForFunction((p) => document.querySelector<TransformerSceneElement>('transformer-scene[scene="generation"]')!.explanation?.prompt === p, prompt);
+    const seen = await page.evaluate(() => {
+      const scene = (name: string) => document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
+      const first = performance.getEntriesByName('first-scenes').pop()!.startTime;
+      const every = performance.getEntriesByName('scenes-updated').pop()!.startTime;
+      return {
+        firstBeforeEvery: first <= every,
+        messages: (window as unknown as { generationMessages: string[] }).generationMessages,
+        // Scenes that do not show the generated tokens were given the explanation without them.
+        functionSteps: scene('function').explanation!.generation.length,
+        generationSteps: scene('generation').explanation!.generation.length,
+        predictionSteps: scene('prediction').explanation!.generation.length,
+        generationBuilt: scene('generation').sceneObject !== null,
+      };
+    });
+    expect(seen).toEqual({ firstBeforeEvery: true, messages: expect.arrayContaining(['Generating the next tokens…']), functionSteps: 0, generationSteps: 8, predictionSteps: 8, generationBuilt: true });
+  });
+
   it('a prompt of HTML shows as text: no element is made and no script runs', async () => {
     const attack = '<img src=x onerror=alert(1)>';
     await page.locator('#prompt').fill(attack);
