@@ -17,6 +17,7 @@ import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
 import type { TransformerSceneElement } from '../src/web/player.ts';
 import { parseSafetensors, type SafetensorsFile } from '../src/model/safetensors.ts';
 import { loadReportPlugin, plainLoads, writeReportPage, type PlainLoad } from './plain-load.ts';
+import { RESIDENT_MIN_FLOATS } from '../src/kernels/wasm/wasm-kernels.ts';
 
 const MB = 1e6;
 const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
@@ -138,16 +139,17 @@ async function loadFloor(page: Page, weightsUrl: string, freshMegabytes: number)
 /**
  * Bytes the worker allocates building the model from this file: float32 copies of its tensors
  * (an F16 embedding table stays as the file's halves) and the packed copies the WebAssembly
- * kernels keep of the matrices they multiply by (those of at least 65,536 floats, and the head,
- * which stays in halves when it is an F16 table).
+ * kernels keep of the matrices they multiply by (those of RESIDENT_MIN_FLOATS or more, and the
+ * head, which stays in halves when it is an F16 table).
  */
 function buildAllocation(file: SafetensorsFile): number {
   let bytes = 0;
   for (const [name, e] of file.entries) {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    const halfTable = /(^|\.)wte\.weight$/.test(name) && e.dtype === 'F16';
-    if (halfTable) bytes += 2 * n;
-    else bytes += 4 * n + (e.shape.length === 2 && (n >= 65536 || /wte\.weight$/.test(name)) && !/wpe\.weight$/.test(name) ? 4 * n : 0);
+    const isTable = /(^|\.)wte\.weight$/.test(name);
+    const packed = isTable || (e.shape.length === 2 && n >= RESIDENT_MIN_FLOATS && !/wpe\.weight$/.test(name));
+    if (isTable && e.dtype === 'F16') bytes += 2 * n; // read in place; only the packed copy is new
+    else bytes += 4 * n + (packed ? 4 * n : 0);
   }
   return bytes;
 }

@@ -5,7 +5,7 @@
 
 /** Every half-precision bit pattern as a float32, built on first use (256 KB). */
 let table: Float32Array | undefined;
-export function halfToFloatTable(): Float32Array {
+function halfToFloatTable(): Float32Array {
   if (table) return table;
   table = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {

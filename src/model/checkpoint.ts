@@ -128,9 +128,8 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile, halfEmbedding
     const list = unexpected.slice(0, 3).map((k) => `"${k}"`).join(', ') + (unexpected.length > 3 ? `, … (${unexpected.length} in all)` : '');
     fail(`holds tensors a GPT-2 with this config does not have: ${list}; does config.json belong to this file? (${configSays})`);
   }
-  if (!wteHalves) return weightsFromNamed(config, (name) => arrays.get(name)!);
-  // Every other tensor is floats; the table joins them as it is.
-  return { ...weightsFromNamed(config, (name) => arrays.get(name) ?? new Float32Array(0)), wte: wteHalves };
+  const named = (name: string) => arrays.get(name)!;
+  return wteHalves ? weightsFromNamed(config, named, wteHalves) : weightsFromNamed(config, named);
 }
 
 /** The two files of a model folder, as text and bytes (checkpoint-node.ts writes them to disk). */

@@ -71,8 +71,14 @@ export function parameterShapes(config: GPTConfig): { name: string; shape: numbe
   return shapes;
 }
 
-/** Builds GPTWeights from a lookup by checkpoint key (the caller has checked names and shapes). */
-export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array): GPTWeights {
+/**
+ * Builds GPTWeights from a lookup by checkpoint key (the caller has checked names and shapes).
+ * `table` gives the token embeddings when they are held otherwise (as halves); by default they
+ * are looked up like the rest.
+ */
+export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array): GPTWeights;
+export function weightsFromNamed<Table extends EmbeddingTable>(config: GPTConfig, get: (name: string) => Float32Array, table: Table): GPTWeights<Table>;
+export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array, table?: EmbeddingTable): GPTWeights<EmbeddingTable> {
   const ln = (p: string): LayerNormWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
   const lin = (p: string): LinearWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
   const h: BlockWeights[] = [];
@@ -85,7 +91,7 @@ export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float
     });
   }
   return {
-    wte: get('wte.weight'),
+    wte: table ?? get('wte.weight'),
     wpe: get('wpe.weight'),
     h,
     ln_f: ln('ln_f'),

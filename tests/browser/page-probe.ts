@@ -41,13 +41,11 @@ export async function firstSceneName(page: Page): Promise<string> {
  * Brings a scene into view, pauses it at `fraction` of its duration and reads its canvas: the share of pixels that
  * differ from the top-left (background) pixel, and a hash of all pixels.
  */
-export function scenePixels(page: Page, name: string, fraction: number): Promise<{ inked: number; hash: number }> {
+export async function scenePixels(page: Page, name: string, fraction: number): Promise<{ inked: number; hash: number }> {
+  await viewScene(page, name);
   return page.evaluate(
-    async ({ name, fraction }) => {
+    ({ name, fraction }) => {
       const el = document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
-      // As a reader would see it: sections out of view are not laid out (content-visibility).
-      el.scrollIntoView();
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
       el.pause();
       el.currentTime = el.duration * fraction;
       const canvas = el.shadowRoot!.querySelector('canvas')!;

@@ -7,6 +7,9 @@ import { HalfArray } from '../half.ts';
 import { LinearMemory, alignUp } from './memory.ts';
 import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHARED_BASE64 } from './module.ts';
 
+/** Matrices of at least this many floats are kept resident by default (256 KB as floats). */
+export const RESIDENT_MIN_FLOATS = 1 << 16;
+
 /** Panel width of the packed layout; must match W in kernels.as. */
 export const PANEL = 8;
 
@@ -31,7 +34,7 @@ export interface WasmKernelOptions {
    * such as an optimizer step; after changing only a few elements, call forget(matrix).
    */
   resident?: boolean;
-  /** Smallest matrix worth keeping resident (default 65 536 floats). */
+  /** Smallest matrix worth keeping resident (default RESIDENT_MIN_FLOATS). */
   residentMinFloats?: number;
   /**
    * Calls with the same matrix before it is kept resident (default 2): a weight is seen again
@@ -152,7 +155,7 @@ export class WasmKernels implements TrainingKernels {
   constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory) {
     this.build = options.build ?? fastestBuild();
     this.resident = options.resident ?? true;
-    this.residentMin = options.residentMinFloats ?? 1 << 16;
+    this.residentMin = options.residentMinFloats ?? RESIDENT_MIN_FLOATS;
     this.residentAfter = options.residentAfterCalls ?? 2;
     this.half = options.halfWeights ?? false;
     const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
