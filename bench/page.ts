@@ -18,6 +18,7 @@ import type { TransformerSceneElement } from '../src/web/player.ts';
 import { parseSafetensors, type SafetensorsFile } from '../src/model/safetensors.ts';
 import { loadReportPlugin, plainLoads, writeReportPage, type PlainLoad } from './plain-load.ts';
 import { RESIDENT_MIN_FLOATS } from '../src/kernels/wasm/wasm-kernels.ts';
+import { chromiumSettled } from './settle.ts';
 
 const MB = 1e6;
 const BUDGET = { bytes: 3 * MB, loadMs: 1000, promptMs: 100, frameMs: 8 };
@@ -68,6 +69,7 @@ interface LoadFigures {
 }
 
 async function measureLoad(page: Page, url: string): Promise<LoadFigures> {
+  await chromiumSettled(); // the new window's own start-up done, as in a reader's browser
   await page.goto(url);
   await pageReady(page);
   return page.evaluate(() => {
@@ -146,7 +148,7 @@ function buildAllocation(file: SafetensorsFile): number {
   let bytes = 0;
   for (const [name, e] of file.entries) {
     const n = e.shape.reduce((a, b) => a * b, 1);
-    const isTable = /(^|\.)wte\.weight$/.test(name);
+    const isTable = /(^|\.)wte\.(weight|rows)$/.test(name); // the full table, or its distinct rows
     const packed = isTable || (e.shape.length === 2 && n >= RESIDENT_MIN_FLOATS && !/wpe\.weight$/.test(name));
     if (isTable && e.dtype === 'F16') bytes += 2 * n; // read in place; only the packed copy is new
     else bytes += 4 * n + (packed ? 4 * n : 0);
@@ -256,11 +258,12 @@ async function main(): Promise<void> {
     }
 
     {
-      const { plain, withDevTools } = await plainLoads(origin, 5);
+      const { plain, withDevTools, settleWaits } = await plainLoads(origin, 5);
       const median = (loads: PlainLoad[], key: keyof PlainLoad) => percentile(loads.map((l) => l[key]), 50);
       console.log(`   as a reader's browser loads it (no DevTools domain on in the page; median of ${plain.length}): first scenes drawn at ${ms(median(plain, 'scenes'))} (${ratio(median(plain, 'scenes'), BUDGET.loadMs)})`);
       console.log(`     DOMContentLoaded ${ms(median(plain, 'domContentLoaded'))}, weights in ${ms(median(plain, 'fetched'))}, build ${ms(median(plain, 'build'))}, model loaded ${ms(median(plain, 'model'))}, first explanation ${ms(median(plain, 'explain'))}; every scene with the generated tokens at ${ms(median(plain, 'everyScene'))}`);
       console.log(`     peer, the same browser with DevTools' network, runtime and page domains on (as playwright drives a page), alternating: ${ms(median(withDevTools, 'scenes'))}`);
+      console.log(`     each tab was loaded once chromium had settled after opening its window: after ${settleWaits.map((w) => ms(w)).join(', ')}`);
     }
 
     const watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });

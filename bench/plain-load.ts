@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/browser/helpers.ts';
+import { chromiumSettled } from './settle.ts';
 
 /** Milliseconds after navigation. */
 export interface PlainLoad {
@@ -99,10 +100,11 @@ class PipeClient {
 
 /**
  * `runs` loads of each kind after one of each to warm up, alternating: each in a fresh browser
- * context (an empty cache, as playwright's), at 1280 × 900. Both kinds of tab are attached to
- * (to navigate and set the size); only one has DevTools' domains enabled.
+ * context (an empty cache, as playwright's), at 1280 × 900, navigated once chromium has settled
+ * after opening its window (settle.ts; `settleWaits` says how long that took). Both kinds of tab
+ * are attached to (to navigate and set the size); only one has DevTools' domains enabled.
  */
-export async function plainLoads(origin: string, runs: number): Promise<{ plain: PlainLoad[]; withDevTools: PlainLoad[] }> {
+export async function plainLoads(origin: string, runs: number): Promise<{ plain: PlainLoad[]; withDevTools: PlainLoad[]; settleWaits: number[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'bench-chromium-'));
   const browser = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
@@ -110,6 +112,7 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
   const cdp = new PipeClient(browser.stdio[3] as NodeJS.WritableStream, browser.stdio[4] as NodeJS.ReadableStream);
   const plain: PlainLoad[] = [];
   const withDevTools: PlainLoad[] = [];
+  const settleWaits: number[] = [];
   try {
     for (let i = 0; i < 2 * (runs + 1); i++) {
       const devTools = i % 2 === 1;
@@ -118,6 +121,7 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
       const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
       if (devTools) for (const domain of ['Network', 'Runtime', 'Page']) await cdp.send(`${domain}.enable`, {}, sessionId);
       await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+      settleWaits.push(await chromiumSettled());
       const reported = new Promise<string>((resolve, reject) => {
         deliver = resolve;
         setTimeout(() => reject(new Error(`the page at ${origin}/${REPORT_PAGE} did not report its load within 60 s`)), 60_000).unref();
@@ -144,5 +148,5 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
       console.warn(`   (could not remove the temporary profile ${profile}: ${(error as Error).message})`);
     }
   }
-  return { plain, withDevTools };
+  return { plain, withDevTools, settleWaits };
 }

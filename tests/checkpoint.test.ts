@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/config.ts';
-import { namedParameters, parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
-import { writeSafetensors, floatToHalfBits, type TensorToWrite } from '../src/model/safetensors.ts';
+import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
+import { writeSafetensors, floatToHalfBits, parseSafetensors, tensorFloat32, type TensorToWrite } from '../src/model/safetensors.ts';
 import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
-import { modelFromFiles } from '../src/model/checkpoint.ts';
+import { compactCheckpoint, modelFromFiles, ROW_OF, SHARED_ROWS } from '../src/model/checkpoint.ts';
 import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -116,20 +116,79 @@ describe('names and layouts', () => {
   it('can keep an F16 embedding table as the file\'s halves, still checked, and leaves other dtypes as floats', () => {
     const f16 = fileOf(config, weights, undefined, [], 'F16');
     const floats = modelFromFiles(configText(config), f16, 'm');
-    const kept = modelFromFiles(configText(config), f16, 'm', { halfEmbeddings: true });
+    const kept = modelFromFiles(configText(config), f16, 'm', { compactEmbeddings: true });
     expect(kept.weights.wte).toBeInstanceOf(HalfArray);
     expect((kept.weights.wte as HalfArray).toFloat32()).toEqual(floats.weights.wte);
     expect(kept.weights.h[1].attn.c_attn.weight).toEqual(floats.weights.h[1].attn.c_attn.weight);
     // Stored as floats, the table stays floats.
-    expect(modelFromFiles(configText(config), fileOf(config, weights), 'm', { halfEmbeddings: true }).weights.wte).toBeInstanceOf(Float32Array);
+    expect(modelFromFiles(configText(config), fileOf(config, weights), 'm', { compactEmbeddings: true }).weights.wte).toBeInstanceOf(Float32Array);
     // A tied head stored beside it is compared with the halves' values.
     const head = { name: 'lm_head.weight', shape: [config.vocabSize, config.nEmbd], data: weights.wte };
-    expect(modelFromFiles(configText(config), fileOf(config, weights, undefined, [head], 'F16'), 'm', { halfEmbeddings: true }).weights.lm_head).toBeNull();
+    expect(modelFromFiles(configText(config), fileOf(config, weights, undefined, [head], 'F16'), 'm', { compactEmbeddings: true }).weights.lm_head).toBeNull();
     const broken = makeWeights(config);
     broken.wte[7] = Infinity;
-    expect(() => modelFromFiles(configText(config), fileOf(config, broken, undefined, [], 'F16'), 'm', { halfEmbeddings: true })).toThrow(
+    expect(() => modelFromFiles(configText(config), fileOf(config, broken, undefined, [], 'F16'), 'm', { compactEmbeddings: true })).toThrow(
       /tensor "wte\.weight" holds Infinity at index 7/,
     );
+  });
+});
+
+describe('the shared-row layout (compactCheckpoint)', () => {
+  const config: GPTConfig = { ...CONFIG, tieWordEmbeddings: true };
+  // Tokens 3, 5, 6 and 9 share row 3's values, as the tokens our model never saw in training do.
+  const weights = makeWeights(config);
+  const C = config.nEmbd;
+  for (const v of [5, 6, 9]) weights.wte.copyWithin(v * C, 3 * C, 4 * C);
+
+  it('stores each distinct row once, and loads back the same weights (as floats, or kept compact)', () => {
+    for (const dtype of ['F32', 'F16'] as const) {
+      const full = fileOf(config, weights, undefined, [], dtype);
+      const compact = compactCheckpoint(full, 'm');
+      expect(parseSafetensors(compact).entries.get(SHARED_ROWS)).toMatchObject({ dtype, shape: [config.vocabSize - 3, C] });
+      const want = modelFromFiles(configText(config), full, 'm');
+      const got = modelFromFiles(configText(config), compact, 'm');
+      expect(got.weights.wte).toBeInstanceOf(Float32Array);
+      expectSameWeights(config, want.weights, got.weights);
+      const kept = modelFromFiles(configText(config), compact, 'm', { compactEmbeddings: true }).weights.wte as SharedRowTable;
+      expect(kept).toBeInstanceOf(SharedRowTable);
+      expect(kept.rows).toBeInstanceOf(dtype === 'F16' ? HalfArray : Float32Array);
+      expect(kept.distinctRows).toBe(config.vocabSize - 3);
+      expect(Array.from(kept.rowOf)).toEqual([0, 1, 2, 3, 4, 3, 3, 5, 6, 3, 7]);
+      expect(kept.expand()).toEqual(want.weights.wte);
+    }
+  });
+
+  it('gives a GPT the same trace, bit for bit, whether its table is shared-row or full', () => {
+    const full = fileOf(config, weights, undefined, [], 'F16');
+    const want = modelFromFiles(configText(config), full, 'm');
+    const got = modelFromFiles(configText(config), compactCheckpoint(full, 'm'), 'm', { compactEmbeddings: true });
+    const ids = [3, 5, 0, 9, 10, 6];
+    const a = new GPT(want.config, want.weights).trace(ids);
+    const b = new GPT(got.config, got.weights).trace(ids);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data), name).toEqual(Array.from(t.data));
+  });
+
+  it('refuses an index that points past the rows, has the wrong length or is not I32, and rows that are not finite', () => {
+    const compact = parseSafetensors(compactCheckpoint(fileOf(config, weights), 'm'));
+    /** The compact file with its two embedding tensors replaced. */
+    const withTable = (rows: TensorToWrite, rowOf: TensorToWrite): Uint8Array =>
+      writeSafetensors([...compact.entries.keys()].map((name): TensorToWrite =>
+        name === SHARED_ROWS ? rows : name === ROW_OF ? rowOf : { name, shape: compact.entries.get(name)!.shape, data: tensorFloat32(compact, name) },
+      ));
+    const rows = { name: SHARED_ROWS, shape: [2, C], data: new Float32Array(2 * C) };
+    const index = (values: number[]) => ({ name: ROW_OF, shape: [values.length], data: Int32Array.from(values) });
+    const load = (bytes: Uint8Array) => () => modelFromFiles(configText(config), bytes, 'm', { compactEmbeddings: true });
+    expect(load(withTable(rows, index([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2])))).toThrow(/tensor "wte\.row_of" gives token 10 row 2, but "wte\.rows" has rows 0…1/);
+    expect(load(withTable(rows, index([0, 1, 0])))).toThrow(/tensor "wte\.row_of" has shape \[3\], expected \[11\]/);
+    expect(load(withTable(rows, { name: ROW_OF, shape: [11], data: new Float32Array(11) }))).toThrow(/tensor "wte\.row_of" is stored as F32; it must be I32/);
+    const infinite = { ...rows, data: rows.data.map((_, i) => (i === 9 ? Infinity : 0)) };
+    expect(load(withTable(infinite, index(Array(11).fill(0))))).toThrow(/tensor "wte\.rows" holds Infinity at index 9/);
+    expect(load(withTable({ ...rows, shape: [1, 2 * C] }, index(Array(11).fill(0))))).toThrow(/tensor "wte\.rows" has shape \[1, 16\], expected \[rows, 8\]/);
+  });
+
+  it('compacts only a file whose tensors share one float dtype', () => {
+    const mixed = fileOf(config, weights, undefined, [{ name: 'extra', shape: [1], data: new Int32Array(1) }]);
+    expect(() => compactCheckpoint(mixed, 'm')).toThrow(/m: only a file whose tensors are all F32 or all F16 can be compacted; it holds F32, I32/);
   });
 });
 

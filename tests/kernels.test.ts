@@ -13,7 +13,8 @@ import { GPT } from '../src/model/gpt.ts';
 import { randomModel } from './helpers/random-model.ts';
 import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
 import type { Kernels } from '../src/kernels/kernels.ts';
-import { modelFromFiles } from '../src/model/checkpoint.ts';
+import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
+import { SharedRowTable } from '../src/model/weights.ts';
 
 const random = new SeededRandom(42);
 const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => random.next() * 2 - 1);
@@ -328,20 +329,25 @@ describe('output heads held as half-precision numbers (HalfArray)', () => {
     });
   }
 
-  it('give a GPT loaded with its F16 embedding table kept as halves the same trace as one widened to floats', () => {
+  it('give the embedded model the same trace with its table widened to floats, kept as halves, or shipped as the page does (shared rows)', () => {
     const files = (name: string) => readFileSync(new URL(`../models/default/${name}`, import.meta.url));
     const text = files('config.json').toString('utf8');
     const bytes = new Uint8Array(files('model.safetensors'));
     const floats = modelFromFiles(text, bytes, 'models/default');
-    const halves = modelFromFiles(text, bytes, 'models/default', { halfEmbeddings: true });
-    expect(halves.weights.wte).toBeInstanceOf(HalfArray);
+    const halves = modelFromFiles(text, bytes, 'models/default', { compactEmbeddings: true });
+    const shared = modelFromFiles(text, compactCheckpoint(bytes, 'models/default'), 'models/default', { compactEmbeddings: true });
     expect(floats.weights.wte).toBeInstanceOf(Float32Array);
-    const ids = [464, 14193, 481, 2222]; // "The robots will bring"
+    expect(halves.weights.wte).toBeInstanceOf(HalfArray);
+    expect(shared.weights.wte).toBeInstanceOf(SharedRowTable);
+    expect((shared.weights.wte as SharedRowTable).distinctRows).toBeLessThan(floats.config.vocabSize / 4);
+    const ids = [464, 14193, 481, 2222, 50256, 12]; // "The robots will bring", then tokens Tiny Shakespeare never uses
     for (const [label, make] of kernelSets) {
       const want = new GPT(floats.config, floats.weights, make()).trace(ids);
-      const got = new GPT(halves.config, halves.weights, make()).trace(ids);
-      expect([...got.keys()], label).toEqual([...want.keys()]);
-      for (const [name, t] of want) expect(Array.from(got.get(name)!.data), `${label}: ${name}`).toEqual(Array.from(t.data));
+      for (const [kind, model] of [['halves', halves], ['shared rows', shared]] as const) {
+        const got = new GPT(model.config, model.weights, make()).trace(ids);
+        expect([...got.keys()], label).toEqual([...want.keys()]);
+        for (const [name, t] of want) expect(Array.from(got.get(name)!.data), `${label}, ${kind}: ${name}`).toEqual(Array.from(t.data));
+      }
     }
   });
 });

@@ -9,6 +9,7 @@ import {
   floatToHalfBits,
   parseSafetensors,
   tensorFloat32,
+  tensorInt32,
   writeSafetensors,
 } from '../src/model/safetensors.ts';
 import { halfBitsToFloat } from '../src/kernels/half.ts';
@@ -100,6 +101,20 @@ describe('writing', () => {
 
   it('checks that the data fits the shape', () => {
     expect(() => writeSafetensors([{ name: 'x', shape: [2, 2], data: new Float32Array(3) }])).toThrow(ModelError);
+  });
+
+  it('writes whole numbers as I32 beside floats in the file\'s float dtype, and reads them back exactly', () => {
+    const index = new Int32Array([0, 2, -1, 2 ** 31 - 1, 50256]);
+    const file = parseSafetensors(writeSafetensors([
+      { name: 'w', shape: [2], data: new Float32Array([0.5, -2]) },
+      { name: 'index', shape: [5], data: index },
+    ], { dtype: 'F16' }));
+    expect(file.entries.get('index')).toMatchObject({ dtype: 'I32', shape: [5] });
+    expect(file.entries.get('w')).toMatchObject({ dtype: 'F16' });
+    expect(tensorInt32(file, 'index')).toEqual(index);
+    expect(Array.from(tensorFloat32(file, 'w'))).toEqual([0.5, -2]);
+    expect(() => tensorInt32(file, 'w')).toThrow(/x?tensor "w" is stored as F16; it must be I32/);
+    expect(() => tensorFloat32(file, 'index')).toThrow(/tensor "index" is stored as I32/);
   });
 });
 

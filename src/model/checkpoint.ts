@@ -3,9 +3,9 @@
 // Checks everything a wrong file could get past silently: names, shapes, finiteness, ties.
 
 import { ModelError, configFromHuggingFace, configToHuggingFace, type GPTConfig } from './config.ts';
-import { namedParameters, parameterShapes, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
-import { parseSafetensors, tensorFloat32, tensorHalves, writeSafetensors, type SafetensorsFile } from './safetensors.ts';
-import { halfBitsToFloat, type HalfArray } from '../kernels/half.ts';
+import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
+import { parseSafetensors, tensorFloat32, tensorHalves, tensorInt32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
+import { halfBitsToFloat, HalfArray } from '../kernels/half.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -17,11 +17,20 @@ export interface LoadedModel<Table extends EmbeddingTable = Float32Array> {
 
 export interface LoadOptions {
   /**
-   * Keep an F16 token-embedding table as the file's own halves instead of widening it to floats
-   * (for inference: the table is most of a small model, and the copy would double it).
+   * Keep the token-embedding table as compact as the file holds it, for inference: F16 numbers
+   * as the file's own halves instead of widened to floats (the table is most of a small model,
+   * and the copy would double it), and rows shared between tokens once (SharedRowTable).
    */
-  halfEmbeddings?: boolean;
+  compactEmbeddings?: boolean;
 }
+
+/**
+ * A file in our shared-row layout stores the token embeddings as these two tensors instead of
+ * "wte.weight": each distinct row once, and for every token the index of its row.
+ * compactCheckpoint writes it; every other tensor is as in GPT-2's layout.
+ */
+export const SHARED_ROWS = 'wte.rows'; // U × C
+export const ROW_OF = 'wte.row_of'; // V, I32
 
 /** "dir/file" for messages, whether or not `where` ends in a slash (empty `where`: just the file). */
 export function fileIn(where: string, file: string): string {
@@ -51,7 +60,7 @@ export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Ar
   const config = configFromHuggingFace(json, configFile);
   checkSameMath(json as Record<string, unknown>, configFile);
   const file = parseSafetensors(safetensorsBytes, fileIn(where, WEIGHTS_FILE));
-  return { config, weights: weightsFromFile(config, file, options.halfEmbeddings ?? false) };
+  return { config, weights: weightsFromFile(config, file, options.compactEmbeddings ?? false) };
 }
 
 /**
@@ -72,16 +81,23 @@ function checkSameMath(json: Record<string, unknown>, configFile: string): void 
 }
 
 /** Finds, checks and converts every parameter the config calls for. */
-function weightsFromFile(config: GPTConfig, file: SafetensorsFile, halfEmbeddings: boolean): GPTWeights<EmbeddingTable> {
+function weightsFromFile(config: GPTConfig, file: SafetensorsFile, compact: boolean): GPTWeights<EmbeddingTable> {
   const fail = (problem: string): never => {
     throw new ModelError(`${file.where}: ${problem}`);
   };
   const used = new Set<string>();
   const arrays = new Map<string, Float32Array>();
-  let wteHalves: HalfArray | null = null;
+  let table: EmbeddingTable | null = null;
   const configSays = `config.json says n_layer=${config.nLayer}, n_embd=${config.nEmbd}, vocab_size=${config.vocabSize}, n_positions=${config.nPositions}`;
+  const sharedRows = file.entries.has(SHARED_ROWS) && !file.entries.has('wte.weight') && !file.entries.has('transformer.wte.weight');
 
   for (const { name, shape } of parameterShapes(config)) {
+    if (name === 'wte.weight' && sharedRows) {
+      used.add(SHARED_ROWS).add(ROW_OF);
+      const shared = sharedRowTable(config, file, compact, fail);
+      table = compact ? shared : shared.expand();
+      continue;
+    }
     const key = [name, `transformer.${name}`].find((k) => file.entries.has(k));
     if (key === undefined) {
       const untied = name === 'lm_head.weight' ? ' (config.json has tie_word_embeddings false, so the output head must be stored)' : '';
@@ -96,26 +112,16 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile, halfEmbedding
       fail(`tensor "${key}" has shape ${showShape(entry.shape)}, expected ${showShape(shape)}${hint}`);
     }
     used.add(key!);
-    const halves = halfEmbeddings && name === 'wte.weight' ? tensorHalves(file, key!) : null;
-    if (halves) {
-      const bad = halves.firstNonFinite();
-      if (bad >= 0) fail(`tensor "${key}" holds ${halfBitsToFloat(halves.bits[bad])} at index ${bad}; weights must be finite numbers`);
-      wteHalves = halves;
-      continue;
-    }
-    const data = tensorFloat32(file, key!);
-    for (let i = 0; i < data.length; i++) {
-      // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one cheap test per value.
-      if (data[i] - data[i] !== 0) fail(`tensor "${key}" holds ${data[i]} at index ${i}; weights must be finite numbers`);
-    }
-    arrays.set(name, data);
+    const data = finiteTensor(file, key!, compact && name === 'wte.weight', fail);
+    if (name === 'wte.weight') table = data;
+    else arrays.set(name, data as Float32Array);
   }
 
   // A tied model may still store its head; it must then be the embedding table itself.
   if (config.tieWordEmbeddings && file.entries.has('lm_head.weight')) {
     used.add('lm_head.weight');
     const head = file.entries.get('lm_head.weight')!;
-    const wte = wteHalves ? wteHalves.toFloat32() : arrays.get('wte.weight')!;
+    const wte = floatsOf(table!);
     const same = showShape(head.shape) === showShape([config.vocabSize, config.nEmbd]) &&
       tensorFloat32(file, 'lm_head.weight').every((v, i) => v === wte[i]);
     if (!same) {
@@ -128,8 +134,90 @@ function weightsFromFile(config: GPTConfig, file: SafetensorsFile, halfEmbedding
     const list = unexpected.slice(0, 3).map((k) => `"${k}"`).join(', ') + (unexpected.length > 3 ? `, … (${unexpected.length} in all)` : '');
     fail(`holds tensors a GPT-2 with this config does not have: ${list}; does config.json belong to this file? (${configSays})`);
   }
-  const named = (name: string) => arrays.get(name)!;
-  return wteHalves ? weightsFromNamed(config, named, wteHalves) : weightsFromNamed(config, named);
+  return weightsFromNamed(config, (name) => arrays.get(name)!, table!);
+}
+
+/** A tensor's values, checked finite: as floats, or as the file's halves if `keepHalves` and F16. */
+function finiteTensor(file: SafetensorsFile, key: string, keepHalves: boolean, fail: (problem: string) => never): Float32Array | HalfArray {
+  const halves = keepHalves ? tensorHalves(file, key) : null;
+  if (halves) {
+    const bad = halves.firstNonFinite();
+    if (bad >= 0) fail(`tensor "${key}" holds ${halfBitsToFloat(halves.bits[bad])} at index ${bad}; weights must be finite numbers`);
+    return halves;
+  }
+  const data = tensorFloat32(file, key);
+  for (let i = 0; i < data.length; i++) {
+    // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one cheap test per value.
+    if (data[i] - data[i] !== 0) fail(`tensor "${key}" holds ${data[i]} at index ${i}; weights must be finite numbers`);
+  }
+  return data;
+}
+
+/** The token embeddings of a file in the shared-row layout, checked. */
+function sharedRowTable(config: GPTConfig, file: SafetensorsFile, keepHalves: boolean, fail: (problem: string) => never): SharedRowTable {
+  const { nEmbd: C, vocabSize: V } = config;
+  const rowsEntry = file.entries.get(SHARED_ROWS)!;
+  const rowOfEntry = file.entries.get(ROW_OF);
+  if (!rowOfEntry) fail(`holds "${SHARED_ROWS}" but not "${ROW_OF}", which says which row is each token's`);
+  const U = rowsEntry.shape[0];
+  if (rowsEntry.shape.length !== 2 || rowsEntry.shape[1] !== C || U < 1) {
+    fail(`tensor "${SHARED_ROWS}" has shape ${showShape(rowsEntry.shape)}, expected [rows, ${C}]; config.json says n_embd=${C}`);
+  }
+  if (showShape(rowOfEntry!.shape) !== showShape([V])) {
+    fail(`tensor "${ROW_OF}" has shape ${showShape(rowOfEntry!.shape)}, expected [${V}]; config.json says vocab_size=${V}`);
+  }
+  const rowOf = tensorInt32(file, ROW_OF);
+  for (let v = 0; v < V; v++) {
+    if (rowOf[v] < 0 || rowOf[v] >= U) fail(`tensor "${ROW_OF}" gives token ${v} row ${rowOf[v]}, but "${SHARED_ROWS}" has rows 0…${U - 1}`);
+  }
+  return new SharedRowTable(finiteTensor(file, SHARED_ROWS, keepHalves, fail), rowOf, C);
+}
+
+/** Any table as a V × C Float32Array (a new one unless it is one). */
+function floatsOf(table: EmbeddingTable): Float32Array {
+  if (table instanceof SharedRowTable) return table.expand();
+  return table instanceof HalfArray ? table.toFloat32() : table;
+}
+
+/**
+ * The same checkpoint with its token embeddings in the shared-row layout: each distinct row of
+ * "wte.weight" stored once. The page ships the built-in model this way (4.6 MB instead of 14.5).
+ * The file's tensors must share one float dtype, F32 or F16, which the copy keeps (exactly).
+ */
+export function compactCheckpoint(safetensorsBytes: Uint8Array, where: string): Uint8Array {
+  const file = parseSafetensors(safetensorsBytes, where);
+  const dtypes = new Set([...file.entries.values()].map((e) => e.dtype));
+  const dtype = [...dtypes][0];
+  if (dtypes.size !== 1 || (dtype !== 'F32' && dtype !== 'F16')) {
+    throw new ModelError(`${where}: only a file whose tensors are all F32 or all F16 can be compacted; it holds ${[...dtypes].join(', ')}`);
+  }
+  const key = ['wte.weight', 'transformer.wte.weight'].find((k) => file.entries.has(k));
+  if (!key) throw new ModelError(`${where}: has no token embeddings "wte.weight" to compact`);
+  const entry = file.entries.get(key)!;
+  const [V, C] = entry.shape;
+  const bytesPerRow = (entry.end - entry.begin) / V;
+  const rowOf = new Int32Array(V);
+  const firstUse = new Map<string, number>(); // a row's bytes → its index among distinct rows
+  const distinct: number[] = []; // the token whose row each distinct row is
+  for (let v = 0; v < V; v++) {
+    const start = entry.begin + v * bytesPerRow;
+    const bytes = String.fromCharCode(...file.data.subarray(start, start + bytesPerRow));
+    let row = firstUse.get(bytes);
+    if (row === undefined) {
+      row = distinct.push(v) - 1;
+      firstUse.set(bytes, row);
+    }
+    rowOf[v] = row;
+  }
+  const wte = tensorFloat32(file, key);
+  const rows = new Float32Array(distinct.length * C);
+  distinct.forEach((v, r) => rows.set(wte.subarray(v * C, (v + 1) * C), r * C));
+  const tensors = [...file.entries.keys()].flatMap((name): TensorToWrite[] =>
+    name === key
+      ? [{ name: SHARED_ROWS, shape: [distinct.length, C], data: rows }, { name: ROW_OF, shape: [V], data: rowOf }]
+      : [{ name, shape: file.entries.get(name)!.shape, data: tensorFloat32(file, name) }],
+  );
+  return writeSafetensors(tensors, { dtype, metadata: { format: 'pt' } });
 }
 
 /** The two files of a model folder, as text and bytes (checkpoint-node.ts writes them to disk). */

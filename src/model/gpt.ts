@@ -10,8 +10,7 @@
 import { headSize, validateConfig, type GPTConfig } from './config.ts';
 import type { Tensor } from './tensor.ts';
 import type { Trace } from './trace.ts';
-import type { EmbeddingTable, GPTWeights, LayerNormWeights } from './weights.ts';
-import { HalfArray } from '../kernels/half.ts';
+import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
 
@@ -63,7 +62,9 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
         kernels.prepareWeight(b.mlp.c_fc.weight, C, 4 * C, false);
         kernels.prepareWeight(b.mlp.c_proj.weight, 4 * C, C, false);
       }
-      kernels.prepareWeight(weights.lm_head ?? weights.wte, C, V, true);
+      const head = weights.lm_head ?? weights.wte;
+      if (head instanceof SharedRowTable) kernels.prepareWeight(head.rows, C, head.distinctRows, true);
+      else kernels.prepareWeight(head, C, V, true);
     }
   }
 
@@ -96,8 +97,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const tok = new Float32Array(T * C); // T × C
     const pos = new Float32Array(T * C); // T × C
     for (let t = 0; t < T; t++) {
-      if (w.wte instanceof HalfArray) w.wte.widen(ids[t] * C, (ids[t] + 1) * C, tok, t * C);
-      else tok.set(w.wte.subarray(ids[t] * C, (ids[t] + 1) * C), t * C);
+      embeddingRow(w.wte, ids[t], C, tok, t * C);
       pos.set(w.wpe.subarray((past + t) * C, (past + t + 1) * C), t * C);
     }
     let x: Float32Array = new Float32Array(T * C); // T × C, the residual stream
@@ -115,11 +115,8 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     record('ln_f', [T, C], xf);
 
     // Output head: logits = ln_f · Wᵀ, where W is wte itself when tied.
-    const head = w.lm_head ?? w.wte; // V × C
     const rows = options.lastOnly && !trace ? 1 : T;
-    const last = xf.subarray((T - rows) * C);
-    const logits = new Float32Array(rows * V); // rows × V
-    this.kernels.matmulTransposed(logits, last, head, rows, C, V);
+    const logits = this.outputHead(xf.subarray((T - rows) * C), rows); // rows × V
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
       const probs = logits.slice();
@@ -127,6 +124,25 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       trace.set('probs', { shape: [T, V], data: probs });
     }
     return { logits, trace };
+  }
+
+  /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is the head, or wte when tied. */
+  private outputHead(x: Float32Array, rows: number): Float32Array {
+    const { nEmbd: C, vocabSize: V } = this.config;
+    const head = this.weights.lm_head ?? this.weights.wte; // V × C
+    const logits = new Float32Array(rows * V); // rows × V
+    if (!(head instanceof SharedRowTable)) {
+      this.kernels.matmulTransposed(logits, x, head, rows, C, V);
+      return logits;
+    }
+    // Tokens that share a row share its score: score each distinct row once, then hand out.
+    const U = head.distinctRows;
+    const scores = new Float32Array(rows * U); // rows × U
+    this.kernels.matmulTransposed(scores, x, head.rows, rows, C, U);
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < V; v++) logits[r * V + v] = scores[r * U + head.rowOf[v]];
+    }
+    return logits;
   }
 
   /** One Transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). */

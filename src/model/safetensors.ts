@@ -159,11 +159,25 @@ export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array
   }
 }
 
-/** One tensor to write. `data.length` must equal the product of `shape`. */
+/** A tensor of whole numbers (an index) as an Int32Array; ModelError if it is missing or not I32. */
+export function tensorInt32(file: SafetensorsFile, name: string): Int32Array {
+  const entry = file.entries.get(name);
+  if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
+  if (entry.dtype !== 'I32') throw new ModelError(`${file.where}: tensor "${name}" is stored as ${entry.dtype}; it must be I32`);
+  const raw = file.data.slice(entry.begin, entry.end);
+  if (LITTLE_ENDIAN_HOST) return new Int32Array(raw.buffer);
+  const view = new DataView(raw.buffer);
+  return Int32Array.from({ length: raw.length / 4 }, (_, i) => view.getInt32(4 * i, true));
+}
+
+/**
+ * One tensor to write. `data.length` must equal the product of `shape`. Floats are written in
+ * the file's float dtype; whole numbers (Int32Array) as I32.
+ */
 export interface TensorToWrite {
   name: string;
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Int32Array;
 }
 
 // One float32 and its bits, reused so converting millions of values allocates nothing.
@@ -201,8 +215,8 @@ export function writeSafetensors(
   tensors: readonly TensorToWrite[],
   options: { dtype?: 'F32' | 'F16'; metadata?: Record<string, string> } = {},
 ): Uint8Array {
-  const dtype = options.dtype ?? 'F32';
-  const size = ELEMENT_BYTES[dtype];
+  const floatType = options.dtype ?? 'F32';
+  const dtypeOf = (t: TensorToWrite) => (t.data instanceof Int32Array ? 'I32' : floatType);
   const header: Record<string, unknown> = {};
   if (options.metadata) header.__metadata__ = options.metadata;
   let offset = 0;
@@ -212,8 +226,9 @@ export function writeSafetensors(
       throw new ModelError(`tensor "${t.name}": shape [${t.shape.join(', ')}] holds ${count} values but it has ${t.data.length}`);
     }
     if (t.name in header) throw new ModelError(`tensor "${t.name}" is listed twice`);
-    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * size] };
-    offset += count * size;
+    const bytes = count * ELEMENT_BYTES[dtypeOf(t)];
+    header[t.name] = { dtype: dtypeOf(t), shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
   let json = JSON.stringify(header);
@@ -225,8 +240,11 @@ export function writeSafetensors(
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const t of tensors) {
-    if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    const dtype = dtypeOf(t);
+    if (dtype !== 'F16' && LITTLE_ENDIAN_HOST) {
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    } else if (dtype === 'I32') {
+      for (let i = 0; i < t.data.length; i++) view.setInt32(at + 4 * i, t.data[i], true);
     } else if (dtype === 'F32') {
       for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i], true);
     } else {
@@ -238,7 +256,7 @@ export function writeSafetensors(
         view.setUint16(at + 2 * i, floatToHalfBits(v), true);
       }
     }
-    at += t.data.length * size;
+    at += t.data.length * ELEMENT_BYTES[dtype];
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // Linear weights are in GPT-2's Conv1D layout [in, out]; embeddings are [rows, C].
 
 import type { GPTConfig } from './config.ts';
-import type { HalfArray } from '../kernels/half.ts';
+import { HalfArray } from '../kernels/half.ts';
 
 export interface LayerNormWeights {
   weight: Float32Array; // C
@@ -22,10 +22,44 @@ export interface BlockWeights {
 }
 
 /**
- * The V × C token embeddings: floats, or for inference the half-precision numbers an F16
- * checkpoint stores (most of a small model's weights, so not widened to twice their size).
+ * Token embeddings in which tokens may share a row: `rows` holds each distinct row once (U × C)
+ * and token v's row is rows[rowOf[v]]. Our built-in model was trained with one row for all the
+ * tokens Tiny Shakespeare never uses (39,023 of GPT-2's 50,257), so the page ships its table as
+ * 11,235 rows, and the output head scores each distinct row once.
  */
-export type EmbeddingTable = Float32Array | HalfArray;
+export class SharedRowTable<Rows extends Float32Array | HalfArray = Float32Array | HalfArray> {
+  constructor(
+    readonly rows: Rows, // U × C
+    readonly rowOf: Int32Array, // V
+    readonly width: number, // C
+  ) {}
+
+  /** U, the number of distinct rows. */
+  get distinctRows(): number {
+    return this.rows.length / this.width;
+  }
+
+  /** The V × C table this stands for, written out. */
+  expand(): Float32Array {
+    const out = new Float32Array(this.rowOf.length * this.width);
+    for (let v = 0; v < this.rowOf.length; v++) embeddingRow(this, v, this.width, out, v * this.width);
+    return out;
+  }
+}
+
+/**
+ * The V × C token embeddings: floats; or, for inference, the half-precision numbers an F16
+ * checkpoint stores (most of a small model's weights, so not widened to twice their size); or
+ * either with rows shared between tokens.
+ */
+export type EmbeddingTable = Float32Array | HalfArray | SharedRowTable;
+
+/** Writes token `id`'s embedding (C numbers) into `out` at `at`. */
+export function embeddingRow(table: EmbeddingTable, id: number, C: number, out: Float32Array, at: number): void {
+  if (table instanceof SharedRowTable) embeddingRow(table.rows, table.rowOf[id], C, out, at);
+  else if (table instanceof HalfArray) table.widen(id * C, (id + 1) * C, out, at);
+  else out.set(table.subarray(id * C, (id + 1) * C), at);
+}
 
 export interface GPTWeights<Table extends EmbeddingTable = Float32Array> {
   wte: Table; // V × C, token embeddings (and the output head when tied)

@@ -2,11 +2,15 @@
 // Hugging Face hub that starts only when the reader presses the button (with progress and cancel).
 // It turns the reader's choice into a ModelSource; loading itself is the worker's job.
 
+import builtInWeightsUrl from 'virtual:built-in-weights';
 import { hubBase, hubFileUrl, isCached } from './model-download.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
-/** The built-in model's files, bundled by Vite as assets (tests may point the page at another folder). */
+/**
+ * The built-in model's files, bundled by Vite as assets, its weights in the shared-row layout
+ * (tests may point the page at another folder).
+ */
 export function defaultModelSource(): Extract<ModelSource, { kind: 'url' }> {
   const override = (globalThis as { ANIMATED_TRANSFORMER_DEFAULT_MODEL?: unknown }).ANIMATED_TRANSFORMER_DEFAULT_MODEL;
   if (typeof override === 'string') {
@@ -18,7 +22,7 @@ export function defaultModelSource(): Extract<ModelSource, { kind: 'url' }> {
     kind: 'url',
     name: 'built-in model',
     configUrl: new URL('../../models/default/config.json', import.meta.url).href,
-    weightsUrl: new URL('../../models/default/model.safetensors', import.meta.url).href,
+    weightsUrl: builtInWeightsUrl,
     metaUrl: new URL('../../models/default/animated-transformer.json', import.meta.url).href,
   };
 }

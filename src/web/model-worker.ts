@@ -100,7 +100,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     const { loadTokenizer } = await tokenizers;
     const files = await reading;
     const read = performance.now() - started;
-    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { halfEmbeddings: true });
+    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());
     const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
