@@ -3,7 +3,8 @@
 // with them on this page loads about a tenth slower. So bench/page.ts also starts a chromium
 // of its own, driven over --remote-debugging-pipe only to open and close tabs, which loads a
 // copy of the page that posts its performance marks back to the server. Loads alternate
-// between a tab left alone and one with the domains on, so the two are compared in one run.
+// between a tab left alone and one with the domains on, so the two are compared in one run,
+// and a third kind loaded before chromium has settled after opening its window (settle.ts).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,30 +99,40 @@ class PipeClient {
   }
 }
 
+/** The three kinds of tab loaded, in turn. */
+const KINDS = [
+  { name: 'plain', devTools: false, settle: true },
+  { name: 'withDevTools', devTools: true, settle: true },
+  { name: 'unsettled', devTools: false, settle: false },
+] as const;
+
+export type LoadKind = (typeof KINDS)[number]['name'];
+
 /**
- * `runs` loads of each kind after one of each to warm up, alternating: each in a fresh browser
- * context (an empty cache, as playwright's), at 1280 × 900, navigated once chromium has settled
- * after opening its window (settle.ts; `settleWaits` says how long that took). Both kinds of tab
- * are attached to (to navigate and set the size); only one has DevTools' domains enabled.
+ * `runs` loads of each kind after one of each to warm up, in turn: each in a fresh browser
+ * context (an empty cache, as playwright's), at 1280 × 900. A plain tab is navigated once
+ * chromium has settled after opening its window (settle.ts; `settleWaits` says how long that
+ * took); so is one with DevTools' domains enabled (as playwright's); an unsettled tab is
+ * navigated at once, beside chromium's own start-up. Every tab is attached to, to navigate and
+ * set its size.
  */
-export async function plainLoads(origin: string, runs: number): Promise<{ plain: PlainLoad[]; withDevTools: PlainLoad[]; settleWaits: number[] }> {
+export async function plainLoads(origin: string, runs: number): Promise<{ loads: Record<LoadKind, PlainLoad[]>; settleWaits: number[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'bench-chromium-'));
   const browser = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
   });
   const cdp = new PipeClient(browser.stdio[3] as NodeJS.WritableStream, browser.stdio[4] as NodeJS.ReadableStream);
-  const plain: PlainLoad[] = [];
-  const withDevTools: PlainLoad[] = [];
+  const loads: Record<LoadKind, PlainLoad[]> = { plain: [], withDevTools: [], unsettled: [] };
   const settleWaits: number[] = [];
   try {
-    for (let i = 0; i < 2 * (runs + 1); i++) {
-      const devTools = i % 2 === 1;
+    for (let i = 0; i < KINDS.length * (runs + 1); i++) {
+      const kind = KINDS[i % KINDS.length];
       const { browserContextId } = await cdp.send('Target.createBrowserContext');
       const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank', browserContextId });
       const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
-      if (devTools) for (const domain of ['Network', 'Runtime', 'Page']) await cdp.send(`${domain}.enable`, {}, sessionId);
+      if (kind.devTools) for (const domain of ['Network', 'Runtime', 'Page']) await cdp.send(`${domain}.enable`, {}, sessionId);
       await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
-      settleWaits.push(await chromiumSettled());
+      if (kind.settle) settleWaits.push(await chromiumSettled());
       const reported = new Promise<string>((resolve, reject) => {
         deliver = resolve;
         setTimeout(() => reject(new Error(`the page at ${origin}/${REPORT_PAGE} did not report its load within 60 s`)), 60_000).unref();
@@ -130,7 +141,7 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
       const load = JSON.parse(await reported) as PlainLoad;
       await cdp.send('Target.closeTarget', { targetId });
       await cdp.send('Target.disposeBrowserContext', { browserContextId });
-      if (i >= 2) (devTools ? withDevTools : plain).push(load);
+      if (i >= KINDS.length) loads[kind.name].push(load);
     }
   } finally {
     deliver = null;
@@ -148,5 +159,5 @@ export async function plainLoads(origin: string, runs: number): Promise<{ plain:
       console.warn(`   (could not remove the temporary profile ${profile}: ${(error as Error).message})`);
     }
   }
-  return { plain, withDevTools, settleWaits };
+  return { loads, settleWaits };
 }
