@@ -338,7 +338,7 @@ async function startModel(): Promise<void> {
     modelNotice = { text: 'This link used a model from the reader’s own files, which a link cannot carry. Pick the files under “Model”; meanwhile the built-in model runs.' };
   }
   showMessages();
-  // The worker fetches the built-in model's files itself, so the page's main thread stays free.
+  // The page fetches the built-in model's files itself while the worker starts (ModelClient.load).
   await loadModel(defaultModelSource(), { kind: 'default' });
 }
 

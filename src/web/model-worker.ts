@@ -96,13 +96,16 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading = { id, abort };
   try {
     const started = performance.now();
-    const reading = readSource(id, source, abort.signal);
-    const { loadTokenizer } = await tokenizers;
-    const files = await reading;
+    const files = await readSource(id, source, abort.signal);
     const read = performance.now() - started;
+    // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
+    // loads and compiles in the background meanwhile).
     const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
     const model = new GPT(config, weights, bestKernels());
+    const build = performance.now() - started - read;
+    const { loadTokenizer } = await tokenizers;
+    const tokenizerWait = performance.now() - started - read - build;
     const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
     if (tokenizer.vocabSize > model.config.vocabSize) {
       throw new ModelError(
@@ -118,8 +121,9 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
       startedAt: performance.timeOrigin + started,
       read,
+      build,
+      tokenizerWait,
       tokenizerTables,
-      build: performance.now() - started - read,
     };
     const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
     post({ type: 'loaded', id, model: info });

@@ -61,12 +61,14 @@ export interface LoadTimings {
   workerCreatedAt: number;
   workerEvaluatedAt: number;
   startedAt: number;
-  /** Waiting for the files the worker was handed (downloading, for the hub) and for GPT-2's tokenizer tables. */
+  /** Waiting for the files the worker was handed (downloading them, for the hub). */
   read: number;
-  /** Building those tables, which the worker does as soon as it starts. */
-  tokenizerTables: number;
-  /** Checking the weights and building the model and its tokenizer. */
+  /** Checking the weights and building the model. */
   build: number;
+  /** Then waiting for GPT-2's tokenizer tables (0 if they were ready). */
+  tokenizerWait: number;
+  /** Building those tables, which the worker does as soon as their chunk arrives. */
+  tokenizerTables: number;
 }
 
 export type FromWorker =
