@@ -1,8 +1,14 @@
 // The sums a reader can redo from the screen: the worked row of "applying attention", one cell
 // of the embedding sum and a row of attention weights. Read back from the numbers the scenes
 // report as drawn (grouped by line), they must add up to the shown result within rounding.
+// And the count of tied logits the prediction scene states, against the embedded model's trace.
 
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadModelDir } from '../src/model/checkpoint-node.ts';
+import { explain } from '../src/model/explain.ts';
+import { GPT } from '../src/model/gpt.ts';
+import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { SCENES } from '../src/scenes/index.ts';
 import type { Explanation, ShownNumber } from '../src/scenes/contract.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
@@ -68,5 +74,24 @@ describe.each([
       const sum = terms.reduce((acc, n) => acc + shownValue(n), 0);
       expect(Math.abs(sum - 1)).toBeLessThanOrEqual(terms.length * 0.005 + 1e-9);
     }
+  });
+});
+
+describe('the prediction scene on the embedded model', () => {
+  it('says how many logits are exactly equal, and to what, as the trace has them; a model without such ties gets no such caption', async () => {
+    const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
+    const model = new GPT(config, weights);
+    const ex = explain(model, gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default', generateTokens: 1 });
+    const V = config.vocabSize;
+    const last = ex.trace.get('logits')!.data.subarray((ex.tokens.length - 1) * V);
+    const caption = SCENES.find((s) => s.name === 'prediction')!.build(ex).beats!.find((b) => b.name === 'shared')?.caption ?? '';
+    const [, countText, valueText] = /^([\d,]+) of these logits are one and the same number, (−?[\d.]+) /.exec(caption) ?? [];
+    expect(countText, caption).toBeDefined();
+    const value = Number(valueText.replace('−', '-'));
+    const equal = last.filter((v) => v === last.find((w) => Math.abs(w - value) < 0.005));
+    expect(Number(countText.replace(/,/g, ''))).toBe(equal.length);
+    expect(equal.length).toBeGreaterThan(V / 2); // the 39,023 tokens Tiny Shakespeare never uses, and no others
+    const noTies = SCENES.find((s) => s.name === 'prediction')!.build(sceneExplanation());
+    expect(noTies.beats!.map((b) => b.name)).not.toContain('shared');
   });
 });

@@ -3,13 +3,16 @@
 // frames must change over time, and drawing the same time twice must give the same pixels.
 
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { SCENES } from '../src/scenes/index.ts';
 import { sceneArea } from '../src/anim/scene.ts';
 import type { Ctx2D, Explanation, Scene } from '../src/scenes/contract.ts';
 import { explain } from '../src/model/explain.ts';
-import { CharTokenizer } from '../src/tokenizer/index.ts';
+import { loadModelDir } from '../src/model/checkpoint-node.ts';
+import { GPT } from '../src/model/gpt.ts';
+import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkShown, sourceValue } from './helpers/shown-numbers.ts';
@@ -222,6 +225,20 @@ describe('scenes with a long prompt and another layer and head', () => {
       for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
+    }
+  });
+});
+
+describe('scenes for the embedded model (the page\'s default)', () => {
+  it('draw every scene with true numbers, inside their areas, and say why many logits are equal', async () => {
+    const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
+    const ex = explain(new GPT(config, weights), gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default' });
+    for (const def of SCENES) {
+      const scene = def.build(ex);
+      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${def.name} at ${w}×${h}`).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
+      if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
     }
   });
 });

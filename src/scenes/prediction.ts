@@ -6,10 +6,10 @@
 import { escapeMarkup, label, labelWidth } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
-import { Storyboard, stagger } from '../anim/timeline.ts';
+import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
 import { traced } from '../model/trace.ts';
 import { describeSampling } from '../model/sampling.ts';
-import { percentDecimals, type Frame } from '../render/frame.ts';
+import { formatFixed, percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
@@ -29,6 +29,22 @@ function topIds(data: Float32Array, offset: number, V: number, n: number): numbe
   }
   return best;
 }
+
+/** The value the most entries of one row of a T × V tensor share, and how many share it. */
+export function mostSharedValue(data: Float32Array, offset: number, V: number): { value: number; entries: number } {
+  const counts = new Map<number, number>();
+  let best = { value: data[offset], entries: 0 };
+  for (let i = 0; i < V; i++) {
+    const v = data[offset + i];
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > best.entries) best = { value: v, entries: n };
+  }
+  return best;
+}
+
+/** So many exactly equal logits cannot be chance: those tokens' rows of the head are identical. */
+const SHARED_ROW_TOKENS = 1000;
 
 function build(ex: Explanation) {
   const { T, C, V, nLayer } = dims(ex);
@@ -56,6 +72,18 @@ function build(ex: Explanation) {
   );
   const showLogits = story.play(1.4);
   story.wait(1.2);
+  // The built-in model gives every token its training text never used one shared row: the
+  // reader sees their logits repeat (the preview's "−10.40 −10.40 …"), so the scene says why.
+  const shared = mostSharedValue(logits.data, off, V);
+  let showShared: Track | null = null;
+  if (shared.entries >= SHARED_ROW_TOKENS && shared.entries >= V / 20) {
+    story.beat(
+      'shared',
+      `${count(shared.entries)} of these logits are one and the same number, ${formatFixed(shared.value)} (marked): those tokens have identical rows in the ${tied ? 'table' : 'output matrix'}, so they get the same score whatever the prompt.`,
+    );
+    showShared = story.play(0.4);
+    story.wait(2.4);
+  }
   story.beat('softmax', 'Softmax over all of them turns the logits into probabilities that sum to 1. The most likely tokens, and all the others together:');
   const showProbs = story.play(1.6);
   story.wait(1.5);
@@ -122,7 +150,8 @@ function build(ex: Explanation) {
       const pr = showRule.at(t);
       const pk = showPick.at(t);
       f.fade(pl * (1 - pg), () => mL.draw(f));
-      f.fade(pg, () => mG.draw(f, { alpha: (_r, c) => stagger(pg, c, V, 0) }));
+      const marked = (showShared?.at(t) ?? 0) > 0 && pp <= 0; // the shared beat, until the probabilities come
+      f.fade(pg, () => mG.draw(f, { alpha: (_r, c) => stagger(pg, c, V, 0), fill: (_r, c) => (marked && logits.data[off + c] === shared.value ? 'highlight' : null) }));
       if (pp <= 0) return;
       const heads = ['token', 'logit', 'probability', greedy ? 'greedy' : 'after the rule'];
       const colX = [tx, tx + tokW, tx + tokW + logitW, tx + tokW + logitW + barW];
