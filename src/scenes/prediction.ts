@@ -1,7 +1,9 @@
 // Scene 13, prediction: the last row through the final layer norm (ln_f), times the token
 // embedding table (tied) into V logits (logits), softmax into probabilities (probs); the most
 // likely tokens with their real probabilities plus "all other tokens"; then the sampling rule
-// (explanation.sampling, giving sampledProbs) and the token it picked.
+// (explanation.sampling, giving sampledProbs) and the token it picked. When thousands of
+// logits are one and the same number (tokens with identical rows, as in the built-in model),
+// a beat marks them and says why.
 
 import { escapeMarkup, label, labelWidth } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
