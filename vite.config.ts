@@ -1,5 +1,6 @@
 // Vite serves and builds the page (index.html at the repo root); the model runs in a module Web Worker.
-// Model files under models/default/ are pulled in as assets by src/web/model-source.ts.
+// Model files under models/default/ are pulled in as assets by src/web/model-picker.ts, the weights
+// through compactBuiltInWeights below.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -1,6 +1,7 @@
 // A model from the files of a Hugging Face GPT-2 folder (config.json + model.safetensors),
 // held as bytes so the page can use it too; checkpoint-node.ts reads and writes folders.
 // Checks everything a wrong file could get past silently: names, shapes, finiteness, ties.
+// Also reads and writes our shared-row layout, in which the page ships the built-in model.
 
 import { ModelError, configFromHuggingFace, configToHuggingFace, type GPTConfig } from './config.ts';
 import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
