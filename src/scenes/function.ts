@@ -11,12 +11,13 @@ import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.t
 import { formatCount, percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
-import { argmaxRow, dims, promptLines, SOURCE } from './shared.ts';
+import { dims, promptLines, SOURCE } from './shared.ts';
+import { argmax } from '../model/sampling.ts';
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
   const probs = traced(ex.trace, 'probs');
-  const next = argmaxRow(probs.data, T - 1, V);
+  const next = argmax(probs.data.subarray((T - 1) * V, T * V));
   const nextProb = probs.data[(T - 1) * V + next];
   const pieces = ex.tokens.map((t) => t.text);
   const nextPiece = ex.piece(next).text;

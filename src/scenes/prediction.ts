@@ -10,7 +10,7 @@ import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
 import { traced } from '../model/trace.ts';
-import { describeSampling } from '../model/sampling.ts';
+import { describeSampling, mostLikely } from '../model/sampling.ts';
 import { formatFixed, percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation, SceneDefinition } from './contract.ts';
@@ -18,22 +18,8 @@ import { count, dims } from './shared.ts';
 
 const TOP = 5;
 
-/** Ids of the n largest entries of one row of a T × V tensor, largest first (ties by id). */
-function topIds(data: Float32Array, offset: number, V: number, n: number): number[] {
-  const best: number[] = [];
-  for (let i = 0; i < V; i++) {
-    const v = data[offset + i];
-    if (best.length < n || v > data[offset + best[best.length - 1]]) {
-      best.push(i);
-      best.sort((a, b) => data[offset + b] - data[offset + a] || a - b);
-      if (best.length > n) best.pop();
-    }
-  }
-  return best;
-}
-
 /** The value the most entries of one row of a T × V tensor share, and how many share it. */
-export function mostSharedValue(data: Float32Array, offset: number, V: number): { value: number; entries: number } {
+function mostSharedValue(data: Float32Array, offset: number, V: number): { value: number; entries: number } {
   const counts = new Map<number, number>();
   let best = { value: data[offset], entries: 0 };
   for (let i = 0; i < V; i++) {
@@ -56,7 +42,7 @@ function build(ex: Explanation) {
   const probs = traced(ex.trace, 'probs');
   const off = r * V;
   const chosen = ex.generation[0];
-  const ids = topIds(probs.data, off, V, TOP);
+  const ids = mostLikely(probs.data.subarray(off, off + V), TOP);
   if (chosen && !ids.includes(chosen.chosen.id)) ids.push(chosen.chosen.id);
   const rule = describeSampling(ex.sampling);
   const greedy = ex.sampling.temperature === 0;

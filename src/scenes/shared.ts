@@ -36,14 +36,6 @@ export const SOURCE = {
   parameterCount: { tensor: 'parameterCount', index: 0 },
 } as const;
 
-/** Index of the largest value in a row of a T × V tensor. */
-export function argmaxRow(data: Float32Array, row: number, V: number): number {
-  let best = 0;
-  const o = row * V;
-  for (let i = 1; i < V; i++) if (data[o + i] > data[o + best]) best = i;
-  return best;
-}
-
 /** The prompt in quotes, wrapped to at most maxLines lines; a longer one keeps its end after "…". */
 export function promptLines(prompt: string, size: number, width: number, maxLines = 2): string[] {
   const lines = wrapText(`“${prompt}”`, size, width);
