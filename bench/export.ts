@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { explain } from '../src/model/explain.ts';
 import { loadForCli } from '../src/cli/load.ts';
-import type { Explanation } from '../src/scenes/contract.ts';
+import type { Explanation } from '../src/model/explanation.ts';
 import { SCENES } from '../src/scenes/index.ts';
 import { FrameCanvas } from '../src/export/canvas-frames.ts';
 import { exportScene } from '../src/export/export-scene.ts';

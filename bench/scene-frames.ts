@@ -7,7 +7,7 @@
 
 import { createCanvas } from '@napi-rs/canvas';
 import { SCENES } from '../src/scenes/index.ts';
-import type { Ctx2D } from '../src/scenes/contract.ts';
+import type { Ctx2D } from '../src/render/canvas.ts';
 import { sceneExplanation } from '../tests/helpers/scene-explanation.ts';
 
 const FRAMES = Number(process.argv[2] ?? 120);

@@ -7,12 +7,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createCanvas } from '@napi-rs/canvas';
 import { SCENES } from '../src/scenes/index.ts';
-import type { Ctx2D, Theme } from '../src/scenes/contract.ts';
+import type { Ctx2D } from '../src/render/canvas.ts';
+import type { Theme } from '../src/render/theme.ts';
 import { sceneExplanation, wideExplanation } from '../tests/helpers/scene-explanation.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { explain } from '../src/model/explain.ts';
 import { GPT } from '../src/model/gpt.ts';
-import type { Explanation } from '../src/scenes/contract.ts';
+import type { Explanation } from '../src/model/explanation.ts';
 
 async function realExplanation(dir: string, prompt: string): Promise<Explanation> {
   const loaded = await loadModelDir(dir);

@@ -3,7 +3,9 @@
 // Every frame differs from the next until `holdFromSeconds`, after which the picture holds
 // still (as scenes do between beats), so a dropped or repeated frame shows in the pixels.
 
-import type { Ctx2D, Scene, Theme } from '../src/scenes/contract.ts';
+import type { Ctx2D } from '../src/render/canvas.ts';
+import type { Scene } from '../src/scenes/contract.ts';
+import type { Theme } from '../src/render/theme.ts';
 
 export function testScene(durationSeconds = 1, holdFromSeconds = durationSeconds): Scene {
   return {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, indicesOf, spotUnder } from '../src/web/readout.ts';
 import { SCENES } from '../src/scenes/index.ts';
-import type { Spot } from '../src/scenes/contract.ts';
+import type { Spot } from '../src/render/frame.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 
 const spot = (x: number, tensor: string, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });

@@ -10,7 +10,8 @@ import { explain } from '../src/model/explain.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { SCENES } from '../src/scenes/index.ts';
-import type { Explanation, ShownNumber } from '../src/scenes/contract.ts';
+import type { Explanation } from '../src/model/explanation.ts';
+import type { ShownNumber } from '../src/render/frame.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 import { parseShown } from './helpers/shown-numbers.ts';
 

@@ -11,10 +11,9 @@ import {
   describeTokenizer,
   gpt2Tokenizer,
   loadTokenizer,
-  parseTokenizerDescription,
-  tokenizerDescriptionText,
   vocabularyFromText,
 } from '../src/tokenizer/index.ts';
+import { parseTokenizerDescription, tokenizerDescriptionText } from '../src/model/tokenizer-file.ts';
 
 interface Case {
   text: string;

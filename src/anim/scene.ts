@@ -2,7 +2,11 @@
 // into a Scene. Adds what every scene shares: the title, the caption of the current beat,
 // and the caching of layout by size so a frame only reads precomputed positions.
 
-import type { Ctx2D, Explanation, Scene, ShownNumber, Spot, Theme } from '../scenes/contract.ts';
+import type { Ctx2D } from '../render/canvas.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { Scene } from '../scenes/contract.ts';
+import type { ShownNumber, Spot } from '../render/frame.ts';
+import type { Theme } from '../render/theme.ts';
 import { Frame } from '../render/frame.ts';
 import { renderFrame } from '../render/canvas.ts';
 import { wrapText } from '../render/text.ts';

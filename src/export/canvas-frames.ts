@@ -5,7 +5,9 @@
 // calls equal the previous frame's is not drawn again: its pixels are reused.
 
 import { createCanvas, setTextRenderer, type Canvas } from '@napi-rs/canvas';
-import type { Ctx2D, Scene, Theme } from '../scenes/contract.ts';
+import type { Ctx2D } from '../render/canvas.ts';
+import type { Scene } from '../scenes/contract.ts';
+import type { Theme } from '../render/theme.ts';
 import { DrawRecorder, replay } from './draw-recorder.ts';
 import { frameTime } from './timing.ts';
 

@@ -4,7 +4,7 @@
 // Only plain drawing calls with plain arguments count as comparable; anything else (a
 // gradient, an unknown method) marks the frame as never equal to another, which is safe.
 
-import type { Ctx2D } from '../scenes/contract.ts';
+import type { Ctx2D } from '../render/canvas.ts';
 
 /** Calls that only draw or set state: recorded and replayed, never needed for a return value. */
 const DRAWING = new Set([

@@ -4,7 +4,8 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Scene, Theme } from '../scenes/contract.ts';
+import type { Scene } from '../scenes/contract.ts';
+import type { Theme } from '../render/theme.ts';
 import { FrameCanvas } from './canvas-frames.ts';
 import { ExportCancelled } from './errors.ts';
 import { FfmpegEncoder } from './ffmpeg.ts';

@@ -6,14 +6,8 @@ import { join } from 'node:path';
 import { ModelError, type GPTConfig } from './config.ts';
 import type { GPTWeights } from './weights.ts';
 import { CONFIG_FILE, WEIGHTS_FILE, modelFromFiles, modelToFiles, type LoadedModel } from './checkpoint.ts';
-import {
-  TOKENIZER_FILE,
-  describeTokenizer,
-  loadTokenizer,
-  parseTokenizerDescription,
-  tokenizerDescriptionText,
-  type Tokenizer,
-} from '../tokenizer/index.ts';
+import { describeTokenizer, loadTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { TOKENIZER_FILE, parseTokenizerDescription, tokenizerDescriptionText } from './tokenizer-file.ts';
 
 export interface LoadedModelDir extends LoadedModel {
   /** From animated-transformer.json; GPT-2's when the folder has none. */

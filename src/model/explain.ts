@@ -7,7 +7,7 @@ import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from '../scenes/contract.ts';
+import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
 
 export interface ExplainOptions {
   modelName: string;

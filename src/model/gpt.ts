@@ -13,6 +13,7 @@ import type { Trace } from './trace.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
+import { geluForward, layernormForward, residualForward, softmaxForward } from './ops.ts';
 
 export interface ForwardOptions {
   /** Record every intermediate tensor (costs memory; off for plain inference). */
@@ -21,6 +22,13 @@ export interface ForwardOptions {
   cache?: KVCache;
   /** Compute logits for the last position only (all generation needs). Ignored when tracing. */
   lastOnly?: boolean;
+}
+
+/** What every step of one forward pass shares: the new tokens' count, the cache, the recorder. */
+interface Pass {
+  T: number;
+  cache: KVCache | undefined;
+  record: (name: string, shape: number[], data: Float32Array) => void;
 }
 
 export interface ForwardResult {
@@ -88,9 +96,14 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     // Every intermediate below is a fresh array that nothing writes to once it is computed, so
     // the trace keeps the array itself. Copying would double what a pass allocates, and in a
     // browser each fresh megabyte costs about 3 ms (bench/forward-chromium.ts).
-    const record = (name: string, shape: number[], data: Float32Array) => {
-      if (trace) trace.set(name, { shape, data });
+    const pass: Pass = {
+      T,
+      cache,
+      record: (name, shape, data) => {
+        if (trace) trace.set(name, { shape, data });
+      },
     };
+    const { record } = pass;
     const w = this.weights;
 
     // Embeddings: each id picks a row of wte, each position a row of wpe.
@@ -101,17 +114,17 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       pos.set(w.wpe.subarray((past + t) * C, (past + t + 1) * C), t * C);
     }
     let x: Float32Array = new Float32Array(T * C); // T × C, the residual stream
-    for (let i = 0; i < x.length; i++) x[i] = tok[i] + pos[i];
+    residualForward(x, tok, pos, T * C);
     record('embed.token', [T, C], tok);
     record('embed.position', [T, C], pos);
     record('embed.sum', [T, C], x);
 
     for (let l = 0; l < nLayer; l++) {
-      x = this.block(l, x, T, cache, record);
+      x = this.block(l, x, pass);
     }
     if (cache) cache.length += T;
 
-    const xf = layerNorm(x, w.ln_f, T, C, this.config.layerNormEpsilon); // T × C
+    const xf = this.layerNorm(x, w.ln_f, T); // T × C
     record('ln_f', [T, C], xf);
 
     // Output head: logits = ln_f · Wᵀ, where W is wte itself when tied.
@@ -120,7 +133,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
       const probs = logits.slice();
-      for (let t = 0; t < T; t++) softmaxInPlace(probs.subarray(t * V, (t + 1) * V));
+      for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
       trace.set('probs', { shape: [T, V], data: probs });
     }
     return { logits, trace };
@@ -146,49 +159,40 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
   }
 
   /** One Transformer block: x + attn(ln_1(x)), then + mlp(ln_2(x)). */
-  private block(
-    l: number,
-    x: Float32Array,
-    T: number,
-    cache: KVCache | undefined,
-    record: (name: string, shape: number[], data: Float32Array) => void,
-  ): Float32Array {
-    const { nEmbd: C, layerNormEpsilon: eps } = this.config;
+  private block(l: number, x: Float32Array, pass: Pass): Float32Array {
+    const { nEmbd: C } = this.config;
+    const { T, record } = pass;
     const b = this.weights.h[l];
     const k = this.kernels;
     const h = `h.${l}`;
 
-    const a = layerNorm(x, b.ln_1, T, C, eps); // T × C
+    const a = this.layerNorm(x, b.ln_1, T); // T × C
     record(`${h}.ln_1`, [T, C], a);
-    const attn = this.attention(l, a, T, cache, record); // T × C
+    const attn = this.attention(l, a, pass); // T × C
     const resid1 = new Float32Array(T * C); // T × C
-    for (let i = 0; i < resid1.length; i++) resid1[i] = x[i] + attn[i];
+    residualForward(resid1, x, attn, T * C);
     record(`${h}.resid_1`, [T, C], resid1);
 
-    const m = layerNorm(resid1, b.ln_2, T, C, eps); // T × C
+    const m = this.layerNorm(resid1, b.ln_2, T); // T × C
     record(`${h}.ln_2`, [T, C], m);
     const fc = new Float32Array(T * 4 * C); // T × 4C
     k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
     record(`${h}.mlp.fc`, [T, 4 * C], fc);
-    const act = fc.map(gelu); // T × 4C
+    const act = new Float32Array(T * 4 * C); // T × 4C
+    geluForward(act, fc, T * 4 * C);
     record(`${h}.mlp.gelu`, [T, 4 * C], act);
     const proj = new Float32Array(T * C); // T × C
     k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
     record(`${h}.mlp.proj`, [T, C], proj);
     const out = new Float32Array(T * C); // T × C
-    for (let i = 0; i < out.length; i++) out[i] = resid1[i] + proj[i];
+    residualForward(out, resid1, proj, T * C);
     record(`${h}.out`, [T, C], out);
     return out;
   }
 
   /** Causal self-attention over the cached positions plus the T new ones. */
-  private attention(
-    l: number,
-    x: Float32Array,
-    T: number,
-    cache: KVCache | undefined,
-    record: (name: string, shape: number[], data: Float32Array) => void,
-  ): Float32Array {
+  private attention(l: number, x: Float32Array, pass: Pass): Float32Array {
+    const { T, cache, record } = pass;
     const { nEmbd: C, nHead } = this.config;
     const H = headSize(this.config);
     const b = this.weights.h[l].attn;
@@ -245,7 +249,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       for (let t = 0; t < T; t++) {
         const row = w.subarray(t * S, (t + 1) * S);
         for (let s = 0; s < S; s++) row[s] = s <= past + t ? a[t * S + s] : -Infinity;
-        softmaxInPlace(row);
+        softmaxForward(row);
       }
       // Each output row: the weighted sum of value rows.
       const y = heads.subarray(hd * T * H, (hd + 1) * T * H); // T × H
@@ -263,45 +267,18 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     return proj;
   }
 
+  /** Layer norm of T rows of width C with the model's epsilon. */
+  private layerNorm(x: Float32Array, p: LayerNormWeights, T: number): Float32Array {
+    const { nEmbd: C, layerNormEpsilon: eps } = this.config;
+    const out = new Float32Array(T * C); // T × C
+    layernormForward(out, x, p.weight, p.bias, T, C, eps);
+    return out;
+  }
+
   /** Runs the prompt with tracing on and returns every intermediate tensor. */
   trace(ids: readonly number[]): Trace {
     return this.forward(ids, { trace: true }).trace!;
   }
-}
-
-/** Layer norm over each row of x (T × C): subtract the mean, divide by the spread, scale and shift. */
-export function layerNorm(x: Float32Array, p: LayerNormWeights, T: number, C: number, eps: number): Float32Array {
-  const out = new Float32Array(T * C);
-  for (let t = 0; t < T; t++) {
-    const o = t * C;
-    let mean = 0;
-    for (let i = 0; i < C; i++) mean += x[o + i];
-    mean /= C;
-    let variance = 0;
-    for (let i = 0; i < C; i++) variance += (x[o + i] - mean) ** 2;
-    variance /= C;
-    const rstd = 1 / Math.sqrt(variance + eps);
-    for (let i = 0; i < C; i++) out[o + i] = (x[o + i] - mean) * rstd * p.weight[i] + p.bias[i];
-  }
-  return out;
-}
-
-/** GELU in the tanh form GPT-2 was trained with ("gelu_new"), not ReLU. */
-export function gelu(x: number): number {
-  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
-}
-
-/** Softmax of one row in place; −∞ entries become exactly 0. */
-export function softmaxInPlace(row: Float32Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) {
-    const e = Math.exp(row[i] - max);
-    row[i] = e;
-    sum += e;
-  }
-  for (let i = 0; i < row.length; i++) row[i] /= sum;
 }
 
 export type { Tensor };

@@ -1,10 +1,13 @@
 // Draws a display list on any Canvas 2D context: a browser canvas or @napi-rs/canvas in Node.
 // No DOM and no node: imports here, so the page and the video exporter share every pixel.
 
-import type { Ctx2D, Theme } from '../scenes/contract.ts';
+import type { Theme } from './theme.ts';
 import type { Frame, Item } from './frame.ts';
 import { MONO, SANS } from './text.ts';
 import { resolvePaint } from './theme.ts';
+
+/** The 2-D drawing calls we use: a browser CanvasRenderingContext2D, or @napi-rs/canvas in Node. */
+export type Ctx2D = CanvasRenderingContext2D;
 
 /** Paints the background and every item of the frame; the caller has set any DPR transform. */
 export function renderFrame(ctx: Ctx2D, frame: Frame, theme: Theme): void {

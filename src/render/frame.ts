@@ -2,9 +2,47 @@
 // Shapes push items here; the canvas renderer draws them, and the numbers they carry are
 // what Scene.numbersAt reports, so what is drawn and what is checked come from one list.
 
-import type { ShownNumber, Spot } from '../scenes/contract.ts';
 import type { Paint } from './theme.ts';
 import { textWidth } from './text.ts';
+
+export type Source = { tensor: string; index: number };
+
+/** A number drawn on screen, with where in the trace it came from. */
+export interface ShownNumber {
+  /** The exact text drawn, e.g. "−0.42" or "37%". */
+  text: string;
+  /** The value it stands for before rounding (after any on-screen scaling such as ×100). */
+  value: number;
+  /** Trace tensor name (or "sampledProbs" / "generation") and flat row-major index. */
+  source: { tensor: string; index: number };
+  /** On-screen scaling applied to the source value (100 for a percentage); 1 when absent. */
+  scale?: number;
+  /**
+   * For a share like "all other tokens": the value is 1 minus the sum of these flat indices
+   * of source.tensor (times scale); source.index is then the first of them.
+   */
+  complementOf?: number[];
+  /** For a total: the value is the sum of these flat indices of source.tensor (times scale). */
+  sumOf?: number[];
+  /** Where the text is anchored on screen, in CSS px (for tests that check it is on screen). */
+  at?: { x: number; y: number };
+}
+
+/**
+ * A place on screen that stands for one value the model computed (a drawn number, a coloured
+ * cell, a heatmap strip), in CSS px: what the player's hover readout names with full precision.
+ */
+export interface Spot {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The value as the model computed it (before any on-screen scaling such as ×100). */
+  value: number;
+  source: { tensor: string; index: number };
+  /** Why the value stands for more than itself, e.g. a heatmap strip covering several columns. */
+  note?: string;
+}
 
 export type Align = 'left' | 'center' | 'right';
 

@@ -1,7 +1,8 @@
 // Colours of the two themes, by role. Scenes and shapes name a role ("token", "dim"); only the
 // renderer turns it into a colour, so one display list draws in either theme.
 
-import type { Theme } from '../scenes/contract.ts';
+export type Theme = 'light' | 'dark';
+
 
 /** A colour role, or a literal CSS colour (heatmap cells) starting with "#" or "rgb". */
 export type Paint =

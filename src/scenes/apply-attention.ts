@@ -9,7 +9,8 @@ import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { dims, layerHead } from './shared.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */

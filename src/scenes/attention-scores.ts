@@ -7,7 +7,8 @@ import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/m
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { dims, layerHead } from './shared.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */

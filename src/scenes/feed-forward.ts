@@ -8,9 +8,10 @@ import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, type Track } from '../anim/timeline.ts';
-import { gelu } from '../model/gpt.ts';
+import { gelu } from '../model/ops.ts';
 import type { Frame } from '../render/frame.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 interface Stage {

@@ -10,7 +10,8 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
 import { formatCount, percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { dims, promptLines, SOURCE } from './shared.ts';
 import { argmax } from '../model/sampling.ts';
 

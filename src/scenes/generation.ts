@@ -9,7 +9,8 @@ import { describeSampling } from '../model/sampling.ts';
 import { chipHeight, chipWidth, tokenChip } from '../anim/tokenChip.ts';
 import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count } from './shared.ts';
 
 function build(ex: Explanation) {

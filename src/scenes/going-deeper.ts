@@ -11,7 +11,8 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import { traced } from '../model/trace.ts';
 import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 function build(ex: Explanation) {

@@ -7,7 +7,8 @@ import { brace } from '../anim/marks.ts';
 import { columnSlice, MatrixView, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims, layerHead } from './shared.ts';
 
 function build(ex: Explanation) {

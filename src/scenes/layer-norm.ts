@@ -9,7 +9,8 @@ import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 function build(ex: Explanation) {

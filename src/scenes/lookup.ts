@@ -9,7 +9,8 @@ import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, Scene } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { Scene } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 export interface LookupKind {

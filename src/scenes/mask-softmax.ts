@@ -8,7 +8,8 @@ import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { dims, layerHead } from './shared.ts';
 
 function build(ex: Explanation) {

@@ -1,7 +1,8 @@
 // Scene 3, position embeddings: position t picks row t of the position table W_pe
 // (embed.position), giving a second T × C matrix.
 
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { buildLookup } from './lookup.ts';
 import { count, dims } from './shared.ts';
 

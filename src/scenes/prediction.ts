@@ -13,7 +13,8 @@ import { traced } from '../model/trace.ts';
 import { describeSampling, mostLikely } from '../model/sampling.ts';
 import { formatFixed, percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 const TOP = 5;

@@ -6,7 +6,8 @@ import { label } from '../anim/label.ts';
 import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import { makeScene, type Area } from '../anim/scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
 
 /** The name of block L's input tensor in the trace: the embeddings' sum, or the previous block's output. */

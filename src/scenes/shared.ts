@@ -4,7 +4,7 @@
 import { headSize } from '../model/config.ts';
 import { formatCount } from '../render/frame.ts';
 import { wrapText } from '../render/text.ts';
-import type { Explanation } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
 
 /** The model's real dimensions for this prompt (T tokens, C width, H head size, ...). */
 export function dims(ex: Explanation) {

@@ -1,7 +1,8 @@
 // Scene 2, token embeddings: each id picks its row of the token embedding table W_te
 // (embed.token), and the rows stack into the T × C input.
 
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { buildLookup } from './lookup.ts';
 import { count, dims } from './shared.ts';
 

@@ -7,7 +7,8 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
 import { shortPiece } from '../anim/matrix.ts';
 import { textWidth } from '../render/text.ts';
-import type { Explanation, SceneDefinition } from './contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { SceneDefinition } from './contract.ts';
 import { count, dims, promptLines, SOURCE } from './shared.ts';
 
 type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { kind: 'gap' };

@@ -1,8 +1,7 @@
-// The tokenizers (GPT-2's byte-pair encoding and the character one), and which one a model's
-// animated-transformer.json names (description.ts).
+// The tokenizers: GPT-2's byte-pair encoding and the character one. Which one a model folder
+// reads with is the model part's business (src/model/tokenizer-file.ts).
 
 import type { Tokenizer } from './tokenizer.ts';
-import type { TokenizerDescription } from './description.ts';
 import { gpt2Tokenizer } from './gpt2.ts';
 import { CharTokenizer } from './char.ts';
 import { TokenizerError } from './errors.ts';
@@ -12,7 +11,9 @@ export { gpt2Tokenizer, END_OF_TEXT, END_OF_TEXT_ID, GPT2_VOCAB_SIZE } from './g
 export { CharTokenizer, vocabularyFromText } from './char.ts';
 export { TokenizerError } from './errors.ts';
 export { displayBytes, displayText } from './pieces.ts';
-export { TOKENIZER_FILE, parseTokenizerDescription, tokenizerDescriptionText, type TokenizerDescription } from './description.ts';
+
+/** Which tokenizer a model reads with, as a model folder's animated-transformer.json says. */
+export type TokenizerDescription = { tokenizer: 'gpt2' } | { tokenizer: 'char'; vocabulary: string };
 
 /** The description that reloads this tokenizer with the same ids. */
 export function describeTokenizer(tokenizer: Tokenizer): TokenizerDescription {

@@ -9,6 +9,7 @@
 // V vocabulary rows of the output head. All arrays are row-major Float32Array.
 
 import type { TrainingKernels } from '../kernels/training.ts';
+import { GELU_SCALE, softmaxForward } from '../model/ops.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Embeddings: out[b,t,:] = wte[ids[b,t],:] + wpe[t,:]
@@ -44,28 +45,7 @@ export function encoderBackward(dwte: Float32Array, dwpe: Float32Array, dout: Fl
 // ---------------------------------------------------------------------------------------------
 // Layer norm over each row: out = (x − mean) · rstd · weight + bias, rstd = 1/√(var + eps).
 
-/** inp, out: N×C; weight, bias: C; mean, rstd: N (kept for the backward pass). */
-export function layerNormForward(
-  out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array,
-  weight: Float32Array, bias: Float32Array, N: number, C: number, eps: number,
-): void {
-  for (let n = 0; n < N; n++) {
-    const o = n * C;
-    let m = 0;
-    for (let i = 0; i < C; i++) m += inp[o + i];
-    m /= C;
-    let v = 0;
-    for (let i = 0; i < C; i++) {
-      const d = inp[o + i] - m;
-      v += d * d;
-    }
-    v /= C;
-    const s = 1 / Math.sqrt(v + eps);
-    for (let i = 0; i < C; i++) out[o + i] = (inp[o + i] - m) * s * weight[i] + bias[i];
-    mean[n] = m;
-    rstd[n] = s;
-  }
-}
+// Its forward is layernormForward (src/model/ops.ts), asked for each row's mean and rstd.
 
 /**
  * dout, inp: N×C. With norm = (x − mean)·rstd and g = dout·weight, the input gradient is
@@ -181,19 +161,8 @@ export function attentionForward(
       for (let t = 0; t < T; t++) {
         // Row t may attend to positions 0…t only: later ones get weight exactly 0 (the mask).
         const r = t * T;
-        let max = -Infinity;
-        for (let t2 = 0; t2 <= t; t2++) {
-          a[r + t2] *= scale;
-          if (a[r + t2] > max) max = a[r + t2];
-        }
-        let sum = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(a[r + t2] - max);
-          a[r + t2] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        for (let t2 = 0; t2 <= t; t2++) a[r + t2] *= inv;
+        for (let t2 = 0; t2 <= t; t2++) a[r + t2] *= scale;
+        softmaxForward(a.subarray(r, r + t + 1));
         a.fill(0, r + t + 1, r + T);
       }
       k.matmul(sc.d, a, sc.v, null, T, T, HS); // weights · v
@@ -243,33 +212,23 @@ export function attentionBackward(
 // ---------------------------------------------------------------------------------------------
 // GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 
-const GELU_S = Math.sqrt(2 / Math.PI);
-
-export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = inp[i];
-    out[i] = 0.5 * x * (1 + Math.tanh(GELU_S * (x + 0.044715 * x * x * x)));
-  }
-}
+// Its forward is geluForward (src/model/ops.ts).
 
 /** Adds dout · gelu'(inp) into dinp (all length n). */
 export function geluBackward(dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i];
-    const th = Math.tanh(GELU_S * (x + 0.044715 * x * x * x));
+    const th = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));
     const sech2 = 1 - th * th;
-    const grad = 0.5 * (1 + th) + 0.5 * x * sech2 * GELU_S * (1 + 3 * 0.044715 * x * x);
+    const grad = 0.5 * (1 + th) + 0.5 * x * sech2 * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
     dinp[i] += grad * dout[i];
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Residual connection: out = a + b. Its backward is the identity to both inputs, which the
-// model does by letting both branches read the same gradient buffer.
-
-export function residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-}
+// model does by letting both branches read the same gradient buffer. Its forward is
+// residualForward (src/model/ops.ts).
 
 // ---------------------------------------------------------------------------------------------
 // Dropout (training only): keep each value with probability 1−p and scale it by 1/(1−p).

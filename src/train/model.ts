@@ -12,9 +12,9 @@ import { parameterShapes, weightsFromNamed, type GPTWeights } from '../model/wei
 import type { TrainingKernels } from '../kernels/training.ts';
 import {
   attentionBackward, attentionForward, attentionScratch, crossEntropyBackward, crossEntropyForward, dropoutBackward, dropoutForward,
-  encoderBackward, encoderForward, geluBackward, geluForward, layerNormBackward, layerNormForward, linearBackward,
-  linearForward, residualForward,
+  encoderBackward, encoderForward, geluBackward, layerNormBackward, linearBackward, linearForward,
 } from './layers.ts';
+import { geluForward, layernormForward, residualForward } from '../model/ops.ts';
 import type { AttentionScratch } from './layers.ts';
 
 /** Where one parameter tensor lives in the flat buffers. */
@@ -145,7 +145,7 @@ export class TrainModel {
     for (let l = 0; l < this.config.nLayer; l++) {
       const la = a.layers[l];
       const lw = w.h[l];
-      layerNormForward(la.ln1, la.ln1Mean, la.ln1Rstd, x, lw.ln_1.weight, lw.ln_1.bias, N, C, eps);
+      layernormForward(la.ln1, x, lw.ln_1.weight, lw.ln_1.bias, N, C, eps, la.ln1Mean, la.ln1Rstd);
       linearForward(k, la.qkv, la.ln1, lw.attn.c_attn.weight, lw.attn.c_attn.bias, N, C, 3 * C);
       attentionForward(k, a.attention, la.atty, la.att, la.qkv, B, T, C, NH);
       linearForward(k, la.attproj, la.atty, lw.attn.c_proj.weight, lw.attn.c_proj.bias, N, C, C);
@@ -155,7 +155,7 @@ export class TrainModel {
         branch = a.dropped;
       }
       residualForward(la.resid2, x, branch, N * C);
-      layerNormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.resid2, lw.ln_2.weight, lw.ln_2.bias, N, C, eps);
+      layernormForward(la.ln2, la.resid2, lw.ln_2.weight, lw.ln_2.bias, N, C, eps, la.ln2Mean, la.ln2Rstd);
       linearForward(k, la.fch, la.ln2, lw.mlp.c_fc.weight, lw.mlp.c_fc.bias, N, C, 4 * C);
       geluForward(la.fchGelu, la.fch, N * 4 * C);
       linearForward(k, la.fcproj, la.fchGelu, lw.mlp.c_proj.weight, lw.mlp.c_proj.bias, N, 4 * C, C);
@@ -167,7 +167,7 @@ export class TrainModel {
       residualForward(la.resid3, la.resid2, branch, N * C);
       x = la.resid3;
     }
-    layerNormForward(a.lnf, a.lnfMean, a.lnfRstd, x, w.ln_f.weight, w.ln_f.bias, N, C, eps);
+    layernormForward(a.lnf, x, w.ln_f.weight, w.ln_f.bias, N, C, eps, a.lnfMean, a.lnfRstd);
     // Output head: logits[N×Vc] = lnf · headᵀ, head being wte itself when tied.
     k.matmulTransposed(a.probs, a.lnf, w.lm_head ?? w.wte, N, C, V);
     if (!targets) return NaN;

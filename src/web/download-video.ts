@@ -4,7 +4,8 @@
 // command-line exporter, frame i at time i / fps. Browser-only; no network requests.
 
 import { BufferTarget, CanvasSource, canEncodeVideo, Mp4OutputFormat, Output, Quality, WebMOutputFormat } from 'mediabunny';
-import type { Scene, Theme } from '../scenes/contract.ts';
+import type { Scene } from '../scenes/contract.ts';
+import type { Theme } from '../render/theme.ts';
 import { ExportCancelled, ExportError } from '../export/errors.ts';
 import { fitSize } from '../export/formats.ts';
 import { frameRange, frameTime } from '../export/timing.ts';

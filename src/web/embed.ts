@@ -10,7 +10,7 @@
 //   </script>
 
 import { SCENES } from '../scenes/index.ts';
-import type { Explanation, SamplingSettings } from '../scenes/contract.ts';
+import type { Explanation, SamplingSettings } from '../model/explanation.ts';
 import { defineTransformerScene } from './player.ts';
 import { ModelClient } from './model-client.ts';
 import { defaultModelSource } from './model-picker.ts';

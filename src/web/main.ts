@@ -4,7 +4,7 @@
 
 import { client } from './page-client.ts'; // first: the worker starts before the other modules evaluate
 import { SCENES } from '../scenes/index.ts';
-import type { Explanation } from '../scenes/contract.ts';
+import type { Explanation } from '../model/explanation.ts';
 import { defineTransformerScene, TransformerSceneElement } from './player.ts';
 import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';

@@ -2,7 +2,7 @@
 // Explain requests coalesce: while one runs, only the latest waiting request is kept, so typing
 // fast never queues stale forward passes. Rebuilds each Explanation's piece function.
 
-import type { Explanation, TokenPiece } from '../scenes/contract.ts';
+import type { Explanation, TokenPiece } from '../model/explanation.ts';
 import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 

@@ -5,7 +5,9 @@
 // Control: a tap/click under ~300 ms toggles pause; press-hold-drag seeks with the pointer's x
 // as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
 
-import type { Explanation, Scene, SceneDefinition, Theme } from '../scenes/contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { Scene, SceneDefinition } from '../scenes/contract.ts';
+import type { Theme } from '../render/theme.ts';
 import { describeSpot, spotUnder } from './readout.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */

@@ -2,7 +2,8 @@
 // at which position, with its full precision. Kept apart from the player so a test can check
 // the sentence against the trace without a browser.
 
-import type { Explanation, Spot } from '../scenes/contract.ts';
+import type { Explanation } from '../model/explanation.ts';
+import type { Spot } from '../render/frame.ts';
 import { traceTable } from '../model/trace.ts';
 
 /** The spot under (x, y), if any: the last one drawn there, which is on top. */

@@ -2,7 +2,7 @@
 // prompt, model, the scene and time they paused on, attention layer/head, and the sampling rule.
 // Parsing never throws: a bad or missing value falls back to its default.
 
-import type { SamplingSettings } from '../scenes/contract.ts';
+import type { SamplingSettings } from '../model/explanation.ts';
 import { DEFAULT_PROMPT } from '../model/explain.ts';
 
 /** Which model the page runs: the one shipped with the page, a download from the hub, or files the reader picked. */

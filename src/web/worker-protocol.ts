@@ -5,7 +5,7 @@
 // display piece, which the worker sends in slices once the reader pauses.
 
 import type { GPTConfig } from '../model/config.ts';
-import type { Explanation, GenerationStep, SamplingSettings } from '../scenes/contract.ts';
+import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
 
 /** Where a model comes from. URLs are absolute; files are what the reader picked. */
 export type ModelSource =

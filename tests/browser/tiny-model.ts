@@ -8,7 +8,7 @@ import type { GPTConfig } from '../../src/model/config.ts';
 import { modelToFiles } from '../../src/model/checkpoint.ts';
 import { parameterShapes, weightsFromNamed } from '../../src/model/weights.ts';
 import { SeededRandom } from '../../src/model/sampling.ts';
-import { tokenizerDescriptionText } from '../../src/tokenizer/index.ts';
+import { tokenizerDescriptionText } from '../../src/model/tokenizer-file.ts';
 
 export const TINY_CONFIG: GPTConfig = {
   nLayer: 2,

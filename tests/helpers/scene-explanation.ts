@@ -4,7 +4,7 @@
 
 import type { GPTConfig } from '../../src/model/config.ts';
 import { explain, type ExplainOptions } from '../../src/model/explain.ts';
-import type { Explanation } from '../../src/scenes/contract.ts';
+import type { Explanation } from '../../src/model/explanation.ts';
 import { gpt2Tokenizer } from '../../src/tokenizer/index.ts';
 import { randomModel } from './random-model.ts';
 

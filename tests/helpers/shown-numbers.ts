@@ -2,7 +2,8 @@
 // the source value (times the on-screen scale) must equal the reported value, and the text
 // must be that value rounded at the precision the text shows. Returns the violations.
 
-import type { Explanation, ShownNumber } from '../../src/scenes/contract.ts';
+import type { Explanation } from '../../src/model/explanation.ts';
+import type { ShownNumber } from '../../src/render/frame.ts';
 
 /** The raw value a source names, or an error message when it names nothing. */
 export function sourceValue(ex: Explanation, source: { tensor: string; index: number }): number | string {

@@ -1,6 +1,6 @@
 // `run PROMPT`: one forward pass, then the most likely next tokens with their probabilities.
 
-import { softmaxInPlace } from '../../model/gpt.ts';
+import { softmaxForward } from '../../model/ops.ts';
 import { topEntries } from '../../model/sampling.ts';
 import { loadForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, type CommandSpec } from '../usage.ts';
@@ -31,7 +31,7 @@ export const runCommand: CommandSpec = {
     const V = model.config.vocabSize;
     const { logits } = model.forward(ids, { lastOnly: true });
     const probs = logits.slice(0, V);
-    softmaxInPlace(probs);
+    softmaxForward(probs);
     const next = topEntries(probs, Math.min(top, V)).map((e) => ({ id: e.id, text: tokenizer.piece(e.id), probability: e.probability }));
     const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));
     if (values.json) {

@@ -2,7 +2,8 @@
 // <transformer-scene> element, so the player's controls can be tested without a model.
 
 import { defineTransformerScene } from '../../../src/web/player.ts';
-import type { Explanation, Scene, SceneDefinition } from '../../../src/scenes/contract.ts';
+import type { Explanation } from '../../../src/model/explanation.ts';
+import type { Scene, SceneDefinition } from '../../../src/scenes/contract.ts';
 
 const sweep: SceneDefinition = {
   name: 'test-sweep',

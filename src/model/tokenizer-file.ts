@@ -3,14 +3,13 @@
 // without it is a plain Hugging Face GPT-2 folder, so it means GPT-2. Kept apart from the
 // tokenizers themselves so the page's worker can read it before GPT-2's tables have loaded.
 
-import { ModelError } from '../model/config.ts';
-import { CharTokenizer } from './char.ts';
-import { TokenizerError } from './errors.ts';
+import { ModelError } from './config.ts';
+import { CharTokenizer } from '../tokenizer/char.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
+import type { TokenizerDescription } from '../tokenizer/index.ts';
 
 /** Name of the tokenizer description file inside a model folder. */
 export const TOKENIZER_FILE = 'animated-transformer.json';
-
-export type TokenizerDescription = { tokenizer: 'gpt2' } | { tokenizer: 'char'; vocabulary: string };
 
 /**
  * Reads animated-transformer.json's text; null (no such file) means GPT-2. Other keys in the
