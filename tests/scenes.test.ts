@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { SCENES } from '../src/scenes/index.ts';
-import { sceneArea } from '../src/anim/scene.ts';
+import { sceneArea } from '../src/scenes/make-scene.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import type { Scene } from '../src/scenes/contract.ts';

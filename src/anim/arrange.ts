@@ -1,7 +1,7 @@
 // Placing several boxes (matrix views, operators) in a row when they fit, or in a column
 // when they do not (phones), centred in the area either way.
 
-import type { Area } from './scene.ts';
+import type { Area } from './area.ts';
 import { MatrixView } from './matrix.ts';
 
 export interface Placeable {

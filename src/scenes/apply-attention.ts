@@ -5,7 +5,8 @@
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } from '../anim/matrix.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';

@@ -4,7 +4,8 @@
 
 import { escapeMarkup, label } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/matrix.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';

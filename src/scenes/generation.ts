@@ -3,7 +3,8 @@
 // slides once the sequence is longer: the oldest tokens drop out of view of the model.
 
 import { escapeMarkup, label } from '../anim/label.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { describeSampling } from '../model/sampling.ts';
 import { chipHeight, chipWidth, tokenChip } from '../anim/tokenChip.ts';

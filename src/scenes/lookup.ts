@@ -5,7 +5,8 @@
 import { label } from '../anim/label.ts';
 import { brace, arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';

@@ -4,7 +4,8 @@
 
 import { escapeMarkup, label } from '../anim/label.ts';
 import { MatrixView, plane, rowsThatFit, viewWithin } from '../anim/matrix.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';

@@ -7,7 +7,8 @@
 
 import { escapeMarkup, label, labelWidth } from '../anim/label.ts';
 import { MatrixView, oneRow, shortPiece } from '../anim/matrix.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
 import { traced } from '../model/trace.ts';
 import { describeSampling, mostLikely } from '../model/sampling.ts';

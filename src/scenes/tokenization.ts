@@ -2,7 +2,8 @@
 // shown beside an excerpt of the vocabulary itself (its first and last entries included).
 
 import { label } from '../anim/label.ts';
-import { makeScene, type Area } from '../anim/scene.ts';
+import type { Area } from '../anim/area.ts';
+import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
 import { shortPiece } from '../anim/matrix.ts';

@@ -4,26 +4,15 @@
 
 import type { Ctx2D } from '../render/canvas.ts';
 import type { Explanation } from '../model/explanation.ts';
-import type { Scene } from '../scenes/contract.ts';
+import type { Scene } from './contract.ts';
 import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
 import { Frame } from '../render/frame.ts';
 import { renderFrame } from '../render/canvas.ts';
 import { wrapText } from '../render/text.ts';
-import type { Storyboard } from './timeline.ts';
-import { label } from './label.ts';
-
-/** The drawing area left for a scene's content, and the base font size for this size. */
-export interface Area {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  /** Base font size in px (about 19 at 1280 × 720, at least 11 on a phone). */
-  size: number;
-  /** True when the area is taller than wide: stack things instead of setting them side by side. */
-  portrait: boolean;
-}
+import type { Storyboard } from '../anim/timeline.ts';
+import { label } from '../anim/label.ts';
+import { baseSize, type Area } from '../anim/area.ts';
 
 export interface SceneSpec<L> {
   name: string;
@@ -31,10 +20,6 @@ export interface SceneSpec<L> {
   story: Storyboard;
   layout(area: Area): L;
   frame(f: Frame, t: number, layout: L, area: Area): void;
-}
-
-export function baseSize(width: number, height: number): number {
-  return Math.max(11, Math.min(26, Math.min(width / 66, height / 37)));
 }
 
 /**
