@@ -3,6 +3,7 @@
 // and the number checker itself catches a wrong number.
 
 import fc from 'fast-check';
+import type { ValueName } from '../src/model/registry.ts';
 import { describe, expect, it } from 'vitest';
 import { smooth, easeOut, thereAndBack } from '../src/anim/easing.ts';
 import { pickSlots } from '../src/anim/matrix.ts';
@@ -106,7 +107,7 @@ describe('checkShown', () => {
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'embed.sum', index: 5 } }])).toEqual([]);
     expect(checkShown(ex, [{ text: formatFixed(v + 0.02), value: v, source: { tensor: 'embed.sum', index: 5 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'embed.sum', index: 10 ** 9 } }])).toHaveLength(1);
-    expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'nope', index: 0 } }])).toHaveLength(1);
+    expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'nope' as ValueName, index: 0 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: '-1.00', value: -1, source: { tensor: 'vocab', index: 1 } }]).length).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { saveModelDir } from '../src/model/checkpoint-node.ts';
-import { traceTable } from '../src/model/trace.ts';
+import { traceTable } from '../src/model/registry.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
 

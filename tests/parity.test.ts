@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
-import { traceTable } from '../src/model/trace.ts';
+import { traceTable } from '../src/model/registry.ts';
 import type { Kernels } from '../src/kernels/kernels.ts';
 import { plainKernels } from '../src/kernels/plain.ts';
 import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels.ts';

@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, indicesOf, spotUnder } from '../src/web/readout.ts';
 import { SCENES } from '../src/scenes/index.ts';
 import type { Spot } from '../src/render/frame.ts';
+import type { ValueName } from '../src/model/registry.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 
-const spot = (x: number, tensor: string, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
+const spot = (x: number, tensor: ValueName, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
 
 describe('the hover readout', () => {
   const ex = sceneExplanation();
@@ -28,8 +29,8 @@ describe('the hover readout', () => {
   });
 
   it('picks the spot drawn last where spots overlap, and none outside them', () => {
-    const under = spot(0, 'a', 0, 1);
-    const over = spot(5, 'b', 0, 2);
+    const under = spot(0, 'embed.sum', 0, 1);
+    const over = spot(5, 'ln_f', 0, 2);
     expect(spotUnder([under, over], 7, 5)).toBe(over);
     expect(spotUnder([under, over], 2, 5)).toBe(under);
     expect(spotUnder([under, over], 30, 5)).toBeNull();

@@ -6,14 +6,14 @@
 import { formatFixed, type Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth } from '../render/text.ts';
-import type { Trace } from '../model/trace.ts';
-import { traced } from '../model/trace.ts';
+import type { TraceName } from '../model/registry.ts';
+import { traced, type Trace } from '../model/trace.ts';
 import { label, labelWidth } from './label.ts';
 import { brace } from './marks.ts';
 
 /** A 2-D window onto a trace tensor: what (r, c) means as a flat index into its data. */
 export interface MatrixSource {
-  tensor: string;
+  tensor: TraceName;
   data: Float32Array;
   rows: number;
   cols: number;
@@ -21,28 +21,28 @@ export interface MatrixSource {
 }
 
 /** A whole 2-D tensor, R × K. */
-export function wholeMatrix(trace: Trace, name: string): MatrixSource {
+export function wholeMatrix(trace: Trace, name: TraceName): MatrixSource {
   const t = traced(trace, name);
   const [rows, cols] = t.shape;
   return { tensor: name, data: t.data, rows, cols, index: (r, c) => r * cols + c };
 }
 
 /** Columns [from, from + width) of a 2-D tensor: one head's slice of Q, K or V (T × H). */
-export function columnSlice(trace: Trace, name: string, from: number, width: number): MatrixSource {
+export function columnSlice(trace: Trace, name: TraceName, from: number, width: number): MatrixSource {
   const t = traced(trace, name);
   const [rows, cols] = t.shape;
   return { tensor: name, data: t.data, rows, cols: width, index: (r, c) => r * cols + from + c };
 }
 
 /** Plane k of a 3-D tensor n × R × K: one head's scores, weights or output. */
-export function plane(trace: Trace, name: string, k: number): MatrixSource {
+export function plane(trace: Trace, name: TraceName, k: number): MatrixSource {
   const t = traced(trace, name);
   const [, rows, cols] = t.shape;
   return { tensor: name, data: t.data, rows, cols, index: (r, c) => (k * rows + r) * cols + c };
 }
 
 /** Row `row` of a 2-D tensor as a 1 × K matrix. */
-export function oneRow(trace: Trace, name: string, row: number): MatrixSource {
+export function oneRow(trace: Trace, name: TraceName, row: number): MatrixSource {
   const t = traced(trace, name);
   const cols = t.shape[1];
   return { tensor: name, data: t.data, rows: 1, cols, index: (_r, c) => row * cols + c };

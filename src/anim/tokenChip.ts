@@ -1,5 +1,6 @@
 // Token chips: a token's piece in a rounded green box, optionally with its id underneath.
 
+import type { Source } from '../model/registry.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import { shortPiece } from './matrix.ts';
@@ -18,7 +19,7 @@ export function tokenChip(
   x: number,
   y: number,
   piece: string,
-  o: { size: number; id?: { value: number; source: { tensor: string; index: number } }; highlight?: boolean },
+  o: { size: number; id?: { value: number; source: Source }; highlight?: boolean },
 ): void {
   const w = chipWidth(piece, o.size);
   const h = chipHeight(o.size);

@@ -10,6 +10,7 @@
 import { headSize, validateConfig, type GPTConfig } from './config.ts';
 import type { Tensor } from './tensor.ts';
 import type { Trace } from './trace.ts';
+import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
@@ -28,7 +29,7 @@ export interface ForwardOptions {
 interface Pass {
   T: number;
   cache: KVCache | undefined;
-  record: (name: string, shape: number[], data: Float32Array) => void;
+  record: (name: TraceName, shape: number[], data: Float32Array) => void;
 }
 
 export interface ForwardResult {
@@ -164,29 +165,28 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const { T, record } = pass;
     const b = this.weights.h[l];
     const k = this.kernels;
-    const h = `h.${l}`;
 
     const a = this.layerNorm(x, b.ln_1, T); // T × C
-    record(`${h}.ln_1`, [T, C], a);
+    record(block(l, 'ln_1'), [T, C], a);
     const attn = this.attention(l, a, pass); // T × C
     const resid1 = new Float32Array(T * C); // T × C
     residualForward(resid1, x, attn, T * C);
-    record(`${h}.resid_1`, [T, C], resid1);
+    record(block(l, 'resid_1'), [T, C], resid1);
 
     const m = this.layerNorm(resid1, b.ln_2, T); // T × C
-    record(`${h}.ln_2`, [T, C], m);
+    record(block(l, 'ln_2'), [T, C], m);
     const fc = new Float32Array(T * 4 * C); // T × 4C
     k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
-    record(`${h}.mlp.fc`, [T, 4 * C], fc);
+    record(block(l, 'mlp.fc'), [T, 4 * C], fc);
     const act = new Float32Array(T * 4 * C); // T × 4C
     geluForward(act, fc, T * 4 * C);
-    record(`${h}.mlp.gelu`, [T, 4 * C], act);
+    record(block(l, 'mlp.gelu'), [T, 4 * C], act);
     const proj = new Float32Array(T * C); // T × C
     k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
-    record(`${h}.mlp.proj`, [T, C], proj);
+    record(block(l, 'mlp.proj'), [T, C], proj);
     const out = new Float32Array(T * C); // T × C
     residualForward(out, resid1, proj, T * C);
-    record(`${h}.out`, [T, C], out);
+    record(block(l, 'out'), [T, C], out);
     return out;
   }
 
@@ -196,7 +196,6 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const { nEmbd: C, nHead } = this.config;
     const H = headSize(this.config);
     const b = this.weights.h[l].attn;
-    const h = `h.${l}.attn`;
 
     const qkv = new Float32Array(T * 3 * C); // T × 3C
     this.kernels.matmul(qkv, x, b.c_attn.weight, b.c_attn.bias, T, C, 3 * C);
@@ -208,9 +207,9 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       kNew.set(qkv.subarray(t * 3 * C + C, t * 3 * C + 2 * C), t * C);
       vNew.set(qkv.subarray(t * 3 * C + 2 * C, t * 3 * C + 3 * C), t * C);
     }
-    record(`${h}.q`, [T, C], q);
-    record(`${h}.k`, [T, C], kNew);
-    record(`${h}.v`, [T, C], vNew);
+    record(block(l, 'attn.q'), [T, C], q);
+    record(block(l, 'attn.k'), [T, C], kNew);
+    record(block(l, 'attn.v'), [T, C], vNew);
 
     // Keys and values visible to the new tokens: the cache's P positions, then these T.
     const past = cache ? cache.length : 0;
@@ -256,14 +255,14 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       this.kernels.matmul(y, w, vh, null, T, S, H);
       for (let t = 0; t < T; t++) concat.set(y.subarray(t * H, (t + 1) * H), t * C + hd * H);
     }
-    record(`${h}.scores`, [nHead, T, S], scores);
-    record(`${h}.weights`, [nHead, T, S], weights);
-    record(`${h}.heads`, [nHead, T, H], heads);
-    record(`${h}.concat`, [T, C], concat);
+    record(block(l, 'attn.scores'), [nHead, T, S], scores);
+    record(block(l, 'attn.weights'), [nHead, T, S], weights);
+    record(block(l, 'attn.heads'), [nHead, T, H], heads);
+    record(block(l, 'attn.concat'), [T, C], concat);
 
     const proj = new Float32Array(T * C); // T × C
     this.kernels.matmul(proj, concat, b.c_proj.weight, b.c_proj.bias, T, C, C);
-    record(`${h}.proj`, [T, C], proj);
+    record(block(l, 'attn.proj'), [T, C], proj);
     return proj;
   }
 

@@ -2,10 +2,9 @@
 // Shapes push items here; the canvas renderer draws them, and the numbers they carry are
 // what Scene.numbersAt reports, so what is drawn and what is checked come from one list.
 
+import type { Source } from '../model/registry.ts';
 import type { Paint } from './theme.ts';
 import { textWidth } from './text.ts';
-
-export type Source = { tensor: string; index: number };
 
 /** A number drawn on screen, with where in the trace it came from. */
 export interface ShownNumber {
@@ -14,7 +13,7 @@ export interface ShownNumber {
   /** The value it stands for before rounding (after any on-screen scaling such as ×100). */
   value: number;
   /** Trace tensor name (or "sampledProbs" / "generation") and flat row-major index. */
-  source: { tensor: string; index: number };
+  source: Source;
   /** On-screen scaling applied to the source value (100 for a percentage); 1 when absent. */
   scale?: number;
   /**
@@ -39,7 +38,7 @@ export interface Spot {
   h: number;
   /** The value as the model computed it (before any on-screen scaling such as ×100). */
   value: number;
-  source: { tensor: string; index: number };
+  source: Source;
   /** Why the value stands for more than itself, e.g. a heatmap strip covering several columns. */
   note?: string;
 }
@@ -208,7 +207,7 @@ export class Frame {
   }
 
   /** A number the model computed, drawn and registered with its trace source. */
-  number(x: number, y: number, raw: number, source: { tensor: string; index: number }, o: NumberOptions): string {
+  number(x: number, y: number, raw: number, source: Source, o: NumberOptions): string {
     const scale = o.scale ?? (o.percent ? 100 : 1);
     const value = raw * scale;
     const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
@@ -221,7 +220,7 @@ export class Frame {
   }
 
   /** A whole number from the explanation (a token id, a count), registered like number(). */
-  count(x: number, y: number, raw: number, source: { tensor: string; index: number }, o: TextOptions & { group?: boolean }): string {
+  count(x: number, y: number, raw: number, source: Source, o: TextOptions & { group?: boolean }): string {
     const text = o.group ? formatCount(raw) : String(Math.round(raw));
     this.text(x, y, text, o);
     this.shown.push({ text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } });
@@ -230,12 +229,12 @@ export class Frame {
   }
 
   /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
-  spot(x: number, y: number, w: number, h: number, value: number, source: { tensor: string; index: number }, note?: string): void {
+  spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string): void {
     if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
     this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note });
   }
 
-  private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: { tensor: string; index: number }): void {
+  private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: Source): void {
     const { size, mono = false, align = 'left' } = o;
     const w = textWidth(text, size, mono);
     const left = align === 'left' ? x : align === 'right' ? x - w : x - w / 2;

@@ -11,15 +11,16 @@ import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { dims, layerHead } from './shared.ts';
+import type { TraceName } from '../model/registry.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
-export function productLayout(ex: Explanation, a: Area, tensor: string, name: string) {
+export function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string) {
   const natural = productLayoutAtSize(ex, a, tensor, name, a.size);
   // On a narrow phone even the fewest columns can be too wide: then everything shrinks to fit.
   return natural.totalW <= a.w ? natural : productLayoutAtSize(ex, a, tensor, name, (a.size * a.w) / natural.totalW);
 }
 
-function productLayoutAtSize(ex: Explanation, a: Area, tensor: string, name: string, s: number) {
+function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: string, s: number) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
   const pieces = ex.tokens.map((t) => t.text);

@@ -12,6 +12,7 @@ import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
+import { at } from '../model/registry.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
@@ -105,10 +106,10 @@ function build(ex: Explanation) {
         let x = a.x + (a.w - total) / 2;
         label(f, x, L.noteY, prefix, { size: size * 0.85, paint: 'muted' });
         x += textWidth(prefix, size * 0.85);
-        const srcs = ['embed.token', '', 'embed.position', '', 'embed.sum'];
+        const srcs = ['embed.token', 'embed.position', 'embed.sum'] as const;
         texts.forEach((txt, k) => {
           if (k % 2 === 1) f.text(x, L.noteY, txt, { size, mono: true, paint: 'muted' });
-          else f.number(x, L.noteY, [tok, pos, sum][k / 2].data[parts[k / 2]], { tensor: srcs[k], index: parts[k / 2] }, { size, bold: k === 4 });
+          else f.number(x, L.noteY, [tok, pos, sum][k / 2].data[parts[k / 2]], at(srcs[k / 2], parts[k / 2]), { size, bold: k === 4 });
           x += textWidth(txt, size, true);
         });
       });

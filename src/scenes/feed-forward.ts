@@ -14,62 +14,62 @@ import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
+import { block, type TraceName } from '../model/registry.ts';
 
 interface Stage {
   key: string;
   caption: string;
-  from: { tensor: string; name: string };
+  from: { tensor: TraceName; name: string };
   op: string;
   opNote: string;
-  to: { tensor: string; name: string };
+  to: { tensor: TraceName; name: string };
 }
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const { layer } = ex;
   const pieces = ex.tokens.map((t) => t.text);
-  const h = `h.${layer}`;
   const r = T - 1;
   const stages: Stage[] = [
     {
       key: 'ln',
       caption: `Second half of block ${layer}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
-      from: { tensor: `${h}.resid_1`, name: 'after attention' },
+      from: { tensor: block(layer, 'resid_1'), name: 'after attention' },
       op: 'layer norm',
       opNote: 'each row',
-      to: { tensor: `${h}.ln_2`, name: 'normalised' },
+      to: { tensor: block(layer, 'ln_2'), name: 'normalised' },
     },
     {
       key: 'fc',
       caption: `A learned C × 4C matrix (plus a bias) widens every row from ${count(C)} to ${count(4 * C)} numbers.`,
-      from: { tensor: `${h}.ln_2`, name: 'normalised' },
+      from: { tensor: block(layer, 'ln_2'), name: 'normalised' },
       op: '× W_{fc} + b',
       opNote: 'C → 4C',
-      to: { tensor: `${h}.mlp.fc`, name: 'widened' },
+      to: { tensor: block(layer, 'mlp.fc'), name: 'widened' },
     },
     {
       key: 'gelu',
       caption: 'Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards 0, positive ones pass almost unchanged. GPT-2 uses GELU, not ReLU.',
-      from: { tensor: `${h}.mlp.fc`, name: 'before GELU' },
+      from: { tensor: block(layer, 'mlp.fc'), name: 'before GELU' },
       op: 'GELU',
       opNote: 'each cell',
-      to: { tensor: `${h}.mlp.gelu`, name: 'after GELU' },
+      to: { tensor: block(layer, 'mlp.gelu'), name: 'after GELU' },
     },
     {
       key: 'proj',
       caption: `A learned 4C × C matrix (plus a bias) brings each row back to ${count(C)} numbers.`,
-      from: { tensor: `${h}.mlp.gelu`, name: 'after GELU' },
+      from: { tensor: block(layer, 'mlp.gelu'), name: 'after GELU' },
       op: '× W_{proj} + b',
       opNote: '4C → C',
-      to: { tensor: `${h}.mlp.proj`, name: 'MLP output' },
+      to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
     {
       key: 'residual',
       caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
-      from: { tensor: `${h}.mlp.proj`, name: 'MLP output' },
+      from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
       op: `+ after attention`,
       opNote: 'cell by cell',
-      to: { tensor: `${h}.out`, name: `block ${layer} output` },
+      to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
     },
   ];
 
@@ -82,8 +82,8 @@ function build(ex: Explanation) {
     return { enter, fill };
   });
 
-  const fc = wholeMatrix(ex.trace, `${h}.mlp.fc`);
-  const gl = wholeMatrix(ex.trace, `${h}.mlp.gelu`);
+  const fc = wholeMatrix(ex.trace, block(layer, 'mlp.fc'));
+  const gl = wholeMatrix(ex.trace, block(layer, 'mlp.gelu'));
 
   const layout = (a: Area) => {
     const s = a.size;

@@ -11,12 +11,15 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, layerHead } from './shared.ts';
+import { block } from '../model/registry.ts';
+
+const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
 
 function build(ex: Explanation) {
   const { T, C, nHead, H } = dims(ex);
   const { layer, head } = ex;
   const pieces = ex.tokens.map((t) => t.text);
-  const names = ['Q', 'K', 'V'];
+  const names = ['Q', 'K', 'V'] as const;
 
   const story = new Storyboard();
   story.beat('cut', `Q is cut lengthwise into ${nHead} heads of H = ${H} columns each (${nHead} × ${H} = ${count(C)}). K and V are cut the same way.`);
@@ -44,7 +47,7 @@ function build(ex: Explanation) {
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s) / 3 : a.y + a.h - below, s);
       return names.map(
         (n, i) =>
-          new MatrixView(columnSlice(ex.trace, `h.${layer}.attn.${n.toLowerCase()}`, head * H, H), {
+          new MatrixView(columnSlice(ex.trace, block(layer, QKV_STEP[n]), head * H, H), {
             size: s,
             maxWidth: each,
             maxRows: rows,

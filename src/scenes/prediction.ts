@@ -17,6 +17,7 @@ import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
+import { at } from '../model/registry.ts';
 
 const TOP = 5;
 
@@ -120,11 +121,11 @@ function build(ex: Explanation) {
     return { s, mL, mG, rowH, tokW, logitW, barW, tx, ty };
   };
 
-  const bar = (f: Frame, x: number, y: number, w: number, h: number, p: number, idx: number, tensor: string, s: number, complement?: number[], grow = 1) => {
+  const bar = (f: Frame, x: number, y: number, w: number, h: number, p: number, idx: number, tensor: 'probs' | 'sampledProbs', s: number, complement?: number[], grow = 1) => {
     const textW = textWidth('100.00%', s * 0.8, true) + s * 0.4;
     const bw = Math.max(p > 0 ? 1 : 0, (w - textW) * p * grow);
     f.rect(x, y - h / 2, bw, h, { fill: complement ? 'faint' : tensor === 'sampledProbs' ? 'token' : 'dim', radius: 2 });
-    f.number(x + bw + s * 0.3, y, p, { tensor, index: idx }, { size: s * 0.8, percent: true, decimals: percentDecimals(p), complementOf: complement });
+    f.number(x + bw + s * 0.3, y, p, at(tensor, idx), { size: s * 0.8, percent: true, decimals: percentDecimals(p), complementOf: complement });
   };
 
   return makeScene({

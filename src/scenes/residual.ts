@@ -10,11 +10,7 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims } from './shared.ts';
-
-/** The name of block L's input tensor in the trace: the embeddings' sum, or the previous block's output. */
-export function blockInput(layer: number): string {
-  return layer === 0 ? 'embed.sum' : `h.${layer - 1}.out`;
-}
+import { blockInput } from '../model/registry.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);

@@ -2,6 +2,7 @@
 // named on screen, and the sources of numbers that are not trace tensors.
 
 import { headSize } from '../model/config.ts';
+import { at } from '../model/registry.ts';
 import { formatCount } from '../render/frame.ts';
 import { wrapText } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
@@ -31,9 +32,9 @@ export const count = formatCount;
  *   generation.context[s·W + j] → id j of step s's context (W = generationWindow)
  */
 export const SOURCE = {
-  tokens: (i: number) => ({ tensor: 'tokens', index: i }),
-  vocab: (id: number) => ({ tensor: 'vocab', index: id }),
-  parameterCount: { tensor: 'parameterCount', index: 0 },
+  tokens: (i: number) => at('tokens', i),
+  vocab: (id: number) => at('vocab', id),
+  parameterCount: at('parameterCount', 0),
 } as const;
 
 /** The prompt in quotes, wrapped to at most maxLines lines; a longer one keeps its end after "…". */

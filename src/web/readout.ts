@@ -4,7 +4,7 @@
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Spot } from '../render/frame.ts';
-import { traceTable } from '../model/trace.ts';
+import { namedValue } from '../model/registry.ts';
 
 /** The spot under (x, y), if any: the last one drawn there, which is on top. */
 export function spotUnder(spots: readonly Spot[], x: number, y: number): Spot | null {
@@ -32,30 +32,15 @@ export function fullPrecision(value: number): string {
   return text.replace('-', '\u2212');
 }
 
-/** What the sources that are not trace tensors are (see the Explanation in scenes/contract.ts). */
-const OTHER_SOURCES: Record<string, string> = {
-  tokens: 'the id of a prompt token',
-  vocab: 'a token id',
-  parameterCount: "the model's parameter count",
-  sampledProbs: 'next-token probability after temperature, top-k and top-p',
-  'generation.probability': 'probability of the token generated at this step',
-  'generation.chosen': 'id of the token generated at this step',
-  'generation.context': 'id of a token in the context at this step',
-  'generation.top': 'probability of one of the likeliest tokens at this step',
-};
-
 /** E.g. `h.0.attn.weights[1, 3, 2] = 0.2417830 (after the causal mask and softmax)`. */
 export function describeSpot(spot: Spot, ex: Explanation): string {
   const { tensor: name, index } = spot.source;
-  const tensor = ex.trace.get(name);
-  const where = tensor ? indicesOf(index, tensor.shape) : [index];
+  const value = namedValue(ex, name);
+  const where = value ? indicesOf(index, value.shape) : [index];
   const parts = [`${name}[${where.join(', ')}] = ${fullPrecision(spot.value)}`];
-  const entry = tensor ? traceTable(ex.config, ex.tokens.length).find((e) => e.name === name) : undefined;
-  const what = entry?.what ?? OTHER_SOURCES[name];
-  if (what) parts.push(`(${what})`);
-  // The last axis of a vocabulary-wide tensor is a token: name it.
-  const V = ex.config.vocabSize;
-  if ((tensor && tensor.shape.at(-1) === V) || name === 'sampledProbs') parts.push(`for the token “${ex.piece(where.at(-1)!).text}”`);
+  if (value?.what) parts.push(`(${value.what})`);
+  // The last axis of a vocabulary-wide value is a token: name it.
+  if (value && value.shape.at(-1) === ex.config.vocabSize) parts.push(`for the token “${ex.piece(where.at(-1)!).text}”`);
   if (spot.note) parts.push(`; ${spot.note}`);
   return parts.join(' ');
 }

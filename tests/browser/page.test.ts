@@ -10,6 +10,7 @@ import { launchChromium, startVite, watchedPage, type WatchedPage } from './help
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { fullPrecision } from '../../src/web/readout.ts';
 import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels, viewScene } from './page-probe.ts';
+import type { TraceName } from '../../src/model/registry.ts';
 
 let server: ViteDevServer;
 let origin: string;
@@ -103,7 +104,7 @@ describe('the article page', () => {
       const rect = el.getBoundingClientRect();
       const spot = el.sceneObject!.spotsAt(el.currentTime, rect.width, rect.height).find((s) => s.source.tensor.endsWith('attn.weights'));
       if (!spot) return null;
-      const value = el.explanation!.trace.get(spot.source.tensor)!.data[spot.source.index];
+      const value = el.explanation!.trace.get(spot.source.tensor as TraceName)!.data[spot.source.index];
       return { x: rect.left + spot.x + spot.w / 2, y: rect.top + spot.y + spot.h / 2, tensor: spot.source.tensor, value };
     });
     expect(target, 'the scene shows no attention weight at 80%').not.toBeNull();

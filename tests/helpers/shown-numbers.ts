@@ -4,44 +4,17 @@
 
 import type { Explanation } from '../../src/model/explanation.ts';
 import type { ShownNumber } from '../../src/render/frame.ts';
+import { namedValue } from '../../src/model/registry.ts';
 
-/** The raw value a source names, or an error message when it names nothing. */
+/** The raw value a source names, read from the registry of named values, or why it names nothing. */
 export function sourceValue(ex: Explanation, source: { tensor: string; index: number }): number | string {
   const { tensor, index } = source;
   if (!Number.isInteger(index) || index < 0) return `index ${index} is not a non-negative integer`;
-  const inRange = (n: number) => (index < n ? null : `index ${index} is out of range (${n})`);
-  switch (tensor) {
-    case 'tokens':
-      return inRange(ex.tokens.length) ?? ex.tokens[index].id;
-    case 'vocab':
-      return inRange(ex.config.vocabSize) ?? index;
-    case 'parameterCount':
-      return index === 0 ? ex.parameterCount : 'parameterCount has only index 0';
-    case 'sampledProbs':
-      return inRange(ex.sampledProbs.length) ?? ex.sampledProbs[index];
-    case 'generation.probability':
-      return inRange(ex.generation.length) ?? ex.generation[index].probability;
-    case 'generation.chosen':
-      return inRange(ex.generation.length) ?? ex.generation[index].chosen.id;
-    case 'generation.context': {
-      const W = ex.generationWindow;
-      const step = Math.floor(index / W);
-      if (step >= ex.generation.length) return `step ${step} is out of range`;
-      const ctx = ex.generation[step].context;
-      return index % W < ctx.length ? ctx[index % W] : `context position ${index % W} is out of range (${ctx.length})`;
-    }
-    case 'generation.top': {
-      const step = Math.floor(index / 5);
-      if (step >= ex.generation.length) return `step ${step} is out of range`;
-      const top = ex.generation[step].top;
-      return index % 5 < top.length ? top[index % 5].probability : `top entry ${index % 5} is out of range`;
-    }
-    default: {
-      const t = ex.trace.get(tensor);
-      if (!t) return `no tensor named "${tensor}"`;
-      return inRange(t.data.length) ?? t.data[index];
-    }
-  }
+  const value = namedValue(ex, tensor);
+  if (!value) return `no value named "${tensor}"`;
+  if (index >= value.data.length) return `index ${index} is out of range (${value.data.length})`;
+  const v = value.data[index];
+  return Number.isNaN(v) ? `${tensor}[${index}] holds no value` : v;
 }
 
 /** Parses "−0.42", "37.5%", "50,257" back to a number, and how many decimals it shows. */

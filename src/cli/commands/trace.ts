@@ -2,7 +2,7 @@
 // Without --json it prints a table of names, shapes and a glimpse of the values.
 
 import { configToHuggingFace } from '../../model/config.ts';
-import { traceTable } from '../../model/trace.ts';
+import { traceTable } from '../../model/registry.ts';
 import { loadForCli, promptIds } from '../load.ts';
 import { parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
@@ -49,11 +49,11 @@ animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
     let names = table.map((e) => e.name);
     if (values.only !== undefined) {
       const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = wanted.filter((n) => !names.includes(n));
+      const unknown = wanted.filter((n) => !names.some((known) => known === n));
       if (unknown.length > 0) {
         throw new UsageError(`--only: no tensor named ${unknown.map((u) => `"${u}"`).join(', ')}; names look like embed.sum, h.0.attn.q, ln_f, logits`);
       }
-      names = wanted;
+      names = wanted as typeof names; // every one is known, checked above
     }
     const trace = model.trace(ids);
     const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));

@@ -1,0 +1,180 @@
+// The registry of named values: every number a scene can show, traced by the forward pass or
+// derived from an explanation, has one entry here with its name, shape and meaning. The readout,
+// the worker's transfer, the tests and the scenes all read it (docs/ARCHITECTURE.md).
+//
+// Names are built by the typed helpers below, so a misspelt name is a type error.
+// Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
+// W the generation window.
+
+import type { GPTConfig } from './config.ts';
+import { headSize } from './config.ts';
+import type { Explanation } from './explanation.ts';
+
+/** What one block records, in the order it computes it. */
+export const BLOCK_STEPS = [
+  'ln_1', 'attn.q', 'attn.k', 'attn.v', 'attn.scores', 'attn.weights', 'attn.heads', 'attn.concat', 'attn.proj',
+  'resid_1', 'ln_2', 'mlp.fc', 'mlp.gelu', 'mlp.proj', 'out',
+] as const;
+export type BlockStep = (typeof BLOCK_STEPS)[number];
+export type BlockName = `h.${number}.${BlockStep}`;
+
+/** A tensor the forward pass records when tracing. */
+export type TraceName = 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs';
+
+/** A value computed from an explanation rather than recorded by the forward pass. */
+export type DerivedName =
+  | 'tokens'
+  | 'vocab'
+  | 'parameterCount'
+  | 'sampledProbs'
+  | 'generation.chosen'
+  | 'generation.probability'
+  | 'generation.context';
+
+export type ValueName = TraceName | DerivedName;
+
+/** Where a number on screen comes from: a named value and a flat row-major index into it. */
+export interface Source {
+  tensor: ValueName;
+  index: number;
+}
+
+/** Block l's tensor for one step, e.g. block(0, 'attn.weights') is "h.0.attn.weights". */
+export function block(l: number, step: BlockStep): BlockName {
+  return `h.${l}.${step}`;
+}
+
+/** Block l's input: the embeddings' sum for block 0, else the previous block's output. */
+export function blockInput(l: number): TraceName {
+  return l === 0 ? 'embed.sum' : block(l - 1, 'out');
+}
+
+/** The source of one number: the value `name` at flat index `index`. */
+export function at(name: ValueName, index: number): Source {
+  return { tensor: name, index };
+}
+
+export interface ValueEntry {
+  name: ValueName;
+  shape: number[];
+  /** What the value is, in a few words (the readout says it in parentheses). */
+  what: string;
+}
+
+/** Every traced tensor, in the order the forward pass computes it, with its expected shape. */
+export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: TraceName })[] {
+  const { nEmbd: C, nHead, vocabSize: V } = config;
+  const H = headSize(config);
+  const what: Record<BlockStep, [number[], string]> = {
+    ln_1: [[T, C], 'layer norm before attention'],
+    'attn.q': [[T, C], 'queries, before splitting into heads'],
+    'attn.k': [[T, C], 'keys, before splitting into heads'],
+    'attn.v': [[T, C], 'values, before splitting into heads'],
+    'attn.scores': [[nHead, T, T], 'Q Kᵀ / √H, before the mask'],
+    'attn.weights': [[nHead, T, T], 'after the causal mask and softmax'],
+    'attn.heads': [[nHead, T, H], 'weights × V, per head'],
+    'attn.concat': [[T, C], 'heads side by side'],
+    'attn.proj': [[T, C], 'after the output projection'],
+    resid_1: [[T, C], 'block input + attention output'],
+    ln_2: [[T, C], 'layer norm before the MLP'],
+    'mlp.fc': [[T, 4 * C], 'first linear map'],
+    'mlp.gelu': [[T, 4 * C], 'after GELU'],
+    'mlp.proj': [[T, C], 'second linear map'],
+    out: [[T, C], "resid_1 + MLP output: the block's output"],
+  };
+  const entries: (ValueEntry & { name: TraceName })[] = [
+    { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table' },
+    { name: 'embed.position', shape: [T, C], what: 'rows of the position embedding table' },
+    { name: 'embed.sum', shape: [T, C], what: 'their sum, the input of block 0' },
+  ];
+  for (let l = 0; l < config.nLayer; l++) {
+    for (const step of BLOCK_STEPS) entries.push({ name: block(l, step), shape: what[step][0], what: what[step][1] });
+  }
+  entries.push(
+    { name: 'ln_f', shape: [T, C], what: 'final layer norm' },
+    { name: 'logits', shape: [T, V], what: 'scores over the vocabulary' },
+    { name: 'probs', shape: [T, V], what: 'softmax of the logits (temperature 1)' },
+  );
+  return entries;
+}
+
+/** A named value of one explanation: its entry and its numbers, flat and row-major. */
+export interface NamedValue extends ValueEntry {
+  data: ArrayLike<number>;
+}
+
+/** The derived values, each computed from the explanation when asked for. */
+const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { shape: number[]; data: ArrayLike<number> } }> = {
+  tokens: {
+    what: 'the id of a prompt token',
+    value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
+  },
+  vocab: {
+    // An index, not a computed value: the id of a vocabulary row shown beside its piece.
+    what: 'a token id, the row of the vocabulary it names',
+    value: (ex) => ({ shape: [ex.config.vocabSize], data: Int32Array.from({ length: ex.config.vocabSize }, (_, i) => i) }),
+  },
+  parameterCount: {
+    what: "the model's parameter count, the numbers in its weight tensors",
+    value: (ex) => ({ shape: [1], data: [ex.parameterCount] }),
+  },
+  sampledProbs: {
+    what: 'next-token probability after temperature, top-k and top-p',
+    value: (ex) => ({ shape: [ex.sampledProbs.length], data: ex.sampledProbs }),
+  },
+  'generation.chosen': {
+    what: 'id of the token generated at this step',
+    value: (ex) => ({ shape: [ex.generation.length], data: ex.generation.map((s) => s.chosen.id) }),
+  },
+  'generation.probability': {
+    what: 'probability of the token generated at this step',
+    value: (ex) => ({ shape: [ex.generation.length], data: ex.generation.map((s) => s.probability) }),
+  },
+  'generation.context': {
+    // S × W, row-major; a step whose context is shorter than W has no value past its end.
+    what: 'id of a token in the context at this step',
+    value: (ex) => {
+      const W = ex.generationWindow;
+      const data = new Array<number>(ex.generation.length * W).fill(NaN);
+      ex.generation.forEach((s, i) => s.context.forEach((id, j) => (data[i * W + j] = id)));
+      return { shape: [ex.generation.length, W], data };
+    },
+  },
+};
+
+export const DERIVED_NAMES = Object.keys(DERIVED) as DerivedName[];
+
+/** Every value of this explanation a scene can show, traced then derived. */
+export function valueTable(ex: Explanation): ValueEntry[] {
+  const derived = DERIVED_NAMES.map((name) => ({ name, what: DERIVED[name].what, shape: namedValue(ex, name)!.shape }));
+  return [...traceTable(ex.config, ex.tokens.length), ...derived];
+}
+
+/** The value `name` of this explanation, or undefined when it has none by that name. */
+export function namedValue(ex: Explanation, name: string): NamedValue | undefined {
+  if (name in DERIVED) {
+    const key = name as DerivedName;
+    let values = derivedValues.get(ex);
+    if (!values) derivedValues.set(ex, (values = new Map()));
+    let value = values.get(key);
+    if (!value) values.set(key, (value = DERIVED[key].value(ex)));
+    return { name: key, what: DERIVED[key].what, ...value };
+  }
+  const tensor = ex.trace.get(name as TraceName);
+  if (!tensor) return undefined;
+  return { name: name as TraceName, what: traceMeanings(ex).get(name) ?? '', shape: tensor.shape, data: tensor.data };
+}
+
+// An explanation never changes once made, so what is derived from it is computed once.
+const derivedValues = new WeakMap<Explanation, Map<DerivedName, { shape: number[]; data: ArrayLike<number> }>>();
+const meanings = new WeakMap<Explanation, Map<string, string>>();
+
+/** Each traced name's meaning for this explanation's model, built once per explanation. */
+function traceMeanings(ex: Explanation): Map<string, string> {
+  let m = meanings.get(ex);
+  if (!m) {
+    m = new Map(traceTable(ex.config, ex.tokens.length).map((e) => [e.name, e.what]));
+    meanings.set(ex, m);
+  }
+  return m;
+}
