@@ -9,7 +9,7 @@ import { FrameCanvas } from '../src/export/canvas-frames.ts';
 import { DrawRecorder } from '../src/export/draw-recorder.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
 import type { Scene } from '../src/scenes/contract.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { SCENES, sceneByName } from '../src/scenes/index.ts';
 import { differingPixels } from './export-probe.ts';
 import { testScene } from './export-test-scene.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
@@ -62,7 +62,7 @@ describe('reusing identical frames', () => {
   });
 
   it.each(SCENES.map((s) => s.name))('scene %s: recorded-and-replayed frames equal direct drawing', (name) => {
-    const scene = SCENES.find((s) => s.name === name)!.build(sceneExplanation());
+    const scene = sceneByName(name)!.build(sceneExplanation());
     const fps = 4;
     const frames = new FrameCanvas(scene, W, H, 'light');
     const count = Math.round(scene.durationSeconds * fps);

@@ -9,7 +9,7 @@ import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { explain } from '../src/model/explain.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { sceneByName } from '../src/scenes/index.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import type { ShownNumber } from '../src/render/frame.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
@@ -18,7 +18,7 @@ import { parseShown } from './helpers/shown-numbers.ts';
 const [W, H] = [1280, 720];
 
 function endFrame(ex: Explanation, name: string): ShownNumber[] {
-  const scene = SCENES.find((s) => s.name === name)!.build(ex);
+  const scene = sceneByName(name)!.build(ex);
   return scene.numbersAt(scene.durationSeconds, W, H);
 }
 
@@ -85,14 +85,14 @@ describe('the prediction scene on the embedded model', () => {
     const ex = explain(model, gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default', generateTokens: 1 });
     const V = config.vocabSize;
     const last = ex.trace.get('logits')!.data.subarray((ex.tokens.length - 1) * V);
-    const caption = SCENES.find((s) => s.name === 'prediction')!.build(ex).beats!.find((b) => b.name === 'shared')?.caption ?? '';
+    const caption = sceneByName('prediction')!.build(ex).beats!.find((b) => b.name === 'shared')?.caption ?? '';
     const [, countText, valueText] = /^([\d,]+) of these logits are one and the same number, (−?[\d.]+) /.exec(caption) ?? [];
     expect(countText, caption).toBeDefined();
     const value = Number(valueText.replace('−', '-'));
     const equal = last.filter((v) => v === last.find((w) => Math.abs(w - value) < 0.005));
     expect(Number(countText.replace(/,/g, ''))).toBe(equal.length);
     expect(equal.length).toBeGreaterThan(V / 2); // the 39,023 tokens Tiny Shakespeare never uses, and no others
-    const noTies = SCENES.find((s) => s.name === 'prediction')!.build(sceneExplanation());
+    const noTies = sceneByName('prediction')!.build(sceneExplanation());
     expect(noTies.beats!.map((b) => b.name)).not.toContain('shared');
   });
 });

@@ -35,7 +35,7 @@ export class Spacer implements Placeable {
  * Row when the items fit the area's width (aligned on their vertical centres, or on
  * alignY(item) when given), else a column. Returns which one it chose.
  */
-export function arrange(
+function arrange(
   items: Placeable[],
   area: Pick<Area, 'x' | 'y' | 'w' | 'h'>,
   gap: number,

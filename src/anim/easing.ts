@@ -4,8 +4,6 @@ export type Easing = (p: number) => number;
 
 export const clamp01 = (p: number): number => (p <= 0 ? 0 : p >= 1 ? 1 : p);
 
-export const linear: Easing = (p) => clamp01(p);
-
 /** Slow in, slow out (cubic); the default for most moves. */
 export const smooth: Easing = (p) => {
   const x = clamp01(p);
@@ -14,9 +12,6 @@ export const smooth: Easing = (p) => {
 
 /** Fast start, gentle landing. */
 export const easeOut: Easing = (p) => 1 - (1 - clamp01(p)) ** 3;
-
-/** Gentle start, fast finish. */
-export const easeIn: Easing = (p) => clamp01(p) ** 3;
 
 /** Goes 0 → 1 → 0: for a pulse that comes and goes within one track. */
 export const thereAndBack: Easing = (p) => smooth(clamp01(p) < 0.5 ? 2 * clamp01(p) : 2 - 2 * clamp01(p));

@@ -88,7 +88,3 @@ export function arrow(
   });
 }
 
-/** The yellow highlight box of the original article, around a rectangle. */
-export function highlightBox(f: Frame, x: number, y: number, w: number, h: number, pad = 3): void {
-  f.rect(x - pad, y - pad, w + 2 * pad, h + 2 * pad, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 1.5, radius: 3 });
-}

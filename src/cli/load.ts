@@ -12,7 +12,7 @@ import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { CommandError } from './usage.ts';
 
 /** The embedded model's folder, found from this file so it works from any working directory. */
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
+const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
 export interface CliModel {
   model: GPT<Float32Array>;

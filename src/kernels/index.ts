@@ -11,7 +11,7 @@ export type { Kernels } from './kernels.ts';
 export type { TrainingKernels } from './training.ts';
 export { plainKernels } from './plain.ts';
 export { plainTrainingKernels } from './training.ts';
-export { fastestBuild, type KernelBuild, WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
+export { fastestBuild, WasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.ts';
 
 export interface KernelChoice {
   /** Stand-in for WebAssembly.validate, so tests can simulate an engine without SIMD. */

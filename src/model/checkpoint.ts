@@ -34,7 +34,7 @@ export const SHARED_ROWS = 'wte.rows'; // U × C
 export const ROW_OF = 'wte.row_of'; // V, I32
 
 /** "dir/file" for messages, whether or not `where` ends in a slash (empty `where`: just the file). */
-export function fileIn(where: string, file: string): string {
+function fileIn(where: string, file: string): string {
   if (where === '') return file;
   return where.endsWith('/') ? where + file : `${where}/${file}`;
 }

@@ -8,7 +8,6 @@
 // V vocabulary.
 
 import { headSize, validateConfig, type GPTConfig } from './config.ts';
-import type { Tensor } from './tensor.ts';
 import type { Trace } from './trace.ts';
 import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
@@ -280,4 +279,3 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
   }
 }
 
-export type { Tensor };

@@ -11,7 +11,7 @@ import { headSize } from './config.ts';
 import type { Explanation } from './explanation.ts';
 
 /** What one block records, in the order it computes it. */
-export const BLOCK_STEPS = [
+const BLOCK_STEPS = [
   'ln_1', 'attn.q', 'attn.k', 'attn.v', 'attn.scores', 'attn.weights', 'attn.heads', 'attn.concat', 'attn.proj',
   'resid_1', 'ln_2', 'mlp.fc', 'mlp.gelu', 'mlp.proj', 'out',
 ] as const;
@@ -22,7 +22,7 @@ export type BlockName = `h.${number}.${BlockStep}`;
 export type TraceName = 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs';
 
 /** A value computed from an explanation rather than recorded by the forward pass. */
-export type DerivedName =
+type DerivedName =
   | 'tokens'
   | 'vocab'
   | 'parameterCount'
@@ -141,14 +141,6 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { sha
     },
   },
 };
-
-export const DERIVED_NAMES = Object.keys(DERIVED) as DerivedName[];
-
-/** Every value of this explanation a scene can show, traced then derived. */
-export function valueTable(ex: Explanation): ValueEntry[] {
-  const derived = DERIVED_NAMES.map((name) => ({ name, what: DERIVED[name].what, shape: namedValue(ex, name)!.shape }));
-  return [...traceTable(ex.config, ex.tokens.length), ...derived];
-}
 
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {

@@ -15,7 +15,7 @@ const ELEMENT_BYTES: Readonly<Record<string, number>> = {
 const READABLE = ['F32', 'F16', 'BF16', 'F64'];
 
 /** One tensor as the header describes it; `begin`/`end` are offsets into the data section. */
-export interface TensorEntry {
+interface TensorEntry {
   dtype: string;
   shape: number[];
   begin: number;

@@ -11,8 +11,6 @@ export interface SamplingOptions {
   topP: number;
 }
 
-export const GREEDY: SamplingOptions = { temperature: 0, topK: 0, topP: 1 };
-
 /** Throws a RangeError naming the bad value, so the CLI and page can show it as it is. */
 export function validateSampling(o: SamplingOptions): SamplingOptions {
   if (!(o.temperature >= 0) || !Number.isFinite(o.temperature)) {

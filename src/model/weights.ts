@@ -9,12 +9,12 @@ export interface LayerNormWeights {
   bias: Float32Array; // C
 }
 
-export interface LinearWeights {
+interface LinearWeights {
   weight: Float32Array; // in × out
   bias: Float32Array; // out
 }
 
-export interface BlockWeights {
+interface BlockWeights {
   ln_1: LayerNormWeights;
   attn: { c_attn: LinearWeights /* C × 3C */; c_proj: LinearWeights /* C × C */ };
   ln_2: LayerNormWeights;

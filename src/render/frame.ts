@@ -45,7 +45,7 @@ export interface Spot {
 
 export type Align = 'left' | 'center' | 'right';
 
-export interface TextItem {
+interface TextItem {
   kind: 'text';
   x: number;
   y: number;
@@ -59,7 +59,7 @@ export interface TextItem {
   alpha: number;
 }
 
-export interface RectItem {
+interface RectItem {
   kind: 'rect';
   x: number;
   y: number;
@@ -72,7 +72,7 @@ export interface RectItem {
   alpha: number;
 }
 
-export interface PathItem {
+interface PathItem {
   kind: 'path';
   /** x0, y0, x1, y1, ... */
   points: number[];
@@ -85,7 +85,7 @@ export interface PathItem {
 }
 
 /** Text in runs of different sizes and baselines (sub- and superscripts), laid out by the renderer. */
-export interface RichItem {
+interface RichItem {
   kind: 'rich';
   x: number;
   y: number;
@@ -280,9 +280,4 @@ export class Frame {
       alpha: this.alpha,
     });
   }
-}
-
-/** Width of text as Frame.text would draw it (estimated; see text.ts). */
-export function measure(text: string, o: { size: number; mono?: boolean }): number {
-  return textWidth(text, o.size, o.mono ?? false);
 }

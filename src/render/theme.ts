@@ -22,11 +22,11 @@ export type Paint =
   | `#${string}`
   | `rgb${string}`;
 
-export type Palette = Record<Exclude<Paint, `#${string}` | `rgb${string}`>, string>;
+type Palette = Record<Exclude<Paint, `#${string}` | `rgb${string}`>, string>;
 
 // Light follows the original article: white paper, dark ink, green tokens, blue dimensions,
 // yellow highlight boxes.
-export const PALETTES: Record<Theme, Palette> = {
+const PALETTES: Record<Theme, Palette> = {
   light: {
     bg: '#ffffff',
     ink: '#1f2328',

@@ -12,7 +12,7 @@ import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead } from './shared.ts';
+import { dims, layerHead, tokenTexts } from './shared.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
 const MAX_TERMS = 6;
@@ -20,7 +20,7 @@ const MAX_TERMS = 6;
 function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
   const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
   const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);

@@ -10,11 +10,11 @@ import { Storyboard } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead } from './shared.ts';
+import { dims, layerHead, tokenTexts } from './shared.ts';
 import type { TraceName } from '../model/registry.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
-export function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string) {
+function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string) {
   const natural = productLayoutAtSize(ex, a, tensor, name, a.size);
   // On a narrow phone even the fewest columns can be too wide: then everything shrinks to fit.
   return natural.totalW <= a.w ? natural : productLayoutAtSize(ex, a, tensor, name, (a.size * a.w) / natural.totalW);
@@ -23,7 +23,7 @@ export function productLayout(ex: Explanation, a: Area, tensor: TraceName, name:
 function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: string, s: number) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
   const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
   const A = plane(ex.trace, tensor, head);
@@ -67,7 +67,7 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
 }
 
 /** The visible cells of a view in reading order. */
-export function cellsOf(m: MatrixView): { r: number; c: number }[] {
+function cellsOf(m: MatrixView): { r: number; c: number }[] {
   const out: { r: number; c: number }[] = [];
   for (const r of m.rowSlots as Slot[]) for (const c of m.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
   return out;
@@ -77,7 +77,7 @@ function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
   const rootH = Math.sqrt(H);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const story = new Storyboard();
   story.beat('operands', `Attention in ${layerHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
   const showQ = story.play(1.0);

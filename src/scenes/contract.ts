@@ -8,7 +8,7 @@ import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
 
 /** A named stretch of a scene with its caption (for chapter marks and tests). */
-export interface SceneBeat {
+interface SceneBeat {
   name: string;
   caption: string;
   startSeconds: number;

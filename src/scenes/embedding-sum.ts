@@ -11,7 +11,7 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 import { at } from '../model/registry.ts';
 
 function build(ex: Explanation) {
@@ -19,7 +19,7 @@ function build(ex: Explanation) {
   const tok = wholeMatrix(ex.trace, 'embed.token');
   const pos = wholeMatrix(ex.trace, 'embed.position');
   const sum = wholeMatrix(ex.trace, 'embed.sum');
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
 
   const story = new Storyboard();
   story.beat('operands', 'We now have two T × C matrices: what each token is, and where it stands.');

@@ -13,7 +13,7 @@ import { gelu } from '../model/ops.ts';
 import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 import { block, type TraceName } from '../model/registry.ts';
 
 interface Stage {
@@ -28,7 +28,7 @@ interface Stage {
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const r = T - 1;
   const stages: Stage[] = [
     {

@@ -13,7 +13,7 @@ import { formatCount, percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, promptLines, SOURCE } from './shared.ts';
+import { dims, promptLines, SOURCE, tokenTexts } from './shared.ts';
 import { argmax } from '../model/sampling.ts';
 
 function build(ex: Explanation) {
@@ -21,7 +21,7 @@ function build(ex: Explanation) {
   const probs = traced(ex.trace, 'probs');
   const next = argmax(probs.data.subarray((T - 1) * V, T * V));
   const nextProb = probs.data[(T - 1) * V + next];
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const nextPiece = ex.piece(next).text;
 
   const story = new Storyboard();

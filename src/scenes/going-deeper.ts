@@ -14,11 +14,11 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T, C, nLayer } = dims(ex);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const r = T - 1;
   // One colour scale for every block, so the strips compare.
   let scale = 1e-6;

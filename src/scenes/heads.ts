@@ -10,7 +10,7 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, layerHead } from './shared.ts';
+import { count, dims, layerHead, tokenTexts } from './shared.ts';
 import { block } from '../model/registry.ts';
 
 const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
@@ -18,7 +18,7 @@ const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
 function build(ex: Explanation) {
   const { T, C, nHead, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const names = ['Q', 'K', 'V'] as const;
 
   const story = new Storyboard();

@@ -11,12 +11,12 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T, C, nHead, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const concat = wholeMatrix(ex.trace, `h.${layer}.attn.concat`);
   const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
 

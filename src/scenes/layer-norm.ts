@@ -12,11 +12,11 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const x = wholeMatrix(ex.trace, 'embed.sum');
   const y = wholeMatrix(ex.trace, 'h.0.ln_1');
   const r = T - 1;

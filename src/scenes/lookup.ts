@@ -12,7 +12,7 @@ import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 
 export interface LookupKind {
   name: string;
@@ -33,7 +33,7 @@ export interface LookupKind {
 export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
   const { T, C } = dims(ex);
   const rowsInTable = kind.tableRows(ex);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const [c1, c2, c3] = kind.captions(ex);
   const picked = Array.from({ length: T }, (_, t) => kind.rowOf(ex, t));
 

@@ -3,7 +3,6 @@
 // and the caching of layout by size so a frame only reads precomputed positions.
 
 import type { Ctx2D } from '../render/canvas.ts';
-import type { Explanation } from '../model/explanation.ts';
 import type { Scene } from './contract.ts';
 import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
@@ -91,9 +90,4 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     },
     beats: story.beats.map((b) => ({ name: b.name, caption: b.caption, startSeconds: b.start, endSeconds: b.end })),
   };
-}
-
-/** Display piece of prompt token t. */
-export function pieces(ex: Explanation): string[] {
-  return ex.tokens.map((t) => t.text);
 }

@@ -11,12 +11,12 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead } from './shared.ts';
+import { dims, layerHead, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T } = dims(ex);
   const { layer, head } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const scores = plane(ex.trace, `h.${layer}.attn.scores`, head);
   const weights = plane(ex.trace, `h.${layer}.attn.weights`, head);
   const r = T - 1; // the row whose sum is shown: the last token sees every position

@@ -16,7 +16,7 @@ import { formatFixed, percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 import { at } from '../model/registry.ts';
 
 const TOP = 5;
@@ -39,7 +39,7 @@ const SHARED_ROW_TOKENS = 1000;
 
 function build(ex: Explanation) {
   const { T, C, V, nLayer } = dims(ex);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const r = T - 1;
   const logits = traced(ex.trace, 'logits');
   const probs = traced(ex.trace, 'probs');

@@ -11,7 +11,7 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 
 const PARTS = [
   { key: 'q', name: 'Q', weight: 'W_q', bias: 'b_q', word: 'queries' },
@@ -20,14 +20,14 @@ const PARTS = [
 ] as const;
 
 /** How the block's input is named: LN(X) in block 0, LN(h_{L−1}) later. */
-export function blockInputName(layer: number): string {
+function blockInputName(layer: number): string {
   return layer === 0 ? 'LN(X)' : `LN(h_{${layer - 1}})`;
 }
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const L0 = ex.layer;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const input = wholeMatrix(ex.trace, `h.${L0}.ln_1`);
   const outs = PARTS.map((p) => wholeMatrix(ex.trace, `h.${L0}.attn.${p.key}`));
   const inputWhat = L0 === 0 ? 'X after layer normalisation' : `the output of block ${L0 - 1} after layer normalisation`;

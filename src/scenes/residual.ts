@@ -9,13 +9,13 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims } from './shared.ts';
+import { count, dims, tokenTexts } from './shared.ts';
 import { blockInput } from '../model/registry.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   const input = wholeMatrix(ex.trace, blockInput(layer));
   const attn = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
   const sum = wholeMatrix(ex.trace, `h.${layer}.resid_1`);

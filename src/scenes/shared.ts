@@ -13,6 +13,11 @@ export function dims(ex: Explanation) {
   return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, H: headSize(c), nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
 }
 
+/** The display pieces of the prompt tokens, in order. */
+export function tokenTexts(ex: Explanation): string[] {
+  return ex.tokens.map((t) => t.text);
+}
+
 /** "layer 1, head 2" as the attention scenes name their choice. */
 export function layerHead(ex: Explanation): string {
   return `layer ${ex.layer}, head ${ex.head}`;

@@ -10,13 +10,13 @@ import { shortPiece } from '../anim/matrix.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, promptLines, SOURCE } from './shared.ts';
+import { count, dims, promptLines, SOURCE, tokenTexts } from './shared.ts';
 
 type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { kind: 'gap' };
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
-  const pieces = ex.tokens.map((t) => t.text);
+  const pieces = tokenTexts(ex);
   // The vocabulary excerpt: entry 0, the prompt's first `shown` ids in order, the last entry.
   const unique = [...new Set(ex.tokens.map((t) => t.id))].sort((a, b) => a - b);
   const excerpt = (shown: number): VocabRow[] => {

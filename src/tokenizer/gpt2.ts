@@ -7,9 +7,9 @@ import type { Tokenizer } from './tokenizer.ts';
 import { TokenizerError } from './errors.ts';
 import { displayBytes } from './pieces.ts';
 
-export const GPT2_VOCAB_SIZE = 50257;
-export const END_OF_TEXT = '<|endoftext|>';
-export const END_OF_TEXT_ID = 50256;
+const GPT2_VOCAB_SIZE = 50257;
+const END_OF_TEXT = '<|endoftext|>';
+const END_OF_TEXT_ID = 50256;
 
 // GPT-2 first cuts text into words, numbers, punctuation runs and whitespace runs, then
 // merges bytes within each. tiktoken's pattern uses \s meaning Unicode's White_Space; in

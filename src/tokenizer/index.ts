@@ -7,10 +7,9 @@ import { CharTokenizer } from './char.ts';
 import { TokenizerError } from './errors.ts';
 
 export type { Tokenizer } from './tokenizer.ts';
-export { gpt2Tokenizer, END_OF_TEXT, END_OF_TEXT_ID, GPT2_VOCAB_SIZE } from './gpt2.ts';
+export { gpt2Tokenizer } from './gpt2.ts';
 export { CharTokenizer, vocabularyFromText } from './char.ts';
 export { TokenizerError } from './errors.ts';
-export { displayBytes, displayText } from './pieces.ts';
 
 /** Which tokenizer a model reads with, as a model folder's animated-transformer.json says. */
 export type TokenizerDescription = { tokenizer: 'gpt2' } | { tokenizer: 'char'; vocabulary: string };

@@ -11,7 +11,7 @@ const VISIBLE: ReadonlyMap<string, string> = new Map([
 const byteText = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
 
 /** One character for display: visible stand-ins for blanks, bytes for other control characters. */
-export function displayCharacter(ch: string): string {
+function displayCharacter(ch: string): string {
   const stand = VISIBLE.get(ch);
   if (stand !== undefined) return stand;
   // Control characters (C0, DEL, C1 such as U+0085) would be invisible or break the layout.

@@ -21,7 +21,7 @@ export interface VocabMap {
 }
 
 /** No compression: compact ids are the full ids. */
-export function identityVocab(size: number): VocabMap {
+function identityVocab(size: number): VocabMap {
   const ids = new Int32Array(size);
   for (let i = 0; i < size; i++) ids[i] = i;
   return { fullSize: size, toCompact: ids, fromCompact: ids.slice(), shared: 0 };

@@ -41,7 +41,7 @@ const CODEC = { mp4: 'avc', webm: 'vp9' } as const;
 const CODEC_NAME = { mp4: 'H.264', webm: 'VP9' } as const;
 
 /** True when this browser can encode the format at this size (WebCodecs present and the codec offered). */
-export async function canEncodeSceneVideo(format: VideoFormat, width: number, height: number): Promise<boolean> {
+async function canEncodeSceneVideo(format: VideoFormat, width: number, height: number): Promise<boolean> {
   if (typeof VideoEncoder === 'undefined') return false;
   const { size } = fitSize(format, { width, height });
   return canEncodeVideo(CODEC[format], { width: size.width, height: size.height });

@@ -3,7 +3,7 @@
 // Nothing here decides *what* to fetch; the page only fetches after the reader asks.
 
 /** The one cache the page keeps model files in (bump the suffix if the stored layout changes). */
-export const MODEL_CACHE = 'animated-transformer-models-v1';
+const MODEL_CACHE = 'animated-transformer-models-v1';
 
 /** Where the hub lives; tests point it at a local server standing in for huggingface.co. */
 export function hubBase(): string {

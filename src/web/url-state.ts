@@ -3,7 +3,7 @@
 // Parsing never throws: a bad or missing value falls back to its default.
 
 import type { SamplingSettings } from '../model/explanation.ts';
-import { DEFAULT_PROMPT } from '../model/explain.ts';
+import { DEFAULT_PROMPT, DEFAULT_SAMPLING } from '../model/explain.ts';
 
 /** Which model the page runs: the one shipped with the page, a download from the hub, or files the reader picked. */
 export type ModelChoice = { kind: 'default' } | { kind: 'hub'; repo: string } | { kind: 'files' };
@@ -21,7 +21,6 @@ export interface PageState {
   window: number;
 }
 
-export { DEFAULT_PROMPT };
 
 export const DEFAULT_STATE: PageState = {
   prompt: DEFAULT_PROMPT,
@@ -30,7 +29,7 @@ export const DEFAULT_STATE: PageState = {
   time: 0,
   layer: 0,
   head: 0,
-  sampling: { temperature: 0.8, topK: 40, topP: 0.95, seed: 42 },
+  sampling: DEFAULT_SAMPLING,
   window: 0,
 };
 

@@ -1,5 +1,6 @@
 // `generate PROMPT`: continue the prompt token by token with the chosen sampling rule.
 
+import { DEFAULT_SAMPLING } from '../../model/explain.ts';
 import { generate } from '../../model/generate.ts';
 import { describeSampling, validateSampling } from '../../model/sampling.ts';
 import { loadForCli, promptIds } from '../load.ts';
@@ -16,10 +17,10 @@ export const generateCommand: CommandSpec = {
   --model DIR          a GPT-2-layout folder; default: the embedded model
   --max-new-tokens N   how many tokens to add (default 100)
   --greedy             always take the most likely token (same as --temperature 0)
-  --temperature T      divide the logits by T before the softmax (default 0.8; 0 = greedy)
-  --top-k K            draw only from the K most likely tokens (default 40; 0 = all)
-  --top-p P            draw only from the most likely tokens whose probabilities reach P (default 1)
-  --seed S             seed of the random draw (default 42)
+  --temperature T      divide the logits by T before the softmax (default ${DEFAULT_SAMPLING.temperature}; 0 = greedy)
+  --top-k K            draw only from the K most likely tokens (default ${DEFAULT_SAMPLING.topK}; 0 = all)
+  --top-p P            draw only from the most likely tokens whose probabilities reach P (default ${DEFAULT_SAMPLING.topP}; 1 = all)
+  --seed S             seed of the random draw (default ${DEFAULT_SAMPLING.seed})
   --stop-at-eot        stop when the model produces <|endoftext|>
   --window N           tokens the model may read at once (default: the model's context)
   --json               print {"prompt", "tokens": [{"id", "text", "probability"}...], "text"}`,
@@ -42,13 +43,13 @@ export const generateCommand: CommandSpec = {
       throw new UsageError('--greedy and --temperature contradict each other; give one of them');
     }
     const sampling = {
-      temperature: values.greedy ? 0 : numberFlag(values.temperature, '--temperature', 0.8, { min: 0, max: 100 }),
-      topK: numberFlag(values['top-k'], '--top-k', 40, { min: 0, integer: true }),
-      topP: numberFlag(values['top-p'], '--top-p', 1, { min: Number.MIN_VALUE, max: 1 }),
+      temperature: values.greedy ? 0 : numberFlag(values.temperature, '--temperature', DEFAULT_SAMPLING.temperature, { min: 0, max: 100 }),
+      topK: numberFlag(values['top-k'], '--top-k', DEFAULT_SAMPLING.topK, { min: 0, integer: true }),
+      topP: numberFlag(values['top-p'], '--top-p', DEFAULT_SAMPLING.topP, { min: Number.MIN_VALUE, max: 1 }),
     };
     validateSampling(sampling);
     const maxNewTokens = numberFlag(values['max-new-tokens'], '--max-new-tokens', 100, { min: 0, max: 100_000, integer: true });
-    const seed = numberFlag(values.seed, '--seed', 42, { min: 0, max: 2 ** 32 - 1, integer: true });
+    const seed = numberFlag(values.seed, '--seed', DEFAULT_SAMPLING.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
 
     const { model, tokenizer } = await loadForCli(values.model);
     const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, max: model.config.nPositions, integer: true });

@@ -7,7 +7,7 @@ import { ModelError } from '../../model/config.ts';
 import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
-import { SCENES } from '../../scenes/index.ts';
+import { SCENES, sceneByName } from '../../scenes/index.ts';
 import { ExportCancelled, ExportError } from '../../export/errors.ts';
 import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
@@ -72,7 +72,7 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
     generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, model.config.nPositions),
   });
-  return names.map((name) => SCENES.find((s) => s.name === name)!.build(explanation));
+  return names.map((name) => sceneByName(name)!.build(explanation));
 }
 
 async function list(values: Values): Promise<number> {
@@ -89,7 +89,7 @@ function theme(value: string | undefined): Theme {
 
 function sceneNames(value: string): string[] {
   if (value === 'all') return SCENES.map((s) => s.name);
-  if (SCENES.some((s) => s.name === value)) return [value];
+  if (sceneByName(value)) return [value];
   throw new UsageError(`unknown scene "${value}"; the scenes are: ${SCENES.map((s) => s.name).join(', ')} (or "all")`);
 }
 

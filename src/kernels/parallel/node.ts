@@ -2,8 +2,6 @@
 // product uses both cores. The page starts its helper as a Web Worker instead (browser.ts).
 
 import { Worker } from 'node:worker_threads';
-import type { Kernels } from '../kernels.ts';
-import { plainKernels } from '../plain.ts';
 import { plainTrainingKernels, type TrainingKernels } from '../training.ts';
 import { wasmSimdSupported } from '../wasm/wasm-kernels.ts';
 import { HELPER_LOOP, ThreadedWasmKernels, type ThreadedOptions } from './threaded.ts';
@@ -27,11 +25,6 @@ export function nodeThreadedKernels(options: ThreadedOptions = {}): ThreadedWasm
   worker.on('error', () => kernels.stop());
   worker.unref();
   return kernels;
-}
-
-/** Inference kernels for Node using both cores, or the plain loops where SIMD is missing. */
-export function nodeKernels(): Kernels {
-  return wasmSimdSupported() ? nodeThreadedKernels() : plainKernels;
 }
 
 /** Training kernels for Node using both cores (weights copied in on each call, as they change every step). */

@@ -11,10 +11,10 @@ const DONE = 1; // set to SEQ by the helper when its half is written
 const READY = 2; // 1 once the helper is waiting for jobs
 const STOP = 3; // 1 tells the helper to leave its loop
 const ARGS = 4; // the 13 gemm arguments follow
-export const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 13
+const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 13
 
 /** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
-export const SHARED_MAX_PAGES = 32768;
+const SHARED_MAX_PAGES = 32768;
 
 /** How long the helper polls for the next job before it sleeps, in milliseconds. */
 const HELPER_SPIN_MS = 2;

@@ -90,7 +90,7 @@ const MODE_ZERO = 0;
 const MODE_BIAS = 1;
 const MODE_ACCUMULATE = 2;
 
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -114,7 +114,7 @@ const engineValidate: Validate = (bytes) => WebAssembly.validate(bytes);
 
 const compiled = new Map<string, WebAssembly.Module>();
 /** A compiled kernels module (small enough for synchronous compilation, even in a page). */
-export function kernelsModule(build: KernelBuild, shared: boolean): WebAssembly.Module {
+function kernelsModule(build: KernelBuild, shared: boolean): WebAssembly.Module {
   const key = `${build}/${shared}`;
   let module = compiled.get(key);
   if (!module) {
