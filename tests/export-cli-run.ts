@@ -1,6 +1,6 @@
-// Runs `render` on its own in a child process, for the command-line tests (exit codes,
-// messages, Ctrl-C) without going through the whole command dispatcher.
+// Runs `render` in a child process through the command line's one dispatcher, for the
+// command-line tests (exit codes, messages, Ctrl-C) without tsx's start-up for every command.
 
-import { renderCommand } from '../src/cli/commands/render.ts';
+import { main } from '../src/cli/main.ts';
 
-process.exitCode = await renderCommand(process.argv.slice(2));
+process.exitCode = await main(['render', ...process.argv.slice(2)]);

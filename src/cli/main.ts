@@ -5,6 +5,9 @@
 import { ModelError } from '../model/config.ts';
 import { InputError } from '../model/explain.ts';
 import { TokenizerError } from '../tokenizer/index.ts';
+import { ExportCancelled, ExportError } from '../export/errors.ts';
+import { ResumeError } from '../train/state.ts';
+import { DivergedError } from '../train/loop.ts';
 import { CommandError, UsageError, type CommandSpec } from './usage.ts';
 import { generateCommand } from './commands/generate.ts';
 import { runCommand } from './commands/run.ts';
@@ -30,6 +33,17 @@ function overview(): string {
   ].join('\n');
 }
 
+/**
+ * The exit code of an error the user can act on, or null for a bug (whose stack trace should
+ * show). The CLI's own errors carry theirs; the parts below it keep their own error types.
+ */
+function exitCodeOf(error: unknown): number | null {
+  if (error instanceof CommandError) return error.exitCode;
+  if (error instanceof ExportCancelled) return 130; // Ctrl-C during an export, as a shell reports it
+  const userErrors = [ModelError, InputError, TokenizerError, ExportError, ResumeError, DivergedError];
+  return userErrors.some((type) => error instanceof type) ? 1 : null;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -50,11 +64,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`animated-transformer ${command.name}: ${error.message}\n\nUsage: ${command.usage}`);
-      return 2;
+      return error.exitCode;
     }
-    if (error instanceof CommandError || error instanceof ModelError || error instanceof InputError || error instanceof TokenizerError) {
-      console.error(`animated-transformer ${command.name}: ${error.message}`);
-      return 1;
+    const code = exitCodeOf(error);
+    if (code !== null) {
+      console.error(`animated-transformer ${command.name}: ${(error as Error).message}`);
+      return code;
     }
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 0; // output piped into `head`
     throw error; // a bug: let the stack trace show where

@@ -6,11 +6,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** The user typed the command wrong: print the message and the usage, exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly exitCode = 2;
 }
 
 /** Something failed that the user can fix (a bad model file, say): one line, exit 1. */
 export class CommandError extends Error {
   override name = 'CommandError';
+  readonly exitCode = 1;
 }
 
 export interface CommandSpec {

@@ -3,7 +3,7 @@
 // by column under the row it produces, so the arithmetic can be checked on screen.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { escapeMarkup, label } from '../anim/label.ts';
+import { escapeMarkup } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
@@ -12,7 +12,7 @@ import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead, tokenTexts } from './shared.ts';
+import { dims, blockHead, tokenTexts } from './shared.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
 const MAX_TERMS = 6;
@@ -31,7 +31,7 @@ function build(ex: Explanation) {
   const rest = all.filter((s) => !terms.includes(s));
 
   const story = new Storyboard();
-  story.beat('product', `In ${layerHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
+  story.beat('product', `In ${blockHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
   const showTop = story.play(1.2);
   story.wait(1.0);
   story.beat('row', `Take the row of “${escapeMarkup(pieces[r])}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
@@ -84,11 +84,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'apply-attention',
     title: 'Applying attention',
+    subtitle: blockHead(ex),
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s, mW, mV, mY, cols, cellW, lineH } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, layerHead(ex), { size: s * 0.85, paint: 'muted', align: 'center' });
       const pt = showTop.at(t);
       const pr = showResult.at(t);
       // Stacked (narrow screens), the three matrices fill the height the worked sum needs, so

@@ -10,7 +10,7 @@ import { Storyboard } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead, tokenTexts } from './shared.ts';
+import { dims, blockHead, tokenTexts } from './shared.ts';
 import type { TraceName } from '../model/registry.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
@@ -63,7 +63,7 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   const aGridY = y0 + mK.height + aGridGap + mA.headerH;
   mA.at(x1, aGridY - mA.headerH - mA.colLabelH);
   mQ.at(x1 - gap - mQ.width, aGridY - mQ.headerH - mQ.colLabelH);
-  return { s, mQ, mK, mA, totalW, layerHead: layerHead(ex) };
+  return { s, mQ, mK, mA, totalW };
 }
 
 /** The visible cells of a view in reading order. */
@@ -79,7 +79,7 @@ function build(ex: Explanation) {
   const rootH = Math.sqrt(H);
   const pieces = tokenTexts(ex);
   const story = new Storyboard();
-  story.beat('operands', `Attention in ${layerHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
+  story.beat('operands', `Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
   const showQ = story.play(1.0);
   story.wait(0.6);
   story.beat('transpose', `To compare rows with rows by matrix multiplication, K_${head} is transposed: its rows become the columns of K_${head}^T.`);
@@ -104,11 +104,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'attention-scores',
     title: 'Attention scores',
+    subtitle: blockHead(ex),
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s, mQ, mK, mA } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, L.layerHead, { size: s * 0.85, paint: 'muted', align: 'center' });
       const pq = showQ.at(t);
       const pf = flip.at(t);
       f.fade(pq, () => mQ.draw(f));

@@ -154,11 +154,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'feed-forward',
     title: 'Feed forward',
+    subtitle: `block ${layer}`,
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
       let k = 0;
       for (let i = 0; i < stages.length; i++) if (t >= tracks[i].enter.start) k = i;
       const { A, B, op, mode } = L.views[k];

@@ -10,7 +10,7 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, layerHead, tokenTexts } from './shared.ts';
+import { count, dims, blockHead, tokenTexts } from './shared.ts';
 import { block } from '../model/registry.ts';
 
 const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
@@ -26,7 +26,7 @@ function build(ex: Explanation) {
   const showQ = story.play(1.0);
   const cut = story.play(1.4);
   story.wait(1.0);
-  story.beat('pick', `Each head works on its own slice, independently of the others. We follow ${layerHead(ex)}: columns ${head * H} to ${head * H + H - 1}.`);
+  story.beat('pick', `Each head works on its own slice, independently of the others. We follow ${blockHead(ex)}: columns ${head * H} to ${head * H + H - 1}.`);
   const pick = story.play(1.4);
   story.wait(1.2);
   story.beat('kv', `Its slices of Q, K and V are three T × H matrices. All ${nHead} heads do the same work side by side, each with its own slices.`);
@@ -67,11 +67,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'heads',
     title: 'Splitting into heads',
+    subtitle: `block ${layer}`,
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s, qx, qy, qW, qH, views } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, `layer ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
       const slab = qW / nHead;
       const pc = cut.at(t);
       const pp = pick.at(t);

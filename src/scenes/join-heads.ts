@@ -21,7 +21,7 @@ function build(ex: Explanation) {
   const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
 
   const story = new Storyboard();
-  story.beat('heads', `All ${nHead} heads of layer ${layer} ran at once, each giving a T × H matrix Y_i. (We followed head ${head}.)`);
+  story.beat('heads', `All ${nHead} heads of block ${layer} ran at once, each giving a T × H matrix Y_i. (We followed head ${head}.)`);
   const showHeads = story.play(1.4);
   story.wait(0.8);
   story.beat('join', `Set side by side, they make one T × C matrix again: ${nHead} × ${H} = ${count(C)} columns, head 0’s first.`);
@@ -54,11 +54,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'join-heads',
     title: 'Joining the heads',
+    subtitle: `block ${layer}`,
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s, mC, mP, w } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, `layer ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
       const ph = showHeads.at(t);
       const pj = join.at(t);
       const pp = project.at(t);

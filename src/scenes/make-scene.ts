@@ -16,6 +16,8 @@ import { baseSize, type Area } from '../anim/area.ts';
 export interface SceneSpec<L> {
   name: string;
   title: string;
+  /** What the scene is of, drawn above its content: which block (and head) it follows. */
+  subtitle?: string;
   story: Storyboard;
   layout(area: Area): L;
   frame(f: Frame, t: number, layout: L, area: Area): void;
@@ -64,6 +66,7 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     const f = new Frame(w, h);
     const size = c.area.size;
     f.text(size * 1.1, size * 1.3, spec.title, { size: size * 0.95, bold: true, paint: 'muted' });
+    if (spec.subtitle) label(f, c.area.x + c.area.w / 2, c.area.y + size * 0.3, spec.subtitle, { size: size * 0.85, paint: 'muted', align: 'center' });
     spec.frame(f, t, c.layout, c.area);
     const i = story.beats.indexOf(story.beatAt(t));
     const beat = story.beats[i];

@@ -11,7 +11,7 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, layerHead, tokenTexts } from './shared.ts';
+import { dims, blockHead, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T } = dims(ex);
@@ -25,7 +25,7 @@ function build(ex: Explanation) {
   const roundedOk = Math.abs(rounded.reduce((a, b) => a + b, 0) - 1) < 1e-9;
 
   const story = new Storyboard();
-  story.beat('scores', `The scores of ${layerHead(ex)}, one row per token. A token may only look at itself and the tokens before it: this is the causal mask of a decoder-only model.`);
+  story.beat('scores', `The scores of ${blockHead(ex)}, one row per token. A token may only look at itself and the tokens before it: this is the causal mask of a decoder-only model.`);
   const showScores = story.play(1.0);
   story.wait(1.0);
   story.beat('mask', 'So every score above the diagonal, where a token would look at a later one, is set to −∞ (minus infinity), not to 0.');
@@ -59,11 +59,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'mask-softmax',
     title: 'Causal mask and softmax',
+    subtitle: blockHead(ex),
     story,
     layout,
     frame(f, t, L, a) {
       const { s, mS, mW } = L;
-      label(f, a.x + a.w / 2, a.y + a.size * 0.3, layerHead(ex), { size: a.size * 0.85, paint: 'muted', align: 'center' });
       const pm = mask.at(t);
       const ps = soft.at(t);
       const rowP = (row: number) => stagger(ps, row, T, 0.4);

@@ -70,11 +70,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'qkv',
     title: 'Queries, keys and values',
+    subtitle: `block ${L0} (blocks are numbered 0 to ${dims(ex).nLayer - 1})`,
     story,
     layout,
-    frame(f, t, Lay, a) {
+    frame(f, t, Lay) {
       const { s, mIn, mOut, w } = Lay;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${L0} (blocks are numbered 0 to ${dims(ex).nLayer - 1})`, { size: s * 0.85, paint: 'muted', align: 'center' });
       // Which of Q, K, V is on stage, and how far its sweep has gone.
       let k = 0;
       for (let i = 0; i < 3; i++) if (t >= swaps[i].start) k = i;

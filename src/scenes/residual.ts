@@ -2,7 +2,6 @@
 // the attention output, h.L.resid_1 = input + h.L.attn.proj, cell by cell.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { label } from '../anim/label.ts';
 import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
@@ -55,11 +54,11 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'residual',
     title: 'The residual connection',
+    subtitle: `block ${layer}`,
     story,
     layout,
-    frame(f, t, L, a) {
+    frame(f, t, L) {
       const { s, mI, mA, mS } = L;
-      label(f, a.x + a.w / 2, a.y + s * 0.3, `block ${layer}`, { size: s * 0.85, paint: 'muted', align: 'center' });
       const ps = show.at(t);
       const pf = fill.at(t);
       f.fade(ps, () => {

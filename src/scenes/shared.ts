@@ -18,9 +18,9 @@ export function tokenTexts(ex: Explanation): string[] {
   return ex.tokens.map((t) => t.text);
 }
 
-/** "layer 1, head 2" as the attention scenes name their choice. */
-export function layerHead(ex: Explanation): string {
-  return `layer ${ex.layer}, head ${ex.head}`;
+/** "block 1, head 2": the block and head the attention scenes follow. */
+export function blockHead(ex: Explanation): string {
+  return `block ${ex.layer}, head ${ex.head}`;
 }
 
 /** Numbers with thousands separators, for sizes like V = 50,257. */

@@ -8,6 +8,11 @@ import { describeTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { RESUME_FILE, saveState } from './state.ts';
 import type { Trainer } from './trainer.ts';
 
+/** Training diverged: the loss stopped being a finite number (the state is saved first). */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+}
+
 export interface LoopOptions {
   outDir: string;
   tokenizer: Tokenizer;
@@ -68,7 +73,7 @@ export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<Loo
     stepSeconds = Number.isNaN(stepSeconds) ? dt : 0.9 * stepSeconds + 0.1 * dt;
     if (!Number.isFinite(r.loss)) {
       await saveState(statePath, trainer, description, o.fingerprint);
-      throw new Error(`the loss became ${r.loss} at step ${it + 1}; try a lower --lr`);
+      throw new DivergedError(`the loss became ${r.loss} at step ${it + 1}; try a lower --lr`);
     }
     const done = trainer.iter;
     if (o.live || done % logEvery === 0 || done === s.maxIters) {

@@ -3,19 +3,18 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelError } from '../../model/config.ts';
-import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
+import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
 import { SCENES, sceneByName } from '../../scenes/index.ts';
-import { ExportCancelled, ExportError } from '../../export/errors.ts';
+import { ExportError } from '../../export/errors.ts';
 import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
 import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type ExportFormat } from '../../export/formats.ts';
 import { checkOutputFolder } from '../../export/output.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
 import { loadForCli } from '../load.ts';
-import { CommandError, numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
+import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
        animated-transformer render --scene NAME|all --out PATH [options]
@@ -30,7 +29,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --format F        with --scene all: mp4, webm, gif or png (default mp4)
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
   --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
-  --layer L --head H  the attention layer and head the attention scenes show (default 0 0)
+  --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
   --window N        context window of the generation scene (default: the model's)
   --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
   --fps N           frames per second (default 30; GIFs 25, and other rates round to what a GIF can show)
@@ -46,6 +45,7 @@ const FLAGS = {
   format: { type: 'string' },
   prompt: { type: 'string' },
   model: { type: 'string' },
+  block: { type: 'string' },
   layer: { type: 'string' },
   head: { type: 'string' },
   window: { type: 'string' },
@@ -62,7 +62,8 @@ type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 /** Loads the model, runs the prompt once, and builds the named scenes from that one explanation. */
 async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
   const { model, tokenizer, name } = await loadForCli(values.model);
-  const layer = numberFlag(values.layer, '--layer', 0, { min: 0, integer: true });
+  if (values.block !== undefined && values.layer !== undefined) throw new UsageError('--block and --layer are the same; give one of them');
+  const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
   const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
   const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, integer: true });
   const explanation = explain(model, tokenizer, values.prompt ?? DEFAULT_PROMPT, {
@@ -173,35 +174,16 @@ async function render(values: Values): Promise<number> {
   return 0;
 }
 
-/** Runs `render` with its arguments; returns the exit code (0 done, 1 failed, 2 wrong usage, 130 cancelled). */
-export async function renderCommand(args: string[]): Promise<number> {
-  try {
+export const renderCommandSpec: CommandSpec = {
+  name: 'render',
+  summary: 'export scenes as MP4, WebM, GIF or PNG frames',
+  usage: USAGE,
+  async run(args) {
     const { values } = parseFlags(args, FLAGS, false);
     if (values.help) {
       console.log(`Usage: ${USAGE}`);
       return 0;
     }
-    return await render(values);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`animated-transformer render: ${error.message}\n\nUsage: ${USAGE}`);
-      return 2;
-    }
-    if (error instanceof ExportCancelled) {
-      console.error(`animated-transformer render: ${error.message}`);
-      return 130;
-    }
-    if (error instanceof ExportError || error instanceof CommandError || error instanceof ModelError || error instanceof InputError) {
-      console.error(`animated-transformer render: ${error.message}`);
-      return 1;
-    }
-    throw error; // a bug: let the stack trace show where
-  }
-}
-
-export const renderCommandSpec: CommandSpec = {
-  name: 'render',
-  summary: 'export scenes as MP4, WebM, GIF or PNG frames',
-  usage: USAGE,
-  run: renderCommand,
+    return render(values);
+  },
 };

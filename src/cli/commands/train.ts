@@ -190,10 +190,6 @@ export const trainCommand: CommandSpec = {
       const best = Number.isFinite(trainer.bestVal) ? `best val loss ${trainer.bestVal.toFixed(4)} at step ${trainer.bestIter}, ` : '';
       err.write(`${result.stopped ? 'stopped' : 'done'}: ${result.steps} steps in ${result.seconds.toFixed(1)} s; ${best}model in ${outDir}\n`);
       return 0;
-    } catch (e) {
-      if (e instanceof ResumeError || e instanceof TokenizerError) throw new CommandError(e.message);
-      if (e instanceof Error && e.message.startsWith('the loss became')) throw new CommandError(e.message);
-      throw e;
     } finally {
       process.off('SIGINT', onSigint);
     }
