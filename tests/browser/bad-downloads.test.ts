@@ -1,7 +1,8 @@
 // Broken hub downloads never reach the cache: in one browser profile, a truncated file, a garbled
 // safetensors header, a wrong content-length and a dropped connection each give a clear message
 // and leave the cache empty; a copy in the cache that fails to load is removed with an offer to
-// download again; the good file then loads and, after a reload, comes from the cache. Every test
+// download again; a config.json with absurd sizes is refused before the weights are fetched;
+// the good file then loads and, after a reload, comes from the cache. Every test
 // starts from an empty cache and a fresh page, so none depends on another having run.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +43,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   hub.fault = null;
+  hub.configPatch = null;
   await watched.page.goto(`${origin}/`);
   await watched.page.evaluate((name) => caches.delete(name), CACHE);
   await pageReady(watched.page);
@@ -97,6 +99,17 @@ describe('downloads that cannot poison the cache', () => {
     await watched.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);
     expect(hub.requests.length).toBe(before);
     expect(await text('model-progress-text')).toMatch(/from your browser's cache/);
+  });
+
+  it('a config.json with absurd sizes is refused before its weights are downloaded', async () => {
+    hub.configPatch = { vocab_size: 1e9 };
+    const before = hub.requests.length;
+    await download();
+    await watched.page.waitForFunction(() => /Could not load/.test(document.getElementById('messages')!.textContent ?? ''));
+    expect(await text('messages')).toMatch(/config\.json: vocab_size is 1,000,000,000, more than this program accepts \(at most 1,000,000\);.*fix vocab_size/);
+    expect(hub.requests.slice(before)).toEqual([`/${REPO}/resolve/main/config.json`]);
+    expect(await cachedUrls()).toEqual([]);
+    expect(await modelName()).toBe('built-in model');
   });
 
   it('a cached copy that fails to load is removed, the page says so and offers to download again', async () => {

@@ -14,6 +14,8 @@ export interface FakeHub {
   slow: boolean;
   /** How model.safetensors goes wrong, if it does (config.json is always served whole). */
   fault: HubFault | null;
+  /** Fields to overwrite in the config.json served (e.g. an absurd vocab_size). */
+  configPatch: Record<string, unknown> | null;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export type HubFault = 'truncated' | 'corrupt-header' | 'wrong-length' | 'drop';
 export async function startFakeHub(repo: string, folder: string): Promise<FakeHub> {
   const files = new Map<string, Buffer>();
   for (const name of ['config.json', 'model.safetensors']) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
-  const hub: FakeHub = { origin: '', requests: [], slow: false, fault: null, close: async () => {} };
+  const hub: FakeHub = { origin: '', requests: [], slow: false, fault: null, configPatch: null, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     hub.requests.push(path);
@@ -35,6 +37,11 @@ export async function startFakeHub(repo: string, folder: string): Promise<FakeHu
     const body = files.get(path);
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    if (hub.configPatch && path.endsWith('/config.json')) {
+      const patched = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), ...hub.configPatch }));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(patched.length) }).end(patched);
       return;
     }
     if (hub.fault && path.endsWith('/model.safetensors')) {
