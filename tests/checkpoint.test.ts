@@ -9,7 +9,7 @@ import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/co
 import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
 import { writeSafetensors, floatToHalfBits, parseSafetensors, tensorFloat32, type TensorToWrite } from '../src/model/safetensors.ts';
 import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
-import { compactCheckpoint, modelFromFiles, ROW_OF, SHARED_ROWS } from '../src/model/checkpoint.ts';
+import { checkWeightsFit, compactCheckpoint, minimumWeightBytes, modelFromFiles, ROW_OF, SHARED_ROWS } from '../src/model/checkpoint.ts';
 import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -250,6 +250,32 @@ describe('bad folders', () => {
     await expectError(await folderWith({ ...good, 'config.json': '{"n_layer": 2,' }), /config\.json: not valid JSON/);
     await expectError(await folderWith({ ...good, 'config.json': configText(CONFIG, { n_head: 3 }) }), /config\.json: n_embd \(8\) is not divisible by n_head \(3\)/);
     await expectError(await folderWith({ ...good, 'config.json': configText(CONFIG, { activation_function: 'relu' }) }), /activation_function "relu" is not supported/);
+  });
+
+  it('refuses absurd sizes at once, naming the field and its value, before reading the weights', async () => {
+    // The weights "file" is a folder: were it read before config.json is checked, that error would come first.
+    for (const [field, value] of [['vocab_size', 1e9], ['n_embd', 1e6], ['n_layer', 1e5], ['n_positions', 1e8]] as const) {
+      const dir = await folderWith({ 'config.json': configText(CONFIG, { [field]: value, n_head: 1 }) });
+      await mkdir(join(dir, 'model.safetensors'));
+      const shown = value.toLocaleString('en-US');
+      await expectError(dir, new RegExp(`config\\.json: ${field} is ${shown}, more than this program accepts \\(at most [\\d,]+\\);.*fix ${field}`));
+    }
+  });
+
+  it('refuses a config that needs more bytes than the weights file holds, naming the field most out of line', async () => {
+    const deep = await folderWith({ ...good, 'config.json': configText(CONFIG, { n_layer: 200 }) });
+    await expectError(deep, /model\.safetensors holds [\d.]+ kB .* but .*config\.json needs at least 349\.2 kB .*mostly for its n_layer of 200 \(n_layer=200, n_embd=8, vocab_size=11, n_positions=6, tie_word_embeddings=false\); this config\.json belongs to another model/);
+    const wide = await folderWith({ ...good, 'config.json': configText(CONFIG, { n_embd: 512 }) });
+    await expectError(wide, /mostly for its n_embd of 512/);
+    // The bound is never more than a real file holds: F16 files, tied or not, and the shared-row layout.
+    for (const config of [CONFIG, { ...CONFIG, tieWordEmbeddings: true }]) {
+      const bytes = fileOf(config, makeWeights(config), (n) => n, [], 'F16');
+      const tensorBytes = parseSafetensors(bytes).data.length;
+      expect(minimumWeightBytes(config)).toBeLessThanOrEqual(tensorBytes);
+      if (config.tieWordEmbeddings) expect(minimumWeightBytes(config)).toBeLessThanOrEqual(parseSafetensors(compactCheckpoint(bytes, 'x')).data.length);
+      expect(() => checkWeightsFit(config, tensorBytes, 'w', 'c')).not.toThrow();
+      expect(() => checkWeightsFit(config, tensorBytes - 2 * config.vocabSize * config.nEmbd, 'w', 'c')).toThrow(/w holds .* but c needs at least/);
+    }
   });
 
   it('names a missing tensor, with what the config expects', async () => {

@@ -2,7 +2,7 @@
 // run of the real `bin/` entry to check exit codes and that no stack trace reaches the user.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,6 +113,32 @@ describe('animated-transformer CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/config.json/);
+  });
+
+  it('a config.json with absurd sizes exits 1 with one line naming the field, its value and what to do', async () => {
+    const absurd = await mkdtemp(join(tmpdir(), 'at-cli-absurd-'));
+    try {
+      await cp(join(dir, 'model.safetensors'), join(absurd, 'model.safetensors'));
+      const original = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+      const run = promisify(execFile);
+      for (const [field, value] of [['vocab_size', 1e9], ['n_embd', 1e6], ['n_layer', 1e5]] as const) {
+        await writeFile(join(absurd, 'config.json'), JSON.stringify({ ...original, [field]: value, n_head: 1 }));
+        const failed = await run('node', ['bin/animated-transformer.js', 'run', 'hi', '--model', absurd]).catch((e) => e);
+        expect(failed.code, field).toBe(1);
+        const lines = failed.stderr.trim().split('\n');
+        expect(lines, field).toHaveLength(1);
+        expect(lines[0]).toContain(`${join(absurd, 'config.json')}: ${field} is ${value.toLocaleString('en-US')}, more than this program accepts`);
+        expect(lines[0]).toMatch(new RegExp(`fix ${field} or use the config\\.json that came with the weights`));
+        expect(failed.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
+      }
+      // Within the limits but far more than the file holds: refused too, naming the field.
+      await writeFile(join(absurd, 'config.json'), JSON.stringify({ ...original, n_positions: 1_000_000 }));
+      const deep = await cli('run', 'hi', '--model', absurd);
+      expect(deep.code).toBe(1);
+      expect(deep.stderr).toMatch(/model\.safetensors holds .* but .*config\.json needs at least .* mostly for its n_positions of 1,000,000/);
+    } finally {
+      await rm(absurd, { recursive: true, force: true });
+    }
   });
 
   it('every command has its own --help', async () => {

@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError, type GPTConfig } from './config.ts';
 import type { GPTWeights } from './weights.ts';
-import { CONFIG_FILE, WEIGHTS_FILE, modelFromFiles, modelToFiles, type LoadedModel } from './checkpoint.ts';
+import { CONFIG_FILE, WEIGHTS_FILE, configFromText, modelFromFiles, modelToFiles, type LoadedModel } from './checkpoint.ts';
 import { describeTokenizer, loadTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { TOKENIZER_FILE, parseTokenizerDescription, tokenizerDescriptionText } from './tokenizer-file.ts';
 
@@ -35,6 +35,8 @@ export async function loadModelDir(dir: string): Promise<LoadedModelDir> {
 
   const configBytes = await readIfPresent(join(dir, CONFIG_FILE));
   if (configBytes === null) throw new ModelError(`${join(dir, CONFIG_FILE)} is missing; ${FOLDER_NEEDS}`);
+  // Checked before the weights are read: a config with absurd sizes is refused at once.
+  configFromText(configBytes.toString('utf8'), join(dir, CONFIG_FILE));
   const weightBytes = await readIfPresent(join(dir, WEIGHTS_FILE));
   if (weightBytes === null) {
     const torchOnly = (await readIfPresent(join(dir, 'pytorch_model.bin'))) !== null;

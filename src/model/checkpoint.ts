@@ -3,7 +3,7 @@
 // Checks everything a wrong file could get past silently: names, shapes, finiteness, ties.
 // Also reads and writes our shared-row layout, in which the page ships the built-in model.
 
-import { ModelError, configFromHuggingFace, configToHuggingFace, type GPTConfig } from './config.ts';
+import { FIELD_NAMES, ModelError, configFromHuggingFace, configToHuggingFace, parameterCount, type GPTConfig } from './config.ts';
 import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
 import { parseSafetensors, tensorFloat32, tensorHalves, tensorInt32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
 import { halfBitsToFloat, HalfArray } from '../kernels/half.ts';
@@ -52,6 +52,18 @@ export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Ar
 export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string, options: LoadOptions): LoadedModel<EmbeddingTable>;
 export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Array, where: string, options: LoadOptions = {}): LoadedModel<EmbeddingTable> {
   const configFile = fileIn(where, CONFIG_FILE);
+  const config = configFromText(configJsonText, configFile);
+  const file = parseSafetensors(safetensorsBytes, fileIn(where, WEIGHTS_FILE));
+  // Before any tensor is read: a config far larger than the file is the wrong config (or a cut file).
+  checkWeightsFit(config, file.data.length, file.where, configFile);
+  return { config, weights: weightsFromFile(config, file, options.compactEmbeddings ?? false) };
+}
+
+/**
+ * config.json's text as a checked GPTConfig (sizes within CONFIG_LIMITS, the same math as ours).
+ * Cheap, so loaders call it before reading or downloading the weights the config describes.
+ */
+export function configFromText(configJsonText: string, configFile: string): GPTConfig {
   let json: unknown;
   try {
     json = JSON.parse(configJsonText);
@@ -60,8 +72,58 @@ export function modelFromFiles(configJsonText: string, safetensorsBytes: Uint8Ar
   }
   const config = configFromHuggingFace(json, configFile);
   checkSameMath(json as Record<string, unknown>, configFile);
-  const file = parseSafetensors(safetensorsBytes, fileIn(where, WEIGHTS_FILE));
-  return { config, weights: weightsFromFile(config, file, options.compactEmbeddings ?? false) };
+  return config;
+}
+
+/** Fewest bytes any file can store this config's weights in: 2 bytes a number, the embeddings as compact as the shared-row layout allows. */
+export function minimumWeightBytes(config: GPTConfig): number {
+  const { nEmbd: C, vocabSize: V } = config;
+  const tableParameters = V * C * (config.tieWordEmbeddings ? 1 : 2);
+  const others = parameterCount({ ...config, tieWordEmbeddings: true }) - V * C;
+  // A shared-row table is an I32 row index per token and at least one row.
+  const table = Math.min(2 * tableParameters, 4 * V + 2 * C + (config.tieWordEmbeddings ? 0 : 2 * V * C));
+  return 2 * others + table;
+}
+
+const SIZE_FIELDS = ['nLayer', 'nEmbd', 'vocabSize', 'nPositions'] as const;
+
+/**
+ * Throws ModelError when `bytes` (a weights file, or its data section) cannot hold the weights
+ * `config` calls for, naming the field that asks for most of them: checked before anything is
+ * sized from the config, so a wrong config.json is refused at once rather than after the file.
+ */
+export function checkWeightsFit(config: GPTConfig, bytes: number, weightsFile: string, configFile: string): void {
+  const needed = minimumWeightBytes(config);
+  if (bytes >= needed) return;
+  // Name the field furthest out of line: the one that would have to shrink by the largest
+  // factor for the weights to fit, were it the only one wrong.
+  let culprit: (typeof SIZE_FIELDS)[number] | null = null;
+  let worst = 2; // a field less than twice too large is not clearly the one at fault
+  for (const key of SIZE_FIELDS) {
+    const fits = (value: number) => minimumWeightBytes({ ...config, [key]: value }) <= bytes;
+    if (!fits(1)) continue;
+    let low = 1; // fits
+    let high = config[key]; // does not
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (fits(mid)) low = mid;
+      else high = mid;
+    }
+    if (config[key] / low > worst) [culprit, worst] = [key, config[key] / low];
+  }
+  const blame = culprit ? `, mostly for its ${FIELD_NAMES[culprit]} of ${config[culprit].toLocaleString('en-US')}` : '';
+  const all = [...SIZE_FIELDS.map((k) => `${FIELD_NAMES[k]}=${config[k]}`), ...(config.tieWordEmbeddings ? [] : ['tie_word_embeddings=false'])].join(', ');
+  throw new ModelError(
+    `${weightsFile} holds ${showBytes(bytes)}, but ${configFile} needs at least ${showBytes(needed)} ` +
+      `for its ${parameterCount(config).toLocaleString('en-US')} parameters${blame} (${all}); ` +
+      'this config.json belongs to another model or the file is incomplete: use the config.json that came with the weights, or fetch the weights again',
+  );
+}
+
+function showBytes(n: number): string {
+  if (n < 1e3) return `${n} bytes`;
+  const [unit, size] = n >= 1e12 ? ['TB', 1e12] : n >= 1e9 ? ['GB', 1e9] : n >= 1e6 ? ['MB', 1e6] : ['kB', 1e3];
+  return `${(n / size).toFixed(1)} ${unit} (${n.toLocaleString('en-US')} bytes)`;
 }
 
 /**

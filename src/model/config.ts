@@ -38,12 +38,45 @@ export function headSize(config: GPTConfig): number {
   return config.nEmbd / config.nHead;
 }
 
-/** Throws ModelError unless every field is a positive integer and C divides evenly into heads. */
+/** config.json's name for each size field, so messages name the field as the file spells it. */
+export const FIELD_NAMES = {
+  nLayer: 'n_layer',
+  nHead: 'n_head',
+  nEmbd: 'n_embd',
+  vocabSize: 'vocab_size',
+  nPositions: 'n_positions',
+} as const;
+
+/**
+ * The largest value each size may take. Far above any GPT-2 (XL: 48 layers, 25 heads, width
+ * 1,600, 50,257 tokens, 1,024 positions) or Llama-family model (at most about 256,000 tokens,
+ * width 16,384, 126 layers), yet small enough that a config.json with a typo or from some other
+ * program is refused before a single table is sized from it.
+ */
+export const CONFIG_LIMITS: Readonly<Record<keyof typeof FIELD_NAMES, number>> = {
+  nLayer: 1_000,
+  nHead: 1_024,
+  nEmbd: 65_536,
+  vocabSize: 1_000_000,
+  nPositions: 1_048_576,
+};
+
+/**
+ * Throws ModelError unless every size is a positive integer no larger than CONFIG_LIMITS and C
+ * divides evenly into heads. Messages use config.json's field names.
+ */
 export function validateConfig(config: GPTConfig, where = 'config'): GPTConfig {
-  for (const key of ['nLayer', 'nHead', 'nEmbd', 'vocabSize', 'nPositions'] as const) {
+  for (const key of Object.keys(FIELD_NAMES) as (keyof typeof FIELD_NAMES)[]) {
     const value = config[key];
+    const field = FIELD_NAMES[key];
     if (!Number.isInteger(value) || value <= 0) {
-      throw new ModelError(`${where}: ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+      throw new ModelError(`${where}: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+    if (value > CONFIG_LIMITS[key]) {
+      throw new ModelError(
+        `${where}: ${field} is ${value.toLocaleString('en-US')}, more than this program accepts (at most ${CONFIG_LIMITS[key].toLocaleString('en-US')}); ` +
+          `no GPT-2-style model is that large, so the file is probably mistyped or not a model's config.json: fix ${field} or use the config.json that came with the weights`,
+      );
     }
   }
   if (config.nEmbd % config.nHead !== 0) {

@@ -290,7 +290,8 @@ const picker = new ModelPicker({
   cancel: () => cancelLoad?.(),
 });
 
-async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void> {
+/** Loads a model; false when it failed (the message is shown). */
+async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
   const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? 'your files' : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
@@ -309,7 +310,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
     writeUrl();
     const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
     picker.showModelName(summary);
-    picker.showDone(model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`);
+    picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
     fillDimensions(config, null);
     await running;
   } catch (error) {
@@ -318,19 +319,25 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<void
     picker.showDone(e.cancelled ? 'Download cancelled; nothing was kept.' : e.message);
     if (e.cancelled) {
       setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
-      return;
+      return false;
     }
     modelNotice = { text: `Could not load ${what}: ${e.message}`, error: true };
+    if (e.evicted && source.kind === 'hub') picker.offerDownloadAgain(source.repo);
     showMessages();
     setStatus(client.model ? `Still using ${client.model.name}.` : 'No model loaded.');
+    return false;
   }
+  return true;
 }
 
 async function startModel(): Promise<void> {
   const choice = state.model;
   if (choice.kind === 'hub') {
     if (await picker.hubCached(choice.repo)) {
-      return loadModel({ kind: 'hub', repo: choice.repo, hubBase: hubBase() }, choice);
+      // A cached copy that fails to load leaves its message up, and the built-in model runs meanwhile.
+      if (await loadModel({ kind: 'hub', repo: choice.repo, hubBase: hubBase() }, choice)) return;
+      await loadModel(defaultModelSource(), { kind: 'default' });
+      return;
     }
     picker.offerHub(choice.repo);
     modelNotice = { text: `This link used ${choice.repo} from Hugging Face, which is not in this browser's cache. Open “Model” and press Download to fetch it; meanwhile the built-in model runs.` };

@@ -13,6 +13,8 @@ export class WorkerError extends Error {
     message: string,
     readonly user: boolean,
     readonly cancelled = false,
+    /** A cached copy failed to load and was removed from the cache. */
+    readonly evicted = false,
   ) {
     super(message);
   }
@@ -62,7 +64,7 @@ export class ModelClient {
     }
     // An explanation whose generated tokens are still to come keeps its request open.
     if (message.type !== 'explained' || !message.generating) this.pending.delete(message.id);
-    if (message.type === 'error') pending.reject(new WorkerError(message.message, message.user, message.cancelled));
+    if (message.type === 'error') pending.reject(new WorkerError(message.message, message.user, message.cancelled, message.evicted));
     else pending.resolve(message);
   }
 

@@ -42,16 +42,16 @@ export async function isCached(url: string): Promise<boolean> {
 export interface FetchOptions {
   signal: AbortSignal;
   onProgress: Progress;
-  /** Look in the cache first. */
+  /** Look in the cache first. Nothing is stored here: the caller stores files once they have loaded. */
   readCache: boolean;
-  /** Store the bytes in the cache once the download is complete (a cancelled one leaves nothing). */
-  writeCache: boolean;
+  /** Called with the announced size before any memory is set aside for the body (may throw to refuse it). */
+  checkSize?: (totalBytes: number | null) => void;
 }
 
 /** The bytes at `url`: from the cache when allowed and present, otherwise downloaded with progress. */
 export async function fetchBytes(url: string, options: FetchOptions): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
-  const cache = (options.readCache || options.writeCache) && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
-  const hit = cache && options.readCache ? await cache.match(url) : undefined;
+  const cache = options.readCache && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
+  const hit = cache ? await cache.match(url) : undefined;
   if (hit) return { bytes: await readBody(hit, options), fromCache: true };
   let response: Response;
   try {
@@ -63,16 +63,21 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<{ 
   if (!response.ok) {
     throw new DownloadError(`${url} answered ${response.status} ${response.statusText}: check that the repository and file exist.`);
   }
-  const bytes = await readBody(response, options);
-  if (cache && options.writeCache) await storeBytes(url, bytes);
-  return { bytes, fromCache: false };
+  return { bytes: await readBody(response, options), fromCache: false };
 }
 
-/** Keeps bytes in the cache under `url`. */
+/** Keeps bytes in the cache under `url`; only for files that have been loaded into a working model. */
 export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> {
   if (!cacheAvailable()) return;
   const cache = await caches.open(MODEL_CACHE);
   await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }));
+}
+
+/** Removes these URLs from the cache (a copy that failed to load must not be served again). */
+export async function evict(urls: string[]): Promise<void> {
+  if (!cacheAvailable()) return;
+  const cache = await caches.open(MODEL_CACHE);
+  await Promise.all(urls.map((url) => cache.delete(url)));
 }
 
 /**
@@ -80,13 +85,22 @@ export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> 
  * in Chromium that is also faster than arrayBuffer(), which collects the chunks and then copies
  * them (14.5 MB in a worker of headless Chromium on localhost: 160–270 ms against 270–580 ms).
  */
-async function readBody(response: Response, options: { signal: AbortSignal; onProgress: Progress }): Promise<Uint8Array> {
+export async function readBody(response: Response, options: { signal: AbortSignal; onProgress: Progress; checkSize?: (totalBytes: number | null) => void }): Promise<Uint8Array> {
   const lengthHeader = response.headers.get('content-length');
-  const total = lengthHeader ? Number(lengthHeader) : null;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const total = lengthHeader !== null && /^\d+$/.test(lengthHeader.trim()) ? Number(lengthHeader) : null;
+  // A compressed body's content-length counts the compressed bytes, not the ones read here.
+  const encoding = response.headers.get('content-encoding');
+  const exact = total !== null && (encoding === null || encoding.trim().toLowerCase() === 'identity');
+  options.checkSize?.(exact ? total : null);
+  if (!response.body) return checkedLength(new Uint8Array(await response.arrayBuffer()), exact ? total : null, response.url);
   const reader = response.body.getReader();
   // A 548 MB model must not be copied twice either.
-  const whole = total !== null && Number.isFinite(total) ? new Uint8Array(total) : null;
+  let whole: Uint8Array | null = null;
+  try {
+    whole = exact ? new Uint8Array(total) : null;
+  } catch {
+    throw new DownloadError(`${response.url} announces ${total} bytes, more than this browser can hold in memory.`);
+  }
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   let filled = 0; // bytes written into `whole`
@@ -108,11 +122,11 @@ async function readBody(response: Response, options: { signal: AbortSignal; onPr
     }
   } catch (error) {
     if (options.signal.aborted) throw new DownloadCancelled('The download was cancelled.');
-    throw new DownloadError(`The download of ${response.url} broke off: ${(error as Error).message}`);
+    throw new DownloadError(`The download of ${response.url} broke off after ${loaded} bytes (${(error as Error).message}); nothing was kept. Press Download to try again.`);
   }
   options.onProgress(loaded, total);
   if (whole && chunks.length === 0 && filled === whole.length) return whole;
-  // The server sent a different length than it announced: join whatever arrived.
+  if (exact && loaded !== total) throw lengthError(response.url, loaded, total);
   if (whole) chunks.unshift(whole.subarray(0, filled));
   const joined = new Uint8Array(loaded);
   let at = 0;
@@ -123,13 +137,24 @@ async function readBody(response: Response, options: { signal: AbortSignal; onPr
   return joined;
 }
 
+function lengthError(url: string, loaded: number, total: number): DownloadError {
+  return new DownloadError(
+    `${url} sent ${loaded} bytes but announced ${total} (its content-length): the file is incomplete or the server is wrong, so nothing was kept. Press Download to try again.`,
+  );
+}
+
+function checkedLength(bytes: Uint8Array, total: number | null, url: string): Uint8Array {
+  if (total !== null && bytes.length !== total) throw lengthError(url, bytes.length, total);
+  return bytes;
+}
+
 /** The three files of a model folder at known URLs, fetched side by side (the page's own small model). */
 export async function fetchModelFolder(
   urls: { configUrl: string; weightsUrl: string; metaUrl: string | null },
   signal: AbortSignal,
   onProgress: (file: string) => Progress,
 ): Promise<{ configText: string; weights: Uint8Array; metaText: string | null }> {
-  const options = (file: string): FetchOptions => ({ signal, onProgress: onProgress(file), readCache: false, writeCache: false });
+  const options = (file: string): FetchOptions => ({ signal, onProgress: onProgress(file), readCache: false });
   const [config, weights, meta] = await Promise.all([
     fetchBytes(urls.configUrl, options('config.json')),
     fetchBytes(urls.weightsUrl, options('model.safetensors')),

@@ -84,10 +84,17 @@ export class ModelPicker {
     this.panel.open = true;
   }
 
+  /** A cached copy of `repo` failed to load and was removed: the Download button offers it again. */
+  offerDownloadAgain(repo: string): void {
+    this.offerHub(repo);
+    this.downloadButton.textContent = 'Download again';
+  }
+
   showLoading(what: string, downloading: boolean): void {
     this.progress.hidden = false;
     this.progress.removeAttribute('value');
     this.cancelButton.hidden = !downloading;
+    if (downloading) this.downloadButton.textContent = 'Download';
     this.downloadButton.disabled = downloading;
     this.setProgressText(`Loading ${what}…`);
   }

@@ -4,7 +4,7 @@
 
 /// <reference lib="webworker" />
 
-import { modelFromFiles } from '../model/checkpoint.ts';
+import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError } from '../model/explain.ts';
@@ -14,7 +14,7 @@ import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -53,6 +53,26 @@ interface ModelFiles {
   weights: Uint8Array;
   metaText: string | null;
   fromCache: boolean;
+  /** For a hub download: where its files live and which came from the cache. */
+  hub?: HubFiles;
+}
+
+interface HubFiles {
+  configUrl: string;
+  configBytes: Uint8Array;
+  configFromCache: boolean;
+  weightsUrl: string;
+  weightsFromCache: boolean;
+}
+
+/** A load that failed on files already fetched: which files they were, so cached ones can be evicted. */
+class LoadFailure extends Error {
+  constructor(
+    readonly reason: Error,
+    readonly hub: HubFiles,
+  ) {
+    super(reason.message);
+  }
 }
 
 async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
@@ -64,13 +84,31 @@ async function readSource(id: number, source: WorkerModelSource, signal: AbortSi
   }
   if (source.kind === 'hub') {
     // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
-    // The small config is stored only after the weights arrive, so a cancelled download keeps nothing.
+    // Nothing is stored until the model has been built from them (load() does it).
     const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const options = (file: string, writeCache: boolean) => ({ signal, onProgress: progress(file), readCache: true, writeCache });
-    const config = await fetchBytes(configUrl, options('config.json', false));
-    const weights = await fetchBytes(hubFileUrl(source.hubBase, source.repo, 'model.safetensors'), options('model.safetensors', true));
-    if (!config.fromCache) await storeBytes(configUrl, config.bytes);
-    return { name: source.repo, configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: null, fromCache: weights.fromCache };
+    const weightsUrl = hubFileUrl(source.hubBase, source.repo, 'model.safetensors');
+    const config = await fetchBytes(configUrl, { signal, onProgress: progress('config.json'), readCache: true });
+    const configText = decoder.decode(config.bytes);
+    const files = { configUrl, configBytes: config.bytes, configFromCache: config.fromCache, weightsUrl, weightsFromCache: false };
+    let shape;
+    try {
+      // A wrong config.json is refused before its weights are downloaded or memory is sized from it.
+      shape = configFromText(configText, `${source.repo}/config.json`);
+    } catch (error) {
+      throw new LoadFailure(error as Error, files);
+    }
+    const weights = await fetchBytes(weightsUrl, {
+      signal,
+      onProgress: progress('model.safetensors'),
+      readCache: true,
+      checkSize: (total) => {
+        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/model.safetensors`, `${source.repo}/config.json`);
+      },
+    }).catch((error: Error) => {
+      throw error instanceof ModelError ? new LoadFailure(error, files) : error;
+    });
+    files.weightsFromCache = weights.fromCache;
+    return { name: source.repo, configText, weights: weights.bytes, metaText: null, fromCache: weights.fromCache, hub: files };
   }
   const byName = (name: string) => source.files.find((f) => f.name === name);
   const configFile = byName('config.json');
@@ -94,9 +132,11 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
+  let hubFiles: HubFiles | null = null;
   try {
     const started = performance.now();
     const files = await readSource(id, source, abort.signal);
+    hubFiles = files.hub ?? null;
     const read = performance.now() - started;
     // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
     // loads and compiles in the background meanwhile).
@@ -114,6 +154,17 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       );
     }
     if (loading?.id !== id) return; // a newer load replaced this one
+    // Only now, with the model built from them, are downloaded files worth keeping.
+    let cacheNote: string | undefined;
+    if (files.hub) {
+      try {
+        if (!files.hub.configFromCache) await storeBytes(files.hub.configUrl, files.hub.configBytes);
+        if (!files.hub.weightsFromCache) await storeBytes(files.hub.weightsUrl, files.weights);
+      } catch (error) {
+        await evict([files.hub.configUrl, files.hub.weightsUrl]).catch(() => {});
+        cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
+      }
+    }
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
@@ -125,11 +176,24 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings };
+    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
     post({ type: 'loaded', id, model: info });
-  } catch (error) {
+  } catch (caught) {
+    const failedFiles = caught instanceof LoadFailure ? caught.hub : hubFiles;
+    const error = caught instanceof LoadFailure ? caught.reason : (caught as Error);
     const cancelled = error instanceof DownloadCancelled;
-    post({ type: 'error', id, message: (error as Error).message, user: cancelled || isUserError(error), cancelled });
+    let message = error.message;
+    let evicted = false;
+    // A cached copy that does not load is removed, so it is never served again.
+    const cached = failedFiles && !cancelled && !(error instanceof DownloadError)
+      ? [failedFiles.configFromCache && failedFiles.configUrl, failedFiles.weightsFromCache && failedFiles.weightsUrl].filter((u): u is string => !!u)
+      : [];
+    if (cached.length > 0 && failedFiles) {
+      await evict([failedFiles.configUrl, failedFiles.weightsUrl]).catch(() => {});
+      evicted = true;
+      message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+    }
+    post({ type: 'error', id, message, user: cancelled || evicted || isUserError(error), cancelled, evicted });
   } finally {
     if (loading?.id === id) loading = null;
   }

@@ -46,6 +46,8 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
+  /** Set when the downloaded files could not be kept in the cache: why, for the reader. */
+  cacheNote?: string;
   /** Where the load's time went, for the page's benchmark. Durations are in milliseconds; the
    * `…At` fields are wall-clock times (performance.timeOrigin + now), 0 when they do not apply. */
   timings: LoadTimings;
@@ -86,4 +88,4 @@ export type FromWorker =
   /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
   | { type: 'pieces'; id: number; start: number; pieces: string[] }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
-  | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean };
+  | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean; evicted?: boolean };

@@ -2,7 +2,7 @@
 // folder as /{repo}/resolve/main/{file} with CORS headers, counts requests, and can trickle
 // the bytes out slowly so a test has time to press Cancel.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,13 +12,24 @@ export interface FakeHub {
   requests: string[];
   /** When true, large files are sent in small pieces with pauses between them. */
   slow: boolean;
+  /** How model.safetensors goes wrong, if it does (config.json is always served whole). */
+  fault: HubFault | null;
+  /** Fields to overwrite in the config.json served (e.g. an absurd vocab_size). */
+  configPatch: Record<string, unknown> | null;
   close(): Promise<void>;
 }
+
+/**
+ * truncated: the first 60% of the file, with a content-length to match. corrupt-header: the
+ * whole file with its JSON header garbled. wrong-length: the whole file, announced 1,000 bytes
+ * longer, then the connection closes. drop: half the file, then the connection is cut.
+ */
+export type HubFault = 'truncated' | 'corrupt-header' | 'wrong-length' | 'drop';
 
 export async function startFakeHub(repo: string, folder: string): Promise<FakeHub> {
   const files = new Map<string, Buffer>();
   for (const name of ['config.json', 'model.safetensors']) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
-  const hub: FakeHub = { origin: '', requests: [], slow: false, close: async () => {} };
+  const hub: FakeHub = { origin: '', requests: [], slow: false, fault: null, configPatch: null, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     hub.requests.push(path);
@@ -26,6 +37,15 @@ export async function startFakeHub(repo: string, folder: string): Promise<FakeHu
     const body = files.get(path);
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
+      return;
+    }
+    if (hub.configPatch && path.endsWith('/config.json')) {
+      const patched = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), ...hub.configPatch }));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(patched.length) }).end(patched);
+      return;
+    }
+    if (hub.fault && path.endsWith('/model.safetensors')) {
+      serveFault(hub.fault, body, res);
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
@@ -56,4 +76,22 @@ export async function startFakeHub(repo: string, folder: string): Promise<FakeHu
       server.close(() => resolve());
     });
   return hub;
+}
+
+function serveFault(fault: HubFault, body: Buffer, res: ServerResponse): void {
+  const head = { 'content-type': 'application/octet-stream' };
+  if (fault === 'truncated') {
+    const part = body.subarray(0, Math.floor(body.length * 0.6));
+    res.writeHead(200, { ...head, 'content-length': String(part.length) }).end(part);
+  } else if (fault === 'corrupt-header') {
+    const garbled = Buffer.from(body);
+    garbled.fill(0x7e, 9, 40); // inside the JSON header: "~~~~" is not JSON
+    res.writeHead(200, { ...head, 'content-length': String(garbled.length) }).end(garbled);
+  } else if (fault === 'wrong-length') {
+    res.writeHead(200, { ...head, 'content-length': String(body.length + 1000), connection: 'close' });
+    res.write(body, () => res.socket?.end());
+  } else {
+    res.writeHead(200, { ...head, 'content-length': String(body.length) });
+    res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 50));
+  }
 }
