@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
-import { saveModelDir } from '../src/model/checkpoint-node.ts';
+import { bestKernels } from '../src/kernels/index.ts';
+import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
+import { GPT } from '../src/model/gpt.ts';
 import { traceTable } from '../src/model/registry.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
@@ -82,16 +84,21 @@ describe('animated-transformer CLI', () => {
     expect(JSON.parse(r.stdout).tokens).toHaveLength(20); // 3 + 20 > 16 positions
   });
 
-  it('trace --json prints every tensor of the table with its shape', async () => {
+  it('trace --json prints every tensor of the table with its shape and the forward pass\'s values', async () => {
     const r = await cli('trace', 'The robots', '--model', dir, '--json');
     const out = JSON.parse(r.stdout);
     expect(out.tokens).toEqual([{ id: 464, text: 'The' }, { id: 14193, text: '␣robots' }]);
     expect(out.config.n_embd).toBe(8);
     const table = traceTable(config, 2);
     expect(Object.keys(out.tensors)).toEqual(table.map((e) => e.name));
+    // The same folder through the library: a float32 printed as a double reads back exactly,
+    // so every value must survive the JSON round trip bit for bit.
+    const loaded = await loadModelDir(dir);
+    const trace = new GPT(loaded.config, loaded.weights, bestKernels()).trace([464, 14193]);
     for (const e of table) {
       expect(out.tensors[e.name].shape).toEqual(e.shape);
       expect(out.tensors[e.name].data).toHaveLength(e.shape.reduce((a, b) => a * b, 1));
+      expect(Float32Array.from(out.tensors[e.name].data), e.name).toEqual(trace.get(e.name)!.data);
     }
   });
 

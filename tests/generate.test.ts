@@ -44,6 +44,29 @@ describe('generate', () => {
     expect(steps[3].context.slice(0, 1)).toEqual([steps[0].context[2]]);
   });
 
+  it('after the window slides, every step\'s probabilities equal a fresh uncached pass over its context', () => {
+    const V = TINY_CONFIG.vocabSize;
+    // Softmax of the last row of a plain forward pass (no cache, no trace), in doubles.
+    const freshProbs = (context: number[]) => {
+      const last = model.forward(context).logits.subarray((context.length - 1) * V);
+      const max = Math.max(...last);
+      const e = Array.from(last, (l) => Math.exp(l - max));
+      const total = e.reduce((a, b) => a + b, 0);
+      return e.map((x) => x / total);
+    };
+    for (const [prompt, window] of [[[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], undefined], [[1, 2, 3], 4]] as const) {
+      const steps = [...generate(model, prompt, { temperature: 1, topK: 0, topP: 1, maxNewTokens: 8, seed: 5, window })];
+      expect(steps.filter((s) => s.dropped > 0).length, 'the window never slid').toBeGreaterThanOrEqual(3);
+      for (const [n, step] of steps.entries()) {
+        const want = freshProbs(step.context);
+        expect(Math.abs(step.probability - want[step.id]), `step ${n}: chosen token`).toBeLessThan(1e-5);
+        for (const t of step.top) expect(Math.abs(t.probability - want[t.id]), `step ${n}: token ${t.id}`).toBeLessThan(1e-5);
+        const order = [...want.keys()].sort((a, b) => want[b] - want[a]).slice(0, 5);
+        expect(step.top.map((t) => t.id), `step ${n}: the five most likely`).toEqual(order);
+      }
+    }
+  });
+
   it('stops at the stop token', () => {
     const first = [...generate(model, [1], { temperature: 0, topK: 0, topP: 1, maxNewTokens: 1, seed: 0 })][0].id;
     const steps = [...generate(model, [1], { temperature: 0, topK: 0, topP: 1, maxNewTokens: 5, seed: 0, stopToken: first })];

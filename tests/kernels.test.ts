@@ -3,7 +3,9 @@
 // when SIMD is unavailable, and the committed module matching its source.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bestKernels, bestTrainingKernels, fastestBuild, plainKernels, plainTrainingKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
 import { SOURCE_SHA256, WASM_BASE64 } from '../src/kernels/wasm/module.ts';
@@ -398,6 +400,21 @@ describe('committed module', () => {
     const source = readFileSync(new URL('../src/kernels/wasm/kernels.as', import.meta.url), 'utf8');
     expect(createHash('sha256').update(source).digest('hex')).toBe(SOURCE_SHA256);
   });
+
+  it('is byte for byte what the pinned AssemblyScript compiler builds from that source today', () => {
+    // The hash above only ties the source to a constant; this ties the committed binaries to
+    // a build of it, so a hand-edited or stale module.ts (or a compiler change) fails here.
+    const dir = mkdtempSync(join(tmpdir(), 'kernels-build-'));
+    try {
+      const rebuilt = join(dir, 'module.ts');
+      const build = new URL('../src/kernels/wasm/build.mjs', import.meta.url).pathname;
+      execFileSync(process.execPath, [build, '--out', rebuilt], { stdio: 'pipe' });
+      const committed = readFileSync(new URL('../src/kernels/wasm/module.ts', import.meta.url));
+      expect(readFileSync(rebuilt).equals(committed)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe.runIf(SIMD)('two-thread WebAssembly kernels (Node worker)', () => {

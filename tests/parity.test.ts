@@ -1,7 +1,7 @@
-// Proof against PyTorch: our traced forward pass on the committed fixtures must give every
-// tensor of the trace table, with exactly its names and shapes, within 1e-5 of PyTorch's values.
-// The fixtures (checkpoint + PyTorch's trace) come from scripts/fixtures/make_fixtures.py,
-// so this test needs no Python. Both kernel sets are checked: the plain loops and WebAssembly SIMD.
+// Proof against Hugging Face transformers: our traced forward pass on the committed fixtures
+// must give every tensor of the trace table, with exactly its names and shapes, within 1e-5 of
+// the values GPT2LMHeadModel computes (read by hooks). The fixtures (checkpoint + transformers'
+// trace) come from scripts/fixtures/make_fixtures.py, so this test needs no Python. Both kernel sets are checked: the plain loops and WebAssembly SIMD.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,10 +51,11 @@ async function load(folder: string, kernels = 'plain'): Promise<GPT> {
   return new GPT(model.config, model.weights, KERNELS[kernels]());
 }
 
-describe.each(CASES)('parity with PyTorch: $folder, $kernels kernels', ({ folder, kernels }) => {
+describe.each(CASES)('parity with transformers: $folder, $kernels kernels', ({ folder, kernels }) => {
   const reference = readReference(folder);
 
-  it('loads the checkpoint with the config PyTorch used', async () => {
+  it('loads the checkpoint with the config transformers used, and the trace is transformers\' own', async () => {
+    expect(readFileSync(join(FIXTURES, folder, 'reference.json'), 'utf8')).toMatch(/"transformers": "\d+\.\d+/);
     const model = await load(folder, kernels);
     const c = reference.config;
     expect(model.config).toMatchObject({
@@ -82,7 +83,7 @@ describe.each(CASES)('parity with PyTorch: $folder, $kernels kernels', ({ folder
     for (const entry of table) expect(reference.tensors[entry.name].shape, entry.name).toEqual(entry.shape);
   });
 
-  it(`every traced tensor is within ${TOLERANCE} of PyTorch`, async () => {
+  it(`every traced tensor is within ${TOLERANCE} of transformers`, async () => {
     const model = await load(folder, kernels);
     const trace = model.trace(reference.ids);
     const lines: string[] = [];

@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, indicesOf, spotUnder } from '../src/web/readout.ts';
 import { SCENES } from '../src/scenes/index.ts';
+import { traceTable } from '../src/model/registry.ts';
 import type { Spot } from '../src/render/frame.ts';
-import type { ValueName } from '../src/model/registry.ts';
+import { namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 
 const spot = (x: number, tensor: ValueName, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
@@ -52,11 +53,31 @@ describe('the hover readout', () => {
     expect(text).toContain(`for the token “${ex.piece(id).text}”`);
   });
 
-  it('describes every spot of every scene without falling back to a bare index', () => {
+  it('describes every spot of every scene with its tensor\'s own words, never a bare index', () => {
+    const table = traceTable(ex.config, T);
+    // Written out here rather than imported, so a changed or missing description fails.
+    const OTHER_SOURCES: Record<string, string> = {
+      tokens: 'the id of a prompt token',
+      vocab: 'a token id, the row of the vocabulary it names',
+      parameterCount: "the model's parameter count, the numbers in its weight tensors",
+      sampledProbs: 'next-token probability after temperature, top-k and top-p',
+      'generation.probability': 'probability of the token generated at this step',
+      'generation.chosen': 'id of the token generated at this step',
+      'generation.context': 'id of a token in the context at this step',
+    };
     for (const def of SCENES) {
       const scene = def.build(ex);
       const spots = [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720));
-      for (const s of spots) expect(describeSpot(s, ex), `${def.name}: ${s.source.tensor}`).toMatch(/\(.+\)/);
+      for (const s of spots) {
+        const name = s.source.tensor;
+        const tensor = ex.trace.get(name as TraceName);
+        const what = tensor ? table.find((e) => e.name === name)?.what : OTHER_SOURCES[name];
+        expect(what, `${def.name}: ${name} is neither a traced tensor nor a named source`).toBeTruthy();
+        const where = indicesOf(s.source.index, namedValue(ex, name)!.shape);
+        const text = describeSpot(s, ex);
+        expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${def.name}: ${text}`).toBe(true);
+        if (tensor) expect(s.value, `${def.name}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
+      }
     }
   });
 });

@@ -26,9 +26,10 @@ const shownValue = (n: ShownNumber) => parseShown(n.text)!.value / (n.scale ?? 1
 const near = (a: number, b: number) => Math.abs(a - b) < 0.5;
 
 describe.each([
-  ['the default prompt', sceneExplanation()],
-  ['a long prompt, another head', sceneExplanation('The robots will bring the parcels to every house in the town', { layer: 2, head: 5 })],
-])('on-screen arithmetic for %s', (_label, ex) => {
+  // [label, explanation, value rows the worked sum leaves out]
+  ['the default prompt', sceneExplanation(), 0],
+  ['a long prompt, another head', sceneExplanation('The robots will bring the parcels to every house in the town', { layer: 2, head: 5 }), 7],
+])('on-screen arithmetic for %s', (_label, ex, leftOut) => {
   const { layer, head } = ex;
   const Hs = ex.config.nEmbd / ex.config.nHead;
 
@@ -40,8 +41,17 @@ describe.each([
     const values = shown.filter((n) => n.source.tensor === `h.${layer}.attn.v` && n.at!.y >= top);
     const results = shown.filter((n) => n.source.tensor === `h.${layer}.attn.heads` && n.at!.y >= top);
     expect(results.length).toBeGreaterThan(1);
-    const complete = weights.length === ex.tokens.length; // all terms written out
+    const T = ex.tokens.length;
     const C = ex.config.nEmbd;
+    // A long prompt writes out only the largest weights; the rows it leaves out are added
+    // from the trace, so the written terms are still checked against the written result.
+    const shownPositions = weights.map((w) => w.source.index % T);
+    const omitted = Array.from({ length: T }, (_, s) => s).filter((s) => !shownPositions.includes(s));
+    expect(omitted).toHaveLength(leftOut);
+    const W = ex.trace.get(`h.${layer}.attn.weights`)!.data; // nHead × T × T
+    const V = ex.trace.get(`h.${layer}.attn.v`)!.data; // T × C
+    const wAt = (s: number) => W[(head * T + T - 1) * T + s];
+    for (const s of omitted) expect(wAt(s), `left-out row ${s} outweighs a written one`).toBeLessThanOrEqual(Math.min(...shownPositions.map(wAt)));
     for (const res of results) {
       const col = res.source.index % Hs;
       let sum = 0;
@@ -53,7 +63,8 @@ describe.each([
         sum += wv * vv;
         slack += 0.5 * 10 ** -parseShown(w.text)!.decimals / 100 * Math.abs(vv) + wv * 0.005;
       }
-      if (complete) expect(Math.abs(sum - shownValue(res)), `column ${col}: ${sum} vs ${res.text}`).toBeLessThanOrEqual(slack);
+      for (const s of omitted) sum += wAt(s) * V[s * C + head * Hs + col];
+      expect(Math.abs(sum - shownValue(res)), `column ${col}: ${sum} vs ${res.text}`).toBeLessThanOrEqual(slack);
     }
   });
 
@@ -70,11 +81,17 @@ describe.each([
     const shown = endFrame(ex, 'mask-softmax');
     const total = shown.find((n) => n.sumOf);
     expect(total?.text).toBe('1.00');
-    const terms = shown.filter((n) => n.at && total && near(n.at.y, total.at!.y) && n !== total);
-    if (terms.length > 0) {
-      const sum = terms.reduce((acc, n) => acc + shownValue(n), 0);
-      expect(Math.abs(sum - 1)).toBeLessThanOrEqual(terms.length * 0.005 + 1e-9);
-    }
+    // Every weight of the row is on screen: on the total's own line when it fits, else in
+    // the matrix row above it; either way the shown two-decimal values add up to 1.
+    const sameTensor = shown.filter((n) => n.source.tensor === total!.source.tensor && n !== total);
+    const terms = total!.sumOf!.map((i) => {
+      const candidates = sameTensor.filter((n) => n.source.index === i);
+      return candidates.find((n) => near(n.at!.y, total!.at!.y)) ?? candidates[0];
+    });
+    expect(terms.every(Boolean), 'a weight of the summed row is not on screen').toBe(true);
+    expect(terms).toHaveLength(ex.tokens.length);
+    const sum = terms.reduce((acc, n) => acc + shownValue(n), 0);
+    expect(Math.abs(sum - 1)).toBeLessThanOrEqual(terms.length * 0.005 + 1e-9);
   });
 });
 

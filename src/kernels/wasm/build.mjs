@@ -1,12 +1,13 @@
 // Rebuilds src/kernels/wasm/module.ts from kernels.as with the installed AssemblyScript compiler:
-//   node src/kernels/wasm/build.mjs
+//   node src/kernels/wasm/build.mjs [--out FILE]
+// --out writes elsewhere, so a test can rebuild and compare with the committed file.
 // The module is committed as base64 so Node and the browser load it with no build step and
 // no fetch. Four variants: SIMD or relaxed SIMD (fused multiply-add), each on ordinary memory
 // or on shared memory (for worker threads).
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
@@ -60,7 +61,12 @@ ${wrap(relaxed)};
 export const WASM_RELAXED_SHARED_BASE64 =
 ${wrap(relaxedShared)};
 `;
-const target = join(here, 'module.ts');
+const outAt = process.argv.indexOf('--out');
+if (outAt !== -1 && !process.argv[outAt + 1]) {
+  console.error('--out needs a file name, e.g. --out /tmp/module.ts');
+  process.exit(2);
+}
+const target = outAt === -1 ? join(here, 'module.ts') : resolve(process.argv[outAt + 1]);
 writeFileSync(target + '.tmp', text);
 renameSync(target + '.tmp', target);
 const chars = plain.length + shared.length + relaxed.length + relaxedShared.length;
