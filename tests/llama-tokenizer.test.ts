@@ -57,3 +57,19 @@ describe('pieces display as GPT-2 pieces do', () => {
     expect(newline.ids.map((id) => tokenizer.piece(id))).toContain('↵');
   });
 });
+
+describe('the command line reads a Llama folder with its own tokenizer', () => {
+  it('loadTokenizerFor gives the folder tokenizer for Llama and GPT-2 for GPT-2 folders', async () => {
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { loadTokenizerFor } = await import('../src/cli/load.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'llama-tok-'));
+    copyFileSync(join(FIXTURES, 'llama-gqa-tied', 'config.json'), join(dir, 'config.json'));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(FIXTURES, 'tokenizer-metaspace', f), join(dir, f));
+    const tokenizer = await loadTokenizerFor(dir);
+    expect(tokenizer.kind).toBe('huggingface');
+    const { expected } = load('tokenizer-metaspace');
+    expect(tokenizer.encode(expected[0].text)).toEqual(expected[0].ids);
+    expect((await loadTokenizerFor(join(FIXTURES, 'hf-tied'))).kind).toBe('gpt2');
+  });
+});

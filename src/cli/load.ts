@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT } from '../model/gpt.ts';
 import { loadModelDir } from '../model/checkpoint-node.ts';
+import { isLlamaDir, loadFolderTokenizer } from '../model/llama-checkpoint-node.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
@@ -34,6 +35,9 @@ function modelDir(dir: string | undefined): string {
 
 export async function loadForCli(dir: string | undefined): Promise<CliModel> {
   const path = modelDir(dir);
+  if (await isLlamaDir(path)) {
+    throw new CommandError(`${path}: Llama-family models are read by \`tokenize\` so far; \`run\`, \`generate\` and \`trace\` take GPT-2 folders only for now`);
+  }
   const loaded = await loadModelDir(path);
   return {
     model: new GPT(loaded.config, loaded.weights, bestKernels()),
@@ -46,6 +50,8 @@ export async function loadForCli(dir: string | undefined): Promise<CliModel> {
 /** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */
 export async function loadTokenizerFor(dir: string | undefined): Promise<Tokenizer> {
   if (dir === undefined && !existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) return gpt2Tokenizer();
+  // A Llama-family folder reads with its own tokenizer.json; GPT-2 folders exactly as before.
+  if (dir !== undefined && (await isLlamaDir(resolve(dir)))) return loadFolderTokenizer(resolve(dir));
   return (await loadModelDir(modelDir(dir))).tokenizer;
 }
 

@@ -8,6 +8,8 @@ import { loadModelDir, type LoadedModelDir } from './checkpoint-node.ts';
 import { INDEX_FILE, llamaFromFiles, shardsOfIndex } from './llama-checkpoint.ts';
 import type { LlamaConfig } from './llama-config.ts';
 import type { LlamaWeights } from './llama.ts';
+import { HuggingFaceTokenizer } from '../tokenizer/huggingface.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
 
 export type ModelFamily = 'gpt2' | 'llama';
 
@@ -75,4 +77,38 @@ export async function modelFromDir(dir: string): Promise<LoadedAnyModel> {
   const family = familyOf(await configJson(dir), join(dir, 'config.json'));
   if (family === 'gpt2') return { family, ...(await loadModelDir(dir)) };
   return { family, ...(await loadLlamaDir(dir)) };
+}
+
+/** A Llama-family folder's own tokenizer: tokenizer.json, with tokenizer_config.json's special tokens. */
+export async function loadFolderTokenizer(dir: string): Promise<HuggingFaceTokenizer> {
+  const path = join(dir, 'tokenizer.json');
+  const bytes = await read(path);
+  if (bytes === null) throw new ModelError(`${path} is missing; a Llama-family folder needs its tokenizer.json (and tokenizer_config.json) beside config.json`);
+  const parse = (text: string, where: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new ModelError(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const configBytes = await read(join(dir, 'tokenizer_config.json'));
+  const config = configBytes === null ? {} : (parse(configBytes.toString('utf8'), join(dir, 'tokenizer_config.json')) as Record<string, unknown>);
+  try {
+    return new HuggingFaceTokenizer(parse(bytes.toString('utf8'), path), config, path);
+  } catch (e) {
+    if (e instanceof TokenizerError) throw new ModelError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Whether config.json in `dir` names a Llama-family model. Anything else (GPT-2, no folder, a
+ * broken config.json) is false, so the GPT-2 loader reports it exactly as before.
+ */
+export async function isLlamaDir(dir: string): Promise<boolean> {
+  try {
+    return familyOf(await configJson(dir), join(dir, 'config.json')) === 'llama';
+  } catch {
+    return false;
+  }
 }
