@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT } from '../model/gpt.ts';
 import { loadModelDir } from '../model/checkpoint-node.ts';
+import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-checkpoint-node.ts';
+import { Llama } from '../model/llama.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
@@ -34,6 +36,9 @@ function modelDir(dir: string | undefined): string {
 
 export async function loadForCli(dir: string | undefined): Promise<CliModel> {
   const path = modelDir(dir);
+  if (await isLlamaDir(path)) {
+    throw new CommandError(`${path}: Llama-family models are read by \`tokenize\`, \`run\` and \`trace\` so far; \`generate\` takes GPT-2 folders only for now`);
+  }
   const loaded = await loadModelDir(path);
   return {
     model: new GPT(loaded.config, loaded.weights, bestKernels()),
@@ -46,6 +51,8 @@ export async function loadForCli(dir: string | undefined): Promise<CliModel> {
 /** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */
 export async function loadTokenizerFor(dir: string | undefined): Promise<Tokenizer> {
   if (dir === undefined && !existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) return gpt2Tokenizer();
+  // A Llama-family folder reads with its own tokenizer.json; GPT-2 folders exactly as before.
+  if (dir !== undefined && (await isLlamaDir(resolve(dir)))) return loadFolderTokenizer(resolve(dir));
   return (await loadModelDir(modelDir(dir))).tokenizer;
 }
 
@@ -61,4 +68,27 @@ export function promptIds(
   checkVocabulary(all, vocabSize, tokenizer);
   const dropped = Math.max(0, all.length - window);
   return { ids: all.slice(dropped), dropped };
+}
+
+export type AnyCliModel =
+  | ({ family: 'gpt2'; context: number; vocabSize: number } & CliModel)
+  | { family: 'llama'; context: number; vocabSize: number; model: Llama; tokenizer: Tokenizer; name: string; dir: string };
+
+/** GPT-2 exactly as loadForCli, or a Llama-family folder with its own tokenizer. */
+export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliModel> {
+  const path = modelDir(dir);
+  if (!(await isLlamaDir(path))) {
+    const gpt = await loadForCli(dir);
+    return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
+  }
+  const { config, weights } = await loadLlamaDir(path);
+  return {
+    family: 'llama',
+    context: config.maxPositions,
+    vocabSize: config.vocabSize,
+    model: new Llama(config, weights, bestKernels()),
+    tokenizer: await loadFolderTokenizer(path),
+    name: path.split(/[\\/]/).filter(Boolean).pop() ?? path,
+    dir: path,
+  };
 }

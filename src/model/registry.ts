@@ -15,11 +15,16 @@ const BLOCK_STEPS = [
   'ln_1', 'attn.q', 'attn.k', 'attn.v', 'attn.scores', 'attn.weights', 'attn.heads', 'attn.concat', 'attn.proj',
   'resid_1', 'ln_2', 'mlp.fc', 'mlp.gelu', 'mlp.proj', 'out',
 ] as const;
-export type BlockStep = (typeof BLOCK_STEPS)[number];
+/** What a Llama-family block records where its step differs from GPT-2's (llama-trace.ts). */
+type LlamaBlockStep = 'rms_1' | 'attn.q_rot' | 'attn.k_rot' | 'rms_2' | 'mlp.gate' | 'mlp.up' | 'mlp.silu' | 'mlp.act';
+export type BlockStep = (typeof BLOCK_STEPS)[number] | LlamaBlockStep;
 export type BlockName = `h.${number}.${BlockStep}`;
 
 /** A tensor the forward pass records when tracing. */
-export type TraceName = 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs';
+export type TraceName =
+  | 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs'
+  // The Llama family's own (llama-trace.ts): RoPE's angles, the final RMSNorm.
+  | 'rope.angles' | 'rope.cos' | 'rope.sin' | 'rms_f';
 
 /** A value computed from an explanation rather than recorded by the forward pass. */
 type DerivedName =
@@ -65,7 +70,7 @@ export interface ValueEntry {
 export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: TraceName })[] {
   const { nEmbd: C, nHead, vocabSize: V } = config;
   const H = headSize(config);
-  const what: Record<BlockStep, [number[], string]> = {
+  const what: Record<(typeof BLOCK_STEPS)[number], [number[], string]> = {
     ln_1: [[T, C], 'layer norm before attention'],
     'attn.q': [[T, C], 'queries, before splitting into heads'],
     'attn.k': [[T, C], 'keys, before splitting into heads'],

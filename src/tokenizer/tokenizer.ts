@@ -1,9 +1,13 @@
-// What the model needs from a tokenizer. Two kinds exist: GPT-2's byte-level BPE (gpt2.ts)
-// and single characters (char.ts) for the tiny models readers train on their own text.
+// What the model needs from a tokenizer: GPT-2's byte-level BPE (gpt2.ts), single characters
+// (char.ts) for the tiny models readers train on their own text, and a Llama-family folder's
+// own tokenizer.json (huggingface.ts).
 
 export interface Tokenizer {
-  /** "gpt2" or "char": stored beside a trained model so it reloads with the same ids. */
-  readonly kind: 'gpt2' | 'char';
+  /**
+   * "gpt2" or "char": stored beside a trained model so it reloads with the same ids;
+   * "huggingface": a model folder's own tokenizer.json (huggingface.ts).
+   */
+  readonly kind: 'gpt2' | 'char' | 'huggingface';
   readonly vocabSize: number;
   /** Id of the end-of-text token, or null when the vocabulary has none. */
   readonly endOfText: number | null;

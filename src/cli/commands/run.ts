@@ -2,7 +2,7 @@
 
 import { softmaxForward } from '../../model/ops.ts';
 import { topEntries } from '../../model/sampling.ts';
-import { loadForCli, promptIds } from '../load.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, type CommandSpec } from '../usage.ts';
 
 export const runCommand: CommandSpec = {
@@ -14,7 +14,7 @@ export const runCommand: CommandSpec = {
   N most likely next tokens with their probabilities (softmax at temperature 1
   over the whole vocabulary).
 
-  --model DIR   a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --model DIR   a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --top N       how many candidates to list (default 10)
   --json        print {"tokens": [...], "next": [{"id", "text", "probability"}...]}`,
 
@@ -26,9 +26,8 @@ export const runCommand: CommandSpec = {
     });
     const prompt = promptFrom(positionals);
     const top = numberFlag(values.top, '--top', 10, { min: 1, max: 1000, integer: true });
-    const { model, tokenizer } = await loadForCli(values.model);
-    const { ids, dropped } = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize);
-    const V = model.config.vocabSize;
+    const { model, tokenizer, context, vocabSize: V } = await loadAnyForCli(values.model);
+    const { ids, dropped } = promptIds(tokenizer, prompt, context, V);
     const { logits } = model.forward(ids, { lastOnly: true });
     const probs = logits.slice(0, V);
     softmaxForward(probs);

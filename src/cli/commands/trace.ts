@@ -3,7 +3,8 @@
 
 import { configToHuggingFace } from '../../model/config.ts';
 import { traceTable } from '../../model/registry.ts';
-import { loadForCli, promptIds } from '../load.ts';
+import { llamaTraceTable } from '../../model/llama-trace.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 export const traceCommand: CommandSpec = {
@@ -28,8 +29,8 @@ animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
     });
     if (values.ids !== undefined && positionals.length > 0) throw new UsageError('give either PROMPT or --ids, not both');
     if (values.ids === undefined && positionals.length === 0) throw new UsageError('missing PROMPT (or --ids 1,2,3)');
-    const { model, tokenizer } = await loadForCli(values.model);
-    const { nPositions, vocabSize } = model.config;
+    const loaded = await loadAnyForCli(values.model);
+    const { model, tokenizer, context: nPositions, vocabSize } = loaded;
 
     let ids: number[];
     if (values.ids !== undefined) {
@@ -45,7 +46,7 @@ animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
       ids = promptIds(tokenizer, positionals.join(' '), nPositions, vocabSize).ids;
     }
 
-    const table = traceTable(model.config, ids.length);
+    const table = loaded.family === 'llama' ? llamaTraceTable(loaded.model.config, ids.length) : traceTable(loaded.model.config, ids.length);
     let names = table.map((e) => e.name);
     if (values.only !== undefined) {
       const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -61,7 +62,7 @@ animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
     if (values.json) {
       // Written piece by piece: GPT-2's probs alone are T × 50,257 numbers.
       const out = process.stdout;
-      out.write(`{"config":${JSON.stringify(configToHuggingFace(model.config))},"tokens":${JSON.stringify(tokens)},"tensors":{`);
+      out.write(`{"config":${JSON.stringify(loaded.family === 'llama' ? loaded.model.config : configToHuggingFace(loaded.model.config))},"tokens":${JSON.stringify(tokens)},"tensors":{`);
       names.forEach((name, i) => {
         const t = trace.get(name)!;
         out.write(`${i ? ',' : ''}${JSON.stringify(name)}:{"shape":${JSON.stringify(t.shape)},"data":[`);

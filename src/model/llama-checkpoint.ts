@@ -1,0 +1,90 @@
+// A Llama-family model from the files of a Hugging Face folder: config.json and the weights,
+// in one model.safetensors or in shards named by model.safetensors.index.json. Held as bytes
+// so the page can use it too; llama-checkpoint-node.ts reads folders. F32, F16 and BF16 are
+// widened to floats. Every tensor the config calls for must be there with its shape.
+
+import { ModelError } from './config.ts';
+import { llamaConfigFromJson, type LlamaConfig } from './llama-config.ts';
+import type { LlamaBlockWeights, LlamaWeights } from './llama.ts';
+import { parseSafetensors, tensorFloat32, type SafetensorsFile } from './safetensors.ts';
+
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+/** The shard files an index names, in order of first use; ModelError if the index is malformed. */
+export function shardsOfIndex(indexText: string, where: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(indexText);
+  } catch (e) {
+    throw new ModelError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
+    throw new ModelError(`${where}: expected {"weight_map": {"tensor name": "shard file", ...}}`);
+  }
+  return [...new Set(Object.values(map as Record<string, string>))];
+}
+
+/** The config and weights from config.json's object and the bytes of each weights file by name. */
+export function llamaFromFiles(configJson: Record<string, unknown>, files: ReadonlyMap<string, Uint8Array>, where: string): { config: LlamaConfig; weights: LlamaWeights } {
+  const config = llamaConfigFromJson(configJson, `${where}/config.json`);
+  const parsed: SafetensorsFile[] = [...files].map(([name, bytes]) => parseSafetensors(bytes, `${where}/${name}`));
+  const owner = new Map<string, SafetensorsFile>();
+  for (const f of parsed) for (const name of f.entries.keys()) owner.set(name, f);
+  const used = new Set<string>();
+  const { hidden: C, intermediate: I, nHead, nKvHead, headDim: D, vocabSize: V } = config;
+  const says = `config.json says hidden_size=${C}, num_attention_heads=${nHead}, num_key_value_heads=${nKvHead}, head_dim=${D}, intermediate_size=${I}, vocab_size=${V}`;
+
+  const get = (name: string, shape: number[]): Float32Array => {
+    const f = owner.get(name);
+    if (!f) throw new ModelError(`${where}: tensor "${name}" is missing from the weights; ${says}`);
+    const entry = f.entries.get(name)!;
+    if (entry.shape.join(',') !== shape.join(',')) {
+      throw new ModelError(`${f.where}: tensor "${name}" has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]; ${says}`);
+    }
+    used.add(name);
+    const data = tensorFloat32(f, name);
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] - data[i] !== 0) throw new ModelError(`${f.where}: tensor "${name}" holds ${data[i]} at index ${i}; weights must be finite numbers`);
+    }
+    return data;
+  };
+  const maybe = (name: string, shape: number[], wanted: boolean): Float32Array | null => (wanted ? get(name, shape) : null);
+
+  const layers: LlamaBlockWeights[] = [];
+  for (let l = 0; l < config.nLayer; l++) {
+    const p = `model.layers.${l}`;
+    layers.push({
+      input_layernorm: get(`${p}.input_layernorm.weight`, [C]),
+      q_proj: get(`${p}.self_attn.q_proj.weight`, [nHead * D, C]),
+      k_proj: get(`${p}.self_attn.k_proj.weight`, [nKvHead * D, C]),
+      v_proj: get(`${p}.self_attn.v_proj.weight`, [nKvHead * D, C]),
+      q_bias: maybe(`${p}.self_attn.q_proj.bias`, [nHead * D], config.qkvBias),
+      k_bias: maybe(`${p}.self_attn.k_proj.bias`, [nKvHead * D], config.qkvBias),
+      v_bias: maybe(`${p}.self_attn.v_proj.bias`, [nKvHead * D], config.qkvBias),
+      o_proj: get(`${p}.self_attn.o_proj.weight`, [C, nHead * D]),
+      post_attention_layernorm: get(`${p}.post_attention_layernorm.weight`, [C]),
+      gate_proj: get(`${p}.mlp.gate_proj.weight`, [I, C]),
+      up_proj: get(`${p}.mlp.up_proj.weight`, [I, C]),
+      down_proj: get(`${p}.mlp.down_proj.weight`, [C, I]),
+    });
+  }
+  const embed = get('model.embed_tokens.weight', [V, C]);
+  const norm = get('model.norm.weight', [C]);
+  let head: Float32Array | null = null;
+  if (!config.tieWordEmbeddings) {
+    if (!owner.has('lm_head.weight')) {
+      throw new ModelError(`${where}: tensor "lm_head.weight" is missing, and config.json has tie_word_embeddings false (the default for this family); set it true if the head is the embedding table`);
+    }
+    head = get('lm_head.weight', [V, C]);
+  } else if (owner.has('lm_head.weight')) {
+    used.add('lm_head.weight'); // a tied model may store its head too; the embedding table is used
+  }
+  // Rotary tables some older checkpoints store are recomputed from the config.
+  const unexpected = [...owner.keys()].filter((k) => !used.has(k) && !/\.rotary_emb\.inv_freq$/.test(k));
+  if (unexpected.length > 0) {
+    const list = unexpected.slice(0, 3).map((k) => `"${k}"`).join(', ') + (unexpected.length > 3 ? `, … (${unexpected.length} in all)` : '');
+    throw new ModelError(`${where}: the weights hold tensors this config does not use: ${list}; does config.json belong to these files? (${says})`);
+  }
+  return { config, weights: { embed_tokens: embed, layers, norm, lm_head: head } };
+}
