@@ -90,8 +90,8 @@ describe('a frame as SVG', () => {
 
       const [fromSvg, samePng, otherPng] = await Promise.all([
         pixels(Buffer.from(svg)),
-        scenePng(scene, t, W, H, 'light').then(pixels),
-        scenePng(scene, 0.3, W, H, 'light').then(pixels),
+        scenePng(scene, t, W, H, 'light').then((b) => pixels(Buffer.from(b))),
+        scenePng(scene, 0.3, W, H, 'light').then((b) => pixels(Buffer.from(b))),
       ]);
       const same = meanDifference(fromSvg, samePng);
       const other = meanDifference(fromSvg, otherPng);

@@ -35,7 +35,7 @@ export function sceneSvg(scene: Scene, atSeconds: number, width: number, height:
 }
 
 /** The frame at `atSeconds` as PNG bytes. */
-export async function scenePng(scene: Scene, atSeconds: number, width: number, height: number, theme: Theme): Promise<Buffer> {
+export async function scenePng(scene: Scene, atSeconds: number, width: number, height: number, theme: Theme): Promise<Uint8Array> {
   const frames = new FrameCanvas(scene, width, height, theme);
   frames.drawAt(atSeconds);
   return frames.png();
@@ -51,7 +51,7 @@ export async function exportPicture(scene: Scene, options: PictureOptions): Prom
   const { width, height, theme, atSeconds } = options;
   const output = await prepareOutput(options.out, 'file');
   try {
-    const bytes = format === 'svg' ? Buffer.from(sceneSvg(scene, atSeconds, width, height, theme), 'utf8') : await scenePng(scene, atSeconds, width, height, theme);
+    const bytes: Uint8Array = format === 'svg' ? new TextEncoder().encode(sceneSvg(scene, atSeconds, width, height, theme)) : await scenePng(scene, atSeconds, width, height, theme);
     await writeFile(output.tempPath, bytes);
     await output.commit();
     return { out: options.out, format, bytes: bytes.length };
