@@ -37,7 +37,7 @@ function boundaries() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '**/*.wasm', 'src/kernels/wasm/build/', 'test-results/', 'out/'] },
+  { ignores: ['node_modules/', 'dist/', 'lib/', 'coverage/', '**/*.wasm', 'src/kernels/wasm/build/', 'test-results/', 'out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

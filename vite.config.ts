@@ -83,6 +83,9 @@ export function ranksAsJson(): Plugin {
 
 export default defineConfig({
   root: '.',
+  // Relative URLs throughout, so the built folder works under any path (a project page such as
+  // /animated-transformer/) from a plain static server.
+  base: './',
   // One page at the root and no client-side routes: a missing file gets a 404, not the page.
   appType: 'mpa',
   // No public folder: every file the page loads is imported explicitly.

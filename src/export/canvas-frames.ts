@@ -45,7 +45,11 @@ export class FrameCanvas {
    * it is identical to the frame made current before it, whose pixels then stand for it.
    */
   draw(index: number, fps: number): boolean {
-    const t = frameTime(index, fps);
+    return this.drawAt(frameTime(index, fps));
+  }
+
+  /** Makes the frame at `t` seconds current; false when identical to the frame current before. */
+  drawAt(t: number): boolean {
     const recording = this.recorder.record((ctx) => this.scene.draw(ctx, t, this.width, this.height, this.theme));
     if (recording.key !== null && recording.key === this.lastKey) {
       this.counts.reused++;

@@ -9,6 +9,7 @@ import type { Theme } from '../render/theme.ts';
 import { ExportCancelled, ExportError } from '../export/errors.ts';
 import { fitSize } from '../export/formats.ts';
 import { frameRange, frameTime } from '../export/timing.ts';
+import { saveFile } from './save-file.ts';
 
 export type VideoFormat = 'mp4' | 'webm';
 
@@ -106,16 +107,7 @@ export async function encodeSceneVideo(options: SceneVideoOptions): Promise<Scen
   };
 }
 
-/** Offers the finished video to the reader as a download (a click on a temporary link). */
+/** Offers the finished video to the reader as a download. */
 export function saveSceneVideo(video: SceneVideo): void {
-  const url = URL.createObjectURL(video.blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = video.fileName;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Give the download a moment to start before the URL is released.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(video);
 }

@@ -1,6 +1,7 @@
 // The small toolbar under each scene of the article: "Download video" with the format, size and
-// frame rate the reader picks, progress and cancel. The encoder (download-video.ts, WebCodecs
-// through mediabunny) is imported only when the reader presses the button, so the page stays small.
+// frame rate the reader picks, progress and cancel, and "Download picture": the frame shown, as
+// SVG at the chosen size. The encoder (download-video.ts, WebCodecs through mediabunny) and the
+// SVG writer are imported only when the reader presses a button, so the page stays small.
 
 import type { TransformerSceneElement } from './player.ts';
 
@@ -25,15 +26,38 @@ export function addSceneTools(el: TransformerSceneElement): void {
   bar.className = 'scene-tools';
   const button = document.createElement('button');
   button.type = 'button';
+  button.className = 'download-video';
   button.textContent = 'Download video';
+  const picture = document.createElement('button');
+  picture.type = 'button';
+  picture.className = 'download-picture';
+  picture.textContent = 'Download picture';
+  picture.title = 'The frame shown now, as an SVG picture (numbers and captions stay text)';
   const format = select('as', ['MP4', 'WebM']);
   const size = select('', Object.keys(SIZES));
   const fps = select('', ['30 fps', '60 fps', '24 fps']);
   const note = document.createElement('span');
   note.className = 'note';
   note.setAttribute('role', 'status');
-  bar.append(button, format.wrapper, size.wrapper, fps.wrapper, note);
+  bar.append(button, picture, format.wrapper, size.wrapper, fps.wrapper, note);
   el.after(bar);
+
+  picture.addEventListener('click', async () => {
+    const scene = el.sceneObject;
+    if (!scene) {
+      note.textContent = 'The scene is not ready yet.';
+      return;
+    }
+    try {
+      const [{ scenePicture }, { saveFile }] = await Promise.all([import('./download-picture.ts'), import('./save-file.ts')]);
+      const [width, height] = SIZES[size.input.value];
+      const file = scenePicture(scene, el.currentTime, width, height, el.theme);
+      saveFile(file);
+      note.textContent = `Saved ${file.fileName} (${Math.round(file.blob.size / 1e3)} kB).`;
+    } catch (error) {
+      note.textContent = `The picture could not be made: ${(error as Error).message}`;
+    }
+  });
 
   let running: AbortController | null = null;
   button.addEventListener('click', async () => {

@@ -237,11 +237,41 @@ describe('the article page', () => {
   it('a scene’s video export starts on request, reports progress and can be cancelled', async () => {
     const name = await firstSceneName(page);
     const tools = page.locator(`transformer-scene[scene="${name}"] + .scene-tools`);
-    await tools.locator('button').click();
+    await tools.locator('button.download-video').click();
     await page.waitForFunction((n) => /\d+%/.test(document.querySelector(`transformer-scene[scene="${n}"] + .scene-tools .note`)!.textContent ?? ''), name);
-    await tools.locator('button').click();
+    await tools.locator('button.download-video').click();
     await page.waitForFunction((n) => /Cancelled/.test(document.querySelector(`transformer-scene[scene="${n}"] + .scene-tools .note`)!.textContent ?? ''), name);
-    expect(await tools.locator('button').textContent()).toBe('Download video');
+    expect(await tools.locator('button.download-video').textContent()).toBe('Download video');
+  });
+
+  it('"Download picture" saves the frame shown as an SVG whose numbers are text', async () => {
+    const name = await firstSceneName(page);
+    const scene = page.locator(`transformer-scene[scene="${name}"]`);
+    await scene.evaluate((el: TransformerSceneElement) => {
+      el.pause();
+      el.currentTime = el.duration * 0.8;
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`transformer-scene[scene="${name}"] + .scene-tools button.download-picture`).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-[\\d.]+s\\.svg$`));
+    const svg = await new Promise<string>((resolve, reject) => {
+      download.createReadStream().then((stream) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+      }, reject);
+    });
+    // The browser's own XML parser reads it, and every number the frame shows is a <text>.
+    const parsed = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      return { error: doc.querySelector('parsererror')?.textContent ?? null, texts: [...doc.querySelectorAll('text')].map((t) => t.textContent) };
+    }, svg);
+    expect(parsed.error).toBeNull();
+    const shown = await scene.evaluate((el: TransformerSceneElement) => el.sceneObject!.numbersAt(el.currentTime, 1280, 720).map((n) => n.text));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.filter((t) => !parsed.texts.includes(t))).toEqual([]);
+    expect(await page.locator(`transformer-scene[scene="${name}"] + .scene-tools .note`).textContent()).toMatch(/^Saved .*\.svg/);
   });
 
   it('no request has left the page’s origin', async () => {

@@ -12,20 +12,24 @@ import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
 import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type ExportFormat } from '../../export/formats.ts';
 import { checkOutputFolder } from '../../export/output.ts';
+import { exportPicture, pictureFormatOf } from '../../export/picture.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
 import { loadForCli } from '../load.ts';
 import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
        animated-transformer render --scene NAME|all --out PATH [options]
+       animated-transformer render --scene NAME --at SECONDS --out figure.svg|figure.png
 
   Draws scenes with the page's own code and encodes them with ffmpeg (Debian package
-  "ffmpeg"); no browser window. The output appears only when complete.
+  "ffmpeg"); no browser window. The output appears only when complete. With --at, one
+  frame as a picture: SVG (vector, numbers and captions as text) or PNG; no ffmpeg needed.
 
   --list            print every scene's name, duration and title
   --scene NAME|all  the scene to export; "all" exports every scene into the folder --out
   --out PATH        clip.mp4 (H.264), clip.webm (VP9), clip.gif (looping), or a folder
                     name without extension for numbered PNG frames (frame-00000.png, ...)
+  --at S            draw the frame at S seconds as a picture (--out ending in .svg or .png)
   --format F        with --scene all: mp4, webm, gif or png (default mp4)
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
   --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
@@ -41,6 +45,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
 const FLAGS = {
   list: { type: 'boolean' },
   scene: { type: 'string' },
+  at: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
   prompt: { type: 'string' },
@@ -112,7 +117,7 @@ async function destinations(values: Values, names: string[], out: string): Promi
 async function render(values: Values): Promise<number> {
   if (values.list) return list(values);
   if (values.scene === undefined) throw new UsageError('give --scene NAME (or --scene all), or --list to see the scenes');
-  if (values.out === undefined) throw new UsageError('give --out: a .mp4, .webm or .gif file, or a folder for PNG frames');
+  if (values.out === undefined) throw new UsageError('give --out: a .mp4, .webm or .gif file, a folder for PNG frames, or with --at a .svg or .png picture');
   const names = sceneNames(values.scene);
   let size;
   try {
@@ -124,6 +129,7 @@ async function render(values: Values): Promise<number> {
   const from = values.from === undefined ? undefined : numberFlag(values.from, '--from', 0, { min: 0 });
   const to = values.to === undefined ? undefined : numberFlag(values.to, '--to', 0, { min: 0 });
   const chosenTheme = theme(values.theme);
+  if (values.at !== undefined || pictureFormatOf(values.out)) return picture(values, names, values.out, size, chosenTheme);
   const targets = await destinations(values, names, values.out);
   let formats: ExportFormat[];
   try {
@@ -174,9 +180,28 @@ async function render(values: Values): Promise<number> {
   return 0;
 }
 
+/** `render --at S --out figure.svg|.png`: one frame of one scene as a picture. */
+async function picture(values: Values, names: string[], out: string, size: { width: number; height: number }, chosenTheme: Theme): Promise<number> {
+  if (values.at === undefined) throw new UsageError(`give --at SECONDS: the moment of the scene to draw into "${out}"`);
+  if (!pictureFormatOf(out)) throw new UsageError(`with --at, --out is a picture: a .svg or .png file, got "${out}"`);
+  if (values.scene === 'all') throw new UsageError('--at draws one scene: give --scene NAME');
+  for (const flag of ['fps', 'from', 'to', 'format', 'variable-frame-rate'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} is for videos; a picture takes --at, --size and --theme`);
+  }
+  const at = numberFlag(values.at, '--at', 0, { min: 0 });
+  await checkOutputFolder(out);
+  const [scene] = await buildScenes(values, names);
+  if (at > scene.durationSeconds) {
+    throw new UsageError(`--at ${at} is past the end of "${scene.name}", which lasts ${scene.durationSeconds.toFixed(1)} s`);
+  }
+  const result = await exportPicture(scene, { out, width: size.width, height: size.height, theme: chosenTheme, atSeconds: at });
+  console.log(`wrote ${result.out}: ${size.width}x${size.height} ${result.format.toUpperCase()}, "${scene.name}" at ${at} s`);
+  return 0;
+}
+
 export const renderCommandSpec: CommandSpec = {
   name: 'render',
-  summary: 'export scenes as MP4, WebM, GIF or PNG frames',
+  summary: 'export scenes as MP4, WebM, GIF or PNG frames, or one frame as an SVG or PNG picture',
   usage: USAGE,
   async run(args) {
     const { values } = parseFlags(args, FLAGS, false);
