@@ -268,8 +268,9 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
+    // So is any other array the explanation holds (a derived value computed with the model).
     const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
-    buffers.add(rest.sampledProbs.buffer as ArrayBuffer);
+    for (const value of Object.values(rest)) if (value instanceof Float32Array) buffers.add(value.buffer as ArrayBuffer);
     const ids = explanation.tokens.map((t) => t.id);
     post({ type: 'explained', id, explanation: { ...rest, pieces }, generating, milliseconds: performance.now() - started }, [...buffers]);
     if (generating) {

@@ -14,7 +14,7 @@ export const traceCommand: CommandSpec = {
 animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
 
   Runs one forward pass and prints every tensor it computed, named as in
-  ARCHITECTURE.md (embed.token, h.0.attn.q, ..., logits, probs).
+  the repository's docs/ARCHITECTURE.md (embed.token, h.0.attn.q, ..., logits, probs).
 
   --ids LIST         token ids instead of a prompt, comma-separated
   --only NAME,...    only these tensors (exact names)
