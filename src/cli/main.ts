@@ -13,11 +13,12 @@ import { generateCommand } from './commands/generate.ts';
 import { runCommand } from './commands/run.ts';
 import { tokenizeCommand } from './commands/tokenize.ts';
 import { traceCommand } from './commands/trace.ts';
+import { lensCommand } from './commands/lens.ts';
 import { trainCommand } from './commands/train.ts';
 import { evalCommand } from './commands/eval.ts';
 import { renderCommandSpec } from './commands/render.ts';
 
-export const COMMANDS: CommandSpec[] = [tokenizeCommand, runCommand, generateCommand, traceCommand, trainCommand, evalCommand, renderCommandSpec];
+export const COMMANDS: CommandSpec[] = [tokenizeCommand, runCommand, generateCommand, traceCommand, lensCommand, trainCommand, evalCommand, renderCommandSpec];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -139,6 +139,11 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     return { logits, trace };
   }
 
+  /** The output head on rows of any residual stream already through ln_f (the logit lens). */
+  headLogits(x: Float32Array, rows: number): Float32Array {
+    return this.outputHead(x, rows); // rows × V
+  }
+
   /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is the head, or wte when tied. */
   private outputHead(x: Float32Array, rows: number): Float32Array {
     const { nEmbd: C, vocabSize: V } = this.config;

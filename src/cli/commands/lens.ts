@@ -1,0 +1,55 @@
+// `lens PROMPT`: the logit lens at one position, what the model would predict at each depth.
+
+import { lensTop, logitLens } from '../../model/lens.ts';
+import { loadForCli, promptIds } from '../load.ts';
+import { numberFlag, parseFlags, promptFrom, UsageError, type CommandSpec } from '../usage.ts';
+
+export const lensCommand: CommandSpec = {
+  name: 'lens',
+  summary: 'what the model would predict after each block (the logit lens)',
+  usage: `animated-transformer lens PROMPT [--model DIR] [--top N] [--position I] [--json]
+
+  Reads the residual stream after the embeddings (embed.sum), after each block's
+  attention (h.L.resid_1) and after each block (h.L.out), puts each through the
+  final layer norm and the output head, and lists the N most likely tokens at
+  each depth. The last line is the model's own prediction.
+
+  --model DIR     a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --top N         how many tokens per stage (default 5)
+  --position I    which token to read, from 0 (default: the last)
+  --json          print {"tokens": [{"id", "text"}], "position", "stages": [{"after", "top": [{"id", "text", "prob"}]}]}`,
+
+  async run(args) {
+    const { values, positionals } = parseFlags(args, {
+      model: { type: 'string' },
+      top: { type: 'string' },
+      position: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const prompt = promptFrom(positionals);
+    const top = numberFlag(values.top, '--top', 5, { min: 1, max: 1000, integer: true });
+    const wanted = values.position === undefined ? undefined : numberFlag(values.position, '--position', 0, { min: 0, integer: true });
+    const { model, tokenizer } = await loadForCli(values.model);
+    const { ids } = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize);
+    const T = ids.length;
+    if (wanted !== undefined && wanted >= T) {
+      throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
+    }
+    const position = wanted ?? T - 1;
+    const V = model.config.vocabSize;
+    const stages = logitLens(model, model.trace(ids)).map((s) => ({
+      after: s.after,
+      top: lensTop(s, position, V, Math.min(top, V)).map((e) => ({ id: e.id, text: tokenizer.piece(e.id), prob: e.prob })),
+    }));
+    const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));
+    if (values.json) {
+      console.log(JSON.stringify({ tokens, position, stages }));
+      return 0;
+    }
+    console.log(`tokens: ${tokens.map((t) => `${t.text}(${t.id})`).join(' ')}`);
+    console.log(`after ${tokens[position].text} (position ${position}), the most likely next tokens at each depth:`);
+    const width = Math.max(...stages.map((s) => s.after.length));
+    for (const s of stages) console.log(`${s.after.padEnd(width)}  ${s.top.map((e) => `${e.text} ${(e.prob * 100).toFixed(2)}%`).join(', ')}`);
+    return 0;
+  },
+};
