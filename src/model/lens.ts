@@ -3,21 +3,23 @@
 // goes through the model's own ln_f and output head, then a softmax.
 // Shape legend: T tokens, C width, V vocabulary.
 
-import { layerNorm, softmaxInPlace, type GPT } from './gpt.ts';
+import type { GPT } from './gpt.ts';
+import { layernormForward, softmaxForward } from './ops.ts';
+import { block, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
 import { traced, type Trace } from './trace.ts';
 
 export interface LensStage {
   /** Trace name of the residual stream read. */
-  after: string;
+  after: TraceName;
   /** T × V: a distribution over the vocabulary for every position. */
   probs: Float32Array;
 }
 
 /** embed.sum, then h.L.resid_1 and h.L.out for each block, in order. */
-export function lensStageNames(nLayer: number): string[] {
-  const names = ['embed.sum'];
-  for (let l = 0; l < nLayer; l++) names.push(`h.${l}.resid_1`, `h.${l}.out`);
+export function lensStageNames(nLayer: number): TraceName[] {
+  const names: TraceName[] = ['embed.sum'];
+  for (let l = 0; l < nLayer; l++) names.push(block(l, 'resid_1'), block(l, 'out'));
   return names;
 }
 
@@ -30,9 +32,10 @@ export function logitLens(model: GPT, trace: Trace): LensStage[] {
   return lensStageNames(nLayer).map((after) => {
     const x = traced(trace, after); // T × C
     const T = x.shape[0];
-    const xf = layerNorm(x.data, model.weights.ln_f, T, C, eps); // T × C
+    const xf = new Float32Array(T * C); // T × C
+    layernormForward(xf, x.data, model.weights.ln_f.weight, model.weights.ln_f.bias, T, C, eps);
     const probs = model.headLogits(xf, T); // T × V
-    for (let t = 0; t < T; t++) softmaxInPlace(probs.subarray(t * V, (t + 1) * V));
+    for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
     return { after, probs };
   });
 }
