@@ -17,7 +17,7 @@ export interface LoadedModelDir extends LoadedModel {
 const FOLDER_NEEDS = `a model folder must contain ${CONFIG_FILE} and ${WEIGHTS_FILE} (Hugging Face's GPT-2 layout), and may contain ${TOKENIZER_FILE}`;
 
 /** The file's contents, or null when it does not exist; other read errors become ModelError. */
-async function readIfPresent(path: string): Promise<Buffer | null> {
+export async function readIfPresent(path: string): Promise<Buffer | null> {
   try {
     return await readFile(path);
   } catch (e) {

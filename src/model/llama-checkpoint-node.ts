@@ -1,10 +1,9 @@
 // Llama-family folders on disk (Node only), and modelFromDir, which picks the family from
 // config.json: GPT-2 folders go through checkpoint-node.ts exactly as before.
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError } from './config.ts';
-import { loadModelDir, type LoadedModelDir } from './checkpoint-node.ts';
+import { loadModelDir, readIfPresent, type LoadedModelDir } from './checkpoint-node.ts';
 import { INDEX_FILE, llamaFromFiles, shardsOfIndex } from './llama-checkpoint.ts';
 import type { LlamaConfig } from './llama-config.ts';
 import type { LlamaWeights } from './llama.ts';
@@ -15,16 +14,6 @@ export type ModelFamily = 'gpt2' | 'llama';
 
 const GPT2_TYPES = new Set(['gpt2']);
 const LLAMA_TYPES = new Set(['llama', 'qwen2', 'mistral']);
-
-async function read(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new ModelError(`${path}: cannot be read (${code ?? (e as Error).message})`);
-  }
-}
 
 /** The family config.json names (model_type, else architectures); ModelError for others. */
 export function familyOf(json: Record<string, unknown>, where: string): ModelFamily {
@@ -40,7 +29,7 @@ export function familyOf(json: Record<string, unknown>, where: string): ModelFam
 
 async function configJson(dir: string): Promise<Record<string, unknown>> {
   const path = join(dir, 'config.json');
-  const bytes = await read(path);
+  const bytes = await readIfPresent(path);
   if (bytes === null) throw new ModelError(`${path} is missing; a model folder must contain config.json and its weights`);
   let json: unknown;
   try {
@@ -56,10 +45,10 @@ async function configJson(dir: string): Promise<Record<string, unknown>> {
 export async function loadLlamaDir(dir: string): Promise<{ config: LlamaConfig; weights: LlamaWeights }> {
   const json = await configJson(dir);
   const files = new Map<string, Uint8Array>();
-  const index = await read(join(dir, INDEX_FILE));
+  const index = await readIfPresent(join(dir, INDEX_FILE));
   const names = index !== null ? shardsOfIndex(index.toString('utf8'), join(dir, INDEX_FILE)) : ['model.safetensors'];
   for (const name of names) {
-    const bytes = await read(join(dir, name));
+    const bytes = await readIfPresent(join(dir, name));
     if (bytes === null) {
       throw new ModelError(index !== null ? `${join(dir, name)} is missing; ${INDEX_FILE} names it` : `${join(dir, name)} is missing (and there is no ${INDEX_FILE} naming shards)`);
     }
@@ -82,7 +71,7 @@ export async function modelFromDir(dir: string): Promise<LoadedAnyModel> {
 /** A Llama-family folder's own tokenizer: tokenizer.json, with tokenizer_config.json's special tokens. */
 export async function loadFolderTokenizer(dir: string): Promise<HuggingFaceTokenizer> {
   const path = join(dir, 'tokenizer.json');
-  const bytes = await read(path);
+  const bytes = await readIfPresent(path);
   if (bytes === null) throw new ModelError(`${path} is missing; a Llama-family folder needs its tokenizer.json (and tokenizer_config.json) beside config.json`);
   const parse = (text: string, where: string): unknown => {
     try {
@@ -91,7 +80,7 @@ export async function loadFolderTokenizer(dir: string): Promise<HuggingFaceToken
       throw new ModelError(`${where}: not valid JSON (${(e as Error).message})`);
     }
   };
-  const configBytes = await read(join(dir, 'tokenizer_config.json'));
+  const configBytes = await readIfPresent(join(dir, 'tokenizer_config.json'));
   const config = configBytes === null ? {} : (parse(configBytes.toString('utf8'), join(dir, 'tokenizer_config.json')) as Record<string, unknown>);
   try {
     return new HuggingFaceTokenizer(parse(bytes.toString('utf8'), path), config, path);
