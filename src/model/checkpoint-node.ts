@@ -1,10 +1,11 @@
 // Model folders on disk (Node only): reading config.json, model.safetensors and the optional
 // animated-transformer.json, and writing all three without ever leaving a half-written file.
 
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelError, type GPTConfig } from './config.ts';
 import type { GPTWeights } from './weights.ts';
+import { readIfPresent } from './read-file-node.ts';
 import { CONFIG_FILE, WEIGHTS_FILE, configFromText, modelFromFiles, modelToFiles, type LoadedModel } from './checkpoint.ts';
 import { describeTokenizer, loadTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { TOKENIZER_FILE, parseTokenizerDescription, tokenizerDescriptionText } from './tokenizer-file.ts';
@@ -15,17 +16,6 @@ export interface LoadedModelDir extends LoadedModel {
 }
 
 const FOLDER_NEEDS = `a model folder must contain ${CONFIG_FILE} and ${WEIGHTS_FILE} (Hugging Face's GPT-2 layout), and may contain ${TOKENIZER_FILE}`;
-
-/** The file's contents, or null when it does not exist; other read errors become ModelError. */
-export async function readIfPresent(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new ModelError(`${path}: cannot be read (${code ?? (e as Error).message})`);
-  }
-}
 
 /** Loads and checks a model folder. Throws ModelError saying which file is wrong and how. */
 export async function loadModelDir(dir: string): Promise<LoadedModelDir> {

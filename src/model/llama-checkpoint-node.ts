@@ -3,7 +3,8 @@
 
 import { join } from 'node:path';
 import { ModelError } from './config.ts';
-import { loadModelDir, readIfPresent, type LoadedModelDir } from './checkpoint-node.ts';
+import { loadModelDir, type LoadedModelDir } from './checkpoint-node.ts';
+import { readIfPresent } from './read-file-node.ts';
 import { INDEX_FILE, llamaFromFiles, shardsOfIndex } from './llama-checkpoint.ts';
 import type { LlamaConfig } from './llama-config.ts';
 import type { LlamaWeights } from './llama.ts';
