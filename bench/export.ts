@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { explain } from '../src/model/explain.ts';
-import { loadForCli } from '../src/cli/load.ts';
+import { loadAnyForCli } from '../src/cli/load.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import { SCENES } from '../src/scenes/index.ts';
 import { FrameCanvas } from '../src/export/canvas-frames.ts';
@@ -40,7 +40,7 @@ const names = values.scenes ? values.scenes.split(',') : SCENES.map((s) => s.nam
 
 async function explanation(): Promise<Explanation> {
   if (!values.model) return sceneExplanation(); // a seeded random GPT (C = 96) with GPT-2's tokenizer
-  const { model, tokenizer, name } = await loadForCli(values.model);
+  const { model, tokenizer, name } = await loadAnyForCli(values.model);
   return explain(model, tokenizer, 'The robots will bring', { modelName: name, generateTokens: 8 });
 }
 

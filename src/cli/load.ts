@@ -8,6 +8,7 @@ import { GPT } from '../model/gpt.ts';
 import { loadModelDir } from '../model/checkpoint-node.ts';
 import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-checkpoint-node.ts';
 import { Llama } from '../model/llama.ts';
+import { architectureOf } from '../model/language-model.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
@@ -34,18 +35,23 @@ function modelDir(dir: string | undefined): string {
   return DEFAULT_MODEL_DIR;
 }
 
-export async function loadForCli(dir: string | undefined): Promise<CliModel> {
+/** A GPT-2 folder (or the embedded model), for the commands that take no other kind. */
+export async function loadForCli(dir: string | undefined, command: string): Promise<CliModel> {
   const path = modelDir(dir);
   if (await isLlamaDir(path)) {
-    throw new CommandError(`${path}: Llama-family models are read by \`tokenize\`, \`run\` and \`trace\` so far; \`generate\` takes GPT-2 folders only for now`);
+    throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\` and \`render\``);
   }
   const loaded = await loadModelDir(path);
   return {
     model: new GPT(loaded.config, loaded.weights, bestKernels()),
     tokenizer: loaded.tokenizer,
-    name: path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path,
+    name: path === DEFAULT_MODEL_DIR ? 'embedded model' : folderName(path),
     dir: path,
   };
+}
+
+function folderName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 }
 
 /** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */
@@ -78,17 +84,19 @@ export type AnyCliModel =
 export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliModel> {
   const path = modelDir(dir);
   if (!(await isLlamaDir(path))) {
-    const gpt = await loadForCli(dir);
+    const gpt = await loadForCli(dir, 'this command');
     return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
   }
   const { config, weights } = await loadLlamaDir(path);
+  const model = new Llama(config, weights, bestKernels());
+  const { nPositions: context, vocabSize } = architectureOf(model);
   return {
     family: 'llama',
-    context: config.maxPositions,
-    vocabSize: config.vocabSize,
-    model: new Llama(config, weights, bestKernels()),
+    context,
+    vocabSize,
+    model,
     tokenizer: await loadFolderTokenizer(path),
-    name: path.split(/[\\/]/).filter(Boolean).pop() ?? path,
+    name: folderName(path),
     dir: path,
   };
 }

@@ -2,9 +2,8 @@
 // next-token distribution under the reader's sampling rule, and a few generated tokens.
 // Scenes read this and never compute model math themselves.
 
-import { parameterCount } from './config.ts';
-import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
+import { architectureOf, parameterCountOf, type LanguageModel } from './language-model.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
@@ -34,8 +33,8 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
-  const config = model.config;
+export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
+  const config = architectureOf(model);
   const layer = options.layer ?? 0;
   const head = options.head ?? 0;
   if (!Number.isInteger(layer) || layer < 0 || layer >= config.nLayer) {
@@ -56,7 +55,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   // The model can read at most n_positions tokens: keep the last ones, as generation does.
   const dropped = Math.max(0, allIds.length - config.nPositions);
   const ids = allIds.slice(dropped);
-  const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
+  const piece = (id: number): TokenPiece => ({ id, text: pieceOf(tokenizer, id) });
 
   const trace = model.trace(ids);
   const V = config.vocabSize;
@@ -68,7 +67,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   return {
     modelName: options.modelName,
     config,
-    parameterCount: parameterCount(config),
+    parameterCount: parameterCountOf(model),
     prompt,
     tokens: ids.map(piece),
     droppedPromptTokens: dropped,
@@ -89,7 +88,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
  * calls it separately, after sending the rest, so the other scenes need not wait for it.
  */
 export function explainGeneration(
-  model: GPT, ids: readonly number[], sampling: SamplingSettings, tokens: number, window: number, piece: (id: number) => TokenPiece,
+  model: LanguageModel, ids: readonly number[], sampling: SamplingSettings, tokens: number, window: number, piece: (id: number) => TokenPiece,
 ): GenerationStep[] {
   const steps = [...generate(model, ids, { ...sampling, maxNewTokens: tokens, seed: sampling.seed, window })];
   return steps.map((s) => ({
@@ -99,6 +98,14 @@ export function explainGeneration(
     probability: s.probability,
     top: s.top.map((t) => ({ token: piece(t.id), probability: t.probability })),
   }));
+}
+
+/**
+ * A token's display piece. A model's vocabulary may be larger than its tokenizer's (Qwen2 pads
+ * its embedding table): ids past the tokenizer's end have no text, and are named as unused.
+ */
+export function pieceOf(tokenizer: Tokenizer, id: number): string {
+  return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
 /** A tokenizer that makes ids the model has no row for means the two do not belong together. */

@@ -130,3 +130,11 @@ export function ropeFrequencies(config: LlamaConfig): Float64Array {
   }
   return inv;
 }
+
+/** Number of parameters, counting a tied head once. */
+export function llamaParameterCount(config: LlamaConfig): number {
+  const { hidden: C, nHead, nKvHead, headDim: D, intermediate: I, vocabSize: V, nLayer } = config;
+  const attention = C * nHead * D + 2 * C * nKvHead * D + nHead * D * C + (config.qkvBias ? (nHead + 2 * nKvHead) * D : 0);
+  const block = 2 * C + attention + 3 * C * I; // two RMSNorm weights, attention, gate/up/down
+  return V * C + nLayer * block + C + (config.tieWordEmbeddings ? 0 : V * C);
+}

@@ -3,7 +3,7 @@
 // stream), final RMSNorm, output head. What differs from GPT-2: RMSNorm instead of layer norm,
 // no position table but queries and keys turned by RoPE, fewer key/value heads than query heads
 // (grouped-query attention), a gated SiLU MLP, and usually no biases.
-// Tracing records every intermediate under the names in llama-trace.ts.
+// Tracing records every intermediate under the names in the registry (registry.ts, llamaTraceTable).
 //
 // Shape legend: T new tokens, P cached positions, S = P + T, C width, nH query heads and nKV
 // key/value heads of size D, I MLP width, V vocabulary.

@@ -4,10 +4,11 @@
 //
 // Names are built by the typed helpers below, so a misspelt name is a type error.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
-// W the generation window.
+// W the generation window; for the Llama family also nKV key/value heads, D = H and I the MLP width.
 
 import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
+import type { ModelConfig } from './architecture.ts';
 import type { Explanation } from './explanation.ts';
 
 /** What one block records, in the order it computes it. */
@@ -15,7 +16,7 @@ const BLOCK_STEPS = [
   'ln_1', 'attn.q', 'attn.k', 'attn.v', 'attn.scores', 'attn.weights', 'attn.heads', 'attn.concat', 'attn.proj',
   'resid_1', 'ln_2', 'mlp.fc', 'mlp.gelu', 'mlp.proj', 'out',
 ] as const;
-/** What a Llama-family block records where its step differs from GPT-2's (llama-trace.ts). */
+/** What a Llama-family block records where its step differs from GPT-2's (llamaTraceTable). */
 type LlamaBlockStep = 'rms_1' | 'attn.q_rot' | 'attn.k_rot' | 'rms_2' | 'mlp.gate' | 'mlp.up' | 'mlp.silu' | 'mlp.act';
 export type BlockStep = (typeof BLOCK_STEPS)[number] | LlamaBlockStep;
 export type BlockName = `h.${number}.${BlockStep}`;
@@ -23,7 +24,7 @@ export type BlockName = `h.${number}.${BlockStep}`;
 /** A tensor the forward pass records when tracing. */
 export type TraceName =
   | 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs'
-  // The Llama family's own (llama-trace.ts): RoPE's angles, the final RMSNorm.
+  // The Llama family's own (llamaTraceTable): RoPE's angles, the final RMSNorm.
   | 'rope.angles' | 'rope.cos' | 'rope.sin' | 'rms_f';
 
 /** A value computed from an explanation rather than recorded by the forward pass. */
@@ -59,15 +60,17 @@ export function at(name: ValueName, index: number): Source {
   return { tensor: name, index };
 }
 
-export interface ValueEntry {
+interface ValueEntry {
   name: ValueName;
   shape: number[];
   /** What the value is, in a few words (the readout says it in parentheses). */
   what: string;
 }
 
-/** Every traced tensor, in the order the forward pass computes it, with its expected shape. */
-export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: TraceName })[] {
+type TraceEntry = ValueEntry & { name: TraceName };
+
+/** GPT-2's traced tensors, in the order the forward pass computes them, with their expected shapes. */
+export function traceTable(config: GPTConfig, T: number): TraceEntry[] {
   const { nEmbd: C, nHead, vocabSize: V } = config;
   const H = headSize(config);
   const what: Record<(typeof BLOCK_STEPS)[number], [number[], string]> = {
@@ -87,7 +90,7 @@ export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: 
     'mlp.proj': [[T, C], 'second linear map'],
     out: [[T, C], "resid_1 + MLP output: the block's output"],
   };
-  const entries: (ValueEntry & { name: TraceName })[] = [
+  const entries: TraceEntry[] = [
     { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table' },
     { name: 'embed.position', shape: [T, C], what: 'rows of the position embedding table' },
     { name: 'embed.sum', shape: [T, C], what: 'their sum, the input of block 0' },
@@ -101,6 +104,51 @@ export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: 
     { name: 'probs', shape: [T, V], what: 'softmax of the logits (temperature 1)' },
   );
   return entries;
+}
+
+/** The Llama family's traced tensors (llama.ts): GPT-2's names where the step is the same, new names where it differs. */
+function llamaTraceTable(config: ModelConfig, T: number): TraceEntry[] {
+  const { nEmbd: C, nHead, nKvHead, headDim: D, mlpWidth: I, vocabSize: V } = config;
+  const entries: TraceEntry[] = [
+    { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table (no position table): the input of block 0' },
+    { name: 'rope.angles', shape: [T, D / 2], what: 'position × frequency: how far RoPE turns each pair of dimensions, in radians' },
+    { name: 'rope.cos', shape: [T, D], what: 'cosine of each angle, repeated over both halves of a head' },
+    { name: 'rope.sin', shape: [T, D], what: 'sine of each angle, repeated over both halves of a head' },
+  ];
+  for (let l = 0; l < config.nLayer; l++) {
+    entries.push(
+      { name: block(l, 'rms_1'), shape: [T, C], what: 'RMSNorm before attention' },
+      { name: block(l, 'attn.q'), shape: [T, nHead * D], what: 'queries, before RoPE' },
+      { name: block(l, 'attn.k'), shape: [T, nKvHead * D], what: 'keys (one per key/value head), before RoPE' },
+      { name: block(l, 'attn.v'), shape: [T, nKvHead * D], what: 'values (one per key/value head)' },
+      { name: block(l, 'attn.q_rot'), shape: [T, nHead * D], what: 'queries turned by their position (RoPE)' },
+      { name: block(l, 'attn.k_rot'), shape: [T, nKvHead * D], what: 'keys turned by their position (RoPE)' },
+      { name: block(l, 'attn.scores'), shape: [nHead, T, T], what: "Q Kᵀ / √D with each query head's shared key head, before the mask" },
+      { name: block(l, 'attn.weights'), shape: [nHead, T, T], what: 'after the causal mask and softmax' },
+      { name: block(l, 'attn.heads'), shape: [nHead, T, D], what: 'weights × V, per query head' },
+      { name: block(l, 'attn.concat'), shape: [T, nHead * D], what: 'heads side by side' },
+      { name: block(l, 'attn.proj'), shape: [T, C], what: 'after the output projection' },
+      { name: block(l, 'resid_1'), shape: [T, C], what: 'block input + attention output' },
+      { name: block(l, 'rms_2'), shape: [T, C], what: 'RMSNorm before the MLP' },
+      { name: block(l, 'mlp.gate'), shape: [T, I], what: 'gate projection' },
+      { name: block(l, 'mlp.up'), shape: [T, I], what: 'up projection' },
+      { name: block(l, 'mlp.silu'), shape: [T, I], what: 'SiLU of the gate' },
+      { name: block(l, 'mlp.act'), shape: [T, I], what: 'silu(gate) × up' },
+      { name: block(l, 'mlp.proj'), shape: [T, C], what: 'down projection' },
+      { name: block(l, 'out'), shape: [T, C], what: "resid_1 + MLP output: the block's output" },
+    );
+  }
+  entries.push(
+    { name: 'rms_f', shape: [T, C], what: 'final RMSNorm' },
+    { name: 'logits', shape: [T, V], what: 'scores over the vocabulary' },
+    { name: 'probs', shape: [T, V], what: 'softmax of the logits (temperature 1)' },
+  );
+  return entries;
+}
+
+/** Every tensor a model of this description traces for T tokens, in order, with its shape. */
+export function modelTraceTable(config: ModelConfig, T: number): TraceEntry[] {
+  return config.family === 'gpt2' ? traceTable(config, T) : llamaTraceTable(config, T);
 }
 
 /** A named value of one explanation: its entry and its numbers, flat and row-major. */
@@ -170,7 +218,7 @@ const meanings = new WeakMap<Explanation, Map<string, string>>();
 function traceMeanings(ex: Explanation): Map<string, string> {
   let m = meanings.get(ex);
   if (!m) {
-    m = new Map(traceTable(ex.config, ex.tokens.length).map((e) => [e.name, e.what]));
+    m = new Map(modelTraceTable(ex.config, ex.tokens.length).map((e) => [e.name, e.what]));
     meanings.set(ex, m);
   }
   return m;

@@ -7,7 +7,7 @@
 import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
 import { bestKernels } from '../kernels/index.ts';
-import { explain, explainGeneration, InputError } from '../model/explain.ts';
+import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../model/explanation.ts';
 import { ModelError } from '../model/config.ts';
@@ -197,10 +197,6 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   } finally {
     if (loading?.id === id) loading = null;
   }
-}
-
-function pieceOf(tokenizer: Tokenizer, id: number): string {
-  return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
 /** Ids a scene is likely to name: the prompt, the most likely next tokens, the vocabulary's ends (the generation's come with it). */

@@ -34,7 +34,7 @@ export const evalCommand: CommandSpec = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.data) throw new UsageError('--data FILE is required');
     const maxTokens = numberFlag(values['max-tokens'], '--max-tokens', Infinity, { min: 1, integer: true });
-    const { model, tokenizer, name } = await loadForCli(values.model);
+    const { model, tokenizer, name } = await loadForCli(values.model, 'eval');
     const context = Math.min(model.config.nPositions, 1024);
     const T = numberFlag(values['block-size'], '--block-size', context, { min: 1, max: context, integer: true });
     const text = await readTextFile(values.data);

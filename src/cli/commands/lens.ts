@@ -29,7 +29,7 @@ export const lensCommand: CommandSpec = {
     const prompt = promptFrom(positionals);
     const top = numberFlag(values.top, '--top', 5, { min: 1, max: 1000, integer: true });
     const wanted = values.position === undefined ? undefined : numberFlag(values.position, '--position', 0, { min: 0, integer: true });
-    const { model, tokenizer } = await loadForCli(values.model);
+    const { model, tokenizer } = await loadForCli(values.model, 'lens');
     const { ids } = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize);
     const T = ids.length;
     if (wanted !== undefined && wanted >= T) {

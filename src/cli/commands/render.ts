@@ -14,7 +14,7 @@ import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type E
 import { checkOutputFolder } from '../../export/output.ts';
 import { exportPicture, pictureFormatOf } from '../../export/picture.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
-import { loadForCli } from '../load.ts';
+import { loadAnyForCli } from '../load.ts';
 import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
@@ -32,7 +32,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --at S            draw the frame at S seconds as a picture (--out ending in .svg or .png)
   --format F        with --scene all: mp4, webm, gif or png (default mp4)
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
-  --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --model DIR       a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
   --window N        context window of the generation scene (default: the model's)
   --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
@@ -66,17 +66,17 @@ type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 
 /** Loads the model, runs the prompt once, and builds the named scenes from that one explanation. */
 async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
-  const { model, tokenizer, name } = await loadForCli(values.model);
+  const { model, tokenizer, name, context } = await loadAnyForCli(values.model);
   if (values.block !== undefined && values.layer !== undefined) throw new UsageError('--block and --layer are the same; give one of them');
   const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
   const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
-  const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, integer: true });
+  const window = numberFlag(values.window, '--window', context, { min: 1, integer: true });
   const explanation = explain(model, tokenizer, values.prompt ?? DEFAULT_PROMPT, {
     modelName: name,
     layer,
     head,
     generateTokens: DEFAULT_GENERATED_TOKENS,
-    generationWindow: Math.min(window, model.config.nPositions),
+    generationWindow: Math.min(window, context),
   });
   return names.map((name) => sceneByName(name)!.build(explanation));
 }

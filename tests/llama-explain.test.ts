@@ -1,0 +1,113 @@
+// explain() and generation for the Llama family: the explanation says what the model has (norm,
+// positions, key/value heads, MLP, biases, head), counts the parameters the files hold, names
+// every traced tensor in the registry with its shape; generation through the KV cache picks
+// what an uncached pass would; `generate --model LLAMA_DIR` works and GPT-2's explanation is as before.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeGpt2 } from '../src/model/architecture.ts';
+import { generate } from '../src/model/generate.ts';
+import { modelTraceTable, namedValue } from '../src/model/registry.ts';
+import { parseSafetensors } from '../src/model/safetensors.ts';
+import { argmax } from '../src/model/sampling.ts';
+import { llamaExplanation, llamaFixture, llamaFixtureDir, LLAMA_SCENE_FOLDERS } from './helpers/llama-explanation.ts';
+import { cli } from './helpers/run-cli.ts';
+import { sceneExplanation, SCENE_CONFIG } from './helpers/scene-explanation.ts';
+
+/** Numbers stored in a folder's weight files, read from their headers alone. */
+function storedParameters(dir: string): number {
+  let n = 0;
+  for (const file of readdirSync(dir).filter((f) => f.startsWith('model') && f.endsWith('.safetensors'))) {
+    const bytes = readFileSync(join(dir, file));
+    const parsed = parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+    for (const entry of parsed.entries.values()) n += entry.shape.reduce((a, b) => a * b, 1);
+  }
+  return n;
+}
+
+describe('explain() on a Llama-family model', () => {
+  it('describes what each fixture has', async () => {
+    const smol = await llamaExplanation('llama-smol-gqa');
+    expect(smol.config).toMatchObject({
+      family: 'llama', norm: 'rmsnorm', positions: 'rope', ropeTheta: 100000, mlp: 'swiglu', biases: 'none', tieWordEmbeddings: true,
+      nLayer: 3, nHead: 8, nKvHead: 2, headDim: 8, nEmbd: 64, mlpWidth: 176, vocabSize: 400, nPositions: 64,
+    });
+    const qwen = await llamaExplanation('llama-qwen2-untied');
+    expect(qwen.config).toMatchObject({ family: 'qwen2', biases: 'qkv', tieWordEmbeddings: false, nHead: 4, nKvHead: 4, headDim: 12, mlpWidth: 128 });
+  });
+
+  it.each(LLAMA_SCENE_FOLDERS)('%s: counts exactly the numbers its weight files hold', async (folder) => {
+    const ex = await llamaExplanation(folder);
+    expect(ex.parameterCount).toBe(storedParameters(llamaFixtureDir(folder)));
+  });
+
+  it.each(LLAMA_SCENE_FOLDERS)('%s: every traced tensor is in the registry with its shape and meaning, and only those', async (folder) => {
+    const ex = await llamaExplanation(folder);
+    const table = modelTraceTable(ex.config, ex.tokens.length);
+    expect([...ex.trace.keys()].sort()).toEqual(table.map((e) => e.name).sort());
+    for (const entry of table) {
+      const value = namedValue(ex, entry.name)!;
+      expect(value.shape, entry.name).toEqual(entry.shape);
+      expect(value.data.length, entry.name).toBe(entry.shape.reduce((a, b) => a * b, 1));
+      expect(value.what.length, entry.name).toBeGreaterThan(5);
+    }
+    expect(namedValue(ex, 'embed.position')).toBeUndefined();
+    expect(namedValue(ex, 'h.0.ln_1')).toBeUndefined();
+  });
+
+  it('starts with the beginning-of-text token its tokenizer adds, and generates with the sampling rule', async () => {
+    const ex = await llamaExplanation('llama-smol-gqa');
+    expect(ex.tokens[0].text).toBe('<|begin_of_text|>');
+    expect(ex.generation).toHaveLength(7);
+    expect(ex.generation.every((s) => s.context.length <= 8)).toBe(true);
+    expect(ex.sampledProbs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+});
+
+describe('generation for the Llama family', () => {
+  it.each(LLAMA_SCENE_FOLDERS)('%s: greedy steps through the KV cache, sliding window included, pick the argmax of an uncached pass', async (folder) => {
+    const { model, tokenizer } = await llamaFixture(folder);
+    const prompt = tokenizer.encode('The keeper');
+    const steps = [...generate(model, prompt, { temperature: 0, topK: 0, topP: 1, maxNewTokens: 6, seed: 0, window: 5 })];
+    expect(steps.map((s) => s.dropped)).toEqual(steps.map((s) => Math.max(0, prompt.length + steps.indexOf(s) - 5)));
+    const V = model.config.vocabSize;
+    for (const step of steps) {
+      const { logits } = model.forward(step.context);
+      expect(step.id).toBe(argmax(logits.subarray((step.context.length - 1) * V)));
+    }
+  });
+});
+
+describe('generate --model on a Llama-family folder', () => {
+  it('continues the prompt with the folder tokenizer, greedily as the model predicts', async () => {
+    const dir = llamaFixtureDir('llama-smol-gqa');
+    const r = await cli('generate', 'The keeper', '--model', dir, '--greedy', '--max-new-tokens', '4', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { tokens: { id: number; probability: number }[]; text: string };
+    const { model, tokenizer } = await llamaFixture('llama-smol-gqa');
+    const ids = tokenizer.encode('The keeper');
+    for (const token of out.tokens) {
+      const { logits } = model.forward(ids);
+      expect(token.id).toBe(argmax(logits.subarray((ids.length - 1) * model.config.vocabSize)));
+      expect(token.probability).toBe(1);
+      ids.push(token.id);
+    }
+    expect(out.tokens).toHaveLength(4);
+    expect(out.text).toBe(tokenizer.decode(out.tokens.map((t) => t.id)));
+  });
+
+  it('lens names the commands a Llama-family folder works with, exit 1', async () => {
+    const r = await cli('lens', 'The keeper', '--model', llamaFixtureDir('llama-smol-gqa'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/`lens` takes GPT-2 folders only; Llama-family models work with .*`generate` and `render`/);
+  });
+});
+
+describe("GPT-2's explanation", () => {
+  it('describes GPT-2 as it is: a position table, layer norm, GELU, biases everywhere, every head its own keys', () => {
+    const ex = sceneExplanation();
+    expect(ex.config).toEqual(describeGpt2(SCENE_CONFIG));
+    expect(ex.config).toMatchObject({ family: 'gpt2', norm: 'layernorm', positions: 'table', mlp: 'gelu', biases: 'all', nKvHead: 6, headDim: 16, mlpWidth: 384, ropeTheta: null });
+  });
+});
