@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeGpt2 } from '../src/model/architecture.ts';
 import { generate } from '../src/model/generate.ts';
+import { Llama, LlamaKVCache } from '../src/model/llama.ts';
+import { loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
+import { checkLlamaWeightsFit, shardsOfIndex } from '../src/model/llama-checkpoint.ts';
+import { llamaConfigFromJson, llamaParameterCount } from '../src/model/llama-config.ts';
 import { modelTraceTable, namedValue } from '../src/model/registry.ts';
 import { parseSafetensors } from '../src/model/safetensors.ts';
 import { argmax } from '../src/model/sampling.ts';
@@ -79,6 +83,25 @@ describe('generation for the Llama family', () => {
   });
 });
 
+describe("the Llama family's KV cache", () => {
+  it('grows past its first 64 positions and keeps giving the full pass', async () => {
+    const { config, weights } = await loadLlamaDir(llamaFixtureDir('llama-llama3-sharded')); // a context of 128
+    const model = new Llama(config, weights);
+    const ids = Array.from({ length: 100 }, (_, i) => (i * 37 + 11) % config.vocabSize);
+    const full = model.forward(ids).logits;
+    const cache = new LlamaKVCache(config);
+    const V = config.vocabSize;
+    model.forward(ids.slice(0, 60), { cache });
+    for (let t = 60; t < ids.length; t++) {
+      const step = model.forward([ids[t]], { cache }).logits;
+      const want = full.subarray(t * V, (t + 1) * V);
+      expect(Math.max(...step.map((v, i) => Math.abs(v - want[i]))), `position ${t}`).toBeLessThanOrEqual(1e-5);
+    }
+    expect(cache.keys[0].length).toBeGreaterThanOrEqual(100 * config.nKvHead * config.headDim);
+    expect(() => model.forward(ids.slice(0, 29), { cache })).toThrow(/exceed the model's context of 128/);
+  });
+});
+
 describe('generate --model on a Llama-family folder', () => {
   it('continues the prompt with the folder tokenizer, greedily as the model predicts', async () => {
     const dir = llamaFixtureDir('llama-smol-gqa');
@@ -101,6 +124,22 @@ describe('generate --model on a Llama-family folder', () => {
     const r = await cli('lens', 'The keeper', '--model', llamaFixtureDir('llama-smol-gqa'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/`lens` takes GPT-2 folders only; Llama-family models work with .*`generate` and `render`/);
+  });
+});
+
+describe("a Llama-family folder's files are checked before anything is sized from them", () => {
+  const base = { model_type: 'llama', hidden_size: 32, num_attention_heads: 4, num_hidden_layers: 1, intermediate_size: 8, vocab_size: 10 };
+  it('refuses absurd sizes, naming the field', () => {
+    expect(() => llamaConfigFromJson({ ...base, vocab_size: 5_000_000_000 })).toThrow(/"vocab_size" is 5,000,000,000, more than this program accepts/);
+    expect(() => llamaConfigFromJson({ ...base, num_hidden_layers: 100_000 })).toThrow(/"num_hidden_layers"/);
+  });
+  it('refuses weights too small for the config', () => {
+    const config = llamaConfigFromJson(base);
+    expect(() => checkLlamaWeightsFit(config, 1000, 'w', 'c')).toThrow(/w holds 1,000 bytes, but c needs at least/);
+    expect(() => checkLlamaWeightsFit(config, 2 * llamaParameterCount(config), 'w', 'c')).not.toThrow();
+  });
+  it('refuses an index naming a shard outside its folder', () => {
+    expect(() => shardsOfIndex(JSON.stringify({ weight_map: { a: '../secret.safetensors' } }), 'index')).toThrow(/shards must be \.safetensors files beside the index/);
   });
 });
 

@@ -45,16 +45,36 @@ export interface LlamaForwardOptions {
   lastOnly?: boolean;
 }
 
-/** Rotated keys and values per layer, so each new token costs one position. */
+/**
+ * Rotated keys and values per layer, so each new token costs one position. It grows as
+ * positions arrive: these models' contexts run to many thousands of positions (SmolLM2: 8,192,
+ * 377 MB of cache at full size), and a short prompt needs a few of them.
+ */
 export class LlamaKVCache {
   length = 0;
-  readonly keys: Float32Array[]; // per layer: maxPositions × nKV·D (after RoPE)
-  readonly values: Float32Array[]; // per layer: maxPositions × nKV·D
+  keys: Float32Array[]; // per layer: capacity × nKV·D (after RoPE)
+  values: Float32Array[]; // per layer: capacity × nKV·D
+  private capacity = 0;
 
   constructor(readonly config: LlamaConfig) {
-    const size = config.maxPositions * config.nKvHead * config.headDim;
-    this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
-    this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+    this.keys = [];
+    this.values = [];
+    this.reserve(Math.min(64, config.maxPositions));
+  }
+
+  /** Room for `positions` positions in all, keeping what is stored. */
+  reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    const capacity = Math.min(this.config.maxPositions, Math.max(positions, 2 * this.capacity));
+    const row = this.config.nKvHead * this.config.headDim;
+    const grow = (old: Float32Array | undefined) => {
+      const next = new Float32Array(capacity * row);
+      if (old) next.set(old.subarray(0, this.length * row));
+      return next;
+    };
+    this.keys = Array.from({ length: this.config.nLayer }, (_, l) => grow(this.keys[l]));
+    this.values = Array.from({ length: this.config.nLayer }, (_, l) => grow(this.values[l]));
+    this.capacity = capacity;
   }
 }
 
@@ -97,6 +117,7 @@ export class Llama {
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`token id ${id} is outside the vocabulary 0…${V - 1}`);
     }
+    cache?.reserve(past + T);
     const trace: Trace | undefined = options.trace ? new Map() : undefined;
     const record: Record_ = (name, shape, data) => {
       if (trace) trace.set(name, { shape, data });

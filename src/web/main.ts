@@ -128,12 +128,14 @@ const count = (n: number) => n.toLocaleString('en-US');
 function fillDimensions(config: LoadedModel['config'], T: number | null): void {
   const dims: Record<string, number> = {
     C: config.nEmbd,
-    H: config.nEmbd / config.nHead,
+    H: config.headDim,
     nHead: config.nHead,
+    nKvHead: config.nKvHead,
+    group: config.nHead / config.nKvHead,
     nLayer: config.nLayer,
     V: config.vocabSize,
     nPositions: config.nPositions,
-    C4: 4 * config.nEmbd,
+    C4: config.mlpWidth,
   };
   if (T !== null) dims.T = T;
   for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
@@ -308,7 +310,8 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
     // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
     const running = run();
     writeUrl();
-    const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
+    const heads = config.nKvHead < config.nHead ? `${count(config.nHead)} heads sharing ${count(config.nKvHead)} key/value heads` : `${count(config.nHead)} heads`;
+    const summary = `${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
     picker.showModelName(summary);
     picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
     fillDimensions(config, null);

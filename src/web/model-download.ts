@@ -26,13 +26,20 @@ export class DownloadCancelled extends Error {
 /** Thrown for a missing file or a server error: the message names the URL and the status. */
 export class DownloadError extends Error {
   override name = 'DownloadError';
+  constructor(
+    message: string,
+    /** The HTTP status the server answered with, when it answered. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 function cacheAvailable(): boolean {
   return typeof caches !== 'undefined';
 }
 
-/** True when the URL's bytes are already in the cache (no network request). */
+/** True when the URL's bytes, or the note that it has none, are already in the cache (no network request). */
 export async function isCached(url: string): Promise<boolean> {
   if (!cacheAvailable()) return false;
   const cache = await caches.open(MODEL_CACHE);
@@ -61,9 +68,46 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<{ 
     throw new DownloadError(`Could not reach ${url} (${(error as Error).message}). Check the address and your connection.`);
   }
   if (!response.ok) {
-    throw new DownloadError(`${url} answered ${response.status} ${response.statusText}: check that the repository and file exist.`);
+    throw new DownloadError(`${url} answered ${response.status} ${response.statusText}: check that the repository and file exist.`, response.status);
   }
   return { bytes: await readBody(response, options), fromCache: false };
+}
+
+/**
+ * A file a repository may or may not have (a tokenizer_config.json, an index of shards): its
+ * bytes, or null when the server says 404. That answer is remembered with the other files
+ * (storeAbsent), so a cached model loads again without asking the server.
+ */
+export async function fetchIfPresent(url: string, options: FetchOptions): Promise<{ bytes: Uint8Array | null; fromCache: boolean }> {
+  const cache = options.readCache && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
+  if ((await cache?.match(url))?.status === 404) return { bytes: null, fromCache: true };
+  try {
+    return await fetchBytes(url, options);
+  } catch (error) {
+    if (error instanceof DownloadError && error.status === 404) return { bytes: null, fromCache: false };
+    throw error;
+  }
+}
+
+/** Remembers that a repository has no file at `url` (see fetchIfPresent). */
+export async function storeAbsent(url: string): Promise<void> {
+  if (!cacheAvailable()) return;
+  const cache = await caches.open(MODEL_CACHE);
+  await cache.put(url, new Response(null, { status: 404 }));
+}
+
+/** What the cache holds for `url`: the file, the note that the repository has none, or nothing. */
+export async function cacheEntry(url: string): Promise<'file' | 'absent' | null> {
+  if (!cacheAvailable()) return null;
+  const hit = await (await caches.open(MODEL_CACHE)).match(url);
+  return hit === undefined ? null : hit.ok ? 'file' : 'absent';
+}
+
+/** The text of a small file in the cache (an absent one's marker is null too), without the network. */
+export async function cachedText(url: string): Promise<string | null> {
+  if (!cacheAvailable()) return null;
+  const hit = await (await caches.open(MODEL_CACHE)).match(url);
+  return hit && hit.ok ? hit.text() : null;
 }
 
 /** Keeps bytes in the cache under `url`; only for files that have been loaded into a working model. */

@@ -3,7 +3,8 @@
 // It turns the reader's choice into a ModelSource; loading itself is the worker's job.
 
 import builtInWeightsUrl from 'virtual:built-in-weights';
-import { hubBase, hubFileUrl, isCached } from './model-download.ts';
+import { cachedText, hubBase, hubFileUrl, isCached } from './model-download.ts';
+import { familyOfText, hubLlamaCached, WEIGHTS_FILE } from './model-files.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
@@ -71,11 +72,13 @@ export class ModelPicker {
     this.cancelButton.addEventListener('click', () => events.cancel());
   }
 
-  /** True when both files of a hub repository are in the browser's cache (checked without the network). */
+  /** True when every file a hub repository loads from is in the browser's cache (checked without the network). */
   async hubCached(repo: string): Promise<boolean> {
     const base = hubBase();
-    const files = ['config.json', 'model.safetensors'].map((f) => hubFileUrl(base, repo, f));
-    return (await Promise.all(files.map(isCached))).every(Boolean);
+    const config = await cachedText(hubFileUrl(base, repo, 'config.json'));
+    if (config === null) return false;
+    if (isLlama(config)) return hubLlamaCached(base, repo);
+    return isCached(hubFileUrl(base, repo, WEIGHTS_FILE));
   }
 
   /** Opens the panel with a repository filled in, for a link that names one that is not cached. */
@@ -124,5 +127,14 @@ export class ModelPicker {
 
   private setProgressText(text: string): void {
     this.progressText.textContent = text;
+  }
+}
+
+/** Whether a cached config.json names a Llama-family model (a broken one is left to the loader to report). */
+function isLlama(configText: string): boolean {
+  try {
+    return familyOfText(configText, 'config.json') === 'llama';
+  } catch {
+    return false;
   }
 }

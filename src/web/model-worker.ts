@@ -1,11 +1,15 @@
-// The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
-// files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
-// scenes keep animating while the forward pass runs. Protocol in worker-protocol.ts.
+// The model's Web Worker: loads a GPT-2-layout or Llama-family model (from the page's own files,
+// the reader's files, or the hub when the reader asks), then answers "explain this prompt"
+// requests, so the scenes keep animating while the forward pass runs. Protocol in
+// worker-protocol.ts; the Llama family's files in model-files.ts.
 
 /// <reference lib="webworker" />
 
 import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
+import { Llama } from '../model/llama.ts';
+import { architectureOf, type LanguageModel } from '../model/language-model.ts';
+import { folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
@@ -14,7 +18,8 @@ import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeAbsent, storeBytes } from './model-download.ts';
+import { familyOfText, hubLlamaFiles, LoadFailure, pickedLlamaFiles, WEIGHTS_FILE, type FetchedFile, type ModelFiles } from './model-files.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -33,7 +38,7 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
   return module;
 });
 
-let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
+let loaded: { id: number; model: LanguageModel; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 
@@ -47,121 +52,125 @@ function isUserError(error: unknown): boolean {
     error instanceof DownloadError || error instanceof RangeError;
 }
 
-interface ModelFiles {
-  name: string;
-  configText: string;
-  weights: Uint8Array;
-  metaText: string | null;
-  fromCache: boolean;
-  /** For a hub download: where its files live and which came from the cache. */
-  hub?: HubFiles;
-}
-
-interface HubFiles {
-  configUrl: string;
-  configBytes: Uint8Array;
-  configFromCache: boolean;
-  weightsUrl: string;
-  weightsFromCache: boolean;
-}
-
-/** A load that failed on files already fetched: which files they were, so cached ones can be evicted. */
-class LoadFailure extends Error {
-  constructor(
-    readonly reason: Error,
-    readonly hub: HubFiles,
-  ) {
-    super(reason.message);
-  }
-}
-
 async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
   const decoder = new TextDecoder();
   const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
     post({ type: 'progress', id, file, loadedBytes, totalBytes });
+  const gpt2 = { family: 'gpt2' as const, tokenizer: null };
   if (source.kind === 'bytes') {
-    return { name: source.name, configText: source.configText, weights: source.weights, metaText: source.metaText, fromCache: false };
+    return { ...gpt2, name: source.name, configText: source.configText, weights: new Map([[WEIGHTS_FILE, source.weights]]), metaText: source.metaText, fromCache: false };
   }
   if (source.kind === 'hub') {
-    // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
-    // Nothing is stored until the model has been built from them (load() does it).
+    // Nothing is stored until the model has been built from these files (load() does it).
     const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const weightsUrl = hubFileUrl(source.hubBase, source.repo, 'model.safetensors');
+    const weightsUrl = hubFileUrl(source.hubBase, source.repo, WEIGHTS_FILE);
     const config = await fetchBytes(configUrl, { signal, onProgress: progress('config.json'), readCache: true });
     const configText = decoder.decode(config.bytes);
-    const files = { configUrl, configBytes: config.bytes, configFromCache: config.fromCache, weightsUrl, weightsFromCache: false };
+    const fetched: FetchedFile[] = [{ url: configUrl, ...config }];
     let shape;
     try {
+      if (familyOfText(configText, `${source.repo}/config.json`) === 'llama') {
+        return await hubLlamaFiles({ repo: source.repo, hubBase: source.hubBase, signal, progress }, fetched[0] as FetchedFile & { bytes: Uint8Array });
+      }
+      // GPT-2: config.json and model.safetensors, read with GPT-2's tokenizer.
       // A wrong config.json is refused before its weights are downloaded or memory is sized from it.
       shape = configFromText(configText, `${source.repo}/config.json`);
     } catch (error) {
-      throw new LoadFailure(error as Error, files);
+      throw error instanceof LoadFailure || !(error instanceof ModelError) ? error : new LoadFailure(error, fetched);
     }
     const weights = await fetchBytes(weightsUrl, {
       signal,
-      onProgress: progress('model.safetensors'),
+      onProgress: progress(WEIGHTS_FILE),
       readCache: true,
       checkSize: (total) => {
-        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/model.safetensors`, `${source.repo}/config.json`);
+        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/${WEIGHTS_FILE}`, `${source.repo}/config.json`);
       },
     }).catch((error: Error) => {
-      throw error instanceof ModelError ? new LoadFailure(error, files) : error;
+      throw error instanceof ModelError ? new LoadFailure(error, fetched) : error;
     });
-    files.weightsFromCache = weights.fromCache;
-    return { name: source.repo, configText, weights: weights.bytes, metaText: null, fromCache: weights.fromCache, hub: files };
+    fetched.push({ url: weightsUrl, ...weights });
+    return { ...gpt2, name: source.repo, configText, weights: new Map([[WEIGHTS_FILE, weights.bytes]]), metaText: null, fromCache: weights.fromCache, hub: fetched };
   }
   const byName = (name: string) => source.files.find((f) => f.name === name);
   const configFile = byName('config.json');
-  const weightsFile = byName('model.safetensors');
   const picked = source.files.map((f) => f.name).join(', ') || 'nothing';
-  if (!configFile || !weightsFile) {
+  if (!configFile) {
+    throw new ModelError(`A model needs its config.json and its weights; you picked ${picked}. Pick them (or the folder holding them).`);
+  }
+  const configText = await configFile.text();
+  const folder = (configFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
+  if (familyOfText(configText, `${folder}/config.json`) === 'llama') return pickedLlamaFiles(source.files, configText, folder);
+  const weightsFile = byName(WEIGHTS_FILE);
+  if (!weightsFile) {
     throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
   }
   const metaFile = byName(TOKENIZER_FILE);
-  const folder = (weightsFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
   return {
+    ...gpt2,
     name: folder,
-    configText: await configFile.text(),
-    weights: new Uint8Array(await weightsFile.arrayBuffer()),
+    configText,
+    weights: new Map([[WEIGHTS_FILE, new Uint8Array(await weightsFile.arrayBuffer())]]),
     metaText: metaFile ? await metaFile.text() : null,
     fromCache: false,
   };
+}
+
+/**
+ * The model and its tokenizer from a folder's files, for either family, and where the time went:
+ * building (and, for the Llama family, its tokenizer), then waiting for GPT-2's tokenizer tables.
+ */
+async function build(files: ModelFiles): Promise<{ model: LanguageModel; tokenizer: Tokenizer; build: number; tokenizerWait: number }> {
+  const started = performance.now();
+  if (files.family === 'llama') {
+    const { config, weights } = llamaFromFiles(jsonObject(files.configText, `${files.name}/config.json`), files.weights, files.name);
+    const model = new Llama(config, weights, bestKernels());
+    const tokenizer = folderTokenizer(files.tokenizer!.json, files.tokenizer!.config, files.name);
+    checkTokenizerFits(files.name, tokenizer, config.vocabSize, 'tokenizer.json');
+    return { model, tokenizer, build: performance.now() - started, tokenizerWait: 0 };
+  }
+  // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
+  // loads and compiles in the background meanwhile).
+  const { config, weights } = modelFromFiles(files.configText, files.weights.get(WEIGHTS_FILE)!, files.name, { compactEmbeddings: true });
+  // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
+  const model = new GPT(config, weights, bestKernels());
+  const built = performance.now();
+  const { loadTokenizer } = await tokenizers;
+  const tokenizerWait = performance.now() - built;
+  const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
+  checkTokenizerFits(files.name, tokenizer, config.vocabSize, TOKENIZER_FILE);
+  return { model, tokenizer, build: built - started, tokenizerWait };
+}
+
+function checkTokenizerFits(name: string, tokenizer: Tokenizer, vocabSize: number, file: string): void {
+  if (tokenizer.vocabSize > vocabSize) {
+    throw new ModelError(
+      `${name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${vocabSize}; ` +
+        `a model trained with another tokenizer needs its ${file} beside config.json.`,
+    );
+  }
 }
 
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
-  let hubFiles: HubFiles | null = null;
+  let hubFiles: FetchedFile[] | null = null;
   try {
     const started = performance.now();
     const files = await readSource(id, source, abort.signal);
     hubFiles = files.hub ?? null;
     const read = performance.now() - started;
-    // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
-    // loads and compiles in the background meanwhile).
-    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
-    // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-    const model = new GPT(config, weights, bestKernels());
-    const build = performance.now() - started - read;
-    const { loadTokenizer } = await tokenizers;
-    const tokenizerWait = performance.now() - started - read - build;
-    const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
-    if (tokenizer.vocabSize > model.config.vocabSize) {
-      throw new ModelError(
-        `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
-          `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
-      );
-    }
+    const { model, tokenizer, build: buildTime, tokenizerWait } = await build(files);
     if (loading?.id !== id) return; // a newer load replaced this one
     // Only now, with the model built from them, are downloaded files worth keeping.
     let cacheNote: string | undefined;
     if (files.hub) {
       try {
-        if (!files.hub.configFromCache) await storeBytes(files.hub.configUrl, files.hub.configBytes);
-        if (!files.hub.weightsFromCache) await storeBytes(files.hub.weightsUrl, files.weights);
+        for (const file of files.hub) {
+          if (!file.fromCache) await (file.bytes === null ? storeAbsent(file.url) : storeBytes(file.url, file.bytes));
+        }
       } catch (error) {
-        await evict([files.hub.configUrl, files.hub.weightsUrl]).catch(() => {});
+        await evict(files.hub.map((f) => f.url)).catch(() => {});
         cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
       }
     }
@@ -172,24 +181,22 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
       startedAt: performance.timeOrigin + started,
       read,
-      build,
+      build: buildTime,
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
+    const info: LoadedModel = { name: files.name, config: architectureOf(model), tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
     post({ type: 'loaded', id, model: info });
   } catch (caught) {
-    const failedFiles = caught instanceof LoadFailure ? caught.hub : hubFiles;
+    const failedFiles = caught instanceof LoadFailure ? caught.fetched : hubFiles;
     const error = caught instanceof LoadFailure ? caught.reason : (caught as Error);
     const cancelled = error instanceof DownloadCancelled;
     let message = error.message;
     let evicted = false;
     // A cached copy that does not load is removed, so it is never served again.
-    const cached = failedFiles && !cancelled && !(error instanceof DownloadError)
-      ? [failedFiles.configFromCache && failedFiles.configUrl, failedFiles.weightsFromCache && failedFiles.weightsUrl].filter((u): u is string => !!u)
-      : [];
-    if (cached.length > 0 && failedFiles) {
-      await evict([failedFiles.configUrl, failedFiles.weightsUrl]).catch(() => {});
+    const cached = failedFiles && !cancelled && !(error instanceof DownloadError) && failedFiles.some((f) => f.fromCache);
+    if (cached && failedFiles) {
+      await evict(failedFiles.map((f) => f.url)).catch(() => {});
       evicted = true;
       message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
     }
@@ -251,9 +258,10 @@ function explainPrompt(id: number, request: ExplainRequest): void {
   try {
     const { model, tokenizer, name } = loaded;
     let started = performance.now();
-    const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
-    const layer = Math.min(request.layer, model.config.nLayer - 1);
-    const head = Math.min(request.head, model.config.nHead - 1);
+    const { nPositions, nLayer, nHead } = architectureOf(model);
+    const window = request.window > 0 ? Math.min(request.window, nPositions) : nPositions;
+    const layer = Math.min(request.layer, nLayer - 1);
+    const head = Math.min(request.head, nHead - 1);
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window,

@@ -4,7 +4,7 @@
 // the pieces of the ids it is likely to show (sent with it) and the table of every token's
 // display piece, which the worker sends in slices once the reader pauses.
 
-import type { GPTConfig } from '../model/config.ts';
+import type { ModelConfig } from '../model/architecture.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
 
 /** Where a model comes from. URLs are absolute; files are what the reader picked. */
@@ -41,8 +41,8 @@ export type ExplanationData = Omit<Explanation, 'piece'> & { pieces: [number, st
 
 export interface LoadedModel {
   name: string;
-  config: GPTConfig;
-  /** "gpt2" or "char": which tokenizer the model reads with. */
+  config: ModelConfig;
+  /** "gpt2", "char", or "huggingface" (a Llama-family folder's own): which tokenizer the model reads with. */
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;

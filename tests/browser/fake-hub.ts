@@ -1,9 +1,10 @@
 // A local HTTP server standing in for huggingface.co in the browser tests: it serves one model
-// folder as /{repo}/resolve/main/{file} with CORS headers, counts requests, and can trickle
-// the bytes out slowly so a test has time to press Cancel.
+// folder (every file in it: a GPT-2 folder, or a Llama-family one with its tokenizer and
+// shards) as /{repo}/resolve/main/{file} with CORS headers, answers 404 for any other file,
+// counts requests, and can trickle the bytes out slowly so a test has time to press Cancel.
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface FakeHub {
@@ -28,7 +29,7 @@ export type HubFault = 'truncated' | 'corrupt-header' | 'wrong-length' | 'drop';
 
 export async function startFakeHub(repo: string, folder: string): Promise<FakeHub> {
   const files = new Map<string, Buffer>();
-  for (const name of ['config.json', 'model.safetensors']) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
+  for (const name of readdirSync(folder)) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
   const hub: FakeHub = { origin: '', requests: [], slow: false, fault: null, configPatch: null, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];

@@ -1,0 +1,155 @@
+// A Llama-family model in the page: picked as files (one weights file, or shards with their
+// index) or downloaded from a local server standing in for the hub, read with its own
+// tokenizer, cached, and explained with the same numbers as in Node.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
+import { startFakeHub, type FakeHub } from './fake-hub.ts';
+import { pageReady } from './page-probe.ts';
+import { llamaExplanation, llamaFixtureDir } from '../helpers/llama-explanation.ts';
+
+const SMOL_REPO = 'HuggingFaceTB/SmolLM2-135M'; // the name only: the stand-in hub serves llama-smol-gqa
+const SHARDED_REPO = 'someone/qwen2-sharded';
+const PROMPT = 'The keeper climbed the stairs';
+let server: ViteDevServer;
+let origin: string;
+let browser: Browser;
+let smolHub: FakeHub;
+let shardedHub: FakeHub;
+let watched: WatchedPage;
+/** llama-qwen2-untied without tokenizer_config.json, which a repository need not have. */
+let shardedDir: string;
+
+const files = (dir: string, names: string[]) => names.map((n) => join(dir, n));
+const modelFiles = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('reference'));
+
+beforeAll(async () => {
+  shardedDir = mkdtempSync(join(tmpdir(), 'qwen2-sharded-'));
+  cpSync(llamaFixtureDir('llama-qwen2-untied'), shardedDir, { recursive: true });
+  rmSync(join(shardedDir, 'tokenizer_config.json'));
+  ({ server, origin } = await startVite());
+  smolHub = await startFakeHub(SMOL_REPO, llamaFixtureDir('llama-smol-gqa'));
+  shardedHub = await startFakeHub(SHARDED_REPO, shardedDir);
+  browser = await launchChromium();
+  watched = await watchedPage(browser);
+  await watched.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(smolHub.origin)};`);
+  await watched.page.goto(`${origin}/?prompt=${encodeURIComponent(PROMPT)}`);
+  await pageReady(watched.page);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await smolHub?.close();
+  await shardedHub?.close();
+  await server?.close();
+  if (shardedDir) rmSync(shardedDir, { recursive: true, force: true });
+});
+
+/** Waits until the scenes show model `name` of family `family`, and returns what the page's explanation says. */
+async function explained(name: string, family: string) {
+  await watched.page.waitForFunction(
+    ({ name, family }) => {
+      const ex = document.querySelector('transformer-scene')!.explanation;
+      return ex?.modelName === name && ex.config.family === family;
+    },
+    { name, family },
+    { timeout: 120_000 },
+  );
+  return watched.page.evaluate(() => {
+    const ex = document.querySelector('transformer-scene')!.explanation!;
+    const probs = ex.trace.get('probs')!;
+    return { tokens: ex.tokens, config: ex.config, lastProbs: Array.from(probs.data.subarray(probs.data.length - ex.config.vocabSize)) };
+  });
+}
+
+describe('a Llama-family model in the page', () => {
+  it('the reader picks its files: the page runs it with its own tokenizer, and the numbers are those of Node', async () => {
+    const dir = llamaFixtureDir('llama-smol-gqa');
+    await watched.page.locator('#model-files').setInputFiles(files(dir, modelFiles(dir)));
+    const page = await explained('your files', 'llama');
+    const node = await llamaExplanation('llama-smol-gqa', PROMPT);
+    expect(page.tokens).toEqual(node.tokens);
+    expect(page.tokens[0].text).toBe('<|begin_of_text|>');
+    expect(page.config).toEqual(node.config);
+    const want = node.trace.get('probs')!.data.subarray(node.trace.get('probs')!.data.length - node.config.vocabSize);
+    expect(Math.max(...page.lastProbs.map((p, i) => Math.abs(p - want[i])))).toBeLessThan(1e-6);
+    expect(await watched.page.locator('#model-name').textContent()).toMatch(/8 heads sharing 2 key\/value heads/);
+  });
+
+  it('a sharded folder picked as files loads from its index and shards', async () => {
+    await watched.page.locator('#model-files').setInputFiles(files(shardedDir, modelFiles(shardedDir)));
+    const page = await explained('your files', 'qwen2');
+    expect(page.config).toMatchObject({ biases: 'qkv', tieWordEmbeddings: false });
+  });
+
+  it('picking a Llama-family config.json without its tokenizer says what is missing', async () => {
+    const dir = llamaFixtureDir('llama-smol-gqa');
+    await watched.page.locator('#model-files').setInputFiles(files(dir, ['config.json', 'model.safetensors']));
+    await watched.page.waitForFunction(() => /its own tokenizer\.json/.test(document.getElementById('messages')!.textContent ?? ''));
+  });
+
+  it('downloads from the hub only when asked: config, tokenizer, weights, and from the cache next time', async () => {
+    const { page } = watched;
+    expect(smolHub.requests).toEqual([]);
+    await page.locator('#model-panel summary').click();
+    await page.locator('#hub-repo').fill(SMOL_REPO);
+    await page.locator('#hub-download').click();
+    await explained(SMOL_REPO, 'llama');
+    const base = `/${SMOL_REPO}/resolve/main/`;
+    expect(smolHub.requests).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map((f) => base + f));
+    await page.waitForFunction((want) => new URL(location.href).searchParams.get('model') === want, `hub:${SMOL_REPO}`);
+    await page.reload();
+    await explained(SMOL_REPO, 'llama');
+    expect(smolHub.requests).toHaveLength(4);
+    expect(await page.locator('#model-progress-text').textContent()).toMatch(/cache/);
+  });
+
+  it('a config.json with absurd sizes is refused after fetching only config.json', async () => {
+    const fresh = await watchedPage(browser);
+    await fresh.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(smolHub.origin)};`);
+    await fresh.page.goto(`${origin}/`);
+    await pageReady(fresh.page);
+    smolHub.configPatch = { vocab_size: 5_000_000_000 };
+    const before = smolHub.requests.length;
+    try {
+      await fresh.page.locator('#model-panel summary').click();
+      await fresh.page.locator('#hub-repo').fill(SMOL_REPO);
+      await fresh.page.locator('#hub-download').click();
+      await fresh.page.waitForFunction(() => /vocab_size.*more than this program accepts/.test(document.getElementById('messages')!.textContent ?? ''));
+    } finally {
+      smolHub.configPatch = null;
+    }
+    expect(smolHub.requests.slice(before)).toEqual([`/${SMOL_REPO}/resolve/main/config.json`]);
+    expect(await fresh.page.evaluate(async () => (await (await caches.open('animated-transformer-models-v1')).keys()).length)).toBe(0);
+    await fresh.page.context().close();
+  });
+
+  it('a sharded repository without tokenizer_config.json: the index, every shard, and a cached reload that asks nothing', async () => {
+    const fresh = await watchedPage(browser);
+    await fresh.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(shardedHub.origin)};`);
+    await fresh.page.goto(`${origin}/`);
+    await pageReady(fresh.page);
+    await fresh.page.locator('#model-panel summary').click();
+    await fresh.page.locator('#hub-repo').fill(SHARDED_REPO);
+    await fresh.page.locator('#hub-download').click();
+    await fresh.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, SHARDED_REPO, { timeout: 120_000 });
+    const base = `/${SHARDED_REPO}/resolve/main/`;
+    const shards = readdirSync(shardedDir).filter((f) => /^model-.*\.safetensors$/.test(f)).sort();
+    // The shards in the order the index first names them.
+    expect([...shardedHub.requests.slice(0, 5), ...shardedHub.requests.slice(5).sort()]).toEqual(
+      ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'model.safetensors.index.json', ...shards].map((f) => base + f),
+    );
+    await fresh.page.waitForFunction((want) => new URL(location.href).searchParams.get('model') === want, `hub:${SHARDED_REPO}`);
+    const before = shardedHub.requests.length;
+    await fresh.page.reload();
+    await fresh.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, SHARDED_REPO, { timeout: 120_000 });
+    expect(shardedHub.requests.length).toBe(before);
+    expect(fresh.errors.filter((e) => !/404/.test(e))).toEqual([]); // the browser logs the 404s themselves
+    await fresh.page.context().close();
+  });
+});
