@@ -69,6 +69,37 @@ describe('explain() on a Llama-family model', () => {
   });
 });
 
+describe("RoPE's derived values", () => {
+  it.each(LLAMA_SCENE_FOLDERS)('%s: turned query · turned key is the score times √D, and equals the unturned query · the key turned by the difference of angles', async (folder) => {
+    for (const [layer, head] of [[0, 0], [2, 3]]) {
+      const ex = await llamaExplanation(folder, 'The keeper climbed the stairs every evening', { layer, head });
+      const T = ex.tokens.length;
+      const dot = namedValue(ex, 'rope.dot')!;
+      const relative = namedValue(ex, 'rope.relative')!;
+      expect(dot.shape).toEqual([T, T]);
+      const scores = ex.trace.get(`h.${layer}.attn.scores`)!.data;
+      const rootD = Math.sqrt(ex.config.headDim);
+      for (let i = 0; i < T * T; i++) {
+        expect(Math.abs(dot.data[i] / rootD - scores[head * T * T + i]), `score ${i}`).toBeLessThan(1e-5);
+        expect(Math.abs(relative.data[i] - dot.data[i]), `relative ${i}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(dot.data[i])));
+      }
+      // Not a coincidence of small numbers: the products vary, and the unturned vectors alone give others.
+      const q = ex.trace.get(`h.${layer}.attn.q`)!.data;
+      const k = ex.trace.get(`h.${layer}.attn.k`)!.data;
+      const { nHead, nKvHead, headDim: D } = ex.config;
+      const kv = Math.floor((head * nKvHead) / nHead);
+      let unturned = 0;
+      for (let d = 0; d < D; d++) unturned += q[(T - 1) * nHead * D + head * D + d] * k[0 * nKvHead * D + kv * D + d];
+      expect(Math.abs(unturned - dot.data[(T - 1) * T])).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it("a GPT-2 explanation has no RoPE values", () => {
+    expect(namedValue(sceneExplanation(), 'rope.dot')).toBeUndefined();
+    expect(namedValue(sceneExplanation(), 'rope.angles')).toBeUndefined();
+  });
+});
+
 describe('generation for the Llama family', () => {
   it.each(LLAMA_SCENE_FOLDERS)('%s: greedy steps through the KV cache, sliding window included, pick the argmax of an uncached pass', async (folder) => {
     const { model, tokenizer } = await llamaFixture(folder);

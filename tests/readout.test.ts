@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, indicesOf, spotUnder } from '../src/web/readout.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { traceTable } from '../src/model/registry.ts';
 import type { Spot } from '../src/render/frame.ts';
 import { namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
@@ -65,7 +65,7 @@ describe('the hover readout', () => {
       'generation.chosen': 'id of the token generated at this step',
       'generation.context': 'id of a token in the context at this step',
     };
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       const spots = [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720));
       for (const s of spots) {

@@ -10,6 +10,7 @@ import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
 import type { ModelConfig } from './architecture.ts';
 import type { Explanation } from './explanation.ts';
+import { ropeProducts } from './rope-products.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -35,7 +36,10 @@ type DerivedName =
   | 'sampledProbs'
   | 'generation.chosen'
   | 'generation.probability'
-  | 'generation.context';
+  | 'generation.context'
+  // RoPE's products for the explanation's block and query head (rope-products.ts); Llama family only.
+  | 'rope.dot'
+  | 'rope.relative';
 
 export type ValueName = TraceName | DerivedName;
 
@@ -156,8 +160,10 @@ export interface NamedValue extends ValueEntry {
   data: ArrayLike<number>;
 }
 
-/** The derived values, each computed from the explanation when asked for. */
-const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { shape: number[]; data: ArrayLike<number> } }> = {
+type Derived = { shape: number[]; data: ArrayLike<number> };
+
+/** The derived values, each computed from the explanation when asked for (null: this model has no such value). */
+const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): Derived | null }> = {
   tokens: {
     what: 'the id of a prompt token',
     value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
@@ -193,7 +199,27 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { sha
       return { shape: [ex.generation.length, W], data };
     },
   },
+  'rope.dot': {
+    // T × T: row i the query's position, column j the key's; the score before √D and the mask.
+    what: "turned query · turned key for the shown block and query head: the score before dividing by √D",
+    value: (ex) => ropeValue(ex, 'dot'),
+  },
+  'rope.relative': {
+    what: 'unturned query · the unturned key turned by the difference of the two positions’ angles: the same number as rope.dot',
+    value: (ex) => ropeValue(ex, 'relative'),
+  },
 };
+
+const ropeCache = new WeakMap<Explanation, ReturnType<typeof ropeProducts>>();
+
+/** One of RoPE's T × T products, computed once per explanation for both. */
+function ropeValue(ex: Explanation, which: 'dot' | 'relative'): Derived | null {
+  if (ex.config.positions !== 'rope') return null;
+  let products = ropeCache.get(ex);
+  if (!products) ropeCache.set(ex, (products = ropeProducts(ex.trace, ex.config, ex.layer, ex.head)));
+  const T = ex.tokens.length;
+  return { shape: [T, T], data: products[which] };
+}
 
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {
@@ -202,8 +228,8 @@ export function namedValue(ex: Explanation, name: string): NamedValue | undefine
     let values = derivedValues.get(ex);
     if (!values) derivedValues.set(ex, (values = new Map()));
     let value = values.get(key);
-    if (!value) values.set(key, (value = DERIVED[key].value(ex)));
-    return { name: key, what: DERIVED[key].what, ...value };
+    if (value === undefined) values.set(key, (value = DERIVED[key].value(ex)));
+    return value === null ? undefined : { name: key, what: DERIVED[key].what, ...value };
   }
   const tensor = ex.trace.get(name as TraceName);
   if (!tensor) return undefined;
@@ -211,7 +237,7 @@ export function namedValue(ex: Explanation, name: string): NamedValue | undefine
 }
 
 // An explanation never changes once made, so what is derived from it is computed once.
-const derivedValues = new WeakMap<Explanation, Map<DerivedName, { shape: number[]; data: ArrayLike<number> }>>();
+const derivedValues = new WeakMap<Explanation, Map<DerivedName, Derived | null>>();
 const meanings = new WeakMap<Explanation, Map<string, string>>();
 
 /** Each traced name's meaning for this explanation's model, built once per explanation. */

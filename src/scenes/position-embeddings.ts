@@ -28,4 +28,5 @@ export const positionEmbeddingsScene: SceneDefinition = {
         ];
       },
     }),
+  appliesTo: (config) => config.positions === 'table',
 };

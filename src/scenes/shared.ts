@@ -1,16 +1,15 @@
 // What several scenes say about one explanation: its dimensions, how a layer and head are
 // named on screen, and the sources of numbers that are not trace tensors.
 
-import { headSize } from '../model/config.ts';
 import { at } from '../model/registry.ts';
 import { formatCount } from '../render/frame.ts';
 import { wrapText } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 
-/** The model's real dimensions for this prompt (T tokens, C width, H head size, ...). */
+/** The model's real dimensions for this prompt (T tokens, C width, H head size, nKvHead key/value heads, I MLP width, ...). */
 export function dims(ex: Explanation) {
   const c = ex.config;
-  return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, H: headSize(c), nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
+  return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, nKvHead: c.nKvHead, H: c.headDim, I: c.mlpWidth, nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
 }
 
 /** The display pieces of the prompt tokens, in order. */

@@ -205,6 +205,10 @@ export class TransformerSceneElement extends HTMLElement {
       this.showScene(null, `There is no scene named “${this.sceneName}”.`);
       return;
     }
+    if (definition.appliesTo && !definition.appliesTo(explanation.config)) {
+      this.showScene(null, `${explanation.modelName} has no such step, so there is nothing to show in “${definition.title}”.`);
+      return;
+    }
     try {
       this.showScene(definition.build(explanation));
     } catch (error) {

@@ -10,7 +10,9 @@ import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import { startFakeHub, type FakeHub } from './fake-hub.ts';
-import { pageReady } from './page-probe.ts';
+import { pageReady, sceneNames, viewScene } from './page-probe.ts';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
+import { namedValue } from '../../src/model/registry.ts';
 import { llamaExplanation, llamaFixtureDir } from '../helpers/llama-explanation.ts';
 
 const SMOL_REPO = 'HuggingFaceTB/SmolLM2-135M'; // the name only: the stand-in hub serves llama-smol-gqa
@@ -79,6 +81,29 @@ describe('a Llama-family model in the page', () => {
     const want = node.trace.get('probs')!.data.subarray(node.trace.get('probs')!.data.length - node.config.vocabSize);
     expect(Math.max(...page.lastProbs.map((p, i) => Math.abs(p - want[i])))).toBeLessThan(1e-6);
     expect(await watched.page.locator('#model-name').textContent()).toMatch(/8 heads sharing 2 key\/value heads/);
+  });
+
+  it('shows RoPE instead of the position table, and its numbers are the Node trace’s', async () => {
+    const { page } = watched;
+    expect(await page.locator('#s-rope').isVisible()).toBe(true);
+    expect(await page.locator('#s-positions').isHidden()).toBe(true);
+    expect(await page.locator('#s-sum').isHidden()).toBe(true);
+    expect(await sceneNames(page)).toContain('rope');
+    expect(await sceneNames(page)).not.toContain('position-embeddings');
+    await viewScene(page, 'rope');
+    // Every number the page's RoPE scene shows at three moments, with its source, against the same source in Node.
+    const shown = await page.locator('transformer-scene[scene="rope"]').evaluate((el: TransformerSceneElement) => {
+      const scene = el.sceneObject!;
+      const beats = scene.beats!.filter((b) => ['query', 'key', 'scores'].includes(b.name));
+      return beats.flatMap((b) => scene.numbersAt(b.endSeconds - 0.01, el.clientWidth, el.clientHeight)).map((n) => ({ text: n.text, value: n.value, tensor: n.source.tensor, index: n.source.index }));
+    });
+    const node = await llamaExplanation('llama-smol-gqa', PROMPT, { layer: 0, head: 0 });
+    const tensors = new Set(shown.map((n) => n.tensor));
+    for (const name of ['rope.angles', 'h.0.attn.q', 'h.0.attn.q_rot', 'h.0.attn.k', 'h.0.attn.k_rot', 'rope.dot', 'rope.relative', 'h.0.attn.scores']) expect(tensors).toContain(name);
+    for (const n of shown) {
+      const truth = namedValue(node, n.tensor)!.data[n.index];
+      expect(Math.abs(n.value - truth), `${n.tensor}[${n.index}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(truth)));
+    }
   });
 
   it('a sharded folder picked as files loads from its index and shards', async () => {

@@ -4,11 +4,11 @@
 import type { Page } from 'playwright-core';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 
-/** Waits until the model has answered and every scene element has a built scene. */
+/** Waits until the model has answered and every scene element it shows has a built scene (a scene of a step the model lacks is hidden). */
 export async function pageReady(page: Page, timeoutMs = 110_000): Promise<void> {
   await page.waitForFunction(
     () => {
-      const scenes = [...document.querySelectorAll('transformer-scene')];
+      const scenes = [...document.querySelectorAll('transformer-scene')].filter((el) => !el.closest('[hidden]'));
       return scenes.length > 0 && scenes.every((el) => el.sceneObject !== null);
     },
     undefined,
@@ -27,8 +27,9 @@ export async function viewScene(page: Page, name: string): Promise<void> {
   });
 }
 
+/** The scenes the page shows for its model, in order (a scene of a step the model lacks is hidden). */
 export function sceneNames(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.sceneName));
+  return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].filter((el) => !el.closest('[hidden]')).map((el) => el.sceneName));
 }
 
 export async function firstSceneName(page: Page): Promise<string> {

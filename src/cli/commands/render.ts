@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
-import { SCENES, sceneByName } from '../../scenes/index.ts';
+import { SCENES, sceneByName, scenesFor } from '../../scenes/index.ts';
 import { ExportError } from '../../export/errors.ts';
 import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
@@ -64,8 +64,11 @@ const FLAGS = {
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 
-/** Loads the model, runs the prompt once, and builds the named scenes from that one explanation. */
-async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
+/**
+ * Loads the model, runs the prompt once, and builds the named scenes from that one explanation
+ * ("all": every scene this model has a step for).
+ */
+async function buildScenes(values: Values, names: string[] | 'all'): Promise<Scene[]> {
   const { model, tokenizer, name, context } = await loadAnyForCli(values.model);
   if (values.block !== undefined && values.layer !== undefined) throw new UsageError('--block and --layer are the same; give one of them');
   const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
@@ -78,11 +81,17 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
     generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, context),
   });
-  return names.map((name) => sceneByName(name)!.build(explanation));
+  const own = scenesFor(explanation.config);
+  if (names === 'all') return own.map((s) => s.build(explanation));
+  const missing = names.find((n) => !own.some((s) => s.name === n));
+  if (missing !== undefined) {
+    throw new UsageError(`${name} has no step for the scene "${missing}" (${sceneByName(missing)!.title}); its scenes are: ${own.map((s) => s.name).join(', ')}`);
+  }
+  return names.map((n) => sceneByName(n)!.build(explanation));
 }
 
 async function list(values: Values): Promise<number> {
-  const scenes = await buildScenes(values, SCENES.map((s) => s.name));
+  const scenes = await buildScenes(values, 'all');
   const width = Math.max(...scenes.map((s) => s.name.length));
   for (const s of scenes) console.log(`${s.name.padEnd(width)}  ${s.durationSeconds.toFixed(1).padStart(5)} s  ${s.title}`);
   return 0;
@@ -140,7 +149,9 @@ async function render(values: Values): Promise<number> {
   if (formats.some((f) => f !== 'png')) checkFfmpeg();
   for (const t of targets) await checkOutputFolder(t.out);
 
-  const scenes = await buildScenes(values, names);
+  const scenes = await buildScenes(values, values.scene === 'all' ? 'all' : names);
+  // "all" is every scene the model has a step for: its place in the targets keeps its file name and format.
+  const place = scenes.map((s) => targets.findIndex((t) => t.name === s.name));
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -152,10 +163,10 @@ async function render(values: Values): Promise<number> {
       let result: ExportResult;
       try {
         result = await exportScene(scenes[i], {
-          out: targets[i].out,
+          out: targets[place[i]].out,
           width: size.width,
           height: size.height,
-          fps: fpsGiven ?? defaultFrameRate(formats[i]),
+          fps: fpsGiven ?? defaultFrameRate(formats[place[i]]),
           theme: chosenTheme,
           fromSeconds: from,
           toSeconds: to,
