@@ -8,7 +8,7 @@
 // node_modules by hand and its runtime dependencies linked from this repository's.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -139,17 +139,27 @@ describe('the element from the installed package, in a plain HTML page', () => {
     );
     writePage(
       'bad-input.html',
-      `<transformer-scene id="folder" scene="embedding-sum" model="node_modules/animated-transformer/models/default/"></transformer-scene>
+      `<transformer-scene id="folder" scene="embedding-sum" model="gpt2-layout/"></transformer-scene>
 <transformer-scene id="no-scene" scene="attention-sores"></transformer-scene>
 <transformer-scene id="no-model" scene="qkv" model="no-such-model/"></transformer-scene>
 <transformer-scene id="big-block" scene="qkv" block="9"></transformer-scene>
 <transformer-scene id="word-head" scene="qkv" head="two"></transformer-scene>
+<transformer-scene id="no-prompt" scene="qkv" prompt=""></transformer-scene>
 <script>
   // Listening before the element's module runs (module scripts wait for the document).
   window.errorEvents = [];
   for (const el of document.querySelectorAll('transformer-scene')) el.addEventListener('error', (e) => errorEvents.push([el.id, e.message]));
 </script>`,
     );
+    // A folder as Hugging Face's transformers saves one: no animated-transformer.json, so GPT-2's tokenizer.
+    mkdirSync(join(app, 'gpt2-layout'));
+    for (const file of ['config.json', 'model.safetensors']) symlinkSync(join(installed, 'models', 'default', file), join(app, 'gpt2-layout', file));
+    // The README's example as a teacher would use it: the element's folder copied into the site.
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const example = /### A scene in your own page \(the element\)[\s\S]*?```html\n([\s\S]*?)```/.exec(readme);
+    if (!example) throw new Error("the README has no HTML example under 'A scene in your own page (the element)'");
+    writeFileSync(join(app, 'readme-example.html'), example[1]);
+    cpSync(join(installed, 'lib', 'element'), join(app, 'transformer'), { recursive: true });
     server = await serveFolder(app, PREFIX);
     cdn = await serveFolder(app, '/npm/', true);
     writePage('from-cdn.html', '<transformer-scene scene="heads" prompt="Once upon a time" autoplay loop></transformer-scene>', `${cdn.url}${ELEMENT}`);
@@ -205,24 +215,25 @@ describe('the element from the installed package, in a plain HTML page', () => {
     await page.context().close();
   });
 
-  it('shows a clear message and fires error for a missing model, an unknown scene and a bad block or head; the rest of the page works', async () => {
+  it('shows a clear message and fires error for a missing model, an unknown scene, a bad block or head and an empty prompt; the rest of the page works', async () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(`${server.url}bad-input.html`);
-    await page.waitForFunction(() => (window as unknown as { errorEvents: unknown[] }).errorEvents.length >= 4, undefined, { timeout: 110_000 });
+    await page.waitForFunction(() => (window as unknown as { errorEvents: unknown[] }).errorEvents.length >= 5, undefined, { timeout: 110_000 });
     await page.waitForFunction(() => document.querySelector<TransformerSceneElement>('#folder')!.sceneObject !== null, undefined, { timeout: 110_000 });
     const events = await page.evaluate(() => (window as unknown as { errorEvents: [string, string][] }).errorEvents);
-    expect(events.map(([id]) => id).sort()).toEqual(['big-block', 'no-model', 'no-scene', 'word-head']);
+    expect(events.map(([id]) => id).sort()).toEqual(['big-block', 'no-model', 'no-prompt', 'no-scene', 'word-head']);
     const expected: Record<string, RegExp> = {
       'no-scene': /^There is no scene named “attention-sores”\. Set scene to one of: .*attention-scores/,
       'no-model': /no-such-model\/(config\.json|model\.safetensors|animated-transformer\.json) answered 404/,
       'big-block': /^block="9" is too large: this model has 4 blocks, numbered 0 to 3\.$/,
       'word-head': /^head="two" is not a number: set head to a whole number, counting from 0\.$/,
+      'no-prompt': /^The prompt is empty/,
     };
     for (const [id, message] of events) {
       expect(message).toMatch(expected[id]);
       expect(await shown(page, id)).toMatchObject({ message, error: message, built: false });
     }
-    // The package's own GPT-2-layout folder, named by the model attribute, loads and draws.
+    // A GPT-2-layout folder named by the model attribute loads and draws.
     expect(await shown(page, 'folder')).toMatchObject({ built: true, error: null, block: 0 });
     expect((await scenePixels(page, 'embedding-sum', 0.5)).inked).toBeGreaterThan(0.005);
 
@@ -232,7 +243,29 @@ describe('the element from the installed package, in a plain HTML page', () => {
     await page.waitForFunction(() => ['#no-scene', '#big-block'].every((id) => document.querySelector<TransformerSceneElement>(id)!.sceneObject !== null), undefined, { timeout: 60_000 });
     expect(await shown(page, 'big-block')).toMatchObject({ block: 3, error: null, message: '' });
     expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
-    expect(server.missed.sort()).toEqual(['config.json', 'model.safetensors', 'animated-transformer.json'].map((f) => `${PREFIX}no-such-model/${f}`).sort());
+    const missing = ['config.json', 'model.safetensors', 'animated-transformer.json'].map((f) => `${PREFIX}no-such-model/${f}`);
+    expect(server.missed.sort()).toEqual([...missing, `${PREFIX}gpt2-layout/animated-transformer.json`].sort());
+    await page.context().close();
+  });
+
+  it("the README's example works with a copy of the element's folder, and its prompt box updates both scenes", async () => {
+    const { page, errors, requests } = await watchedPage(browser);
+    await page.goto(`${server.url}readme-example.html`);
+    await pageReady(page);
+    const prompts = () => page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.explanation?.prompt));
+    expect(await prompts()).toEqual(['The robots will bring', 'The robots will bring']);
+    const before = await sceneNumbers(page);
+    await page.locator('#prompt').fill('Once upon a time');
+    await page.locator('#prompt').press('Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('transformer-scene')].every((el) => el.explanation?.prompt === 'Once upon a time'), undefined, { timeout: 60_000 });
+    const after = await sceneNumbers(page);
+    expect(after[0]).not.toEqual(before[0]);
+    expect(after[1]).not.toEqual(before[1]);
+    expect((await scenePixels(page, 'attention-scores', 0.5)).inked).toBeGreaterThan(0.005);
+    // The example has no icon, so the browser asks for /favicon.ico (a 404, logged): nothing else fails.
+    expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(server.missed.filter((path) => path !== '/favicon.ico')).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith(server.url) && url !== `${server.origin}/favicon.ico`)).toEqual([]);
     await page.context().close();
   });
 
