@@ -1,11 +1,11 @@
 // Vite serves and builds the page (index.html at the repo root); the model runs in a module Web Worker.
-// Model files under models/default/ are pulled in as assets by src/web/model-picker.ts, the weights
-// through compactBuiltInWeights below.
+// The built-in model's files under models/default/ reach the page through builtInModel below.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { compactCheckpoint, WEIGHTS_FILE } from './src/model/checkpoint.ts';
+import { compactCheckpoint, CONFIG_FILE, WEIGHTS_FILE } from './src/model/checkpoint.ts';
+import { TOKENIZER_FILE } from './src/model/tokenizer-file.ts';
 
 /**
  * Serves model weights as binary and uncached. Vite's static server has no type for
@@ -31,31 +31,44 @@ function weightsAreBinary(): Plugin {
 }
 
 const BUILT_IN_MODEL = fileURLToPath(new URL('./models/default/', import.meta.url));
-const WEIGHTS_MODULE = 'virtual:built-in-weights';
+const MODEL_MODULE = 'virtual:built-in-model';
 /** Where the development server serves the compacted weights (the build emits them as an asset). */
 const DEV_WEIGHTS_PATH = '/models/default/model.shared-rows.safetensors';
 
 /**
- * Ships the built-in model's weights with each distinct row of its token-embedding table stored
- * once (compactCheckpoint): 4.6 MB instead of 14.5, as 39,023 of its 50,257 tokens share one
- * row. `virtual:built-in-weights` is the URL the page fetches them from.
+ * The built-in model's files, its weights shipped with each distinct row of its token-embedding
+ * table stored once (compactCheckpoint): 4.7 MB instead of 14.5, as 39,023 of its 50,257 tokens
+ * share one row. `virtual:built-in-model` exports the URLs of config.json, the weights and
+ * animated-transformer.json. The page's build emits them as hashed assets; with `folder` (the
+ * element's build) they are written as a model folder of that name beside the script, so the
+ * element's default model is an ordinary model folder.
  */
-function compactBuiltInWeights(): Plugin {
+export function builtInModel(folder?: string): Plugin {
   let compacted: Uint8Array | null = null;
   const weights = () =>
     (compacted ??= compactCheckpoint(new Uint8Array(readFileSync(BUILT_IN_MODEL + WEIGHTS_FILE)), 'models/default/' + WEIGHTS_FILE));
+  const files = [
+    { name: 'configUrl', file: CONFIG_FILE, source: () => readFileSync(BUILT_IN_MODEL + CONFIG_FILE), dev: '/models/default/' + CONFIG_FILE },
+    { name: 'weightsUrl', file: WEIGHTS_FILE, source: weights, dev: DEV_WEIGHTS_PATH },
+    { name: 'metaUrl', file: TOKENIZER_FILE, source: () => readFileSync(BUILT_IN_MODEL + TOKENIZER_FILE), dev: '/models/default/' + TOKENIZER_FILE },
+  ];
   let building = false;
   return {
-    name: 'compact-built-in-weights',
+    name: 'built-in-model',
     configResolved: (config) => void (building = config.command === 'build'),
-    resolveId: (source) => (source === WEIGHTS_MODULE ? `\0${WEIGHTS_MODULE}` : null),
+    resolveId: (source) => (source === MODEL_MODULE ? `\0${MODEL_MODULE}` : null),
     load(id) {
-      if (id !== `\0${WEIGHTS_MODULE}`) return null;
-      const url = building
-        ? `import.meta.ROLLUP_FILE_URL_${this.emitFile({ type: 'asset', name: 'model.shared-rows.safetensors', source: weights() })}`
-        : JSON.stringify(DEV_WEIGHTS_PATH);
-      // Based on the page's address: Vite would rewrite a path resolved against import.meta.url.
-      return `export default new URL(${url}, location.href).href;`;
+      if (id !== `\0${MODEL_MODULE}`) return null;
+      return files
+        .map(({ name, file, source, dev }) => {
+          const asset = folder
+            ? { type: 'asset' as const, fileName: `${folder}/${file}`, source: source() }
+            : { type: 'asset' as const, name: file === WEIGHTS_FILE ? 'model.shared-rows.safetensors' : file, source: source() };
+          const url = building ? `import.meta.ROLLUP_FILE_URL_${this.emitFile(asset)}` : JSON.stringify(dev);
+          // Based on the page's address: Vite would rewrite a path resolved against import.meta.url.
+          return `export const ${name} = new URL(${url}, location.href).href;`;
+        })
+        .join('\n');
     },
     configureServer(server) {
       server.middlewares.use(DEV_WEIGHTS_PATH, (_req, res) => res.end(weights()));
@@ -90,7 +103,7 @@ export default defineConfig({
   appType: 'mpa',
   // No public folder: every file the page loads is imported explicitly.
   publicDir: false,
-  plugins: [weightsAreBinary(), compactBuiltInWeights(), ranksAsJson()],
+  plugins: [weightsAreBinary(), builtInModel(), ranksAsJson()],
   // The tokenizer is loaded by the model worker, whose bundle has its own plugin list.
   worker: { format: 'es', plugins: () => [ranksAsJson()] },
   build: {

@@ -5,6 +5,7 @@
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
 import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
+import workerUrl from './model-worker.ts?worker&url';
 
 /** An error from the worker; `user` says whether the reader can fix it (bad file, bad prompt). */
 export class WorkerError extends Error {
@@ -25,6 +26,18 @@ export class Superseded extends Error {
   override name = 'Superseded';
 }
 
+/**
+ * The model's worker. A browser starts a worker only from a script of the page's own origin; when
+ * the script lives elsewhere (the element loaded from a CDN), a one-line script of the page's
+ * origin imports it, which the other server's CORS headers allow.
+ */
+function startWorker(): Worker {
+  const url = new URL(workerUrl, location.href);
+  if (url.origin === location.origin) return new Worker(url, { type: 'module', name: 'model' });
+  const stub = `import ${JSON.stringify(url.href)}; URL.revokeObjectURL(import.meta.url);`;
+  return new Worker(URL.createObjectURL(new Blob([stub], { type: 'text/javascript' })), { type: 'module', name: 'model' });
+}
+
 type Pending = { resolve: (value: FromWorker) => void; reject: (error: Error) => void; onProgress?: (m: FromWorker & { type: 'progress' }) => void };
 
 export class ModelClient {
@@ -42,13 +55,18 @@ export class ModelClient {
   lastFirstPartMilliseconds = 0;
 
   constructor() {
-    this.worker = new Worker(new URL('./model-worker.ts', import.meta.url), { type: 'module', name: 'model' });
+    this.worker = startWorker();
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       const error = new WorkerError(`The model worker failed: ${event.message}`, false);
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
     };
+  }
+
+  /** Ends the worker (a model that failed to load is not kept); pending requests never settle. */
+  close(): void {
+    this.worker.terminate();
   }
 
   private receive(message: FromWorker): void {

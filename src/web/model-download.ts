@@ -28,7 +28,7 @@ export class DownloadError extends Error {
   override name = 'DownloadError';
   constructor(
     message: string,
-    /** The HTTP status the server answered with, when it answered. */
+    /** The server's HTTP status, when it answered with an error. */
     readonly status: number | null = null,
   ) {
     super(message);
@@ -192,7 +192,11 @@ function checkedLength(bytes: Uint8Array, total: number | null, url: string): Ui
   return bytes;
 }
 
-/** The three files of a model folder at known URLs, fetched side by side (the page's own small model). */
+/**
+ * The three files of a model folder at known URLs, fetched side by side (the page's own small
+ * model, or a folder an element names). A folder without animated-transformer.json (404) reads
+ * with GPT-2's tokenizer, as one saved by Hugging Face's transformers does.
+ */
 export async function fetchModelFolder(
   urls: { configUrl: string; weightsUrl: string; metaUrl: string | null },
   signal: AbortSignal,
@@ -202,7 +206,12 @@ export async function fetchModelFolder(
   const [config, weights, meta] = await Promise.all([
     fetchBytes(urls.configUrl, options('config.json')),
     fetchBytes(urls.weightsUrl, options('model.safetensors')),
-    urls.metaUrl ? fetchBytes(urls.metaUrl, options('animated-transformer.json')) : Promise.resolve(null),
+    urls.metaUrl
+      ? fetchBytes(urls.metaUrl, options('animated-transformer.json')).catch((error: unknown) => {
+          if (error instanceof DownloadError && error.status === 404) return null;
+          throw error;
+        })
+      : Promise.resolve(null),
   ]);
   const decoder = new TextDecoder();
   return { configText: decoder.decode(config.bytes), weights: weights.bytes, metaText: meta ? decoder.decode(meta.bytes) : null };

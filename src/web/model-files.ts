@@ -4,11 +4,10 @@
 // GPT-2's files are read in model-worker.ts; which family a folder is comes from its config.json.
 
 import { ModelError } from '../model/config.ts';
+import { WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { llamaConfigFromJson } from '../model/llama-config.ts';
 import { checkLlamaWeightsFit, familyOf, INDEX_FILE, jsonObject, shardsOfIndex, TOKENIZER_CONFIG, TOKENIZER_JSON, type ModelFamily } from '../model/llama-checkpoint.ts';
 import { cacheEntry, cachedText, fetchBytes, fetchIfPresent, hubFileUrl, isCached, type Progress } from './model-download.ts';
-
-export const WEIGHTS_FILE = 'model.safetensors';
 
 /** One file fetched from the hub: kept in the cache once the model is built from it, evicted if not. */
 export interface FetchedFile {

@@ -2,30 +2,29 @@
 // Hugging Face hub that starts only when the reader presses the button (with progress and cancel).
 // It turns the reader's choice into a ModelSource; loading itself is the worker's job.
 
-import builtInWeightsUrl from 'virtual:built-in-weights';
+import { configUrl, metaUrl, weightsUrl } from 'virtual:built-in-model';
+import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
+import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { cachedText, hubBase, hubFileUrl, isCached } from './model-download.ts';
-import { familyOfText, hubLlamaCached, WEIGHTS_FILE } from './model-files.ts';
+import { familyOfText, hubLlamaCached } from './model-files.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
 /**
- * The built-in model's files, bundled by Vite as assets, its weights in the shared-row layout
- * (tests may point the page at another folder).
+ * The built-in model's files, bundled by Vite (vite.config.ts, builtInModel), its weights in the
+ * shared-row layout (tests may point the page at another folder).
  */
 export function defaultModelSource(): Extract<ModelSource, { kind: 'url' }> {
   const override = (globalThis as { ANIMATED_TRANSFORMER_DEFAULT_MODEL?: unknown }).ANIMATED_TRANSFORMER_DEFAULT_MODEL;
-  if (typeof override === 'string') {
-    const base = new URL(override, location.href);
-    const file = (name: string) => new URL(name, base).href;
-    return { kind: 'url', name: 'built-in model', configUrl: file('config.json'), weightsUrl: file('model.safetensors'), metaUrl: file('animated-transformer.json') };
-  }
-  return {
-    kind: 'url',
-    name: 'built-in model',
-    configUrl: new URL('../../models/default/config.json', import.meta.url).href,
-    weightsUrl: builtInWeightsUrl,
-    metaUrl: new URL('../../models/default/animated-transformer.json', import.meta.url).href,
-  };
+  if (typeof override === 'string') return folderSource(override, 'built-in model');
+  return { kind: 'url', name: 'built-in model', configUrl, weightsUrl, metaUrl };
+}
+
+/** A model folder at a URL (relative to the page), in GPT-2's layout with animated-transformer.json. */
+export function folderSource(folder: string, name: string): Extract<ModelSource, { kind: 'url' }> {
+  const base = new URL(folder.endsWith('/') ? folder : `${folder}/`, location.href);
+  const file = (name: string) => new URL(name, base).href;
+  return { kind: 'url', name, configUrl: file(CONFIG_FILE), weightsUrl: file(WEIGHTS_FILE), metaUrl: file(TOKENIZER_FILE) };
 }
 
 export interface PickerEvents {

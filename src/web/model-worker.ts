@@ -5,7 +5,7 @@
 
 /// <reference lib="webworker" />
 
-import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
+import { checkWeightsFit, configFromText, modelFromFiles, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
@@ -19,7 +19,7 @@ import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-fi
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeAbsent, storeBytes } from './model-download.ts';
-import { familyOfText, hubLlamaFiles, LoadFailure, pickedLlamaFiles, WEIGHTS_FILE, type FetchedFile, type ModelFiles } from './model-files.ts';
+import { familyOfText, hubLlamaFiles, LoadFailure, pickedLlamaFiles, type FetchedFile, type ModelFiles } from './model-files.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

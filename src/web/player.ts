@@ -54,6 +54,7 @@ export class TransformerSceneElement extends HTMLElement {
   /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
   private hover: { x: number; y: number } | null = null;
   private built: Scene | null = null;
+  private failure: Error | null = null;
   private data: Explanation | null = null;
   private time = 0;
   private isPaused = true;
@@ -202,7 +203,7 @@ export class TransformerSceneElement extends HTMLElement {
     if (!explanation) return;
     const definition = TransformerSceneElement.definitions.find((d) => d.name === this.sceneName);
     if (!definition) {
-      this.showScene(null, `There is no scene named “${this.sceneName}”.`);
+      this.fail(unknownSceneMessage(this.sceneName));
       return;
     }
     if (definition.appliesTo && !definition.appliesTo(explanation.config)) {
@@ -212,12 +213,25 @@ export class TransformerSceneElement extends HTMLElement {
     try {
       this.showScene(definition.build(explanation));
     } catch (error) {
-      this.showScene(null, `This scene could not be built: ${(error as Error).message}`);
+      this.fail(`This scene could not be built: ${(error as Error).message}`);
     }
+  }
+
+  /** Why nothing is shown, or null while all is well (like a media element's `error`). */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Shows `message` in place of the scene and fires an `error` event (an ErrorEvent carrying it). */
+  protected fail(message: string): void {
+    this.showScene(null, message);
+    this.failure = new Error(message);
+    this.dispatchEvent(new ErrorEvent('error', { message }));
   }
 
   /** Shows a ready-made Scene (or a message instead); for pages that build scenes themselves. */
   showScene(scene: Scene | null, message = ''): void {
+    this.failure = null;
     this.built = scene;
     this.message = message;
     if (scene) {
@@ -288,8 +302,9 @@ export class TransformerSceneElement extends HTMLElement {
     try {
       this.built.draw(ctx, this.time, this.cssWidth, this.cssHeight, this.theme);
     } catch (error) {
-      this.message = `This scene failed to draw: ${(error as Error).message}`;
-      this.built = null;
+      ctx.restore();
+      this.fail(`This scene failed to draw: ${(error as Error).message}`);
+      return;
     }
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
@@ -436,10 +451,19 @@ export class TransformerSceneElement extends HTMLElement {
   }
 }
 
-/** Registers <transformer-scene> with the given scene definitions (safe to call twice). */
-export function defineTransformerScene(definitions: readonly SceneDefinition[]): void {
+/** What to show for a `scene` attribute that names no scene: the names there are. */
+export function unknownSceneMessage(name: string): string {
+  const names = TransformerSceneElement.definitions.map((d) => d.name).join(', ');
+  return `There is no scene named “${name}”. Set scene to one of: ${names}.`;
+}
+
+/**
+ * Registers <transformer-scene> with the given scene definitions (safe to call twice), as the
+ * plain player or a subclass of it (the element that runs the model itself, element.ts).
+ */
+export function defineTransformerScene(definitions: readonly SceneDefinition[], element: typeof TransformerSceneElement = TransformerSceneElement): void {
   TransformerSceneElement.definitions = definitions;
-  if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', TransformerSceneElement);
+  if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', element);
 }
 
 declare global {

@@ -311,15 +311,15 @@ describe('a link restores what the reader saw', () => {
     await linked.page.context().close();
   });
 
-  it('a scene works on its own in another page (the README example)', async () => {
+  it('a scene works on its own in another page, from the sources (src/web/element.ts)', async () => {
     const embed = await watchedPage(browser);
     await embed.page.goto(`${origin}/tests/browser/pages/embed.html`);
     await pageReady(embed.page);
     const scene = embed.page.locator('transformer-scene');
     const before = await scene.evaluate((el: TransformerSceneElement) => el.explanation!.tokens.map((t) => t.text).join(''));
     expect(before).toBe('The␣robots␣will␣bring');
-    await embed.page.evaluate(() => (window as unknown as { setPrompt(p: string): Promise<unknown> }).setPrompt('Hello world'));
-    expect(await scene.evaluate((el: TransformerSceneElement) => el.explanation!.prompt)).toBe('Hello world');
+    await scene.evaluate((el) => el.setAttribute('prompt', 'Hello world'));
+    await embed.page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.prompt === 'Hello world', undefined, { timeout: 60_000 });
     expect((await scenePixels(embed.page, 'attention-scores', 0.5)).inked).toBeGreaterThan(0.005);
     expect(embed.errors).toEqual([]);
     await embed.page.context().close();
