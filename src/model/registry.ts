@@ -54,9 +54,24 @@ export function block(l: number, step: BlockStep): BlockName {
   return `h.${l}.${step}`;
 }
 
-/** Block l's input: the embeddings' sum for block 0, else the previous block's output. */
-export function blockInput(l: number): TraceName {
-  return l === 0 ? 'embed.sum' : block(l - 1, 'out');
+/**
+ * Block l's input: for block 0 the embeddings' sum, or the token embeddings alone in a model
+ * without a position table; else the previous block's output.
+ */
+export function blockInput(l: number, config: Pick<ModelConfig, 'positions'>): TraceName {
+  if (l > 0) return block(l - 1, 'out');
+  return config.positions === 'table' ? 'embed.sum' : 'embed.token';
+}
+
+/** The normalization block l applies before its attention or its MLP: layer norm (ln_1, ln_2) or RMSNorm (rms_1, rms_2). */
+export function normBefore(l: number, step: 'attention' | 'mlp', config: Pick<ModelConfig, 'norm'>): BlockName {
+  const rms = config.norm === 'rmsnorm';
+  return block(l, step === 'attention' ? (rms ? 'rms_1' : 'ln_1') : rms ? 'rms_2' : 'ln_2');
+}
+
+/** The normalization after the last block: ln_f or rms_f. */
+export function finalNorm(config: Pick<ModelConfig, 'norm'>): TraceName {
+  return config.norm === 'rmsnorm' ? 'rms_f' : 'ln_f';
 }
 
 /** The source of one number: the value `name` at flat index `index`. */

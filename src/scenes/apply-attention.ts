@@ -12,7 +12,7 @@ import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { dims, blockHead, headOperands, tokenTexts } from './shared.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
 const MAX_TERMS = 6;
@@ -22,7 +22,8 @@ function build(ex: Explanation) {
   const { layer, head } = ex;
   const pieces = tokenTexts(ex);
   const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
-  const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
+  const { kvHead } = headOperands(ex); // the key/value head whose values this head reads
+  const V = columnSlice(ex.trace, `h.${layer}.attn.v`, kvHead * H, H);
   const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);
   const r = T - 1;
   // The terms: every position the last token sees, or the largest weights when there are many.
@@ -31,7 +32,8 @@ function build(ex: Explanation) {
   const rest = all.filter((s) => !terms.includes(s));
 
   const story = new Storyboard();
-  story.beat('product', `In ${blockHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
+  const shared = kvHead !== head ? `, the values of key/value head ${kvHead}, which it shares` : '';
+  story.beat('product', `In ${blockHead(ex)}, the weights multiply the head’s values${shared}: Y_${head} = weights × V_${kvHead}, a T × H matrix.`);
   const showTop = story.play(1.2);
   story.wait(1.0);
   story.beat('row', `Take the row of “${escapeMarkup(pieces[r])}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
@@ -62,7 +64,7 @@ function build(ex: Explanation) {
       return [
         viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }, within),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }, within),
+        viewWithin(V, { ...common, maxCols: 5, cellW, colOffset: kvHead * H, rowLabels: stacked ? pieces : undefined, name: `V_{${kvHead}}` }, within),
         new Spacer(s * 1.6, s * 1.6),
         viewWithin(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }, within),
       ] as const;

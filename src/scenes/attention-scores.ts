@@ -1,6 +1,8 @@
 // Scene 7, attention scores: K_h is transposed, and A_h = Q_h K_hᵀ / √H fills cell by cell,
 // each cell the dot product of a query row and a key column, scaled (h.L.attn.scores).
 // Laid out as a multiplication: Q_h on the left, K_hᵀ above, the scores where they meet.
+// With RoPE the queries and keys are the turned ones (q_rot, k_rot, marked ′), and with
+// grouped-query attention the keys are those of the head's key/value head.
 
 import { escapeMarkup, label } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/matrix.ts';
@@ -10,7 +12,7 @@ import { Storyboard } from '../anim/timeline.ts';
 import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { dims, blockHead, headOperands, tokenTexts } from './shared.ts';
 import type { TraceName } from '../model/registry.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
@@ -22,10 +24,11 @@ function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string
 
 function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: string, s: number) {
   const { T, H } = dims(ex);
-  const { layer, head } = ex;
+  const { head } = ex;
+  const { q: qName, k: kName, kvHead, mark } = headOperands(ex);
   const pieces = tokenTexts(ex);
-  const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
-  const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
+  const q = columnSlice(ex.trace, qName, head * H, H);
+  const kT = transposed(columnSlice(ex.trace, kName, kvHead * H, H));
   const A = plane(ex.trace, tensor, head);
   const leftW = a.portrait ? a.w * 0.42 : a.w * 0.36;
   const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * 1.55)));
@@ -35,7 +38,7 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   const naturalK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, colLabelText: pieces });
   const cellW = Math.max(natural.cellW, naturalK.cellW);
   const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: `T = ${T}` });
-  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: `K_{${head}}^T`, rowBrace: `H = ${H}` });
+  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: `K${mark}_{${kvHead}}^T`, rowBrace: `H = ${H}` });
   const gap = s * 1.2;
   const rightWidth = Math.max(mK.width, mA.width);
   const qOptions = {
@@ -47,7 +50,7 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
     rowLabels: pieces,
     colLabels: true,
     colOffset: head * H,
-    name: `Q_{${head}}`,
+    name: `Q${mark}_{${head}}`,
     colBrace: `H = ${H}`,
   };
   // Q gets what the right-hand matrices and their braces leave, so nothing runs off a phone screen.
@@ -76,13 +79,17 @@ function cellsOf(m: MatrixView): { r: number; c: number }[] {
 function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
+  const { kvHead, mark } = headOperands(ex);
+  const K = `K${mark}_${kvHead}`;
   const rootH = Math.sqrt(H);
   const pieces = tokenTexts(ex);
   const story = new Storyboard();
-  story.beat('operands', `Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
+  const turned = mark ? ' as RoPE turned them (marked ′)' : '';
+  const shared = kvHead !== head ? `, which query head ${head} reads from key/value head ${kvHead}` : '';
+  story.beat('operands', `Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row${shared}${turned}.`);
   const showQ = story.play(1.0);
   story.wait(0.6);
-  story.beat('transpose', `To compare rows with rows by matrix multiplication, K_${head} is transposed: its rows become the columns of K_${head}^T.`);
+  story.beat('transpose', `To compare rows with rows by matrix multiplication, ${K} is transposed: its rows become the columns of ${K}^T.`);
   const flip = story.play(1.2);
   story.wait(0.6);
   const slow = Math.min(T, 2) * Math.min(T, 6);
@@ -94,7 +101,7 @@ function build(ex: Explanation) {
   story.wait(3.0);
 
   const layout = (a: Area) => {
-    const p = productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
+    const p = productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q${mark}_{${head}} K${mark}_{${kvHead}}^T / √H`);
     // Cells fill one by one for the first rows, then the rest together.
     const slowCells = cellsOf(p.mA).filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
     const order = new Map(slowCells.map((k, i) => [k.r * T + k.c, i]));
@@ -113,7 +120,7 @@ function build(ex: Explanation) {
       const pf = flip.at(t);
       f.fade(pq, () => mQ.draw(f));
       // The flip: K_h (drawn as K_hᵀ's transpose would be) fades into K_hᵀ, with a quarter-turn hint.
-      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K_{${head}}  (T × H)`, { size: s * 1.1, bold: true, paint: 'muted', align: 'center' }));
+      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K${mark}_{${kvHead}}  (T × H)`, { size: s * 1.1, bold: true, paint: 'muted', align: 'center' }));
       f.fade(pf, () => mK.draw(f));
       // Cells fill one by one for the first rows (with the row and column being multiplied
       // highlighted), then the rest together.

@@ -14,7 +14,7 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { count, dims, normWords, tokenTexts } from './shared.ts';
 
 function build(ex: Explanation) {
   const { T, C, nLayer } = dims(ex);
@@ -35,7 +35,9 @@ function build(ex: Explanation) {
   const extremeValue = traced(ex.trace, `h.${extreme.l}.out`).data[extreme.index];
 
   const story = new Storyboard();
-  story.beat('block', 'Layer norm, attention and a residual, then layer norm, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.');
+  const norm = normWords(ex).name;
+  const Norm = norm[0].toUpperCase() + norm.slice(1);
+  story.beat('block', `${Norm}, attention and a residual, then ${norm}, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.`);
   const showBlock = story.play(1.2);
   story.wait(1.0);
   story.beat('stack', `So blocks can be stacked: this model has ${nLayer}, each with its own weights, each reading the previous one’s output.`);

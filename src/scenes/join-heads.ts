@@ -19,15 +19,20 @@ function build(ex: Explanation) {
   const pieces = tokenTexts(ex);
   const concat = wholeMatrix(ex.trace, `h.${layer}.attn.concat`);
   const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
+  // n_head·H is C in GPT-2; a Llama-family config may set a head size that makes it otherwise.
+  const joined = nHead * H;
+  const joinedBrace = joined === C ? `C = ${count(C)}` : `n_{head} H = ${count(joined)}`;
+  const wShape = joined === C ? 'C × C' : `${count(joined)} × C`;
+  const biased = ex.config.biases === 'all';
 
   const story = new Storyboard();
   story.beat('heads', `All ${nHead} heads of block ${layer} ran at once, each giving a T × H matrix Y_i. (We followed head ${head}.)`);
   const showHeads = story.play(1.4);
   story.wait(0.8);
-  story.beat('join', `Set side by side, they make one T × C matrix again: ${nHead} × ${H} = ${count(C)} columns, head 0’s first.`);
+  story.beat('join', joined === C ? `Set side by side, they make one T × C matrix again: ${nHead} × ${H} = ${count(C)} columns, head 0’s first.` : `Set side by side, they make one matrix of ${nHead} × ${H} = ${count(joined)} columns, head 0’s first.`);
   const join = story.play(1.6);
   story.wait(1.0);
-  story.beat('project', 'Then a learned C × C matrix W_o (plus a bias) mixes the heads’ results: the output projection, which ends the attention step.');
+  story.beat('project', `Then a learned ${wShape} matrix W_o${biased ? ' (plus a bias)' : ''} mixes the heads’ results${joined === C ? '' : ' and brings the rows back to C columns'}: the output projection, which ends the attention step.`);
   const project = story.play(1.4);
   story.wait(2.5);
 
@@ -42,7 +47,7 @@ function build(ex: Explanation) {
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
       const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
       return [
-        new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' }),
+        new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined', colBrace: joinedBrace }),
         new Spacer(s * 7.5, s * 3),
         new MatrixView(proj, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` }),
       ] as const;
@@ -75,14 +80,14 @@ function build(ex: Explanation) {
         });
       }
       f.fade(pj, () => {
-        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(joined)}`, { size: s * 0.8, paint: 'dim' });
         mC.draw(f, { alpha: (_r, c) => stagger(pj, Math.floor(c / H), nHead, 0.3) });
       });
       f.fade(pp, () => {
         const cy = L.mode === 'row' ? mC.centerY : w.cy;
-        label(f, w.cx, cy - s * 0.7, '× W_o + b', { size: s, align: 'center', bold: true });
+        label(f, w.cx, cy - s * 0.7, biased ? '× W_o + b' : '× W_o', { size: s, align: 'center', bold: true });
         arrow(f, w.x + s * 0.5, cy + s * 0.5, w.x + w.width - s * 0.5, cy + s * 0.5, { paint: 'muted' });
-        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * 0.7, paint: 'dim', align: 'center' });
+        f.text(w.cx, cy + s * 1.4, wShape, { size: s * 0.7, paint: 'dim', align: 'center' });
       });
       mP.draw(f, { alpha: (r) => stagger(pp, r, T, 0.5), chrome: pp });
     },

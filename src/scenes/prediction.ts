@@ -16,8 +16,8 @@ import { formatFixed, percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
-import { at } from '../model/registry.ts';
+import { count, dims, normWords, tokenTexts } from './shared.ts';
+import { at, finalNorm } from '../model/registry.ts';
 
 const TOP = 5;
 
@@ -50,16 +50,19 @@ function build(ex: Explanation) {
   const rule = describeSampling(ex.sampling);
   const greedy = ex.sampling.temperature === 0;
   const tied = ex.config.tieWordEmbeddings;
+  const norm = normWords(ex).name;
 
   const story = new Storyboard();
-  story.beat('last', `After block ${nLayer - 1}, only the last row is needed to predict the next token. It goes through one final layer norm.`);
+  story.beat('last', `After block ${nLayer - 1}, only the last row is needed to predict the next token. It goes through one final ${norm}.`);
   const showLast = story.play(1.2);
   story.wait(1.0);
   story.beat(
     'logits',
     tied
       ? `Multiplying it by the token embedding table from the start, transposed (the same V × C weights, shared: “weight tying”), gives one score, a logit, for each of the ${count(V)} tokens.`
-      : `Multiplying it by the output matrix (V × C) gives one score, a logit, for each of the ${count(V)} tokens.`,
+      : ex.config.family === 'gpt2'
+        ? `Multiplying it by the output matrix (V × C) gives one score, a logit, for each of the ${count(V)} tokens.`
+        : `Multiplying it by the output head, a V × C matrix of its own (this model does not reuse its embedding table there), gives one score, a logit, for each of the ${count(V)} tokens.`,
   );
   const showLogits = story.play(1.4);
   story.wait(1.2);
@@ -98,7 +101,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const common = { size: s, maxWidth: a.w - s * 12, maxRows: 1, maxCols: 7, colLabels: true };
-    const mL = new MatrixView(oneRow(ex.trace, 'ln_f', r), { ...common, rowLabels: [pieces[r]], name: 'final layer norm, last row', colBrace: `C = ${count(C)}` });
+    const mL = new MatrixView(oneRow(ex.trace, finalNorm(ex.config), r), { ...common, rowLabels: [pieces[r]], name: `final ${norm}, last row`, colBrace: `C = ${count(C)}` });
     const mG = new MatrixView(oneRow(ex.trace, 'logits', r), {
       ...common,
       colLabels: false,

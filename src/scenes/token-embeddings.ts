@@ -24,7 +24,8 @@ export const tokenEmbeddingsScene: SceneDefinition = {
         return [
           `The model keeps a table of ${count(V)} rows, one per token, each a list of ${count(C)} numbers learned in training: the token's embedding.`,
           'Each token id picks its own row of the table. Nothing is computed yet; the rows are just looked up.',
-          `Stacked, the picked rows make a T × C matrix: T = ${dims(e).T} tokens, C = ${count(C)} numbers for each. Only the first columns and the last are drawn.`,
+          `Stacked, the picked rows make a T × C matrix: T = ${dims(e).T} tokens, C = ${count(C)} numbers for each. Only the first columns and the last are drawn.` +
+            (e.config.positions === 'table' ? '' : ' This model adds no position rows: this matrix is X, the input of block 0.'),
         ];
       },
     }),

@@ -1,8 +1,9 @@
 // The article's prose follows the loaded model: an element with data-when="positions=rope" shows
-// only for a model with RoPE, "norm=layernorm" only for one with layer norm, and so on, for any
-// field of ModelConfig (src/model/architecture.ts); several conditions, space-separated, must all
-// hold. "grouped=true" holds when query heads share key/value heads. Paragraphs for GPT-2 and for
-// the Llama family sit side by side in index.html, and one of them shows.
+// only for a model with RoPE, "norm=layernorm" only for one with layer norm, "family!=gpt2" for
+// any but GPT-2, and so on, for any field of ModelConfig (src/model/architecture.ts); several
+// conditions, space-separated, must all hold. "grouped=true" holds when query heads share
+// key/value heads. Paragraphs for GPT-2 and for the Llama family sit side by side in
+// index.html, and the one true of the loaded model shows.
 
 import type { ModelConfig } from '../model/architecture.ts';
 
@@ -19,8 +20,9 @@ function holdsFor(config: ModelConfig, when: string): boolean {
     .split(/\s+/)
     .filter(Boolean)
     .every((condition) => {
-      const [key, wanted] = condition.split('=');
-      return field(config, key) === wanted;
+      const negated = condition.includes('!=');
+      const [key, wanted] = condition.split(negated ? '!=' : '=');
+      return (field(config, key) === wanted) !== negated;
     });
 }
 

@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import { startFakeHub, type FakeHub } from './fake-hub.ts';
-import { pageReady, sceneNames, viewScene } from './page-probe.ts';
+import { articleText, pageReady, sceneNames, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { namedValue } from '../../src/model/registry.ts';
 import { llamaExplanation, llamaFixtureDir } from '../helpers/llama-explanation.ts';
@@ -69,6 +69,9 @@ async function explained(name: string, family: string) {
   });
 }
 
+/** The article's text as a reader sees it: hidden paragraphs and spans left out (read from the DOM, as sections out of view are not rendered). */
+const visibleProse = () => articleText(watched.page);
+
 describe('a Llama-family model in the page', () => {
   it('the reader picks its files: the page runs it with its own tokenizer, and the numbers are those of Node', async () => {
     const dir = llamaFixtureDir('llama-smol-gqa');
@@ -85,11 +88,22 @@ describe('a Llama-family model in the page', () => {
 
   it('shows RoPE instead of the position table, and its numbers are the Node trace’s', async () => {
     const { page } = watched;
-    expect(await page.locator('#s-rope').isVisible()).toBe(true);
-    expect(await page.locator('#s-positions').isHidden()).toBe(true);
-    expect(await page.locator('#s-sum').isHidden()).toBe(true);
+    const hidden = (id: string) => page.locator(id).evaluate((el: HTMLElement) => el.hidden);
+    expect(await hidden('#s-rope')).toBe(false);
+    expect(await hidden('#s-positions')).toBe(true);
+    expect(await hidden('#s-sum')).toBe(true);
     expect(await sceneNames(page)).toContain('rope');
     expect(await sceneNames(page)).not.toContain('position-embeddings');
+    // The prose says what this model has: RMSNorm, grouped-query attention, the gated MLP, a tied head, no biases.
+    const prose = await visibleProse();
+    expect(prose).toMatch(/This model uses RMSNorm/);
+    expect(prose).toMatch(/grouped-query attention: it has 8 heads of queries but only 2 heads of keys and values/);
+    expect(prose).toMatch(/gated feed-forward network/);
+    expect(prose).toMatch(/As in GPT-2, that matrix is the token embedding table/);
+    expect(prose).toMatch(/and its matrices add no biases/);
+    for (const gpt2 of [/subtracts the row.s mean, divides by its standard deviation/, /GPT-2's non-linearity is GELU/, /keeps a second table with one row per position/, /separate output head/]) {
+      expect(prose).not.toMatch(gpt2);
+    }
     await viewScene(page, 'rope');
     // Every number the page's RoPE scene shows at three moments, with its source, against the same source in Node.
     const shown = await page.locator('transformer-scene[scene="rope"]').evaluate((el: TransformerSceneElement) => {
@@ -110,6 +124,11 @@ describe('a Llama-family model in the page', () => {
     await watched.page.locator('#model-files').setInputFiles(files(shardedDir, modelFiles(shardedDir)));
     const page = await explained('your files', 'qwen2');
     expect(page.config).toMatchObject({ biases: 'qkv', tieWordEmbeddings: false });
+    // Qwen2 here: biases on q/k/v only, every query head its own key/value head, a separate output head.
+    const prose = await visibleProse();
+    expect(prose).toMatch(/only its query, key and value matrices add biases/);
+    expect(prose).toMatch(/keeps a separate output head/);
+    expect(prose).not.toMatch(/grouped-query attention/);
   });
 
   it('picking a Llama-family config.json without its tokenizer says what is missing', async () => {

@@ -73,3 +73,15 @@ export function sceneNumbers(page: Page): Promise<string[][]> {
     }),
   );
 }
+
+/**
+ * The article's text without the elements hidden for this model, read from the DOM rather than
+ * innerText, which leaves out sections out of view (content-visibility).
+ */
+export function articleText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const copy = document.querySelector('main')!.cloneNode(true) as HTMLElement;
+    for (const el of copy.querySelectorAll('[hidden]')) el.remove();
+    return (copy.textContent ?? '').replace(/\s+/g, ' ');
+  });
+}
