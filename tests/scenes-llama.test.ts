@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { SCENES, scenesFor, sceneByName } from '../src/scenes/index.ts';
 import type { Explanation } from '../src/model/explanation.ts';
-import { block } from '../src/model/registry.ts';
+import { block, namedValue } from '../src/model/registry.ts';
+import { describeSpot, fullPrecision, indicesOf } from '../src/web/readout.ts';
 import { llamaExplanation, LLAMA_SCENE_FOLDERS } from './helpers/llama-explanation.ts';
 import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 
@@ -56,6 +57,23 @@ describe('scenes for a long prompt in another block and head', () => {
       for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5), def.name).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
+    }
+  });
+});
+
+describe('the hover readout on Llama-family scenes', () => {
+  it('names every spot with its tensor, indices, exact value and the registry’s words for it', () => {
+    for (const folder of LLAMA_SCENE_FOLDERS) {
+      const ex = explanations[folder];
+      for (const def of scenesFor(ex.config)) {
+        const scene = def.build(ex);
+        for (const s of [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720))) {
+          const value = namedValue(ex, s.source.tensor)!;
+          expect(value.what.length, `${def.name}: ${s.source.tensor}`).toBeGreaterThan(5);
+          const where = indicesOf(s.source.index, value.shape).join(', ');
+          expect(describeSpot(s, ex).startsWith(`${s.source.tensor}[${where}] = ${fullPrecision(s.value)} (${value.what})`), `${def.name}: ${describeSpot(s, ex)}`).toBe(true);
+        }
+      }
     }
   });
 });
