@@ -1,0 +1,53 @@
+// The article page checked by axe-core, a well-kept accessibility checker: no violations at the
+// top of the page, nor with each scene scrolled into view (sections out of view are not laid out
+// until the reader nears them, so each is checked once it is).
+
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startVite, watchedPage } from './helpers.ts';
+import { pageReady, sceneNames, viewScene } from './page-probe.ts';
+
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let server: ViteDevServer;
+let browser: Browser;
+let page: Page;
+
+/** axe's violations on the whole page as it stands, one line each: rule, how many nodes, an example. */
+async function violations(): Promise<string[]> {
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.help}; e.g. ${JSON.stringify(v.nodes[0]?.target)}`);
+  });
+}
+
+beforeAll(async () => {
+  let origin: string;
+  ({ server, origin } = await startVite());
+  browser = await launchChromium();
+  page = (await watchedPage(browser)).page;
+  await page.goto(`${origin}/`);
+  await pageReady(page);
+  await page.addScriptTag({ path: AXE_SCRIPT });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('accessibility (axe-core)', () => {
+  it('finds no violations at the top of the page', async () => {
+    expect(await violations()).toEqual([]);
+  });
+
+  it('finds no violations with each scene in view', async () => {
+    for (const name of await sceneNames(page)) {
+      await viewScene(page, name);
+      expect(await violations(), `with ${name} in view`).toEqual([]);
+    }
+  });
+});
