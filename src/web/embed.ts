@@ -39,8 +39,8 @@ export interface ShownScenes {
 }
 
 export async function showScenes(options: ShowOptions): Promise<ShownScenes> {
-  defineTransformerScene(SCENES);
   const client = new ModelClient();
+  defineTransformerScene(SCENES, client.formula);
   await client.load(options.source ?? defaultModelSource(), () => {}).done;
   const run = async (prompt: string): Promise<Explanation> => {
     const explanation = await client.explain({

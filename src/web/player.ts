@@ -1,14 +1,21 @@
 // The <transformer-scene> custom element: one scene on a canvas, played like a media element.
-// It owns time, pointer/keyboard control, sizing and high-DPI drawing; what is drawn at time t
-// is entirely the Scene's business (src/scenes/). Browser-only.
+// It owns time, pointer/keyboard control, sizing and high-DPI drawing, and which value is
+// inspected (inspection.ts shows it); what is drawn at time t is entirely the Scene's business
+// (src/scenes/). Browser-only.
 //
-// Control: a tap/click under ~300 ms toggles pause; press-hold-drag seeks with the pointer's x
-// as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
+// Control: a tap/click under ~300 ms pauses a playing scene; on a paused one it inspects the
+// number tapped, or plays on when it hits none. Press-hold-drag seeks with the pointer's x as the
+// playhead. A resting mouse inspects what it rests on. Keys when focused: Space/k play or pause,
+// Home/End jump, Shift+←/→ step (plain ←/→ too while playing); while paused, the arrows move
+// from number to number and Escape leaves. prefers-reduced-motion: never autoplays.
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene, SceneDefinition } from '../scenes/contract.ts';
+import type { Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
-import { describeSpot, spotUnder } from './readout.ts';
+import { plainText } from '../anim/label.ts';
+import { moveAmong, readingLines, sameValue, spotUnder, type Move } from './readout.ts';
+import { Inspection, type FormulaSource } from './inspection.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
 const TAP_MILLISECONDS = 300;
@@ -35,22 +42,34 @@ canvas { display: block; width: 100%; height: 100%; }
 .message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; font: 15px/1.4 system-ui, sans-serif; color: var(--scene-ink, #333); }
 .message:empty { display: none; }
-/* The hover readout: the exact value under a mouse pointer and where in the forward pass it comes from. */
-.readout { position: absolute; max-width: min(28em, 90%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
-  background: var(--scene-readout-background, rgba(20,24,30,0.9)); color: #fff; font: 12px/1.35 ui-monospace, monospace; }
+/* The readout: the value inspected, where in the forward pass it comes from, and its formula. */
+.readout { position: absolute; max-width: min(44em, 94%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
+  background: var(--scene-readout-background, rgba(20,24,30,0.92)); color: #fff; font: 12px/1.35 ui-monospace, monospace;
+  white-space: pre-line; overflow-wrap: anywhere; }
 .readout:empty { display: none; }
+/* For screen readers only: the live region, the current caption, how to use the keys. */
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `;
+
+/** What a screen reader is told the keys do (the page's "how" paragraph says the same). */
+const KEYS_HINT =
+  'Space plays or pauses. While paused, the arrow keys move from number to number and say what each is made of; Escape leaves. ' +
+  'Shift with left or right arrow steps through time; Home and End jump to the start and the end.';
 
 export class TransformerSceneElement extends HTMLElement {
   static readonly observedAttributes = ['scene', 'theme'];
   /** Scene definitions the `scene` attribute is looked up in; the page registers the real ones. */
   static definitions: readonly SceneDefinition[] = [];
+  /** Where inspected values get their formulas (the page's model worker); without it, values are only named. */
+  static formulas: FormulaSource | null = null;
 
   private readonly canvas: HTMLCanvasElement;
   private readonly fill: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly messageBox: HTMLElement;
-  private readonly readout: HTMLElement;
+  /** The current beat's caption, for screen readers: a polite live region while the scene has focus. */
+  private readonly captionBox: HTMLElement;
+  private readonly inspection: Inspection;
   /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
   private hover: { x: number; y: number } | null = null;
   private built: Scene | null = null;
@@ -83,6 +102,7 @@ export class TransformerSceneElement extends HTMLElement {
     this.bar = document.createElement('div');
     this.bar.className = 'bar';
     this.bar.setAttribute('role', 'progressbar');
+    this.bar.setAttribute('aria-label', 'Time in the scene');
     this.bar.setAttribute('aria-valuemin', '0');
     this.fill = document.createElement('div');
     this.fill.className = 'fill';
@@ -93,10 +113,23 @@ export class TransformerSceneElement extends HTMLElement {
     this.messageBox = document.createElement('div');
     this.messageBox.className = 'message';
     this.messageBox.setAttribute('role', 'status');
-    this.readout = document.createElement('div');
-    this.readout.className = 'readout';
-    this.readout.setAttribute('aria-hidden', 'true');
-    root.append(style, this.canvas, mark, this.bar, this.messageBox, this.readout);
+    // The box is for the eye; its words reach screen readers, once complete, through the live region.
+    const readout = document.createElement('div');
+    readout.className = 'readout';
+    readout.setAttribute('aria-hidden', 'true');
+    const live = document.createElement('div');
+    live.className = 'sr';
+    live.setAttribute('role', 'status');
+    live.setAttribute('aria-live', 'polite');
+    live.setAttribute('aria-atomic', 'true');
+    this.captionBox = document.createElement('div');
+    this.captionBox.className = 'sr';
+    this.captionBox.setAttribute('aria-live', 'off');
+    const hint = document.createElement('div');
+    hint.className = 'sr';
+    hint.textContent = KEYS_HINT;
+    root.append(style, this.canvas, mark, this.bar, this.messageBox, readout, this.captionBox, live, hint);
+    this.inspection = new Inspection(readout, live, () => this.draw());
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
@@ -108,11 +141,14 @@ export class TransformerSceneElement extends HTMLElement {
     this.addEventListener('pointermove', (e) => this.onPointerMove(e));
     this.addEventListener('pointerleave', () => {
       this.hover = null;
-      this.updateReadout();
+      if (!this.inspection.pinned) this.inspection.clear();
     });
     this.addEventListener('pointerup', (e) => this.onPointerUp(e));
     this.addEventListener('pointercancel', (e) => this.onPointerUp(e, true));
     this.addEventListener('keydown', (e) => this.onKeyDown(e));
+    // Captions are announced while the reader is on this scene, not from every scene playing on the page.
+    this.addEventListener('focus', () => this.captionBox.setAttribute('aria-live', 'polite'));
+    this.addEventListener('blur', () => this.captionBox.setAttribute('aria-live', 'off'));
     this.darkScheme.addEventListener('change', () => this.draw());
   }
 
@@ -165,6 +201,7 @@ export class TransformerSceneElement extends HTMLElement {
 
   play(): void {
     if (!this.isPaused) return;
+    this.inspection.clear();
     if (this.built && this.time >= this.duration && !this.loop) this.time = 0;
     this.isPaused = false;
     this.lastFrameTimestamp = null;
@@ -216,6 +253,7 @@ export class TransformerSceneElement extends HTMLElement {
   showScene(scene: Scene | null, message = ''): void {
     this.built = scene;
     this.message = message;
+    this.inspection.clear();
     if (scene) {
       this.setAttribute('aria-label', scene.title);
       this.time = Math.min(this.time, scene.durationSeconds);
@@ -283,31 +321,51 @@ export class TransformerSceneElement extends HTMLElement {
     ctx.save();
     try {
       this.built.draw(ctx, this.time, this.cssWidth, this.cssHeight, this.theme);
+      // The values move while playing: the inspection follows them, then outlines what it reads.
+      if ((this.hover && !this.press) || this.inspection.spot) {
+        const spots = this.spotsNow();
+        this.followInspection(spots);
+        this.inspection.drawHighlights(ctx, spots, this.theme);
+      }
     } catch (error) {
       this.message = `This scene failed to draw: ${(error as Error).message}`;
       this.built = null;
     }
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
-    if (this.hover) this.updateReadout();
+    this.updateCaption();
   }
 
-  /** Names the value under the resting mouse pointer, if any (the values move while playing). */
-  private updateReadout(): void {
-    const spot = this.hover && this.built && this.data && !this.press
-      ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), this.hover.x, this.hover.y)
-      : null;
-    if (!spot || !this.hover || !this.data) {
-      this.readout.textContent = '';
+  private spotsNow(): Spot[] {
+    return this.built ? this.built.spotsAt(this.time, this.cssWidth, this.cssHeight) : [];
+  }
+
+  /** Inspects `spot` (null: nothing), with the readout beside the pointer or, by default, below the value. */
+  private inspect(spot: Spot | null, pinned: boolean, near = spot): void {
+    const anchor = this.hover && !pinned ? { x: this.hover.x + 14, y: this.hover.y, w: 0, h: 18 } : near ?? { x: 0, y: 0, w: 0, h: 0 };
+    this.inspection.show(spot, pinned, this.data, TransformerSceneElement.formulas, anchor, { w: this.cssWidth, h: this.cssHeight });
+  }
+
+  /** A tapped or keyed value stays while it is on screen; otherwise a resting mouse inspects what is under it. */
+  private followInspection(spots: readonly Spot[]): void {
+    const held = this.inspection.spot;
+    if (held && this.inspection.pinned) {
+      const still = spots.find((s) => sameValue(s, held));
+      if (still) this.inspect(still, true);
+      else this.inspection.clear(false);
       return;
     }
-    this.readout.textContent = describeSpot(spot, this.data);
-    // Beside the pointer, kept inside the scene.
-    const { offsetWidth: w, offsetHeight: h } = this.readout;
-    const x = Math.max(4, Math.min(this.hover.x + 14, this.cssWidth - w - 4));
-    const y = this.hover.y + 18 + h < this.cssHeight ? this.hover.y + 18 : Math.max(4, this.hover.y - h - 10);
-    this.readout.style.left = `${x}px`;
-    this.readout.style.top = `${y}px`;
+    const under = this.hover && !this.press ? spotUnder(spots, this.hover.x, this.hover.y) : null;
+    if (under) this.inspect(under, false);
+    else if (held) this.inspection.clear(false);
+  }
+
+  /** The caption of the beat at the current time, for screen readers; changed only when the beat does. */
+  private updateCaption(): void {
+    const beats = this.built?.beats ?? [];
+    const beat = beats.find((b) => this.time < b.endSeconds) ?? beats.at(-1);
+    const text = beat ? plainText(beat.caption) : '';
+    if (this.captionBox.textContent !== text) this.captionBox.textContent = text;
   }
 
   private schedule(): void {
@@ -377,7 +435,7 @@ export class TransformerSceneElement extends HTMLElement {
     if (!this.press && e.pointerType !== 'touch') {
       const rect = this.getBoundingClientRect();
       this.hover = { x: e.clientX - rect.left, y: e.clientY - rect.top };
-      this.updateReadout();
+      this.hoverMoved();
     }
     if (!this.press || e.pointerId !== this.press.id) return;
     if (!this.press.seeking && Math.abs(e.clientX - this.press.x) > DRAG_START_PIXELS) this.startSeeking();
@@ -394,19 +452,56 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.hasPointerCapture(e.pointerId)) this.releasePointerCapture(e.pointerId);
     if (cancelled) return;
     if (!press.seeking && performance.now() - press.startedAt < TAP_MILLISECONDS) {
-      if (this.isPaused) this.play();
-      else this.pause();
+      if (!this.isPaused) {
+        this.pause();
+        return;
+      }
+      // Paused: a tap on a number inspects it; anywhere else plays on.
+      const rect = this.getBoundingClientRect();
+      const spot = this.data ? spotUnder(this.spotsNow(), e.clientX - rect.left, e.clientY - rect.top) : null;
+      if (spot) {
+        this.inspect(spot, true);
+        this.draw();
+      } else this.play();
     } else {
       this.lastFrameTimestamp = null;
       this.schedule();
     }
   }
 
+  /**
+   * The mouse moved: a value under it is inspected, taking over from a tapped or keyed one; the
+   * scene is redrawn only when what is inspected changes (the outlines are on the canvas).
+   */
+  private hoverMoved(): void {
+    if (!this.hover || !this.built || !this.data) return;
+    const under = spotUnder(this.spotsNow(), this.hover.x, this.hover.y);
+    const held = this.inspection.spot;
+    if (under && held && sameValue(under, held)) {
+      if (!this.inspection.pinned) this.inspect(under, false); // moves the readout with the pointer
+    } else if (under) {
+      this.inspect(under, false);
+      this.draw();
+    } else if (held && !this.inspection.pinned) this.draw();
+  }
+
   // ---- keyboard ----
+
+  /** Arrow keys on a paused scene: from number to number (the first press starts at an end). */
+  private moveInspection(move: Move): void {
+    const next = moveAmong(readingLines(this.spotsNow()), this.inspection.spot, move);
+    if (!next) {
+      this.inspection.say('No numbers are shown at this moment; Shift with an arrow key steps through time.');
+      return;
+    }
+    this.inspect(next, true);
+    this.draw();
+  }
 
   private onKeyDown(e: KeyboardEvent): void {
     if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
     const step = this.duration * KEY_STEP_FRACTION;
+    const inspecting = this.isPaused && !e.shiftKey;
     switch (e.key) {
       case ' ':
       case 'k':
@@ -414,10 +509,18 @@ export class TransformerSceneElement extends HTMLElement {
         else this.pause();
         break;
       case 'ArrowLeft':
-        this.currentTime = this.time - step;
-        break;
       case 'ArrowRight':
-        this.currentTime = this.time + step;
+        if (inspecting) this.moveInspection(e.key === 'ArrowRight' ? 'next' : 'previous');
+        else this.currentTime = this.time + (e.key === 'ArrowRight' ? step : -step);
+        break;
+      case 'ArrowUp':
+      case 'ArrowDown':
+        if (!inspecting) return; // the page scrolls
+        this.moveInspection(e.key === 'ArrowDown' ? 'down' : 'up');
+        break;
+      case 'Escape':
+        if (!this.inspection.spot) return;
+        this.inspection.clear();
         break;
       case 'Home':
         this.currentTime = 0;
@@ -432,9 +535,13 @@ export class TransformerSceneElement extends HTMLElement {
   }
 }
 
-/** Registers <transformer-scene> with the given scene definitions (safe to call twice). */
-export function defineTransformerScene(definitions: readonly SceneDefinition[]): void {
+/**
+ * Registers <transformer-scene> with the given scene definitions (safe to call twice), and where
+ * inspected values get their formulas (the page's model worker; without one, values are named only).
+ */
+export function defineTransformerScene(definitions: readonly SceneDefinition[], formulas: FormulaSource | null = null): void {
   TransformerSceneElement.definitions = definitions;
+  TransformerSceneElement.formulas = formulas;
   if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', TransformerSceneElement);
 }
 

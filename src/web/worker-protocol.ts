@@ -6,6 +6,7 @@
 
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
+import type { Formula, FormulaQuery } from '../model/formula.ts';
 
 /** Where a model comes from. URLs are absolute; files are what the reader picked. */
 export type ModelSource =
@@ -34,7 +35,9 @@ export interface ExplainRequest {
 export type ToWorker =
   | { type: 'load'; id: number; source: WorkerModelSource }
   | { type: 'cancel'; id: number }
-  | { type: 'explain'; id: number; request: ExplainRequest };
+  | { type: 'explain'; id: number; request: ExplainRequest }
+  /** The formula of one value of the trace of the prompt tokens `ids` (src/model/formula.ts). */
+  | { type: 'formula'; id: number; ids: number[]; query: FormulaQuery };
 
 /** An Explanation as it crosses to the page: the piece function replaced by [id, piece] pairs. */
 export type ExplanationData = Omit<Explanation, 'piece'> & { pieces: [number, string][] };
@@ -87,5 +90,7 @@ export type FromWorker =
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
   /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
   | { type: 'pieces'; id: number; start: number; pieces: string[] }
+  /** null for a value derived from an explanation: the registry's words define it. */
+  | { type: 'formula'; id: number; formula: Formula | null }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
   | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean; evicted?: boolean };

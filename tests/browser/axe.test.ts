@@ -1,6 +1,6 @@
 // The article page checked by axe-core, a well-kept accessibility checker: no violations at the
-// top of the page, nor with each scene scrolled into view (sections out of view are not laid out
-// until the reader nears them, so each is checked once it is).
+// top of the page, with each scene scrolled into view (sections out of view are not laid out
+// until the reader nears them, so each is checked once it is), and with a number inspected.
 
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage } from './helpers.ts';
 import { pageReady, sceneNames, viewScene } from './page-probe.ts';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
 
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -49,5 +50,18 @@ describe('accessibility (axe-core)', () => {
       await viewScene(page, name);
       expect(await violations(), `with ${name} in view`).toEqual([]);
     }
+  });
+
+  it('finds no violations while a number is inspected with the keyboard (readout and live region filled)', async () => {
+    const scene = page.locator('transformer-scene[scene="attention-scores"]');
+    await viewScene(page, 'attention-scores');
+    await scene.evaluate((el: TransformerSceneElement) => {
+      el.pause();
+      el.currentTime = el.duration;
+    });
+    await scene.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => scene.evaluate((el) => el.shadowRoot!.querySelector('.readout')!.textContent)).not.toBe('');
+    expect(await violations()).toEqual([]);
   });
 });
