@@ -11,10 +11,8 @@
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene, SceneDefinition } from '../scenes/contract.ts';
-import type { Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
 import { plainText } from '../anim/label.ts';
-import { moveAmong, readingLines, sameValue, spotUnder, type Move } from './readout.ts';
 import { Inspection, type FormulaSource } from './inspection.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
@@ -70,8 +68,6 @@ export class TransformerSceneElement extends HTMLElement {
   /** The current beat's caption, for screen readers: a polite live region while the scene has focus. */
   private readonly captionBox: HTMLElement;
   private readonly inspection: Inspection;
-  /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
-  private hover: { x: number; y: number } | null = null;
   private built: Scene | null = null;
   private data: Explanation | null = null;
   private time = 0;
@@ -129,7 +125,13 @@ export class TransformerSceneElement extends HTMLElement {
     hint.className = 'sr';
     hint.textContent = KEYS_HINT;
     root.append(style, this.canvas, mark, this.bar, this.messageBox, readout, this.captionBox, live, hint);
-    this.inspection = new Inspection(readout, live, () => this.draw());
+    this.inspection = new Inspection(readout, live, {
+      explanation: () => this.data,
+      formulas: () => TransformerSceneElement.formulas,
+      area: () => ({ w: this.cssWidth, h: this.cssHeight }),
+      spots: () => (this.built ? this.built.spotsAt(this.time, this.cssWidth, this.cssHeight) : []),
+      redraw: () => this.draw(),
+    });
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
@@ -139,10 +141,7 @@ export class TransformerSceneElement extends HTMLElement {
     });
     this.addEventListener('pointerdown', (e) => this.onPointerDown(e));
     this.addEventListener('pointermove', (e) => this.onPointerMove(e));
-    this.addEventListener('pointerleave', () => {
-      this.hover = null;
-      if (!this.inspection.pinned) this.inspection.clear();
-    });
+    this.addEventListener('pointerleave', () => this.inspection.pointerAt(null));
     this.addEventListener('pointerup', (e) => this.onPointerUp(e));
     this.addEventListener('pointercancel', (e) => this.onPointerUp(e, true));
     this.addEventListener('keydown', (e) => this.onKeyDown(e));
@@ -322,9 +321,9 @@ export class TransformerSceneElement extends HTMLElement {
     try {
       this.built.draw(ctx, this.time, this.cssWidth, this.cssHeight, this.theme);
       // The values move while playing: the inspection follows them, then outlines what it reads.
-      if ((this.hover && !this.press) || this.inspection.spot) {
-        const spots = this.spotsNow();
-        this.followInspection(spots);
+      if (this.inspection.active) {
+        const spots = this.built.spotsAt(this.time, this.cssWidth, this.cssHeight);
+        this.inspection.follow(spots, this.press !== null);
         this.inspection.drawHighlights(ctx, spots, this.theme);
       }
     } catch (error) {
@@ -334,30 +333,6 @@ export class TransformerSceneElement extends HTMLElement {
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
     this.updateCaption();
-  }
-
-  private spotsNow(): Spot[] {
-    return this.built ? this.built.spotsAt(this.time, this.cssWidth, this.cssHeight) : [];
-  }
-
-  /** Inspects `spot` (null: nothing), with the readout beside the pointer or, by default, below the value. */
-  private inspect(spot: Spot | null, pinned: boolean, near = spot): void {
-    const anchor = this.hover && !pinned ? { x: this.hover.x + 14, y: this.hover.y, w: 0, h: 18 } : near ?? { x: 0, y: 0, w: 0, h: 0 };
-    this.inspection.show(spot, pinned, this.data, TransformerSceneElement.formulas, anchor, { w: this.cssWidth, h: this.cssHeight });
-  }
-
-  /** A tapped or keyed value stays while it is on screen; otherwise a resting mouse inspects what is under it. */
-  private followInspection(spots: readonly Spot[]): void {
-    const held = this.inspection.spot;
-    if (held && this.inspection.pinned) {
-      const still = spots.find((s) => sameValue(s, held));
-      if (still) this.inspect(still, true);
-      else this.inspection.clear(false);
-      return;
-    }
-    const under = this.hover && !this.press ? spotUnder(spots, this.hover.x, this.hover.y) : null;
-    if (under) this.inspect(under, false);
-    else if (held) this.inspection.clear(false);
   }
 
   /** The caption of the beat at the current time, for screen readers; changed only when the beat does. */
@@ -432,10 +407,9 @@ export class TransformerSceneElement extends HTMLElement {
   }
 
   private onPointerMove(e: PointerEvent): void {
-    if (!this.press && e.pointerType !== 'touch') {
+    if (!this.press && e.pointerType !== 'touch' && this.data) {
       const rect = this.getBoundingClientRect();
-      this.hover = { x: e.clientX - rect.left, y: e.clientY - rect.top };
-      this.hoverMoved();
+      this.inspection.pointerAt({ x: e.clientX - rect.left, y: e.clientY - rect.top });
     }
     if (!this.press || e.pointerId !== this.press.id) return;
     if (!this.press.seeking && Math.abs(e.clientX - this.press.x) > DRAG_START_PIXELS) this.startSeeking();
@@ -458,45 +432,14 @@ export class TransformerSceneElement extends HTMLElement {
       }
       // Paused: a tap on a number inspects it; anywhere else plays on.
       const rect = this.getBoundingClientRect();
-      const spot = this.data ? spotUnder(this.spotsNow(), e.clientX - rect.left, e.clientY - rect.top) : null;
-      if (spot) {
-        this.inspect(spot, true);
-        this.draw();
-      } else this.play();
+      if (!this.data || !this.inspection.tap({ x: e.clientX - rect.left, y: e.clientY - rect.top })) this.play();
     } else {
       this.lastFrameTimestamp = null;
       this.schedule();
     }
   }
 
-  /**
-   * The mouse moved: a value under it is inspected, taking over from a tapped or keyed one; the
-   * scene is redrawn only when what is inspected changes (the outlines are on the canvas).
-   */
-  private hoverMoved(): void {
-    if (!this.hover || !this.built || !this.data) return;
-    const under = spotUnder(this.spotsNow(), this.hover.x, this.hover.y);
-    const held = this.inspection.spot;
-    if (under && held && sameValue(under, held)) {
-      if (!this.inspection.pinned) this.inspect(under, false); // moves the readout with the pointer
-    } else if (under) {
-      this.inspect(under, false);
-      this.draw();
-    } else if (held && !this.inspection.pinned) this.draw();
-  }
-
   // ---- keyboard ----
-
-  /** Arrow keys on a paused scene: from number to number (the first press starts at an end). */
-  private moveInspection(move: Move): void {
-    const next = moveAmong(readingLines(this.spotsNow()), this.inspection.spot, move);
-    if (!next) {
-      this.inspection.say('No numbers are shown at this moment; Shift with an arrow key steps through time.');
-      return;
-    }
-    this.inspect(next, true);
-    this.draw();
-  }
 
   private onKeyDown(e: KeyboardEvent): void {
     if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -510,13 +453,13 @@ export class TransformerSceneElement extends HTMLElement {
         break;
       case 'ArrowLeft':
       case 'ArrowRight':
-        if (inspecting) this.moveInspection(e.key === 'ArrowRight' ? 'next' : 'previous');
+        if (inspecting) this.inspection.move(e.key === 'ArrowRight' ? 'next' : 'previous');
         else this.currentTime = this.time + (e.key === 'ArrowRight' ? step : -step);
         break;
       case 'ArrowUp':
       case 'ArrowDown':
         if (!inspecting) return; // the page scrolls
-        this.moveInspection(e.key === 'ArrowDown' ? 'down' : 'up');
+        this.inspection.move(e.key === 'ArrowDown' ? 'down' : 'up');
         break;
       case 'Escape':
         if (!this.inspection.spot) return;

@@ -2,7 +2,7 @@
 // top of the page, with each scene scrolled into view (sections out of view are not laid out
 // until the reader nears them, so each is checked once it is), and with a number inspected.
 
-import { createRequire } from 'node:module';
+import axe from 'axe-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -10,7 +10,6 @@ import { launchChromium, startVite, watchedPage } from './helpers.ts';
 import { pageReady, sceneNames, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 
-const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let server: ViteDevServer;
 let browser: Browser;
@@ -19,8 +18,8 @@ let page: Page;
 /** axe's violations on the whole page as it stands, one line each: rule, how many nodes, an example. */
 async function violations(): Promise<string[]> {
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const checker = (window as unknown as { axe: typeof axe }).axe;
+    const result = await checker.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.help}; e.g. ${JSON.stringify(v.nodes[0]?.target)}`);
   });
 }
@@ -32,7 +31,7 @@ beforeAll(async () => {
   page = (await watchedPage(browser)).page;
   await page.goto(`${origin}/`);
   await pageReady(page);
-  await page.addScriptTag({ path: AXE_SCRIPT });
+  await page.addScriptTag({ content: axe.source }); // axe's own script, run in the page
 });
 
 afterAll(async () => {
