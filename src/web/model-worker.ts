@@ -1,6 +1,7 @@
 // The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
 // files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
-// scenes keep animating while the forward pass runs. Protocol in worker-protocol.ts.
+// scenes keep animating while the forward pass runs, and "what is this value made of" requests
+// (its formula, from the weights). Protocol in worker-protocol.ts.
 
 /// <reference lib="webworker" />
 

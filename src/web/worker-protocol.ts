@@ -1,5 +1,6 @@
 // Messages between the page and the model's Web Worker. The worker owns the model and the
-// tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
+// tokenizer; the page only ever sees Explanations (numbers the model computed), the formulas of
+// the values a reader inspects (computed from the weights), and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
 // the pieces of the ids it is likely to show (sent with it) and the table of every token's
 // display piece, which the worker sends in slices once the reader pauses.
