@@ -17,7 +17,7 @@ import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
-import { checkShown, sourceValue } from './helpers/shown-numbers.ts';
+import { checkShown, spotValue } from './helpers/shown-numbers.ts';
 
 const SIZES = [
   [1280, 720],
@@ -47,10 +47,10 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
+    // Every spot the readout can name holds the exact value at its source, on the canvas.
     for (const spot of scene.spotsAt(t, w, h)) {
       const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
-      const truth = sourceValue(ex, spot.source);
+      const truth = spotValue(ex, spot);
       if (truth !== spot.value) errors.push(`${where} says ${spot.value}, the explanation has ${truth}`);
       if (spot.x + spot.w < 0 || spot.x > w || spot.y + spot.h < 0 || spot.y > h) errors.push(`${where} is off the canvas`);
     }
