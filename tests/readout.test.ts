@@ -3,11 +3,11 @@
 // trace of a real (tiny) explanation.
 
 import { describe, expect, it } from 'vitest';
-import { describeSpot, fullPrecision, indicesOf, spotUnder } from '../src/web/readout.ts';
+import { describeSpot, fullPrecision, moveAmong, readBy, readingLines, spotUnder } from '../src/web/readout.ts';
 import { scenesFor } from '../src/scenes/index.ts';
 import { traceTable } from '../src/model/registry.ts';
 import type { Spot } from '../src/render/frame.ts';
-import { namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
+import { indicesOf, namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 
 const spot = (x: number, tensor: ValueName, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
@@ -35,6 +35,31 @@ describe('the hover readout', () => {
     expect(spotUnder([under, over], 7, 5)).toBe(over);
     expect(spotUnder([under, over], 2, 5)).toBe(under);
     expect(spotUnder([under, over], 30, 5)).toBeNull();
+  });
+
+  it('orders spots for reading: line by line, left to right, a cell and its number once', () => {
+    const cell = (x: number, y: number, index: number, h = 10): Spot => ({ x, y, w: 10, h, value: index, source: { tensor: 'ln_f', index } });
+    const numberInCell = { ...cell(21, 2, 2, 6) }; // drawn over cell 2
+    const lines = readingLines([cell(40, 21, 5), cell(20, 0, 2), numberInCell, cell(0, 3, 1), cell(0, 20, 4), cell(20, 20, 3)]);
+    expect(lines.map((l) => l.map((s) => s.source.index))).toEqual([[1, 2], [4, 3, 5]]);
+    // Next and previous follow reading order; up and down keep to the nearest column; the ends stay put.
+    expect(moveAmong(lines, null, 'next')!.source.index).toBe(1);
+    expect(moveAmong(lines, null, 'previous')!.source.index).toBe(5);
+    expect(moveAmong(lines, lines[0][1], 'next')!.source.index).toBe(4);
+    expect(moveAmong(lines, lines[1][0], 'previous')!.source.index).toBe(2);
+    expect(moveAmong(lines, lines[0][1], 'down')!.source.index).toBe(3);
+    expect(moveAmong(lines, lines[1][2], 'up')!.source.index).toBe(2);
+    expect(moveAmong(lines, lines[1][2], 'next')!.source.index).toBe(5);
+    expect(moveAmong(lines, lines[0][0], 'up')!.source.index).toBe(1);
+    expect(moveAmong([], null, 'next')).toBeNull();
+  });
+
+  it('finds the spots a formula reads: runs of indices of one value', () => {
+    const at = (tensor: ValueName, index: number): Spot => ({ x: 0, y: 0, w: 1, h: 1, value: 0, source: { tensor, index } });
+    const column = [{ tensor: 'h.0.attn.v' as const, start: 3, count: 4, stride: 96 }];
+    expect([3, 99, 291, 387, 4, 0].map((i) => readBy(at('h.0.attn.v', i), column))).toEqual([true, true, true, false, false, false]);
+    expect(readBy(at('h.0.attn.k', 3), column)).toBe(false);
+    expect(readBy({ ...at('h.0.attn.v', 3), masked: true }, column)).toBe(false);
   });
 
   it('names an attention weight by head, row and column, with what the tensor is', () => {
@@ -75,8 +100,19 @@ describe('the hover readout', () => {
         expect(what, `${def.name}: ${name} is neither a traced tensor nor a named source`).toBeTruthy();
         const where = indicesOf(s.source.index, namedValue(ex, name)!.shape);
         const text = describeSpot(s, ex);
-        expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${def.name}: ${text}`).toBe(true);
-        if (tensor) expect(s.value, `${def.name}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
+        const many = s.sumOf ?? s.complementOf;
+        if (many) {
+          // A total or remainder: the sum of the values it lists, as the scene drew it.
+          const sum = many.reduce((acc, i) => acc + namedValue(ex, name)!.data[i], 0);
+          expect(s.value, `${def.name}: ${text}`).toBe(s.complementOf ? 1 - sum : sum);
+          expect(text, `${def.name}`).toBe(`${s.complementOf ? '1 − ' : ''}the sum of ${many.length} values of ${name} (${what}) = ${fullPrecision(s.value)}`);
+        } else if (s.masked) {
+          expect([name.endsWith('attn.scores'), where[2] > where[1], s.value], `${def.name}: ${text}`).toEqual([true, true, -Infinity]);
+          expect(text).toBe(`${name}[${where.join(', ')}] after the causal mask = −∞`);
+        } else {
+          expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${def.name}: ${text}`).toBe(true);
+          if (tensor) expect(s.value, `${def.name}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
+        }
       }
     }
   });

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { SCENES, scenesFor, sceneByName } from '../src/scenes/index.ts';
 import type { Explanation } from '../src/model/explanation.ts';
-import { block, namedValue } from '../src/model/registry.ts';
-import { describeSpot, fullPrecision, indicesOf } from '../src/web/readout.ts';
+import { block, indicesOf, namedValue } from '../src/model/registry.ts';
+import { describeSpot, fullPrecision } from '../src/web/readout.ts';
 import { llamaExplanation, LLAMA_SCENE_FOLDERS } from './helpers/llama-explanation.ts';
 import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 

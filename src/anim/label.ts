@@ -45,6 +45,11 @@ function parse(markup: string): Segment[] {
   return out;
 }
 
+/** The markup as one line of plain text (for screen readers): "e^{−∞}" reads "e^−∞", "W_{q}" reads "Wq". */
+export function plainText(markup: string): string {
+  return parse(markup).map((s) => (s.shift === 1 ? `^${s.text}` : s.text)).join('');
+}
+
 const SMALL = 0.68;
 
 /** Makes text safe to put inside markup: "_" and "^" in a token piece stay literal. */

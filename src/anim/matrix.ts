@@ -117,8 +117,8 @@ export interface CellStyle {
   alpha?: (r: number, c: number) => number;
   /** Background of a cell, or null for the default panel. */
   fill?: (r: number, c: number) => Paint | null;
-  /** Text to show instead of the number (e.g. "−∞" for a masked score), or null. */
-  special?: (r: number, c: number) => string | null;
+  /** Cells the causal mask has set to −∞: drawn as "−∞" instead of the score. */
+  masked?: (r: number, c: number) => boolean;
   /** Opacity of the labels, braces and name. */
   chrome?: number;
   /** Whether numbers are drawn (false draws the cells only). */
@@ -270,15 +270,13 @@ export class MatrixView {
         f.fade(a, () => {
           const fill = st.fill?.(r, c) ?? 'panel';
           f.rect(x + 1, y + 1, this.cellW - 2, this.cellH - 2, { fill });
-          const special = st.special?.(r, c);
-          if (!special) f.spot(x, y, this.cellW, this.cellH, src.data[src.index(r, c)], { tensor: src.tensor, index: src.index(r, c) });
+          const index = src.index(r, c);
+          const masked = st.masked?.(r, c) ?? false;
+          if (masked) f.spot(x, y, this.cellW, this.cellH, -Infinity, { tensor: src.tensor, index }, undefined, { masked });
+          else f.spot(x, y, this.cellW, this.cellH, src.data[index], { tensor: src.tensor, index });
           if (!showNumbers) return;
-          if (special) {
-            f.text(x + this.cellW / 2, cy, special, { size: this.numSize, mono: true, paint: 'accent', align: 'center' });
-          } else {
-            const index = src.index(r, c);
-            f.number(x + this.cellW - s * 0.3, cy, src.data[index], { tensor: src.tensor, index }, { size: this.numSize, decimals: d, align: 'right' });
-          }
+          if (masked) f.text(x + this.cellW / 2, cy, '−∞', { size: this.numSize, mono: true, paint: 'accent', align: 'center' });
+          else f.number(x + this.cellW - s * 0.3, cy, src.data[index], { tensor: src.tensor, index }, { size: this.numSize, decimals: d, align: 'right' });
         });
       });
     });

@@ -19,7 +19,9 @@ const BLOCK_STEPS = [
 ] as const;
 /** What a Llama-family block records where its step differs from GPT-2's (llamaTraceTable). */
 type LlamaBlockStep = 'rms_1' | 'attn.q_rot' | 'attn.k_rot' | 'rms_2' | 'mlp.gate' | 'mlp.up' | 'mlp.silu' | 'mlp.act';
-export type BlockStep = (typeof BLOCK_STEPS)[number] | LlamaBlockStep;
+/** What a GPT-2 block records. */
+export type GPTBlockStep = (typeof BLOCK_STEPS)[number];
+export type BlockStep = GPTBlockStep | LlamaBlockStep;
 export type BlockName = `h.${number}.${BlockStep}`;
 
 /** A tensor the forward pass records when tracing. */
@@ -74,6 +76,16 @@ export function finalNorm(config: Pick<ModelConfig, 'norm'>): TraceName {
   return config.norm === 'rmsnorm' ? 'rms_f' : 'ln_f';
 }
 
+/** A flat row-major index as one index per dimension of `shape`. */
+export function indicesOf(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return out;
+}
+
 /** The source of one number: the value `name` at flat index `index`. */
 export function at(name: ValueName, index: number): Source {
   return { tensor: name, index };
@@ -92,7 +104,7 @@ type TraceEntry = ValueEntry & { name: TraceName };
 export function traceTable(config: GPTConfig, T: number): TraceEntry[] {
   const { nEmbd: C, nHead, vocabSize: V } = config;
   const H = headSize(config);
-  const what: Record<(typeof BLOCK_STEPS)[number], [number[], string]> = {
+  const what: Record<GPTBlockStep, [number[], string]> = {
     ln_1: [[T, C], 'layer norm before attention'],
     'attn.q': [[T, C], 'queries, before splitting into heads'],
     'attn.k': [[T, C], 'keys, before splitting into heads'],

@@ -41,7 +41,16 @@ export interface Spot {
   source: Source;
   /** Why the value stands for more than itself, e.g. a heatmap strip covering several columns. */
   note?: string;
+  /** Drawn as −∞: an attention score the causal mask replaced (value is then −∞). */
+  masked?: boolean;
+  /** A total drawn for these flat indices of source.tensor (value is their sum). */
+  sumOf?: number[];
+  /** A remainder drawn as 1 minus the sum of these flat indices of source.tensor. */
+  complementOf?: number[];
 }
+
+/** What a spot stands for beyond one traced value. */
+type SpotExtra = Pick<Spot, 'masked' | 'sumOf' | 'complementOf'>;
 
 export type Align = 'left' | 'center' | 'right';
 
@@ -213,9 +222,9 @@ export class Frame {
     const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
     this.text(x, y, text, { mono: true, ...o });
     const at = { x: x + this.ox, y: y + this.oy };
-    this.shown.push({ text, value, source, scale, at, ...(o.sumOf && { sumOf: o.sumOf }), ...(o.complementOf && { complementOf: o.complementOf }) });
-    // A total or remainder stands for many values, not one the readout could name.
-    if (!o.sumOf && !o.complementOf) this.spotAroundText(x, y, text, { mono: true, ...o }, raw, source);
+    const extra: SpotExtra = { ...(o.sumOf && { sumOf: o.sumOf }), ...(o.complementOf && { complementOf: o.complementOf }) };
+    this.shown.push({ text, value, source, scale, at, ...extra });
+    this.spotAroundText(x, y, text, { mono: true, ...o }, raw, source, extra);
     return text;
   }
 
@@ -229,17 +238,17 @@ export class Frame {
   }
 
   /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
-  spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string): void {
+  spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string, extra: SpotExtra = {}): void {
     if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
-    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note });
+    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, ...(note && { note }), ...extra });
   }
 
-  private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: Source): void {
+  private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: Source, extra?: SpotExtra): void {
     const { size, mono = false, align = 'left' } = o;
     const w = textWidth(text, size, mono);
     const left = align === 'left' ? x : align === 'right' ? x - w : x - w / 2;
     // Text is drawn on its middle line; the box takes a little margin so small numbers are easy to hit.
-    this.spot(left - 2, y - size * 0.6, w + 4, size * 1.2, value, source);
+    this.spot(left - 2, y - size * 0.6, w + 4, size * 1.2, value, source, undefined, extra);
   }
 
   rect(

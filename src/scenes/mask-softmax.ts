@@ -75,7 +75,7 @@ function build(ex: Explanation) {
       f.fade(showScores.at(t), () =>
         mS.draw(f, {
           alpha: (row) => out(rowP(row)),
-          special: (row, c) => (masked(row, c) ? '−∞' : null),
+          masked,
           fill: (row, c) => (masked(row, c) ? 'faint' : null),
         }),
       );

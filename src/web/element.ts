@@ -16,6 +16,7 @@ import { defineTransformerScene, TransformerSceneElement, unknownSceneMessage } 
 import { Superseded, WorkerError } from './model-client.ts';
 import { defaultModelSource, folderSource } from './model-picker.ts';
 import { sharedModel } from './shared-models.ts';
+import type { FormulaSource } from './inspection.ts';
 
 /** Attributes that change which numbers the model computes (or which scene shows them). */
 const MODEL_ATTRIBUTES = ['scene', 'prompt', 'model', 'block', 'head'];
@@ -29,6 +30,12 @@ class TransformerSceneWithModel extends TransformerSceneElement {
   /** Counts updates: an answer that comes after a newer update began is dropped. */
   private updates = 0;
   private autoplayed = false;
+  /** The shared model this element's numbers come from (its worker also answers formulas). */
+  private model: ReturnType<typeof sharedModel> | null = null;
+
+  protected override formulaSource(): FormulaSource | null {
+    return this.model?.formula ?? null;
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -59,6 +66,7 @@ class TransformerSceneWithModel extends TransformerSceneElement {
       const head = this.wholeNumber('head');
       const folder = this.getAttribute('model');
       const model = folder === null ? sharedModel('', defaultModelSource()) : this.folderModel(folder);
+      this.model = model;
       if (!this.sceneObject) this.message = 'Loading the model…';
       const { config } = await model.loaded;
       if (!current()) return;
@@ -111,4 +119,4 @@ function checkRange(name: string, value: number, count: number, what: string): v
   if (value >= count) throw new AttributeError(`${name}="${value}" is too large: this model has ${count} ${what}, numbered 0 to ${count - 1}.`);
 }
 
-defineTransformerScene(SCENES, TransformerSceneWithModel);
+defineTransformerScene(SCENES, { element: TransformerSceneWithModel });

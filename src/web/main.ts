@@ -46,7 +46,7 @@ let cancelLoad: (() => void) | null = null;
 
 // ---- scenes: one element per scene definition, in article order ----
 
-defineTransformerScene(SCENES);
+defineTransformerScene(SCENES, { formulas: client.formula });
 
 /** Puts the article's scene elements in line with SCENES: unknown names go, missing scenes are added in order. */
 function reconcileScenes(): TransformerSceneElement[] {

@@ -3,6 +3,7 @@
 // fast never queues stale forward passes. Rebuilds each Explanation's piece function.
 
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
+import type { Formula, FormulaQuery } from '../model/formula.ts';
 import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 import workerUrl from './model-worker.ts?worker&url';
@@ -199,6 +200,21 @@ export class ModelClient {
       },
     );
   }
+
+  /**
+   * The formula of one value of an explanation (null for a value derived from it), computed by
+   * the worker, which has the weights. A function of its own, so the player can be handed it.
+   */
+  readonly formula = (query: FormulaQuery, explanation: Explanation): Promise<Formula | null> => {
+    const { source, masked, sumOf, complementOf } = query; // a spot also carries where it is drawn
+    const ids = explanation.tokens.map((t) => t.id);
+    return new Promise((resolve, reject) => {
+      this.send(
+        { type: 'formula', id: this.nextId++, ids, query: { source: { ...source }, masked, sumOf, complementOf } },
+        { resolve: (m) => m.type === 'formula' && resolve(m.formula), reject },
+      );
+    });
+  };
 
   /** Gives an Explanation from the worker back its piece function. */
   withPieces(data: ExplanationData): Explanation {

@@ -1,7 +1,8 @@
 // The model's Web Worker: loads a GPT-2-layout or Llama-family model (from the page's own files,
 // the reader's files, or the hub when the reader asks), then answers "explain this prompt"
-// requests, so the scenes keep animating while the forward pass runs. Protocol in
-// worker-protocol.ts; the Llama family's files in model-files.ts.
+// requests, so the scenes keep animating while the forward pass runs, and "what is this value
+// made of" requests (its formula, from the weights). Protocol in worker-protocol.ts; the Llama
+// family's files in model-files.ts.
 
 /// <reference lib="webworker" />
 
@@ -14,6 +15,8 @@ import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation } from '../model/explanation.ts';
+import { formulaOf, type FormulaQuery } from '../model/formula.ts';
+import type { Trace } from '../model/trace.ts';
 import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
@@ -290,10 +293,38 @@ function explainPrompt(id: number, request: ExplainRequest): void {
   }
 }
 
+/**
+ * The trace formulas read: the explanation's own arrays moved to the page, so the worker runs
+ * the prompt again when the reader first inspects one of its numbers (the same kernels on the
+ * same ids give the same numbers), and keeps that one trace until another prompt's is asked for.
+ */
+let formulaTrace: { model: GPT; ids: string; trace: Trace } | null = null;
+
+function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
+  if (!loaded) {
+    post({ type: 'error', id, message: 'No model is loaded yet.', user: true });
+    return;
+  }
+  try {
+    const { model, tokenizer } = loaded;
+    if (!(model instanceof GPT)) {
+      post({ type: 'error', id, message: 'Formulas are written for GPT-2’s steps; this model’s values are named, not broken down.', user: true });
+      return;
+    }
+    const key = ids.join(',');
+    if (formulaTrace?.model !== model || formulaTrace.ids !== key) formulaTrace = { model, ids: key, trace: model.trace(ids) };
+    const formula = formulaOf(model, formulaTrace.trace, ids, query, (i) => pieceOf(tokenizer, i));
+    post({ type: 'formula', id, formula });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: false });
+  }
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'load') void load(message.id, message.source);
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
-  } else explainPrompt(message.id, message.request);
+  } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
+  else explainPrompt(message.id, message.request);
 };

@@ -1,14 +1,19 @@
 // The <transformer-scene> custom element: one scene on a canvas, played like a media element.
-// It owns time, pointer/keyboard control, sizing and high-DPI drawing; what is drawn at time t
-// is entirely the Scene's business (src/scenes/). Browser-only.
+// It owns time, pointer/keyboard control, sizing and high-DPI drawing, and which value is
+// inspected (inspection.ts shows it); what is drawn at time t is entirely the Scene's business
+// (src/scenes/). Browser-only.
 //
-// Control: a tap/click under ~300 ms toggles pause; press-hold-drag seeks with the pointer's x
-// as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
+// Control: a tap/click under ~300 ms pauses a playing scene; on a paused one it inspects the
+// number tapped, or plays on when it hits none. Press-hold-drag seeks with the pointer's x as the
+// playhead. A resting mouse inspects what it rests on. Keys when focused: Space/k play or pause,
+// Home/End jump, Shift+←/→ step (plain ←/→ too while playing); while paused, the arrows move
+// from number to number and Escape leaves. prefers-reduced-motion: never autoplays.
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene, SceneDefinition } from '../scenes/contract.ts';
 import type { Theme } from '../render/theme.ts';
-import { describeSpot, spotUnder } from './readout.ts';
+import { plainText } from '../anim/label.ts';
+import { Inspection, type FormulaSource } from './inspection.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
 const TAP_MILLISECONDS = 300;
@@ -35,24 +40,39 @@ canvas { display: block; width: 100%; height: 100%; }
 .message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   padding: 1em; text-align: center; font: 15px/1.4 system-ui, sans-serif; color: var(--scene-ink, #333); }
 .message:empty { display: none; }
-/* The hover readout: the exact value under a mouse pointer and where in the forward pass it comes from. */
-.readout { position: absolute; max-width: min(28em, 90%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
-  background: var(--scene-readout-background, rgba(20,24,30,0.9)); color: #fff; font: 12px/1.35 ui-monospace, monospace; }
+/* The readout: the value inspected, where in the forward pass it comes from, and its formula. */
+.readout { position: absolute; max-width: min(44em, 94%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
+  background: var(--scene-readout-background, rgba(20,24,30,0.92)); color: #fff; font: 12px/1.35 ui-monospace, monospace;
+  white-space: pre-line; overflow-wrap: anywhere; }
 .readout:empty { display: none; }
+/* For screen readers only: the live region, the current caption, how to use the keys. */
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `;
+
+/** What a screen reader is told the keys do (the page's "how" paragraph says the same). */
+const KEYS_HINT =
+  'Space plays or pauses. While paused, the arrow keys move from number to number and say what each is made of; Escape leaves. ' +
+  'Shift with left or right arrow steps through time; Home and End jump to the start and the end.';
 
 export class TransformerSceneElement extends HTMLElement {
   static readonly observedAttributes = ['scene', 'theme'];
   /** Scene definitions the `scene` attribute is looked up in; the page registers the real ones. */
   static definitions: readonly SceneDefinition[] = [];
+  /** Where inspected values get their formulas (the page's model worker); without it, values are only named. */
+  static formulas: FormulaSource | null = null;
+
+  /** Where this element's inspected values get their formulas; an element with a model of its own overrides it. */
+  protected formulaSource(): FormulaSource | null {
+    return TransformerSceneElement.formulas;
+  }
 
   private readonly canvas: HTMLCanvasElement;
   private readonly fill: HTMLElement;
   private readonly bar: HTMLElement;
   private readonly messageBox: HTMLElement;
-  private readonly readout: HTMLElement;
-  /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
-  private hover: { x: number; y: number } | null = null;
+  /** The current beat's caption, for screen readers: a polite live region while the scene has focus. */
+  private readonly captionBox: HTMLElement;
+  private readonly inspection: Inspection;
   private built: Scene | null = null;
   private failure: Error | null = null;
   private data: Explanation | null = null;
@@ -84,6 +104,7 @@ export class TransformerSceneElement extends HTMLElement {
     this.bar = document.createElement('div');
     this.bar.className = 'bar';
     this.bar.setAttribute('role', 'progressbar');
+    this.bar.setAttribute('aria-label', 'Time in the scene');
     this.bar.setAttribute('aria-valuemin', '0');
     this.fill = document.createElement('div');
     this.fill.className = 'fill';
@@ -94,10 +115,29 @@ export class TransformerSceneElement extends HTMLElement {
     this.messageBox = document.createElement('div');
     this.messageBox.className = 'message';
     this.messageBox.setAttribute('role', 'status');
-    this.readout = document.createElement('div');
-    this.readout.className = 'readout';
-    this.readout.setAttribute('aria-hidden', 'true');
-    root.append(style, this.canvas, mark, this.bar, this.messageBox, this.readout);
+    // The box is for the eye; its words reach screen readers, once complete, through the live region.
+    const readout = document.createElement('div');
+    readout.className = 'readout';
+    readout.setAttribute('aria-hidden', 'true');
+    const live = document.createElement('div');
+    live.className = 'sr';
+    live.setAttribute('role', 'status');
+    live.setAttribute('aria-live', 'polite');
+    live.setAttribute('aria-atomic', 'true');
+    this.captionBox = document.createElement('div');
+    this.captionBox.className = 'sr';
+    this.captionBox.setAttribute('aria-live', 'off');
+    const hint = document.createElement('div');
+    hint.className = 'sr';
+    hint.textContent = KEYS_HINT;
+    root.append(style, this.canvas, mark, this.bar, this.messageBox, readout, this.captionBox, live, hint);
+    this.inspection = new Inspection(readout, live, {
+      explanation: () => this.data,
+      formulas: () => this.formulaSource(),
+      area: () => ({ w: this.cssWidth, h: this.cssHeight }),
+      spots: () => (this.built ? this.built.spotsAt(this.time, this.cssWidth, this.cssHeight) : []),
+      redraw: () => this.draw(),
+    });
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
@@ -107,13 +147,13 @@ export class TransformerSceneElement extends HTMLElement {
     });
     this.addEventListener('pointerdown', (e) => this.onPointerDown(e));
     this.addEventListener('pointermove', (e) => this.onPointerMove(e));
-    this.addEventListener('pointerleave', () => {
-      this.hover = null;
-      this.updateReadout();
-    });
+    this.addEventListener('pointerleave', () => this.inspection.pointerAt(null));
     this.addEventListener('pointerup', (e) => this.onPointerUp(e));
     this.addEventListener('pointercancel', (e) => this.onPointerUp(e, true));
     this.addEventListener('keydown', (e) => this.onKeyDown(e));
+    // Captions are announced while the reader is on this scene, not from every scene playing on the page.
+    this.addEventListener('focus', () => this.captionBox.setAttribute('aria-live', 'polite'));
+    this.addEventListener('blur', () => this.captionBox.setAttribute('aria-live', 'off'));
     this.darkScheme.addEventListener('change', () => this.draw());
   }
 
@@ -166,6 +206,7 @@ export class TransformerSceneElement extends HTMLElement {
 
   play(): void {
     if (!this.isPaused) return;
+    this.inspection.clear();
     if (this.built && this.time >= this.duration && !this.loop) this.time = 0;
     this.isPaused = false;
     this.lastFrameTimestamp = null;
@@ -234,6 +275,7 @@ export class TransformerSceneElement extends HTMLElement {
     this.failure = null;
     this.built = scene;
     this.message = message;
+    this.inspection.clear();
     if (scene) {
       this.setAttribute('aria-label', scene.title);
       this.time = Math.min(this.time, scene.durationSeconds);
@@ -301,6 +343,12 @@ export class TransformerSceneElement extends HTMLElement {
     ctx.save();
     try {
       this.built.draw(ctx, this.time, this.cssWidth, this.cssHeight, this.theme);
+      // The values move while playing: the inspection follows them, then outlines what it reads.
+      if (this.inspection.active) {
+        const spots = this.built.spotsAt(this.time, this.cssWidth, this.cssHeight);
+        this.inspection.follow(spots, this.press !== null);
+        this.inspection.drawHighlights(ctx, spots, this.theme);
+      }
     } catch (error) {
       ctx.restore();
       this.fail(`This scene failed to draw: ${(error as Error).message}`);
@@ -308,25 +356,15 @@ export class TransformerSceneElement extends HTMLElement {
     }
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
-    if (this.hover) this.updateReadout();
+    this.updateCaption();
   }
 
-  /** Names the value under the resting mouse pointer, if any (the values move while playing). */
-  private updateReadout(): void {
-    const spot = this.hover && this.built && this.data && !this.press
-      ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), this.hover.x, this.hover.y)
-      : null;
-    if (!spot || !this.hover || !this.data) {
-      this.readout.textContent = '';
-      return;
-    }
-    this.readout.textContent = describeSpot(spot, this.data);
-    // Beside the pointer, kept inside the scene.
-    const { offsetWidth: w, offsetHeight: h } = this.readout;
-    const x = Math.max(4, Math.min(this.hover.x + 14, this.cssWidth - w - 4));
-    const y = this.hover.y + 18 + h < this.cssHeight ? this.hover.y + 18 : Math.max(4, this.hover.y - h - 10);
-    this.readout.style.left = `${x}px`;
-    this.readout.style.top = `${y}px`;
+  /** The caption of the beat at the current time, for screen readers; changed only when the beat does. */
+  private updateCaption(): void {
+    const beats = this.built?.beats ?? [];
+    const beat = beats.find((b) => this.time < b.endSeconds) ?? beats.at(-1);
+    const text = beat ? plainText(beat.caption) : '';
+    if (this.captionBox.textContent !== text) this.captionBox.textContent = text;
   }
 
   private schedule(): void {
@@ -393,10 +431,9 @@ export class TransformerSceneElement extends HTMLElement {
   }
 
   private onPointerMove(e: PointerEvent): void {
-    if (!this.press && e.pointerType !== 'touch') {
+    if (!this.press && e.pointerType !== 'touch' && this.data) {
       const rect = this.getBoundingClientRect();
-      this.hover = { x: e.clientX - rect.left, y: e.clientY - rect.top };
-      this.updateReadout();
+      this.inspection.pointerAt({ x: e.clientX - rect.left, y: e.clientY - rect.top });
     }
     if (!this.press || e.pointerId !== this.press.id) return;
     if (!this.press.seeking && Math.abs(e.clientX - this.press.x) > DRAG_START_PIXELS) this.startSeeking();
@@ -413,8 +450,13 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.hasPointerCapture(e.pointerId)) this.releasePointerCapture(e.pointerId);
     if (cancelled) return;
     if (!press.seeking && performance.now() - press.startedAt < TAP_MILLISECONDS) {
-      if (this.isPaused) this.play();
-      else this.pause();
+      if (!this.isPaused) {
+        this.pause();
+        return;
+      }
+      // Paused: a tap on a number inspects it; anywhere else plays on.
+      const rect = this.getBoundingClientRect();
+      if (!this.data || !this.inspection.tap({ x: e.clientX - rect.left, y: e.clientY - rect.top })) this.play();
     } else {
       this.lastFrameTimestamp = null;
       this.schedule();
@@ -426,6 +468,7 @@ export class TransformerSceneElement extends HTMLElement {
   private onKeyDown(e: KeyboardEvent): void {
     if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
     const step = this.duration * KEY_STEP_FRACTION;
+    const inspecting = this.isPaused && !e.shiftKey;
     switch (e.key) {
       case ' ':
       case 'k':
@@ -433,10 +476,18 @@ export class TransformerSceneElement extends HTMLElement {
         else this.pause();
         break;
       case 'ArrowLeft':
-        this.currentTime = this.time - step;
-        break;
       case 'ArrowRight':
-        this.currentTime = this.time + step;
+        if (inspecting) this.inspection.move(e.key === 'ArrowRight' ? 'next' : 'previous');
+        else this.currentTime = this.time + (e.key === 'ArrowRight' ? step : -step);
+        break;
+      case 'ArrowUp':
+      case 'ArrowDown':
+        if (!inspecting) return; // the page scrolls
+        this.inspection.move(e.key === 'ArrowDown' ? 'down' : 'up');
+        break;
+      case 'Escape':
+        if (!this.inspection.spot) return;
+        this.inspection.clear();
         break;
       case 'Home':
         this.currentTime = 0;
@@ -457,13 +508,18 @@ export function unknownSceneMessage(name: string): string {
   return `There is no scene named “${name}”. Set scene to one of: ${names}.`;
 }
 
-/**
- * Registers <transformer-scene> with the given scene definitions (safe to call twice), as the
- * plain player or a subclass of it (the element that runs the model itself, element.ts).
- */
-export function defineTransformerScene(definitions: readonly SceneDefinition[], element: typeof TransformerSceneElement = TransformerSceneElement): void {
+interface DefineOptions {
+  /** The class to register: the plain player, or a subclass (the element that runs the model itself, element.ts). */
+  element?: typeof TransformerSceneElement;
+  /** Where inspected values get their formulas (the page's model worker); without it, values are named only. */
+  formulas?: FormulaSource | null;
+}
+
+/** Registers <transformer-scene> with the given scene definitions (safe to call twice). */
+export function defineTransformerScene(definitions: readonly SceneDefinition[], options: DefineOptions = {}): void {
   TransformerSceneElement.definitions = definitions;
-  if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', element);
+  TransformerSceneElement.formulas = options.formulas ?? null;
+  if (!customElements.get('transformer-scene')) customElements.define('transformer-scene', options.element ?? TransformerSceneElement);
 }
 
 declare global {

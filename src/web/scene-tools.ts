@@ -7,10 +7,12 @@ import type { TransformerSceneElement } from './player.ts';
 
 const SIZES: Record<string, [number, number]> = { '1280 × 720': [1280, 720], '1920 × 1080': [1920, 1080], '720 × 1280 (portrait)': [720, 1280] };
 
-function select(label: string, options: string[]): { wrapper: HTMLLabelElement; input: HTMLSelectElement } {
+/** A select with its visible words (may be empty) and the name a screen reader gives it. */
+function select(label: string, name: string, options: string[]): { wrapper: HTMLLabelElement; input: HTMLSelectElement } {
   const wrapper = document.createElement('label');
-  wrapper.textContent = `${label} `;
+  if (label) wrapper.textContent = `${label} `;
   const input = document.createElement('select');
+  input.setAttribute('aria-label', name);
   for (const text of options) {
     const option = document.createElement('option');
     option.value = text;
@@ -33,9 +35,9 @@ export function addSceneTools(el: TransformerSceneElement): void {
   picture.className = 'download-picture';
   picture.textContent = 'Download picture';
   picture.title = 'The frame shown now, as an SVG picture (numbers and captions stay text)';
-  const format = select('as', ['MP4', 'WebM']);
-  const size = select('', Object.keys(SIZES));
-  const fps = select('', ['30 fps', '60 fps', '24 fps']);
+  const format = select('as', 'Video format', ['MP4', 'WebM']);
+  const size = select('', 'Video and picture size', Object.keys(SIZES));
+  const fps = select('', 'Video frame rate', ['30 fps', '60 fps', '24 fps']);
   const note = document.createElement('span');
   note.className = 'note';
   note.setAttribute('role', 'status');

@@ -5,6 +5,7 @@
 import type { Explanation } from '../model/explanation.ts';
 import { ModelClient, Superseded } from './model-client.ts';
 import type { ExplainRequest, LoadedModel, ModelSource } from './worker-protocol.ts';
+import type { FormulaSource } from './inspection.ts';
 
 /** Explanations kept per model, newest last, for elements that ask for one again (a scene attribute changed). */
 const KEPT_EXPLANATIONS = 8;
@@ -55,6 +56,9 @@ class SharedModel {
     if (this.asked.size > KEPT_EXPLANATIONS && oldest !== undefined) this.asked.delete(oldest);
     return answer;
   }
+
+  /** The formula of a value of one of this model's explanations (inspection), from its worker. */
+  readonly formula: FormulaSource = (query, explanation) => this.client.formula(query, explanation);
 
   close(): void {
     this.client.close();

@@ -1,11 +1,13 @@
 // Messages between the page and the model's Web Worker. The worker owns the model and the
-// tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
+// tokenizer; the page only ever sees Explanations (numbers the model computed), the formulas of
+// the values a reader inspects (computed from the weights), and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
 // the pieces of the ids it is likely to show (sent with it) and the table of every token's
 // display piece, which the worker sends in slices once the reader pauses.
 
 import type { ModelConfig } from '../model/architecture.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
+import type { Formula, FormulaQuery } from '../model/formula.ts';
 
 /** Where a model comes from. URLs are absolute; files are what the reader picked. */
 export type ModelSource =
@@ -34,7 +36,9 @@ export interface ExplainRequest {
 export type ToWorker =
   | { type: 'load'; id: number; source: WorkerModelSource }
   | { type: 'cancel'; id: number }
-  | { type: 'explain'; id: number; request: ExplainRequest };
+  | { type: 'explain'; id: number; request: ExplainRequest }
+  /** The formula of one value of the trace of the prompt tokens `ids` (src/model/formula.ts). */
+  | { type: 'formula'; id: number; ids: number[]; query: FormulaQuery };
 
 /** An Explanation as it crosses to the page: the piece function replaced by [id, piece] pairs. */
 export type ExplanationData = Omit<Explanation, 'piece'> & { pieces: [number, string][] };
@@ -87,5 +91,7 @@ export type FromWorker =
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
   /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
   | { type: 'pieces'; id: number; start: number; pieces: string[] }
+  /** null for a value derived from an explanation: the registry's words define it. */
+  | { type: 'formula'; id: number; formula: Formula | null }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
   | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean; evicted?: boolean };

@@ -84,20 +84,29 @@ describe('<transformer-scene> player', () => {
     await touch.page.context().close();
   });
 
-  it('keyboard: space toggles, Home and End jump, arrows step', async () => {
+  it('keyboard: space toggles, Home and End jump, Shift+arrows step; paused, plain arrows look for numbers instead', async () => {
     const { page } = watched;
     await page.evaluate(() => document.querySelector('transformer-scene')!.pause());
     await page.locator('transformer-scene').focus();
     await page.keyboard.press('Home');
     expect(await currentTime()).toBe(0);
-    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
     expect(await currentTime()).toBeCloseTo(0.5, 5);
     await page.keyboard.press('End');
     expect(await currentTime()).toBe(10);
+    await page.keyboard.press('Shift+ArrowLeft');
+    expect(await currentTime()).toBeCloseTo(9.5, 5);
+    // This scene draws no numbers: a plain arrow leaves the time alone and says so.
     await page.keyboard.press('ArrowLeft');
     expect(await currentTime()).toBeCloseTo(9.5, 5);
+    const said = await page.evaluate(() => document.querySelector('transformer-scene')!.shadowRoot!.querySelector('[role="status"][aria-live="polite"]')!.textContent);
+    expect(said).toMatch(/No numbers are shown/);
     await page.keyboard.press(' ');
     expect(await isPaused()).toBe(false);
+    // Playing, plain arrows step through time as before.
+    await page.evaluate(() => (document.querySelector('transformer-scene')!.currentTime = 5));
+    await page.keyboard.press('ArrowRight');
+    expect(await currentTime()).toBeGreaterThanOrEqual(5.5);
     await page.keyboard.press(' ');
     expect(await isPaused()).toBe(true);
   });

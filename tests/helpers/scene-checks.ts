@@ -8,7 +8,7 @@ import { sceneArea } from '../../src/scenes/make-scene.ts';
 import type { Ctx2D } from '../../src/render/canvas.ts';
 import type { Explanation } from '../../src/model/explanation.ts';
 import type { Scene } from '../../src/scenes/contract.ts';
-import { checkShown, sourceValue } from './shown-numbers.ts';
+import { checkShown, spotValue } from './shown-numbers.ts';
 
 export const SIZES = [
   [1280, 720],
@@ -38,10 +38,10 @@ export function checkScene(ex: Explanation, scene: Scene, w: number, h: number):
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
+    // Every spot the readout can name holds the exact value at its source, on the canvas.
     for (const spot of scene.spotsAt(t, w, h)) {
       const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
-      const truth = sourceValue(ex, spot.source);
+      const truth = spotValue(ex, spot);
       if (truth !== spot.value) errors.push(`${where} says ${spot.value}, the explanation has ${truth}`);
       if (spot.x + spot.w < 0 || spot.x > w || spot.y + spot.h < 0 || spot.y > h) errors.push(`${where} is off the canvas`);
     }

@@ -3,8 +3,8 @@
 // must be that value rounded at the precision the text shows. Returns the violations.
 
 import type { Explanation } from '../../src/model/explanation.ts';
-import type { ShownNumber } from '../../src/render/frame.ts';
-import { namedValue } from '../../src/model/registry.ts';
+import type { ShownNumber, Spot } from '../../src/render/frame.ts';
+import { indicesOf, namedValue } from '../../src/model/registry.ts';
 
 /** The raw value a source names, read from the registry of named values, or why it names nothing. */
 export function sourceValue(ex: Explanation, source: { tensor: string; index: number }): number | string {
@@ -15,6 +15,27 @@ export function sourceValue(ex: Explanation, source: { tensor: string; index: nu
   if (index >= value.data.length) return `index ${index} is out of range (${value.data.length})`;
   const v = value.data[index];
   return Number.isNaN(v) ? `${tensor}[${index}] holds no value` : v;
+}
+
+/**
+ * What a spot must hold: the value at its source; for a total or a remainder, the sum of the
+ * values it lists (1 minus it); for a score drawn as −∞, −∞, and only above the diagonal.
+ */
+export function spotValue(ex: Explanation, spot: Spot): number | string {
+  const parts = spot.sumOf ?? spot.complementOf;
+  if (parts) {
+    let sum = 0;
+    for (const index of parts) {
+      const v = sourceValue(ex, { tensor: spot.source.tensor, index });
+      if (typeof v === 'string') return v;
+      sum += v;
+    }
+    return spot.complementOf ? 1 - sum : sum;
+  }
+  if (!spot.masked) return sourceValue(ex, spot.source);
+  const value = namedValue(ex, spot.source.tensor);
+  const [, row, col] = value ? indicesOf(spot.source.index, value.shape) : [];
+  return spot.source.tensor.endsWith('.attn.scores') && col > row ? -Infinity : `${spot.source.tensor}[${spot.source.index}] is no score the causal mask hides`;
 }
 
 /** Parses "−0.42", "37.5%", "50,257" back to a number, and how many decimals it shows. */

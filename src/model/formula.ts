@@ -1,0 +1,166 @@
+// What a number is made of: for a value a scene shows, its formula with the model's real inputs,
+// computed from the model's weights and one prompt's trace. A product cell is its largest terms
+// and the sum of the rest, a softmax weight its exponential over the row's total, a layer norm
+// output comes from its row's mean and variance, and so on for every traced value (KIND).
+// In the page this runs in the Web Worker, which has the weights; the player shows the text and
+// highlights the inputs on screen (docs/ARCHITECTURE.md, "What a number is made of"). Each
+// kind's formula is built in formula-kinds.ts.
+
+import type { GPT } from './gpt.ts';
+import { block, blockInput, indicesOf, type GPTBlockStep, type Source, type TraceName, type ValueName } from './registry.ts';
+import type { Trace } from './trace.ts';
+import { exprText, num, type Expr, type Num } from './formula-expr.ts';
+import {
+  attentionSoftmax, gelu, headColumn, layerNorm, linear, logit, masked, positionRow, scaledDot, sum, tokenRow, total, vocabularySoftmax, weightedSum,
+  type Context, type LinearStep,
+} from './formula-kinds.ts';
+
+export type FormulaKind =
+  | 'linear' | 'scaled-dot' | 'weighted-sum' | 'logit' | 'softmax' | 'masked' | 'layer-norm' | 'gelu'
+  | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder';
+
+/** GPT-2 adds a position table to the token embeddings: block 0 reads their sum. */
+const GPT2 = { positions: 'table' } as const;
+
+type TopLevelName = 'embed.token' | 'embed.position' | 'embed.sum' | 'ln_f' | 'logits' | 'probs';
+
+/** The formula of each traced value of GPT-2's family (an attention cell the mask hides is 'masked'). */
+const KIND: Record<TopLevelName | GPTBlockStep, FormulaKind> = {
+  'embed.token': 'token-row',
+  'embed.position': 'position-row',
+  'embed.sum': 'sum',
+  ln_1: 'layer-norm',
+  'attn.q': 'linear',
+  'attn.k': 'linear',
+  'attn.v': 'linear',
+  'attn.scores': 'scaled-dot',
+  'attn.weights': 'softmax',
+  'attn.heads': 'weighted-sum',
+  'attn.concat': 'head-column',
+  'attn.proj': 'linear',
+  resid_1: 'sum',
+  ln_2: 'layer-norm',
+  'mlp.fc': 'linear',
+  'mlp.gelu': 'gelu',
+  'mlp.proj': 'linear',
+  out: 'sum',
+  ln_f: 'layer-norm',
+  logits: 'logit',
+  probs: 'softmax',
+};
+
+/** A run of flat indices of one value (start, start + stride, …): what a formula reads. */
+export interface InputRun {
+  tensor: ValueName;
+  start: number;
+  count: number;
+  stride: number;
+}
+
+/** A value's formula with its real inputs. Every step equals the result to the precision shown. */
+export interface Formula {
+  kind: FormulaKind;
+  /** The value, as the readout names it: "h.0.attn.q[2, 5]". */
+  target: string;
+  /** Its definition in symbols (or words, for a value looked up in a table). */
+  definition: string;
+  /** The definition with the real numbers, then simpler forms of it. */
+  steps: Expr[];
+  /** The value as the model computed it (the traced value, or the total a scene drew). */
+  result: Num;
+  /** Where the numbers come from: which rows and weights, why a score is −∞. */
+  notes: string[];
+  /** The values the formula reads, so the scene can highlight those it shows. */
+  inputs: InputRun[];
+}
+
+/** What is inspected: a value on screen (a hover spot carries these fields). */
+export interface FormulaQuery {
+  source: Source;
+  /** Drawn as −∞: an attention score the causal mask replaced. */
+  masked?: boolean;
+  /** A total: the sum of these flat indices of source.tensor. */
+  sumOf?: readonly number[];
+  /** A remainder: 1 minus the sum of these flat indices of source.tensor. */
+  complementOf?: readonly number[];
+}
+
+/** The kind of formula a traced value has, or undefined for names outside GPT-2's family. */
+export function formulaKind(name: TraceName): FormulaKind | undefined {
+  const step = /^h\.\d+\.(.+)$/.exec(name)?.[1] ?? name;
+  return KIND[step as keyof typeof KIND];
+}
+
+/**
+ * The formula of one value of the trace of `ids` (which the model computed), or null for a
+ * value derived from an explanation rather than traced: the registry's words already define it.
+ */
+export function formulaOf(model: GPT, trace: Trace, ids: readonly number[], query: FormulaQuery, piece: (id: number) => string): Formula | null {
+  const name = query.source.tensor as TraceName;
+  const tensor = trace.get(name);
+  if (!tensor || !formulaKind(name)) return null;
+  const c: Context = { model, trace, ids, piece };
+  const { index } = query.source;
+  const all = [index, ...(query.sumOf ?? []), ...(query.complementOf ?? [])];
+  if (all.some((i) => !Number.isInteger(i) || i < 0 || i >= tensor.data.length)) {
+    throw new RangeError(`${name} has ${tensor.data.length} values; index ${all.find((i) => !(i >= 0 && i < tensor.data.length))} is outside it`);
+  }
+  if (query.sumOf) return total(c, name, query.sumOf, false);
+  if (query.complementOf) return total(c, name, query.complementOf, true);
+  const at = indicesOf(index, tensor.shape);
+  const target = `${name}[${at.join(', ')}]`;
+  const result = num(tensor.data[index]);
+  const layer = Number(/^h\.(\d+)\./.exec(name)?.[1] ?? -1);
+  const step = /^h\.\d+\.(.+)$/.exec(name)?.[1] ?? name;
+  const base = { target, result };
+  switch (step as keyof typeof KIND) {
+    case 'embed.token':
+      return tokenRow(c, base, at[0], at[1]);
+    case 'embed.position':
+      return positionRow(c, base, at[0], at[1]);
+    case 'embed.sum':
+      return sum(c, base, 'embed.token', 'embed.position', index);
+    case 'resid_1':
+      return sum(c, base, blockInput(layer, GPT2), block(layer, 'attn.proj'), index);
+    case 'out':
+      return sum(c, base, block(layer, 'resid_1'), block(layer, 'mlp.proj'), index);
+    case 'ln_1':
+      return layerNorm(c, base, blockInput(layer, GPT2), `h.${layer}.ln_1`, c.model.weights.h[layer].ln_1, at[0], at[1]);
+    case 'ln_2':
+      return layerNorm(c, base, block(layer, 'resid_1'), `h.${layer}.ln_2`, c.model.weights.h[layer].ln_2, at[0], at[1]);
+    case 'ln_f':
+      return layerNorm(c, base, block(c.model.config.nLayer - 1, 'out'), 'ln_f', c.model.weights.ln_f, at[0], at[1]);
+    case 'attn.q':
+    case 'attn.k':
+    case 'attn.v':
+    case 'attn.proj':
+    case 'mlp.fc':
+    case 'mlp.proj':
+      return linear(c, base, layer, step as LinearStep, at[0], at[1]);
+    case 'attn.scores':
+      return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : scaledDot(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.weights':
+      return at[2] > at[1] ? masked(c, base, layer, at[0], at[1], at[2], 'weight') : attentionSoftmax(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.heads':
+      return weightedSum(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.concat':
+      return headColumn(c, base, layer, at[0], at[1]);
+    case 'mlp.gelu':
+      return gelu(base, block(layer, 'mlp.fc'), index, c);
+    case 'logits':
+      return logit(c, base, at[0], at[1]);
+    case 'probs':
+      return vocabularySoftmax(c, base, at[0], at[1]);
+  }
+}
+
+/** The formula on its own: the value, its definition, each step and the result, then the notes. */
+export function formulaText(f: Formula): string {
+  return `${f.target} ${formulaLines(f).join('\n')}`;
+}
+
+/** The lines after the value's name: "= definition", "= step", …, "= result" (none twice), then the notes. */
+export function formulaLines(f: Formula): string[] {
+  const equal = [f.definition, ...f.steps.map(exprText), f.result.text].filter((line, i, all) => i === 0 || line !== all[i - 1]);
+  return [...equal.map((line) => `= ${line}`), ...f.notes];
+}
