@@ -33,6 +33,18 @@ interface Stage {
 /** SiLU, x · sigmoid(x), for drawing its curve (the model's own numbers are in mlp.silu). */
 const silu = (x: number) => x / (1 + Math.exp(-x));
 
+/** The last stage of either MLP: its output added to the residual stream. */
+function residualStage(layer: number): Stage {
+  return {
+    key: 'residual',
+    caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
+    from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
+    op: `+ after attention`,
+    opNote: 'cell by cell',
+    to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
+  };
+}
+
 /** GPT-2's MLP: layer norm, C → 4C, GELU, 4C → C, residual. */
 function geluStages(layer: number, C: number): Stage[] {
   return [
@@ -69,14 +81,7 @@ function geluStages(layer: number, C: number): Stage[] {
       opNote: '4C → C',
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
-    {
-      key: 'residual',
-      caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
-      from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
-      op: `+ after attention`,
-      opNote: 'cell by cell',
-      to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
-    },
+    residualStage(layer),
   ];
 }
 
@@ -132,14 +137,7 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
       opNote: 'I → C',
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
-    {
-      key: 'residual',
-      caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
-      from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
-      op: `+ after attention`,
-      opNote: 'cell by cell',
-      to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
-    },
+    residualStage(layer),
   ];
 }
 
