@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { SCENES, scenesFor, sceneByName } from '../src/scenes/index.ts';
 import type { Explanation } from '../src/model/explanation.ts';
-import { block, indicesOf, namedValue } from '../src/model/registry.ts';
-import { describeSpot, fullPrecision } from '../src/web/readout.ts';
+import { block, namedValue } from '../src/model/registry.ts';
+import { expectSpotDescribed } from './helpers/readout-checks.ts';
 import { llamaExplanation, LLAMA_SCENE_FOLDERS } from './helpers/llama-explanation.ts';
 import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 
@@ -68,10 +68,9 @@ describe('the hover readout on Llama-family scenes', () => {
       for (const def of scenesFor(ex.config)) {
         const scene = def.build(ex);
         for (const s of [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720))) {
-          const value = namedValue(ex, s.source.tensor)!;
-          expect(value.what.length, `${def.name}: ${s.source.tensor}`).toBeGreaterThan(5);
-          const where = indicesOf(s.source.index, value.shape).join(', ');
-          expect(describeSpot(s, ex).startsWith(`${s.source.tensor}[${where}] = ${fullPrecision(s.value)} (${value.what})`), `${def.name}: ${describeSpot(s, ex)}`).toBe(true);
+          const { what } = namedValue(ex, s.source.tensor)!;
+          expect(what.length, `${def.name}: ${s.source.tensor}`).toBeGreaterThan(5);
+          expectSpotDescribed(ex, def.name, s, what);
         }
       }
     }
