@@ -41,6 +41,19 @@ export interface Spot {
   source: Source;
   /** Why the value stands for more than itself, e.g. a heatmap strip covering several columns. */
   note?: string;
+  /** When choosing this spot (click, tap, or Enter) means something: what it asks the page to show. */
+  choose?: SpotChoice;
+}
+
+/**
+ * What a reader asks for by choosing a spot: the block and head the attention scenes follow (a
+ * map of all-heads), or the position the logit lens reads (a token). The player sends it as a
+ * `choose` event and the page applies it, as if its own pickers had been set.
+ */
+export interface SpotChoice {
+  layer?: number;
+  head?: number;
+  position?: number;
 }
 
 export type Align = 'left' | 'center' | 'right';
@@ -228,10 +241,10 @@ export class Frame {
     return text;
   }
 
-  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
-  spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string): void {
+  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle; `choose` makes it a choice too. */
+  spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string, choose?: SpotChoice): void {
     if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
-    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note });
+    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note, ...(choose && { choose }) });
   }
 
   private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: Source): void {

@@ -50,6 +50,7 @@ export async function showScenes(options: ShowOptions): Promise<ShownScenes> {
       sampling: options.sampling ?? DEFAULT_STATE.sampling,
       window: 0,
       generateTokens: 8,
+      lensPosition: null,
     });
     for (const el of document.querySelectorAll('transformer-scene')) el.explanation = explanation;
     return explanation;

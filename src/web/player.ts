@@ -4,11 +4,16 @@
 //
 // Control: a tap/click under ~300 ms toggles pause; press-hold-drag seeks with the pointer's x
 // as the playhead; space/k, ←/→, Home/End when focused. prefers-reduced-motion: never autoplays.
+// Where a scene offers choices (spots with `choose`: a head's map, a token), a tap on one chooses
+// it, and while paused the arrow keys move between them and Enter or Space chooses: the element
+// fires a `choose` event (detail: the SpotChoice) for the page to apply.
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene, SceneDefinition } from '../scenes/contract.ts';
 import type { Theme } from '../render/theme.ts';
 import { describeSpot, spotUnder } from './readout.ts';
+import { choiceKeyDown, choiceTargets, describeChoice, type ChoiceTarget } from './choices.ts';
+import type { SpotChoice } from '../render/frame.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
 const TAP_MILLISECONDS = 300;
@@ -39,6 +44,9 @@ canvas { display: block; width: 100%; height: 100%; }
 .readout { position: absolute; max-width: min(28em, 90%); padding: 4px 7px; border-radius: 4px; pointer-events: none;
   background: var(--scene-readout-background, rgba(20,24,30,0.9)); color: #fff; font: 12px/1.35 ui-monospace, monospace; }
 .readout:empty { display: none; }
+/* The choice the arrow keys are on (a head's map, a token), while paused. */
+.cursor { position: absolute; display: none; pointer-events: none; border: 3px solid var(--scene-focus, #3b6fd8); border-radius: 3px; }
+:host([data-choosing]) .cursor { display: block; }
 `;
 
 export class TransformerSceneElement extends HTMLElement {
@@ -51,6 +59,9 @@ export class TransformerSceneElement extends HTMLElement {
   private readonly bar: HTMLElement;
   private readonly messageBox: HTMLElement;
   private readonly readout: HTMLElement;
+  private readonly cursorBox: HTMLElement;
+  /** The choice the arrow keys are on (its key), while paused; null when none. */
+  private cursor: string | null = null;
   /** Where a mouse pointer rests over the scene (CSS px from its top-left), for the readout. */
   private hover: { x: number; y: number } | null = null;
   private built: Scene | null = null;
@@ -96,7 +107,10 @@ export class TransformerSceneElement extends HTMLElement {
     this.readout = document.createElement('div');
     this.readout.className = 'readout';
     this.readout.setAttribute('aria-hidden', 'true');
-    root.append(style, this.canvas, mark, this.bar, this.messageBox, this.readout);
+    this.cursorBox = document.createElement('div');
+    this.cursorBox.className = 'cursor';
+    this.cursorBox.setAttribute('aria-hidden', 'true');
+    root.append(style, this.canvas, mark, this.bar, this.messageBox, this.cursorBox, this.readout);
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.intersectionObserver = new IntersectionObserver((entries) => {
@@ -168,6 +182,7 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.built && this.time >= this.duration && !this.loop) this.time = 0;
     this.isPaused = false;
     this.lastFrameTimestamp = null;
+    this.moveCursor(null); // choices move while playing
     this.updateMarks();
     this.dispatchEvent(new Event('play'));
     this.schedule();
@@ -289,11 +304,13 @@ export class TransformerSceneElement extends HTMLElement {
     }
     ctx.restore();
     this.lastDrawMilliseconds = performance.now() - started;
-    if (this.hover) this.updateReadout();
+    if (this.cursor) this.moveCursor(this.cursor);
+    else if (this.hover) this.updateReadout();
   }
 
   /** Names the value under the resting mouse pointer, if any (the values move while playing). */
   private updateReadout(): void {
+    if (this.cursor) return; // the keyboard's choice holds the readout
     const spot = this.hover && this.built && this.data && !this.press
       ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), this.hover.x, this.hover.y)
       : null;
@@ -301,13 +318,44 @@ export class TransformerSceneElement extends HTMLElement {
       this.readout.textContent = '';
       return;
     }
-    this.readout.textContent = describeSpot(spot, this.data);
-    // Beside the pointer, kept inside the scene.
+    this.showReadout(describeSpot(spot, this.data), this.hover.x, this.hover.y);
+  }
+
+  /** The readout's text beside (x, y), kept inside the scene. */
+  private showReadout(text: string, x: number, y: number): void {
+    this.readout.textContent = text;
     const { offsetWidth: w, offsetHeight: h } = this.readout;
-    const x = Math.max(4, Math.min(this.hover.x + 14, this.cssWidth - w - 4));
-    const y = this.hover.y + 18 + h < this.cssHeight ? this.hover.y + 18 : Math.max(4, this.hover.y - h - 10);
-    this.readout.style.left = `${x}px`;
-    this.readout.style.top = `${y}px`;
+    this.readout.style.left = `${Math.max(4, Math.min(x + 14, this.cssWidth - w - 4))}px`;
+    this.readout.style.top = `${y + 18 + h < this.cssHeight ? y + 18 : Math.max(4, y - h - 10)}px`;
+  }
+
+  // ---- choices: a tap on one, or the arrow keys and Enter while paused ----
+
+  /** The choices on screen now (none when the scene offers none). */
+  private choices(): ChoiceTarget[] {
+    return this.built ? choiceTargets(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight)) : [];
+  }
+
+  private choose(choice: SpotChoice): void {
+    this.dispatchEvent(new CustomEvent<SpotChoice>('choose', { detail: choice, bubbles: true }));
+  }
+
+  /** Puts the keyboard's outline on the choice with this key (null removes it). */
+  private moveCursor(key: string | null): void {
+    const had = this.cursor !== null;
+    const target = key === null ? undefined : this.choices().find((t) => t.key === key);
+    this.cursor = target ? target.key : null;
+    this.toggleAttribute('data-choosing', !!target);
+    if (!target || !this.data) {
+      if (had) this.readout.textContent = '';
+      return;
+    }
+    const box = this.cursorBox.style;
+    box.left = `${target.x - 3}px`;
+    box.top = `${target.y - 3}px`;
+    box.width = `${target.w}px`;
+    box.height = `${target.h}px`;
+    this.showReadout(describeChoice(target.choice, this.data), target.x + target.w / 2, target.y + target.h);
   }
 
   private schedule(): void {
@@ -394,7 +442,10 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.hasPointerCapture(e.pointerId)) this.releasePointerCapture(e.pointerId);
     if (cancelled) return;
     if (!press.seeking && performance.now() - press.startedAt < TAP_MILLISECONDS) {
-      if (this.isPaused) this.play();
+      const rect = this.getBoundingClientRect();
+      const spot = this.built ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), e.clientX - rect.left, e.clientY - rect.top) : null;
+      if (spot?.choose) this.choose(spot.choose);
+      else if (this.isPaused) this.play();
       else this.pause();
     } else {
       this.lastFrameTimestamp = null;
@@ -406,6 +457,13 @@ export class TransformerSceneElement extends HTMLElement {
 
   private onKeyDown(e: KeyboardEvent): void {
     if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
+    const choosing = choiceKeyDown(e.key, this.isPaused ? this.choices() : [], this.cursor, this.data);
+    if (choosing) {
+      e.preventDefault();
+      this.moveCursor(choosing.cursor);
+      if (choosing.choose) this.choose(choosing.choose);
+      return;
+    }
     const step = this.duration * KEY_STEP_FRACTION;
     switch (e.key) {
       case ' ':
