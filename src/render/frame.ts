@@ -110,7 +110,25 @@ interface RichItem {
   alpha: number;
 }
 
-export type Item = TextItem | RectItem | PathItem | RichItem;
+/**
+ * A grid of equal cells in one colour, each at its own opacity (0 leaves it out): a heatmap of
+ * thousands of cells as one item, drawn without a colour change per cell.
+ */
+interface CellsItem {
+  kind: 'cells';
+  x: number;
+  y: number;
+  cols: number;
+  rows: number;
+  cellW: number;
+  cellH: number;
+  /** rows × cols, row-major, each in [0, 1]. */
+  opacity: Float32Array;
+  fill: Paint;
+  alpha: number;
+}
+
+export type Item = TextItem | RectItem | PathItem | RichItem | CellsItem;
 
 export interface TextOptions {
   size: number;
@@ -164,6 +182,8 @@ export class Frame {
   constructor(
     readonly width: number,
     readonly height: number,
+    /** False for a frame that is only drawn: its spots are never read, so none are recorded. */
+    private readonly recordSpots = true,
   ) {}
 
   /** Draws fn's items with opacity multiplied by a; skipped entirely when invisible. */
@@ -243,8 +263,10 @@ export class Frame {
 
   /** Registers a value drawn as a colour (a cell, a strip) at this rectangle; `choose` makes it a choice too. */
   spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string, choose?: SpotChoice): void {
-    if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
-    this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, note, ...(choose && { choose }) });
+    if (this.alpha < 0.5 || !this.recordSpots) return; // a value still fading in is not yet there to point at
+    const spot: Spot = { x: x + this.ox, y: y + this.oy, w, h, value, source, note };
+    if (choose) spot.choose = choose;
+    this.spots.push(spot);
   }
 
   private spotAroundText(x: number, y: number, text: string, o: TextOptions, value: number, source: Source): void {
@@ -274,6 +296,11 @@ export class Frame {
       radius: o.radius ?? 0,
       alpha: this.alpha,
     });
+  }
+
+  /** A rows × cols grid of cells of one colour, cell (i, j) at opacity[i · cols + j] (see CellsItem). */
+  cells(x: number, y: number, cols: number, rows: number, cellW: number, cellH: number, opacity: Float32Array, fill: Paint): void {
+    this.items.push({ kind: 'cells', x: x + this.ox, y: y + this.oy, cols, rows, cellW, cellH, opacity, fill, alpha: this.alpha });
   }
 
   path(points: number[], o: { stroke?: Paint; fill?: Paint; lineWidth?: number; closed?: boolean; dashed?: boolean }): void {

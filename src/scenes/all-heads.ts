@@ -11,18 +11,21 @@ import { drawInline, inlineWidth, wrapGroups, type InlinePiece } from '../anim/i
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import { FIRST_HABIT_ROW, type HeadHabit } from '../model/head-habits.ts';
-import { at, block, namedValue } from '../model/registry.ts';
+import { at, block, namedValue, type Source } from '../model/registry.ts';
 import { mostLikely } from '../model/sampling.ts';
 import { traced } from '../model/trace.ts';
-import type { Frame } from '../render/frame.ts';
+import type { Frame, SpotChoice } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth, wrapText } from '../render/text.ts';
 import type { SceneDefinition } from './contract.ts';
 import { makeScene } from './make-scene.ts';
 import { dims } from './shared.ts';
 
-/** At most this many cells over all maps on screen, so a frame stays quick to draw. */
-const CELL_BUDGET = 16_000;
+/**
+ * At most about this many coloured cells over all maps on screen (the lower triangles; the
+ * upper ones are masked), so a frame stays quick to draw: each is a rectangle of its own.
+ */
+const CELL_BUDGET = 12_000;
 /** A cell narrower than this many px is merged with its neighbours. */
 const MIN_CELL_PX = 2;
 /** Weights this small are drawn as the map's background (they are still pointed at). */
@@ -34,11 +37,19 @@ const HABITS: { habit: HeadHabit; words: string; paint: Paint }[] = [
   { habit: 'self', words: 'the token itself', paint: 'ink' },
 ];
 
-/** One map's cells at some resolution: G × G, each standing for the largest weight of the tokens it covers. */
+/**
+ * One map's cells at some resolution: G × G, each standing for the largest weight of the tokens
+ * it covers. Made once per size, with what its spots say, so a frame allocates little.
+ */
 interface MapCells {
   G: number;
-  /** G × G flat indices into h.L.attn.weights: the cell's largest weight. */
-  picks: Int32Array;
+  /** G × G: the weight each cell shows, where it is in h.L.attn.weights, and what it covers when downsampled. */
+  values: Float32Array;
+  /** G × G: how strongly each cell is coloured (0 for weights too small to see). */
+  opacity: Float32Array;
+  sources: Source[];
+  notes: (string | undefined)[];
+  choose: SpotChoice;
 }
 
 /** Rows (or columns) c0 … c1 − 1 of T that cell i of G covers. */
@@ -47,8 +58,10 @@ function cover(i: number, G: number, T: number): [number, number] {
   return [c0, Math.max(c0 + 1, Math.floor(((i + 1) * T) / G))];
 }
 
-function mapCells(weights: Float32Array, head: number, T: number, G: number): MapCells {
-  const picks = new Int32Array(G * G);
+function mapCells(weights: Float32Array, l: number, head: number, T: number, G: number): MapCells {
+  const values = new Float32Array(G * G);
+  const sources: Source[] = [];
+  const notes: (string | undefined)[] = [];
   for (let i = 0; i < G; i++) {
     const [r0, r1] = cover(i, G, T);
     for (let j = 0; j < G; j++) {
@@ -60,10 +73,14 @@ function mapCells(weights: Float32Array, head: number, T: number, G: number): Ma
           if (weights[k] > weights[pick]) pick = k;
         }
       }
-      picks[i * G + j] = pick;
+      values[i * G + j] = weights[pick];
+      sources.push(at(block(l, 'attn.weights'), pick));
+      const where = `at row ${Math.floor(pick / T) % T}, column ${pick % T}`;
+      notes.push(G < T ? `this cell covers rows ${r0}–${r1 - 1} and columns ${c0}–${c1 - 1} and shows the largest weight among them, ${where}` : undefined);
     }
   }
-  return { G, picks };
+  const opacity = values.map((v) => (v > INVISIBLE_WEIGHT ? Math.sqrt(v) : 0));
+  return { G, values, opacity, sources, notes, choose: { layer: l, head } };
 }
 
 function build(ex: Explanation) {
@@ -119,7 +136,9 @@ function build(ex: Explanation) {
     const bottom = a.y + a.h - lines.length * lineSize * 1.45 - s * 0.4;
     // Cells per map: every token when it fits, else fewer, each covering several tokens.
     const mapsShown = a.portrait ? nHead : nLayer * nHead;
-    const cellsFor = (m: number) => Math.max(1, Math.min(T, Math.floor(m / MIN_CELL_PX), Math.floor(Math.sqrt(CELL_BUDGET / mapsShown))));
+    // G (G + 1) / 2 coloured cells per map at most.
+    const budgetG = Math.floor((Math.sqrt(1 + (8 * CELL_BUDGET) / mapsShown) - 1) / 2);
+    const cellsFor = (m: number) => Math.max(1, Math.min(T, Math.floor(m / MIN_CELL_PX), budgetG));
     const gridFrom = (top: number) => (a.portrait ? pageGrid(a, s, labelSize, top, bottom) : wholeGrid(a, s, labelSize, top, bottom));
     let grid = gridFrom(a.y);
     let G = cellsFor(grid.m);
@@ -129,7 +148,7 @@ function build(ex: Explanation) {
       grid = gridFrom(a.y + noteLines.length * s * 0.9 + s * 0.2);
       G = cellsFor(grid.m);
     }
-    const cells = weights.map((w) => Array.from({ length: nHead }, (_, h) => mapCells(w, h, T, G)));
+    const cells = weights.map((w, l) => Array.from({ length: nHead }, (_, h) => mapCells(w, l, h, T, G)));
     const turning = a.portrait ? wrapText('The pages turn as the scene plays; pause to stay on a block.', s * 0.8, a.w) : [];
     // The named heads sit just under the maps, or at the bottom when the maps fill the area.
     const linesY = Math.min(bottom, grid.bottomY + s * 0.6) + s * 0.4 + lineSize * 0.7;
@@ -195,26 +214,16 @@ function build(ex: Explanation) {
   function drawMap(f: Frame, L: Layout, l: number, h: number) {
     const { x, y } = L.grid.place(l, h);
     const { m } = L.grid;
-    const { G, picks } = L.cells[l][h];
+    const { G, values, opacity, sources, notes, choose } = L.cells[l][h];
     const cell = m / G;
-    const w = weights[l];
     f.rect(x, y, m, m, { fill: 'panel', stroke: 'faint', lineWidth: 1 });
-    const choose = { layer: l, head: h };
+    f.cells(x, y, G, G, cell, cell, opacity, 'dim');
     for (let i = 0; i < G; i++) {
       for (let j = 0; j < G; j++) {
-        const k = picks[i * G + j];
-        const value = w[k];
-        if (value > INVISIBLE_WEIGHT) f.fade(Math.min(1, Math.sqrt(value)), () => f.rect(x + j * cell, y + i * cell, cell + 0.3, cell + 0.3, { fill: 'dim' }));
-        const note = G < T ? coverNote(i, j, k, G) : undefined;
-        f.spot(x + j * cell, y + i * cell, cell, cell, value, at(block(l, 'attn.weights'), k), note, choose);
+        const k = i * G + j;
+        f.spot(x + j * cell, y + i * cell, cell, cell, values[k], sources[k], notes[k], choose);
       }
     }
-  }
-
-  function coverNote(i: number, j: number, k: number, G: number): string {
-    const [r0, r1] = cover(i, G, T);
-    const [c0, c1] = cover(j, G, T);
-    return `this cell covers rows ${r0}–${r1 - 1} and columns ${c0}–${c1 - 1} and shows the largest weight among them, at row ${Math.floor(k / T) % T}, column ${k % T}`;
   }
 
   /** An outline around map (l, h). */

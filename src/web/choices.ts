@@ -17,7 +17,7 @@ export interface ChoiceTarget {
 
 export type Direction = 'left' | 'right' | 'up' | 'down';
 
-export function choiceKey(choice: SpotChoice): string {
+function choiceKey(choice: SpotChoice): string {
   return `${choice.layer ?? ''}/${choice.head ?? ''}/${choice.position ?? ''}`;
 }
 
@@ -55,7 +55,7 @@ export function nextTarget(targets: readonly ChoiceTarget[], from: ChoiceTarget,
     const dx = t.x + t.w / 2 - cx;
     const dy = t.y + t.h / 2 - cy;
     const [ahead, aside] = direction === 'left' ? [-dx, dy] : direction === 'right' ? [dx, dy] : direction === 'up' ? [-dy, dx] : [dy, dx];
-    if (ahead < 1) continue;
+    if (ahead < 1 || 2 * ahead < Math.abs(aside)) continue; // not that way, or far more to the side
     const cost = ahead + 2 * Math.abs(aside);
     if (cost < bestCost) {
       best = t;
