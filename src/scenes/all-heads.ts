@@ -131,6 +131,7 @@ function build(ex: Explanation) {
           { text: ' (mean ' }, { number: st.value, source: at(st.name, st.index) }, { text: ')' },
         ])
       : [[{ text: 'Too few tokens to compare habits: the first, the previous and the token itself coincide.', paint: 'muted' }]];
+    groups.push([{ text: 'Gold outline: the head the attention scenes follow', paint: 'highlightStroke', bold: true }]);
     const lineSize = s * 0.8;
     const lines = wrapGroups(groups, lineSize, a.w, s * 1.6);
     const bottom = a.y + a.h - lines.length * lineSize * 1.45 - s * 0.4;
@@ -195,7 +196,7 @@ function build(ex: Explanation) {
     let best = { cols: 1, m: 0 };
     for (let cols = 1; cols <= nHead; cols++) {
       const rows = Math.ceil(nHead / cols);
-      const m = Math.min((a.w - (cols - 1) * g) / cols, (availH - rows * headH - (rows - 1) * g) / rows, s * 10);
+      const m = Math.min((a.w - (cols - 1) * g) / cols, (availH - rows * headH - (rows - 1) * g) / rows, s * 14);
       if (m > best.m + 0.5) best = { cols, m };
     }
     const { cols, m } = best;
@@ -256,17 +257,12 @@ function build(ex: Explanation) {
         f.fade(a.portrait ? pr : stagger(pr, l, nLayer, 0.3), () => {
           if (!a.portrait) {
             const { x, y } = grid.place(l, 0);
-            const bx = x - grid.labelW + s * 0.1;
-            const wordW = textWidth('block ', labelSize);
-            f.text(bx, y + grid.m / 2, 'block ', { size: labelSize, paint: 'muted' });
-            f.count(bx + wordW, y + grid.m / 2, l, at('block', l), { size: labelSize, paint: 'muted', mono: true });
+            drawInline(f, x - grid.labelW + s * 0.1, y + grid.m / 2, [{ text: 'block ' }, { count: l, source: at('block', l) }], labelSize, 'muted');
           }
           for (let h = 0; h < nHead; h++) {
             if (a.portrait) {
               const { x, y } = grid.place(l, h);
-              const wordW = textWidth('head ', labelSize);
-              f.text(x, y - labelSize * 0.7, 'head ', { size: labelSize, paint: 'muted' });
-              f.count(x + wordW, y - labelSize * 0.7, h, at('head', h), { size: labelSize, paint: 'muted', mono: true });
+              drawInline(f, x, y - labelSize * 0.7, [{ text: 'head ' }, { count: h, source: at('head', h) }], labelSize, 'muted');
             }
             drawMap(f, L, l, h);
           }
@@ -306,10 +302,9 @@ function build(ex: Explanation) {
   function drawPageLine(f: Frame, L: Layout, a: Area, l: number, t: number) {
     const { s } = L;
     const y = a.y + s * (L.noteLines.length ? 0.5 + 0.9 * L.noteLines.length : 0) + s * 0.7;
-    const wordW = textWidth('block ', s);
-    f.text(a.x, y, 'block ', { size: s, bold: true });
-    f.count(a.x + wordW, y, l, at('block', l), { size: s, bold: true, mono: true });
-    const dot = Math.min(s * 0.5, (a.w - wordW - s * 3) / (nLayer * 1.6));
+    const page: InlinePiece[] = [{ text: 'block ', bold: true }, { count: l, source: at('block', l), bold: true }];
+    drawInline(f, a.x, y, page, s);
+    const dot = Math.min(s * 0.5, (a.w - inlineWidth(page, s) - s * 3) / (nLayer * 1.6));
     const dx = a.x + a.w - nLayer * dot * 1.6;
     for (let b = 0; b < nLayer; b++) f.rect(dx + b * dot * 1.6, y - dot / 2, dot, dot, { fill: b === l ? 'ink' : 'faint', radius: dot / 2 });
     const lines = t < look.end ? L.turning : ['This is the block the attention scenes follow.'];
