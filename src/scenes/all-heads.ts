@@ -43,12 +43,14 @@ const HABITS: { habit: HeadHabit; words: string; paint: Paint }[] = [
  */
 interface MapCells {
   G: number;
-  /** G × G: the weight each cell shows, where it is in h.L.attn.weights, and what it covers when downsampled. */
+  /** G × G: the weight each cell shows. */
   values: Float32Array;
   /** G × G: how strongly each cell is coloured (0 for weights too small to see). */
   opacity: Float32Array;
+  /** G × G: where each cell's weight is in h.L.attn.weights, and what the cell covers when downsampled. */
   sources: Source[];
   notes: (string | undefined)[];
+  /** What choosing the map asks for: its block and head. */
   choose: SpotChoice;
 }
 
@@ -171,7 +173,8 @@ function build(ex: Explanation) {
       const m = Math.min(mW, mH, s * 8);
       if (m > best.m + 0.5) best = { k, m };
     }
-    const { k, m } = best;
+    const k = best.k;
+    const m = Math.max(1, best.m); // a frame far too small still gets maps, overlapping
     const rows = Math.ceil(nLayer / k);
     const groupW = labelW + nHead * m + (nHead - 1) * g;
     const totalW = k * groupW + (k - 1) * groupGap;
@@ -199,7 +202,8 @@ function build(ex: Explanation) {
       const m = Math.min((a.w - (cols - 1) * g) / cols, (availH - rows * headH - (rows - 1) * g) / rows, s * 14);
       if (m > best.m + 0.5) best = { cols, m };
     }
-    const { cols, m } = best;
+    const cols = best.cols;
+    const m = Math.max(1, best.m);
     const rows = Math.ceil(nHead / cols);
     const totalW = cols * m + (cols - 1) * g;
     const totalH = rows * (m + headH) + (rows - 1) * g;

@@ -39,11 +39,11 @@ function build(ex: Explanation) {
   story.beat('pick', 'Choose another token above the table to see what the model expected after it.');
   story.wait(2.5);
 
-  /** How a stage is named in its row: "embeddings", then per block "after attention" and "after MLP". */
-  const stageLabel = (s: number, short: boolean): InlinePiece[] => {
-    if (s === 0) return [{ text: 'embeddings' }];
-    const l = (s - 1) >> 1;
-    const kind = (s - 1) % 2 === 0 ? (short ? 'attn' : 'after attention') : short ? 'MLP' : 'after the MLP';
+  /** How stage d is named in its row: "embeddings", then per block "after attention" and "after the MLP". */
+  const stageLabel = (d: number, short: boolean): InlinePiece[] => {
+    if (d === 0) return [{ text: 'embeddings' }];
+    const l = (d - 1) >> 1;
+    const kind = (d - 1) % 2 === 0 ? (short ? 'attn' : 'after attention') : short ? 'MLP' : 'after the MLP';
     return [{ text: 'block ' }, { count: l, source: at('block', l) }, { text: ` ${kind}` }];
   };
 
@@ -99,7 +99,8 @@ function build(ex: Explanation) {
     }
     const omittedLines = omitted ? wrapText(omitted, s * 0.7, a.w) : [];
     const tableTop = questionY + s * (1.3 + 0.85 * omittedLines.length);
-    const rowH = Math.min(s * 1.6, (a.y + a.h - footH - tableTop) / (shown.length + 1));
+    // (A frame far too small for the table still gets rows of some height, overlapping.)
+    const rowH = Math.max(2, Math.min(s * 1.6, (a.y + a.h - footH - tableTop) / (shown.length + 1)));
     const fs = Math.min(fs0, rowH * 0.75);
     const short = a.w < s * 40;
     const labelW = Math.max(...stages.map((_, k) => inlineWidth(stageLabel(k, short), fs))) + s * 0.8;
@@ -107,7 +108,7 @@ function build(ex: Explanation) {
     const pieceW = textWidth('w'.repeat(9), fs, true);
     const cellGap = s * 0.6;
     const cols = Math.max(1, Math.min(N, Math.floor((a.w - labelW + cellGap) / (pieceW + pctW + s * 0.6 + cellGap))));
-    const cellW = Math.min((a.w - labelW + cellGap) / cols - cellGap, (pieceW + pctW + s * 0.6) * 1.5);
+    const cellW = Math.max(2, Math.min((a.w - labelW + cellGap) / cols - cellGap, (pieceW + pctW + s * 0.6) * 1.5));
     const tableW = labelW + cols * (cellW + cellGap) - cellGap;
     const tx = a.x + (a.w - tableW) / 2;
     return { s, lastLines, chipSize, chips, lo, hi, chipY, questionY, tableTop, shown, rowH, fs, short, labelW, cols, cellW, cellGap, tx, tableW, omittedLines, pieceChars: Math.max(4, Math.floor((cellW - pctW - s * 0.6) / (fs * 0.61))) };
@@ -115,18 +116,18 @@ function build(ex: Explanation) {
   type Layout = ReturnType<typeof layout>;
 
   /** One depth's row: its name, then its most likely tokens, each with its probability and a bar. */
-  function drawRow(f: Frame, L: Layout, s: number, y: number) {
+  function drawRow(f: Frame, L: Layout, d: number, y: number) {
     const { fs, tx, labelW, cols, cellW, cellGap, rowH } = L;
-    drawInline(f, tx, y, stageLabel(s, L.short), fs, 'muted');
+    drawInline(f, tx, y, stageLabel(d, L.short), fs, 'muted');
     for (let k = 0; k < cols; k++) {
-      const id = ids[s * N + k];
-      const prob = probs[s * N + k];
+      const id = ids[d * N + k];
+      const prob = probs[d * N + k];
       const x = tx + labelW + k * (cellW + cellGap);
-      const source = at('lens.probs', s * V + id);
+      const source = at('lens.probs', d * V + id);
       f.rect(x, y - rowH * 0.38, Math.max(1, cellW * prob), rowH * 0.76, { fill: 'highlight', radius: 2 });
       f.text(x + L.s * 0.2, y, shortPiece(ex.piece(id).text, L.pieceChars), { size: fs, mono: true, paint: 'token' });
       f.number(x + cellW - L.s * 0.2, y, prob, source, { size: fs, percent: true, decimals: percentDecimals(prob), align: 'right' });
-      f.spot(x, y - rowH / 2, cellW, rowH, prob, source, `read after ${stages[s]}, at position ${p}`);
+      f.spot(x, y - rowH / 2, cellW, rowH, prob, source, `read after ${stages[d]}, at position ${p}`);
     }
   }
 
