@@ -5,6 +5,7 @@
 import { parameterCount } from './config.ts';
 import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
+import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
@@ -19,6 +20,8 @@ export interface ExplainOptions {
   generateTokens?: number;
   /** Context window for the generation scene (default n_positions; smaller to see it slide). */
   generationWindow?: number;
+  /** The position the logit lens reads, from 0 (default: the last token). */
+  lensPosition?: number;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
@@ -58,6 +61,11 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   const ids = allIds.slice(dropped);
   const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
 
+  const lensPosition = options.lensPosition ?? ids.length - 1;
+  if (!Number.isInteger(lensPosition) || lensPosition < 0 || lensPosition >= ids.length) {
+    throw new InputError(`the lens position must be from 0 to ${ids.length - 1} (the prompt has ${ids.length} tokens), got ${lensPosition}`);
+  }
+
   const trace = model.trace(ids);
   const V = config.vocabSize;
   const lastLogits = trace.get('logits')!.data.subarray((ids.length - 1) * V, ids.length * V);
@@ -79,6 +87,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     sampledProbs,
     generation,
     generationWindow: window,
+    lens: lensAt(model, trace, lensPosition),
     piece,
   };
 }

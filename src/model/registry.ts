@@ -4,11 +4,12 @@
 //
 // Names are built by the typed helpers below, so a misspelt name is a type error.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
-// W the generation window.
+// W the generation window, L blocks, D the logit lens's stages (1 + 2 · L).
 
 import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
 import type { Explanation } from './explanation.ts';
+import { headHabit, type HeadHabit } from './head-habits.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -36,7 +37,12 @@ type DerivedName =
   | 'sampledProbs'
   | 'generation.chosen'
   | 'generation.probability'
-  | 'generation.context';
+  | 'generation.context'
+  | 'block'
+  | 'head'
+  | 'position'
+  | `heads.${HeadHabit}`
+  | 'lens.probs';
 
 export type ValueName = TraceName | DerivedName;
 
@@ -121,7 +127,12 @@ export interface NamedValue extends ValueEntry {
 }
 
 /** The derived values, each computed from the explanation when asked for. */
-const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { shape: number[]; data: ArrayLike<number> } }> = {
+interface DerivedEntry {
+  what: string;
+  value(ex: Explanation): { shape: number[]; data: ArrayLike<number> };
+}
+
+const DERIVED: Record<DerivedName, DerivedEntry> = {
   tokens: {
     what: 'the id of a prompt token',
     value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
@@ -157,7 +168,47 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { sha
       return { shape: [ex.generation.length, W], data };
     },
   },
+  // Indices, not computed values: a block's, a head's or a position's number drawn as a label.
+  block: {
+    what: 'a block, counted from 0',
+    value: (ex) => indices(ex.config.nLayer),
+  },
+  head: {
+    what: 'a head within its block, counted from 0',
+    value: (ex) => indices(ex.config.nHead),
+  },
+  position: {
+    what: "a token's position in the prompt, counted from 0",
+    value: (ex) => indices(ex.tokens.length),
+  },
+  // L × n_head each (head-habits.ts): what each head mostly looks at.
+  'heads.previous': habitEntry('previous', 'the previous token'),
+  'heads.first': habitEntry('first', 'the first token'),
+  'heads.self': habitEntry('self', 'the token itself'),
+  'lens.probs': {
+    // D × V, row-major, for the lens's position; only each stage's N most likely tokens have a
+    // value (the explanation keeps no more), every other entry holds none (NaN).
+    what: "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
+    value: (ex) => {
+      const { stages, top, ids, probs } = ex.lens;
+      const V = ex.config.vocabSize;
+      const data = new Float32Array(stages.length * V).fill(NaN);
+      for (let s = 0; s < stages.length; s++) for (let k = 0; k < top; k++) data[s * V + ids[s * top + k]] = probs[s * top + k];
+      return { shape: [stages.length, V], data };
+    },
+  },
 };
+
+function indices(n: number): { shape: number[]; data: Int32Array } {
+  return { shape: [n], data: Int32Array.from({ length: n }, (_, i) => i) };
+}
+
+function habitEntry(habit: HeadHabit, what: string): DerivedEntry {
+  return {
+    what: `mean attention weight this head puts on ${what}, over the rows from 2 on (where itself, the previous and the first token are three tokens)`,
+    value: (ex) => ({ shape: [ex.config.nLayer, ex.config.nHead], data: headHabit(ex.trace, ex.config.nLayer, habit) }),
+  };
+}
 
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {

@@ -31,6 +31,8 @@ export interface ExplainRequest {
   /** 0 for the model's full context. */
   window: number;
   generateTokens: number;
+  /** The position the logit lens reads; null for the last token (a position past the end reads the last). */
+  lensPosition: number | null;
 }
 
 export type ToWorker =
