@@ -48,8 +48,8 @@ export function summarizeText(text: string): TextSummary {
  */
 export function minimumTextLength(blockSize: number): number {
   const need = blockSize + 1;
-  let length = Math.ceil(need / (1 - TRAIN_FRACTION));
-  // floor() in splitText can leave the validation split one short of a tenth: step up until it fits.
+  // From just below a tenth's worth (floating point may round either way), step up until it fits.
+  let length = Math.max(need, Math.floor(need / (1 - TRAIN_FRACTION)) - 2);
   while (length - Math.floor(length * TRAIN_FRACTION) < need) length++;
   return length;
 }

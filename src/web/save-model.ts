@@ -33,7 +33,7 @@ export function saveMethod(): 'folder' | 'zip' {
 }
 
 /** A .zip holding `folder`/ with the three files, stored (safetensors hardly compresses). */
-export function zipModelFolder(files: ModelFolderFiles, folder: string): Uint8Array {
+function zipModelFolder(files: ModelFolderFiles, folder: string): Uint8Array {
   return zipSync(Object.fromEntries(folderEntries(files).map(([name, bytes]) => [`${folder}/${name}`, bytes])), { level: 0 });
 }
 
