@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import { pageReady } from './page-probe.ts';
+import { RECORD_TRAINING, showTrainPanel, trainingMessages, typeSettings as typeSettingsIn, waitForTrainMessage } from './train-probe.ts';
 import { trainCommand } from '../../src/cli/commands/train.ts';
 import { SeededRandom } from '../../src/model/sampling.ts';
 import { minimumTextLength, MAX_CHARACTERS, summarizeText } from '../../src/train/text.ts';
@@ -27,17 +28,6 @@ let origin: string;
 let browser: Browser;
 let watched: WatchedPage;
 const dir = mkdtempSync(join(tmpdir(), 'train-tab-'));
-
-/** Records every message a worker named "train" sends to the page, for the tests to compare with what the page shows. */
-const RECORD_TRAINING = `
-  globalThis.__trainMessages = [];
-  const PageWorker = globalThis.Worker;
-  globalThis.Worker = class extends PageWorker {
-    constructor(url, options) {
-      super(url, options);
-      if (options && options.name === 'train') this.addEventListener('message', (event) => globalThis.__trainMessages.push(event.data));
-    }
-  };`;
 
 /** A small text with habits to learn: seeded sentences from a few words. */
 function sampleText(characters: number): string {
@@ -72,26 +62,19 @@ afterAll(async () => {
 });
 
 const message = () => watched.page.locator('#train-message').textContent();
-const messages = async (): Promise<FromTrainer[]> => watched.page.evaluate(() => (globalThis as unknown as { __trainMessages: FromTrainer[] }).__trainMessages);
+const messages = () => trainingMessages(watched.page);
 
-async function typeSettings(values: Record<string, string>): Promise<void> {
-  const { page } = watched;
-  if (!(await page.locator('#train-settings').evaluate((d: HTMLDetailsElement) => d.open))) await page.locator('#train-settings summary').click();
-  for (const [flag, value] of Object.entries(values)) await page.locator(`#train-${flag}`).fill(value);
-}
+const typeSettings = (values: Record<string, string>) => typeSettingsIn(watched.page, values);
 
 async function pressTrain(): Promise<void> {
   await watched.page.locator('#train-start').click();
 }
 
-async function waitForMessage(pattern: RegExp, timeout = 400_000): Promise<string> {
-  await watched.page.waitForFunction((source) => new RegExp(source).test(document.getElementById('train-message')!.textContent ?? ''), pattern.source, { timeout });
-  return (await message())!;
-}
+const waitForMessage = (pattern: RegExp, timeout?: number) => waitForTrainMessage(watched.page, pattern, timeout);
 
 describe('bad input gets a clear message', () => {
   it('no text', async () => {
-    await watched.page.locator('#train-panel').scrollIntoViewIfNeeded();
+    await showTrainPanel(watched.page);
     await pressTrain();
     expect(await message()).toMatch(/no text to learn from yet: paste some text or pick a text file/);
   });
