@@ -9,6 +9,7 @@ import { evaluationDue, formatDuration, StepClock } from '../src/train/progress.
 import { checkTrainingText, decodeTextFile, MAX_CHARACTERS, MAX_TEXT_LENGTH, minimumTextLength, summarizeText, TrainingTextError } from '../src/train/text.ts';
 import { MAX_TRAIN_POINTS, trainingPlot } from '../src/web/train-plot.ts';
 import { SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from '../src/web/train-settings.ts';
+import { promptFor } from '../src/web/train-panel.ts';
 
 describe('a training text', () => {
   it('has the entropy of its character frequencies, in nats', () => {
@@ -70,7 +71,7 @@ describe('the tab’s settings', () => {
   it('follow the steps: warmup within the run, about twelve evaluations, the decay to a tenth', () => {
     const s = settingsFromForm({ maxIters: '24', lr: '0.01' });
     expect(s).toMatchObject({ maxIters: 24, warmupIters: 24, evalInterval: 2, lr: 0.01, minLr: 0.001 });
-    expect(settingsFromForm({ maxIters: '600' }).evalInterval).toBe(TAB_SETTINGS.evalInterval);
+    expect(settingsFromForm({ maxIters: String(TAB_SETTINGS.maxIters) }).evalInterval).toBe(TAB_SETTINGS.evalInterval);
   });
 
   it('print the command line that trains the same run', () => {
@@ -79,6 +80,20 @@ describe('the tab’s settings', () => {
     for (const [flag, value] of [['n-layer', TAB_SETTINGS.nLayer], ['max-iters', TAB_SETTINGS.maxIters], ['lr', TAB_SETTINGS.lr], ['eval-iters', TAB_SETTINGS.evalIters]]) {
       expect(line).toContain(`--${flag} ${value} `.trimEnd());
     }
+  });
+});
+
+describe('the prompt after training', () => {
+  const text = '\n  First Citizen: Before we proceed any further, hear me speak.\nAll: Speak.';
+  const vocabulary = summarizeText(text).vocabulary;
+
+  it('stays when the model can read it', () => {
+    expect(promptFor('Speak, Citizen', vocabulary, text)).toBe('Speak, Citizen');
+  });
+
+  it('becomes the start of the text’s first line when it has a character the text lacks, cut after a word', () => {
+    expect(promptFor('The robots will bring', vocabulary, text)).toBe('First Citizen: Before we proceed any');
+    expect(promptFor('', vocabulary, 'ab ab\n')).toBe('ab ab');
   });
 });
 

@@ -24,13 +24,12 @@ const { values: flags } = parseArgs({
 /** Candidates: the tab's defaults and shapes around them (all other settings as the tab's). */
 const CANDIDATES: Record<string, Partial<TrainSettings>> = {
   tab: {},
-  'L2-C64': { nLayer: 2, nHead: 4, nEmbd: 64, maxIters: 900 },
-  'L2-C128': { nLayer: 2, nHead: 4, nEmbd: 128, maxIters: 500 },
-  'L3-C96': { nLayer: 3, nHead: 4, nEmbd: 96, maxIters: 500 },
-  'L4-C128': { nLayer: 4, nHead: 4, nEmbd: 128, maxIters: 300 },
-  'B8-1200': { batchSize: 8, maxIters: 1200 },
+  'C96-600': { nEmbd: 96, maxIters: 600, evalInterval: 50 },
+  'C128-500': { nEmbd: 128, maxIters: 500, evalInterval: 50 },
+  'L3-C96-500': { nLayer: 3, nEmbd: 96, maxIters: 500, evalInterval: 50 },
+  'L4-C128-300': { nLayer: 4, nEmbd: 128, maxIters: 300, evalInterval: 50 },
+  'B8-1440': { batchSize: 8, maxIters: 1440, evalInterval: 120 },
   'T32-B32': { blockSize: 32, batchSize: 32 },
-  'lr-1e-3': { lr: 1e-3, minLr: 1e-4 },
 };
 
 if (!flags.data) {

@@ -332,7 +332,14 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
 }
 
 // A model trained in the page reaches the scenes as files the reader picked would (a link cannot carry it either).
-new TrainPanel({ useModel: (files, name) => loadModel({ kind: 'files', files, name }, { kind: 'files' }) });
+new TrainPanel({
+  useModel: (files, name) => loadModel({ kind: 'files', files, name }, { kind: 'files' }),
+  prompt: () => state.prompt,
+  setPrompt: (text) => {
+    promptInput.value = state.prompt = text;
+    writeUrl();
+  },
+});
 
 async function startModel(): Promise<void> {
   const choice = state.model;

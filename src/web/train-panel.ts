@@ -17,6 +17,21 @@ import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protoc
 export interface TrainPanelEvents {
   /** Loads a model folder's files into every scene, under `name`; false when it failed (the page says why). */
   useModel(files: File[], name: string): Promise<boolean>;
+  /** The reader's prompt, and a way to replace it (before useModel, which runs it). */
+  prompt(): string;
+  setPrompt(text: string): void;
+}
+
+/**
+ * A prompt a model of `vocabulary` can read: `prompt` itself when it can, else the start of the
+ * text's first line that has any (at most 40 characters, cut after a word where one ends).
+ */
+export function promptFor(prompt: string, vocabulary: string, text: string): string {
+  const known = new Set(vocabulary);
+  if (prompt !== '' && Array.from(prompt).every((ch) => known.has(ch))) return prompt;
+  const line = Array.from(text.split('\n').find((l) => l.trim() !== '')!.trim()).slice(0, 40).join('');
+  const space = line.lastIndexOf(' ');
+  return line.length === 40 && space > 10 ? line.slice(0, space) : line;
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -31,6 +46,8 @@ const nats = (n: number) => n.toFixed(2);
 interface Run {
   worker: Worker;
   settings: TrainSettings;
+  /** The text it trains on, and its summary. */
+  text: string;
   summary: TextSummary;
   info: RunInfo | null;
   log: RunLog;
@@ -164,7 +181,7 @@ export class TrainPanel {
     const previous = this.run;
     if (previous) previous.worker.terminate();
     const worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'train' });
-    const run: Run = { worker, settings, summary, info: null, log: { loss: [], evaluations: [] }, stopping: false, restarted: previous !== null };
+    const run: Run = { worker, settings, text: this.text.value, summary, info: null, log: { loss: [], evaluations: [] }, stopping: false, restarted: previous !== null };
     this.run = run;
     worker.onmessage = (event: MessageEvent<FromTrainer>) => {
       if (this.run === run) this.receive(run, event.data);
@@ -290,6 +307,10 @@ export class TrainPanel {
       : `at its best checkpoint, step ${count(best.step)} (the run went on to step ${count(steps)}, but the validation loss was lowest there)`;
     const loss = `validation loss ${nats(best.val)} nats per character, against the text's character-frequency entropy of ${nats(run.summary.entropy)}`;
     this.say(`${ended} Loading your model into the scenes…`);
+    // A prompt with characters the text never uses cannot be read by this model.
+    const prompt = promptFor(this.events.prompt(), run.summary.vocabulary, run.text);
+    const promptNote = prompt === this.events.prompt() ? '' : ` Your prompt had characters your text does not use, so it is now “${prompt}”, from the start of your text.`;
+    if (promptNote) this.events.setPrompt(prompt);
     const name = `your model, step ${best.step}`;
     const files = [
       new File([best.files.configJson], CONFIG_FILE, { type: 'application/json' }),
@@ -300,7 +321,7 @@ export class TrainPanel {
     if (this.run) return; // a new run has started meanwhile and says what it does
     this.say(
       loaded
-        ? `${ended} Every scene now shows your model ${which}: ${loss}. A prompt may use only characters of your text.`
+        ? `${ended} Every scene now shows your model ${which}: ${loss}.${promptNote} A prompt may use only characters of your text.`
         : `${ended} Your model (${loss}) could not be shown in the scenes; the message at the top says why. You can still save it.`,
       !loaded,
     );

@@ -10,14 +10,14 @@ export const TAB_SETTINGS: TrainSettings = {
   ...DEFAULT_SETTINGS,
   nLayer: 2,
   nHead: 4,
-  nEmbd: 96,
+  nEmbd: 64,
   blockSize: 64,
   batchSize: 16,
-  maxIters: 600,
+  maxIters: 720,
   lr: 2e-3,
   minLr: 2e-4,
   warmupIters: 50,
-  evalInterval: 50,
+  evalInterval: 60,
   evalIters: 10,
 };
 

@@ -20,6 +20,7 @@ import { SeededRandom } from '../../src/model/sampling.ts';
 import { minimumTextLength, MAX_CHARACTERS, summarizeText } from '../../src/train/text.ts';
 import type { Evaluation } from '../../src/train/trainer.ts';
 import { trainingPlot } from '../../src/web/train-plot.ts';
+import { promptFor } from '../../src/web/train-panel.ts';
 import { settingsFromForm, trainCommandLine } from '../../src/web/train-settings.ts';
 import type { FromTrainer } from '../../src/web/train-protocol.ts';
 
@@ -147,6 +148,9 @@ describe('a run of a few steps', () => {
     // The entropy on screen is the text's.
     expect(await page.locator('#train-summary').textContent()).toContain(`entropy is ${entropy.toFixed(2)} nats per character`);
     expect(done).toContain(`character-frequency entropy of ${entropy.toFixed(2)}`);
+    // The default prompt starts with a "T", which the text never uses: the prompt is now the text's start.
+    expect(done).toContain('Your prompt had characters your text does not use, so it is now “');
+    expect(await page.locator('#prompt').inputValue()).toBe(promptFor('The robots will bring', summarizeText(TEXT).vocabulary, TEXT));
     // Every scene shows the trained model.
     await page.waitForFunction((name) => [...document.querySelectorAll('transformer-scene')].every((el) => el.explanation?.modelName === name), `your model, step ${best.iter}`);
     expect(watched.errors).toEqual([]);
