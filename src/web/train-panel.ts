@@ -94,6 +94,10 @@ export class TrainPanel {
       this.inputs.set(field.key, input);
     }
     this.showCommand();
+    // The prose names the defaults; they come from here, so the two never disagree.
+    for (const el of document.querySelectorAll<HTMLElement>('[data-train-default]')) {
+      el.textContent = count(TAB_SETTINGS[el.dataset.trainDefault as keyof TrainSettings]);
+    }
     this.text.addEventListener('input', () => {
       clearTimeout(this.summaryTimer);
       // A long paste is summarised once the typing stops.
