@@ -27,11 +27,6 @@ function directoryPicker(): DirectoryPicker | null {
   return typeof picker === 'function' ? picker : null;
 }
 
-/** How the model will be saved here: into a folder, or as a .zip download. */
-export function saveMethod(): 'folder' | 'zip' {
-  return directoryPicker() ? 'folder' : 'zip';
-}
-
 /** A .zip holding `folder`/ with the three files, stored (safetensors hardly compresses). */
 function zipModelFolder(files: ModelFolderFiles, folder: string): Uint8Array {
   return zipSync(Object.fromEntries(folderEntries(files).map(([name, bytes]) => [`${folder}/${name}`, bytes])), { level: 0 });

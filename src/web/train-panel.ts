@@ -11,7 +11,6 @@ import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { drawTrainingPlot, trainingPlot, type RunLog } from './train-plot.ts';
 import { SETTING_FIELDS, SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from './train-settings.ts';
-import { saveMethod, saveModelFolder } from './save-model.ts';
 import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protocol.ts';
 
 export interface TrainPanelEvents {
@@ -107,7 +106,6 @@ export class TrainPanel {
     this.startButton.addEventListener('click', () => this.start());
     this.stopButton.addEventListener('click', () => this.stop());
     this.saveButton.addEventListener('click', () => void this.save());
-    this.saveButton.title = saveMethod() === 'folder' ? 'Write the model’s three files into a folder you pick' : 'Download the model folder as a .zip';
   }
 
   private say(text: string, error = false): void {
@@ -335,6 +333,8 @@ export class TrainPanel {
     const checkpoint = this.checkpoint;
     if (!checkpoint) return;
     try {
+      // Loaded when first needed: the .zip writer is not part of the page's first download.
+      const { saveModelFolder } = await import('./save-model.ts');
       const where = await saveModelFolder(checkpoint.files, `trained-model-step-${checkpoint.step}`);
       if (where === null) {
         this.say('Not saved: no folder was picked.');

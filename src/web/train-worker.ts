@@ -10,7 +10,7 @@ import { bestTrainingKernels } from '../kernels/index.ts';
 import { modelToFiles } from '../model/checkpoint.ts';
 import { ModelError } from '../model/config.ts';
 import { tokenizerDescriptionText } from '../model/tokenizer-file.ts';
-import { CharTokenizer, describeTokenizer } from '../tokenizer/index.ts';
+import { CharTokenizer } from '../tokenizer/char.ts';
 import { splitText } from '../train/data.ts';
 import { evaluationDue, StepClock } from '../train/progress.ts';
 import { checkTrainingText, TrainingTextError } from '../train/text.ts';
@@ -33,7 +33,9 @@ function post(message: FromTrainer, transfer: Transferable[] = []): void {
 function folderFiles(trainer: Trainer, tokenizer: CharTokenizer): ModelFolderFiles {
   const { config, weights } = trainer.fullModel();
   const { configJsonText, safetensorsBytes } = modelToFiles(config, weights, 'F32');
-  return { configJson: configJsonText, weights: safetensorsBytes, tokenizerJson: tokenizerDescriptionText(describeTokenizer(tokenizer)) };
+  // describeTokenizer's char case: importing it from tokenizer/index.ts would bring GPT-2's tables (0.5 MB) into this worker.
+  const tokenizerJson = tokenizerDescriptionText({ tokenizer: 'char', vocabulary: tokenizer.vocabulary });
+  return { configJson: configJsonText, weights: safetensorsBytes, tokenizerJson };
 }
 
 /** Lets a waiting 'stop' message in (a message-channel task: no timer's minimum delay). */
