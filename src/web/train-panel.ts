@@ -231,7 +231,7 @@ export class TrainPanel {
         run.log.loss.push(message.loss);
         this.stats.textContent =
           `step ${count(message.step)} of ${count(s.maxIters)} · training loss ${nats(message.loss)} · ` +
-          `${count(Math.round(message.tokensPerSecond))} characters per second · ${formatDuration(message.secondsLeft)} left`;
+          `${count(Math.round(message.tokensPerSecond))} tokens (characters) per second · ${formatDuration(message.secondsLeft)} left`;
         this.scheduleDraw(run);
         break;
       case 'evaluated':

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser } from 'playwright-core';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import { pageReady } from './page-probe.ts';
@@ -283,7 +284,7 @@ describe('a run of a few steps', () => {
 });
 
 describe('stopping and starting again', () => {
-  it('start again discards the run; stop ends one at once with its best checkpoint in the scenes', async () => {
+  it('start again discards the run, the scenes play while it trains, and stop ends it with its best checkpoint in the scenes', async () => {
     const { page } = watched;
     await typeSettings({ ...TINY, 'max-iters': '100000' });
     await pressTrain();
@@ -291,6 +292,15 @@ describe('stopping and starting again', () => {
     await pressTrain(); // "Start again"
     expect(await message()).toMatch(/Started again; the run before was discarded/);
     await page.waitForFunction(() => /step \d+ of 100,000/.test(document.getElementById('train-stats')!.textContent ?? ''));
+    // Meanwhile a scene in view keeps playing: the page's thread only draws.
+    const scene = page.locator('transformer-scene[scene="generation"]');
+    await scene.scrollIntoViewIfNeeded();
+    const before = await scene.evaluate((el: TransformerSceneElement) => {
+      el.play();
+      return { time: el.currentTime, steps: (globalThis as unknown as { __trainMessages: { type: string }[] }).__trainMessages.filter((m) => m.type === 'step').length };
+    });
+    await page.waitForFunction((n) => (globalThis as unknown as { __trainMessages: { type: string }[] }).__trainMessages.filter((m) => m.type === 'step').length >= n + 3, before.steps);
+    expect(await scene.evaluate((el: TransformerSceneElement) => el.currentTime)).toBeGreaterThan(before.time);
     await page.locator('#train-stop').click();
     const done = await waitForMessage(/Stopped at step [\d,]+ of 100,000.*Every scene now shows your model/);
     const step = Number(/Stopped at step ([\d,]+)/.exec(done)![1].replace(/,/g, ''));
