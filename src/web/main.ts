@@ -10,6 +10,7 @@ import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
+import { TrainPanel } from './train-panel.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
@@ -312,7 +313,7 @@ const picker = new ModelPicker({
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
-  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? 'your files' : 'the built-in model';
+  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
   const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
@@ -348,6 +349,16 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
   }
   return true;
 }
+
+// A model trained in the page reaches the scenes as files the reader picked would (a link cannot carry it either).
+new TrainPanel({
+  useModel: (files, name) => loadModel({ kind: 'files', files, name }, { kind: 'files' }),
+  prompt: () => state.prompt,
+  setPrompt: (text) => {
+    promptInput.value = state.prompt = text;
+    writeUrl();
+  },
+});
 
 async function startModel(): Promise<void> {
   const choice = state.model;

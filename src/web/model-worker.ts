@@ -121,7 +121,7 @@ async function readSource(id: number, source: WorkerModelSource, signal: AbortSi
     throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
   }
   const metaFile = byName(TOKENIZER_FILE);
-  const folder = (weightsFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
+  const folder = (source.name ?? (weightsFile.webkitRelativePath.split('/')[0] || 'your files')).slice(0, 80);
   return {
     name: folder,
     configText: await configFile.text(),

@@ -13,7 +13,8 @@ import type { Formula, FormulaQuery } from '../model/formula.ts';
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
-  | { kind: 'files'; files: File[] };
+  /** `name`: what the scenes call the model (default: the picked folder's name, or "your files"). */
+  | { kind: 'files'; files: File[]; name?: string };
 
 /**
  * What the worker is handed: files at plain URLs (the built-in model) arrive as bytes the page
