@@ -138,6 +138,22 @@ describe('render with a Llama-family folder', () => {
   });
 });
 
+describe('render --position, for the logit lens', () => {
+  it('picks the token the scene reads, and refuses one past the prompt with exit 2', () => {
+    const svg = join(dir, 'lens.svg');
+    const picture = ['--model', modelDir, '--size', '640x360'];
+    const r = render(['--scene', 'logit-lens', '--at', '1.5', '--out', svg, '--position', '1', ...picture]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(svg, 'utf8')).toContain('What comes after “␣robots”');
+    const bad = join(dir, 'lens-bad.svg');
+    const refused = render(['--scene', 'logit-lens', '--at', '1.5', '--out', bad, '--position', '4', ...picture]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--position must be from 0 to 3');
+    expect(existsSync(bad)).toBe(false);
+  });
+});
+
 describe('render refuses bad input clearly and writes nothing', () => {
   it('an unknown scene: exit 2, and the valid names', () => {
     const r = render(['--scene', 'attention-maps', '--out', join(dir, 'x.mp4'), ...small]);

@@ -151,10 +151,10 @@ describe('generate --model on a Llama-family folder', () => {
     expect(out.text).toBe(tokenizer.decode(out.tokens.map((t) => t.id)));
   });
 
-  it('lens names the commands a Llama-family folder works with, exit 1', async () => {
-    const r = await cli('lens', 'The keeper', '--model', llamaFixtureDir('llama-smol-gqa'));
+  it('eval names the commands a Llama-family folder works with, exit 1', async () => {
+    const r = await cli('eval', '--data', join(import.meta.dirname, 'fixtures', 'llama-smol-gqa', 'config.json'), '--model', llamaFixtureDir('llama-smol-gqa'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/`lens` takes GPT-2 folders only; Llama-family models work with .*`generate` and `render`/);
+    expect(r.stderr).toMatch(/`eval` takes GPT-2 folders only; Llama-family models work with .*`generate`, `lens` and `render`/);
   });
 });
 

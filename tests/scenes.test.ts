@@ -5,14 +5,14 @@
 import { fileURLToPath } from 'node:url';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { SCENES, scenesFor } from '../src/scenes/index.ts';
+import { SCENES, sceneByName, scenesFor } from '../src/scenes/index.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
 import { explain } from '../src/model/explain.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
-import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { fullContextExplanation, gpt2SmallShapeExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 
 describe('every scene', () => {
@@ -137,6 +137,22 @@ describe('scenes for the embedded model (the page\'s default)', () => {
       expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
+    }
+  });
+});
+
+describe.each([
+  ['GPT-2 small’s shape (12 blocks of 12 heads, C = 768)', () => gpt2SmallShapeExplanation('The robots will bring the parcels')],
+  ['a prompt as long as the context (maps downsampled)', fullContextExplanation],
+])('the all-heads and logit-lens scenes for %s', (_label, make) => {
+  // Each frame of 144 maps, or of a long prompt's, holds thousands of cells: slow on a busy machine.
+  it('draw true numbers inside their areas at every size, with nothing over the captions', { timeout: 600_000 }, () => {
+    const ex = make();
+    for (const name of ['all-heads', 'logit-lens']) {
+      const scene = sceneByName(name)!.build(ex);
+      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${name} at ${w}×${h}`).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5), name).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5), name).toEqual([]);
     }
   });
 });

@@ -39,7 +39,7 @@ function modelDir(dir: string | undefined): string {
 export async function loadForCli(dir: string | undefined, command: string): Promise<CliModel> {
   const path = modelDir(dir);
   if (await isLlamaDir(path)) {
-    throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\` and \`render\``);
+    throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\`, \`lens\` and \`render\``);
   }
   const loaded = await loadModelDir(path);
   return {

@@ -4,6 +4,7 @@
 
 import { generate } from './generate.ts';
 import { architectureOf, parameterCountOf, type LanguageModel } from './language-model.ts';
+import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
@@ -18,6 +19,8 @@ export interface ExplainOptions {
   generateTokens?: number;
   /** Context window for the generation scene (default n_positions; smaller to see it slide). */
   generationWindow?: number;
+  /** The position the logit lens reads, from 0 (default: the last token). */
+  lensPosition?: number;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
@@ -57,6 +60,11 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
   const ids = allIds.slice(dropped);
   const piece = (id: number): TokenPiece => ({ id, text: pieceOf(tokenizer, id) });
 
+  const lensPosition = options.lensPosition ?? ids.length - 1;
+  if (!Number.isInteger(lensPosition) || lensPosition < 0 || lensPosition >= ids.length) {
+    throw new InputError(`the lens position must be from 0 to ${ids.length - 1} (the prompt has ${ids.length} tokens), got ${lensPosition}`);
+  }
+
   const trace = model.trace(ids);
   const V = config.vocabSize;
   const lastLogits = trace.get('logits')!.data.subarray((ids.length - 1) * V, ids.length * V);
@@ -78,6 +86,7 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
     sampledProbs,
     generation,
     generationWindow: window,
+    lens: lensAt(model, trace, lensPosition),
     piece,
   };
 }

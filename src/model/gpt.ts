@@ -139,9 +139,9 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     return { logits, trace };
   }
 
-  /** The output head on rows of any residual stream already through ln_f (the logit lens). */
-  headLogits(x: Float32Array, rows: number): Float32Array {
-    return this.outputHead(x, rows); // rows × V
+  /** rows × V: ln_f and the output head on rows of any residual stream (rows × C), as the forward pass ends (the logit lens). */
+  finalLogits(x: Float32Array, rows: number): Float32Array {
+    return this.outputHead(this.layerNorm(x, this.weights.ln_f, rows), rows);
   }
 
   /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is the head, or wte when tied. */

@@ -137,8 +137,7 @@ export class Llama {
     record('rms_f', [T, C], xf);
 
     const rows = options.lastOnly && !trace ? 1 : T;
-    const logits = new Float32Array(rows * V); // rows × V
-    this.kernels.matmulTransposed(logits, xf.subarray((T - rows) * C), w.lm_head ?? w.embed_tokens, rows, C, V);
+    const logits = this.outputHead(xf.subarray((T - rows) * C), rows); // rows × V
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
       const probs = logits.slice();
@@ -146,6 +145,19 @@ export class Llama {
       trace.set('probs', { shape: [T, V], data: probs });
     }
     return { logits, trace };
+  }
+
+  /** rows × V: the final RMSNorm and the output head on rows of any residual stream (rows × C), as the forward pass ends (the logit lens). */
+  finalLogits(x: Float32Array, rows: number): Float32Array {
+    return this.outputHead(rmsNorm(x, this.weights.norm, rows, this.config.hidden, this.config.rmsNormEps), rows);
+  }
+
+  /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is lm_head, or embed_tokens when tied. */
+  private outputHead(x: Float32Array, rows: number): Float32Array {
+    const { hidden: C, vocabSize: V } = this.config;
+    const logits = new Float32Array(rows * V); // rows × V
+    this.kernels.matmulTransposed(logits, x, this.weights.lm_head ?? this.weights.embed_tokens, rows, C, V);
+    return logits;
   }
 
   /** The angle, cosine and sine for each new position and each pair of dimensions. */

@@ -4,13 +4,16 @@
 //
 // Names are built by the typed helpers below, so a misspelt name is a type error.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
-// W the generation window; for the Llama family also nKV key/value heads, D = H and I the MLP width.
+// W the generation window, L blocks, D the logit lens's stages (1 + 2 · L); for the Llama family
+// also nKV key/value heads and I the MLP width (there H is the config's head size, which need
+// not be C / n_head).
 
 import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
 import type { ModelConfig } from './architecture.ts';
 import type { Explanation } from './explanation.ts';
 import { ropeProducts } from './rope-products.ts';
+import { headHabit, type HeadHabit } from './head-habits.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -39,6 +42,11 @@ type DerivedName =
   | 'generation.chosen'
   | 'generation.probability'
   | 'generation.context'
+  | 'block'
+  | 'head'
+  | 'position'
+  | `heads.${HeadHabit}`
+  | 'lens.probs'
   // RoPE's products for the explanation's block and query head (rope-products.ts); Llama family only.
   | 'rope.dot'
   | 'rope.relative';
@@ -139,25 +147,25 @@ export function traceTable(config: GPTConfig, T: number): TraceEntry[] {
 
 /** The Llama family's traced tensors (llama.ts): GPT-2's names where the step is the same, new names where it differs. */
 function llamaTraceTable(config: ModelConfig, T: number): TraceEntry[] {
-  const { nEmbd: C, nHead, nKvHead, headDim: D, mlpWidth: I, vocabSize: V } = config;
+  const { nEmbd: C, nHead, nKvHead, headDim: H, mlpWidth: I, vocabSize: V } = config;
   const entries: TraceEntry[] = [
     { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table (no position table): the input of block 0' },
-    { name: 'rope.angles', shape: [T, D / 2], what: 'position × frequency: how far RoPE turns each pair of dimensions, in radians' },
-    { name: 'rope.cos', shape: [T, D], what: 'cosine of each angle, repeated over both halves of a head' },
-    { name: 'rope.sin', shape: [T, D], what: 'sine of each angle, repeated over both halves of a head' },
+    { name: 'rope.angles', shape: [T, H / 2], what: 'position × frequency: how far RoPE turns each pair of dimensions, in radians' },
+    { name: 'rope.cos', shape: [T, H], what: 'cosine of each angle, repeated over both halves of a head' },
+    { name: 'rope.sin', shape: [T, H], what: 'sine of each angle, repeated over both halves of a head' },
   ];
   for (let l = 0; l < config.nLayer; l++) {
     entries.push(
       { name: block(l, 'rms_1'), shape: [T, C], what: 'RMSNorm before attention' },
-      { name: block(l, 'attn.q'), shape: [T, nHead * D], what: 'queries, before RoPE' },
-      { name: block(l, 'attn.k'), shape: [T, nKvHead * D], what: 'keys (one per key/value head), before RoPE' },
-      { name: block(l, 'attn.v'), shape: [T, nKvHead * D], what: 'values (one per key/value head)' },
-      { name: block(l, 'attn.q_rot'), shape: [T, nHead * D], what: 'queries turned by their position (RoPE)' },
-      { name: block(l, 'attn.k_rot'), shape: [T, nKvHead * D], what: 'keys turned by their position (RoPE)' },
-      { name: block(l, 'attn.scores'), shape: [nHead, T, T], what: "Q Kᵀ / √D with each query head's shared key head, before the mask" },
+      { name: block(l, 'attn.q'), shape: [T, nHead * H], what: 'queries, before RoPE' },
+      { name: block(l, 'attn.k'), shape: [T, nKvHead * H], what: 'keys (one per key/value head), before RoPE' },
+      { name: block(l, 'attn.v'), shape: [T, nKvHead * H], what: 'values (one per key/value head)' },
+      { name: block(l, 'attn.q_rot'), shape: [T, nHead * H], what: 'queries turned by their position (RoPE)' },
+      { name: block(l, 'attn.k_rot'), shape: [T, nKvHead * H], what: 'keys turned by their position (RoPE)' },
+      { name: block(l, 'attn.scores'), shape: [nHead, T, T], what: "Q Kᵀ / √H with each query head's shared key head, before the mask" },
       { name: block(l, 'attn.weights'), shape: [nHead, T, T], what: 'after the causal mask and softmax' },
-      { name: block(l, 'attn.heads'), shape: [nHead, T, D], what: 'weights × V, per query head' },
-      { name: block(l, 'attn.concat'), shape: [T, nHead * D], what: 'heads side by side' },
+      { name: block(l, 'attn.heads'), shape: [nHead, T, H], what: 'weights × V, per query head' },
+      { name: block(l, 'attn.concat'), shape: [T, nHead * H], what: 'heads side by side' },
       { name: block(l, 'attn.proj'), shape: [T, C], what: 'after the output projection' },
       { name: block(l, 'resid_1'), shape: [T, C], what: 'block input + attention output' },
       { name: block(l, 'rms_2'), shape: [T, C], what: 'RMSNorm before the MLP' },
@@ -190,7 +198,13 @@ export interface NamedValue extends ValueEntry {
 type Derived = { shape: number[]; data: ArrayLike<number> };
 
 /** The derived values, each computed from the explanation when asked for (null: this model has no such value). */
-const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): Derived | null }> = {
+interface DerivedEntry {
+  /** Its meaning, or a function giving it in this model's words. */
+  what: string | ((config: ModelConfig) => string);
+  value(ex: Explanation): Derived | null;
+}
+
+const DERIVED: Record<DerivedName, DerivedEntry> = {
   tokens: {
     what: 'the id of a prompt token',
     value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
@@ -226,9 +240,38 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): Deriv
       return { shape: [ex.generation.length, W], data };
     },
   },
+  // Indices, not computed values: a block's, a head's or a position's number drawn as a label.
+  block: {
+    what: 'a block, counted from 0',
+    value: (ex) => indices(ex.config.nLayer),
+  },
+  head: {
+    what: 'a head within its block, counted from 0',
+    value: (ex) => indices(ex.config.nHead),
+  },
+  position: {
+    what: "a token's position in the prompt, counted from 0",
+    value: (ex) => indices(ex.tokens.length),
+  },
+  // L × n_head each (head-habits.ts): what each head mostly looks at.
+  'heads.previous': habitEntry('previous', 'the previous token'),
+  'heads.first': habitEntry('first', 'the first token'),
+  'heads.self': habitEntry('self', 'the token itself'),
+  'lens.probs': {
+    // D × V, row-major, for the lens's position; only each stage's N most likely tokens have a
+    // value (the explanation keeps no more), every other entry holds none (NaN).
+    what: (config) => `next-token probability if the model stopped at this depth: that stage's residual stream through ${config.norm === 'rmsnorm' ? 'the final RMSNorm' : 'ln_f'} and the output head (the logit lens)`,
+    value: (ex) => {
+      const { stages, top, ids, probs } = ex.lens;
+      const V = ex.config.vocabSize;
+      const data = new Float32Array(stages.length * V).fill(NaN);
+      for (let s = 0; s < stages.length; s++) for (let k = 0; k < top; k++) data[s * V + ids[s * top + k]] = probs[s * top + k];
+      return { shape: [stages.length, V], data };
+    },
+  },
   'rope.dot': {
-    // T × T: row i the query's position, column j the key's; the score before √D and the mask.
-    what: "turned query · turned key for the shown block and query head: the score before dividing by √D",
+    // T × T: row i the query's position, column j the key's; the score before √H and the mask.
+    what: "turned query · turned key for the shown block and query head: the score before dividing by √H",
     value: (ex) => ropeValue(ex, 'dot'),
   },
   'rope.relative': {
@@ -236,6 +279,17 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): Deriv
     value: (ex) => ropeValue(ex, 'relative'),
   },
 };
+
+function indices(n: number): { shape: number[]; data: Int32Array } {
+  return { shape: [n], data: Int32Array.from({ length: n }, (_, i) => i) };
+}
+
+function habitEntry(habit: HeadHabit, what: string): DerivedEntry {
+  return {
+    what: `mean attention weight this head puts on ${what}, over the rows from 2 on (where itself, the previous and the first token are three tokens)`,
+    value: (ex) => ({ shape: [ex.config.nLayer, ex.config.nHead], data: headHabit(ex.trace, ex.config.nLayer, habit) }),
+  };
+}
 
 const ropeCache = new WeakMap<Explanation, ReturnType<typeof ropeProducts>>();
 
@@ -256,7 +310,9 @@ export function namedValue(ex: Explanation, name: string): NamedValue | undefine
     if (!values) derivedValues.set(ex, (values = new Map()));
     let value = values.get(key);
     if (value === undefined) values.set(key, (value = DERIVED[key].value(ex)));
-    return value === null ? undefined : { name: key, what: DERIVED[key].what, ...value };
+    if (value === null) return undefined;
+    const { what } = DERIVED[key];
+    return { name: key, what: typeof what === 'string' ? what : what(ex.config), ...value };
   }
   const tensor = ex.trace.get(name as TraceName);
   if (!tensor) return undefined;

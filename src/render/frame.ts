@@ -47,10 +47,23 @@ export interface Spot {
   sumOf?: number[];
   /** A remainder drawn as 1 minus the sum of these flat indices of source.tensor. */
   complementOf?: number[];
+  /** When choosing this spot (click, tap, or Enter) means something: what it asks the page to show. */
+  choose?: SpotChoice;
+}
+
+/**
+ * What a reader asks for by choosing a spot: the block and head the attention scenes follow (a
+ * map of all-heads), or the position the logit lens reads (a token). The player sends it as a
+ * `choose` event and the page applies it, as if its own pickers had been set.
+ */
+export interface SpotChoice {
+  layer?: number;
+  head?: number;
+  position?: number;
 }
 
 /** What a spot stands for beyond one traced value. */
-type SpotExtra = Pick<Spot, 'masked' | 'sumOf' | 'complementOf'>;
+type SpotExtra = Pick<Spot, 'masked' | 'sumOf' | 'complementOf' | 'choose'>;
 
 export type Align = 'left' | 'center' | 'right';
 
@@ -106,7 +119,25 @@ interface RichItem {
   alpha: number;
 }
 
-export type Item = TextItem | RectItem | PathItem | RichItem;
+/**
+ * A grid of equal cells in one colour, each at its own opacity (0 leaves it out): a heatmap of
+ * thousands of cells as one item, drawn without a colour change per cell.
+ */
+interface CellsItem {
+  kind: 'cells';
+  x: number;
+  y: number;
+  cols: number;
+  rows: number;
+  cellW: number;
+  cellH: number;
+  /** rows × cols, row-major, each in [0, 1]. */
+  opacity: Float32Array;
+  fill: Paint;
+  alpha: number;
+}
+
+export type Item = TextItem | RectItem | PathItem | RichItem | CellsItem;
 
 export interface TextOptions {
   size: number;
@@ -160,6 +191,8 @@ export class Frame {
   constructor(
     readonly width: number,
     readonly height: number,
+    /** False for a frame that is only drawn: its spots are never read, so none are recorded. */
+    private readonly recordSpots = true,
   ) {}
 
   /** Draws fn's items with opacity multiplied by a; skipped entirely when invisible. */
@@ -237,9 +270,9 @@ export class Frame {
     return text;
   }
 
-  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
+  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle; `extra.choose` makes it a choice too. */
   spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string, extra: SpotExtra = {}): void {
-    if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
+    if (this.alpha < 0.5 || !this.recordSpots) return; // a value still fading in is not yet there to point at
     this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, ...(note && { note }), ...extra });
   }
 
@@ -270,6 +303,11 @@ export class Frame {
       radius: o.radius ?? 0,
       alpha: this.alpha,
     });
+  }
+
+  /** A rows × cols grid of cells of one colour, cell (i, j) at opacity[i · cols + j] (see CellsItem). */
+  cells(x: number, y: number, cols: number, rows: number, cellW: number, cellH: number, opacity: Float32Array, fill: Paint): void {
+    this.items.push({ kind: 'cells', x: x + this.ox, y: y + this.oy, cols, rows, cellW, cellH, opacity, fill, alpha: this.alpha });
   }
 
   path(points: number[], o: { stroke?: Paint; fill?: Paint; lineWidth?: number; closed?: boolean; dashed?: boolean }): void {

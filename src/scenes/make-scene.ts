@@ -60,10 +60,10 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     return cached;
   };
 
-  const frameAt = (time: number, w: number, h: number): Frame => {
+  const frameAt = (time: number, w: number, h: number, recordSpots = true): Frame => {
     const t = Math.max(0, Math.min(duration, time));
     const c = chromeFor(w, h);
-    const f = new Frame(w, h);
+    const f = new Frame(w, h, recordSpots);
     const size = c.area.size;
     f.text(size * 1.1, size * 1.3, spec.title, { size: size * 0.95, bold: true, paint: 'muted' });
     if (spec.subtitle) label(f, c.area.x + c.area.w / 2, c.area.y + size * 0.3, spec.subtitle, { size: size * 0.85, paint: 'muted', align: 'center' });
@@ -83,7 +83,7 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     title: spec.title,
     durationSeconds: duration,
     draw(ctx: Ctx2D, time: number, w: number, h: number, theme: Theme): void {
-      renderFrame(ctx, frameAt(time, w, h), theme);
+      renderFrame(ctx, frameAt(time, w, h, false), theme);
     },
     numbersAt(time: number, w: number, h: number): ShownNumber[] {
       return frameAt(time, w, h).shown;

@@ -12,9 +12,11 @@ import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
+import { TrainPanel } from './train-panel.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
+import type { SpotChoice } from '../render/frame.ts';
 
 /** The small context window offered to watch generation slide. */
 const SMALL_WINDOW = 8;
@@ -31,6 +33,7 @@ const statusLine = byId<HTMLOutputElement>('status');
 const messages = byId('messages');
 const layerSelect = byId<HTMLSelectElement>('layer');
 const headSelect = byId<HTMLSelectElement>('head');
+const lensSelect = byId<HTMLSelectElement>('lens-position');
 const sampling = {
   temperature: byId<HTMLInputElement>('temperature'),
   topK: byId<HTMLInputElement>('topk'),
@@ -87,6 +90,8 @@ for (const el of sceneElements) {
   };
   el.addEventListener('pause', remember);
   el.addEventListener('timeupdate', remember);
+  // A reader who chooses something in a scene (a head's map, a token) asks the page to show it.
+  el.addEventListener('choose', (event) => choose((event as CustomEvent<SpotChoice>).detail));
   addSceneTools(el);
 }
 
@@ -165,6 +170,19 @@ function fillPickers(config: LoadedModel['config']): void {
   options(headSelect, config.nHead, state.head);
 }
 
+/** The logit lens's position picker: one option per token, the one read selected. */
+function fillLensPicker(ex: Explanation): void {
+  lensSelect.replaceChildren(
+    ...ex.tokens.map((token, i) => {
+      const option = document.createElement('option');
+      option.value = String(i);
+      option.textContent = `${i}: ${token.text}`;
+      return option;
+    }),
+  );
+  lensSelect.value = String(ex.lens.position);
+}
+
 function showTokens(ex: Explanation): void {
   const chips = ex.tokens.map((token) => {
     const chip = document.createElement('span');
@@ -188,6 +206,7 @@ function request() {
     sampling: state.sampling,
     window: state.window,
     generateTokens: DEFAULT_GENERATED_TOKENS,
+    lensPosition: state.lensPosition,
   };
 }
 
@@ -224,6 +243,7 @@ function showExplanation(ex: Explanation, pending = false): void {
     else el.explanation = ex;
   }
   showTokens(ex);
+  fillLensPicker(ex);
   fillDimensions(ex.config, ex.tokens.length);
   const notes: Message[] = [];
   if (ex.droppedPromptTokens > 0) {
@@ -314,7 +334,7 @@ const picker = new ModelPicker({
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
-  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? 'your files' : 'the built-in model';
+  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
   const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
@@ -352,6 +372,16 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
   }
   return true;
 }
+
+// A model trained in the page reaches the scenes as files the reader picked would (a link cannot carry it either).
+new TrainPanel({
+  useModel: (files, name) => loadModel({ kind: 'files', files, name }, { kind: 'files' }),
+  prompt: () => state.prompt,
+  setPrompt: (text) => {
+    promptInput.value = state.prompt = text;
+    writeUrl();
+  },
+});
 
 async function startModel(): Promise<void> {
   const choice = state.model;
@@ -417,14 +447,42 @@ smallWindow.addEventListener('change', () => {
   void run();
 });
 
+/** Shows another block and head in the attention scenes: every one is already in the trace, so only the scenes rebuild. */
+function showLayerHead(layer: number, head: number): void {
+  state.layer = layer;
+  state.head = head;
+  writeUrl();
+  if (explanation) showExplanation({ ...explanation, layer, head }, generationPending);
+}
+
 for (const select of [layerSelect, headSelect]) {
-  select.addEventListener('change', () => {
-    state.layer = Number(layerSelect.value);
-    state.head = Number(headSelect.value);
-    writeUrl();
-    // Every layer and head is already in the trace: only the scenes need rebuilding.
-    if (explanation) showExplanation({ ...explanation, layer: state.layer, head: state.head }, generationPending);
-  });
+  select.addEventListener('change', () => showLayerHead(Number(layerSelect.value), Number(headSelect.value)));
+}
+
+/** Reads the logit lens at another position: the worker runs the prompt again (its generated tokens it keeps). */
+function showLensPosition(position: number): void {
+  // The last token is kept as "the last", so a longer prompt is read at its new end.
+  state.lensPosition = explanation && position === explanation.tokens.length - 1 ? null : position;
+  writeUrl();
+  void run();
+}
+
+lensSelect.addEventListener('change', () => showLensPosition(Number(lensSelect.value)));
+
+/** What a reader chose inside a scene, applied as the page's own pickers would. */
+function choose(choice: SpotChoice): void {
+  if (choice.layer !== undefined && choice.head !== undefined && client.model) {
+    const { nLayer, nHead } = client.model.config;
+    if (choice.layer >= nLayer || choice.head >= nHead) return;
+    layerSelect.value = String(choice.layer);
+    headSelect.value = String(choice.head);
+    showLayerHead(choice.layer, choice.head);
+    setStatus(`The attention scenes now follow block ${choice.layer}, head ${choice.head}.`);
+  }
+  if (choice.position !== undefined && explanation && choice.position < explanation.tokens.length) {
+    lensSelect.value = String(choice.position);
+    showLensPosition(choice.position);
+  }
 }
 
 void startModel();

@@ -14,7 +14,7 @@ import { folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-chec
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
 import { argmax, topEntries } from '../model/sampling.ts';
-import type { Explanation } from '../model/explanation.ts';
+import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
 import { ModelError } from '../model/config.ts';
@@ -101,7 +101,7 @@ async function readSource(id: number, source: WorkerModelSource, signal: AbortSi
     throw new ModelError(`A model needs its config.json and its weights; you picked ${picked}. Pick them (or the folder holding them).`);
   }
   const configText = await configFile.text();
-  const folder = (configFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
+  const folder = (source.name ?? (configFile.webkitRelativePath.split('/')[0] || 'your files')).slice(0, 80);
   if (familyOfText(configText, `${folder}/config.json`) === 'llama') return pickedLlamaFiles(source.files, configText, folder);
   const weightsFile = byName(WEIGHTS_FILE);
   if (!weightsFile) {
@@ -220,6 +220,7 @@ function likelyIds(ex: Explanation): Set<number> {
     for (const e of topEntries(probs.data.subarray((T - 1) * V, T * V), 64)) ids.add(e.id);
   }
   for (const e of topEntries(ex.sampledProbs, 64)) ids.add(e.id);
+  for (const id of ex.lens.ids) ids.add(id);
   return ids;
 }
 
@@ -253,6 +254,9 @@ async function sendPieceTable(): Promise<void> {
   }
 }
 
+/** The generated tokens of the last explanation, and what they were generated from. */
+let lastGeneration: { key: string; steps: GenerationStep[] } | null = null;
+
 function explainPrompt(id: number, request: ExplainRequest): void {
   if (!loaded) {
     post({ type: 'error', id, message: 'No model is loaded yet.', user: true });
@@ -265,9 +269,12 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const window = request.window > 0 ? Math.min(request.window, nPositions) : nPositions;
     const layer = Math.min(request.layer, nLayer - 1);
     const head = Math.min(request.head, nHead - 1);
+    // A position past the end of a shorter prompt reads its last token (explain's default).
+    const tokens = request.lensPosition === null ? 0 : tokenizer.encode(request.prompt).length;
+    const lensPosition = request.lensPosition !== null && request.lensPosition < Math.min(tokens, nPositions) ? request.lensPosition : undefined;
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
-      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window,
+      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
     });
     const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces it will most likely ask for.
@@ -282,7 +289,11 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     post({ type: 'explained', id, explanation: { ...rest, pieces }, generating, milliseconds: performance.now() - started }, [...buffers]);
     if (generating) {
       started = performance.now();
-      const generation = explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece);
+      // The same prompt and rule generate the same tokens: a request that changed only what is
+      // read of the trace (the lens's position) gets the last ones again.
+      const key = JSON.stringify([loaded.id, ids, request.sampling, request.generateTokens, window]);
+      if (lastGeneration?.key !== key) lastGeneration = { key, steps: explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece) };
+      const generation = lastGeneration.steps;
       const named = new Set(generation.flatMap((step) => [step.chosen.id, ...step.context, ...step.top.map((t) => t.token.id)]));
       const generatedPieces = [...named].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
       post({ type: 'generated', id, generation, pieces: generatedPieces, milliseconds: performance.now() - started });

@@ -13,7 +13,8 @@ import type { Formula, FormulaQuery } from '../model/formula.ts';
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
-  | { kind: 'files'; files: File[] };
+  /** `name`: what the scenes call the model (default: the picked folder's name, or "your files"). */
+  | { kind: 'files'; files: File[]; name?: string };
 
 /**
  * What the worker is handed: files at plain URLs (the built-in model) arrive as bytes the page
@@ -31,6 +32,8 @@ export interface ExplainRequest {
   /** 0 for the model's full context. */
   window: number;
   generateTokens: number;
+  /** The position the logit lens reads; null for the last token (a position past the end reads the last). */
+  lensPosition: number | null;
 }
 
 export type ToWorker =

@@ -14,7 +14,7 @@ import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type E
 import { checkOutputFolder } from '../../export/output.ts';
 import { exportPicture, pictureFormatOf } from '../../export/picture.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
-import { loadAnyForCli } from '../load.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
@@ -34,6 +34,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
   --model DIR       a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
+  --position I      the token the logit-lens scene reads, from 0 (default: the last)
   --window N        context window of the generation scene (default: the model's)
   --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
   --fps N           frames per second (default 30; GIFs 25, and other rates round to what a GIF can show)
@@ -53,6 +54,7 @@ const FLAGS = {
   block: { type: 'string' },
   layer: { type: 'string' },
   head: { type: 'string' },
+  position: { type: 'string' },
   window: { type: 'string' },
   size: { type: 'string' },
   fps: { type: 'string' },
@@ -69,17 +71,25 @@ type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
  * ("all": every scene this model has a step for).
  */
 async function buildScenes(values: Values, names: string[] | 'all'): Promise<Scene[]> {
-  const { model, tokenizer, name, context } = await loadAnyForCli(values.model);
+  const { model, tokenizer, name, context, vocabSize } = await loadAnyForCli(values.model);
   if (values.block !== undefined && values.layer !== undefined) throw new UsageError('--block and --layer are the same; give one of them');
   const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
   const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
   const window = numberFlag(values.window, '--window', context, { min: 1, integer: true });
-  const explanation = explain(model, tokenizer, values.prompt ?? DEFAULT_PROMPT, {
+  const prompt = values.prompt ?? DEFAULT_PROMPT;
+  let lensPosition: number | undefined;
+  if (values.position !== undefined) {
+    lensPosition = numberFlag(values.position, '--position', 0, { min: 0, integer: true });
+    const T = promptIds(tokenizer, prompt, context, vocabSize).ids.length;
+    if (lensPosition >= T) throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
+  }
+  const explanation = explain(model, tokenizer, prompt, {
     modelName: name,
     layer,
     head,
     generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, context),
+    lensPosition,
   });
   const own = scenesFor(explanation.config);
   if (names === 'all') return own.map((s) => s.build(explanation));
