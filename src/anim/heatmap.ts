@@ -7,6 +7,7 @@ import type { Frame } from '../render/frame.ts';
 import { divergingColor } from '../render/theme.ts';
 import type { MatrixSource } from './matrix.ts';
 import { label } from './label.ts';
+import { TEXT } from './metrics.ts';
 
 export class HeatmapView {
   x = 0;
@@ -109,10 +110,10 @@ export class HeatmapView {
     const hi = this.src.index(this.maxAt.r, this.maxAt.c);
     if (!legend) return;
     f.fade(sweep, () => {
-      f.text(this.x, ly, 'min', { size: s * 0.7, paint: 'muted' });
-      f.number(this.x + s * 2, ly, this.src.data[lo], { tensor: this.src.tensor, index: lo }, { size: s * 0.75, paint: 'neg' });
-      f.text(this.x + this.width, ly, 'max', { size: s * 0.7, paint: 'muted', align: 'right' });
-      f.number(this.x + this.width - s * 2.2, ly, this.src.data[hi], { tensor: this.src.tensor, index: hi }, { size: s * 0.75, paint: 'pos', align: 'right' });
+      f.text(this.x, ly, 'min', { size: s * TEXT.tiny, paint: 'muted' });
+      f.number(this.x + s * 2, ly, this.src.data[lo], { tensor: this.src.tensor, index: lo }, { size: s * TEXT.note, paint: 'neg' });
+      f.text(this.x + this.width, ly, 'max', { size: s * TEXT.tiny, paint: 'muted', align: 'right' });
+      f.number(this.x + this.width - s * 2.2, ly, this.src.data[hi], { tensor: this.src.tensor, index: hi }, { size: s * TEXT.note, paint: 'pos', align: 'right' });
     });
   }
 }

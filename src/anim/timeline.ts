@@ -23,6 +23,21 @@ export class Track {
   active(t: number): boolean {
     return t >= this.start && t < this.end;
   }
+
+  /** Which of n equal parts of this track's (eased) progress t is in: −1 before it starts, n − 1 from its end on. */
+  part(t: number, n: number): number {
+    const p = this.at(t);
+    return p <= 0 ? -1 : Math.min(n - 1, Math.floor(p * n));
+  }
+}
+
+/** Which of several stages is on at t: the last whose track has started (the first before any has). */
+export function stageAt(t: number, starts: readonly Track[]): number {
+  let stage = 0;
+  starts.forEach((track, i) => {
+    if (t >= track.start) stage = i;
+  });
+  return stage;
 }
 
 /** A named stretch of the scene with the caption shown during it. */
@@ -87,8 +102,13 @@ export class Storyboard {
 
   /** The beat at time t (the last one at or after the end). */
   beatAt(t: number): Beat {
-    for (const b of this.beats) if (t < b.end) return b;
-    return this.beats[this.beats.length - 1];
+    return this.beats[this.beatIndexAt(t)];
+  }
+
+  /** The index of the beat at time t (the last one at or after the end). */
+  beatIndexAt(t: number): number {
+    const i = this.beats.findIndex((b) => t < b.end);
+    return i < 0 ? this.beats.length - 1 : i;
   }
 
   private closeBeat(): void {

@@ -4,13 +4,14 @@ import type { Source } from '../model/registry.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import { shortPiece } from './matrix.ts';
+import { SPACE, TEXT } from './metrics.ts';
 
 export function chipWidth(piece: string, size: number): number {
   return textWidth(shortPiece(piece, 14), size, true) + size * 1.0;
 }
 
 export function chipHeight(size: number): number {
-  return size * 1.8;
+  return size * SPACE.chip;
 }
 
 /** Draws a chip whose top-left is (x, y). The id, when given, is registered as a number. */
@@ -25,7 +26,7 @@ export function tokenChip(
   const h = chipHeight(o.size);
   f.rect(x, y, w, h, { fill: o.highlight ? 'highlight' : 'panel', stroke: o.highlight ? 'highlightStroke' : 'token', lineWidth: 1.5, radius: o.size * 0.4 });
   f.text(x + w / 2, y + h / 2, shortPiece(piece, 14), { size: o.size, mono: true, paint: 'token', align: 'center' });
-  if (o.id) f.count(x + w / 2, y + h + o.size * 0.9, o.id.value, o.id.source, { size: o.size * 0.85, mono: true, paint: 'dim', align: 'center' });
+  if (o.id) f.count(x + w / 2, y + h + o.size * 0.9, o.id.value, o.id.source, { size: o.size * TEXT.label, mono: true, paint: 'dim', align: 'center' });
 }
 
 /** Top-left corners for chips laid out left to right, wrapping within maxWidth, centred per line. */

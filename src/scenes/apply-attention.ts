@@ -8,11 +8,13 @@ import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } f
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { dims, blockHead, tokenTexts } from './shared.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
 const MAX_TERMS = 6;
@@ -48,7 +50,7 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
+    const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * SPACE.row;
     const topH = a.h - exampleH - s;
     const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: topH - s * 1.2 }, s * 0.5, gridMiddle, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 8) / 3 - s * 2);
@@ -71,14 +73,14 @@ function build(ex: Explanation) {
     const ops = [op0, op1];
     const cellW = mV.cellW;
     // The worked example: a percentage, "×", then V's visible columns under each other.
-    const pctW = textWidth('100.0%', s * 0.9, true);
-    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * 0.8))) + s;
+    const pctW = textWidth('100.0%', s * TEXT.body, true);
+    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * TEXT.small))) + s;
     const cols = mV.colSlots;
     const rowW = labW + pctW + s * 2 + cols.length * cellW;
     const ex0 = a.x + Math.max(0, (a.w - rowW) / 2);
     // Side by side, the worked sum goes under the matrices; stacked, it takes their place, centred.
     const ey = (mode === 'row' ? a.y + a.h - exampleH : a.y + Math.max(0, (a.h - exampleH) / 2)) + s * 0.5;
-    return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * 1.55 };
+    return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * SPACE.row };
   };
 
   return makeScene({
@@ -95,43 +97,43 @@ function build(ex: Explanation) {
       // they leave in the first half of its beat and its terms come in the second; side by
       // side, the matrices stay.
       const stacked = L.mode === 'column';
-      const pe = stacked ? Math.max(0, 2 * showTerms.at(t) - 1) : showTerms.at(t);
-      const matricesShown = stacked ? 1 - Math.min(1, 2 * showTerms.at(t)) : 1;
+      const pe = stacked ? within(showTerms.at(t), 0.5, 1) : showTerms.at(t);
+      const matricesShown = stacked ? 1 - within(showTerms.at(t), 0, 0.5) : 1;
       f.fade(pt * matricesShown, () => {
         mW.draw(f, { highlightRow: showTerms.at(t) > 0 ? r : undefined });
         mV.draw(f);
         mY.draw(f, { alpha: (row) => (row === r ? Math.max(pr, 0) : 1), highlightRow: pr > 0 ? r : undefined });
         const cy = (sp: Spacer) => (L.mode === 'row' ? mV.centerY : sp.cy);
-        f.text(L.ops[0].cx, cy(L.ops[0]), '×', { size: s * 1.4, align: 'center', paint: 'muted' });
-        f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.4, align: 'center', paint: 'muted' });
+        f.text(L.ops[0].cx, cy(L.ops[0]), '×', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
+        f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
       });
       const cellsX = L.ex0 + L.labW + L.pctW + s * 2;
       const drawVector = (y: number, row: number, src: typeof V, bold = false) =>
         cols.forEach((c, j) => {
           const x = cellsX + j * cellW;
           if (c === 'gap') {
-            f.text(x + cellW / 2, y, '…', { size: s * 0.9, paint: 'muted', align: 'center' });
+            f.text(x + cellW / 2, y, '…', { size: s * TEXT.body, paint: 'muted', align: 'center' });
             return;
           }
           f.rect(x + 1, y - lineH / 2 + 2, cellW - 2, lineH - 4, { fill: bold ? 'highlight' : 'panel' });
           const i = src.index(row, c);
-          f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * 0.8, align: 'right', bold });
+          f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * TEXT.small, align: 'right', bold });
         });
       terms.forEach((sIdx, k) => {
         const y = L.ey + k * lineH;
         f.fade(stagger(pe, k, terms.length, 0.5), () => {
-          f.text(L.ex0 + L.labW - s * 0.5, y, `“${shortPiece(pieces[sIdx], 8)}”`, { size: s * 0.8, paint: 'token', align: 'right' });
+          f.text(L.ex0 + L.labW - s * 0.5, y, `“${shortPiece(pieces[sIdx], 8)}”`, { size: s * TEXT.small, paint: 'token', align: 'right' });
           const wi = W.index(r, sIdx);
           const w = W.data[wi];
-          f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * 0.9, mono: true, paint: 'muted' });
-          f.number(L.ex0 + L.labW + L.pctW + s * 0.6, y, w, { tensor: W.tensor, index: wi }, { size: s * 0.9, percent: true, decimals: percentDecimals(w) >= 2 ? 2 : 1, align: 'right' });
-          f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y, '×', { size: s * 0.9, paint: 'muted', align: 'center' });
+          f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * TEXT.body, mono: true, paint: 'muted' });
+          f.number(L.ex0 + L.labW + L.pctW + s * 0.6, y, w, { tensor: W.tensor, index: wi }, { size: s * TEXT.body, percent: true, decimals: percentDecimals(w) >= 2 ? 2 : 1, align: 'right' });
+          f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y, '×', { size: s * TEXT.body, paint: 'muted', align: 'center' });
           drawVector(y, sIdx, V);
         });
       });
       let y = L.ey + terms.length * lineH;
       if (rest.length) {
-        f.fade(pe, () => f.text(cellsX, y, `+ ${rest.length} more rows with smaller weights`, { size: s * 0.8, italic: true, paint: 'muted' }));
+        f.fade(pe, () => f.text(cellsX, y, `+ ${rest.length} more rows with smaller weights`, { size: s * TEXT.small, italic: true, paint: 'muted' }));
         y += lineH;
       }
       f.fade(pr, () => {

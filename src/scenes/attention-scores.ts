@@ -3,7 +3,7 @@
 // Laid out as a multiplication: Q_h on the left, K_hᵀ above, the scores where they meet.
 
 import { escapeMarkup, label } from '../anim/label.ts';
-import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/matrix.ts';
+import { columnSlice, MatrixView, plane, transposed } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
@@ -12,6 +12,7 @@ import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { dims, blockHead, tokenTexts } from './shared.ts';
 import type { TraceName } from '../model/registry.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
 function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string) {
@@ -28,8 +29,8 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
   const A = plane(ex.trace, tensor, head);
   const leftW = a.portrait ? a.w * 0.42 : a.w * 0.36;
-  const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * 1.55)));
-  const krows = Math.max(3, Math.min(6, Math.floor((a.h * 0.4 - s * 4) / (s * 1.55))));
+  const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * SPACE.row)));
+  const krows = Math.max(3, Math.min(6, Math.floor((a.h * 0.4 - s * 4) / (s * SPACE.row))));
   const rightW = a.w - leftW - s * 7;
   const natural = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows });
   const naturalK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, colLabelText: pieces });
@@ -66,13 +67,6 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   return { s, mQ, mK, mA, totalW };
 }
 
-/** The visible cells of a view in reading order. */
-function cellsOf(m: MatrixView): { r: number; c: number }[] {
-  const out: { r: number; c: number }[] = [];
-  for (const r of m.rowSlots as Slot[]) for (const c of m.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
-  return out;
-}
-
 function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
@@ -96,7 +90,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const p = productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
     // Cells fill one by one for the first rows, then the rest together.
-    const slowCells = cellsOf(p.mA).filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
+    const slowCells = p.mA.visibleCells().filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
     const order = new Map(slowCells.map((k, i) => [k.r * T + k.c, i]));
     return { ...p, slowCells, order };
   };
@@ -113,7 +107,7 @@ function build(ex: Explanation) {
       const pf = flip.at(t);
       f.fade(pq, () => mQ.draw(f));
       // The flip: K_h (drawn as K_hᵀ's transpose would be) fades into K_hᵀ, with a quarter-turn hint.
-      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K_{${head}}  (T × H)`, { size: s * 1.1, bold: true, paint: 'muted', align: 'center' }));
+      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K_{${head}}  (T × H)`, { size: s * TEXT.name, bold: true, paint: 'muted', align: 'center' }));
       f.fade(pf, () => mK.draw(f));
       // Cells fill one by one for the first rows (with the row and column being multiplied
       // highlighted), then the rest together.

@@ -8,13 +8,14 @@ import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, type Track } from '../anim/timeline.ts';
+import { Storyboard, stageAt, type Track } from '../anim/timeline.ts';
 import { gelu } from '../model/ops.ts';
 import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
 import { block, type TraceName } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 interface Stage {
   key: string;
@@ -81,6 +82,7 @@ function build(ex: Explanation) {
     story.wait(st.key === 'residual' ? 2.5 : 1.4);
     return { enter, fill };
   });
+  const enters = tracks.map((track) => track.enter);
 
   const fc = wholeMatrix(ex.trace, block(layer, 'mlp.fc'));
   const gl = wholeMatrix(ex.trace, block(layer, 'mlp.gelu'));
@@ -141,7 +143,7 @@ function build(ex: Explanation) {
       pts.push(px(v), py(gelu(v)));
     }
     f.path(pts, { stroke: 'dim', lineWidth: 2 });
-    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * 0.9, bold: true, align: 'center' });
+    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * TEXT.body, bold: true, align: 'center' });
     f.fade(p, () => {
       for (const c of cols) {
         const xv = fc.data[fc.index(r, c)];
@@ -159,8 +161,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L) {
       const { s } = L;
-      let k = 0;
-      for (let i = 0; i < stages.length; i++) if (t >= tracks[i].enter.start) k = i;
+      const k = stageAt(t, enters);
       const { A, B, op, mode } = L.views[k];
       const pe = tracks[k].enter.at(t);
       const pf = tracks[k].fill.at(t);
@@ -171,9 +172,9 @@ function build(ex: Explanation) {
           drawCurve(f, L, op, pf);
         } else {
           const cy = mode === 'row' ? A.centerY : op.cy;
-          label(f, op.cx, cy - s * 0.9, st.op, { size: s * 1.05, bold: true, align: 'center' });
+          label(f, op.cx, cy - s * 0.9, st.op, { size: s * TEXT.caption, bold: true, align: 'center' });
           arrow(f, op.x + s * 0.6, cy + s * 0.2, op.x + op.width - s * 0.6, cy + s * 0.2, { paint: 'muted', progress: pf });
-          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * 0.75, paint: 'dim', align: 'center' });
+          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * TEXT.note, paint: 'dim', align: 'center' });
         }
       });
       B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.key === 'gelu' && pf > 0.5 ? r : undefined });

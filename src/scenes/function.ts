@@ -2,7 +2,7 @@
 // likely next token, with its real probability.
 
 import { traced } from '../model/trace.ts';
-import { easeOut } from '../anim/easing.ts';
+import { easeOut, within } from '../anim/easing.ts';
 import { escapeMarkup, label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import type { Area } from '../anim/area.ts';
@@ -15,6 +15,7 @@ import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { dims, promptLines, SOURCE, tokenTexts } from './shared.ts';
 import { argmax } from '../model/sampling.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
@@ -52,7 +53,7 @@ function build(ex: Explanation) {
     const boxY = chipsY + chips.height + s * 1.6;
     const boxH = s * 4.2;
     const sub = `${ex.modelName} · θ = ${formatCount(ex.parameterCount)} parameters`;
-    const boxW = Math.min(a.w, Math.max(textWidth(sub, s * 0.85) + s * 2, textWidth('Transformer(X, θ)', s * 1.3) + s * 4));
+    const boxW = Math.min(a.w, Math.max(textWidth(sub, s * TEXT.label) + s * 2, textWidth('Transformer(X, θ)', s * TEXT.large) + s * 4));
     const outY = boxY + boxH + s * 2.2;
     // Centre the column vertically in the area.
     const dy = Math.max(0, (a.h - (outY + chipHeight(s) - a.y)) / 2);
@@ -66,7 +67,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L, a) {
       const { s, cx } = L;
-      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(cx, L.promptY + i * s * 1.8, line, { size: s * 1.35, align: 'center', italic: true })));
+      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(cx, L.promptY + i * s * 1.8, line, { size: s * TEXT.large, align: 'center', italic: true })));
       const pc = showChips.at(t);
       const pid = showIds.at(t);
       pieces.forEach((p, i) => {
@@ -78,34 +79,34 @@ function build(ex: Explanation) {
           }),
         );
         f.fade(stagger(pid, i, T, 0.25), () =>
-          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * 0.9, mono: true, paint: 'dim', align: 'center' }),
+          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * TEXT.body, mono: true, paint: 'dim', align: 'center' }),
         );
       });
       const pm = showModel.at(t);
       const bx = cx - L.boxW / 2;
-      arrow(f, cx, L.boxY - s * 1.4, cx, L.boxY - 2, { progress: Math.min(1, pm * 2) });
+      arrow(f, cx, L.boxY - s * 1.4, cx, L.boxY - 2, { progress: within(pm, 0, 0.5) });
       f.fade(pm, () => {
         f.rect(bx, L.boxY, L.boxW, L.boxH, { fill: 'panel', stroke: 'ink', lineWidth: 1.5, radius: s * 0.5 });
-        label(f, cx, L.boxY + L.boxH * 0.36, 'Transformer(X, θ)', { size: s * 1.3, bold: true, align: 'center' });
+        label(f, cx, L.boxY + L.boxH * 0.36, 'Transformer(X, θ)', { size: s * TEXT.large, bold: true, align: 'center' });
         const words = `${ex.modelName} · θ = `;
         const n = formatCount(ex.parameterCount);
-        const total = textWidth(words, s * 0.85) + textWidth(n, s * 0.85) + textWidth(' parameters', s * 0.85);
+        const total = textWidth(words, s * TEXT.label) + textWidth(n, s * TEXT.label) + textWidth(' parameters', s * TEXT.label);
         let x = cx - total / 2;
-        f.text(x, L.boxY + L.boxH * 0.72, words, { size: s * 0.85, paint: 'muted' });
-        x += textWidth(words, s * 0.85);
-        f.count(x, L.boxY + L.boxH * 0.72, ex.parameterCount, SOURCE.parameterCount, { size: s * 0.85, paint: 'muted', group: true });
-        x += textWidth(n, s * 0.85);
-        f.text(x, L.boxY + L.boxH * 0.72, ' parameters', { size: s * 0.85, paint: 'muted' });
+        f.text(x, L.boxY + L.boxH * 0.72, words, { size: s * TEXT.label, paint: 'muted' });
+        x += textWidth(words, s * TEXT.label);
+        f.count(x, L.boxY + L.boxH * 0.72, ex.parameterCount, SOURCE.parameterCount, { size: s * TEXT.label, paint: 'muted', group: true });
+        x += textWidth(n, s * TEXT.label);
+        f.text(x, L.boxY + L.boxH * 0.72, ' parameters', { size: s * TEXT.label, paint: 'muted' });
       });
       const po = showOut.at(t);
-      arrow(f, cx, L.boxY + L.boxH + 2, cx, L.outY - s * 0.3, { progress: Math.min(1, po * 2) });
-      f.fade(Math.max(0, po * 2 - 1), () => {
+      arrow(f, cx, L.boxY + L.boxH + 2, cx, L.outY - s * 0.3, { progress: within(po, 0, 0.5) });
+      f.fade(within(po, 0.5, 1), () => {
         const w = chipWidth(nextPiece, s);
         tokenChip(f, cx - w / 2, L.outY, nextPiece, { size: s, highlight: true });
         const y = L.outY + chipHeight(s) / 2;
-        f.text(cx - w / 2 - s * 0.6, y, 'id', { size: s * 0.8, paint: 'muted', align: 'right' });
-        f.count(cx - w / 2 - s * 2, y, next, SOURCE.vocab(next), { size: s * 0.9, mono: true, paint: 'dim', align: 'right' });
-        f.number(cx + w / 2 + s * 0.7, y, nextProb, { tensor: 'probs', index: (T - 1) * V + next }, { size: s * 0.9, percent: true, decimals: percentDecimals(nextProb) });
+        f.text(cx - w / 2 - s * 0.6, y, 'id', { size: s * TEXT.small, paint: 'muted', align: 'right' });
+        f.count(cx - w / 2 - s * 2, y, next, SOURCE.vocab(next), { size: s * TEXT.body, mono: true, paint: 'dim', align: 'right' });
+        f.number(cx + w / 2 + s * 0.7, y, nextProb, { tensor: 'probs', index: (T - 1) * V + next }, { size: s * TEXT.body, percent: true, decimals: percentDecimals(nextProb) });
       });
       void a;
     },

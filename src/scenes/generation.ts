@@ -6,6 +6,7 @@ import { escapeMarkup, label } from '../anim/label.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { describeSampling } from '../model/sampling.ts';
 import { chipHeight, chipWidth, tokenChip } from '../anim/tokenChip.ts';
 import { percentDecimals } from '../render/frame.ts';
@@ -13,6 +14,7 @@ import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const steps = ex.generation;
@@ -43,7 +45,7 @@ function build(ex: Explanation) {
     const s = a.size * (a.portrait ? 0.85 : 0.8);
     const lineH = chipHeight(s) + s * 0.7;
     const maxLines = Math.max(1, Math.floor((a.h - s * 3) / lineH));
-    const probW = textWidth('100.00%', s * 0.9, true) + s;
+    const probW = textWidth('100.00%', s * TEXT.body, true) + s;
     const avail = a.w - probW - s * 3;
     const lines = steps.map((_, i) => {
       // Fit the newest tokens (the chosen one last) right to left; older ones become "…".
@@ -84,13 +86,13 @@ function build(ex: Explanation) {
       for (let i = 0; i < n; i++) if (prog(i) > 0) last = i;
       // Lines scroll up so the newest step stays in view.
       const firstLine = Math.max(0, last - L.maxLines + 1);
-      label(f, a.x + a.w / 2, a.y + s * 0.6, `window: ${count(W)} tokens, marked by the bracket; the chosen token is highlighted`, { size: s * 0.85, paint: 'muted', align: 'center' });
+      label(f, a.x + a.w / 2, a.y + s * 0.6, `window: ${count(W)} tokens, marked by the bracket; the chosen token is highlighted`, { size: s * TEXT.label, paint: 'muted', align: 'center' });
       for (let i = firstLine; i <= last; i++) {
         const p = prog(i);
         const y = L.top + (i - firstLine) * lineH;
         const line = lines[i];
         const step = steps[i];
-        f.fade(Math.min(1, p * 2), () => {
+        f.fade(within(p, 0, 0.5), () => {
           if (line.from > 0) f.text(L.x0 + line.xs[line.from] - s * 1.4, y + chipHeight(s) / 2, '…', { size: s, paint: 'muted' });
           for (let k = line.from; k < line.seq.length; k++) {
             const x = L.x0 + line.xs[k];
@@ -106,12 +108,12 @@ function build(ex: Explanation) {
           const bx1 = L.x0 + line.xs[line.seq.length - 2] + chipWidth(ex.piece(line.seq[line.seq.length - 2]).text, s) + 2;
           f.path([bx0, y + s * 0.5, bx0, y - s * 0.15, bx1, y - s * 0.15, bx1, y + s * 0.5], { stroke: 'dim', lineWidth: 1.5 });
           if (p >= 0.5) {
-            f.number(L.probX, y + chipHeight(s) / 2, step.probability, { tensor: 'generation.probability', index: i }, { size: s * 0.9, percent: true, decimals: percentDecimals(step.probability) });
+            f.number(L.probX, y + chipHeight(s) / 2, step.probability, { tensor: 'generation.probability', index: i }, { size: s * TEXT.body, percent: true, decimals: percentDecimals(step.probability) });
           }
         });
       }
       f.fade(stagger(rest.at(t), 0, 1, 0) > 0.99 ? 1 : 0, () =>
-        label(f, a.x + a.w / 2, a.y + a.h - s * 0.4, `generated: “${escapeMarkup(text.length > 60 ? text.slice(0, 59) + '…' : text)}”`, { size: s * 0.9, align: 'center', italic: true }),
+        label(f, a.x + a.w / 2, a.y + a.h - s * 0.4, `generated: “${escapeMarkup(text.length > 60 ? text.slice(0, 59) + '…' : text)}”`, { size: s * TEXT.body, align: 'center', italic: true }),
       );
     },
   });

@@ -15,6 +15,7 @@ import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T, C, nLayer } = dims(ex);
@@ -76,14 +77,14 @@ function build(ex: Explanation) {
       const pb = showBlock.at(t);
       const ps = stack.at(t);
       const pf = flow.at(t);
-      const focus = pf > 0 ? Math.min(nLayer - 1, Math.floor(pf * nLayer)) : -1;
+      const focus = flow.part(t, nLayer); // the block in focus, −1 before the flow starts
       for (let l = 0; l < nLayer; l++) {
         const y = L.rowsTop + l * (boxH + 3);
         const a = l === 0 ? pb : stagger(ps, l - 1, Math.max(1, nLayer - 1), 0.3);
         f.fade(a, () => {
           f.rect(bx, y, boxW, boxH, { fill: l === focus ? 'highlight' : 'panel', stroke: l === focus ? 'highlightStroke' : 'faint', radius: 3 });
           if (boxH >= s * 0.9) f.text(bx + boxW / 2, y + boxH / 2, `block ${l}`, { size: Math.min(s * 0.8, boxH * 0.7), align: 'center', paint: 'ink' });
-          else if (l === 0 || l === nLayer - 1) f.text(bx - s * 0.3, y + boxH / 2, `block ${l}`, { size: s * 0.7, align: 'right', paint: 'muted' });
+          else if (l === 0 || l === nLayer - 1) f.text(bx - s * 0.3, y + boxH / 2, `block ${l}`, { size: s * TEXT.tiny, align: 'right', paint: 'muted' });
         });
         if (l <= focus) {
           arrow(f, bx + boxW + s * 0.3, y + boxH / 2, strips[l].x - s * 0.3, y + boxH / 2, { paint: 'faint', head: 5 });
@@ -96,13 +97,13 @@ function build(ex: Explanation) {
         const y = L.rowsTop - s * 0.6;
         // Drawn in three parts so the number is registered with its source.
         const tail = ` (block ${extreme.l}, column ${extreme.index - r * C})`;
-        const tailW = textWidth(tail, s * 0.7);
-        const numW = textWidth(formatFixed(extremeValue), s * 0.7, true);
-        f.text(x, y, tail, { size: s * 0.7, paint: 'muted', align: 'right' });
-        f.number(x - tailW, y, extremeValue, { tensor: `h.${extreme.l}.out`, index: extreme.index }, { size: s * 0.7, paint: 'muted', align: 'right' });
+        const tailW = textWidth(tail, s * TEXT.tiny);
+        const numW = textWidth(formatFixed(extremeValue), s * TEXT.tiny, true);
+        f.text(x, y, tail, { size: s * TEXT.tiny, paint: 'muted', align: 'right' });
+        f.number(x - tailW, y, extremeValue, { tensor: `h.${extreme.l}.out`, index: extreme.index }, { size: s * TEXT.tiny, paint: 'muted', align: 'right' });
         const long = 'blue negative, orange positive, grey near 0; strongest colour: ';
         const room = x - tailW - numW - bx;
-        f.text(x - tailW - numW, y, textWidth(long, s * 0.7) <= room ? long : 'strongest colour: ', { size: s * 0.7, paint: 'muted', align: 'right' });
+        f.text(x - tailW - numW, y, textWidth(long, s * TEXT.tiny) <= room ? long : 'strongest colour: ', { size: s * TEXT.tiny, paint: 'muted', align: 'right' });
       });
     },
   });

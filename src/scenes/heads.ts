@@ -12,6 +12,7 @@ import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, blockHead, tokenTexts } from './shared.ts';
 import { block } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
 
@@ -76,15 +77,15 @@ function build(ex: Explanation) {
       const pc = cut.at(t);
       const pp = pick.at(t);
       f.fade(showQ.at(t), () => {
-        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * 1.2, bold: true, align: 'right' });
+        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * TEXT.large, bold: true, align: 'right' });
         f.rect(qx, qy, qW, qH, { fill: 'panel', stroke: 'faint' });
-        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, `C = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, `C = ${count(C)}`, { size: s * TEXT.small, paint: 'dim' });
         for (let h = 1; h < nHead; h++) {
           f.fade(stagger(pc, h - 1, nHead - 1, 0.2), () => f.path([qx + h * slab, qy - s * 0.2, qx + h * slab, qy + qH + s * 0.2], { stroke: 'ink', lineWidth: 1.2 }));
         }
         const every = Math.ceil((nHead * s * 1.2) / qW);
         for (let h = 0; h < nHead; h += every) {
-          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, String(h), { size: s * 0.7, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
+          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, String(h), { size: s * TEXT.tiny, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
         }
         if (pp > 0) f.fade(pp, () => f.rect(qx + head * slab, qy - 2, slab, qH + 4, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 2 }));
       });

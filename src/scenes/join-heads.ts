@@ -12,6 +12,7 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T, C, nHead, H } = dims(ex);
@@ -71,18 +72,18 @@ function build(ex: Explanation) {
           const x = L.slabsX + i * slot + spread * (i - (nHead - 1) / 2) * 0.2 + (1 - pj) * slot * 0.1;
           const wBox = slot * (1 - 0.2 * (1 - pj));
           f.rect(x, L.slabsY, wBox, L.slabsH, { fill: i === head ? 'highlight' : 'panel', stroke: i === head ? 'highlightStroke' : 'faint', lineWidth: 1 });
-          if (i % every === 0) label(f, x + wBox / 2, L.slabsY + L.slabsH / 2, `Y_{${i}}`, { size: s * 0.8, align: 'center', paint: 'muted' });
+          if (i % every === 0) label(f, x + wBox / 2, L.slabsY + L.slabsH / 2, `Y_{${i}}`, { size: s * TEXT.small, align: 'center', paint: 'muted' });
         });
       }
       f.fade(pj, () => {
-        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(C)}`, { size: s * TEXT.small, paint: 'dim' });
         mC.draw(f, { alpha: (_r, c) => stagger(pj, Math.floor(c / H), nHead, 0.3) });
       });
       f.fade(pp, () => {
         const cy = L.mode === 'row' ? mC.centerY : w.cy;
         label(f, w.cx, cy - s * 0.7, '× W_o + b', { size: s, align: 'center', bold: true });
         arrow(f, w.x + s * 0.5, cy + s * 0.5, w.x + w.width - s * 0.5, cy + s * 0.5, { paint: 'muted' });
-        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * 0.7, paint: 'dim', align: 'center' });
+        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * TEXT.tiny, paint: 'dim', align: 'center' });
       });
       mP.draw(f, { alpha: (r) => stagger(pp, r, T, 0.5), chrome: pp });
     },

@@ -13,6 +13,7 @@ import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
@@ -79,7 +80,7 @@ function build(ex: Explanation) {
         const axisY = strip.y + strip.h;
         f.path([strip.x, axisY, strip.x + strip.w, axisY], { stroke: 'faint', lineWidth: 1 });
         f.path([cx, strip.y, cx, axisY + s * 0.3], { stroke: 'faint', lineWidth: 1 });
-        f.text(cx, axisY + s * 0.9, '0', { size: s * 0.75, paint: 'muted', align: 'center' });
+        f.text(cx, axisY + s * 0.9, '0', { size: s * TEXT.note, paint: 'muted', align: 'center' });
         const p = pm * 0.5 + py * 0.5;
         const dot = Math.max(2, Math.min(5, strip.w / C));
         for (let c = 0; c < C; c++) {
@@ -87,7 +88,7 @@ function build(ex: Explanation) {
           const jitter = (c * 0.6180339887) % 1;
           f.rect(cx + (v / range) * (strip.w / 2) - dot / 2, strip.y + jitter * (strip.h - dot - 2), dot, dot, { fill: p < 1 ? 'dim' : 'token' });
         }
-        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? `row “${escapeMarkup(pieces[r])}” of LN(X)` : `row “${escapeMarkup(pieces[r])}” of X`, { size: s * 0.8, paint: 'muted' });
+        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? `row “${escapeMarkup(pieces[r])}” of LN(X)` : `row “${escapeMarkup(pieces[r])}” of X`, { size: s * TEXT.small, paint: 'muted' });
       });
     },
   });

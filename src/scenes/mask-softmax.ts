@@ -7,11 +7,13 @@ import { MatrixView, plane, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { dims, blockHead, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T } = dims(ex);
@@ -69,8 +71,8 @@ function build(ex: Explanation) {
       const rowP = (row: number) => stagger(ps, row, T, 0.4);
       // Scores leave a row in the first half of its change and weights arrive in the second,
       // so two numbers never share a cell.
-      const out = (p: number) => 1 - Math.min(1, 2 * p);
-      const into = (p: number) => Math.max(0, 2 * p - 1);
+      const out = (p: number) => 1 - within(p, 0, 0.5);
+      const into = (p: number) => within(p, 0.5, 1);
       const masked = (row: number, c: number) => c > row && stagger(pm, row, T, 0.3) > 0.5;
       f.fade(showScores.at(t), () =>
         mS.draw(f, {
@@ -81,8 +83,8 @@ function build(ex: Explanation) {
       );
       const nameY = mS.y + s * 0.9;
       const nameX = mS.gridX + mS.gridW / 2;
-      f.fade(showScores.at(t) * out(ps), () => label(f, nameX, nameY, `scores A_{${head}}`, { size: s * 1.15, bold: true, align: 'center' }));
-      f.fade(into(ps), () => label(f, nameX, nameY, `weights softmax(A_{${head}})`, { size: s * 1.15, bold: true, align: 'center' }));
+      f.fade(showScores.at(t) * out(ps), () => label(f, nameX, nameY, `scores A_{${head}}`, { size: s * TEXT.name, bold: true, align: 'center' }));
+      f.fade(into(ps), () => label(f, nameX, nameY, `weights softmax(A_{${head}})`, { size: s * TEXT.name, bold: true, align: 'center' }));
       const sum = showSum.at(t);
       mW.draw(f, {
         chrome: 0,
@@ -91,7 +93,7 @@ function build(ex: Explanation) {
         highlightRow: sum > 0 ? r : undefined,
       });
       f.fade(sum, () => {
-        const size = s * 0.95;
+        const size = s * TEXT.body;
         const gapW = textWidth(' + ', size, true);
         // The row's weights written out when they fit on one line, else only their sum.
         const allW = rowIdx.reduce((w, i) => w + textWidth(formatFixed(weights.data[i]), size, true) + gapW, 0) + textWidth('= 1.00', size, true);

@@ -18,6 +18,7 @@ import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
 import { at } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const TOP = 5;
 
@@ -112,8 +113,8 @@ function build(ex: Explanation) {
     mG.at(a.x + (a.w - mG.width) / 2, topY);
     // The table: token | logit | probability bar | after the rule bar.
     const rowH = s * 1.7;
-    const tokW = Math.max(...ids.map((id) => textWidth(shortPiece(ex.piece(id).text, 12), s * 0.9, true)), textWidth('all other tokens', s * 0.85)) + s;
-    const logitW = textWidth('−000.00', s * 0.85, true) + s;
+    const tokW = Math.max(...ids.map((id) => textWidth(shortPiece(ex.piece(id).text, 12), s * 0.9, true)), textWidth('all other tokens', s * TEXT.label)) + s;
+    const logitW = textWidth('−000.00', s * TEXT.label, true) + s;
     const barW = Math.max(s * 5, (a.w - tokW - logitW - s * 2) / 2);
     const tableW = tokW + logitW + 2 * barW;
     const tx = a.x + (a.w - tableW) / 2;
@@ -122,10 +123,10 @@ function build(ex: Explanation) {
   };
 
   const bar = (f: Frame, x: number, y: number, w: number, h: number, p: number, idx: number, tensor: 'probs' | 'sampledProbs', s: number, complement?: number[], grow = 1) => {
-    const textW = textWidth('100.00%', s * 0.8, true) + s * 0.4;
+    const textW = textWidth('100.00%', s * TEXT.small, true) + s * 0.4;
     const bw = Math.max(p > 0 ? 1 : 0, (w - textW) * p * grow);
     f.rect(x, y - h / 2, bw, h, { fill: complement ? 'faint' : tensor === 'sampledProbs' ? 'token' : 'dim', radius: 2 });
-    f.number(x + bw + s * 0.3, y, p, at(tensor, idx), { size: s * 0.8, percent: true, decimals: percentDecimals(p), complementOf: complement });
+    f.number(x + bw + s * 0.3, y, p, at(tensor, idx), { size: s * TEXT.small, percent: true, decimals: percentDecimals(p), complementOf: complement });
   };
 
   return makeScene({
@@ -146,15 +147,15 @@ function build(ex: Explanation) {
       if (pp <= 0) return;
       const heads = ['token', 'logit', 'probability', greedy ? 'greedy' : 'after the rule'];
       const colX = [tx, tx + tokW, tx + tokW + logitW, tx + tokW + logitW + barW];
-      f.fade(pp, () => heads.slice(0, 3).forEach((h, i) => f.text(colX[i] + (i === 0 ? tokW - s * 0.5 : 0), ty, h, { size: s * 0.8, paint: 'muted', bold: true, align: i === 0 ? 'right' : 'left' })));
-      f.fade(pr, () => f.text(colX[3], ty, heads[3], { size: s * 0.8, paint: 'muted', bold: true }));
+      f.fade(pp, () => heads.slice(0, 3).forEach((h, i) => f.text(colX[i] + (i === 0 ? tokW - s * 0.5 : 0), ty, h, { size: s * TEXT.small, paint: 'muted', bold: true, align: i === 0 ? 'right' : 'left' })));
+      f.fade(pr, () => f.text(colX[3], ty, heads[3], { size: s * TEXT.small, paint: 'muted', bold: true }));
       const n = ids.length;
       ids.forEach((id, k) => {
         const y = ty + (k + 1) * rowH;
         f.fade(stagger(pp, k, n + 1, 0.3), () => {
           if (chosen && id === chosen.chosen.id && pk > 0) f.fade(pk, () => f.rect(tx - s * 0.4, y - rowH / 2 + 1, tokW + logitW + 2 * barW + s * 0.8, rowH - 2, { fill: 'highlight', stroke: 'highlightStroke', radius: 3 }));
-          f.text(tx + tokW - s * 0.5, y, shortPiece(ex.piece(id).text, 12), { size: s * 0.9, mono: true, paint: 'token', align: 'right' });
-          f.number(colX[1] + logitW - s * 0.8, y, logits.data[off + id], { tensor: 'logits', index: off + id }, { size: s * 0.85, align: 'right' });
+          f.text(tx + tokW - s * 0.5, y, shortPiece(ex.piece(id).text, 12), { size: s * TEXT.body, mono: true, paint: 'token', align: 'right' });
+          f.number(colX[1] + logitW - s * 0.8, y, logits.data[off + id], { tensor: 'logits', index: off + id }, { size: s * TEXT.label, align: 'right' });
           bar(f, colX[2], y, barW - s * 0.5, rowH * 0.55, probs.data[off + id], off + id, 'probs', s);
           f.fade(pr, () => bar(f, colX[3], y, barW - s * 0.5, rowH * 0.55, ex.sampledProbs[id], id, 'sampledProbs', s));
         });
@@ -164,18 +165,18 @@ function build(ex: Explanation) {
         const pick = `→ “${escapeMarkup(chosen.chosen.text)}”`;
         const oneLine = greedy ? `greedy ${pick}` : `${escapeMarkup(rule)}, seed ${ex.sampling.seed} ${pick}`;
         // On a narrow screen the rule and the pick take two lines.
-        const lines = greedy || labelWidth(oneLine, s * 0.85) <= a.w ? [oneLine] : [`${escapeMarkup(rule)},`, `seed ${ex.sampling.seed} ${pick}`];
+        const lines = greedy || labelWidth(oneLine, s * TEXT.label) <= a.w ? [oneLine] : [`${escapeMarkup(rule)},`, `seed ${ex.sampling.seed} ${pick}`];
         const centre = tx + (tokW + logitW + 2 * barW) / 2;
         f.fade(pk, () =>
           lines.forEach((line, k) => {
-            const half = labelWidth(line, s * 0.85) / 2;
+            const half = labelWidth(line, s * TEXT.label) / 2;
             const cx = Math.min(Math.max(centre, a.x + half), a.x + a.w - half);
-            label(f, cx, y + rowH * (1.1 + k), line, { size: s * 0.85, bold: true, align: 'center' });
+            label(f, cx, y + rowH * (1.1 + k), line, { size: s * TEXT.label, bold: true, align: 'center' });
           }),
         );
       }
       f.fade(stagger(pp, n, n + 1, 0.3), () => {
-        f.text(tx + tokW - s * 0.5, y, 'all other tokens', { size: s * 0.85, italic: true, paint: 'muted', align: 'right' });
+        f.text(tx + tokW - s * 0.5, y, 'all other tokens', { size: s * TEXT.label, italic: true, paint: 'muted', align: 'right' });
         bar(f, colX[2], y, barW - s * 0.5, rowH * 0.55, 1 - ids.reduce((acc, id) => acc + probs.data[off + id], 0), off + ids[0], 'probs', s, ids.map((id) => off + id));
         f.fade(pr, () => bar(f, colX[3], y, barW - s * 0.5, rowH * 0.55, 1 - ids.reduce((acc, id) => acc + ex.sampledProbs[id], 0), ids[0], 'sampledProbs', s, ids));
       });

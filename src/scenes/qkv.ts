@@ -8,10 +8,12 @@ import { brace } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
+import { Storyboard, stageAt, stagger, type Track } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const PARTS = [
   { key: 'q', name: 'Q', weight: 'W_q', bias: 'b_q', word: 'queries' },
@@ -76,20 +78,19 @@ function build(ex: Explanation) {
     frame(f, t, Lay) {
       const { s, mIn, mOut, w } = Lay;
       // Which of Q, K, V is on stage, and how far its sweep has gone.
-      let k = 0;
-      for (let i = 0; i < 3; i++) if (t >= swaps[i].start) k = i;
+      const k = stageAt(t, swaps);
       const sweep = sweeps[k].at(t);
       const enter = swaps[k].at(t);
       const activeRow = sweep > 0 && sweep < 1 ? Math.min(T - 1, Math.floor(sweep * T)) : undefined;
       f.fade(showInput.at(t), () => mIn.draw(f, { highlightRow: activeRow }));
-      f.fade(Math.min(1, enter * 1.5), () => {
-        f.text(Lay.times.cx, Lay.mode === 'row' ? mIn.centerY : Lay.times.cy, '×', { size: s * 1.5, align: 'center', paint: 'muted' });
+      f.fade(within(enter, 0, 2 / 3), () => {
+        f.text(Lay.times.cx, Lay.mode === 'row' ? mIn.centerY : Lay.times.cy, '×', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
         const wh = Math.min(mIn.gridH, s * 5.5);
         const wy = Lay.mode === 'row' ? mIn.centerY - wh / 2 : w.y;
         f.rect(w.x, wy, w.width, wh, { fill: 'panel', stroke: 'faint', radius: 3 });
-        label(f, w.cx, wy + wh / 2, PARTS[k].weight, { size: s * 1.25, bold: true, align: 'center' });
-        brace(f, 'below', w.x, w.x + w.width, wy + wh + s * 0.3, `C × C`, { size: s * 0.75, paint: 'dim' });
-        label(f, Lay.eq.cx, Lay.mode === 'row' ? mIn.centerY : Lay.eq.cy, `+ ${PARTS[k].bias} =`, { size: s * 0.95, align: 'center', paint: 'muted' });
+        label(f, w.cx, wy + wh / 2, PARTS[k].weight, { size: s * TEXT.large, bold: true, align: 'center' });
+        brace(f, 'below', w.x, w.x + w.width, wy + wh + s * 0.3, `C × C`, { size: s * TEXT.note, paint: 'dim' });
+        label(f, Lay.eq.cx, Lay.mode === 'row' ? mIn.centerY : Lay.eq.cy, `+ ${PARTS[k].bias} =`, { size: s * TEXT.body, align: 'center', paint: 'muted' });
       });
       const m = mOut[k];
       m.draw(f, {

@@ -5,12 +5,14 @@ import { label } from '../anim/label.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { chipHeight, chipWidth, flowChips, tokenChip } from '../anim/tokenChip.ts';
 import { shortPiece } from '../anim/matrix.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
 import { count, dims, promptLines, SOURCE, tokenTexts } from './shared.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 type VocabRow = { kind: 'entry'; id: number; piece: string; token: number } | { kind: 'gap' };
 
@@ -52,7 +54,7 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const vocabW = Math.max(...widest.map((r) => (r.kind === 'entry' ? textWidth(`${r.id}  ${shortPiece(r.piece, 14)}`, s * 0.9, true) : 0))) + s * 2;
+    const vocabW = Math.max(...widest.map((r) => (r.kind === 'entry' ? textWidth(`${r.id}  ${shortPiece(r.piece, 14)}`, s * TEXT.body, true) : 0))) + s * 2;
     const rowH = s * 1.5;
     const side = !a.portrait && a.w > vocabW * 2.4;
     const leftW = side ? Math.min(a.w - vocabW - s * 3, a.w * 0.55) : a.w;
@@ -82,7 +84,7 @@ function build(ex: Explanation) {
     layout,
     frame(f, t, L) {
       const { s } = L;
-      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(L.leftCx, L.promptY + i * s * 1.75, line, { size: s * 1.3, italic: true, align: 'center' })));
+      f.fade(showPrompt.at(t), () => L.prompt.forEach((line, i) => f.text(L.leftCx, L.promptY + i * s * 1.75, line, { size: s * TEXT.large, italic: true, align: 'center' })));
       const ps = split.at(t);
       const pi = showIds.at(t);
       pieces.forEach((p, i) => {
@@ -90,12 +92,12 @@ function build(ex: Explanation) {
         const q = stagger(ps, i, T, 0.3);
         f.fade(q, () => f.shift(0, (1 - q) * -s * 1.5, () => tokenChip(f, pos.x, pos.y, p, { size: s })));
         f.fade(stagger(pi, i, T, 0.3), () =>
-          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * 0.9, mono: true, paint: 'dim', align: 'center' }),
+          f.count(pos.x + chipWidth(p, s) / 2, pos.y + chipHeight(s) + s * 0.8, ex.tokens[i].id, SOURCE.tokens(i), { size: s * TEXT.body, mono: true, paint: 'dim', align: 'center' }),
         );
       });
       // The vocabulary excerpt appears with the ids; a row lights up as its token's id appears.
-      f.fade(Math.min(1, pi * 3), () => {
-        label(f, L.vx, L.vy + s * 0.6, `vocabulary: ${count(dims(ex).V)} tokens`, { size: s * 0.9, bold: true, paint: 'muted' });
+      f.fade(within(pi, 0, 1 / 3), () => {
+        label(f, L.vx, L.vy + s * 0.6, `vocabulary: ${count(dims(ex).V)} tokens`, { size: s * TEXT.body, bold: true, paint: 'muted' });
         f.rect(L.vx - s * 0.3, L.vy + s * 1.3, L.vocabW, L.vocab.length * L.rowH + s * 0.4, { stroke: 'grid', radius: 4 });
         L.vocab.forEach((r, k) => {
           const y = L.vy + s * 1.5 + k * L.rowH + L.rowH / 2;
@@ -106,8 +108,8 @@ function build(ex: Explanation) {
           if (r.token >= 0 && stagger(pi, r.token, T, 0.3) > 0.5) {
             f.rect(L.vx - s * 0.2, y - L.rowH / 2 + 1, L.vocabW - s * 0.2, L.rowH - 2, { fill: 'highlight', radius: 3 });
           }
-          f.count(L.vx + s * 0.2, y, r.id, SOURCE.vocab(r.id), { size: s * 0.9, mono: true, paint: 'dim' });
-          f.text(L.vx + s * 0.2 + textWidth(`${V - 1}  `, s * 0.9, true), y, shortPiece(r.piece, 14), { size: s * 0.9, mono: true, paint: 'token' });
+          f.count(L.vx + s * 0.2, y, r.id, SOURCE.vocab(r.id), { size: s * TEXT.body, mono: true, paint: 'dim' });
+          f.text(L.vx + s * 0.2 + textWidth(`${V - 1}  `, s * TEXT.body, true), y, shortPiece(r.piece, 14), { size: s * TEXT.body, mono: true, paint: 'token' });
         });
       });
     },
