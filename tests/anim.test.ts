@@ -136,6 +136,6 @@ describe('checkShown', () => {
     expect(checkShown(ex, [{ text: formatFixed(v + 0.02), value: v, source: { tensor: 'embed.sum', index: 5 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'embed.sum', index: 10 ** 9 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'nope' as ValueName, index: 0 } }])).toHaveLength(1);
-    expect(checkShown(ex, [{ text: '-1.00', value: -1, source: { tensor: 'vocab', index: 1 } }]).length).toBeGreaterThan(0);
+    expect(checkShown(ex, [{ text: '-1.00', value: -1, source: { tensor: 'tokens', index: 1 } }]).length).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,6 @@
 // Every scene, drawn for real with @napi-rs/canvas at many times and two sizes: it must not
-// throw, every number it reports must be the explanation's number at the shown precision,
+// throw, every number it reports must be the explanation's number at the shown precision, every
+// digit in its text must be declared (the digit rule, tests/digits.test.ts),
 // frames must change over time, and drawing the same time twice must give the same pixels.
 
 import { createHash } from 'node:crypto';
@@ -18,6 +19,7 @@ import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkShown, sourceValue } from './helpers/shown-numbers.ts';
+import { checkText } from './helpers/drawn-text.ts';
 
 const SIZES = [
   [1280, 720],
@@ -47,6 +49,7 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    errors.push(...checkText(ex, scene.textAt(t, w, h)).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
     // Every spot the hover readout can name holds the exact value at its source, on the canvas.
     for (const spot of scene.spotsAt(t, w, h)) {
       const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
@@ -202,7 +205,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
@@ -215,7 +218,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with a long prompt and another layer and head', () => {
@@ -228,7 +231,7 @@ describe('scenes with a long prompt and another layer and head', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes for the embedded model (the page\'s default)', () => {
@@ -242,5 +245,5 @@ describe('scenes for the embedded model (the page\'s default)', () => {
       expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });

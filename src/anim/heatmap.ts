@@ -8,6 +8,7 @@ import { divergingColor } from '../render/theme.ts';
 import type { MatrixSource } from './matrix.ts';
 import { label } from './label.ts';
 import { TEXT } from './metrics.ts';
+import type { Phrase } from '../render/said.ts';
 
 export class HeatmapView {
   x = 0;
@@ -27,7 +28,7 @@ export class HeatmapView {
     readonly width: number,
     readonly rowH: number,
     readonly size: number,
-    readonly name?: string,
+    readonly name?: Phrase,
     /** Fewer strips draw faster; 0 means one per pixel. */
     maxStrips = 0,
     /** A shared colour scale (so several heatmaps compare); default: this one's largest magnitude. */

@@ -6,7 +6,8 @@
 import { formatFixed, type Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth } from '../render/text.ts';
-import type { TraceName } from '../model/registry.ts';
+import type { DimName, TraceName } from '../model/registry.ts';
+import { indexPart, phraseText, shortened, type Part, type Phrase } from '../render/said.ts';
 import { traced, type Trace } from '../model/trace.ts';
 import { label, labelWidth } from './label.ts';
 import { brace } from './marks.ts';
@@ -97,21 +98,21 @@ export interface MatrixOptions {
   maxCols?: number;
   decimals?: number;
   /** Token pieces for the rows, drawn in green; omit for none. */
-  rowLabels?: string[];
-  /** Show blue column indices above the grid. */
-  colLabels?: boolean;
+  rowLabels?: readonly Part[];
+  /** Blue column indices above the grid, which are indices along this dimension (with colOffset added). */
+  colLabels?: DimName;
   /** Added to the column index labels (a head's slice starts at head × H). */
   colOffset?: number;
   /** Cell width to use instead of fitting the numbers (to line up with another view). */
   cellW?: number;
-  /** Column labels to use instead of indices (token pieces of Kᵀ's columns). */
-  colLabelText?: string[];
+  /** Column labels to use instead of indices (token pieces of Kᵀ's columns); a hole draws nothing. */
+  colLabelText?: readonly (Part | undefined)[];
   /** A name above the grid, with _sub and ^sup markup. */
-  name?: string;
+  name?: Phrase;
   /** Text of the brace under the grid, e.g. "C = 768". */
-  colBrace?: string;
+  colBrace?: Phrase;
   /** Text of the brace right of the grid, e.g. "T = 5". */
-  rowBrace?: string;
+  rowBrace?: Phrase;
 }
 
 export interface CellStyle {
@@ -167,7 +168,8 @@ export class MatrixView {
     // Labels show at most 8 characters, so the longest needs counting only up to there (the
     // prediction scene passes one label slot per vocabulary entry, nearly all empty).
     let colText = 0;
-    for (const t of o.colLabelText ?? []) {
+    for (const label of o.colLabelText ?? []) {
+      const t = label === undefined ? '' : typeof label === 'string' ? label : label.text;
       if (t.length > colText) colText = Math.max(colText, [...t].length);
       if (colText >= 8) break;
     }
@@ -176,7 +178,7 @@ export class MatrixView {
     const room = Math.min(o.maxCols ?? 99, o.maxWidth / this.cellW);
     this.colSlots = pickSlots(src.cols, room);
     // If a wider cell found in later columns overflows, it is clipped by its neighbours' gap only.
-    this.labelW = o.rowLabels ? Math.max(...o.rowLabels.map((t) => textWidth(shortPiece(t), s * TEXT.label, true))) + s * 0.7 : 0;
+    this.labelW = o.rowLabels ? Math.max(...o.rowLabels.map((t) => textWidth(phraseText([shortPiece(t)]), s * TEXT.label, true))) + s * 0.7 : 0;
     this.headerH = o.name ? s * 2.0 : 0;
     this.colLabelH = o.colLabels || o.colLabelText ? s * 1.25 : 0;
     this.footerH = o.colBrace ? s * 2.5 : s * 0.3;
@@ -282,7 +284,7 @@ export class MatrixView {
         return;
       }
       if (o.rowLabels) {
-        f.fade(chrome, () => f.text(this.gridX - s * 0.45, cy, shortPiece(o.rowLabels![r] ?? ''), { size: s * TEXT.label, mono: true, paint: 'token', align: 'right' }));
+        f.fade(chrome, () => f.text(this.gridX - s * 0.45, cy, [shortPiece(o.rowLabels![r] ?? '')], { size: s * TEXT.label, mono: true, paint: 'token', align: 'right' }));
       }
       this.colSlots.forEach((c, j) => {
         const x = this.gridX + j * this.cellW;
@@ -310,8 +312,8 @@ export class MatrixView {
       f.fade(chrome, () =>
         this.colSlots.forEach((c, j) => {
           if (c === 'gap') return;
-          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : String(c + (o.colOffset ?? 0));
-          f.text(this.gridX + (j + 0.5) * this.cellW, this.gridY - this.colLabelH * 0.5, text, {
+          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : indexPart(c + (o.colOffset ?? 0), o.colLabels!);
+          f.text(this.gridX + (j + 0.5) * this.cellW, this.gridY - this.colLabelH * 0.5, [text], {
             size: s * TEXT.index,
             mono: true,
             paint: o.colLabelText ? 'token' : 'dim',
@@ -323,7 +325,6 @@ export class MatrixView {
   }
 }
 
-/** A token piece cut to fit a label column. */
 /**
  * A view at most `width` px wide in all, row labels and brace included (maxWidth bounds only the
  * grid): when the first build is wider, the grid gets what the labels and brace leave.
@@ -334,7 +335,7 @@ export function viewWithin(src: MatrixSource, o: MatrixOptions, width: number): 
   return new MatrixView(src, { ...o, maxWidth: Math.min(o.maxWidth, width - view.labelW - view.braceW) });
 }
 
-export function shortPiece(text: string, max = 10): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
+/** A token piece (or its declared part) cut to fit a label column. */
+export function shortPiece<P extends Part>(piece: P, max = 10): P {
+  return shortened(piece, max);
 }

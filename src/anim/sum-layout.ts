@@ -7,17 +7,18 @@ import type { Area } from './area.ts';
 import { arrangeBest, gridMiddle, Spacer } from './arrange.ts';
 import { MatrixView, rowsThatFit, type MatrixSource } from './matrix.ts';
 import { TEXT } from './metrics.ts';
+import type { Part, Phrase } from '../render/said.ts';
 
 export interface SumOptions {
   /** The two operands and their sum, all T × C. */
   sources: readonly [MatrixSource, MatrixSource, MatrixSource];
   /** Their names, drawn above them (with _sub and ^sup markup). */
-  names: readonly [string, string, string];
+  names: readonly [Phrase, Phrase, Phrase];
   /** The tokens, as row labels: left of A, and left of every matrix when they are stacked. */
-  rowLabels: string[];
+  rowLabels: readonly Part[];
   /** The brace under each matrix's columns ("C = 768") and the one right of the sum's rows ("T = 5"). */
-  colBrace: string;
-  rowBrace: string;
+  colBrace: Phrase;
+  rowBrace: Phrase;
   /** Height one matrix's rows may fill side by side, and when the three are stacked. */
   rowsHeight: { row: number; stacked: number };
 }
@@ -37,7 +38,7 @@ export function sumLayout(area: Area, o: SumOptions): SumLayout {
   const { items, mode } = arrangeBest(area, s * 0.6, gridMiddle, (stacked, factor) => {
     const each = stacked ? area.w - s * 3 : factor * ((area.w - s * 12) / 3 - s * 1.5);
     const rows = rowsThatFit(stacked ? o.rowsHeight.stacked : o.rowsHeight.row, s);
-    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: o.colBrace };
+    const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: 'C' as const, colBrace: o.colBrace };
     const [a, b, c] = o.sources;
     const [nameA, nameB, nameC] = o.names;
     return [

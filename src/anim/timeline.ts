@@ -3,6 +3,7 @@
 // progress at t directly; nothing accumulates, so seeking either way is instant.
 
 import { clamp01, smooth, type Easing } from './easing.ts';
+import type { Phrase } from '../render/said.ts';
 
 /** One animation's slot on the timeline. */
 export class Track {
@@ -40,10 +41,10 @@ export function stageAt(t: number, starts: readonly Track[]): number {
   return stage;
 }
 
-/** A named stretch of the scene with the caption shown during it. */
+/** A named stretch of the scene with the caption shown during it (numbers in it declared: said.ts). */
 export interface Beat {
   name: string;
-  caption: string;
+  caption: Phrase;
   start: number;
   end: number;
 }
@@ -65,7 +66,7 @@ export class Storyboard {
   private lastStart = 0;
 
   /** Starts a new beat at the current time; the previous beat ends here. */
-  beat(name: string, caption: string): this {
+  beat(name: string, caption: Phrase): this {
     const prev = this.beats[this.beats.length - 1];
     if (prev) prev.end = this.cursor;
     this.beats.push({ name, caption, start: this.cursor, end: this.cursor });

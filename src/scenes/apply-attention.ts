@@ -3,7 +3,6 @@
 // by column under the row it produces, so the arithmetic can be checked on screen.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { escapeMarkup } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
@@ -13,7 +12,8 @@ import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
 import { SPACE, TEXT } from '../anim/metrics.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
@@ -22,7 +22,9 @@ const MAX_TERMS = 6;
 function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
+  const h = d.index(head, 'nHead');
   const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
   const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
   const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);
@@ -33,17 +35,17 @@ function build(ex: Explanation) {
   const rest = all.filter((s) => !terms.includes(s));
 
   const story = new Storyboard();
-  story.beat('product', `In ${blockHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
+  story.beat('product', say`In ${blockHead(ex)}, the weights multiply the head’s values: Y_${h} = weights × V_${h}, a T × H matrix.`);
   const showTop = story.play(1.2);
   story.wait(1.0);
-  story.beat('row', `Take the row of “${escapeMarkup(pieces[r])}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
+  story.beat('row', say`Take the row of “${pieces[r]}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
   const showTerms = story.play(Math.min(4, 0.8 + 0.5 * terms.length));
   story.wait(1.2);
   story.beat(
     'result',
     rest.length
-      ? `Adding the ${r + 1} scaled rows column by column gives the row of Y_${head} (the ${rest.length} smallest terms are not written out).`
-      : `Adding the scaled rows column by column gives exactly the row of Y_${head} (up to rounding of the numbers shown).`,
+      ? say`Adding the ${d.dim('T')} scaled rows column by column gives the row of Y_${h} (the ${d.count(rest.length, 'T')} smallest terms are not written out).`
+      : say`Adding the scaled rows column by column gives exactly the row of Y_${h} (up to rounding of the numbers shown).`,
   );
   const showResult = story.play(1.0);
   story.wait(3.0);
@@ -58,15 +60,17 @@ function build(ex: Explanation) {
       const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const cellW = Math.max(natural.cellW, naturalY.cellW);
-      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
+      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r] };
       // Stacked, each view has the whole width, its row labels included; in a row, arrangeBest checks the sum.
-      const within = stacked ? a.w : Infinity;
+      const room = stacked ? a.w : Infinity;
+      // V's and Y's columns are the head's slice of C: their indices run from head × H.
+      const slice = { colLabels: 'C' as const, colOffset: head * H, maxCols: 5, cellW, rowLabels: stacked ? pieces : undefined };
       return [
-        viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }, within),
+        viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabelText: pieces, name: 'weights' }, room),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }, within),
+        viewWithin(V, { ...common, ...slice, name: say`V_{${h}}` }, room),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }, within),
+        viewWithin(Y, { ...common, ...slice, name: say`Y_{${h}}`, colBrace: say`H = ${d.dim('H')}` }, room),
       ] as const;
     });
     const [mW, op0, mV, op1, mY] = items;
@@ -74,7 +78,7 @@ function build(ex: Explanation) {
     const cellW = mV.cellW;
     // The worked example: a percentage, "×", then V's visible columns under each other.
     const pctW = textWidth('100.0%', s * TEXT.body, true);
-    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * TEXT.small))) + s;
+    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8).text}”`, s * TEXT.small))) + s;
     const cols = mV.colSlots;
     const rowW = labW + pctW + s * 2 + cols.length * cellW;
     const ex0 = a.x + Math.max(0, (a.w - rowW) / 2);
@@ -122,7 +126,7 @@ function build(ex: Explanation) {
       terms.forEach((sIdx, k) => {
         const y = L.ey + k * lineH;
         f.fade(stagger(pe, k, terms.length, 0.5), () => {
-          f.text(L.ex0 + L.labW - s * 0.5, y, `“${shortPiece(pieces[sIdx], 8)}”`, { size: s * TEXT.small, paint: 'token', align: 'right' });
+          f.text(L.ex0 + L.labW - s * 0.5, y, say`“${shortPiece(pieces[sIdx], 8)}”`, { size: s * TEXT.small, paint: 'token', align: 'right' });
           const wi = W.index(r, sIdx);
           const w = W.data[wi];
           f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * TEXT.body, mono: true, paint: 'muted' });
@@ -133,7 +137,7 @@ function build(ex: Explanation) {
       });
       let y = L.ey + terms.length * lineH;
       if (rest.length) {
-        f.fade(pe, () => f.text(cellsX, y, `+ ${rest.length} more rows with smaller weights`, { size: s * TEXT.small, italic: true, paint: 'muted' }));
+        f.fade(pe, () => f.text(cellsX, y, say`+ ${d.count(rest.length, 'T')} more rows with smaller weights`, { size: s * TEXT.small, italic: true, paint: 'muted' }));
         y += lineH;
       }
       f.fade(pr, () => {

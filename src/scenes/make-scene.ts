@@ -8,7 +8,8 @@ import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
 import { Frame } from '../render/frame.ts';
 import { renderFrame } from '../render/canvas.ts';
-import { wrapText } from '../render/text.ts';
+import { wrapPhrase } from '../render/text.ts';
+import { phraseText, type DrawnText, type Part, type Phrase } from '../render/said.ts';
 import type { Storyboard } from '../anim/timeline.ts';
 import { label } from '../anim/label.ts';
 import { baseSize, type Area } from '../anim/area.ts';
@@ -18,7 +19,7 @@ export interface SceneSpec<L> {
   name: string;
   title: string;
   /** What the scene is of, drawn above its content: which block (and head) it follows. */
-  subtitle?: string;
+  subtitle?: Phrase;
   story: Storyboard;
   layout(area: Area): L;
   frame(f: Frame, t: number, layout: L, area: Area): void;
@@ -29,11 +30,11 @@ export interface SceneSpec<L> {
  * whose lines (wrapped to the width) are returned too. Room is kept for the longest caption,
  * so the content does not move from beat to beat.
  */
-export function sceneArea(captionTexts: string[], w: number, h: number): { area: Area; captions: string[][] } {
+export function sceneArea(captionTexts: readonly Phrase[], w: number, h: number): { area: Area; captions: Part[][][] } {
   const size = baseSize(w, h);
   const pad = size * SPACE.pad;
   const capSize = size * TEXT.caption;
-  const captions = captionTexts.map((text) => wrapText(text, capSize, w - 2 * pad));
+  const captions = captionTexts.map((text) => wrapPhrase(text, capSize, w - 2 * pad));
   const maxLines = Math.max(1, ...captions.map((c) => c.length));
   const top = pad + size * 1.6;
   const bottom = h - pad - maxLines * capSize * SPACE.captionLine - size * 0.4;
@@ -44,7 +45,7 @@ export function sceneArea(captionTexts: string[], w: number, h: number): { area:
 interface Chrome<L> {
   key: string;
   area: Area;
-  captions: string[][];
+  captions: Part[][][];
   layout: L;
 }
 
@@ -93,6 +94,9 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     spotsAt(time: number, w: number, h: number): Spot[] {
       return frameAt(time, w, h).spots;
     },
-    beats: story.beats.map((b) => ({ name: b.name, caption: b.caption, startSeconds: b.start, endSeconds: b.end })),
+    textAt(time: number, w: number, h: number): DrawnText[] {
+      return frameAt(time, w, h).texts();
+    },
+    beats: story.beats.map((b) => ({ name: b.name, caption: phraseText(b.caption), startSeconds: b.start, endSeconds: b.end })),
   };
 }

@@ -8,20 +8,21 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { blockOnly, declared, tokenPieces } from './shared.ts';
+import { indexPart, say } from '../render/said.ts';
 import { blockInput } from '../model/registry.ts';
 
 function build(ex: Explanation) {
-  const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const input = wholeMatrix(ex.trace, blockInput(layer));
   const attn = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
   const sum = wholeMatrix(ex.trace, `h.${layer}.resid_1`);
-  const inputName = layer === 0 ? 'X' : `h_{${layer - 1}}`;
+  const inputName = layer === 0 ? 'X' : say`h_{${indexPart(layer - 1, 'nLayer')}}`;
 
   const story = new Storyboard();
-  story.beat('operands', `The attention output does not replace the block’s input ${inputName}: it is added to it.`);
+  story.beat('operands', say`The attention output does not replace the block’s input ${inputName}: it is added to it.`);
   const show = story.play(1.2);
   story.wait(0.8);
   story.beat('add', 'Cell by cell, as with the embeddings. This residual connection lets each block make a small correction to what flows through, instead of rebuilding it.');
@@ -34,10 +35,10 @@ function build(ex: Explanation) {
     const s = a.size;
     return sumLayout({ ...a, y: a.y + s, h: a.h - s }, {
       sources: [input, attn, sum],
-      names: [`input ${inputName}`, 'attention output', 'sum'],
+      names: [say`input ${inputName}`, 'attention output', 'sum'],
       rowLabels: pieces,
-      colBrace: `C = ${count(C)}`,
-      rowBrace: `T = ${T}`,
+      colBrace: say`C = ${d.dim('C')}`,
+      rowBrace: say`T = ${d.dim('T')}`,
       rowsHeight: { row: a.h - s * 2, stacked: (a.h - s * 6) / 3 },
     });
   };
@@ -45,7 +46,7 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'residual',
     title: 'The residual connection',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
