@@ -38,16 +38,18 @@ function times(scene: Scene): number[] {
   return out;
 }
 
-/** The digit rule's and the number checker's violations for one scene, everywhere it is checked. */
-function violations(ex: Explanation, scene: Scene): string[] {
+/** The digit rule's and the number checker's violations for one scene, everywhere it is checked, and the token ids whose pieces it draws. */
+function inspect(ex: Explanation, scene: Scene): { errors: string[]; pieces: Set<number> } {
   const errors = new Set<string>();
+  const pieces = new Set<number>();
   for (const [w, h] of SIZES) {
     for (const t of times(scene)) {
       const texts = scene.textAt(t, w, h);
       for (const e of [...checkText(ex, texts), ...checkShown(ex, scene.numbersAt(t, w, h))]) errors.add(`${w}×${h} t=${t.toFixed(2)}: ${e}`);
+      for (const part of texts.flatMap((text) => text.said)) if (part.claim.kind === 'piece') pieces.add(part.claim.id);
     }
   }
-  return [...errors];
+  return { errors: [...errors], pieces };
 }
 
 const LONG_PROMPT =
@@ -77,9 +79,13 @@ describe.each(CASES)('every digit drawn is declared: %s', (_name, make) => {
   });
 
   for (const def of SCENES) {
-    it(`${def.name}: every digit in its title, captions, labels and numbers is declared and true`, () => {
+    it(`${def.name}: every digit in its title, captions, labels and numbers is declared and true; it labels only the tokens it declares`, () => {
       const scene = def.build(ex);
-      expect(violations(ex, scene).slice(0, 8)).toEqual([]);
+      const { errors, pieces } = inspect(ex, scene);
+      expect(errors.slice(0, 8)).toEqual([]);
+      // The page's worker sends the pieces of these ids with the explanation, so none is guessed.
+      const declaredIds = new Set([...ex.tokens.map((t) => t.id), ...ex.generation.flatMap((s) => [s.chosen.id, ...s.context]), ...(def.labelledIds?.(ex) ?? [])]);
+      expect([...pieces].filter((id) => !declaredIds.has(id))).toEqual([]);
       // What is recorded is what is drawn: the title, and each beat's caption (its words, however wrapped).
       const beat = scene.beats![scene.beats!.length - 1];
       const drawn = scene.textAt((beat.startSeconds + beat.endSeconds) / 2, 1280, 720).map((d) => d.text);

@@ -117,4 +117,10 @@ function build(ex: Explanation) {
   });
 }
 
-export const functionScene: SceneDefinition = { name: 'function', title: 'The Transformer as a function', build };
+export const functionScene: SceneDefinition = {
+  name: 'function',
+  title: 'The Transformer as a function',
+  build,
+  // The most likely next token, besides the prompt's.
+  labelledIds: (ex) => [namedValue(ex, 'topTokens')!.data[0]],
+};

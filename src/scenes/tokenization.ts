@@ -123,4 +123,10 @@ function build(ex: Explanation) {
   });
 }
 
-export const tokenizationScene: SceneDefinition = { name: 'tokenization', title: 'Tokenization', build };
+export const tokenizationScene: SceneDefinition = {
+  name: 'tokenization',
+  title: 'Tokenization',
+  build,
+  // The vocabulary's first and last entries, besides the prompt's.
+  labelledIds: (ex) => [0, ex.config.vocabSize - 1],
+};

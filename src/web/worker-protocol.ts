@@ -46,6 +46,10 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
+  /** The most tokens that share one row of the token embeddings (model/weights.ts tokensSharingRow): 1 when none do. */
+  sharedRowTokens: number;
+  /** The kernels the worker computes with: "wasm-relaxed-simd", "wasm-simd" or "plain". */
+  kernels: string;
   /** Set when the downloaded files could not be kept in the cache: why, for the reader. */
   cacheNote?: string;
   /** Where the load's time went, for the page's benchmark. Durations are in milliseconds; the
