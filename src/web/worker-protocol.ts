@@ -1,8 +1,9 @@
 // Messages between the page and the model's Web Worker. The worker owns the model and the
 // tokenizer; the page only ever sees Explanations (numbers the model computed) and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
-// the pieces of the ids it is likely to show (sent with it) and the table of every token's
-// display piece, which the worker sends in slices once the reader pauses.
+// the pieces its scenes draw (the prompt's, the generated ones, and each scene's labelledIds,
+// sent with it) and the table of every token's display piece, which the worker sends in slices
+// once the reader pauses.
 
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
