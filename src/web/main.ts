@@ -263,6 +263,8 @@ function applyPendingSeek(): void {
     }
     pendingSeek = null;
     for (const el of sceneElements) if (el !== target && !reduced) el.play();
+    // Started: the generated tokens, arriving later, must not set the linked scene playing.
+    document.body.dataset.started = 'yes';
     return;
   }
   if (!reduced && !document.body.dataset.started) for (const el of sceneElements) el.play();
