@@ -188,7 +188,7 @@ describe('rounding that breaks a sum the screen states is said on screen', () =>
         seen[adds ? 'adds' : 'misses']++;
         const caption = scene.beats!.find((b) => b.name === beat)!;
         const drawn = scene.textAt((caption.startSeconds + caption.endSeconds) / 2, W, H).map((t) => t.text).join(' ');
-        expect(drawn.includes('Rounded one by one'), `${ex.prompt}, ${tensor}: the column adds to ${total}`).toBe(!adds);
+        expect(drawn.includes('Each is rounded'), `${ex.prompt}, ${tensor}: the column adds to ${total}`).toBe(!adds);
       }
     }
     expect(seen.adds).toBeGreaterThan(0);

@@ -22,13 +22,7 @@ import { declared } from '../src/scenes/shared.ts';
 import { gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkText, dimensionFromTrace } from './helpers/drawn-text.ts';
 import { checkShown } from './helpers/shown-numbers.ts';
-
-const SIZES = [
-  [340, 510],
-  [360, 640],
-  [640, 360],
-  [1280, 720],
-] as const;
+import { LAYOUT_SIZES } from './helpers/compare.ts';
 
 /** Every beat's start, middle and end, and 30 times between. */
 function times(scene: Scene): number[] {
@@ -42,7 +36,7 @@ function times(scene: Scene): number[] {
 function inspect(ex: Explanation, scene: Scene): { errors: string[]; pieces: Set<number> } {
   const errors = new Set<string>();
   const pieces = new Set<number>();
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of LAYOUT_SIZES) {
     for (const t of times(scene)) {
       const texts = scene.textAt(t, w, h);
       for (const e of [...checkText(ex, texts), ...checkShown(ex, scene.numbersAt(t, w, h))]) errors.add(`${w}×${h} t=${t.toFixed(2)}: ${e}`);

@@ -20,6 +20,7 @@ import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkShown, sourceValue } from './helpers/shown-numbers.ts';
 import { checkText } from './helpers/drawn-text.ts';
+import { LAYOUT_SIZES } from './helpers/compare.ts';
 
 const SIZES = [
   [1280, 720],
@@ -72,7 +73,7 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
  */
 function textOutsideArea(scene: Scene): string[] {
   const problems: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const captionTop = area.y + area.h;
     const canvas = createCanvas(w, h);
@@ -111,7 +112,7 @@ function textOutsideArea(scene: Scene): string[] {
 /** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
 function numbersOutsideArea(scene: Scene): string[] {
   const outside: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const inside = (x: number, y: number) => x >= area.x - 1 && x <= area.x + area.w + 1 && y >= area.y - 1 && y <= area.y + area.h + 1;
     for (const t of times(scene)) {

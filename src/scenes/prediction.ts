@@ -65,7 +65,7 @@ function build(ex: Explanation) {
   // Each percentage is rounded on its own: when the column's do not add up to 100, the caption that states the sum says so.
   const othersShare = (shares: ArrayLike<number>, offset: number) => 1 - ids.reduce((acc, id) => acc + shares[offset + id], 0);
   const roundedNote = (shares: ArrayLike<number>, offset: number) =>
-    addUpTo100([...ids.map((id) => shares[offset + id]), othersShare(shares, offset)]) ? '' : ' (Rounded one by one, the percentages shown do not add up to exactly a hundred.)';
+    addUpTo100([...ids.map((id) => shares[offset + id]), othersShare(shares, offset)]) ? '' : ' (Each is rounded, so they do not add up to exactly a hundred.)';
 
   const story = new Storyboard();
   story.beat('last', say`After block ${d.index(nLayer - 1, 'nLayer')}, only the last row is needed to predict the next token. It goes through one final layer norm.`);

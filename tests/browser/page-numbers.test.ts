@@ -21,6 +21,7 @@ import { gpt2Tokenizer } from '../../src/tokenizer/index.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { checkShown } from '../helpers/shown-numbers.ts';
 import { checkText } from '../helpers/drawn-text.ts';
+import { largestDifference } from '../helpers/compare.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const TOLERANCE = 1e-5;
@@ -38,20 +39,6 @@ afterAll(async () => {
   await browser?.close();
   await site?.close();
 });
-
-/** Largest |a − b| over two arrays of one length, and where. */
-function largestDifference(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; at: number } {
-  let diff = 0;
-  let at = -1;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= diff)) {
-      diff = Number.isNaN(d) ? Infinity : d;
-      at = i;
-    }
-  }
-  return { diff, at };
-}
 
 /** Every traced tensor of `ours` against `theirs` by name: the same names and shapes, values within TOLERANCE. */
 function compareTraces(ours: Explanation, theirs: Map<string, { shape: number[]; data: ArrayLike<number> }>): string[] {
