@@ -7,12 +7,13 @@
 
 import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
 import { GPT } from '../model/gpt.ts';
+import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError } from '../model/explain.ts';
-import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
+import { SCENES } from '../scenes/index.ts';
 import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
@@ -179,7 +180,16 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
+    const info: LoadedModel = {
+      name: files.name,
+      config: model.config,
+      tokenizer: tokenizer.kind,
+      fromCache: files.fromCache,
+      sharedRowTokens: tokensSharingRow(weights.wte, config.nEmbd),
+      kernels: model.kernels.name,
+      timings,
+      cacheNote,
+    };
     post({ type: 'loaded', id, model: info });
   } catch (caught) {
     const failedFiles = caught instanceof LoadFailure ? caught.hub : hubFiles;
@@ -206,19 +216,9 @@ function pieceOf(tokenizer: Tokenizer, id: number): string {
   return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
-/** Ids a scene is likely to name: the prompt, the most likely next tokens, the vocabulary's ends (the generation's come with it). */
-function likelyIds(ex: Explanation): Set<number> {
-  const V = ex.config.vocabSize;
-  const T = ex.tokens.length;
-  const ids = new Set<number>([0, V - 1, ...ex.tokens.map((t) => t.id)]);
-  const probs = ex.trace.get('probs');
-  if (probs) {
-    for (let r = 0; r < T; r++) ids.add(argmax(probs.data.subarray(r * V, (r + 1) * V)));
-    for (const e of topEntries(probs.data.subarray((T - 1) * V, T * V), 64)) ids.add(e.id);
-  }
-  for (const e of topEntries(ex.sampledProbs, 64)) ids.add(e.id);
-  for (const id of ex.lens.ids) ids.add(id);
-  return ids;
+/** The ids whose pieces the scenes draw: the prompt's, and those each scene declares it labels (the generation's come with it). */
+function labelledIds(ex: Explanation): Set<number> {
+  return new Set([...ex.tokens.map((t) => t.id), ...SCENES.flatMap((scene) => scene.labelledIds?.(ex) ?? [])]);
 }
 
 /** Ids per slice of the piece table: a slice takes a few milliseconds, so a new prompt never waits long behind it. */
@@ -230,8 +230,8 @@ let pieceTableTimer: ReturnType<typeof setTimeout> | undefined;
 /**
  * Every token's piece, sent once per model, a slice at a time with a pause between. Building it
  * for GPT-2's 50,257 tokens takes a few hundred milliseconds, which the first prompts typed
- * right after loading would otherwise wait behind; the scenes only need it to name tokens that
- * came with no explanation (each brings the pieces it is likely to show).
+ * right after loading would otherwise wait behind; the scenes do not need it (each explanation
+ * brings the pieces its scenes draw), only the hover readout naming any token.
  */
 function schedulePieceTable(): void {
   clearTimeout(pieceTableTimer);
@@ -273,9 +273,9 @@ function explainPrompt(id: number, request: ExplainRequest): void {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
     });
     const generating = request.generateTokens > 0;
-    // The piece function cannot cross to the page: send the pieces it will most likely ask for.
+    // The piece function cannot cross to the page: send the pieces the scenes draw.
     const { piece, ...rest } = explanation;
-    const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
+    const pieces = [...labelledIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     // So is any other array the explanation holds (a derived value computed with the model).
