@@ -84,7 +84,7 @@ describe('the hover readout', () => {
     // Written out here rather than imported, so a changed or missing description fails.
     const OTHER_SOURCES: Record<string, string> = {
       tokens: 'the id of a prompt token',
-      vocab: 'a token id, the row of the vocabulary it names',
+      topTokens: 'the id of one of the most likely next tokens, most likely first (the largest entries of the last row of probs)',
       parameterCount: "the model's parameter count, the numbers in its weight tensors",
       sampledProbs: 'next-token probability after temperature, top-k and top-p',
       'generation.probability': 'probability of the token generated at this step',

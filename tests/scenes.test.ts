@@ -1,5 +1,6 @@
 // Every scene, drawn for real with @napi-rs/canvas at many times and two sizes: it must not
-// throw, every number it reports must be the explanation's number at the shown precision,
+// throw, every number it reports must be the explanation's number at the shown precision, every
+// digit in its text must be declared (the digit rule, tests/digits.test.ts),
 // frames must change over time, and drawing the same time twice must give the same pixels.
 
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
-import { fullContextExplanation, gpt2SmallShapeExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
+import { fullContextExplanation, gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 
 describe('every scene', () => {
@@ -98,7 +99,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
@@ -111,7 +112,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with a long prompt and another layer and head', () => {
@@ -124,7 +125,7 @@ describe('scenes with a long prompt and another layer and head', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes for the embedded model (the page\'s default)', () => {
@@ -138,11 +139,11 @@ describe('scenes for the embedded model (the page\'s default)', () => {
       expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe.each([
-  ['GPT-2 small’s shape (12 blocks of 12 heads, C = 768)', () => gpt2SmallShapeExplanation('The robots will bring the parcels')],
+  ['GPT-2 small’s shape (12 blocks of 12 heads, C = 768)', () => gpt2SmallExplanation('The robots will bring the parcels')],
   ['a prompt as long as the context (maps downsampled)', fullContextExplanation],
 ])('the all-heads and logit-lens scenes for %s', (_label, make) => {
   // Each frame of 144 maps, or of a long prompt's, holds thousands of cells: slow on a busy machine.

@@ -4,17 +4,18 @@
 
 import type { Source } from '../model/registry.ts';
 import { formatCount, formatFixed, type Frame } from '../render/frame.ts';
+import { phraseText, type Phrase } from '../render/said.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth } from '../render/text.ts';
 
-/** Plain words, a whole number (an index, a count) or a decimal, each with its own paint. */
+/** Words (a phrase, whose digits are declared parts), a whole number (an index, a count) or a decimal, each with its own paint. */
 export type InlinePiece =
-  | { text: string; paint?: Paint; bold?: boolean }
+  | { text: Phrase; paint?: Paint; bold?: boolean }
   | { count: number; source: Source; paint?: Paint; bold?: boolean }
   | { number: number; source: Source; decimals?: number; paint?: Paint; bold?: boolean };
 
 function pieceText(p: InlinePiece): string {
-  if ('text' in p) return p.text;
+  if ('text' in p) return typeof p.text === 'string' ? p.text : phraseText(p.text);
   if ('count' in p) return formatCount(p.count);
   return formatFixed(p.number, p.decimals ?? 2);
 }

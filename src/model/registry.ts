@@ -14,6 +14,7 @@ import type { ModelConfig } from './architecture.ts';
 import type { Explanation } from './explanation.ts';
 import { ropeProducts } from './rope-products.ts';
 import { headHabit, type HeadHabit } from './head-habits.ts';
+import { mostLikely } from './sampling.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -36,8 +37,15 @@ export type TraceName =
 /** A value computed from an explanation rather than recorded by the forward pass. */
 type DerivedName =
   | 'tokens'
-  | 'vocab'
+  | 'droppedPromptTokens'
   | 'parameterCount'
+  | 'topTokens'
+  | 'sharedLogit.count'
+  | 'sharedLogit.value'
+  | 'sampling.temperature'
+  | 'sampling.topK'
+  | 'sampling.topP'
+  | 'sampling.seed'
   | 'sampledProbs'
   | 'generation.chosen'
   | 'generation.probability'
@@ -47,6 +55,7 @@ type DerivedName =
   | 'position'
   | `heads.${HeadHabit}`
   | 'lens.probs'
+  | 'generation.window'
   // RoPE's products for the explanation's block and query head (rope-products.ts); Llama family only.
   | 'rope.dot'
   | 'rope.relative';
@@ -197,6 +206,12 @@ export interface NamedValue extends ValueEntry {
 
 type Derived = { shape: number[]; data: ArrayLike<number> };
 
+/** How many of the most likely next tokens `topTokens` ranks. */
+const TOP_TOKENS = 16;
+
+/** A single number of the explanation, as a named value of shape [1]. */
+const one = (value: number) => ({ shape: [1], data: [value] });
+
 /** The derived values, each computed from the explanation when asked for (null: this model has no such value). */
 interface DerivedEntry {
   /** Its meaning, or a function giving it in this model's words. */
@@ -209,15 +224,34 @@ const DERIVED: Record<DerivedName, DerivedEntry> = {
     what: 'the id of a prompt token',
     value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
   },
-  vocab: {
-    // An index, not a computed value: the id of a vocabulary row shown beside its piece.
-    what: 'a token id, the row of the vocabulary it names',
-    value: (ex) => ({ shape: [ex.config.vocabSize], data: Int32Array.from({ length: ex.config.vocabSize }, (_, i) => i) }),
+  droppedPromptTokens: {
+    what: "how many tokens were dropped from the front of a prompt longer than the model's context",
+    value: (ex) => one(ex.droppedPromptTokens),
   },
   parameterCount: {
     what: "the model's parameter count, the numbers in its weight tensors",
-    value: (ex) => ({ shape: [1], data: [ex.parameterCount] }),
+    value: (ex) => one(ex.parameterCount),
   },
+  topTokens: {
+    what: 'the id of one of the most likely next tokens, most likely first (the largest entries of the last row of probs)',
+    value: (ex) => {
+      const V = ex.config.vocabSize;
+      const last = lastRow(ex, 'probs');
+      return { shape: [Math.min(TOP_TOKENS, V)], data: mostLikely(last, TOP_TOKENS) };
+    },
+  },
+  'sharedLogit.count': {
+    what: 'how many logits of the last row are one and the same number (tokens whose rows of the output head are identical)',
+    value: (ex) => one(sharedLogit(ex).count),
+  },
+  'sharedLogit.value': {
+    what: 'the number those logits share',
+    value: (ex) => one(sharedLogit(ex).value),
+  },
+  'sampling.temperature': { what: 'the sampling temperature (0: greedy)', value: (ex) => one(ex.sampling.temperature) },
+  'sampling.topK': { what: 'top-k: only the k most likely tokens are kept (0: all)', value: (ex) => one(ex.sampling.topK) },
+  'sampling.topP': { what: 'top-p: the fewest tokens whose probabilities reach p are kept (1: all)', value: (ex) => one(ex.sampling.topP) },
+  'sampling.seed': { what: 'the seed of the random draws', value: (ex) => one(ex.sampling.seed) },
   sampledProbs: {
     what: 'next-token probability after temperature, top-k and top-p',
     value: (ex) => ({ shape: [ex.sampledProbs.length], data: ex.sampledProbs }),
@@ -239,6 +273,10 @@ const DERIVED: Record<DerivedName, DerivedEntry> = {
       ex.generation.forEach((s, i) => s.context.forEach((id, j) => (data[i * W + j] = id)));
       return { shape: [ex.generation.length, W], data };
     },
+  },
+  'generation.window': {
+    what: 'how many tokens the model reads at most while generating (n_positions, or a small window to watch it slide)',
+    value: (ex) => one(ex.generationWindow),
   },
   // Indices, not computed values: a block's, a head's or a position's number drawn as a label.
   block: {
@@ -301,6 +339,87 @@ function ropeValue(ex: Explanation, which: 'dot' | 'relative'): Derived | null {
   const T = ex.tokens.length;
   return { shape: [T, T], data: products[which] };
 }
+
+/** The last row of a T × V traced tensor. */
+function lastRow(ex: Explanation, name: 'logits' | 'probs'): Float32Array {
+  const V = ex.config.vocabSize;
+  const T = ex.tokens.length;
+  const tensor = ex.trace.get(name);
+  if (!tensor) throw new Error(`the trace has no ${name}`);
+  return tensor.data.subarray((T - 1) * V, T * V);
+}
+
+/** The value the most logits of the last row share, and how many share it. */
+function sharedLogit(ex: Explanation): { value: number; count: number } {
+  const row = lastRow(ex, 'logits');
+  const counts = new Map<number, number>();
+  let best = { value: row[0], count: 0 };
+  for (const v of row) {
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > best.count) best = { value: v, count: n };
+  }
+  return best;
+}
+
+/**
+ * A dimension of the model or the prompt, as scenes name it in text: T tokens, C width,
+ * n_head heads of size H, n_layer blocks, V tokens in the vocabulary, n_positions positions,
+ * the MLP's width (4C in GPT-2, I in the Llama family) and its ratio to C, and √H, the scores'
+ * divisor. For grouped-query attention also n_kv key/value heads, the query heads each serves
+ * (n_head / n_kv), and the widths of Q (n_head·H) and of K and V (n_kv·H), which are C in
+ * GPT-2; for RoPE the pairs of dimensions a head turns (H/2).
+ */
+export type DimName =
+  | 'T'
+  | 'C'
+  | 'H'
+  | 'nHead'
+  | 'nLayer'
+  | 'V'
+  | 'nPositions'
+  | 'mlpWidth'
+  | 'mlpRatio'
+  | 'sqrtH'
+  | 'nKvHead'
+  | 'kvGroup'
+  | 'qWidth'
+  | 'kvWidth'
+  | 'ropePairs';
+
+/** The value of dimension `name` for this explanation (from its config and its tokens). */
+export function dimensionOf(ex: Explanation, name: DimName): number {
+  const c = ex.config;
+  const values: Record<DimName, number> = {
+    T: ex.tokens.length,
+    C: c.nEmbd,
+    H: c.headDim,
+    nHead: c.nHead,
+    nLayer: c.nLayer,
+    V: c.vocabSize,
+    nPositions: c.nPositions,
+    mlpWidth: c.mlpWidth,
+    mlpRatio: c.mlpWidth / c.nEmbd,
+    sqrtH: Math.sqrt(c.headDim),
+    nKvHead: c.nKvHead,
+    kvGroup: c.nHead / c.nKvHead,
+    qWidth: c.nHead * c.headDim,
+    kvWidth: c.nKvHead * c.headDim,
+    ropePairs: c.positions === 'rope' ? c.headDim / 2 : 0,
+  };
+  return values[name];
+}
+
+/** Numbers the arithmetic fixes, not the model, which scenes name in text: each with its meaning. */
+export const CONSTANTS = {
+  'softmax.total': { value: 1, what: 'what the probabilities of a softmax add up to' },
+  'layerNorm.mean': { value: 0, what: "a row's mean after layer norm's normalising step" },
+  'layerNorm.spread': { value: 1, what: "a row's standard deviation after layer norm's normalising step" },
+  'rmsNorm.rms': { value: 1, what: "a row's root mean square after RMSNorm's normalising step" },
+  zero: { value: 0, what: 'zero: the weight of a masked position (e^−∞ = 0), the middle of an axis' },
+} as const;
+
+export type ConstantName = keyof typeof CONSTANTS;
 
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {

@@ -54,6 +54,34 @@ export class SharedRowTable<Rows extends Float32Array | HalfArray = Float32Array
  */
 export type EmbeddingTable = Float32Array | HalfArray | SharedRowTable;
 
+/**
+ * The most tokens that share one row of the token embeddings (1 when every row is its own):
+ * 39,023 for the built-in model, whose training text never used those tokens. Rows are compared
+ * bit for bit, so a model's logits for these tokens are exactly equal.
+ */
+export function tokensSharingRow(table: EmbeddingTable, C: number): number {
+  if (table instanceof SharedRowTable) {
+    const counts = new Int32Array(table.distinctRows);
+    for (const row of table.rowOf) counts[row]++;
+    return Math.max(1, ...counts);
+  }
+  const bits = table instanceof HalfArray ? table.bits : new Uint32Array(table.buffer, table.byteOffset, table.length);
+  const V = bits.length / C;
+  // Rows grouped by a hash of their bits, then compared in full within a group.
+  const groups = new Map<number, { first: number; count: number }[]>();
+  let most = V > 0 ? 1 : 0;
+  for (let v = 0; v < V; v++) {
+    let hash = 2166136261;
+    for (let i = v * C; i < (v + 1) * C; i++) hash = Math.imul(hash ^ bits[i], 16777619);
+    let group = groups.get(hash);
+    if (!group) groups.set(hash, (group = []));
+    const same = group.find((g) => bits.subarray(g.first * C, (g.first + 1) * C).every((b, i) => b === bits[v * C + i]));
+    if (same) most = Math.max(most, ++same.count);
+    else group.push({ first: v, count: 1 });
+  }
+  return most;
+}
+
 /** Writes token `id`'s embedding (C numbers) into `out` at `at`. */
 export function embeddingRow(table: EmbeddingTable, id: number, C: number, out: Float32Array, at: number): void {
   if (table instanceof SharedRowTable) embeddingRow(table.rows, table.rowOf[id], C, out, at);

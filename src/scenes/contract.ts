@@ -6,6 +6,7 @@ import type { Explanation } from '../model/explanation.ts';
 import type { ModelConfig } from '../model/architecture.ts';
 import type { Ctx2D } from '../render/canvas.ts';
 import type { ShownNumber, Spot } from '../render/frame.ts';
+import type { DrawnText } from '../render/said.ts';
 import type { Theme } from '../render/theme.ts';
 
 /** A named stretch of a scene with its caption (for chapter marks and tests). */
@@ -28,6 +29,8 @@ export interface Scene {
   numbersAt(timeSeconds: number, width: number, height: number): ShownNumber[];
   /** Where the values drawn at time t sit on screen, in drawing order (for the hover readout). */
   spotsAt(timeSeconds: number, width: number, height: number): Spot[];
+  /** Every text drawn at time t (title, captions, labels, numbers), with its declared parts (said.ts). */
+  textAt(timeSeconds: number, width: number, height: number): DrawnText[];
 }
 
 export interface SceneDefinition {
@@ -38,4 +41,9 @@ export interface SceneDefinition {
   usesGeneration?: boolean;
   /** Whether the scene shows a step this model has (RoPE, a position table); every model when absent. */
   appliesTo?(config: ModelConfig): boolean;
+  /**
+   * The ids of the tokens whose pieces the scene draws for this explanation, besides the prompt's
+   * and the generated ones (a worker sends their pieces with the explanation, so none is guessed).
+   */
+  labelledIds?(explanation: Explanation): number[];
 }

@@ -11,21 +11,23 @@ import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, type Track } from '../anim/timeline.ts';
+import { Storyboard, stageAt, type Track } from '../anim/timeline.ts';
 import { gelu } from '../model/ops.ts';
 import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { blockOnly, declared, dims, tokenPieces } from './shared.ts';
+import { say, type Phrase } from '../render/said.ts';
 import { block, type TraceName } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 interface Stage {
   key: string;
-  caption: string;
-  from: { tensor: TraceName; name: string };
-  op: string;
-  opNote: string;
-  to: { tensor: TraceName; name: string };
+  caption: Phrase;
+  from: { tensor: TraceName; name: Phrase };
+  op: Phrase;
+  opNote: Phrase;
+  to: { tensor: TraceName; name: Phrase };
   /** A function applied to each cell, drawn as its curve with the row's cells on it instead of an arrow. */
   curve?: { name: string; fn: (x: number) => number };
 }
@@ -33,24 +35,29 @@ interface Stage {
 /** SiLU, x · sigmoid(x), for drawing its curve (the model's own numbers are in mlp.silu). */
 const silu = (x: number) => x / (1 + Math.exp(-x));
 
+type Declared = ReturnType<typeof declared>;
+
 /** The last stage of either MLP: its output added to the residual stream. */
-function residualStage(layer: number): Stage {
+function residualStage(layer: number, d: Declared): Stage {
+  const l = d.index(layer, 'nLayer');
   return {
     key: 'residual',
-    caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
+    caption: say`And the residual connection again: the MLP output is added to what came in, giving block ${l}’s output.`,
     from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     op: `+ after attention`,
     opNote: 'cell by cell',
-    to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
+    to: { tensor: block(layer, 'out'), name: say`block ${l} output` },
   };
 }
 
 /** GPT-2's MLP: layer norm, C → 4C, GELU, 4C → C, residual. */
-function geluStages(layer: number, C: number): Stage[] {
+function geluStages(layer: number, d: Declared): Stage[] {
+  const l = d.index(layer, 'nLayer');
+  const four = d.dim('mlpRatio'); // the 4 of "4C": the MLP's width over C, read from its shape
   return [
     {
       key: 'ln',
-      caption: `Second half of block ${layer}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
+      caption: say`Second half of block ${l}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
       from: { tensor: block(layer, 'resid_1'), name: 'after attention' },
       op: 'layer norm',
       opNote: 'each row',
@@ -58,15 +65,15 @@ function geluStages(layer: number, C: number): Stage[] {
     },
     {
       key: 'fc',
-      caption: `A learned C × 4C matrix (plus a bias) widens every row from ${count(C)} to ${count(4 * C)} numbers.`,
+      caption: say`A learned C × ${four}C matrix (plus a bias) widens every row from ${d.dim('C')} to ${d.dim('mlpWidth')} numbers.`,
       from: { tensor: block(layer, 'ln_2'), name: 'normalised' },
       op: '× W_{fc} + b',
-      opNote: 'C → 4C',
+      opNote: say`C → ${four}C`,
       to: { tensor: block(layer, 'mlp.fc'), name: 'widened' },
     },
     {
       key: 'gelu',
-      caption: 'Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards 0, positive ones pass almost unchanged. GPT-2 uses GELU, not ReLU.',
+      caption: say`Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards ${d.constant('zero')}, positive ones pass almost unchanged. GPT models use GELU, not ReLU.`,
       from: { tensor: block(layer, 'mlp.fc'), name: 'before GELU' },
       op: 'GELU',
       opNote: 'each cell',
@@ -75,22 +82,23 @@ function geluStages(layer: number, C: number): Stage[] {
     },
     {
       key: 'proj',
-      caption: `A learned 4C × C matrix (plus a bias) brings each row back to ${count(C)} numbers.`,
+      caption: say`A learned ${four}C × C matrix (plus a bias) brings each row back to ${d.dim('C')} numbers.`,
       from: { tensor: block(layer, 'mlp.gelu'), name: 'after GELU' },
       op: '× W_{proj} + b',
-      opNote: '4C → C',
+      opNote: say`${four}C → C`,
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
-    residualStage(layer),
+    residualStage(layer, d),
   ];
 }
 
 /** The Llama family's gated MLP: RMSNorm, gate and up C → I, SiLU of the gate, gate × up, I → C, residual. */
-function swigluStages(layer: number, C: number, I: number): Stage[] {
+function swigluStages(layer: number, d: Declared): Stage[] {
+  const l = d.index(layer, 'nLayer');
   return [
     {
       key: 'ln',
-      caption: `Second half of block ${layer}: the feed-forward network, also called the MLP (multilayer perceptron). First, RMSNorm again, with its own learned scale.`,
+      caption: say`Second half of block ${l}: the feed-forward network, also called the MLP (multilayer perceptron). First, RMSNorm again, with its own learned scale.`,
       from: { tensor: block(layer, 'resid_1'), name: 'after attention' },
       op: 'RMSNorm',
       opNote: 'each row',
@@ -98,7 +106,7 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
     },
     {
       key: 'gate',
-      caption: `This model's MLP is gated (SwiGLU) and has three learned matrices, none with a bias. The first, W_{gate} (C × I), widens every row from ${count(C)} to ${count(I)} numbers: the gate.`,
+      caption: say`This model's MLP is gated (SwiGLU) and has three learned matrices, none with a bias. The first, W_{gate} (C × I), widens every row from ${d.dim('C')} to ${d.dim('mlpWidth')} numbers: the gate.`,
       from: { tensor: block(layer, 'rms_2'), name: 'normalised' },
       op: '× W_{gate}',
       opNote: 'C → I',
@@ -106,7 +114,7 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
     },
     {
       key: 'up',
-      caption: `A second matrix of the same shape, W_{up}, widens the same normalised row again: the ${count(I)} numbers the gate will let through, or not.`,
+      caption: say`A second matrix of the same shape, W_{up}, widens the same normalised row again: the ${d.dim('mlpWidth')} numbers the gate will let through, or not.`,
       from: { tensor: block(layer, 'rms_2'), name: 'normalised' },
       op: '× W_{up}',
       opNote: 'C → I',
@@ -114,7 +122,7 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
     },
     {
       key: 'silu',
-      caption: 'Each number of the gate goes through SiLU, x times the sigmoid of x: negative ones are squeezed towards 0, positive ones pass almost unchanged.',
+      caption: say`Each number of the gate goes through SiLU, x times the sigmoid of x: negative ones are squeezed towards ${d.constant('zero')}, positive ones pass almost unchanged.`,
       from: { tensor: block(layer, 'mlp.gate'), name: 'gate' },
       op: 'SiLU',
       opNote: 'each cell',
@@ -123,7 +131,7 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
     },
     {
       key: 'gated',
-      caption: 'Then the gate multiplies the up-projection, cell by cell: where SiLU gave nearly 0, that feature is shut off; elsewhere it passes, scaled. This product takes the place of GPT-2’s single GELU.',
+      caption: say`Then the gate multiplies the up-projection, cell by cell: where SiLU gave nearly ${d.constant('zero')}, that feature is shut off; elsewhere it passes, scaled. This product takes the place of the single GELU of GPT models.`,
       from: { tensor: block(layer, 'mlp.silu'), name: 'SiLU(gate)' },
       op: '× up',
       opNote: 'cell by cell',
@@ -131,22 +139,23 @@ function swigluStages(layer: number, C: number, I: number): Stage[] {
     },
     {
       key: 'proj',
-      caption: `The third matrix, W_{down} (I × C), brings each row back to ${count(C)} numbers.`,
+      caption: say`The third matrix, W_{down} (I × C), brings each row back to ${d.dim('C')} numbers.`,
       from: { tensor: block(layer, 'mlp.act'), name: 'gated' },
       op: '× W_{down}',
       opNote: 'I → C',
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
-    residualStage(layer),
+    residualStage(layer, d),
   ];
 }
 
 function build(ex: Explanation) {
-  const { T, C, I } = dims(ex);
+  const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const r = T - 1;
-  const stages = ex.config.mlp === 'swiglu' ? swigluStages(layer, C, I) : geluStages(layer, C);
+  const stages = ex.config.mlp === 'swiglu' ? swigluStages(layer, d) : geluStages(layer, d);
 
   const story = new Storyboard();
   const tracks: { enter: Track; fill: Track }[] = stages.map((st) => {
@@ -156,17 +165,20 @@ function build(ex: Explanation) {
     story.wait(st.key === 'residual' ? 2.5 : 1.4);
     return { enter, fill };
   });
+  const enters = tracks.map((track) => track.enter);
 
   // The stage whose function is drawn as a curve (GELU, or SiLU of the gate), and its input and output.
   const curveAt = stages.findIndex((st) => st.curve);
   const curve = stages[curveAt].curve!;
   const curveIn = wholeMatrix(ex.trace, stages[curveAt].from.tensor);
   const curveOut = wholeMatrix(ex.trace, stages[curveAt].to.tensor);
-  const width = (cols: number) => (cols === C ? `C = ${count(C)}` : ex.config.mlp === 'gelu' ? `4C = ${count(cols)}` : `I = ${count(cols)}`);
+  // The MLP's width is 4C in GPT-2, written with the 4 read from its shape; I in the Llama family.
+  const width = (cols: number): Phrase =>
+    cols === C ? say`C = ${d.dim('C')}` : ex.config.mlp === 'gelu' ? say`${d.dim('mlpRatio')}C = ${d.dim('mlpWidth')}` : say`I = ${d.dim('mlpWidth')}`;
 
   const layout = (a: Area) => {
     const s = a.size;
-    const view = (src: MatrixSource, name: string, first: boolean, stacked: boolean, factor: number) => {
+    const view = (src: MatrixSource, name: Phrase, first: boolean, stacked: boolean, factor: number) => {
       const opW = stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
       const opH = stacked ? a.h * 0.2 : s * 8;
       const each = stacked ? a.w - s * 4 : factor * ((a.w - opW - s * 4) / 2 - s * 3);
@@ -177,11 +189,11 @@ function build(ex: Explanation) {
         maxRows: rows,
         keepRows: [r],
         maxCols: 5,
-        colLabels: true,
+        colLabels: src.cols === C ? 'C' : 'mlpWidth',
         rowLabels: first || stacked ? pieces : undefined,
         name,
         colBrace: width(src.cols),
-        rowBrace: first ? undefined : `T = ${T}`,
+        rowBrace: first ? undefined : say`T = ${d.dim('T')}`,
       });
     };
     const views = stages.map((st) => {
@@ -220,7 +232,7 @@ function build(ex: Explanation) {
       pts.push(px(v), py(curve.fn(v)));
     }
     f.path(pts, { stroke: 'dim', lineWidth: 2 });
-    label(f, box.cx, box.y + s * 0.5, curve.name, { size: s * 0.9, bold: true, align: 'center' });
+    label(f, box.cx, box.y + s * 0.5, curve.name, { size: s * TEXT.body, bold: true, align: 'center' });
     f.fade(p, () => {
       for (const c of cols) {
         const xv = curveIn.data[curveIn.index(r, c)];
@@ -233,13 +245,12 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'feed-forward',
     title: 'Feed forward',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
       const { s } = L;
-      let k = 0;
-      for (let i = 0; i < stages.length; i++) if (t >= tracks[i].enter.start) k = i;
+      const k = stageAt(t, enters);
       const { A, B, op, mode } = L.views[k];
       const pe = tracks[k].enter.at(t);
       const pf = tracks[k].fill.at(t);
@@ -250,9 +261,9 @@ function build(ex: Explanation) {
           drawCurve(f, L, op, pf);
         } else {
           const cy = mode === 'row' ? A.centerY : op.cy;
-          label(f, op.cx, cy - s * 0.9, st.op, { size: s * 1.05, bold: true, align: 'center' });
+          label(f, op.cx, cy - s * 0.9, st.op, { size: s * TEXT.caption, bold: true, align: 'center' });
           arrow(f, op.x + s * 0.6, cy + s * 0.2, op.x + op.width - s * 0.6, cy + s * 0.2, { paint: 'muted', progress: pf });
-          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * 0.75, paint: 'dim', align: 'center' });
+          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * TEXT.note, paint: 'dim', align: 'center' });
         }
       });
       B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.curve && pf > 0.5 ? r : undefined });

@@ -13,29 +13,31 @@ import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, blockOnly, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
 import { block } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
 
 function build(ex: Explanation) {
   const { T, C, nHead, nKvHead, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const names = ['Q', 'K', 'V'] as const;
   const group = nHead / nKvHead; // query heads per key/value head
   const grouped = group > 1;
   const kvHead = Math.floor(head / group);
-  const qWidth = nHead * H;
-  const qBrace = qWidth === C ? `C = ${count(C)}` : `n_{head} H = ${count(qWidth)}`;
+  const qBrace = nHead * H === C ? say`C = ${d.dim('C')}` : say`n_{head} H = ${d.dim('qWidth')}`;
   const sliceOf = (n: (typeof names)[number]) => (n === 'Q' ? head : kvHead);
 
   const story = new Storyboard();
   story.beat(
     'cut',
     grouped
-      ? `Q is cut into ${nHead} heads of H = ${H} columns (${nHead} × ${H} = ${count(qWidth)}). K and V hold only ${nKvHead} heads: each serves ${group} query heads (grouped-query attention), so keys, values and their cache are ${group} times smaller.`
-      : `Q is cut lengthwise into ${nHead} heads of H = ${H} columns each (${nHead} × ${H} = ${count(qWidth)}). K and V are cut the same way.`,
+      ? say`Q is cut into ${d.dim('nHead')} heads of H = ${d.dim('H')} columns (${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('qWidth')}). K and V hold only ${d.dim('nKvHead')} heads: each serves ${d.dim('kvGroup')} query heads (grouped-query attention), so keys, values and their cache are ${d.dim('kvGroup')} times smaller.`
+      : say`Q is cut lengthwise into ${d.dim('nHead')} heads of H = ${d.dim('H')} columns each (${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('qWidth')}). K and V are cut the same way.`,
   );
   const showQ = story.play(1.0);
   const cut = story.play(1.4);
@@ -43,16 +45,16 @@ function build(ex: Explanation) {
   story.beat(
     'pick',
     grouped
-      ? `We follow ${blockHead(ex)}: columns ${head * H} to ${head * H + H - 1} of Q. Its keys and values are key/value head ${kvHead} (columns ${kvHead * H} to ${kvHead * H + H - 1} of K and V), shared by query heads ${kvHead * group} to ${kvHead * group + group - 1}.`
-      : `Each head works on its own slice, independently of the others. We follow ${blockHead(ex)}: columns ${head * H} to ${head * H + H - 1}.`,
+      ? say`We follow ${blockHead(ex)}: columns ${d.index(head * H, 'qWidth')} to ${d.index(head * H + H - 1, 'qWidth')} of Q. Its keys and values are key/value head ${d.index(kvHead, 'nKvHead')} (columns ${d.index(kvHead * H, 'kvWidth')} to ${d.index(kvHead * H + H - 1, 'kvWidth')} of K and V), shared by query heads ${d.index(kvHead * group, 'nHead')} to ${d.index(kvHead * group + group - 1, 'nHead')}.`
+      : say`Each head works on its own slice, independently of the others. We follow ${blockHead(ex)}: columns ${d.index(head * H, 'qWidth')} to ${d.index(head * H + H - 1, 'qWidth')}.`,
   );
   const pick = story.play(1.4);
   story.wait(1.2);
   story.beat(
     'kv',
     grouped
-      ? `Its slices are three T × H matrices. All ${nHead} query heads work side by side; those sharing a key/value head compare their own queries with the same keys.`
-      : `Its slices of Q, K and V are three T × H matrices. All ${nHead} heads do the same work side by side, each with its own slices.`,
+      ? say`Its slices are three T × H matrices. All ${d.dim('nHead')} query heads work side by side; those sharing a key/value head compare their own queries with the same keys.`
+      : say`Its slices of Q, K and V are three T × H matrices. All ${d.dim('nHead')} heads do the same work side by side, each with its own slices.`,
   );
   const kv = story.play(1.4);
   story.wait(2.5);
@@ -80,12 +82,12 @@ function build(ex: Explanation) {
             maxWidth: each,
             maxRows: rows,
             maxCols: 5,
-            colLabels: true,
+            colLabels: n === 'Q' ? 'qWidth' : 'kvWidth',
             colOffset: sliceOf(n) * H,
             rowLabels: i === 0 || stacked ? pieces : undefined,
-            name: `${n}_{${sliceOf(n)}}`,
+            name: say`${n}_{${d.index(sliceOf(n), n === 'Q' ? 'nHead' : 'nKvHead')}}`,
             // Stacked, one brace under the last slice serves all three (they share their columns).
-            colBrace: !stacked || i === names.length - 1 ? `H = ${H}` : undefined,
+            colBrace: !stacked || i === names.length - 1 ? say`H = ${d.dim('H')}` : undefined,
           }),
       );
     });
@@ -95,7 +97,7 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'heads',
     title: 'Splitting into heads',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
@@ -104,15 +106,15 @@ function build(ex: Explanation) {
       const pc = cut.at(t);
       const pp = pick.at(t);
       f.fade(showQ.at(t), () => {
-        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * 1.2, bold: true, align: 'right' });
+        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * TEXT.large, bold: true, align: 'right' });
         f.rect(qx, qy, qW, qH, { fill: 'panel', stroke: 'faint' });
-        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, qBrace, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, qBrace, { size: s * TEXT.small, paint: 'dim' });
         for (let h = 1; h < nHead; h++) {
           f.fade(stagger(pc, h - 1, nHead - 1, 0.2), () => f.path([qx + h * slab, qy - s * 0.2, qx + h * slab, qy + qH + s * 0.2], { stroke: 'ink', lineWidth: 1.2 }));
         }
         const every = Math.ceil((nHead * s * 1.2) / qW);
         for (let h = 0; h < nHead; h += every) {
-          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, String(h), { size: s * 0.7, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
+          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, [d.index(h, 'nHead')], { size: s * TEXT.tiny, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
         }
         if (pp > 0) f.fade(pp, () => f.rect(qx + head * slab, qy - 2, slab, qH + 4, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 2 }));
       });
@@ -133,9 +135,9 @@ function build(ex: Explanation) {
     const kvSlab = kvW / nKvHead;
     label(f, kx - s * 0.5, kvY + kvH / 2, 'K, V', { size: s, bold: true, align: 'right' });
     f.rect(kx, kvY, kvW, kvH, { fill: 'panel', stroke: 'faint' });
-    const kvWidth = `n_{kv} H = ${count(nKvHead * H)}`;
-    if (L.portrait) label(f, kx + kvW + s * 0.5, kvY + kvH / 2, kvWidth, { size: s * 0.8, paint: 'dim' });
-    else brace(f, 'below', kx, kx + kvW, kvY + kvH + s * 0.3, kvWidth, { size: s * 0.8, paint: 'dim' });
+    const kvWidth = say`n_{kv} H = ${d.dim('kvWidth')}`;
+    if (L.portrait) label(f, kx + kvW + s * 0.5, kvY + kvH / 2, kvWidth, { size: s * TEXT.small, paint: 'dim' });
+    else brace(f, 'below', kx, kx + kvW, kvY + kvH + s * 0.3, kvWidth, { size: s * TEXT.small, paint: 'dim' });
     for (let g = 0; g < nKvHead; g++) {
       const p = stagger(pc, g, nKvHead, 0.3);
       const mine = g === kvHead && pp > 0;
@@ -149,7 +151,7 @@ function build(ex: Explanation) {
         f.path([kx + g * kvSlab, kvY - 1, left, fanTop], { stroke: paint, lineWidth: mine ? 2 : 1 });
         f.path([kx + (g + 1) * kvSlab, kvY - 1, right, fanTop], { stroke: paint, lineWidth: mine ? 2 : 1 });
         if (mine) f.rect(kx + g * kvSlab, kvY - 2, kvSlab, kvH + 4, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 2 });
-        if (kvSlab > s * 1.2) f.text(kx + (g + 0.5) * kvSlab, kvY + kvH / 2, String(g), { size: s * 0.7, paint: mine ? 'ink' : 'muted', align: 'center', bold: mine });
+        if (kvSlab > s * 1.2) f.text(kx + (g + 0.5) * kvSlab, kvY + kvH / 2, [d.index(g, 'nKvHead')], { size: s * TEXT.tiny, paint: mine ? 'ink' : 'muted', align: 'center', bold: mine });
       });
     }
   }

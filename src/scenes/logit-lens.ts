@@ -1,13 +1,14 @@
 // The logit lens: for one position, the residual stream after the embeddings (embed.sum, or
 // embed.token without a position table), after each block's attention (h.L.resid_1) and after
-// each block (h.L.out), each through the final norm (layer norm or RMSNorm) and the output head; each depth's most likely next tokens with their probabilities
-// (lens.probs, computed by explain()), filling in depth by depth. The last row is the model's
+// each block (h.L.out), each through the final norm (layer norm or RMSNorm) and the output
+// head; each depth's most likely next tokens with their probabilities (lens.probs, computed by
+// explain()), filling in depth by depth. The last row is the model's
 // own prediction (probs), and the scene says so. Choosing a token above the table asks the page
 // to read another position (a spot's `choose`).
 
 import type { Area } from '../anim/area.ts';
 import { drawInline, inlineWidth, type InlinePiece } from '../anim/inline-text.ts';
-import { escapeMarkup, label } from '../anim/label.ts';
+import { label } from '../anim/label.ts';
 import { pickSlots, shortPiece, type Slot } from '../anim/matrix.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { chipHeight, chipWidth, tokenChip } from '../anim/tokenChip.ts';
@@ -17,17 +18,18 @@ import { percentDecimals, type Frame } from '../render/frame.ts';
 import { textWidth, wrapText } from '../render/text.ts';
 import type { SceneDefinition } from './contract.ts';
 import { makeScene } from './make-scene.ts';
-import { dims, normWords, SOURCE, tokenTexts } from './shared.ts';
+import { declared, dims, normWords, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
   const { position: p, stages, top: N, ids, probs } = ex.lens;
   const S = stages.length;
-  const pieces = tokenTexts(ex);
-  const token = escapeMarkup(pieces[p]);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
 
   const story = new Storyboard();
-  story.beat('read', `Take the token “${token}”. After every step of the model, its row of the residual stream could already be turned into a guess at what comes next.`);
+  story.beat('read', say`Take the token “${pieces[p]}”. After every step of the model, its row of the residual stream could already be turned into a guess at what comes next.`);
   const showRead = story.play(1.0);
   story.wait(0.8);
   story.beat('fill', `Put each of those rows through the final ${normWords(ex).name}, the output head and a softmax, as the last block’s output is: the most likely next tokens, depth by depth.`);
@@ -116,18 +118,18 @@ function build(ex: Explanation) {
   type Layout = ReturnType<typeof layout>;
 
   /** One depth's row: its name, then its most likely tokens, each with its probability and a bar. */
-  function drawRow(f: Frame, L: Layout, d: number, y: number) {
+  function drawRow(f: Frame, L: Layout, stage: number, y: number) {
     const { fs, tx, labelW, cols, cellW, cellGap, rowH } = L;
-    drawInline(f, tx, y, stageLabel(d, L.short), fs, 'muted');
+    drawInline(f, tx, y, stageLabel(stage, L.short), fs, 'muted');
     for (let k = 0; k < cols; k++) {
-      const id = ids[d * N + k];
-      const prob = probs[d * N + k];
+      const id = ids[stage * N + k];
+      const prob = probs[stage * N + k];
       const x = tx + labelW + k * (cellW + cellGap);
-      const source = at('lens.probs', d * V + id);
+      const source = at('lens.probs', stage * V + id);
       f.rect(x, y - rowH * 0.38, Math.max(1, cellW * prob), rowH * 0.76, { fill: 'highlight', radius: 2 });
-      f.text(x + L.s * 0.2, y, shortPiece(ex.piece(id).text, L.pieceChars), { size: fs, mono: true, paint: 'token' });
+      f.text(x + L.s * 0.2, y, [shortPiece(d.piece(id), L.pieceChars)], { size: fs, mono: true, paint: 'token' });
       f.number(x + cellW - L.s * 0.2, y, prob, source, { size: fs, percent: true, decimals: percentDecimals(prob), align: 'right' });
-      f.spot(x, y - rowH / 2, cellW, rowH, prob, source, `read after ${stages[d]}, at position ${p}`);
+      f.spot(x, y - rowH / 2, cellW, rowH, prob, source, `read after ${stages[stage]}, at position ${p}`);
     }
   }
 
@@ -143,14 +145,14 @@ function build(ex: Explanation) {
       f.fade(Math.max(0.35, pr), () => {
         for (const c of L.chips) {
           tokenChip(f, c.x, L.chipY, pieces[c.i], { size: chipSize, highlight: c.i === p });
-          f.spot(c.x, L.chipY, c.w, chipHeight(chipSize), ex.tokens[c.i].id, SOURCE.tokens(c.i), undefined, { choose: { position: c.i } });
+          f.spot(c.x, L.chipY, c.w, chipHeight(chipSize), ex.tokens[c.i].id, at('tokens', c.i), undefined, { choose: { position: c.i } });
         }
         const midY = L.chipY + chipHeight(chipSize) / 2;
         if (L.lo > 0) f.text(L.chips[0].x - chipSize * 0.3, midY, '…', { size: chipSize, paint: 'muted', align: 'right' });
         if (L.hi < T - 1) f.text(L.chips.at(-1)!.x + L.chips.at(-1)!.w + chipSize * 0.3, midY, '…', { size: chipSize, paint: 'muted' });
       });
       f.fade(pr, () => {
-        const question: InlinePiece[] = [{ text: `What comes after “${shortPiece(pieces[p], 16)}” (position ` }, { count: p, source: at('position', p) }, { text: ')?' }];
+        const question: InlinePiece[] = [{ text: say`What comes after “${shortPiece(pieces[p], 16)}” (position ` }, { count: p, source: at('position', p) }, { text: ')?' }];
         drawInline(f, a.x + (a.w - inlineWidth(question, s * 0.95)) / 2, L.questionY, question, s * 0.95);
       });
       const pf = fill.at(t);
@@ -179,4 +181,4 @@ function build(ex: Explanation) {
   });
 }
 
-export const logitLensScene: SceneDefinition = { name: 'logit-lens', title: 'The logit lens', build };
+export const logitLensScene: SceneDefinition = { name: 'logit-lens', title: 'The logit lens', build, labelledIds: (ex) => [...ex.lens.ids] };

@@ -1,12 +1,12 @@
 // Rotary position embeddings (RoPE), the Llama family's way of placing tokens: no position table;
-// in every head, dimensions i and i + D/2 of a query or key form a pair, a point in a plane, and
+// in every head, dimensions i and i + H/2 of a query or key form a pair, a point in a plane, and
 // RoPE turns that point by an angle of position × the pair's frequency (rope.angles). Shown on
 // pair 0 of the explanation's head: the last token's query turned by its angle (attn.q → q_rot),
 // a key halfway back turned by its own (attn.k → k_rot), then why the score sees only their distance: turning
 // both back by the query's angle keeps their dot product, and leaves the key turned by the
 // difference alone (rope.dot and rope.relative, the same numbers, with attn.scores beside them).
 
-import { escapeMarkup, label } from '../anim/label.ts';
+import { label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, pickSlots, rowsThatFit, shortPiece } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
@@ -16,46 +16,53 @@ import type { Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { say, type Phrase } from '../render/said.ts';
+import { TEXT } from '../anim/metrics.ts';
 import { at, block, namedValue, type ValueName } from '../model/registry.ts';
 
-/** The pair the dial follows: dimensions 0 and D/2, which turn fastest (one radian per position before any scaling). */
+/** The pair the dial follows: dimensions 0 and H/2, which turn fastest (one radian per position before any scaling). */
 const PAIR = 0;
 
 function build(ex: Explanation) {
-  const { T, H: D, nHead, nKvHead } = dims(ex);
+  const { T, H, nHead, nKvHead } = dims(ex);
   const { layer, head } = ex;
-  const half = D / 2;
+  const d = declared(ex);
+  const half = H / 2;
   const kvHead = Math.floor((head * nKvHead) / nHead);
-  const pieces = tokenTexts(ex);
+  const pieces = tokenPieces(ex);
   const i = T - 1; // the query: the last token
   const j = Math.floor(i / 2); // the key: a token halfway back, so both turn and their distance shows
   const trace = (name: ValueName) => namedValue(ex, name)!.data;
   const q = trace(block(layer, 'attn.q'));
   const k = trace(block(layer, 'attn.k'));
   const angles = trace('rope.angles');
-  const qAt = (t: number, d: number) => (t * nHead + head) * D + d; // flat index into q / q_rot
-  const kAt = (t: number, d: number) => (t * nKvHead + kvHead) * D + d; // into k / k_rot
+  const qAt = (t: number, c: number) => (t * nHead + head) * H + c; // flat index into q / q_rot
+  const kAt = (t: number, c: number) => (t * nKvHead + kvHead) * H + c; // into k / k_rot
   const pair = (data: ArrayLike<number>, index: (t: number, d: number) => number, t: number) =>
     [data[index(t, PAIR)], data[index(t, PAIR + half)]] as const;
   const thetaQ = angles[i * half + PAIR];
   const thetaK = angles[j * half + PAIR];
-  const shared = nKvHead < nHead ? ` (query head ${head} shares key/value head ${kvHead} with ${nHead / nKvHead - 1} others)` : '';
+  const shared =
+    nKvHead < nHead
+      ? say` (query head ${d.index(head, 'nHead')} shares key/value head ${d.index(kvHead, 'nKvHead')} with ${d.count(nHead / nKvHead - 1, 'kvGroup')} others)`
+      : '';
+  const pairDims = say`${d.index(PAIR, 'H')} and ${d.index(PAIR + half, 'H')}`;
 
   const story = new Storyboard();
   story.beat('angles', `This model has no position table. Instead RoPE (rotary position embedding) gives every position an angle for each pair of dimensions in a head: position × the pair's frequency, in radians. The first pairs turn fast, the last ones slowly.`);
   const showAngles = story.play(1.6);
   story.wait(1.6);
-  story.beat('query', `In ${blockHead(ex)}, dimensions ${PAIR} and ${PAIR + half} of the query of “${escapeMarkup(pieces[i])}” form a point in a plane. RoPE turns it about the centre by its position's angle; every other pair of the head turns by its own angle.`);
+  story.beat('query', say`In ${blockHead(ex)}, dimensions ${pairDims} of the query of “${pieces[i]}” form a point in a plane. RoPE turns it about the centre by its position's angle; every other pair of the head turns by its own angle.`);
   const turnQ = story.play(2.4);
   story.wait(1.2);
-  story.beat('key', `Keys are turned the same way, each by its own position's angle: here the key of “${escapeMarkup(pieces[j])}”${shared}. Values are not turned.`);
+  story.beat('key', say`Keys are turned the same way, each by its own position's angle: here the key of “${pieces[j]}”${shared}. Values are not turned.`);
   const turnK = story.play(2.0);
   story.wait(1.2);
   story.beat('distance', 'Turn both points back by the query’s angle: the angle between them stays, so their dot product stays. What is left is the unturned query and the key turned by the difference of the angles, which depends only on how far apart the tokens are.');
   const turnBack = story.play(2.4);
   story.wait(1.0);
-  story.beat('scores', `For the query of “${escapeMarkup(pieces[i])}” and every key it sees: summed over all ${half} pairs, the two ways give the same products, and divided by √D they are the attention scores. So a query meets a key a given distance away the same way wherever the two stand in the text.`);
+  story.beat('scores', say`For the query of “${pieces[i]}” and every key it sees: summed over all ${d.dim('ropePairs')} pairs, the two ways give the same products, and divided by √H they are the attention scores. So a query meets a key a given distance away the same way wherever the two stand in the text.`);
   const showTable = story.play(1.4);
   story.wait(3.0);
 
@@ -82,10 +89,10 @@ function build(ex: Explanation) {
       keepRows: [i, j],
       maxCols: 6,
       rowLabels: pieces,
-      colLabels: true,
+      colLabels: 'ropePairs',
       name: 'angle θ of each pair (radians)',
-      colBrace: `D/2 = ${half} pairs`,
-      rowBrace: `T = ${T}`,
+      colBrace: say`${d.dim('ropePairs')} pairs`,
+      rowBrace: say`T = ${d.dim('T')}`,
     });
     anglesView.at(right.x + Math.max(0, (right.w - anglesView.width) / 2), right.y);
     // The keys the product table lists: those the query may see (j ≤ i), as many as fit.
@@ -128,7 +135,7 @@ function build(ex: Explanation) {
           fill: (r, c) => (c === PAIR && ((r === i && pq > 0) || (r === j && pk > 0)) ? 'highlight' : null),
         }),
       );
-      f.fade(Math.max(pq, pa * 0.6), () => drawDial(f, dial, s, `dims ${PAIR} and ${PAIR + half} (directions; lengths not to scale)`));
+      f.fade(Math.max(pq, pa * 0.6), () => drawDial(f, dial, s, say`dims ${pairDims} (directions; lengths not to scale)`));
       // Each vector: its unturned direction faint, the turning arrow solid, the path of the turn.
       const vector = (name: string, paint: Paint, from: number, turned: number, angle: number, length: number, path: number) => {
         spiral(f, dial, from, turned, dial.r * path, paint);
@@ -156,13 +163,13 @@ function build(ex: Explanation) {
   function drawReadout(f: Frame, L: ReturnType<typeof layout>, pq: number, pk: number, pb: number): void {
     const { s, readout } = L;
     const { line, groupW } = readout;
-    const size = s * 0.85;
+    const size = s * TEXT.label;
     const rowOf = (x: number, y: number, name: string, paint: Paint, tensor: ValueName, index: (t: number, d: number) => number, t: number) => {
       label(f, x, y, name, { size, paint, bold: true });
       f.number(x + groupW * 0.62, y, trace(tensor)[index(t, PAIR)], at(tensor, index(t, PAIR)), { size, decimals: 2, align: 'right' });
       f.number(x + groupW * 0.95, y, trace(tensor)[index(t, PAIR + half)], at(tensor, index(t, PAIR + half)), { size, decimals: 2, align: 'right' });
     };
-    const angle = (x: number, y: number, name: string, t: number) => {
+    const angle = (x: number, y: number, name: Phrase, t: number) => {
       label(f, x, y, name, { size, paint: 'muted' });
       f.number(x + groupW * 0.62, y, angles[t * half + PAIR], at('rope.angles', t * half + PAIR), { size, decimals: 2, align: 'right' });
       f.text(x + groupW * 0.66, y, 'rad', { size: size * 0.9, paint: 'muted' });
@@ -170,13 +177,13 @@ function build(ex: Explanation) {
     const { x, y } = readout;
     f.fade(pq, () => {
       rowOf(x, y, 'q', 'accent', block(layer, 'attn.q'), qAt, i);
-      angle(x, y + line, `θ_{${i}}`, i);
+      angle(x, y + line, say`θ_{${d.index(i, 'T')}}`, i);
       rowOf(x, y + 2 * line, 'q′', 'accent', block(layer, 'attn.q_rot'), qAt, i);
     });
     f.fade(pk * (1 - pb * 0.5), () => {
       const kx = x + groupW + s;
       rowOf(kx, y, 'k', 'dim', block(layer, 'attn.k'), kAt, j);
-      angle(kx, y + line, `θ_{${j}}`, j);
+      angle(kx, y + line, say`θ_{${d.index(j, 'T')}}`, j);
       rowOf(kx, y + 2 * line, 'k′', 'dim', block(layer, 'attn.k_rot'), kAt, j);
     });
   }
@@ -184,7 +191,7 @@ function build(ex: Explanation) {
   /** For the query and every key it may see: distance, turned · turned, unturned · key turned by the difference, score. */
   function drawProducts(f: Frame, L: ReturnType<typeof layout>): void {
     const { s, right, keyRows } = L;
-    const size = s * 0.8;
+    const size = s * TEXT.small;
     const line = s * 1.5;
     const cols = [0.3, 0.5, 0.75, 1].map((share) => right.x + (right.w - s * 0.4) * share);
     const y0 = right.y + s * 1.6;
@@ -200,8 +207,8 @@ function build(ex: Explanation) {
         return;
       }
       if (key === j) f.rect(right.x - s * 0.3, y - line * 0.45, right.w, line * 0.9, { fill: 'highlight', radius: 3 });
-      f.text(right.x, y, shortPiece(pieces[key]), { size, mono: true, paint: 'token' });
-      f.text(cols[0], y, String(i - key), { size, mono: true, paint: 'dim', align: 'right' }); // positions apart: index arithmetic
+      f.text(right.x, y, [shortPiece(pieces[key])], { size, mono: true, paint: 'token' });
+      f.text(cols[0], y, [d.count(i - key, 'T')], { size, mono: true, paint: 'dim', align: 'right' }); // positions apart
       const cell = i * T + key;
       f.number(cols[1], y, trace('rope.dot')[cell], at('rope.dot', cell), { size, decimals: 3, align: 'right' });
       f.number(cols[2], y, trace('rope.relative')[cell], at('rope.relative', cell), { size, decimals: 3, align: 'right' });
@@ -212,14 +219,14 @@ function build(ex: Explanation) {
 }
 
 /** The plane of one pair: a circle and two axes, named by the dimensions. */
-function drawDial(f: Frame, dial: { cx: number; cy: number; r: number }, s: number, name: string): void {
+function drawDial(f: Frame, dial: { cx: number; cy: number; r: number }, s: number, name: Phrase): void {
   const { cx, cy, r } = dial;
   const pts: number[] = [];
   for (let n = 0; n <= 64; n++) pts.push(cx + r * Math.cos((n / 64) * 2 * Math.PI), cy + r * Math.sin((n / 64) * 2 * Math.PI));
   f.path(pts, { stroke: 'grid', lineWidth: 1 });
   f.path([cx - r, cy, cx + r, cy], { stroke: 'faint', lineWidth: 1 });
   f.path([cx, cy - r, cx, cy + r], { stroke: 'faint', lineWidth: 1 });
-  label(f, cx, cy - r - s * 0.7, name, { size: s * 0.8, paint: 'dim', align: 'center' });
+  label(f, cx, cy - r - s * 0.7, name, { size: s * TEXT.small, paint: 'dim', align: 'center' });
 }
 
 /** The path of a turn: from `from` radians through `turn` more, widening a little each full turn. */

@@ -132,8 +132,9 @@ function showMessages(): void {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** Fills the article's data-dim spans from the model; T, the prompt's length, shows "…" until it is known. */
 function fillDimensions(config: LoadedModel['config'], T: number | null): void {
-  const dims: Record<string, number> = {
+  const dims: Record<string, number | null> = {
     C: config.nEmbd,
     H: config.headDim,
     pairs: config.headDim / 2,
@@ -144,12 +145,25 @@ function fillDimensions(config: LoadedModel['config'], T: number | null): void {
     V: config.vocabSize,
     nPositions: config.nPositions,
     C4: config.mlpWidth,
+    T,
   };
-  if (T !== null) dims.T = T;
   for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
     const value = dims[el.dataset.dim ?? ''];
-    if (value !== undefined) el.textContent = count(value);
+    if (value !== undefined) el.textContent = value === null ? '…' : count(value);
   }
+}
+
+/**
+ * The article's numbers for a model just loaded: its dimensions, and the paragraph on tokens
+ * that share one embedding row, with its counts, shown only when most of the model's tokens do.
+ */
+function fillModelProse(model: LoadedModel): void {
+  fillDimensions(model.config, null);
+  const V = model.config.vocabSize;
+  const shared = model.sharedRowTokens * 2 > V;
+  const counts: Record<string, number> = { tokens: model.sharedRowTokens, others: V - model.sharedRowTokens };
+  for (const el of document.querySelectorAll<HTMLElement>('[data-shared]')) el.textContent = shared ? count(counts[el.dataset.shared ?? ''] ?? 0) : '…';
+  byId('shared-rows').hidden = !shared;
 }
 
 function fillPickers(config: LoadedModel['config']): void {
@@ -231,14 +245,14 @@ function showModel(config: ModelConfig): void {
 }
 
 /**
- * Hands an Explanation to every scene the model has; the scenes rebuild in place and keep their
- * time. With `pending`, its generated tokens are still to come: scenes that show them say so meanwhile.
+ * Hands an Explanation to every scene; the scenes rebuild in place and keep their time, and one
+ * of a step the model lacks (hidden) drops what an earlier model left in it. With `pending`, its
+ * generated tokens are still to come: scenes that show them say so meanwhile.
  */
 function showExplanation(ex: Explanation, pending = false): void {
   explanation = ex;
   generationPending = pending;
   for (const el of sceneElements) {
-    if (!applies(el, ex.config)) continue;
     if (pending && usesGeneration(el)) el.showScene(null, 'Generating the next tokens…');
     else el.explanation = ex;
   }
@@ -290,6 +304,8 @@ function applyPendingSeek(): void {
     }
     pendingSeek = null;
     for (const el of sceneElements) if (el !== target && !reduced) el.play();
+    // Started: the generated tokens, arriving later, must not set the linked scene playing.
+    document.body.dataset.started = 'yes';
     return;
   }
   if (!reduced && !document.body.dataset.started) for (const el of sceneElements) el.play();
@@ -342,7 +358,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
   try {
     const model = await done;
     cancelLoad = null;
-    performance.mark('model-loaded', { detail: model.timings });
+    performance.mark('model-loaded', { detail: { ...model.timings, kernels: model.kernels } });
     state.model = choice;
     const { config } = model;
     fillPickers(config); // first, as it keeps the layer and head in range for this model
@@ -354,7 +370,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
     const summary = `${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
     picker.showModelName(summary);
     picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
-    fillDimensions(config, null);
+    fillModelProse(model);
     await running;
   } catch (error) {
     cancelLoad = null;

@@ -11,12 +11,13 @@ import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
 import { folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
+import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
-import { argmax, topEntries } from '../model/sampling.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
+import { SCENES } from '../scenes/index.ts';
 import { ModelError } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
@@ -188,7 +189,18 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: files.name, config: architectureOf(model), tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
+    const config = architectureOf(model);
+    const table = model instanceof Llama ? model.weights.embed_tokens : model.weights.wte;
+    const info: LoadedModel = {
+      name: files.name,
+      config,
+      tokenizer: tokenizer.kind,
+      fromCache: files.fromCache,
+      sharedRowTokens: tokensSharingRow(table, config.nEmbd),
+      kernels: model.kernels.name,
+      timings,
+      cacheNote,
+    };
     post({ type: 'loaded', id, model: info });
   } catch (caught) {
     const failedFiles = caught instanceof LoadFailure ? caught.fetched : hubFiles;
@@ -209,19 +221,9 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   }
 }
 
-/** Ids a scene is likely to name: the prompt, the most likely next tokens, the vocabulary's ends (the generation's come with it). */
-function likelyIds(ex: Explanation): Set<number> {
-  const V = ex.config.vocabSize;
-  const T = ex.tokens.length;
-  const ids = new Set<number>([0, V - 1, ...ex.tokens.map((t) => t.id)]);
-  const probs = ex.trace.get('probs');
-  if (probs) {
-    for (let r = 0; r < T; r++) ids.add(argmax(probs.data.subarray(r * V, (r + 1) * V)));
-    for (const e of topEntries(probs.data.subarray((T - 1) * V, T * V), 64)) ids.add(e.id);
-  }
-  for (const e of topEntries(ex.sampledProbs, 64)) ids.add(e.id);
-  for (const id of ex.lens.ids) ids.add(id);
-  return ids;
+/** The ids whose pieces the scenes draw: the prompt's, and those each scene declares it labels (the generation's come with it). */
+function labelledIds(ex: Explanation): Set<number> {
+  return new Set([...ex.tokens.map((t) => t.id), ...SCENES.flatMap((scene) => scene.labelledIds?.(ex) ?? [])]);
 }
 
 /** Ids per slice of the piece table: a slice takes a few milliseconds, so a new prompt never waits long behind it. */
@@ -233,8 +235,8 @@ let pieceTableTimer: ReturnType<typeof setTimeout> | undefined;
 /**
  * Every token's piece, sent once per model, a slice at a time with a pause between. Building it
  * for GPT-2's 50,257 tokens takes a few hundred milliseconds, which the first prompts typed
- * right after loading would otherwise wait behind; the scenes only need it to name tokens that
- * came with no explanation (each brings the pieces it is likely to show).
+ * right after loading would otherwise wait behind; the scenes do not need it (each explanation
+ * brings the pieces its scenes draw), only the hover readout naming any token.
  */
 function schedulePieceTable(): void {
   clearTimeout(pieceTableTimer);
@@ -277,9 +279,9 @@ function explainPrompt(id: number, request: ExplainRequest): void {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
     });
     const generating = request.generateTokens > 0;
-    // The piece function cannot cross to the page: send the pieces it will most likely ask for.
+    // The piece function cannot cross to the page: send the pieces the scenes draw.
     const { piece, ...rest } = explanation;
-    const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
+    const pieces = [...labelledIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     // So is any other array the explanation holds (a derived value computed with the model).

@@ -2,8 +2,9 @@
 // tokenizer; the page only ever sees Explanations (numbers the model computed), the formulas of
 // the values a reader inspects (computed from the weights), and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
-// the pieces of the ids it is likely to show (sent with it) and the table of every token's
-// display piece, which the worker sends in slices once the reader pauses.
+// the pieces its scenes draw (the prompt's, the generated ones, and each scene's labelledIds,
+// sent with it) and the table of every token's display piece, which the worker sends in slices
+// once the reader pauses.
 
 import type { ModelConfig } from '../model/architecture.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
@@ -53,6 +54,10 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
+  /** The most tokens that share one row of the token embeddings (model/weights.ts tokensSharingRow): 1 when none do. */
+  sharedRowTokens: number;
+  /** The kernels the worker computes with: "wasm-relaxed-simd", "wasm-simd" or "plain". */
+  kernels: string;
   /** Set when the downloaded files could not be kept in the cache: why, for the reader. */
   cacheNote?: string;
   /** Where the load's time went, for the page's benchmark. Durations are in milliseconds; the

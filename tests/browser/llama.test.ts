@@ -10,10 +10,13 @@ import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import { startFakeHub, type FakeHub } from './fake-hub.ts';
-import { articleText, pageReady, sceneNames, viewScene } from './page-probe.ts';
+import { articleText, drawnRecords, explanationFromPage, pageExplanation, pageReady, sceneNames, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { namedValue } from '../../src/model/registry.ts';
-import { llamaExplanation, llamaFixtureDir } from '../helpers/llama-explanation.ts';
+import { llamaExplanation, llamaFixture, llamaFixtureDir } from '../helpers/llama-explanation.ts';
+import { pieceOf } from '../../src/model/explain.ts';
+import { checkShown } from '../helpers/shown-numbers.ts';
+import { checkText } from '../helpers/drawn-text.ts';
 
 const SMOL_REPO = 'HuggingFaceTB/SmolLM2-135M'; // the name only: the stand-in hub serves llama-smol-gqa
 const SHARDED_REPO = 'someone/qwen2-sharded';
@@ -28,7 +31,7 @@ let watched: WatchedPage;
 let shardedDir: string;
 
 const files = (dir: string, names: string[]) => names.map((n) => join(dir, n));
-const modelFiles = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('reference'));
+const modelFiles = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('reference') && f !== 'lens.json');
 
 beforeAll(async () => {
   shardedDir = mkdtempSync(join(tmpdir(), 'qwen2-sharded-'));
@@ -118,6 +121,26 @@ describe('a Llama-family model in the page', () => {
       const truth = namedValue(node, n.tensor)!.data[n.index];
       expect(Math.abs(n.value - truth), `${n.tensor}[${n.index}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(truth)));
     }
+  });
+
+  it('states only its own numbers: every dimension in the prose, every digit its scenes draw declared and true', async () => {
+    const { page } = watched;
+    const dims = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-dim]')].map((el) => [el.dataset.dim!, el.textContent ?? '']));
+    const { config } = await llamaExplanation('llama-smol-gqa', PROMPT);
+    const T = (await llamaExplanation('llama-smol-gqa', PROMPT)).tokens.length;
+    const want: Record<string, number> = {
+      T, C: config.nEmbd, H: config.headDim, pairs: config.headDim / 2, nHead: config.nHead, nKvHead: config.nKvHead, group: config.nHead / config.nKvHead,
+      nLayer: config.nLayer, V: config.vocabSize, nPositions: config.nPositions, C4: config.mlpWidth,
+    };
+    expect(dims.length).toBeGreaterThan(10);
+    for (const [name, text] of dims) expect(text, name).toBe(want[name].toLocaleString('en-US'));
+    // What the page's scenes draw at each beat, at their size on the page, for the page's own explanation.
+    const { tokenizer } = await llamaFixture('llama-smol-gqa');
+    const ours = explanationFromPage(await pageExplanation(page), (id) => pieceOf(tokenizer, id));
+    const records = await drawnRecords(page);
+    expect(new Set(records.map((r) => r.scene))).toContain('rope');
+    const problems = records.flatMap((r) => [...checkShown(ours, r.numbers), ...checkText(ours, r.texts)].map((e) => `${r.scene} t=${r.time.toFixed(2)}: ${e}`));
+    expect(problems.slice(0, 10)).toEqual([]);
   });
 
   it('a sharded folder picked as files loads from its index and shards', async () => {

@@ -25,17 +25,3 @@ export function randomModel(config: GPTConfig = TINY_CONFIG, seed = 1, scale = 0
   );
   return new GPT(config, weightsFromNamed(config, (name) => tensors.get(name)!));
 }
-
-/**
- * Like randomModel, with one set of block weights used by every block: a model of GPT-2 small's
- * shape (12 blocks, C = 768) in a seventh of its memory, for tests of what depends on the shape.
- */
-export function randomModelSharingBlocks(config: GPTConfig, seed = 1, scale = 0.5): GPT<Float32Array> {
-  const random = new SeededRandom(seed);
-  const tensors = new Map<string, Float32Array>();
-  for (const { name, shape } of parameterShapes(config)) {
-    const shared = name.replace(/^h\.\d+\./, 'h.0.');
-    if (!tensors.has(shared)) tensors.set(shared, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random.next() - 0.5) * 2 * scale));
-  }
-  return new GPT(config, weightsFromNamed(config, (name) => tensors.get(name.replace(/^h\.\d+\./, 'h.0.'))!));
-}

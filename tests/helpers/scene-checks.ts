@@ -1,6 +1,7 @@
 // What the scene tests check of every scene, for any explanation: drawn at many times and sizes,
-// every number it reports is the explanation's number at the shown precision, every hover spot
-// holds its source's exact value, nothing is drawn past the canvas or over the captions.
+// every number it reports is the explanation's number at the shown precision, every digit in its
+// text is declared (the digit rule, tests/digits.test.ts), every hover spot holds its source's
+// exact value, nothing is drawn past the canvas or over the captions.
 
 import { createHash } from 'node:crypto';
 import { createCanvas } from '@napi-rs/canvas';
@@ -9,6 +10,8 @@ import type { Ctx2D } from '../../src/render/canvas.ts';
 import type { Explanation } from '../../src/model/explanation.ts';
 import type { Scene } from '../../src/scenes/contract.ts';
 import { checkShown, spotValue } from './shown-numbers.ts';
+import { checkText } from './drawn-text.ts';
+import { LAYOUT_SIZES } from './compare.ts';
 
 export const SIZES = [
   [1280, 720],
@@ -38,7 +41,8 @@ export function checkScene(ex: Explanation, scene: Scene, w: number, h: number):
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    // Every spot the readout can name holds the exact value at its source, on the canvas.
+    errors.push(...checkText(ex, scene.textAt(t, w, h)).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
     for (const spot of scene.spotsAt(t, w, h)) {
       const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
       const truth = spotValue(ex, spot);
@@ -60,7 +64,7 @@ export function checkScene(ex: Explanation, scene: Scene, w: number, h: number):
  */
 export function textOutsideArea(scene: Scene): string[] {
   const problems: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const captionTop = area.y + area.h;
     const canvas = createCanvas(w, h);
@@ -99,7 +103,7 @@ export function textOutsideArea(scene: Scene): string[] {
 /** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
 export function numbersOutsideArea(scene: Scene): string[] {
   const outside: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const inside = (x: number, y: number) => x >= area.x - 1 && x <= area.x + area.w + 1 && y >= area.y - 1 && y <= area.y + area.h + 1;
     for (const t of times(scene)) {
