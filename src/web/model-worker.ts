@@ -4,7 +4,8 @@
 
 /// <reference lib="webworker" />
 
-import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
+import { configFromText, modelFromFiles } from '../model/checkpoint.ts';
+import { checkWeightsFit } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError } from '../model/explain.ts';
