@@ -41,7 +41,7 @@ export interface ShownScenes {
 export async function showScenes(options: ShowOptions): Promise<ShownScenes> {
   defineTransformerScene(SCENES);
   const client = new ModelClient();
-  await client.load(options.source ?? defaultModelSource(), () => {}).done;
+  await client.load(options.source ?? defaultModelSource(), { progress: () => {}, plan: () => {} }).done;
   const run = async (prompt: string): Promise<Explanation> => {
     const explanation = await client.explain({
       prompt,
