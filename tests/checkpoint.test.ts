@@ -68,6 +68,7 @@ describe('folders saved by Hugging Face transformers', () => {
     ['hf-tied', { nLayer: 2, tieWordEmbeddings: true }],
     ['hf-untied-bf16', { nLayer: 2, tieWordEmbeddings: false }],
     ['hf-base-6layer', { nLayer: 6, tieWordEmbeddings: true }],
+    ['hf-tied-sharded', { nLayer: 2, tieWordEmbeddings: true }],
   ] as const) {
     it(`${folder} loads unchanged and gives transformers' logits`, async () => {
       const model = await loadModelDir(join(FIXTURES, folder));

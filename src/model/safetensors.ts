@@ -149,7 +149,8 @@ export function decodeFloats(bytes: Uint8Array, dtype: string, copy: boolean, wh
   if (dtype === 'F16' || dtype === 'BF16') return widenHalves(halvesOf(bytes, n), dtype);
   if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
     if (!copy && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
-    return new Float32Array(bytes.slice().buffer);
+    // Copied through the Uint8Array constructor: a Node Buffer's slice() would share its pool.
+    return new Float32Array(new Uint8Array(bytes).buffer);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'F32') return Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
@@ -161,7 +162,7 @@ export function decodeFloats(bytes: Uint8Array, dtype: string, copy: boolean, wh
 export function decodeInt32(bytes: Uint8Array, copy: boolean): Int32Array {
   if (LITTLE_ENDIAN_HOST) {
     if (!copy && bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    return new Int32Array(bytes.slice().buffer);
+    return new Int32Array(new Uint8Array(bytes).buffer);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Int32Array.from({ length: bytes.length / 4 }, (_, i) => view.getInt32(4 * i, true));
