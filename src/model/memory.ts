@@ -132,17 +132,18 @@ export function memoryPlan(config: GPTConfig, limit: number, holds: boolean, pre
   };
 }
 
-const gb = (n: number): string => `${(n / 1e9).toFixed(n < 1e8 ? 2 : 1)} GB`;
+/** A rounded size: "3.1 GB", "205 MB", "12 kB". */
+const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 
 /** One sentence for the reader: what the model needs, and whether it fits. */
 export function describePlan(plan: MemoryPlan, parameters: number): string {
   const kept = plan.precision === 'f32' ? '32-bit floats' : '16-bit halves';
-  const needs = `needs about ${gb(plan.totalBytes)} of memory: its ${parameters.toLocaleString('en-US')} parameters as ${kept} (${gb(plan.heldBytes + plan.arrayBytes)}), ` +
-    `room for their products (${gb(plan.scratchBytes)}) and the trace of a ${TYPICAL_PROMPT_TOKENS}-token prompt (${gb(plan.traceBytes)})`;
+  const needs = `needs about ${size(plan.totalBytes)} of memory: its ${parameters.toLocaleString('en-US')} parameters as ${kept} (${size(plan.heldBytes + plan.arrayBytes)}), ` +
+    `room for their products (${size(plan.scratchBytes)}) and the trace of a ${TYPICAL_PROMPT_TOKENS}-token prompt (${size(plan.traceBytes)})`;
   if (!Number.isFinite(plan.limit)) return `${needs}.`;
   const limit = `WebAssembly memory, which holds at most ${showBytes(plan.limit)}`;
   return plan.fits
-    ? `${needs}; ${gb(plan.kernelBytes)} of it in ${limit}.`
+    ? `${needs}; ${size(plan.kernelBytes)} of it in ${limit}.`
     : `${needs}, ${showBytes(plan.kernelBytes)} of it in ${limit}${plan.precision === 'f16' ? ', even with its weights kept as 16-bit halves' : ''}. It cannot run here: pick a smaller model.`;
 }
 

@@ -56,10 +56,13 @@ function isUserError(error: unknown): boolean {
  * memory holds (two large models), the current one is unloaded first and its memory reused,
  * and the page is told.
  */
-function kernelsFor(id: number, config: GPTConfig): Kernels {
+function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
   const kernels = bestKernels();
   const limit = kernels.memoryLimit ?? Infinity;
-  if (!loaded || loaded.kernelBytes + memoryPlan(config, limit, kernels.holdMatrix !== undefined).kernelBytes <= limit) return kernels;
+  const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
+  // A model that cannot fit at all is refused here, with the current one still running.
+  if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
+  if (!loaded || loaded.kernelBytes + plan.kernelBytes <= limit) return kernels;
   const previous = loaded.model;
   previous.release();
   loaded = null;
@@ -86,7 +89,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     // Before any weight is read: the files must hold what config.json asks for, and this
     // browser must be able to hold the model (else a message naming both sizes, and no crash).
     checkSourcesFit(config, folder.weights, folder.index, folder.name);
-    const kernels = kernelsFor(id, config);
+    const kernels = kernelsFor(id, config, folder.name);
     const plan = reserveFor(config, kernels, folder.name);
     post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
     const read = performance.now() - started;
