@@ -17,7 +17,9 @@ import { SafetensorsReader, readThrough } from '../src/model/safetensors-stream.
 import { readWeights, weightsFromBytes } from '../src/model/checkpoint-read.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { modelToFiles } from '../src/model/checkpoint.ts';
-import { describePlan, memoryPlan, reserveFor } from '../src/model/memory.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, memoryPlan, reserveFor, tokensWithin } from '../src/model/memory.ts';
+import { explain, InputError } from '../src/model/explain.ts';
+import { CharTokenizer } from '../src/tokenizer/index.ts';
 import { GPT, KVCache } from '../src/model/gpt.ts';
 import { namedParameters, type GPTWeights } from '../src/model/weights.ts';
 import { bestKernels, plainTrainingKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
@@ -257,5 +259,22 @@ describe('the memory plan', () => {
     await writeFile(join(dir, 'model.safetensors'), new Uint8Array(0));
     await truncate(join(dir, 'model.safetensors'), 2 * parameterCount(big) + 1000);
     await expect(loadModelDir(dir, { kernels: bestKernels() })).rejects.toThrow(/needs about \d+\.\d GB of memory: .* It cannot run here/);
+  });
+});
+
+describe('the explanation budget', () => {
+  it('lets GPT-2 small read its whole context, and refuses a longer prompt for larger models, saying how many tokens fit', () => {
+    expect(tokensWithin(GPT2(12, 12, 768), EXPLANATION_BUDGET_BYTES)).toBe(1024);
+    expect(tokensWithin(GPT2(48, 25, 1600), EXPLANATION_BUDGET_BYTES)).toBe(253);
+    const model = new GPT(CONFIG, gpt2Like(CONFIG, 2));
+    const budget = explanationBytes(CONFIG, 20);
+    const fit = tokensWithin(CONFIG, budget);
+    expect(fit).toBe(20);
+    const words = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const chars = new CharTokenizer('abcdefghijklmnopqrstuvwxyz');
+    const options = { modelName: 'm', generateTokens: 0, maxExplanationBytes: budget };
+    expect(explain(model, chars, words(fit), options).tokens.length).toBe(fit);
+    expect(() => explain(model, chars, words(fit + 1), options)).toThrow(InputError);
+    expect(() => explain(model, chars, words(fit + 1), options)).toThrow(new RegExp(`A prompt of 21 tokens would need \\d+ kB for every number .* more than the \\d+ kB this page allows itself: shorten it to 20 tokens or fewer\\.`));
   });
 });

@@ -102,6 +102,25 @@ export function explanationBytes(config: GPTConfig, T: number, generated = 8): n
 }
 
 /**
+ * The most an explanation may allocate in the page: GPT-2 small's full context of 1,024 tokens
+ * needs 2.54 GB, so every prompt it can read stays within it; larger models take fewer tokens
+ * (medium 572, large 371, XL 253) rather than take a tab past what a machine can give it.
+ */
+export const EXPLANATION_BUDGET_BYTES = 2.6e9;
+
+/** The most prompt tokens whose explanation fits in `budget` bytes (at most the context). */
+export function tokensWithin(config: GPTConfig, budget: number): number {
+  let low = 0;
+  let high = config.nPositions;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (explanationBytes(config, mid) <= budget) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/**
  * The plan for a model, if its large matrices are held by kernels whose memory holds at most
  * `limit` bytes (`holds` false: kernels that keep nothing, so every weight is a float array).
  * `precision` 'auto' keeps floats when they fit, else halves.
@@ -133,17 +152,17 @@ export function memoryPlan(config: GPTConfig, limit: number, holds: boolean, pre
 }
 
 /** A rounded size: "3.1 GB", "205 MB", "12 kB". */
-const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
+export const roughSize = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 
 /** One sentence for the reader: what the model needs, and whether it fits. */
 export function describePlan(plan: MemoryPlan, parameters: number): string {
   const kept = plan.precision === 'f32' ? '32-bit floats' : '16-bit halves';
-  const needs = `needs about ${size(plan.totalBytes)} of memory: its ${parameters.toLocaleString('en-US')} parameters as ${kept} (${size(plan.heldBytes + plan.arrayBytes)}), ` +
-    `room for their products (${size(plan.scratchBytes)}) and the trace of a ${TYPICAL_PROMPT_TOKENS}-token prompt (${size(plan.traceBytes)})`;
+  const needs = `needs about ${roughSize(plan.totalBytes)} of memory: its ${parameters.toLocaleString('en-US')} parameters as ${kept} (${roughSize(plan.heldBytes + plan.arrayBytes)}), ` +
+    `room for their products (${roughSize(plan.scratchBytes)}) and the trace of a ${TYPICAL_PROMPT_TOKENS}-token prompt (${roughSize(plan.traceBytes)})`;
   if (!Number.isFinite(plan.limit)) return `${needs}.`;
   const limit = `WebAssembly memory, which holds at most ${showBytes(plan.limit)}`;
   return plan.fits
-    ? `${needs}; ${size(plan.kernelBytes)} of it in ${limit}.`
+    ? `${needs}; ${roughSize(plan.kernelBytes)} of it in ${limit}.`
     : `${needs}, ${showBytes(plan.kernelBytes)} of it in ${limit}${plan.precision === 'f16' ? ', even with its weights kept as 16-bit halves' : ''}. It cannot run here: pick a smaller model.`;
 }
 

@@ -6,7 +6,7 @@
 
 import { configFromText } from '../model/checkpoint.ts';
 import { checkSourcesFit, readWeights } from '../model/checkpoint-read.ts';
-import { describePlan, memoryPlan, reserveFor } from '../model/memory.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError } from '../model/explain.ts';
@@ -216,6 +216,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window,
+      maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
     });
     const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces it will most likely ask for.
