@@ -4,6 +4,8 @@
 // the first explanation (model loaded → every scene drawn), a prompt change (→ every scene
 // updated), whether every scene drew the model's numbers, how the weights were kept, and the
 // peak memory of the tab's renderer process and of chromium's whole process tree (RSS from /proc).
+// With large and XL both asked for, a last row loads XL in the tab that holds large: the page
+// unloads large first (both would not fit in one 32-bit memory), so the peak stays one model's.
 // Usage: npx tsx bench/big-models.ts [--dir /work/bigmodels] [--sizes small,medium,large,xl] [--python PATH]
 // The checkpoints take 0.5, 1.4, 3.1 and 6.2 GB: give --dir a disk with room, outside the repository.
 
@@ -98,7 +100,24 @@ interface Figures {
   error?: string;
 }
 
-async function measure(origin: string, size: string, folder: string): Promise<Figures> {
+/** Picks a folder's files in the page and waits until the model has loaded (or failed); returns the 'model-loaded' mark. */
+async function pick(page: Page, folder: string): Promise<{ at: number; picked: number }> {
+  const before = (await marks(page, 'model-loaded')).length;
+  const picked = await page.evaluate(() => performance.now());
+  const files = readdirSync(folder).filter((f) => f.endsWith('.json') || f.endsWith('.safetensors')).map((f) => join(folder, f));
+  await page.locator('#model-files').setInputFiles(files);
+  const outcome = await page.waitForFunction(
+    (n) => performance.getEntriesByName('model-loaded').length > n || /Could not load/.test(document.getElementById('messages')!.textContent ?? ''),
+    before,
+    { timeout: 30 * 60_000, polling: 250 },
+  );
+  await outcome.dispose();
+  const loaded = (await marks(page, 'model-loaded'))[before];
+  if (!loaded) throw new Error((await page.locator('#messages').textContent()) ?? 'the model did not load');
+  return { at: loaded.at, picked };
+}
+
+async function measure(origin: string, size: string, folder: string, first: string | null = null): Promise<Figures> {
   const fileBytes = readdirSync(folder).reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
   const browser = await launchChromium();
   const stop = sampleMemory();
@@ -107,20 +126,10 @@ async function measure(origin: string, size: string, folder: string): Promise<Fi
     const { page, errors } = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${origin}/`);
     await pageReady(page);
-    const before = (await marks(page, 'model-loaded')).length;
-    const picked = await page.evaluate(() => performance.now());
-    const files = readdirSync(folder).filter((f) => f.endsWith('.json') || f.endsWith('.safetensors')).map((f) => join(folder, f));
-    await page.locator('#model-files').setInputFiles(files);
-    const outcome = await page.waitForFunction(
-      (n) => performance.getEntriesByName('model-loaded').length > n || /Could not load/.test(document.getElementById('messages')!.textContent ?? ''),
-      before,
-      { timeout: 30 * 60_000, polling: 250 },
-    );
-    await outcome.dispose();
+    if (first) await pick(page, first);
+    const loaded = await pick(page, folder);
     figures.plan = (await page.locator('#model-memory').textContent()) ?? '';
-    const loaded = (await marks(page, 'model-loaded'))[before];
-    if (!loaded) throw new Error((await page.locator('#messages').textContent()) ?? 'the model did not load');
-    figures.loadMs = loaded.at - picked;
+    figures.loadMs = loaded.at - loaded.picked;
     // Every scene, generated tokens included, drawn with the new model's numbers.
     await page.waitForFunction(
       (at) => (performance.getEntriesByName('scenes-updated') as PerformanceMark[]).some((m) => m.startTime > at),
@@ -181,8 +190,13 @@ async function main(): Promise<void> {
       console.log(`\nGPT-2 ${size}: picking ${join(values.dir!, `gpt2-${size}`)} …`);
       const row = await measure(origin, size, join(values.dir!, `gpt2-${size}`));
       rows.push(row);
-      console.log(row.error ? `  failed: ${row.error}` : `  ${row.plan}`);
-      console.log(`  load ${s(row.loadMs)}, first explanation ${s(row.firstMs)} (worker ${s(row.firstWorkerMs)}), prompt change ${s(row.promptMs)} (worker ${s(row.promptWorkerMs)}), scenes drawn ${row.scenesDrawn}, peak RSS: tab ${gb(row.peakRenderer)}, chromium ${gb(row.peakTotal)}`);
+      report(row);
+    }
+    if (sizes.includes('large') && sizes.includes('xl')) {
+      console.log('\nGPT-2 xl in the tab that holds large …');
+      const row = await measure(origin, 'xl after large', join(values.dir!, 'gpt2-xl'), join(values.dir!, 'gpt2-large'));
+      rows.push(row);
+      report(row);
     }
   } finally {
     await server.close();
@@ -193,6 +207,11 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(`| ${r.size} | ${gb(r.fileBytes)} | ${s(r.loadMs)} | ${s(r.firstMs)} | ${s(r.promptMs)} | ${r.error ? `failed: ${r.error}` : r.scenesDrawn} | ${gb(r.peakRenderer)} | ${gb(r.peakTotal)} |`);
   }
+}
+
+function report(row: Figures): void {
+  console.log(row.error ? `  failed: ${row.error}` : `  ${row.plan}`);
+  console.log(`  load ${s(row.loadMs)}, first explanation ${s(row.firstMs)} (worker ${s(row.firstWorkerMs)}), prompt change ${s(row.promptMs)} (worker ${s(row.promptWorkerMs)}), scenes drawn ${row.scenesDrawn}, peak RSS: tab ${gb(row.peakRenderer)}, chromium ${gb(row.peakTotal)}`);
 }
 
 const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s` : '—');

@@ -121,7 +121,7 @@ function hashing(sink: Kept): Kept {
 }
 
 /** Checks names, then takes each file's tensors as they arrive, then builds the weights. */
-export class GPT2WeightsCollector {
+class GPT2WeightsCollector {
   /** Parameter name → the key the file stores it under. */
   private readonly keyOf = new Map<string, string>();
   private readonly kept = new Map<string, Kept>();

@@ -54,14 +54,14 @@ export function checkWeightsFit(config: GPTConfig, bytes: number, weightsFile: s
 }
 
 /** A byte count for people: "3.1 GB (3,096,165,928 bytes)". */
-export function showBytes(n: number): string {
+function showBytes(n: number): string {
   if (n < 1e3) return `${n} bytes`;
   const [unit, size] = n >= 1e12 ? ['TB', 1e12] : n >= 1e9 ? ['GB', 1e9] : n >= 1e6 ? ['MB', 1e6] : ['kB', 1e3];
   return `${(n / size).toFixed(1)} ${unit} (${n.toLocaleString('en-US')} bytes)`;
 }
 
 /** The prompt length a plan budgets a trace for: the article's prompts are a handful of tokens. */
-export const TYPICAL_PROMPT_TOKENS = 32;
+const TYPICAL_PROMPT_TOKENS = 32;
 
 /** How the kernels keep a model's large matrices: 32-bit floats, or 16-bit halves. */
 export type Precision = 'f32' | 'f16';

@@ -118,8 +118,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (pro
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** n little-endian 16-bit patterns from `bytes`: read in place when aligned (a tensor kept as
- * halves shares the file's buffer), else copied out. */
+/** n little-endian 16-bit patterns from `bytes`: read in place when aligned, else copied out. */
 function halvesOf(bytes: Uint8Array, n: number): Uint16Array {
   if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, 2 * n);
@@ -173,15 +172,6 @@ function tensorBytes(file: SafetensorsFile, name: string): { entry: TensorEntry;
   const entry = file.entries.get(name);
   if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
   return { entry, bytes: file.data.subarray(entry.begin, entry.end) };
-}
-
-/**
- * An F16 tensor as its half-precision bit patterns, read in place when aligned (no copy), or
- * null when the tensor is stored in another dtype. ModelError if it is missing.
- */
-export function tensorHalves(file: SafetensorsFile, name: string): HalfArray | null {
-  const { entry, bytes } = tensorBytes(file, name);
-  return entry.dtype === 'F16' ? new HalfArray(halvesOf(bytes, bytes.length / 2)) : null;
 }
 
 /** A tensor's values as float32 (a fresh array); ModelError if it is missing or not a float dtype. */

@@ -86,9 +86,13 @@ export const isMissing = (error: unknown): boolean => error instanceof DownloadE
  * A large file's bytes as they arrive: the cached copy's, or a download's, which passes through
  * to the cache as it goes (`store`), written at the pace it is read, so neither side holds it
  * whole. The cached copy is complete only if the whole file came; a download that breaks off or
- * is abandoned (the reader stopped: a bad file, a cancel) leaves nothing in the cache.
+ * is abandoned (the reader stopped: a bad file, a cancel) leaves nothing in the cache. When the
+ * cache refuses the file (its quota, say) the download goes on and `onStoreFailed` says why.
  */
-export async function* streamFile(url: string, options: { signal: AbortSignal; readCache: boolean; store: boolean }): AsyncGenerator<Uint8Array> {
+export async function* streamFile(
+  url: string,
+  options: { signal: AbortSignal; readCache: boolean; store: boolean; onStoreFailed?: (reason: string) => void },
+): AsyncGenerator<Uint8Array> {
   const hit = options.readCache ? await cached(url) : undefined;
   const response = hit ?? (await request(url, { signal: options.signal }));
   const total = exactLength(response);
@@ -96,9 +100,15 @@ export async function* streamFile(url: string, options: { signal: AbortSignal; r
   const reader = response.body.getReader();
   const cache = !hit && options.store && cacheAvailable() ? await caches.open(MODEL_CACHE) : null;
   const pipe = cache ? new TransformStream<Uint8Array, Uint8Array>() : null;
-  const writer = pipe?.writable.getWriter() ?? null;
+  let writer = pipe?.writable.getWriter() ?? null;
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream', ...(total !== null ? { 'content-length': String(total) } : {}) };
   const stored = cache && pipe ? cache.put(url, new Response(pipe.readable, { headers })) : null;
+  const storeFailed = (error: unknown) => {
+    if (!writer) return;
+    writer = null;
+    options.onStoreFailed?.((error as Error).message);
+  };
+  stored?.catch(storeFailed);
   let received = 0;
   let complete = false;
   try {
@@ -114,15 +124,16 @@ export async function* streamFile(url: string, options: { signal: AbortSignal; r
       received += chunk.value.length;
       if (total !== null && received > total) throw lengthError(url, received, total);
       if (writer) {
-        await writer.ready;
-        void writer.write(chunk.value).catch(() => {});
+        // At the cache's pace: the chunk is handed on only once the last ones are written.
+        await writer.ready.catch(storeFailed);
+        writer?.write(chunk.value).catch(storeFailed);
       }
       yield chunk.value;
     }
     if (total !== null && received !== total) throw lengthError(url, received, total);
     if (writer && stored) {
-      await writer.close();
-      await stored;
+      await writer.close().catch(storeFailed);
+      await stored.catch(storeFailed);
     }
     complete = true;
   } finally {
@@ -131,8 +142,8 @@ export async function* streamFile(url: string, options: { signal: AbortSignal; r
       await writer?.abort(new Error('incomplete')).catch(() => {});
       await stored?.catch(() => {});
       await reader.cancel().catch(() => {});
-      if (cache) await cache.delete(url).catch(() => {});
     }
+    if (cache && (!complete || !writer)) await cache.delete(url).catch(() => {});
   }
 }
 

@@ -19,8 +19,11 @@ export interface FolderToLoad {
   index: ShardIndex | null;
   weights: WeightsSource[];
   fromCache: boolean;
-  /** For a hub repository: its small files, to keep in the cache once the model has loaded from them. */
-  hub?: { small: { url: string; bytes: Uint8Array; fromCache: boolean }[] };
+  /**
+   * For a hub repository: its small files, to keep in the cache once the model has loaded from
+   * them; and why the cache refused a weights file, if it did (the model loads all the same).
+   */
+  hub?: { small: { url: string; bytes: Uint8Array; fromCache: boolean }[]; storeFailed?: string };
 }
 
 const decoder = new TextDecoder();
@@ -104,7 +107,7 @@ async function hubFolder(source: Extract<WorkerModelSource, { kind: 'hub' }>, si
     }
   }
   if (single) {
-    folder.weights = [hubSource(url(WEIGHTS_FILE), WEIGHTS_FILE, single.size, signal)];
+    folder.weights = [hubSource(url(WEIGHTS_FILE), WEIGHTS_FILE, single.size, signal, folder)];
     folder.fromCache &&= single.fromCache;
   } else {
     const indexBytes = await fetchBytes(url(INDEX_FILE), { signal, onProgress: progress(INDEX_FILE), readCache: true });
@@ -114,7 +117,7 @@ async function hubFolder(source: Extract<WorkerModelSource, { kind: 'hub' }>, si
     for (const shard of folder.index.shards) {
       const sized = await fileSize(url(shard), signal, true);
       touched.set(url(shard), sized.fromCache);
-      folder.weights.push(hubSource(url(shard), shard, sized.size, signal));
+      folder.weights.push(hubSource(url(shard), shard, sized.size, signal, folder));
       folder.fromCache &&= sized.fromCache;
     }
   }
@@ -122,8 +125,9 @@ async function hubFolder(source: Extract<WorkerModelSource, { kind: 'hub' }>, si
   return folder;
 }
 
-function hubSource(url: string, name: string, size: number | null, signal: AbortSignal): WeightsSource {
-  return { name, size, chunks: () => streamFile(url, { signal, readCache: true, store: true }) };
+function hubSource(url: string, name: string, size: number | null, signal: AbortSignal, folder: FolderToLoad): WeightsSource {
+  const onStoreFailed = (reason: string) => void (folder.hub!.storeFailed ??= reason);
+  return { name, size, chunks: () => streamFile(url, { signal, readCache: true, store: true, onStoreFailed }) };
 }
 
 /**

@@ -115,6 +115,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     // (the weights went to the cache as they came, and are removed if the load fails).
     let cacheNote: string | undefined;
     try {
+      if (folder.hub?.storeFailed) throw new Error(folder.hub.storeFailed);
       for (const file of folder.hub?.small ?? []) if (!file.fromCache) await storeBytes(file.url, file.bytes);
     } catch (error) {
       if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
