@@ -95,6 +95,8 @@ interface Figures {
   promptWorkerMs: number;
   scenesDrawn: string;
   plan: string;
+  /** The tab before the model was picked (the page with its built-in model). */
+  startRenderer: number;
   peakRenderer: number;
   peakTotal: number;
   error?: string;
@@ -121,11 +123,12 @@ async function measure(origin: string, size: string, folder: string, first: stri
   const fileBytes = readdirSync(folder).reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
   const browser = await launchChromium();
   const stop = sampleMemory();
-  const figures: Figures = { size, fileBytes, loadMs: NaN, firstMs: NaN, firstWorkerMs: NaN, promptMs: NaN, promptWorkerMs: NaN, scenesDrawn: '', plan: '', peakRenderer: 0, peakTotal: 0 };
+  const figures: Figures = { size, fileBytes, loadMs: NaN, firstMs: NaN, firstWorkerMs: NaN, promptMs: NaN, promptWorkerMs: NaN, scenesDrawn: '', plan: '', startRenderer: 0, peakRenderer: 0, peakTotal: 0 };
   try {
     const { page, errors } = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${origin}/`);
     await pageReady(page);
+    figures.startRenderer = processTreeMemory().renderer;
     if (first) await pick(page, first);
     const loaded = await pick(page, folder);
     figures.plan = (await page.locator('#model-memory').textContent()) ?? '';
@@ -202,16 +205,16 @@ async function main(): Promise<void> {
     await server.close();
     rmSync(outDir, { recursive: true, force: true });
   }
-  console.log('\n| size | file | load | first explanation | prompt change | scenes | peak RSS, tab | peak RSS, chromium |');
+  console.log('\n| size | file | load | first explanation | prompt change | scenes | peak RSS, tab (before the pick) | peak RSS, chromium |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.size} | ${gb(r.fileBytes)} | ${s(r.loadMs)} | ${s(r.firstMs)} | ${s(r.promptMs)} | ${r.error ? `failed: ${r.error}` : r.scenesDrawn} | ${gb(r.peakRenderer)} | ${gb(r.peakTotal)} |`);
+    console.log(`| ${r.size} | ${gb(r.fileBytes)} | ${s(r.loadMs)} | ${s(r.firstMs)} | ${s(r.promptMs)} | ${r.error ? `failed: ${r.error}` : r.scenesDrawn} | ${gb(r.peakRenderer)} (${gb(r.startRenderer)}) | ${gb(r.peakTotal)} |`);
   }
 }
 
 function report(row: Figures): void {
   console.log(row.error ? `  failed: ${row.error}` : `  ${row.plan}`);
-  console.log(`  load ${s(row.loadMs)}, first explanation ${s(row.firstMs)} (worker ${s(row.firstWorkerMs)}), prompt change ${s(row.promptMs)} (worker ${s(row.promptWorkerMs)}), scenes drawn ${row.scenesDrawn}, peak RSS: tab ${gb(row.peakRenderer)}, chromium ${gb(row.peakTotal)}`);
+  console.log(`  load ${s(row.loadMs)}, first explanation ${s(row.firstMs)} (worker ${s(row.firstWorkerMs)}), prompt change ${s(row.promptMs)} (worker ${s(row.promptWorkerMs)}), scenes drawn ${row.scenesDrawn}, peak RSS: tab ${gb(row.peakRenderer)} (${gb(row.startRenderer)} before the pick), chromium ${gb(row.peakTotal)}`);
 }
 
 const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s` : '—');

@@ -61,18 +61,22 @@ function int32Sink(total: number): Kept {
   return { total, filled: 0, write(values, at) { data.set(values, at); this.filled += values.length; }, result: () => data };
 }
 
-/** Numbers narrowed to halves as they arrive (exact for an F16 file), refusing any beyond ±65504. */
+/** Refuses numbers a 16-bit half cannot hold, before they are narrowed. */
+function checkHalfRange(values: Float32Array | Int32Array, at: number, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i]) > 65504) throw new ModelError(`${what} holds ${values[i]} at index ${at + i}, beyond the ±65,504 a 16-bit half can hold`);
+  }
+}
+
+/** Numbers narrowed to halves as they arrive (exact for an F16 file). */
 function halfSink(total: number, what: string): Kept {
   const bits = new Uint16Array(total);
   return {
     total,
     filled: 0,
     write(values, at) {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (Math.abs(v) > 65504) throw new ModelError(`${what} holds ${v} at index ${at + i}, beyond the ±65,504 a 16-bit half can hold`);
-        bits[at + i] = floatToHalfBits(v);
-      }
+      checkHalfRange(values, at, what);
+      for (let i = 0; i < values.length; i++) bits[at + i] = floatToHalfBits(values[i]);
       this.filled += values.length;
     },
     result: () => new HalfArray(bits),
@@ -87,11 +91,7 @@ function heldSink(total: number, open: () => MatrixWriter, half: boolean, what: 
     total,
     filled: 0,
     write(values, at) {
-      if (half) {
-        for (let i = 0; i < values.length; i++) {
-          if (Math.abs(values[i]) > 65504) throw new ModelError(`${what} holds ${values[i]} at index ${at + i}, beyond the ±65,504 a 16-bit half can hold`);
-        }
-      }
+      if (half) checkHalfRange(values, at, what);
       writer ??= open();
       writer.write(values as Float32Array, at);
       this.filled += values.length;
@@ -187,13 +187,14 @@ class GPT2WeightsCollector {
       else fail(`holds tensor "${key}", which ${INDEX_FILE} does not list for this file`);
       if (showShape(entry.shape) !== showShape(shape!)) {
         const transposed = shape!.length === 2 && showShape(entry.shape) === showShape([shape![1], shape![0]]);
+        // The shared rows' count is the file's own: only their width can be wrong.
+        const expected = key === SHARED_ROWS ? `[rows, ${C}]` : showShape(shape!);
         const hint = key === SHARED_ROWS
-          ? ''
+          ? `; config.json says n_embd=${C}`
           : transposed
             ? '; it looks transposed: GPT-2 stores linear weights as [in, out] (Conv1D), not PyTorch Linear\'s [out, in]'
             : `; ${this.says}`;
-        const expected = key === SHARED_ROWS ? `[rows, ${C}]` : showShape(shape!);
-        fail(`tensor "${key}" has shape ${showShape(entry.shape)}, expected ${expected}${hint}${key === SHARED_ROWS ? `; config.json says n_embd=${C}` : ''}`);
+        fail(`tensor "${key}" has shape ${showShape(entry.shape)}, expected ${expected}${hint}`);
       }
       if (key === ROW_OF && entry.dtype !== 'I32') fail(`tensor "${key}" is stored as ${entry.dtype}; it must be I32`);
       if (key !== ROW_OF && !READABLE.includes(entry.dtype)) fail(`tensor "${key}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`);
