@@ -68,7 +68,7 @@ function checkHalfRange(values: Float32Array | Int32Array, at: number, what: str
   }
 }
 
-/** Numbers narrowed to halves as they arrive (exact for an F16 file). */
+/** Numbers narrowed to halves as they arrive; an F16 file's are taken as they are stored. */
 function halfSink(total: number, what: string): Kept {
   const bits = new Uint16Array(total);
   return {
@@ -78,6 +78,10 @@ function halfSink(total: number, what: string): Kept {
       checkHalfRange(values, at, what);
       for (let i = 0; i < values.length; i++) bits[at + i] = floatToHalfBits(values[i]);
       this.filled += values.length;
+    },
+    writeHalves(halves, at) {
+      bits.set(halves, at);
+      this.filled += halves.length;
     },
     result: () => new HalfArray(bits),
   };
@@ -101,7 +105,7 @@ function heldSink(total: number, open: () => MatrixWriter, half: boolean, what: 
   };
 }
 
-/** Adds a running hash of the numbers' bits to a sink (-0 counted as 0). */
+/** Adds a running hash of the numbers' bits to a sink (-0 counted as 0); they come widened to floats, so dtypes compare. */
 function hashing(sink: Kept): Kept {
   let a = 0x811c9dc5;
   let b = 0x01000193;
@@ -116,6 +120,7 @@ function hashing(sink: Kept): Kept {
       }
       write(values, at);
     },
+    writeHalves: undefined,
     hash: () => `${a >>> 0}:${b >>> 0}`,
   });
 }

@@ -4,11 +4,14 @@
 // The caller sees the header before any tensor data, so a wrong file is refused early.
 
 import { ModelError } from './config.ts';
-import { decodeFloats, decodeInt32, ELEMENT_BYTES, parseHeader, readHeaderLength, type TensorEntry } from './safetensors.ts';
+import { decodeFloats, decodeInt32, ELEMENT_BYTES, halvesOf, parseHeader, readHeaderLength, type TensorEntry } from './safetensors.ts';
+import { halfBitsToFloat } from '../kernels/half.ts';
 
 /** Where one tensor's numbers go, in order: floats for a float dtype, Int32Array for I32. */
 export interface TensorSink {
   write(values: Float32Array | Int32Array, at: number): void;
+  /** If given, an F16 tensor's numbers come here instead, as the file's own bit patterns (not widened). */
+  writeHalves?(bits: Uint16Array, at: number): void;
 }
 
 /** One tensor being read: its entry, its sink, and the bytes of a split element carried over. */
@@ -146,6 +149,16 @@ export class SafetensorsReader {
 
   private emit(reading: Reading, bytes: Uint8Array): void {
     const what = `${this.where}: tensor "${reading.name}"`;
+    if (reading.entry.dtype === 'F16' && reading.sink.writeHalves) {
+      const bits = halvesOf(bytes);
+      for (let i = 0; i < bits.length; i++) {
+        // All exponent bits set: ±Infinity or NaN.
+        if ((bits[i] & 0x7c00) === 0x7c00) throw new ModelError(`${what} holds ${halfBitsToFloat(bits[i])} at index ${reading.done + i}; weights must be finite numbers`);
+      }
+      reading.sink.writeHalves(bits, reading.done);
+      reading.done += bits.length;
+      return;
+    }
     const values = reading.entry.dtype === 'I32' ? decodeInt32(bytes, false) : decodeFloats(bytes, reading.entry.dtype, false, what);
     if (values instanceof Float32Array) {
       for (let i = 0; i < values.length; i++) {

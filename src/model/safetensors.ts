@@ -119,7 +119,7 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (pro
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** n little-endian 16-bit patterns from `bytes`: read in place when aligned, else copied out. */
-function halvesOf(bytes: Uint8Array, n: number): Uint16Array {
+export function halvesOf(bytes: Uint8Array, n = bytes.length / 2): Uint16Array {
   if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, 2 * n);
   return Uint16Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true));
