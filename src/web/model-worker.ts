@@ -1,6 +1,8 @@
 // The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
-// files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
-// scenes keep animating while the forward pass runs. Protocol in worker-protocol.ts.
+// files, or the hub when the reader asks: sized and planned first, then streamed into the
+// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights"), then answers "explain
+// this prompt" requests, so the scenes keep animating while the forward pass runs. Protocol in
+// worker-protocol.ts.
 
 /// <reference lib="webworker" />
 
