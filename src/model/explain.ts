@@ -3,6 +3,7 @@
 // Scenes read this and never compute model math themselves.
 
 import { parameterCount } from './config.ts';
+import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
 import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
 import { lensAt } from './lens.ts';
@@ -22,6 +23,11 @@ export interface ExplainOptions {
   generationWindow?: number;
   /** The position the logit lens reads, from 0 (default: the last token). */
   lensPosition?: number;
+  /**
+   * Refuse a prompt whose explanation would allocate more than this many bytes (default: no
+   * limit), saying how many tokens fit: the page keeps a tab within what a machine can give it.
+   */
+  maxExplanationBytes?: number;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
@@ -59,6 +65,13 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   // The model can read at most n_positions tokens: keep the last ones, as generation does.
   const dropped = Math.max(0, allIds.length - config.nPositions);
   const ids = allIds.slice(dropped);
+  const budget = options.maxExplanationBytes ?? Infinity;
+  if (explanationBytes(config, ids.length) > budget) {
+    throw new InputError(
+      `A prompt of ${ids.length.toLocaleString('en-US')} tokens would need ${roughSize(explanationBytes(config, ids.length))} for every number the scenes show with this model, ` +
+        `more than the ${roughSize(budget)} this page allows itself: shorten it to ${tokensWithin(config, budget).toLocaleString('en-US')} tokens or fewer.`,
+    );
+  }
   const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
 
   const lensPosition = options.lensPosition ?? ids.length - 1;

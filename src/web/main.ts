@@ -332,7 +332,10 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
   const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
-  const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
+  const { done, cancel } = client.load(source, {
+    progress: (file, loaded, total) => picker.showProgress(file, loaded, total),
+    plan: (text) => picker.showPlan(text),
+  });
   cancelLoad = cancel;
   try {
     const model = await done;

@@ -87,6 +87,10 @@ export interface LoadTimings {
 
 export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
+  /** Before any weight is read: what the model of load `id` needs in memory, for the reader. */
+  | { type: 'plan'; id: number; text: string }
+  /** The model in use was unloaded to make room for load `id` (two large models do not fit together). */
+  | { type: 'unloaded'; id: number }
   | { type: 'loaded'; id: number; model: LoadedModel }
   /**
    * Everything but the generated tokens when `generating` is true: those follow in a
