@@ -10,7 +10,7 @@ export const SNAPSHOTS_DIR = 'snapshots';
 const FORMAT = 'animated-transformer training log';
 const VERSION = 1;
 
-export interface SnapshotEntry {
+interface SnapshotEntry {
   /** Optimiser steps taken before the weights were kept (0: the random start). */
   step: number;
   /** The snapshot's model folder, relative to the log's folder. */

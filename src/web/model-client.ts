@@ -3,7 +3,7 @@
 // fast never queues stale forward passes. Rebuilds each Explanation's piece function.
 
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
-import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import type { ExplainRequest, ExplanationData, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 
 /** An error from the worker; `user` says whether the reader can fix it (bad file, bad prompt). */
@@ -24,6 +24,8 @@ export class WorkerError extends Error {
 export class Superseded extends Error {
   override name = 'Superseded';
 }
+
+type Progress = (file: string, loadedBytes: number, totalBytes: number | null) => void;
 
 type Pending = { resolve: (value: FromWorker) => void; reject: (error: Error) => void; onProgress?: (m: FromWorker & { type: 'progress' }) => void };
 
@@ -78,7 +80,7 @@ export class ModelClient {
    * built-in model) are fetched here, by the page, and handed over: the page can start at once,
    * while a new worker takes half a second or more to start.
    */
-  load(source: ModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): { done: Promise<LoadedModel>; cancel: () => void } {
+  load(source: ModelSource, onProgress: Progress): { done: Promise<LoadedModel>; cancel: () => void } {
     const id = this.nextId++;
     const abort = new AbortController();
     const done = (async () => {
@@ -111,24 +113,51 @@ export class ModelClient {
     return { done, cancel };
   }
 
-  private loadInWorker(id: number, source: WorkerModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): Promise<LoadedModel> {
+  private loadInWorker(id: number, source: WorkerModelSource, onProgress: Progress): Promise<LoadedModel> {
+    // Fetched bytes move to the worker instead of being copied.
+    return this.switchModel({ type: 'load', id, source }, onProgress, source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : []);
+  }
+
+  /** Sends a message the worker answers with 'loaded' (a new model to explain with). */
+  private switchModel(message: ToWorker, onProgress?: Progress, transfer: Transferable[] = []): Promise<LoadedModel> {
     return new Promise<LoadedModel>((resolve, reject) => {
       this.send(
-        { type: 'load', id, source },
+        message,
         {
           resolve: (m) => {
             if (m.type !== 'loaded') return;
             this.model = m.model;
-            this.modelLoadId = id;
+            this.modelLoadId = message.id;
             this.pieceTable = [];
             resolve(m.model);
           },
           reject,
-          onProgress: (m) => onProgress(m.file, m.loadedBytes, m.totalBytes),
+          onProgress: (m) => onProgress?.(m.file, m.loadedBytes, m.totalBytes),
         },
-        // Fetched bytes move to the worker instead of being copied.
-        source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : [],
+        transfer,
       );
+    });
+  }
+
+  /** Has the worker fetch and build every model of the training history; resolves with their steps. */
+  loadHistory(models: HistoryModelSource[], onProgress: Progress): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      this.send(
+        { type: 'load-history', id: this.nextId++, models },
+        { resolve: (m) => m.type === 'history-ready' && resolve(m.steps), reject, onProgress: (m) => onProgress(m.file, m.loadedBytes, m.totalBytes) },
+      );
+    });
+  }
+
+  /** Makes history model `index` the one every scene shows (explain() then runs it). */
+  useHistory(index: number): Promise<LoadedModel> {
+    return this.switchModel({ type: 'use-history', id: this.nextId++, index });
+  }
+
+  /** Every history model's next-token prediction for `prompt`. */
+  guessHistory(prompt: string, top: number): Promise<HistoryGuess[]> {
+    return new Promise((resolve, reject) => {
+      this.send({ type: 'guess-history', id: this.nextId++, prompt, top }, { resolve: (m) => m.type === 'history-guesses' && resolve(m.guesses), reject });
     });
   }
 

@@ -15,7 +15,8 @@ import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-fi
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
-import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import { nextTokenGuess } from '../model/next-token.ts';
+import type { ExplainRequest, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
@@ -128,6 +129,27 @@ async function readSource(id: number, source: WorkerModelSource, signal: AbortSi
   };
 }
 
+/** A checked model and its tokenizer from a folder's files, with the time each took (ms). */
+async function buildModel(files: Pick<ModelFiles, 'name' | 'configText' | 'weights' | 'metaText'>) {
+  const started = performance.now();
+  // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
+  // loads and compiles in the background meanwhile).
+  const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
+  // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
+  const model = new GPT(config, weights, bestKernels());
+  const build = performance.now() - started;
+  const { loadTokenizer } = await tokenizers;
+  const tokenizerWait = performance.now() - started - build;
+  const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    throw new ModelError(
+      `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+        `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
+    );
+  }
+  return { model, tokenizer, build, tokenizerWait };
+}
+
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
@@ -138,21 +160,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     const files = await readSource(id, source, abort.signal);
     hubFiles = files.hub ?? null;
     const read = performance.now() - started;
-    // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
-    // loads and compiles in the background meanwhile).
-    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
-    // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-    const model = new GPT(config, weights, bestKernels());
-    const build = performance.now() - started - read;
-    const { loadTokenizer } = await tokenizers;
-    const tokenizerWait = performance.now() - started - read - build;
-    const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
-    if (tokenizer.vocabSize > model.config.vocabSize) {
-      throw new ModelError(
-        `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
-          `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
-      );
-    }
+    const { model, tokenizer, build, tokenizerWait } = await buildModel(files);
     if (loading?.id !== id) return; // a newer load replaced this one
     // Only now, with the model built from them, are downloaded files worth keeping.
     let cacheNote: string | undefined;
@@ -286,10 +294,65 @@ function explainPrompt(id: number, request: ExplainRequest): void {
   }
 }
 
+// ---- the built-in model's training history ("How it learned") ----
+
+/** Every history model, built once the reader opened the chapter. */
+let history: { source: HistoryModelSource; model: GPT; tokenizer: Tokenizer }[] = [];
+
+async function loadHistory(id: number, sources: HistoryModelSource[]): Promise<void> {
+  try {
+    const decoder = new TextDecoder();
+    const signal = new AbortController().signal;
+    const built: typeof history = [];
+    for (const source of sources) {
+      const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
+        post({ type: 'progress', id, file: `${source.name}: ${file}`, loadedBytes, totalBytes });
+      const get = (url: string, file: string) => fetchBytes(url, { signal, onProgress: progress(file), readCache: false }).then((r) => r.bytes);
+      const configText = decoder.decode(await get(source.configUrl, 'config.json'));
+      const weights = await get(source.weightsUrl, 'model.safetensors');
+      const metaText = source.metaUrl ? decoder.decode(await get(source.metaUrl, TOKENIZER_FILE)) : null;
+      built.push({ source, ...(await buildModel({ name: source.name, configText, weights, metaText })) });
+    }
+    history = built;
+    post({ type: 'history-ready', id, steps: built.map((h) => h.source.step) });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
+function useHistory(id: number, index: number): void {
+  const chosen = history[index];
+  if (!chosen) {
+    post({ type: 'error', id, message: `There is no history model ${index}.`, user: false });
+    return;
+  }
+  loading?.abort.abort(); // the reader's choice replaces a load still under way
+  const { model, tokenizer, source } = chosen;
+  loaded = { id, model, tokenizer, name: source.name, tableSent: false };
+  // Built when the chapter opened, so this switch itself takes no loading time.
+  const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
+  post({ type: 'loaded', id, model: { name: source.name, config: model.config, tokenizer: tokenizer.kind, fromCache: false, timings } });
+}
+
+function guessHistory(id: number, prompt: string, top: number): void {
+  try {
+    const guesses = history.map(({ source, model, tokenizer }): HistoryGuess => {
+      const guess = nextTokenGuess(model, tokenizer, prompt, top);
+      return { step: source.step, ...guess, top: guess.top.map((t) => ({ ...t, piece: pieceOf(tokenizer, t.id) })) };
+    });
+    post({ type: 'history-guesses', id, guesses });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'load') void load(message.id, message.source);
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
-  } else explainPrompt(message.id, message.request);
+  } else if (message.type === 'load-history') void loadHistory(message.id, message.models);
+  else if (message.type === 'use-history') useHistory(message.id, message.index);
+  else if (message.type === 'guess-history') guessHistory(message.id, message.prompt, message.top);
+  else explainPrompt(message.id, message.request);
 };
