@@ -11,6 +11,7 @@
 #   RUNS/sweep.log       what the driver started and finished, and when
 # Start it in the background at the lowest priority, e.g.:
 #   nohup nice -n 19 sh scripts/train/sweep.sh ../shared/data/tinyshakespeare.txt /work/runs >/dev/null 2>&1 &
+# Stop it with kill PID (the run under way stops too, ours saving its state); start it again to go on.
 # Wall times include any time the runs were paused (SIGSTOP) or shared the machine.
 set -u
 DATA=$(realpath "${1:-../shared/data/tinyshakespeare.txt}")
@@ -38,8 +39,20 @@ snapshots_for() {
   for s in $SNAPSHOTS; do [ "$s" -le "$1" ] && printf '%s,' "$s"; done | sed 's/,$//'
 }
 
+# Stopping the driver (kill PID, or Ctrl-C) asks the run under way to stop too: ours saves its
+# state first (SIGINT), so starting the driver again continues it with --resume.
+child=""
+stop() {
+  [ -n "$child" ] && kill -INT "$child" 2>/dev/null && wait "$child"
+  say "stopped by a signal; start the driver again to continue"
+  exit 130
+}
+trap stop INT TERM
+# Runs "$@" in the background so a signal reaches stop() at once; returns its exit code.
+run() { "$@" & child=$!; wait "$child"; code=$?; child=""; return $code; }
+
 cd "$ROOT" || exit 1
-say "sweep started: data $DATA, points $POINTS, code $ROOT ($(git rev-parse --short HEAD 2>/dev/null || echo 'not a checkout'))"
+say "sweep started: data $DATA, points $POINTS, code $ROOT ($(git rev-parse --short HEAD 2>/dev/null || cat COMMIT 2>/dev/null || echo "not a checkout"))"
 while job=$(next_job) && [ -n "$job" ]; do
   set -- $job
   kind=$1 name=$2; shift 2
@@ -51,11 +64,11 @@ while job=$(next_job) && [ -n "$job" ]; do
     mkdir -p "$out"
     if [ -e "$out/training-state.bin" ]; then
       say "resume $name"
-      node bin/animated-transformer.js train --data "$DATA" --out "$out" --resume >> "$out/train.log" 2>&1
+      run node bin/animated-transformer.js train --data "$DATA" --out "$out" --resume >> "$out/train.log" 2>&1
     else
       say "start $name: $flags"
       # shellcheck disable=SC2086
-      node bin/animated-transformer.js train --data "$DATA" --out "$out" --dtype F16 $COMMON $flags \
+      run node bin/animated-transformer.js train --data "$DATA" --out "$out" --dtype F16 $COMMON $flags \
         --snapshots "$(snapshots_for "$steps")" >> "$out/train.log" 2>&1
     fi
     code=$?
@@ -66,7 +79,7 @@ while job=$(next_job) && [ -n "$job" ]; do
     mkdir -p "$out"
     say "start $name-twin: $flags"
     # shellcheck disable=SC2086
-    "$PYTHON" scripts/train/twin.py --data "$DATA" $COMMON $flags --threads 2 > "$out/twin.log" 2>&1
+    run "$PYTHON" scripts/train/twin.py --data "$DATA" $COMMON $flags --threads 2 > "$out/twin.log" 2>&1
     code=$?
   fi
   echo $(( $(date +%s) - start )) >> "$out/wall-seconds"
