@@ -88,17 +88,14 @@ export class HistoryChapter {
       this.progress.hidden = true;
       this.setStatus(`Loaded the model at ${steps.length} points of its training.`);
       this.body.hidden = false;
-      // Drawn at the figure's own width, so its text keeps its size on a narrow screen.
-      const width = Math.round(Math.max(320, Math.min(720, this.svg.parentElement!.clientWidth || 640)));
-      this.plot = lossPlot(log, width, Math.round(Math.max(220, width * 0.44)));
-      drawLossPlot(this.svg, this.plot);
-      this.describePlot(log);
       this.slider.max = String(this.models.length - 1);
       // The slider starts at the built-in model, which the scenes already show unless another was picked.
       const builtIn = this.models.findIndex((m) => m.step === log.best?.step);
       this.slider.value = String(builtIn >= 0 ? builtIn : this.models.length - 1);
       this.describeSlider(Number(this.slider.value));
-      markStep(this.svg, this.plot, log, this.models[Number(this.slider.value)].step);
+      this.drawPlot();
+      new ResizeObserver(() => this.drawPlot()).observe(this.svg.parentElement!);
+      this.describePlot(log);
       this.showChoice(`Move the slider to show the model at another step in every scene above.`);
       await this.guess();
     } catch (error) {
@@ -106,6 +103,15 @@ export class HistoryChapter {
       this.started = false; // closing and opening the chapter tries again
       this.setStatus(`Could not load the training history: ${(error as Error).message}`, true);
     }
+  }
+
+  /** Draws the plot at the figure's own width (so its text keeps its size on a narrow screen), the slider's step marked. */
+  private drawPlot(): void {
+    const width = Math.round(Math.max(320, Math.min(720, this.svg.parentElement!.clientWidth || 640)));
+    if (!this.log || this.plot?.width === width) return;
+    this.plot = lossPlot(this.log, width, Math.round(Math.max(220, width * 0.44)));
+    drawLossPlot(this.svg, this.plot);
+    markStep(this.svg, this.plot, this.log, this.models[Number(this.slider.value)].step);
   }
 
   private async choose(index: number): Promise<void> {

@@ -80,24 +80,34 @@ describe('How it learned', () => {
     expect(watched.errors).toEqual([]);
   });
 
-  it('plots the log\'s points: every step\'s training loss and every evaluation\'s validation loss', async () => {
-    const [width, height] = (await page.locator('#history-plot svg').getAttribute('viewBox'))!.split(' ').slice(2).map(Number);
-    const plot = lossPlot(log, width, height);
-    const drawn = (selector: string) => page.locator(`#history-plot ${selector}`).getAttribute('points');
-    const parse = (points: string | null) => (points ?? '').split(' ').map((p) => p.split(',').map(Number));
-    const train = parse(await drawn('polyline.train-loss'));
-    expect(train).toHaveLength(log.loss.length);
-    train.forEach(([x, y], i) => {
-      expect(x).toBeCloseTo(plot.train[i].x, 2);
-      expect(y).toBeCloseTo(plot.train[i].y, 2);
-    });
-    const val = parse(await drawn('polyline.val-loss'));
-    expect(val.map(([x, y]) => [x, y].map((v) => v.toFixed(1)))).toEqual(plot.val.map((p) => [p.x, p.y].map((v) => v.toFixed(1))));
-    expect(await page.locator('#history-plot circle.val-point').count()).toBe(log.evaluations.length);
-    // The marker stands at the built-in model's step, labelled with the log's numbers.
-    expect(await page.locator('#history-plot g.marker').getAttribute('data-step')).toBe(String(log.best!.step));
-    expect(await page.locator('#history-plot .marker-label').textContent()).toBe(markerText(log, log.best!.step));
+  it('plots the log\'s points: every step\'s training loss and every evaluation\'s validation loss, at any width', async () => {
+    const viewBox = async () => (await page.locator('#history-plot svg').getAttribute('viewBox'))!.split(' ').slice(2).map(Number);
+    const check = async () => {
+      const [width, height] = await viewBox();
+      const plot = lossPlot(log, width, height);
+      const drawn = (selector: string) => page.locator(`#history-plot ${selector}`).getAttribute('points');
+      const parse = (points: string | null) => (points ?? '').split(' ').map((p) => p.split(',').map(Number));
+      const train = parse(await drawn('polyline.train-loss'));
+      expect(train).toHaveLength(log.loss.length);
+      train.forEach(([x, y], i) => {
+        expect(x).toBeCloseTo(plot.train[i].x, 2);
+        expect(y).toBeCloseTo(plot.train[i].y, 2);
+      });
+      const val = parse(await drawn('polyline.val-loss'));
+      expect(val.map(([x, y]) => [x, y].map((v) => v.toFixed(1)))).toEqual(plot.val.map((p) => [p.x, p.y].map((v) => v.toFixed(1))));
+      expect(await page.locator('#history-plot circle.val-point').count()).toBe(log.evaluations.length);
+      // The marker stands at the built-in model's step, labelled with the log's numbers.
+      expect(await page.locator('#history-plot g.marker').getAttribute('data-step')).toBe(String(log.best!.step));
+      expect(await page.locator('#history-plot .marker-label').textContent()).toBe(markerText(log, log.best!.step));
+      return width;
+    };
+    const wide = await check();
     expect(await page.locator('#history-step-text').textContent()).toBe(`${markerText(log, log.best!.step)} (the built-in model)`);
+    // On a narrow screen the plot is drawn again at its new width, from the same log.
+    await page.setViewportSize({ width: 380, height: 800 });
+    await expect.poll(async () => (await viewBox())[0], { timeout: 10_000 }).toBeLessThan(wide);
+    await check();
+    await page.setViewportSize({ width: 1100, height: 800 });
   });
 
   it('moving the slider changes the model every scene shows, to that snapshot\'s numbers', async () => {
