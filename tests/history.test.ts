@@ -14,7 +14,8 @@ import { GPT } from '../src/model/gpt.ts';
 import { nextTokenGuess } from '../src/model/next-token.ts';
 import { SCENES } from '../src/scenes/index.ts';
 import { readTrainingLog, TRAINING_LOG_FILE, TrainingLogError, type TrainingLog } from '../src/train/log.ts';
-import { lossPlot, markerText, stepLosses } from '../src/web/history-plot.ts';
+import { markerText, stepLosses } from '../src/web/history-plot.ts';
+import { lossPlot } from '../src/web/loss-plot.ts';
 import { checkScene } from './helpers/check-scene.ts';
 import { trainTinyHistory } from './helpers/tiny-history.ts';
 
@@ -71,7 +72,7 @@ describe('the training history', () => {
 });
 
 describe('the loss plot', () => {
-  const plot = () => lossPlot(log);
+  const plot = () => lossPlot(log, { unit: 'token' });
   const stepAt = (x: number) => ((x - plot().area.left) / (plot().area.right - plot().area.left)) * plot().steps;
   const lossAt = (y: number) => {
     const { area, lossRange } = plot();

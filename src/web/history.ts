@@ -7,7 +7,8 @@
 import { formatFixed, percentDecimals } from '../render/frame.ts';
 import { readTrainingLog, type TrainingLog } from '../train/log.ts';
 import { historyFiles, type HistoryFiles } from './history-files.ts';
-import { drawLossPlot, lossPlot, markStep, markerText, type LossPlot } from './history-plot.ts';
+import { markStep, markerText } from './history-plot.ts';
+import { drawLossPlot, lossPlot, type LossPlot } from './loss-plot.ts';
 import { Superseded, type ModelClient } from './model-client.ts';
 import type { HistoryGuess, HistoryModelSource, LoadedModel, ModelSource } from './worker-protocol.ts';
 
@@ -109,7 +110,7 @@ export class HistoryChapter {
   private drawPlot(): void {
     const width = Math.round(Math.max(320, Math.min(720, this.svg.parentElement!.clientWidth || 640)));
     if (!this.log || this.plot?.width === width) return;
-    this.plot = lossPlot(this.log, width, Math.round(Math.max(220, width * 0.44)));
+    this.plot = lossPlot(this.log, { unit: 'token', width, height: Math.round(Math.max(220, width * 0.44)) });
     drawLossPlot(this.svg, this.plot);
     markStep(this.svg, this.plot, this.log, this.models[Number(this.slider.value)].step);
   }

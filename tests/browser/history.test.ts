@@ -15,7 +15,8 @@ import { explain } from '../../src/model/explain.ts';
 import { GPT } from '../../src/model/gpt.ts';
 import { nextTokenGuess } from '../../src/model/next-token.ts';
 import { readTrainingLog, TRAINING_LOG_FILE, type TrainingLog } from '../../src/train/log.ts';
-import { lossPlot, markerText } from '../../src/web/history-plot.ts';
+import { markerText } from '../../src/web/history-plot.ts';
+import { lossPlot } from '../../src/web/loss-plot.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { trainTinyHistory } from '../helpers/tiny-history.ts';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
@@ -84,7 +85,7 @@ describe('How it learned', () => {
     const viewBox = async () => (await page.locator('#history-plot svg').getAttribute('viewBox'))!.split(' ').slice(2).map(Number);
     const check = async () => {
       const [width, height] = await viewBox();
-      const plot = lossPlot(log, width, height);
+      const plot = lossPlot(log, { unit: 'token', width, height });
       const drawn = (selector: string) => page.locator(`#history-plot ${selector}`).getAttribute('points');
       const parse = (points: string | null) => (points ?? '').split(' ').map((p) => p.split(',').map(Number));
       const train = parse(await drawn('polyline.train-loss'));
