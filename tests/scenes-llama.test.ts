@@ -10,7 +10,8 @@ import type { Explanation } from '../src/model/explanation.ts';
 import { block, namedValue } from '../src/model/registry.ts';
 import { expectSpotDescribed } from './helpers/readout-checks.ts';
 import { llamaExplanation, LLAMA_SCENE_FOLDERS } from './helpers/llama-explanation.ts';
-import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { checkScene } from './helpers/check-scene.ts';
 
 const explanations: Record<string, Explanation> = {};
 for (const folder of LLAMA_SCENE_FOLDERS) explanations[folder] = await llamaExplanation(folder);

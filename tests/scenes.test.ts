@@ -14,7 +14,8 @@ import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { fullContextExplanation, gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
-import { checkScene, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { checkScene } from './helpers/check-scene.ts';
 
 describe('every scene', () => {
   const ex = sceneExplanation();

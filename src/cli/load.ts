@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT } from '../model/gpt.ts';
-import { loadModelDir } from '../model/checkpoint-node.ts';
+import { loadModelDir, type LoadedModelDir } from '../model/checkpoint-node.ts';
 import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-checkpoint-node.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf } from '../model/language-model.ts';
@@ -17,8 +17,8 @@ import { CommandError } from './usage.ts';
 /** The embedded model's folder, found from this file so it works from any working directory. */
 const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
-export interface CliModel {
-  model: GPT<Float32Array>;
+interface CliModel {
+  model: GPT;
   tokenizer: Tokenizer;
   /** A short name for display: the folder's name. */
   name: string;
@@ -35,23 +35,32 @@ function modelDir(dir: string | undefined): string {
   return DEFAULT_MODEL_DIR;
 }
 
+const nameOf = (path: string): string => (path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path);
+
 /** A GPT-2 folder (or the embedded model), for the commands that take no other kind. */
-export async function loadForCli(dir: string | undefined, command: string): Promise<CliModel> {
+async function gpt2Dir(dir: string | undefined, command: string): Promise<string> {
   const path = modelDir(dir);
   if (await isLlamaDir(path)) {
     throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\`, \`lens\` and \`render\``);
   }
-  const loaded = await loadModelDir(path);
-  return {
-    model: new GPT(loaded.config, loaded.weights, bestKernels()),
-    tokenizer: loaded.tokenizer,
-    name: path === DEFAULT_MODEL_DIR ? 'embedded model' : folderName(path),
-    dir: path,
-  };
+  return path;
 }
 
-function folderName(path: string): string {
-  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+/**
+ * A GPT-2 folder's model for inference: its large matrices go straight into the fast kernels'
+ * memory as the files are read (as halves when floats would not fit: GPT-2 XL), so no copy stays
+ * in JavaScript.
+ */
+async function loadGpt2(path: string): Promise<CliModel> {
+  const kernels = bestKernels();
+  const loaded = await loadModelDir(path, { kernels });
+  return { model: new GPT(loaded.config, loaded.weights, kernels), tokenizer: loaded.tokenizer, name: nameOf(path), dir: path };
+}
+
+/** The weights as float arrays, for what computes with them outside the kernels (the loss). */
+export async function loadWeightsForCli(dir: string | undefined, command: string): Promise<LoadedModelDir & { name: string }> {
+  const path = await gpt2Dir(dir, command);
+  return { ...(await loadModelDir(path)), name: nameOf(path) };
 }
 
 /** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */
@@ -80,11 +89,11 @@ export type AnyCliModel =
   | ({ family: 'gpt2'; context: number; vocabSize: number } & CliModel)
   | { family: 'llama'; context: number; vocabSize: number; model: Llama; tokenizer: Tokenizer; name: string; dir: string };
 
-/** GPT-2 exactly as loadForCli, or a Llama-family folder with its own tokenizer. */
+/** A GPT-2 folder (or the embedded model), or a Llama-family folder with its own tokenizer. */
 export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliModel> {
   const path = modelDir(dir);
   if (!(await isLlamaDir(path))) {
-    const gpt = await loadForCli(dir, 'this command');
+    const gpt = await loadGpt2(path);
     return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
   }
   const { config, weights } = await loadLlamaDir(path);
@@ -96,7 +105,7 @@ export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliMode
     vocabSize,
     model,
     tokenizer: await loadFolderTokenizer(path),
-    name: folderName(path),
+    name: nameOf(path),
     dir: path,
   };
 }

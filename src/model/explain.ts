@@ -2,6 +2,8 @@
 // next-token distribution under the reader's sampling rule, and a few generated tokens.
 // Scenes read this and never compute model math themselves.
 
+import type { ModelConfig } from './architecture.ts';
+import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
 import { generate } from './generate.ts';
 import { architectureOf, parameterCountOf, type LanguageModel } from './language-model.ts';
 import { lensAt } from './lens.ts';
@@ -21,6 +23,11 @@ export interface ExplainOptions {
   generationWindow?: number;
   /** The position the logit lens reads, from 0 (default: the last token). */
   lensPosition?: number;
+  /**
+   * Refuse a prompt whose explanation would allocate more than this many bytes (default: no
+   * limit), saying how many tokens fit: the page keeps a tab within what a machine can give it.
+   */
+  maxExplanationBytes?: number;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
@@ -52,12 +59,14 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
     throw new InputError(`the generation window must be between 1 and ${config.nPositions}, got ${window}`);
   }
 
-  const allIds = tokenizer.encode(prompt);
-  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
-  checkVocabulary(allIds, config.vocabSize, tokenizer);
-  // The model can read at most n_positions tokens: keep the last ones, as generation does.
-  const dropped = Math.max(0, allIds.length - config.nPositions);
-  const ids = allIds.slice(dropped);
+  const { ids, dropped } = readPrompt(config, tokenizer, prompt);
+  const budget = options.maxExplanationBytes ?? Infinity;
+  if (explanationBytes(config, ids.length) > budget) {
+    throw new InputError(
+      `A prompt of ${ids.length.toLocaleString('en-US')} tokens would need ${roughSize(explanationBytes(config, ids.length))} for every number the scenes show with this model, ` +
+        `more than the ${roughSize(budget)} this page allows itself: shorten it to ${tokensWithin(config, budget).toLocaleString('en-US')} tokens or fewer.`,
+    );
+  }
   const piece = (id: number): TokenPiece => ({ id, text: pieceOf(tokenizer, id) });
 
   const lensPosition = options.lensPosition ?? ids.length - 1;
@@ -89,6 +98,19 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
     lens: lensAt(model, trace, lensPosition),
     piece,
   };
+}
+
+/**
+ * The prompt's token ids as the model reads them: at most n_positions, the last ones (as
+ * generation keeps them); `dropped` counts those left out. Throws InputError for an empty
+ * prompt or ids the model has no row for.
+ */
+export function readPrompt(config: Pick<ModelConfig, 'vocabSize' | 'nPositions'>, tokenizer: Tokenizer, prompt: string): { ids: number[]; dropped: number } {
+  const allIds = tokenizer.encode(prompt);
+  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
+  checkVocabulary(allIds, config.vocabSize, tokenizer);
+  const dropped = Math.max(0, allIds.length - config.nPositions);
+  return { ids: allIds.slice(dropped), dropped };
 }
 
 /**

@@ -35,7 +35,9 @@ export function* generate(model: LanguageModel, promptIds: readonly number[], op
   if (promptIds.length === 0) throw new RangeError('the prompt has no tokens; type some text first');
   const random = new SeededRandom(options.seed);
   const ids = [...promptIds];
-  const cache = cachedForward(model);
+  // The cache never holds more than the window, nor more than the prompt and the new tokens.
+  const capacity = Math.min(window, promptIds.length + options.maxNewTokens);
+  const cache = cachedForward(model, capacity);
   let cacheStart = -1; // index in ids of the first cached position, or -1 when the cache is empty
 
   for (let n = 0; n < options.maxNewTokens; n++) {

@@ -30,11 +30,12 @@ export interface CachedForward {
   reset(): void;
 }
 
-export function cachedForward(model: LanguageModel): CachedForward {
+/** `capacity`: the most positions it will hold (GPT-2's cache is that size; the Llama family's grows as positions arrive, up to it). */
+export function cachedForward(model: LanguageModel, capacity = architectureOf(model).nPositions): CachedForward {
   if (model instanceof Llama) {
-    return withCache(() => new LlamaKVCache(model.config), (ids, cache) => model.forward(ids, { cache, lastOnly: true }).logits);
+    return withCache(() => new LlamaKVCache(model.config, capacity), (ids, cache) => model.forward(ids, { cache, lastOnly: true }).logits);
   }
-  return withCache(() => new KVCache(model.config), (ids, cache) => model.forward(ids, { cache, lastOnly: true }).logits);
+  return withCache(() => new KVCache(model.config, capacity), (ids, cache) => model.forward(ids, { cache, lastOnly: true }).logits);
 }
 
 function withCache<Cache extends { length: number }>(make: () => Cache, forward: (ids: readonly number[], cache: Cache) => Float32Array): CachedForward {

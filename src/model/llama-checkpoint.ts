@@ -11,7 +11,6 @@ import { parseSafetensors, tensorFloat32, type SafetensorsFile } from './safeten
 import { HuggingFaceTokenizer } from '../tokenizer/huggingface.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 
-export const INDEX_FILE = 'model.safetensors.index.json';
 export const TOKENIZER_JSON = 'tokenizer.json';
 export const TOKENIZER_CONFIG = 'tokenizer_config.json';
 
@@ -69,19 +68,6 @@ export function checkLlamaWeightsFit(config: LlamaConfig, bytes: number, weights
       `for its ${llamaParameterCount(config).toLocaleString('en-US')} parameters (hidden_size=${config.hidden}, num_hidden_layers=${config.nLayer}, ` +
       `intermediate_size=${config.intermediate}, vocab_size=${config.vocabSize}); this config.json belongs to another model or the file is incomplete`,
   );
-}
-
-/** The shard files an index names, in order of first use; ModelError if the index is malformed. */
-export function shardsOfIndex(indexText: string, where: string): string[] {
-  const map = jsonObject(indexText, where).weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
-    throw new ModelError(`${where}: expected {"weight_map": {"tensor name": "shard file", ...}}`);
-  }
-  const names = [...new Set(Object.values(map as Record<string, string>))];
-  // Shards sit beside the index: plain file names, never a path elsewhere.
-  const odd = names.find((n) => !/^[\w.-]+\.safetensors$/.test(n) || n.includes('..'));
-  if (odd !== undefined) throw new ModelError(`${where}: names the shard ${JSON.stringify(odd)}; shards must be .safetensors files beside the index`);
-  return names;
 }
 
 /** The config and weights from config.json's object and the bytes of each weights file by name. */

@@ -56,16 +56,20 @@ export class LlamaKVCache {
   values: Float32Array[]; // per layer: capacity × nKV·D
   private capacity = 0;
 
-  constructor(readonly config: LlamaConfig) {
+  /** `limit`: the most positions it will ever hold (default the context); it grows to that as positions arrive. */
+  constructor(
+    readonly config: LlamaConfig,
+    readonly limit = config.maxPositions,
+  ) {
     this.keys = [];
     this.values = [];
-    this.reserve(Math.min(64, config.maxPositions));
+    this.reserve(Math.min(64, limit));
   }
 
   /** Room for `positions` positions in all, keeping what is stored. */
   reserve(positions: number): void {
     if (positions <= this.capacity) return;
-    const capacity = Math.min(this.config.maxPositions, Math.max(positions, 2 * this.capacity));
+    const capacity = Math.max(positions, Math.min(this.limit, 2 * this.capacity));
     const row = this.config.nKvHead * this.config.headDim;
     const grow = (old: Float32Array | undefined) => {
       const next = new Float32Array(capacity * row);
@@ -90,19 +94,31 @@ export class Llama {
     readonly kernels: Kernels = plainKernels,
   ) {
     this.invFreq = ropeFrequencies(config);
-    if (kernels.prepareWeight) {
-      const { hidden: C, intermediate: I, nHead, nKvHead, headDim: D, vocabSize: V } = config;
-      for (const b of weights.layers) {
-        kernels.prepareWeight(b.q_proj, C, nHead * D, true);
-        kernels.prepareWeight(b.k_proj, C, nKvHead * D, true);
-        kernels.prepareWeight(b.v_proj, C, nKvHead * D, true);
-        kernels.prepareWeight(b.o_proj, nHead * D, C, true);
-        kernels.prepareWeight(b.gate_proj, C, I, true);
-        kernels.prepareWeight(b.up_proj, C, I, true);
-        kernels.prepareWeight(b.down_proj, I, C, true);
-      }
-      kernels.prepareWeight(weights.lm_head ?? weights.embed_tokens, C, V, true);
+    // Fast kernels lay the weights out for their products now, so the first pass runs at full speed.
+    if (kernels.prepareWeight) for (const [matrix, K, N] of this.matrices()) kernels.prepareWeight(matrix, K, N, true);
+  }
+
+  /** Every weight matrix the products use, with its K × N (each stored N × K, as transformers keeps it). */
+  private *matrices(): Generator<[Float32Array, number, number]> {
+    const { hidden: C, intermediate: I, nHead, nKvHead, headDim: D, vocabSize: V } = this.config;
+    for (const b of this.weights.layers) {
+      yield [b.q_proj, C, nHead * D];
+      yield [b.k_proj, C, nKvHead * D];
+      yield [b.v_proj, C, nKvHead * D];
+      yield [b.o_proj, nHead * D, C];
+      yield [b.gate_proj, C, I];
+      yield [b.up_proj, C, I];
+      yield [b.down_proj, I, C];
     }
+    yield [this.weights.lm_head ?? this.weights.embed_tokens, C, V];
+  }
+
+  /**
+   * Frees what the kernels keep for this model's weights, so another model can use the memory at
+   * once rather than when the garbage collector gets to it. The model cannot run afterwards.
+   */
+  release(): void {
+    for (const [matrix] of this.matrices()) this.kernels.forget?.(matrix);
   }
 
   forward(ids: readonly number[], options: LlamaForwardOptions = {}): { logits: Float32Array; trace?: Trace } {

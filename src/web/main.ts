@@ -13,6 +13,7 @@ import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { TrainPanel } from './train-panel.ts';
+import { HistoryChapter } from './history.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
@@ -236,7 +237,7 @@ function applies(el: TransformerSceneElement, config: ModelConfig): boolean {
 }
 
 /** The prose and the scenes that are true of this model show; the others hide. */
-function showModel(config: ModelConfig): void {
+function showPartsOf(config: ModelConfig): void {
   showProseFor(config);
   for (const el of sceneElements) {
     const figure = el.closest('figure') ?? el;
@@ -347,31 +348,45 @@ const picker = new ModelPicker({
   cancel: () => cancelLoad?.(),
 });
 
+/** The worker now explains with `model`: every scene, dimension and picker follows it. */
+async function showModel(model: LoadedModel, choice: ModelChoice): Promise<void> {
+  state.model = choice;
+  const { config } = model;
+  fillPickers(config); // first, as it keeps the layer and head in range for this model
+  showPartsOf(config);
+  // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
+  const running = run();
+  writeUrl();
+  const heads = config.nKvHead < config.nHead ? `${count(config.nHead)} heads sharing ${count(config.nKvHead)} key/value heads` : `${count(config.nHead)} heads`;
+  picker.showModelName(`${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`);
+  fillModelProse(model);
+  await running;
+}
+
+// The training history of the built-in model; a model from it is a step of the built-in model's training.
+const trainingHistory = new HistoryChapter(client, defaultModelSource, {
+  modelChosen: (model) => void showModel(model, { kind: 'default' }),
+  prompt: () => state.prompt,
+});
+
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
   const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
-  const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
+  const { done, cancel } = client.load(source, {
+    progress: (file, loaded, total) => picker.showProgress(file, loaded, total),
+    plan: (text) => picker.showPlan(text),
+  });
   cancelLoad = cancel;
   try {
     const model = await done;
     cancelLoad = null;
     performance.mark('model-loaded', { detail: { ...model.timings, kernels: model.kernels } });
-    state.model = choice;
-    const { config } = model;
-    fillPickers(config); // first, as it keeps the layer and head in range for this model
-    showModel(config);
-    // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
-    const running = run();
-    writeUrl();
-    const heads = config.nKvHead < config.nHead ? `${count(config.nHead)} heads sharing ${count(config.nKvHead)} key/value heads` : `${count(config.nHead)} heads`;
-    const summary = `${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
-    picker.showModelName(summary);
     picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
-    fillModelProse(model);
-    await running;
+    trainingHistory.otherModelChosen(model.name);
+    await showModel(model, choice);
   } catch (error) {
     cancelLoad = null;
     const e = error as WorkerError;
@@ -432,6 +447,7 @@ promptInput.addEventListener('input', () => {
   state.prompt = promptInput.value;
   writeUrl();
   void run();
+  trainingHistory.promptChanged();
 });
 
 for (const input of Object.values(sampling)) {

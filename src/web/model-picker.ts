@@ -5,8 +5,8 @@
 import { configUrl, metaUrl, weightsUrl } from 'virtual:built-in-model';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
-import { cachedText, hubBase, hubFileUrl, isCached } from './model-download.ts';
-import { familyOfText, hubLlamaCached } from './model-files.ts';
+import { cachedText, hubBase, hubCached, hubFileUrl } from './model-download.ts';
+import { familyOfText, hubTokenizerCached } from './model-files.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
@@ -48,6 +48,7 @@ export class ModelPicker {
   private readonly cancelButton = byId<HTMLButtonElement>('hub-cancel');
   private readonly progress = byId<HTMLProgressElement>('model-progress');
   private readonly progressText = byId('model-progress-text');
+  private readonly memoryNote = byId('model-memory');
 
   constructor(private readonly events: PickerEvents) {
     byId('hub-base').textContent = hubBase();
@@ -71,13 +72,12 @@ export class ModelPicker {
     this.cancelButton.addEventListener('click', () => events.cancel());
   }
 
-  /** True when every file a hub repository loads from is in the browser's cache (checked without the network). */
+  /** True when a hub repository's model is whole in the browser's cache, a Llama-family one's tokenizer too (checked without the network). */
   async hubCached(repo: string): Promise<boolean> {
     const base = hubBase();
-    const config = await cachedText(hubFileUrl(base, repo, 'config.json'));
-    if (config === null) return false;
-    if (isLlama(config)) return hubLlamaCached(base, repo);
-    return isCached(hubFileUrl(base, repo, WEIGHTS_FILE));
+    if (!(await hubCached(base, repo))) return false;
+    const config = await cachedText(hubFileUrl(base, repo, CONFIG_FILE));
+    return config === null || !isLlama(config) || hubTokenizerCached(base, repo);
   }
 
   /** Opens the panel with a repository filled in, for a link that names one that is not cached. */
@@ -93,6 +93,7 @@ export class ModelPicker {
   }
 
   showLoading(what: string, downloading: boolean): void {
+    this.memoryNote.textContent = '';
     this.progress.hidden = false;
     this.progress.removeAttribute('value');
     this.cancelButton.hidden = !downloading;
@@ -111,6 +112,11 @@ export class ModelPicker {
       this.progress.removeAttribute('value');
       this.setProgressText(`${file}: ${mb(loadedBytes)} MB`);
     }
+  }
+
+  /** What the model being loaded needs in memory, and whether this browser can hold it. */
+  showPlan(text: string): void {
+    this.memoryNote.textContent = text;
   }
 
   showDone(text: string): void {

@@ -1,30 +1,36 @@
-// The model's Web Worker: loads a GPT-2-layout or Llama-family model (from the page's own files,
-// the reader's files, or the hub when the reader asks), then answers "explain this prompt"
-// requests, so the scenes keep animating while the forward pass runs, and "what is this value
-// made of" requests (its formula, from the weights). Protocol in worker-protocol.ts; the Llama
-// family's files in model-files.ts.
+// The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
+// files, or the hub when the reader asks: sized and planned first, then streamed into the
+// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights") or a Llama-family one
+// (the same files and checks, its weights read whole into arrays), then answers "explain this
+// prompt" requests, so the scenes keep animating while the forward pass runs, and "what is this
+// value made of" requests (its formula, from the weights). Protocol in worker-protocol.ts.
 
 /// <reference lib="webworker" />
 
-import { checkWeightsFit, configFromText, modelFromFiles, WEIGHTS_FILE } from '../model/checkpoint.ts';
+import { configFromText } from '../model/checkpoint.ts';
+import { checkSourcesFit, readWeights, type StreamOptions, type WeightsSource } from '../model/checkpoint-read.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
-import { folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
+import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
+import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
-import { bestKernels } from '../kernels/index.ts';
+import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
 import { SCENES } from '../scenes/index.ts';
-import { ModelError } from '../model/config.ts';
+import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeAbsent, storeBytes } from './model-download.ts';
-import { familyOfText, hubLlamaFiles, LoadFailure, pickedLlamaFiles, type FetchedFile, type ModelFiles } from './model-files.ts';
-import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeAbsent, storeBytes } from './model-download.ts';
+import { folderToLoad, type FolderToLoad } from './model-sources.ts';
+import { familyOfText } from './model-files.ts';
+import { nextTokenGuess } from '../model/next-token.ts';
+import type { ExplainRequest, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
@@ -42,7 +48,7 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
   return module;
 });
 
-let loaded: { id: number; model: LanguageModel; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
+let loaded: { id: number; model: LanguageModel; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 
@@ -56,169 +62,200 @@ function isUserError(error: unknown): boolean {
     error instanceof DownloadError || error instanceof RangeError;
 }
 
-async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
-  const decoder = new TextDecoder();
-  const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
-    post({ type: 'progress', id, file, loadedBytes, totalBytes });
-  const gpt2 = { family: 'gpt2' as const, tokenizer: null };
-  if (source.kind === 'bytes') {
-    return { ...gpt2, name: source.name, configText: source.configText, weights: new Map([[WEIGHTS_FILE, source.weights]]), metaText: source.metaText, fromCache: false };
+/**
+ * Kernels for a new model. Each model gets its own WebAssembly memory, so the current one keeps
+ * running while the next loads; but when the two together would need more than one 32-bit
+ * memory holds (two large models), the current one is unloaded first and its memory reused,
+ * and the page is told.
+ */
+function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): Kernels {
+  const kernels = bestKernels();
+  const limit = kernels.memoryLimit ?? Infinity;
+  let needed: number;
+  if ('hidden' in config) {
+    needed = llamaKernelBytes(config);
+  } else {
+    const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
+    // A model that cannot fit at all is refused here, with the current one still running.
+    if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
+    needed = plan.kernelBytes;
   }
-  if (source.kind === 'hub') {
-    // Nothing is stored until the model has been built from these files (load() does it).
-    const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const weightsUrl = hubFileUrl(source.hubBase, source.repo, WEIGHTS_FILE);
-    const config = await fetchBytes(configUrl, { signal, onProgress: progress('config.json'), readCache: true });
-    const configText = decoder.decode(config.bytes);
-    const fetched: FetchedFile[] = [{ url: configUrl, ...config }];
-    let shape;
-    try {
-      if (familyOfText(configText, `${source.repo}/config.json`) === 'llama') {
-        return await hubLlamaFiles({ repo: source.repo, hubBase: source.hubBase, signal, progress }, fetched[0] as FetchedFile & { bytes: Uint8Array });
-      }
-      // GPT-2: config.json and model.safetensors, read with GPT-2's tokenizer.
-      // A wrong config.json is refused before its weights are downloaded or memory is sized from it.
-      shape = configFromText(configText, `${source.repo}/config.json`);
-    } catch (error) {
-      throw error instanceof LoadFailure || !(error instanceof ModelError) ? error : new LoadFailure(error, fetched);
-    }
-    const weights = await fetchBytes(weightsUrl, {
-      signal,
-      onProgress: progress(WEIGHTS_FILE),
-      readCache: true,
-      checkSize: (total) => {
-        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/${WEIGHTS_FILE}`, `${source.repo}/config.json`);
-      },
-    }).catch((error: Error) => {
-      throw error instanceof ModelError ? new LoadFailure(error, fetched) : error;
-    });
-    fetched.push({ url: weightsUrl, ...weights });
-    return { ...gpt2, name: source.repo, configText, weights: new Map([[WEIGHTS_FILE, weights.bytes]]), metaText: null, fromCache: weights.fromCache, hub: fetched };
-  }
-  const byName = (name: string) => source.files.find((f) => f.name === name);
-  const configFile = byName('config.json');
-  const picked = source.files.map((f) => f.name).join(', ') || 'nothing';
-  if (!configFile) {
-    throw new ModelError(`A model needs its config.json and its weights; you picked ${picked}. Pick them (or the folder holding them).`);
-  }
-  const configText = await configFile.text();
-  const folder = (source.name ?? (configFile.webkitRelativePath.split('/')[0] || 'your files')).slice(0, 80);
-  if (familyOfText(configText, `${folder}/config.json`) === 'llama') return pickedLlamaFiles(source.files, configText, folder);
-  const weightsFile = byName(WEIGHTS_FILE);
-  if (!weightsFile) {
-    throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
-  }
-  const metaFile = byName(TOKENIZER_FILE);
-  return {
-    ...gpt2,
-    name: folder,
-    configText,
-    weights: new Map([[WEIGHTS_FILE, new Uint8Array(await weightsFile.arrayBuffer())]]),
-    metaText: metaFile ? await metaFile.text() : null,
-    fromCache: false,
-  };
+  if (!loaded || loaded.kernelBytes + needed <= limit) return kernels;
+  const previous = loaded.model;
+  previous.release();
+  loaded = null;
+  post({ type: 'unloaded', id });
+  return previous.kernels;
 }
 
 /**
- * The model and its tokenizer from a folder's files, for either family, and where the time went:
- * building (and, for the Llama family, its tokenizer), then waiting for GPT-2's tokenizer tables.
+ * A checked model and its tokenizer from a folder, its weights streamed into `kernels` as the
+ * memory plan says, with the time each took (ms).
  */
-async function build(files: ModelFiles): Promise<{ model: LanguageModel; tokenizer: Tokenizer; build: number; tokenizerWait: number }> {
+async function buildModel(folder: FolderToLoad, config: GPTConfig, kernels: Kernels, plan: MemoryPlan, signal: AbortSignal, onProgress: NonNullable<StreamOptions['onProgress']>) {
   const started = performance.now();
-  if (files.family === 'llama') {
-    const { config, weights } = llamaFromFiles(jsonObject(files.configText, `${files.name}/config.json`), files.weights, files.name);
-    const model = new Llama(config, weights, bestKernels());
-    const tokenizer = folderTokenizer(files.tokenizer!.json, files.tokenizer!.config, files.name);
-    checkTokenizerFits(files.name, tokenizer, config.vocabSize, 'tokenizer.json');
-    return { model, tokenizer, build: performance.now() - started, tokenizerWait: 0 };
-  }
-  // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
-  // loads and compiles in the background meanwhile).
-  const { config, weights } = modelFromFiles(files.configText, files.weights.get(WEIGHTS_FILE)!, files.name, { compactEmbeddings: true });
+  const weights = await readWeights(config, folder.weights, folder.index, folder.name, { kernels, precision: plan.precision, compactEmbeddings: true, signal, onProgress });
   // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-  const model = new GPT(config, weights, bestKernels());
-  const built = performance.now();
+  const model = new GPT(config, weights, kernels);
+  const build = performance.now() - started;
+  // GPT-2's tokenizer tables may still be on their way (their chunk loads in the background meanwhile).
   const { loadTokenizer } = await tokenizers;
-  const tokenizerWait = performance.now() - built;
-  const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
-  checkTokenizerFits(files.name, tokenizer, config.vocabSize, TOKENIZER_FILE);
-  return { model, tokenizer, build: built - started, tokenizerWait };
-}
-
-function checkTokenizerFits(name: string, tokenizer: Tokenizer, vocabSize: number, file: string): void {
-  if (tokenizer.vocabSize > vocabSize) {
+  const tokenizerWait = performance.now() - started - build;
+  const tokenizer = loadTokenizer(parseTokenizerDescription(folder.metaText, `${folder.name}/${TOKENIZER_FILE}`));
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    model.release();
     throw new ModelError(
-      `${name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${vocabSize}; ` +
-        `a model trained with another tokenizer needs its ${file} beside config.json.`,
+      `${folder.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+        `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
     );
   }
+  return { model, tokenizer, build, tokenizerWait };
+}
+
+/**
+ * What a Llama-family model keeps in its kernels' memory: fast kernels lay out each weight
+ * matrix for products there as the model is built (floats, the embeddings and norms aside).
+ */
+function llamaKernelBytes(config: LlamaConfig): number {
+  return 4 * llamaParameterCount(config);
+}
+
+/** A stream of a weights file's bytes, read whole (the Llama family's weights are arrays, not held by the kernels). */
+async function wholeFile(source: WeightsSource, onProgress: (loadedBytes: number, totalBytes: number | null) => void): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source.chunks()) {
+    chunks.push(chunk);
+    length += chunk.length;
+    onProgress(length, source.size);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const whole = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    whole.set(c, at);
+    at += c.length;
+  }
+  return whole;
+}
+
+/**
+ * A Llama-family model and its own tokenizer from a folder: every weights file read whole, then
+ * checked and widened to floats (llama-checkpoint.ts), with the time it took (ms).
+ */
+async function buildLlama(folder: FolderToLoad, config: LlamaConfig, kernels: Kernels, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void) {
+  const started = performance.now();
+  const files = new Map<string, Uint8Array>();
+  for (const source of folder.weights) files.set(source.name, await wholeFile(source, (loadedBytes, totalBytes) => onProgress(source.name, loadedBytes, totalBytes)));
+  const { weights } = llamaFromFiles(jsonObject(folder.configText, `${folder.name}/config.json`), files, folder.name);
+  const model = new Llama(config, weights, kernels);
+  const tokenizer = folderTokenizer(folder.tokenizer!.json, folder.tokenizer!.config, folder.name);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    model.release();
+    throw new ModelError(`${folder.name}: its tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}; the two do not belong together.`);
+  }
+  return { model, tokenizer, build: performance.now() - started, tokenizerWait: 0 };
+}
+
+/** A Llama-family config.json, checked (absurd sizes refused) before anything is sized from it. */
+function llamaConfigFromText(text: string, where: string): LlamaConfig {
+  return llamaConfigFromJson(jsonObject(text, where), where);
 }
 
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
-  let hubFiles: FetchedFile[] | null = null;
+  /** Hub files asked for: URL → whether the cache had it. */
+  const touched = new Map<string, boolean>();
+  const repoPrefix = source.kind === 'hub' ? hubFileUrl(source.hubBase, source.repo, '') : null;
+  let model: LanguageModel | null = null;
   try {
     const started = performance.now();
-    const files = await readSource(id, source, abort.signal);
-    hubFiles = files.hub ?? null;
-    const read = performance.now() - started;
-    const { model, tokenizer, build: buildTime, tokenizerWait } = await build(files);
-    if (loading?.id !== id) return; // a newer load replaced this one
-    // Only now, with the model built from them, are downloaded files worth keeping.
-    let cacheNote: string | undefined;
-    if (files.hub) {
-      try {
-        for (const file of files.hub) {
-          if (!file.fromCache) await (file.bytes === null ? storeAbsent(file.url) : storeBytes(file.url, file.bytes));
-        }
-      } catch (error) {
-        await evict(files.hub.map((f) => f.url)).catch(() => {});
-        cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
+    const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
+    const onProgress = (file: string, loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
+    let config: GPTConfig | LlamaConfig | null = null;
+    // A hub repository's config.json is checked before anything else is asked of the hub.
+    const configOf = (text: string, where: string) => (familyOfText(text, where) === 'llama' ? llamaConfigFromText(text, where) : configFromText(text, where));
+    const checkConfig = (text: string) => void (config = configOf(text, `${source.kind === 'hub' ? source.repo : ''}/config.json`));
+    const folder = await folderToLoad(source, abort.signal, progress, checkConfig, touched);
+    config ??= configOf(folder.configText, `${folder.name}/config.json`);
+    let built: { model: LanguageModel; tokenizer: Tokenizer; build: number; tokenizerWait: number };
+    let kernelBytes: number;
+    let read: number;
+    if ('hidden' in config) {
+      // The weights' announced sizes must hold what config.json asks for, before any is read.
+      const sizes = folder.weights.map((w) => w.size);
+      if (sizes.every((size) => size !== null)) {
+        checkLlamaWeightsFit(config, sizes.reduce((a, b) => a! + b!, 0)!, folder.index ? `${folder.name}'s shards` : `${folder.name}/${folder.weights[0].name}`, `${folder.name}/config.json`);
       }
+      const kernels = kernelsFor(id, config, folder.name);
+      kernelBytes = llamaKernelBytes(config);
+      read = performance.now() - started;
+      built = await buildLlama(folder, config, kernels, onProgress);
+    } else {
+      // Before any weight is read: the files must hold what config.json asks for, and this
+      // browser must be able to hold the model (else a message naming both sizes, and no crash).
+      checkSourcesFit(config, folder.weights, folder.index, folder.name);
+      const kernels = kernelsFor(id, config, folder.name);
+      const plan = reserveFor(config, kernels, folder.name);
+      post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
+      kernelBytes = plan.kernelBytes;
+      read = performance.now() - started;
+      built = await buildModel(folder, config, kernels, plan, abort.signal, onProgress);
     }
-    loaded = { id, model, tokenizer, name: files.name, tableSent: false };
+    model = built.model;
+    const { tokenizer, tokenizerWait } = built;
+    const build = built.build;
+    if (loading?.id !== id) return; // a newer load replaced this one
+    // Only now, with the model built from them, are the small downloaded files worth keeping
+    // (the weights went to the cache as they came, and are removed if the load fails).
+    let cacheNote: string | undefined;
+    try {
+      if (folder.hub?.storeFailed) throw new Error(folder.hub.storeFailed);
+      for (const file of folder.hub?.small ?? []) if (!file.fromCache) await (file.bytes === null ? storeAbsent(file.url) : storeBytes(file.url, file.bytes));
+    } catch (error) {
+      if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
+      cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
+    }
+    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes };
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
       workerEvaluatedAt: performance.timeOrigin + evaluatedAt,
       startedAt: performance.timeOrigin + started,
       read,
-      build: buildTime,
+      build,
       tokenizerWait,
       tokenizerTables,
     };
-    const config = architectureOf(model);
-    const table = model instanceof Llama ? model.weights.embed_tokens : model.weights.wte;
-    const info: LoadedModel = {
-      name: files.name,
-      config,
-      tokenizer: tokenizer.kind,
-      fromCache: files.fromCache,
-      sharedRowTokens: tokensSharingRow(table, config.nEmbd),
-      kernels: model.kernels.name,
-      timings,
-      cacheNote,
-    };
-    post({ type: 'loaded', id, model: info });
-  } catch (caught) {
-    const failedFiles = caught instanceof LoadFailure ? caught.fetched : hubFiles;
-    const error = caught instanceof LoadFailure ? caught.reason : (caught as Error);
-    const cancelled = error instanceof DownloadCancelled;
-    let message = error.message;
+    post({ type: 'loaded', id, model: loadedModel(folder.name, model, tokenizer, folder.fromCache, timings, cacheNote) });
+  } catch (error) {
+    model?.release();
+    const reason = error as Error;
+    const cancelled = reason instanceof DownloadCancelled || abort.signal.aborted;
+    let message = reason.message;
     let evicted = false;
-    // A cached copy that does not load is removed, so it is never served again.
-    const cached = failedFiles && !cancelled && !(error instanceof DownloadError) && failedFiles.some((f) => f.fromCache);
-    if (cached && failedFiles) {
-      await evict(failedFiles.map((f) => f.url)).catch(() => {});
-      evicted = true;
-      message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+    if (repoPrefix) {
+      // Nothing of a failed load is kept; a cached copy that does not load is never served again.
+      const fromCache = [...touched.values()].some(Boolean);
+      await evictFolder(repoPrefix).catch(() => {});
+      if (fromCache && !cancelled && !(reason instanceof DownloadError)) {
+        evicted = true;
+        message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+      }
     }
-    post({ type: 'error', id, message, user: cancelled || evicted || isUserError(error), cancelled, evicted });
+    post({ type: 'error', id, message: cancelled ? 'The download was cancelled.' : message, user: cancelled || evicted || isUserError(reason), cancelled, evicted });
   } finally {
     if (loading?.id === id) loading = null;
   }
+}
+
+/** What the page is told of a model that has loaded: its description, tokenizer, shared embedding rows and kernels. */
+function loadedModel(name: string, model: LanguageModel, tokenizer: Tokenizer, fromCache: boolean, timings: LoadTimings, cacheNote?: string): LoadedModel {
+  const config = architectureOf(model);
+  const table = model instanceof Llama ? model.weights.embed_tokens : model.weights.wte;
+  return { name, config, tokenizer: tokenizer.kind, fromCache, sharedRowTokens: tokensSharingRow(table, config.nEmbd), kernels: model.kernels.name, timings, cacheNote };
 }
 
 /** The ids whose pieces the scenes draw: the prompt's, and those each scene declares it labels (the generation's come with it). */
@@ -277,6 +314,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
+      maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
     });
     const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces the scenes draw.
@@ -333,11 +371,72 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   }
 }
 
+// ---- the built-in model's training history ("How it learned") ----
+
+/** Every history model, built once the reader opened the chapter. */
+let history: { source: HistoryModelSource; model: GPT; tokenizer: Tokenizer; kernelBytes: number }[] = [];
+
+async function loadHistory(id: number, sources: HistoryModelSource[]): Promise<void> {
+  try {
+    const decoder = new TextDecoder();
+    const signal = new AbortController().signal;
+    const built: typeof history = [];
+    for (const source of sources) {
+      const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
+        post({ type: 'progress', id, file: `${source.name}: ${file}`, loadedBytes, totalBytes });
+      const get = (url: string, file: string) => fetchBytes(url, { signal, onProgress: progress(file), readCache: false }).then((r) => r.bytes);
+      const configText = decoder.decode(await get(source.configUrl, 'config.json'));
+      const weights = await get(source.weightsUrl, 'model.safetensors');
+      const metaText = source.metaUrl ? decoder.decode(await get(source.metaUrl, TOKENIZER_FILE)) : null;
+      // A snapshot is small: it gets kernels of its own, as the page's own model does.
+      const folder = await folderToLoad({ kind: 'bytes', name: source.name, configText, weights, metaText }, signal, progress, () => {}, new Map());
+      const config = configFromText(configText, `${source.name}/config.json`);
+      const kernels = bestKernels();
+      const plan = reserveFor(config, kernels, source.name);
+      const { model, tokenizer } = await buildModel(folder, config, kernels, plan, signal, () => {});
+      built.push({ source, model, tokenizer, kernelBytes: plan.kernelBytes });
+    }
+    history = built;
+    post({ type: 'history-ready', id, steps: built.map((h) => h.source.step) });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
+function useHistory(id: number, index: number): void {
+  const chosen = history[index];
+  if (!chosen) {
+    post({ type: 'error', id, message: `There is no history model ${index}.`, user: false });
+    return;
+  }
+  loading?.abort.abort(); // the reader's choice replaces a load still under way
+  const { model, tokenizer, source, kernelBytes } = chosen;
+  loaded = { id, model, tokenizer, name: source.name, tableSent: false, kernelBytes };
+  // Built when the chapter opened, so this switch itself takes no loading time.
+  const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
+  post({ type: 'loaded', id, model: loadedModel(source.name, model, tokenizer, false, timings) });
+}
+
+function guessHistory(id: number, prompt: string, top: number): void {
+  try {
+    const guesses = history.map(({ source, model, tokenizer }): HistoryGuess => {
+      const guess = nextTokenGuess(model, tokenizer, prompt, top);
+      return { step: source.step, ...guess, top: guess.top.map((t) => ({ ...t, piece: pieceOf(tokenizer, t.id) })) };
+    });
+    post({ type: 'history-guesses', id, guesses });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'load') void load(message.id, message.source);
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
+  else if (message.type === 'load-history') void loadHistory(message.id, message.models);
+  else if (message.type === 'use-history') useHistory(message.id, message.index);
+  else if (message.type === 'guess-history') guessHistory(message.id, message.prompt, message.top);
   else explainPrompt(message.id, message.request);
 };

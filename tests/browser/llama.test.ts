@@ -169,10 +169,13 @@ describe('a Llama-family model in the page', () => {
     await explained(SMOL_REPO, 'llama');
     const base = `/${SMOL_REPO}/resolve/main/`;
     expect(smolHub.requests).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'].map((f) => base + f));
+    // The weights' size is asked for first, without their bytes.
+    expect(smolHub.heads).toEqual([`${base}model.safetensors`]);
     await page.waitForFunction((want) => new URL(location.href).searchParams.get('model') === want, `hub:${SMOL_REPO}`);
     await page.reload();
     await explained(SMOL_REPO, 'llama');
     expect(smolHub.requests).toHaveLength(4);
+    expect(smolHub.heads).toHaveLength(1);
     expect(await page.locator('#model-progress-text').textContent()).toMatch(/cache/);
   });
 
@@ -207,15 +210,16 @@ describe('a Llama-family model in the page', () => {
     await fresh.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, SHARDED_REPO, { timeout: 120_000 });
     const base = `/${SHARDED_REPO}/resolve/main/`;
     const shards = readdirSync(shardedDir).filter((f) => /^model-.*\.safetensors$/.test(f)).sort();
-    // The shards in the order the index first names them.
-    expect([...shardedHub.requests.slice(0, 5), ...shardedHub.requests.slice(5).sort()]).toEqual(
-      ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'model.safetensors.index.json', ...shards].map((f) => base + f),
+    // The small files, then the shards' bytes; sizes first: model.safetensors (not there), then each shard's.
+    expect([...shardedHub.requests.slice(0, 4), ...shardedHub.requests.slice(4).sort()]).toEqual(
+      ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json', ...shards].map((f) => base + f),
     );
+    expect([shardedHub.heads[0], ...shardedHub.heads.slice(1).sort()]).toEqual(['model.safetensors', ...shards].map((f) => base + f));
     await fresh.page.waitForFunction((want) => new URL(location.href).searchParams.get('model') === want, `hub:${SHARDED_REPO}`);
-    const before = shardedHub.requests.length;
+    const before = [shardedHub.requests.length, shardedHub.heads.length];
     await fresh.page.reload();
     await fresh.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, SHARDED_REPO, { timeout: 120_000 });
-    expect(shardedHub.requests.length).toBe(before);
+    expect([shardedHub.requests.length, shardedHub.heads.length]).toEqual(before);
     expect(fresh.errors.filter((e) => !/404/.test(e))).toEqual([]); // the browser logs the 404s themselves
     await fresh.page.context().close();
   });

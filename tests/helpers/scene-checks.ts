@@ -1,16 +1,13 @@
-// What the scene tests check of every scene, for any explanation: drawn at many times and sizes,
-// every number it reports is the explanation's number at the shown precision, every digit in its
-// text is declared (the digit rule, tests/digits.test.ts), every hover spot holds its source's
-// exact value, nothing is drawn past the canvas or over the captions.
+// What the scene tests check of a scene's layout and drawing, for any explanation, besides its
+// numbers and text (check-scene.ts): nothing is drawn past the canvas or over the captions, and
+// its pixels at a time, to compare.
 
 import { createHash } from 'node:crypto';
 import { createCanvas } from '@napi-rs/canvas';
 import { sceneArea } from '../../src/scenes/make-scene.ts';
 import type { Ctx2D } from '../../src/render/canvas.ts';
-import type { Explanation } from '../../src/model/explanation.ts';
 import type { Scene } from '../../src/scenes/contract.ts';
-import { checkShown, spotValue } from './shown-numbers.ts';
-import { checkText } from './drawn-text.ts';
+import { times } from './check-scene.ts';
 import { LAYOUT_SIZES } from './compare.ts';
 
 export const SIZES = [
@@ -18,43 +15,10 @@ export const SIZES = [
   [360, 640],
 ] as const;
 
-function times(scene: Scene): number[] {
-  const d = scene.durationSeconds;
-  const out = Array.from({ length: 40 }, (_, i) => (d * i) / 39);
-  for (const b of scene.beats ?? []) out.push(b.startSeconds, Math.max(0, b.endSeconds - 0.01));
-  return out;
-}
-
 export function pixels(scene: Scene, t: number, w: number, h: number): string {
   const canvas = createCanvas(w, h);
   scene.draw(canvas.getContext('2d') as unknown as Ctx2D, t, w, h, 'light');
   return createHash('sha1').update(canvas.data()).digest('hex');
-}
-
-export function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { errors: string[]; shownCount: number } {
-  const errors: string[] = [];
-  let shownCount = 0;
-  const canvas = createCanvas(w, h);
-  const ctx = canvas.getContext('2d') as unknown as Ctx2D;
-  for (const t of times(scene)) {
-    scene.draw(ctx, t, w, h, t > scene.durationSeconds / 2 ? 'dark' : 'light');
-    const shown = scene.numbersAt(t, w, h);
-    shownCount += shown.length;
-    errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    errors.push(...checkText(ex, scene.textAt(t, w, h)).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
-    for (const spot of scene.spotsAt(t, w, h)) {
-      const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
-      const truth = spotValue(ex, spot);
-      if (truth !== spot.value) errors.push(`${where} says ${spot.value}, the explanation has ${truth}`);
-      if (spot.x + spot.w < 0 || spot.x > w || spot.y + spot.h < 0 || spot.y > h) errors.push(`${where} is off the canvas`);
-    }
-    for (const n of shown) {
-      // Anchors must be on the canvas (right-aligned numbers anchor at their right edge).
-      if (!n.at || n.at.x < 0 || n.at.x > w || n.at.y < 0 || n.at.y > h) errors.push(`${scene.name} t=${t.toFixed(2)} ${w}×${h}: "${n.text}" is off screen at ${JSON.stringify(n.at)}`);
-    }
-  }
-  return { errors, shownCount };
 }
 
 /**
