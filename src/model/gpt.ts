@@ -14,6 +14,7 @@ import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, typ
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
 import { geluForward, layernormForward, residualForward, softmaxForward } from './ops.ts';
+import { causalAttention } from './attention.ts';
 
 export interface ForwardOptions {
   /** Record every intermediate tensor (costs memory; off for plain inference). */
@@ -132,11 +133,22 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const logits = this.outputHead(xf.subarray((T - rows) * C), rows); // rows × V
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
-      const probs = logits.slice();
-      for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
-      trace.set('probs', { shape: [T, V], data: probs });
+      trace.set('probs', { shape: [T, V], data: this.probabilities(logits, T) });
     }
     return { logits, trace };
+  }
+
+  /** The softmax of each of `rows` rows of V logits: the probabilities a forward pass traces. */
+  probabilities(logits: Float32Array, rows: number): Float32Array {
+    const V = this.config.vocabSize;
+    const probs = new Float32Array(rows * V); // rows × V
+    if (this.kernels.softmaxRows) {
+      this.kernels.softmaxRows(probs, logits, rows, V);
+      return probs;
+    }
+    probs.set(logits.subarray(0, rows * V));
+    for (let t = 0; t < rows; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
+    return probs;
   }
 
   /** The output head on rows of any residual stream already through ln_f (the logit lens). */
@@ -183,7 +195,8 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
     record(block(l, 'mlp.fc'), [T, 4 * C], fc);
     const act = new Float32Array(T * 4 * C); // T × 4C
-    geluForward(act, fc, T * 4 * C);
+    if (k.gelu) k.gelu(act, fc, T * 4 * C);
+    else geluForward(act, fc, T * 4 * C);
     record(block(l, 'mlp.gelu'), [T, 4 * C], act);
     const proj = new Float32Array(T * C); // T × C
     k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
@@ -227,38 +240,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       values = cache.values[l].subarray(0, S * C);
     }
 
-    const scale = 1 / Math.sqrt(H);
-    const scores = new Float32Array(nHead * T * S); // n_head × T × S
-    const weights = new Float32Array(nHead * T * S); // n_head × T × S
-    const heads = new Float32Array(nHead * T * H); // n_head × T × H
-    const concat = new Float32Array(T * C); // T × C
-    for (let hd = 0; hd < nHead; hd++) {
-      // Cut this head's columns out of Q, K and V so the products run on contiguous rows.
-      // Fresh arrays each time: fast kernels keep arrays they see twice resident as weights.
-      const qh = new Float32Array(T * H); // T × H, this head's queries
-      const kh = new Float32Array(S * H); // S × H, this head's keys
-      const vh = new Float32Array(S * H); // S × H, this head's values
-      for (let t = 0; t < T; t++) qh.set(q.subarray(t * C + hd * H, t * C + hd * H + H), t * H);
-      for (let s = 0; s < S; s++) {
-        kh.set(keys.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
-        vh.set(values.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
-      }
-      const a = scores.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      this.kernels.matmulTransposed(a, qh, kh, T, H, S); // Q_h K_hᵀ
-      for (let i = 0; i < a.length; i++) a[i] *= scale;
-      // Causal mask: position past+t may look at positions 0…past+t only. Later ones get
-      // −∞ before the softmax, so their weight comes out exactly 0.
-      const w = weights.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      for (let t = 0; t < T; t++) {
-        const row = w.subarray(t * S, (t + 1) * S);
-        for (let s = 0; s < S; s++) row[s] = s <= past + t ? a[t * S + s] : -Infinity;
-        softmaxForward(row);
-      }
-      // Each output row: the weighted sum of value rows.
-      const y = heads.subarray(hd * T * H, (hd + 1) * T * H); // T × H
-      this.kernels.matmul(y, w, vh, null, T, S, H);
-      for (let t = 0; t < T; t++) concat.set(y.subarray(t * H, (t + 1) * H), t * C + hd * H);
-    }
+    const { scores, weights, heads, concat } = causalAttention(this.kernels, q, keys, values, past, { T, S, D: H, nHead, nKv: nHead });
     record(block(l, 'attn.scores'), [nHead, T, S], scores);
     record(block(l, 'attn.weights'), [nHead, T, S], weights);
     record(block(l, 'attn.heads'), [nHead, T, H], heads);

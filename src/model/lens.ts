@@ -4,7 +4,7 @@
 // Shape legend: T tokens, C width, V vocabulary.
 
 import type { GPT } from './gpt.ts';
-import { layernormForward, softmaxForward } from './ops.ts';
+import { layernormForward } from './ops.ts';
 import { block, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
 import { traced, type Trace } from './trace.ts';
@@ -24,18 +24,17 @@ export function lensStageNames(nLayer: number): TraceName[] {
 }
 
 /**
- * Every stage for every position. The head runs over all T rows, the same product the forward
- * pass does, so the last stage equals the trace's `probs` bit for bit with any kernels.
+ * Every stage for every position. The head and the softmax run over all T rows, as the forward
+ * pass runs them, so the last stage equals the trace's `probs` bit for bit with any kernels.
  */
 export function logitLens(model: GPT, trace: Trace): LensStage[] {
-  const { nEmbd: C, vocabSize: V, nLayer, layerNormEpsilon: eps } = model.config;
+  const { nEmbd: C, nLayer, layerNormEpsilon: eps } = model.config;
   return lensStageNames(nLayer).map((after) => {
     const x = traced(trace, after); // T × C
     const T = x.shape[0];
     const xf = new Float32Array(T * C); // T × C
     layernormForward(xf, x.data, model.weights.ln_f.weight, model.weights.ln_f.bias, T, C, eps);
-    const probs = model.headLogits(xf, T); // T × V
-    for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
+    const probs = model.probabilities(model.headLogits(xf, T), T); // T × V
     return { after, probs };
   });
 }
