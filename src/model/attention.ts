@@ -7,7 +7,7 @@
 // fewer than n_head).
 
 import type { HeadShape, Kernels } from '../kernels/kernels.ts';
-import { softmaxForward } from './ops.ts';
+import { softmaxRowsWith } from './ops.ts';
 
 export interface AttentionTensors {
   /** n_head × T × S: Q Kᵀ / √D, before the mask. */
@@ -36,10 +36,9 @@ export function causalAttention(kernels: Kernels, q: Float32Array, keys: Float32
   const weights = new Float32Array(nHead * T * S); // n_head × T × S
   for (let r = 0; r < nHead * T; r++) {
     const t = r % T;
-    const row = weights.subarray(r * S, (r + 1) * S);
-    for (let s = 0; s < S; s++) row[s] = s <= past + t ? scores[r * S + s] : -Infinity;
-    softmaxForward(row);
+    for (let s = 0; s < S; s++) weights[r * S + s] = s <= past + t ? scores[r * S + s] : -Infinity;
   }
+  softmaxRowsWith(kernels, weights, weights, nHead * T, S);
 
   // Each output row: the weighted sum of value rows.
   const heads = new Float32Array(nHead * T * D); // n_head × T × D

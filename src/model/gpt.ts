@@ -13,7 +13,7 @@ import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
-import { geluForward, layernormForward, residualForward, softmaxForward } from './ops.ts';
+import { geluWith, layernormForward, residualForward, softmaxRowsWith } from './ops.ts';
 import { causalAttention } from './attention.ts';
 
 export interface ForwardOptions {
@@ -142,12 +142,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
   probabilities(logits: Float32Array, rows: number): Float32Array {
     const V = this.config.vocabSize;
     const probs = new Float32Array(rows * V); // rows × V
-    if (this.kernels.softmaxRows) {
-      this.kernels.softmaxRows(probs, logits, rows, V);
-      return probs;
-    }
-    probs.set(logits.subarray(0, rows * V));
-    for (let t = 0; t < rows; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
+    softmaxRowsWith(this.kernels, probs, logits, rows, V);
     return probs;
   }
 
@@ -195,8 +190,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
     record(block(l, 'mlp.fc'), [T, 4 * C], fc);
     const act = new Float32Array(T * 4 * C); // T × 4C
-    if (k.gelu) k.gelu(act, fc, T * 4 * C);
-    else geluForward(act, fc, T * 4 * C);
+    geluWith(k, act, fc, T * 4 * C);
     record(block(l, 'mlp.gelu'), [T, 4 * C], act);
     const proj = new Float32Array(T * C); // T × C
     k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
