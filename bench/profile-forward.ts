@@ -1,7 +1,7 @@
 // Profiling aid (not a benchmark; it prints no times): runs traced forward passes of GPT-2
 // small's shape, so that measures which do not depend on the machine's load can be taken.
 //
-//   npx tsx bench/profile-forward.ts [--T 128] [--kernels wasm|wasm-2threads|plain] [--passes 1]
+//   npx tsx bench/profile-forward.ts [--T 128] [--kernels wasm] [--passes 1]   (kernel sets: bench/kernel-sets.ts)
 //   npx tsx bench/profile-forward.ts --bytes          # fresh memory one pass allocates
 //   node --cpu-prof --import tsx bench/profile-forward.ts --passes 3     # V8's CPU profile
 //   valgrind --tool=callgrind --instr-atstart=no node --import tsx bench/profile-forward.ts --callgrind
@@ -17,10 +17,7 @@ import { parseArgs } from 'node:util';
 import { GPT2_SMALL } from '../src/model/config.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { parameterShapes, weightsFromNamed } from '../src/model/weights.ts';
-import type { Kernels } from '../src/kernels/kernels.ts';
-import { plainKernels } from '../src/kernels/plain.ts';
-import { WasmKernels } from '../src/kernels/wasm/wasm-kernels.ts';
-import { nodeThreadedKernels } from '../src/kernels/parallel/node.ts';
+import { KERNEL_SETS } from './kernel-sets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,15 +44,6 @@ if (values.bytes) {
   globalThis.Float32Array = Counted as typeof Float32Array;
 }
 
-async function kernelsNamed(name: string): Promise<Kernels> {
-  if (name === 'plain') return plainKernels;
-  if (name === 'wasm') return new WasmKernels();
-  if (name !== 'wasm-2threads') throw new Error(`unknown kernels ${name}: use wasm, wasm-2threads or plain`);
-  const kernels = nodeThreadedKernels();
-  for (let waited = 0; !kernels.helperReady && waited < 60_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-  return kernels;
-}
-
 let seed = 12345;
 const tensors = new Map<string, Float32Array>();
 for (const { name, shape } of parameterShapes(GPT2_SMALL)) {
@@ -66,7 +54,9 @@ for (const { name, shape } of parameterShapes(GPT2_SMALL)) {
   }
   tensors.set(name, data);
 }
-const kernels = await kernelsNamed(values.kernels);
+const makeKernels = KERNEL_SETS[values.kernels];
+if (!makeKernels) throw new Error(`unknown kernels ${values.kernels}: use one of ${Object.keys(KERNEL_SETS).join(', ')}`);
+const kernels = await makeKernels();
 const model = new GPT(GPT2_SMALL, weightsFromNamed(GPT2_SMALL, (name) => tensors.get(name)!), kernels);
 const ids = Array.from({ length: T }, (_, i) => (i * 7919) % GPT2_SMALL.vocabSize);
 

@@ -22,18 +22,21 @@ export interface AttentionTensors {
 
 /**
  * Attention of T new positions (after `past` earlier ones) over all S = past + T:
- * q (T × n_head·D), keys and values (S × n_kv·D).
+ * q (T × n_head·D), keys and values (S × n_kv·D). `alloc` gives the arrays it returns.
  */
-export function causalAttention(kernels: Kernels, q: Float32Array, keys: Float32Array, values: Float32Array, past: number, shape: HeadShape): AttentionTensors {
+export function causalAttention(
+  kernels: Kernels, q: Float32Array, keys: Float32Array, values: Float32Array, past: number, shape: HeadShape,
+  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+): AttentionTensors {
   const { T, S, D, nHead } = shape;
   const scale = 1 / Math.sqrt(D);
-  const scores = new Float32Array(nHead * T * S); // n_head × T × S
+  const scores = alloc(nHead * T * S); // n_head × T × S
   kernels.headScores(scores, q, keys, shape);
   for (let i = 0; i < scores.length; i++) scores[i] *= scale;
 
   // Causal mask: position past+t may look at positions 0…past+t only. Later ones get −∞
   // before the softmax, so their weight comes out exactly 0.
-  const weights = new Float32Array(nHead * T * S); // n_head × T × S
+  const weights = alloc(nHead * T * S); // n_head × T × S
   for (let r = 0; r < nHead * T; r++) {
     const t = r % T;
     for (let s = 0; s < S; s++) weights[r * S + s] = s <= past + t ? scores[r * S + s] : -Infinity;
@@ -41,10 +44,10 @@ export function causalAttention(kernels: Kernels, q: Float32Array, keys: Float32
   softmaxRowsWith(kernels, weights, weights, nHead * T, S);
 
   // Each output row: the weighted sum of value rows.
-  const heads = new Float32Array(nHead * T * D); // n_head × T × D
+  const heads = alloc(nHead * T * D); // n_head × T × D
   kernels.headMix(heads, weights, values, shape);
   const width = nHead * D;
-  const concat = new Float32Array(T * width); // T × n_head·D
+  const concat = alloc(T * width); // T × n_head·D
   for (let h = 0; h < nHead; h++) {
     for (let t = 0; t < T; t++) concat.set(heads.subarray((h * T + t) * D, (h * T + t + 1) * D), t * width + h * D);
   }
