@@ -3,11 +3,14 @@
 
 import type { Kernels } from './kernels.ts';
 import { HalfArray } from './half.ts';
+import { HeldMatrix } from './held.ts';
 
 export const plainKernels: Kernels = {
   name: 'plain',
 
-  matmul(out, a, b, bias, M, K, N) {
+  matmul(out, a, weight, bias, M, K, N) {
+    // A matrix other kernels hold is read back whole (these kernels never hold one themselves).
+    const b = weight instanceof HeldMatrix ? weight.toFloat32() : weight;
     for (let i = 0; i < M; i++) {
       const o = i * N;
       if (bias) out.set(bias.subarray(0, N), o);
@@ -20,7 +23,8 @@ export const plainKernels: Kernels = {
     }
   },
 
-  matmulTransposed(out, a, b, M, K, N) {
+  matmulTransposed(out, a, weight, M, K, N) {
+    const b = weight instanceof HeldMatrix ? weight.toFloat32() : weight;
     // Half-precision rows are widened one at a time, into a row of floats reused for each.
     const row = b instanceof HalfArray ? new Float32Array(K) : null;
     for (let j = 0; j < N; j++) {

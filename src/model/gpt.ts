@@ -12,6 +12,8 @@ import type { Trace } from './trace.ts';
 import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
+import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
+import type { HalfArray } from '../kernels/half.ts';
 import { plainKernels } from '../kernels/plain.ts';
 import { geluWith, layernormForward, residualForward, softmaxRowsWith } from './ops.ts';
 import { causalAttention } from './attention.ts';
@@ -45,41 +47,66 @@ export interface ForwardResult {
 export class KVCache {
   /** Number of positions stored. */
   length = 0;
-  readonly keys: Float32Array[]; // per layer: n_positions × C
-  readonly values: Float32Array[]; // per layer: n_positions × C
+  readonly keys: Float32Array[]; // per layer: capacity × C
+  readonly values: Float32Array[]; // per layer: capacity × C
 
-  constructor(readonly config: GPTConfig) {
-    const size = config.nPositions * config.nEmbd;
+  /**
+   * `capacity`: the most positions it will hold (default n_positions). Generating a few tokens
+   * needs far fewer, and the full context costs GPT-2 XL 629 MB.
+   */
+  constructor(
+    readonly config: GPTConfig,
+    readonly capacity = config.nPositions,
+  ) {
+    const size = capacity * config.nEmbd;
     this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
     this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
   }
 }
 
-/** Table: how the token embeddings are held (floats, or halves as an F16 file stores them). */
-export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
+/**
+ * Table: how the token embeddings are held (floats, or halves as an F16 file stores them);
+ * the large matrices may be arrays or held by the kernels (checkpoint.ts decides).
+ */
+export class GPT<Table extends EmbeddingTable = EmbeddingTable, Matrix extends WeightMatrix = WeightMatrix> {
   readonly config: GPTConfig;
   /** Intermediates of untraced passes, kept from one pass to the next (made on the first). */
   private workspace: Workspace | null = null;
 
   constructor(
     config: GPTConfig,
-    readonly weights: GPTWeights<Table>,
+    readonly weights: GPTWeights<Table, Matrix>,
     readonly kernels: Kernels = plainKernels,
   ) {
     this.config = validateConfig(config);
     // Fast kernels pack the weights now, so the first forward pass runs at full speed.
-    if (kernels.prepareWeight) {
-      const { nEmbd: C, vocabSize: V } = this.config;
-      for (const b of weights.h) {
-        kernels.prepareWeight(b.attn.c_attn.weight, C, 3 * C, false);
-        kernels.prepareWeight(b.attn.c_proj.weight, C, C, false);
-        kernels.prepareWeight(b.mlp.c_fc.weight, C, 4 * C, false);
-        kernels.prepareWeight(b.mlp.c_proj.weight, 4 * C, C, false);
-      }
-      const head = weights.lm_head ?? weights.wte;
-      if (head instanceof SharedRowTable) kernels.prepareWeight(head.rows, C, head.distinctRows, true);
-      else kernels.prepareWeight(head, C, V, true);
+    for (const [matrix, K, N, transposed] of this.matrices()) {
+      if (!(matrix instanceof HeldMatrix)) kernels.prepareWeight?.(matrix, K, N, transposed);
     }
+  }
+
+  /** Every weight matrix the kernels multiply by, with K, N and whether it is stored N × K. */
+  private matrices(): [WeightMatrix | HalfArray, number, number, boolean][] {
+    const { nEmbd: C, vocabSize: V } = this.config;
+    const list: [WeightMatrix | HalfArray, number, number, boolean][] = this.weights.h.flatMap((b) => [
+      [b.attn.c_attn.weight, C, 3 * C, false],
+      [b.attn.c_proj.weight, C, C, false],
+      [b.mlp.c_fc.weight, C, 4 * C, false],
+      [b.mlp.c_proj.weight, 4 * C, C, false],
+    ] as [WeightMatrix, number, number, boolean][]);
+    const head = this.weights.lm_head ?? this.weights.wte;
+    if (head instanceof SharedRowTable) list.push([head.rows, C, head.distinctRows, true]);
+    else list.push([head, C, V, true]);
+    return list;
+  }
+
+  /**
+   * Frees what the kernels keep for this model's weights (held or packed copies), so the next
+   * model can use the memory at once rather than when the garbage collector gets to it. The
+   * model cannot run afterwards.
+   */
+  release(): void {
+    for (const [matrix] of this.matrices()) this.kernels.forget?.(matrix);
   }
 
   forward(ids: readonly number[], options: ForwardOptions = {}): ForwardResult {
@@ -93,6 +120,7 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
         `${past + T} positions exceed the model's context of ${this.config.nPositions}; keep only the last ${this.config.nPositions} tokens`,
       );
     }
+    if (cache && past + T > cache.capacity) throw new Error(`${past + T} positions exceed the cache's capacity of ${cache.capacity}`);
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= V) {
         throw new Error(`token id ${id} is outside the vocabulary 0…${V - 1}`);

@@ -66,7 +66,7 @@ export class ThreadedWasmKernels extends WasmKernels {
   /** Creates the shared memory and control block; pass `start` to a launcher to begin the helper. */
   constructor(options: ThreadedOptions = {}) {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
-    super(options, memory);
+    super(options, memory, SHARED_MAX_PAGES * 65536);
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
     this.minFlops = options.minParallelFlops ?? 1e6;
   }
