@@ -103,6 +103,29 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
     expect(Array.from(row)).toEqual(Array.from(bt.subarray(1099 * K), toHalf));
   });
 
+  it("leave attention's products, GELU and softmax exact with their scratch past 2 GiB", () => {
+    const high = new WasmKernels();
+    high.mem.alloc(2 ** 31 + 12_345); // as after loading a large model: scratch starts past 2 GiB
+    const low = new WasmKernels();
+    const shape = { T: 7, S: 9, D: 8, nHead: 4, nKv: 2 };
+    const q = randomArray(shape.T * shape.nHead * shape.D);
+    const keys = randomArray(shape.S * shape.nKv * shape.D);
+    const w = randomArray(shape.nHead * shape.T * shape.S);
+    const x = randomArray(3 * 50);
+    const runs = [high, low].map((k) => {
+      const scores = new Float32Array(shape.nHead * shape.T * shape.S);
+      const mixed = new Float32Array(shape.nHead * shape.T * shape.D);
+      const act = new Float32Array(x.length);
+      const probs = new Float32Array(x.length);
+      k.headScores(scores, q, keys, shape);
+      k.headMix(mixed, w, keys, shape);
+      k.gelu(act, x, x.length);
+      k.softmaxRows(probs, x, 3, 50);
+      return [scores, mixed, act, probs].map((v) => Array.from(v));
+    });
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
   it('refuse to grow past what a 32-bit memory holds, saying how much was asked', () => {
     const kernels = new WasmKernels();
     expect(kernels.memoryLimit).toBe(2 ** 32);

@@ -7,6 +7,20 @@
 import type { HalfArray } from './half.ts';
 import type { HeldMatrix, MatrixWriter, WeightMatrix } from './held.ts';
 
+/**
+ * The shape of multi-head attention's products: T new positions attending over S, heads of D
+ * numbers. Rows of q hold nHead heads side by side (width nHead·D); rows of the keys and values
+ * hold nKv heads (width nKv·D), and query head h reads key/value head ⌊h / (nHead / nKv)⌋
+ * (grouped-query attention; with nKv = nHead, head h reads head h).
+ */
+export interface HeadShape {
+  T: number;
+  S: number;
+  D: number;
+  nHead: number;
+  nKv: number;
+}
+
 export interface Kernels {
   /** A short name for benchmarks and logs, e.g. "plain" or "wasm-simd". */
   readonly name: string;
@@ -17,6 +31,18 @@ export interface Kernels {
    * may be kept as half-precision numbers) and Q·Kᵀ.
    */
   matmulTransposed(out: Float32Array, a: Float32Array, b: WeightMatrix | HalfArray, M: number, K: number, N: number): void;
+  /** Every head's scores: out[h] (T×S) = q_h · k_gᵀ, for q (T × nHead·D) and keys (S × nKv·D). */
+  headScores(out: Float32Array, q: Float32Array, keys: Float32Array, shape: HeadShape): void;
+  /** Every head's weighted sum of values: out[h] (T×D) = w[h] · v_g, for w (nHead × T × S) and values (S × nKv·D). */
+  headMix(out: Float32Array, w: Float32Array, values: Float32Array, shape: HeadShape): void;
+  /**
+   * Optional, faster versions of src/model/ops.ts's GELU and softmax (which a model uses where
+   * these are absent), equal to them within a few units in the last place of a float.
+   * out[i] = gelu(inp[i]) for n values.
+   */
+  gelu?(out: Float32Array, inp: Float32Array, n: number): void;
+  /** out = the softmax of each of `rows` rows of n values of inp. */
+  softmaxRows?(out: Float32Array, inp: Float32Array, rows: number, n: number): void;
   /**
    * Optional: a model calls this once per weight matrix when it is built, so fast kernels can
    * lay the weight out for products now rather than during the first forward pass. b is K×N

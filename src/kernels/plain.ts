@@ -43,4 +43,35 @@ export const plainKernels: Kernels = {
       }
     }
   },
+
+  headScores(out, q, keys, { T, S, D, nHead, nKv }) {
+    for (let h = 0; h < nHead; h++) {
+      const g = Math.floor(h / (nHead / nKv)); // the key head query head h reads
+      for (let t = 0; t < T; t++) {
+        const qRow = t * nHead * D + h * D;
+        for (let s = 0; s < S; s++) {
+          const kRow = s * nKv * D + g * D;
+          let sum = 0;
+          for (let i = 0; i < D; i++) sum += q[qRow + i] * keys[kRow + i];
+          out[(h * T + t) * S + s] = sum;
+        }
+      }
+    }
+  },
+
+  headMix(out, w, values, { T, S, D, nHead, nKv }) {
+    for (let h = 0; h < nHead; h++) {
+      const g = Math.floor(h / (nHead / nKv)); // the value head query head h reads
+      for (let t = 0; t < T; t++) {
+        const o = (h * T + t) * D;
+        out.fill(0, o, o + D);
+        // As in matmul: weight s scales value row s, added along the output row.
+        for (let s = 0; s < S; s++) {
+          const wts = w[(h * T + t) * S + s];
+          const vRow = s * nKv * D + g * D;
+          for (let i = 0; i < D; i++) out[o + i] += wts * values[vRow + i];
+        }
+      }
+    }
+  },
 };

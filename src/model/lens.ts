@@ -5,7 +5,6 @@
 // Shape legend: T tokens, C width, V vocabulary, S stages (1 + 2 · n_layer), N tokens kept.
 
 import { architectureOf, type LanguageModel } from './language-model.ts';
-import { softmaxForward } from './ops.ts';
 import type { ModelConfig } from './architecture.ts';
 import { block, blockInput, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
@@ -47,15 +46,13 @@ export function lensStages(config: Pick<ModelConfig, 'nLayer' | 'positions'>): T
 
 /** rows × V: softmax(head(final norm(x))) for `rows` rows of x (rows × C), as the forward pass ends. */
 function throughHead(model: LanguageModel, x: Float32Array, rows: number): Float32Array {
-  const V = model.config.vocabSize;
-  const probs = model.finalLogits(x, rows); // rows × V
-  for (let r = 0; r < rows; r++) softmaxForward(probs.subarray(r * V, (r + 1) * V));
-  return probs;
+  // The forward pass's own softmax (the kernels' where they have one), so the last stage equals `probs`.
+  return model.probabilities(model.finalLogits(x, rows), rows); // rows × V
 }
 
 /**
- * Every stage for every position. The head runs over all T rows, the same product the forward
- * pass does, so the last stage equals the trace's `probs` bit for bit with any kernels.
+ * Every stage for every position. The head and the softmax run over all T rows, as the forward
+ * pass runs them, so the last stage equals the trace's `probs` bit for bit with any kernels.
  */
 export function logitLens(model: LanguageModel, trace: Trace): LensStage[] {
   return lensStages(architectureOf(model)).map((after) => {

@@ -13,15 +13,17 @@ export const PANEL = 8;
 
 /** The functions exported by kernels.as (addresses in bytes, sizes in floats). */
 export interface KernelExports {
-  packKN(dst: number, src: number, K: number, N: number): void;
-  packNK(dst: number, src: number, K: number, N: number): void;
+  /** b[K×N] with rows `ld` floats apart (ld = N for a whole matrix) into panels. */
+  packKN(dst: number, src: number, K: number, N: number, ld: number): void;
+  /** b[N×K] with rows `ld` floats apart (ld = K for a whole matrix) as the panels of bᵀ. */
+  packNK(dst: number, src: number, K: number, N: number, ld: number): void;
   packNKHalves(dst: number, src: number, K: number, N: number): void;
+  /** The left operand A (M×K, element (i, k) at i·sAi + k·sAk) in the row tiles gemm reads. */
+  packRows(dst: number, src: number, sAi: number, sAk: number, M: number, K: number): void;
   toF16(dst: number, src: number, count: number): void;
-  transpose(dst: number, src: number, rows: number, cols: number): void;
-  gemm(
-    out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
-    M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number,
-  ): void;
+  gelu(dst: number, src: number, n: number): void;
+  softmaxRows(dst: number, src: number, rows: number, n: number): void;
+  gemm(out: number, a: number, packed: number, bias: number, M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number): void;
 }
 
 /** One packed copy of a matrix living in linear memory. */
@@ -65,7 +67,7 @@ export class Packer {
         const rows = Math.min(CHUNK_ROWS, N - n0);
         if (b instanceof HalfArray) this.mem.u16.set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >>> 1);
         else this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >>> 2);
-        this.packRows(entry, raw, n0, rows, b instanceof HalfArray);
+        this.packChunk(entry, raw, n0, rows, b instanceof HalfArray);
       }
       return;
     }
@@ -101,7 +103,7 @@ export class Packer {
     let n0 = 0; // first row of the chunk being gathered
     const flush = () => {
       const rows = written / K - n0;
-      if (rows > 0) this.packRows(entry, raw, n0, rows, false);
+      if (rows > 0) this.packChunk(entry, raw, n0, rows, false);
       n0 += rows;
     };
     return {
@@ -155,26 +157,26 @@ export class Packer {
   private packWhole(entry: Packed, raw: number): void {
     const { K, N } = entry;
     if (!entry.half) {
-      this.fn.packKN(entry.ptr, raw, K, N);
+      this.fn.packKN(entry.ptr, raw, K, N, N);
       return;
     }
     const wide = alignUp(raw + K * N * 4);
-    this.fn.packKN(wide, raw, K, N);
+    this.fn.packKN(wide, raw, K, N, N);
     this.fn.toF16(entry.ptr, wide, packedElements(K, N));
   }
 
   /** Packs rows n0… of b[N×K], gathered at `raw` as floats or (`halves`) half bit patterns, into their panels. */
-  private packRows(entry: Packed, raw: number, n0: number, rows: number, halves: boolean): void {
+  private packChunk(entry: Packed, raw: number, n0: number, rows: number, halves: boolean): void {
     const { K } = entry;
     const at = n0 * K; // packed elements before these rows (n0 is a multiple of PANEL)
     if (halves) {
       this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows);
     } else if (entry.half) {
       const wide = alignUp(raw + CHUNK_ROWS * K * 4);
-      this.fn.packNK(wide, raw, K, rows);
+      this.fn.packNK(wide, raw, K, rows, K);
       this.fn.toF16(entry.ptr + at * 2, wide, packedElements(K, rows));
     } else {
-      this.fn.packNK(entry.ptr + at * 4, raw, K, rows);
+      this.fn.packNK(entry.ptr + at * 4, raw, K, rows, K);
     }
   }
 }

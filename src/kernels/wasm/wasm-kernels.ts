@@ -3,6 +3,7 @@
 // packed once and kept resident, keyed by the identity of their Float32Array, or held from the
 // start (holdMatrix: written in as the file is read, with no copy in JavaScript).
 
+import type { HeadShape } from '../kernels.ts';
 import type { TrainingKernels } from '../training.ts';
 import { HalfArray } from '../half.ts';
 import { HeldMatrix, type MatrixWriter } from '../held.ts';
@@ -46,9 +47,8 @@ export interface WasmKernelOptions {
 /** Addresses and sizes of one packed product, as passed to gemm. */
 export interface Job {
   outPtr: number;
+  /** A, laid out by packRows. */
   aPtr: number;
-  sAi: number;
-  sAk: number;
   packedPtr: number;
   biasPtr: number;
   M: number;
@@ -176,6 +176,32 @@ export class WasmKernels implements TrainingKernels {
     this.product(out, a, true, b, 'KN', null, M, K, N, accumulate ? MODE_ACCUMULATE : MODE_ZERO);
   }
 
+  headScores(out: Float32Array, q: Float32Array, keys: Float32Array, shape: HeadShape): void {
+    this.perHead(out, q, keys, 'NK', shape);
+  }
+
+  headMix(out: Float32Array, w: Float32Array, values: Float32Array, shape: HeadShape): void {
+    this.perHead(out, w, values, 'KN', shape);
+  }
+
+  gelu(out: Float32Array, inp: Float32Array, n: number): void {
+    this.inPlace(out, inp, n, (at) => this.fn.gelu(at, at, n));
+  }
+
+  softmaxRows(out: Float32Array, inp: Float32Array, rows: number, n: number): void {
+    this.inPlace(out, inp, rows * n, (at) => this.fn.softmaxRows(at, at, rows, n));
+  }
+
+  /** Copies `count` values of inp into scratch, runs `step` on them there, copies them to out. */
+  private inPlace(out: Float32Array, inp: Float32Array, count: number, step: (at: number) => void): void {
+    if (out.length < count || inp.length < count) throw new RangeError(`WebAssembly kernels: arrays shorter than ${count} values`);
+    const [at] = this.scratch(count);
+    const f32 = this.mem.f32;
+    f32.set(inp.subarray(0, count), at >>> 2);
+    step(at);
+    out.set(f32.subarray(at >>> 2, (at >>> 2) + count));
+  }
+
   /** Drops the resident copies of `matrix`, so the next call packs it afresh (a held one is gone for good). */
   forget(matrix: Weight): void {
     for (const p of this.packed.get(matrix) ?? []) {
@@ -212,59 +238,88 @@ export class WasmKernels implements TrainingKernels {
     const b = entry || weight instanceof HeldMatrix ? null : weight instanceof HalfArray ? weight.toFloat32() : weight;
     const P = Math.ceil(N / PANEL);
     const Np = P * PANEL; // padded row length of the output
-    let packedPtr = entry ? entry.ptr : 0;
-
-    // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out.
-    let at = this.mem.top;
-    let rawPtr = 0;
-    if (!entry) {
-      rawPtr = at;
-      at = alignUp(at + K * N * 4);
-      packedPtr = at;
-      at = alignUp(at + K * Np * 4);
-    }
-    // A transposed a[K×M] is laid out as M rows first: read down its columns, it would touch
-    // a new cache line for every k.
-    const aRawPtr = aTransposed ? at : 0;
-    if (aTransposed) at = alignUp(at + M * K * 4);
-    const aPtr = at;
-    at = alignUp(at + M * K * 4);
-    const biasPtr = at;
-    at = alignUp(at + Np * 4);
-    const outPtr = at;
-    at = alignUp(at + M * Np * 4);
-    this.mem.ensure(at);
+    // Scratch: [b raw, b packed]? | a as given | a packed | bias | out.
+    const [rawPtr, bPackedPtr, aRawPtr, aPtr, biasPtr, outPtr] = this.scratch(b ? K * N : 0, b ? K * Np : 0, M * K, M * K, Np, M * Np);
+    const packedPtr = entry ? entry.ptr : bPackedPtr;
 
     const f32 = this.mem.f32;
     if (b) {
       f32.set(b.subarray(0, K * N), rawPtr >>> 2);
       this.pack(packedPtr, rawPtr, layout, K, N);
     }
-    if (aTransposed) {
-      f32.set(a.subarray(0, M * K), aRawPtr >>> 2);
-      this.fn.transpose(aPtr, aRawPtr, K, M);
-    } else {
-      f32.set(a.subarray(0, M * K), aPtr >>> 2);
-    }
+    f32.set(a.subarray(0, M * K), aRawPtr >>> 2);
+    // A transposed is given as a[K×M]: its element (i, k) is at k·M + i.
+    if (aTransposed) this.fn.packRows(aPtr, aRawPtr, 1, M, M, K);
+    else this.fn.packRows(aPtr, aRawPtr, K, 1, M, K);
     if (mode === MODE_BIAS) {
       f32.set(bias!.subarray(0, N), biasPtr >>> 2);
       f32.fill(0, (biasPtr >>> 2) + N, (biasPtr >>> 2) + Np);
     }
     if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >>> 2, Np, out, 0, N, M);
 
-    this.compute({ outPtr, aPtr, sAi: K, sAk: 1, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0 });
+    this.compute({ outPtr, aPtr, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0 });
 
     copyRows(out, 0, N, f32, outPtr >>> 2, Np, M);
   }
 
+  /**
+   * One product per head, each operand read in place from one copy of the whole array: the
+   * scores (a = q, b = the keys used transposed: 'NK') or the weighted sums (a = w, b = the
+   * values: 'KN'). A key or value head is packed once for all the query heads that read it.
+   */
+  private perHead(out: Float32Array, a: Float32Array, b: Float32Array, layout: 'KN' | 'NK', { T, S, D, nHead, nKv }: HeadShape): void {
+    const scores = layout === 'NK';
+    const [K, N] = scores ? [D, S] : [S, D]; // head h: out[h] (T×N) = a_h (T×K) · B (K×N)
+    const aWidth = scores ? nHead * D : S; // floats between rows of a_h
+    const bWidth = nKv * D;
+    if (T === 0 || S === 0) return;
+    if (out.length < nHead * T * N || a.length < nHead * T * K || b.length < S * bWidth) {
+      throw new RangeError(`WebAssembly kernels: arrays too short for ${nHead} heads of ${T}×${K} by ${K}×${N}`);
+    }
+    const P = Math.ceil(N / PANEL);
+    const Np = P * PANEL;
+    // Scratch: a | b | a_h packed | B packed | out_h.
+    const [aRaw, bRaw, aPtr, packedPtr, outPtr] = this.scratch(nHead * T * K, S * bWidth, T * K, K * Np, T * Np);
+    const f32 = this.mem.f32;
+    f32.set(a.subarray(0, nHead * T * K), aRaw >>> 2);
+    f32.set(b.subarray(0, S * bWidth), bRaw >>> 2);
+    const group = nHead / nKv;
+    for (let h = 0; h < nHead; h++) {
+      if (h % group === 0) {
+        const head = bRaw + Math.floor(h / group) * D * 4; // this key/value head's first column
+        if (scores) this.fn.packNK(packedPtr, head, K, N, bWidth);
+        else this.fn.packKN(packedPtr, head, K, N, bWidth);
+      }
+      // q's columns h·D… of every row, or w[h] (T×S) as it is.
+      this.fn.packRows(aPtr, aRaw + (scores ? h * D : h * T * S) * 4, aWidth, 1, T, K);
+      this.compute({ outPtr, aPtr, packedPtr, biasPtr: 0, M: T, K, P, mode: MODE_ZERO, half: 0 });
+      copyRows(out, h * T * N, N, f32, outPtr >>> 2, Np, T);
+    }
+  }
+
+  /**
+   * Addresses of consecutive blocks of scratch space past the resident blocks, each `floats[i]`
+   * floats long (0: an empty block), the memory grown to hold them. Valid until the next call.
+   */
+  private scratch(...floats: number[]): number[] {
+    let at = this.mem.top;
+    const starts = floats.map((n) => {
+      const start = at;
+      at = alignUp(at + n * 4);
+      return start;
+    });
+    this.mem.ensure(at);
+    return starts;
+  }
+
   /** Runs the packed product over all panels; the two-thread version splits them. */
   protected compute(j: Job): void {
-    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half);
+    this.fn.gemm(j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half);
   }
 
   private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
-    if (layout === 'KN') this.fn.packKN(dst, src, K, N);
-    else this.fn.packNK(dst, src, K, N);
+    if (layout === 'KN') this.fn.packKN(dst, src, K, N, N);
+    else this.fn.packNK(dst, src, K, N, K);
   }
 
   prepareWeight(b: WeightArray, K: number, N: number, transposed: boolean): void {
