@@ -274,7 +274,13 @@ export async function readBody(response: Response, options: { signal: AbortSigna
   if (whole && chunks.length === 0 && filled === whole.length) return whole;
   if (total !== null && loaded !== total) throw lengthError(response.url, loaded, total);
   if (whole) chunks.unshift(whole.subarray(0, filled));
-  const joined = new Uint8Array(loaded);
+  return joinChunks(chunks, loaded);
+}
+
+/** The chunks of a body, `length` bytes in all, as one array (the only chunk itself when there is one). */
+export function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0].length === length) return chunks[0];
+  const joined = new Uint8Array(length);
   let at = 0;
   for (const c of chunks) {
     joined.set(c, at);

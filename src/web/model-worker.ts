@@ -26,7 +26,7 @@ import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeAbsent, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, joinChunks, storeAbsent, storeBytes } from './model-download.ts';
 import { folderToLoad, type FolderToLoad } from './model-sources.ts';
 import { familyOfText } from './model-files.ts';
 import { nextTokenGuess } from '../model/next-token.ts';
@@ -129,14 +129,7 @@ async function wholeFile(source: WeightsSource, onProgress: (loadedBytes: number
     length += chunk.length;
     onProgress(length, source.size);
   }
-  if (chunks.length === 1) return chunks[0];
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    whole.set(c, at);
-    at += c.length;
-  }
-  return whole;
+  return joinChunks(chunks, length);
 }
 
 /**
