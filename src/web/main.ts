@@ -10,6 +10,7 @@ import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
+import { ComputeControl } from './compute-control.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
@@ -279,7 +280,9 @@ async function run(): Promise<void> {
   }
 }
 
-// ---- loading a model ----
+// ---- loading a model, and where it computes ----
+
+new ComputeControl(client, byId<HTMLDetailsElement>('model-panel'), () => void run());
 
 const picker = new ModelPicker({
   choose: (source, choice) => {

@@ -18,6 +18,8 @@ import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-fi
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { WebGpuError } from '../kernels/webgpu/webgpu-kernels.ts';
+import { GpuCompute, probeGpu } from './worker-gpu.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -39,6 +41,15 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
 let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
+/** The GPU worker's script while the reader wants the products on the GPU, else null. */
+let gpuWanted: string | null = null;
+/** The loaded model on the GPU, while it computes there. */
+let gpu: GpuCompute | null = null;
+
+/** The model that answers: the one on the GPU while it computes there, else the loaded one (WebAssembly). */
+function answering(): GPT {
+  return gpu?.model ?? loaded!.model;
+}
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -169,6 +180,11 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       }
     }
     loaded = { id, model, tokenizer, name: files.name, tableSent: false };
+    gpu?.stop();
+    gpu = null;
+    const gpuNote = gpuWanted ? await startGpu(gpuWanted) : '';
+    if (loading?.id !== id) return;
+    if (gpuNote) post({ type: 'compute', id: 0, state: { gpu: null, note: gpuNote } });
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
@@ -256,7 +272,8 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     return;
   }
   try {
-    const { model, tokenizer, name } = loaded;
+    const { tokenizer, name } = loaded;
+    const model = answering();
     let started = performance.now();
     const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
     const layer = Math.min(request.layer, model.config.nLayer - 1);
@@ -285,6 +302,11 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     }
     schedulePieceTable();
   } catch (error) {
+    if (error instanceof WebGpuError && gpu) {
+      dropGpu(error);
+      explainPrompt(id, request); // again, with WebAssembly
+      return;
+    }
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
   }
 }
@@ -302,14 +324,54 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
     return;
   }
   try {
-    const { model, tokenizer } = loaded;
+    const { tokenizer } = loaded;
+    const model = answering();
     const key = ids.join(',');
     if (formulaTrace?.model !== model || formulaTrace.ids !== key) formulaTrace = { model, ids: key, trace: model.trace(ids) };
     const formula = formulaOf(model, formulaTrace.trace, ids, query, (i) => pieceOf(tokenizer, i));
     post({ type: 'formula', id, formula });
   } catch (error) {
+    if (error instanceof WebGpuError && gpu) {
+      dropGpu(error);
+      answerFormula(id, ids, query); // again, with WebAssembly
+      return;
+    }
     post({ type: 'error', id, message: (error as Error).message, user: false });
   }
+}
+
+/** Puts the loaded model on the GPU; on failure, stays with WebAssembly and returns why (else ''). */
+async function startGpu(helperUrl: string): Promise<string> {
+  const model = loaded!.model;
+  try {
+    const started = await GpuCompute.start(helperUrl, model);
+    if (loaded?.model !== model || gpuWanted !== helperUrl) started.stop(); // the model or the choice changed meanwhile
+    else gpu = started;
+    return '';
+  } catch (error) {
+    gpuWanted = null;
+    return `The GPU could not take this model: ${(error as Error).message}. The model computes with WebAssembly.`;
+  }
+}
+
+/** After the GPU failed mid-request: back to WebAssembly for good, and the page is told why. */
+function dropGpu(error: WebGpuError): void {
+  gpu?.stop();
+  gpu = null;
+  gpuWanted = null;
+  post({ type: 'compute', id: 0, state: { gpu: null, note: `The GPU stopped working (${error.message}). The model computes with WebAssembly again.` } });
+}
+
+async function setCompute(id: number, helperUrl: string | null): Promise<void> {
+  gpuWanted = helperUrl;
+  let note = '';
+  if (helperUrl === null) {
+    gpu?.stop();
+    gpu = null;
+  } else if (!gpu && loaded) {
+    note = await startGpu(helperUrl);
+  }
+  post({ type: 'compute', id, state: { gpu: gpu?.adapter ?? null, note } });
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -318,5 +380,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
+  else if (message.type === 'probe-gpu') void probeGpu().then((probe) => post({ type: 'gpu-probe', id: message.id, probe }));
+  else if (message.type === 'compute') void setCompute(message.id, message.gpu?.helperUrl ?? null);
   else explainPrompt(message.id, message.request);
 };

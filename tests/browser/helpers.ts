@@ -36,9 +36,15 @@ export async function startVite(): Promise<{ server: ViteDevServer; origin: stri
   return { server, origin: `http://127.0.0.1:${address.port}` };
 }
 
+/**
+ * Added to CHROMIUM_ARGS, these give WebGPU an adapter on a machine without a GPU: SwiftShader,
+ * which runs the GPU's work on the CPU (right numbers, no GPU speed).
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
 /** Launches headless chromium with a fresh profile (playwright makes a temporary one per launch). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 export interface WatchedPage {
