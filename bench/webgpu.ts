@@ -54,9 +54,15 @@ const { adapter, model, tokens, reps } = parse(process.argv.slice(2));
 const text = 'The robots will bring the news to every town, and the people will listen, for the news is good. ';
 const ids = gpt2Tokenizer().encode(text.repeat(Math.ceil(tokens / 10) + 1)).slice(0, tokens);
 
+/** Stops with one line saying what went wrong (exit code 1). */
+function stop(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
 const { server, origin } = await startVite();
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ADAPTER_ARGS[adapter], headless: true });
-let answer: CheckAnswer;
+let answer: CheckAnswer = { ok: false, kind: 'error', message: 'not run' };
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -65,21 +71,23 @@ try {
   await page.waitForFunction(() => typeof window.gpuCheck === 'function');
   const check = (request: CheckRequest) => page.evaluate((r) => window.gpuCheck(r), request);
   const probe = await check({ kind: 'adapter' });
-  if (!probe.ok) throw new Error(`no WebGPU adapter: ${probe.message}`);
-  if (adapter === 'gpu' && /swiftshader/i.test(probe.adapter)) throw new Error(`Chromium offered only ${probe.adapter}, not a real GPU; see --help`);
+  if (!probe.ok) throw new Error(`No WebGPU here: ${probe.message}.`);
+  if (adapter === 'gpu' && /swiftshader/i.test(probe.adapter)) throw new Error(`Chromium offered only ${probe.adapter}, not a real GPU; see --help.`);
   console.log(`Adapter: ${probe.adapter}`);
   console.log(`Model: ${model}, traced forward pass, T = ${ids.length}: one warm-up pass each, then ${reps}, taking turns`);
   // The sides' traces must agree first, or the times compare different work.
   const agreement = await check({ kind: 'trace', model, ids });
-  if (!agreement.ok) throw new Error(agreement.message);
+  if (!agreement.ok) throw new Error(`The GPU path failed: ${agreement.message}.`);
   const worst = Math.max(...agreement.tensors!.map((t) => t.gpuVsWasm / (1 + t.largest)));
   console.log(`Largest |GPU − WebAssembly| over every traced tensor, relative to 1 + its largest value: ${worst.toExponential(2)}`);
   answer = await check({ kind: 'time', model, ids, reps });
+} catch (error) {
+  answer = { ok: false, kind: 'error', message: (error as Error).message };
 } finally {
   await browser.close();
   await server.close();
 }
-if (!answer.ok) throw new Error(answer.message);
+if (!answer.ok) stop(answer.message);
 const { gpu, wasm } = answer.times!;
 console.log();
 console.log('side          best ms   median ms');

@@ -18,8 +18,8 @@ import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-fi
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
-import { WebGpuError } from '../kernels/webgpu/webgpu-kernels.ts';
-import { GpuCompute, probeGpu } from './worker-gpu.ts';
+import { WebGpuError } from '../kernels/webgpu/errors.ts';
+import type { GpuCompute } from './worker-gpu.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -340,11 +340,14 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   }
 }
 
+/** The GPU's part of this worker, loaded only when the reader asks about the GPU. */
+const gpuModule = () => import('./worker-gpu.ts');
+
 /** Puts the loaded model on the GPU; on failure, stays with WebAssembly and returns why (else ''). */
 async function startGpu(helperUrl: string): Promise<string> {
   const model = loaded!.model;
   try {
-    const started = await GpuCompute.start(helperUrl, model);
+    const started = await (await gpuModule()).GpuCompute.start(helperUrl, model);
     if (loaded?.model !== model || gpuWanted !== helperUrl) started.stop(); // the model or the choice changed meanwhile
     else gpu = started;
     return '';
@@ -359,7 +362,7 @@ function dropGpu(error: WebGpuError): void {
   gpu?.stop();
   gpu = null;
   gpuWanted = null;
-  post({ type: 'compute', id: 0, state: { gpu: null, note: `The GPU stopped working (${error.message}). The model computes with WebAssembly again.` } });
+  post({ type: 'compute', id: 0, state: { gpu: null, note: `The GPU stopped working: ${error.message}. The model computes with WebAssembly again.` } });
 }
 
 async function setCompute(id: number, helperUrl: string | null): Promise<void> {
@@ -380,7 +383,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
-  else if (message.type === 'probe-gpu') void probeGpu().then((probe) => post({ type: 'gpu-probe', id: message.id, probe }));
+  else if (message.type === 'probe-gpu') void gpuModule().then(async ({ probeGpu }) => post({ type: 'gpu-probe', id: message.id, probe: await probeGpu() }));
   else if (message.type === 'compute') void setCompute(message.id, message.gpu?.helperUrl ?? null);
   else explainPrompt(message.id, message.request);
 };

@@ -9,7 +9,8 @@
 import { GPT } from '../model/gpt.ts';
 import { adapterName, gpuAdapter } from '../kernels/webgpu/gpu-products.ts';
 import { sharedMemoryMissing } from '../kernels/webgpu/link.ts';
-import { WebGpuError, WebGpuKernels } from '../kernels/webgpu/webgpu-kernels.ts';
+import { WebGpuError } from '../kernels/webgpu/errors.ts';
+import { WebGpuKernels } from '../kernels/webgpu/webgpu-kernels.ts';
 import type { GpuProbe } from './worker-protocol.ts';
 
 /** Whether the products could run on the GPU here, and if not, why (in words for the reader). */

@@ -59,7 +59,10 @@ export class GpuProducts {
     readonly maxBindingBytes: number,
   ) {
     this.noBias = this.buffer(16, GPUBufferUsage.STORAGE);
-    this.lost = device.lost.then((info) => (this.destroyed ? 'destroyed' : `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`));
+    this.lost = device.lost.then((info) => {
+      const why = [info.reason, info.message.replace(/[.\s]+$/, '')].filter(Boolean).join(': ');
+      return this.destroyed ? 'destroyed' : `the GPU device was lost (${why})`;
+    });
   }
 
   /** Asks the browser for an adapter and a device with its largest buffers; WebGpuError 'unavailable' if there is none. */
@@ -204,15 +207,17 @@ export class GpuProducts {
   private async checked<T>(what: string, work: () => T | Promise<T>): Promise<T> {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
-    let result: T;
+    let result: { value: T } | { error: unknown };
     try {
-      result = await work();
-    } finally {
-      const invalid = await this.device.popErrorScope();
-      const memory = await this.device.popErrorScope();
-      if (memory) throw new WebGpuError('limit', `the GPU has no memory left to ${what} (${memory.message})`);
-      if (invalid) throw new WebGpuError('failed', `the GPU refused to ${what} (${invalid.message})`);
+      result = { value: await work() };
+    } catch (error) {
+      result = { error };
     }
-    return result;
+    const invalid = await this.device.popErrorScope();
+    const memory = await this.device.popErrorScope();
+    if (memory) throw new WebGpuError('limit', `the GPU has no memory left to ${what} (${memory.message})`);
+    if (invalid) throw new WebGpuError('failed', `the GPU refused to ${what} (${invalid.message})`);
+    if ('error' in result) throw result.error;
+    return result.value;
   }
 }

@@ -20,7 +20,7 @@ export const LOST = 2;
 /** Bytes of UTF-8 in the text block. */
 export const TEXT_LENGTH = 3;
 export const CONTROL_BYTES = 16;
-export const TEXT_BYTES = 1024;
+const TEXT_BYTES = 1024;
 
 export const FAILURE_KINDS = ['unavailable', 'limit', 'lost', 'failed'] as const satisfies readonly WebGpuError['kind'][];
 

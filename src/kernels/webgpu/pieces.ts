@@ -41,10 +41,10 @@ export function planPieces(shape: WeightShape, maxBytes: number): Piece[] {
     throw new WebGpuError('limit', `one row of a ${rows} × ${cols} weight (${sizeText(bufferBytes(cols, half))}) is larger than the GPU’s largest binding (${sizeText(maxBytes)})`);
   }
   const count = Math.ceil(rows / perPiece);
-  const size = Math.ceil(rows / count);
   const pieces: Piece[] = [];
-  for (let start = 0; start < rows; start += size) {
-    const end = Math.min(rows, start + size);
+  for (let i = 0; i < count; i++) {
+    const start = Math.floor((i * rows) / count);
+    const end = Math.floor(((i + 1) * rows) / count);
     pieces.push({ start, end, bytes: bufferBytes((end - start) * cols, half) });
   }
   return pieces;

@@ -9,8 +9,6 @@ import { HalfArray } from '../half.ts';
 import { GpuLink, type HostPort, type LinkOptions } from './link.ts';
 import type { WeightShape } from './pieces.ts';
 
-export { WebGpuError } from './errors.ts';
-
 type Weight = Float32Array | HalfArray;
 
 export class WebGpuKernels implements Kernels {

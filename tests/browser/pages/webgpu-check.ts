@@ -10,7 +10,8 @@ import { bestKernels } from '../../../src/kernels/index.ts';
 import { HalfArray } from '../../../src/kernels/half.ts';
 import { plainKernels } from '../../../src/kernels/plain.ts';
 import type { Kernels } from '../../../src/kernels/kernels.ts';
-import { WebGpuError, WebGpuKernels } from '../../../src/kernels/webgpu/webgpu-kernels.ts';
+import { WebGpuError } from '../../../src/kernels/webgpu/errors.ts';
+import { WebGpuKernels } from '../../../src/kernels/webgpu/webgpu-kernels.ts';
 import { modelFromFiles } from '../../../src/model/checkpoint.ts';
 import type { GPTConfig } from '../../../src/model/config.ts';
 import { GPT } from '../../../src/model/gpt.ts';
@@ -31,8 +32,9 @@ export interface ProductCase {
 
 export interface ProductResult extends ProductCase {
   /**
-   * The largest |GPU − plain| over the bound 2·K·u·(|bias| + Σₖ |aₖ·wₖ|), u = 2⁻²⁴: the most two
-   * float32 sums of the same K + 1 terms can differ in any order of summation. Below 1 passes.
+   * The largest |GPU − plain| over the bound 2·(K + 1)·u·(|bias| + Σₖ |aₖ·wₖ|), u = 2⁻²⁴: the
+   * most two float32 sums of the same K + 1 terms can differ in any orders of addition (each is
+   * within about (K + 1)·u of the exact sum, relative to the sum of the terms' sizes). Below 1 passes.
    */
   worstOfBound: number;
   maxAbs: number;
@@ -61,7 +63,16 @@ export type CheckRequest =
   | { kind: 'time'; model: 'built-in' | 'gpt2-small'; ids: number[]; reps: number };
 
 export type CheckAnswer =
-  | { ok: true; adapter: string; products?: ProductResult[]; tensors?: TensorDifference[]; sameArgmax?: boolean; times?: { gpu: number[]; wasm: number[] } }
+  | {
+      ok: true;
+      adapter: string;
+      products?: ProductResult[];
+      /** For a trace: every tensor's distance, whether both traces hold the same names in the same order with the same shapes, and the same most likely tokens. */
+      tensors?: TensorDifference[];
+      sameLayout?: boolean;
+      sameArgmax?: boolean;
+      times?: { gpu: number[]; wasm: number[] };
+    }
   | { ok: false; kind: string; message: string };
 
 const U = 2 ** -24;
@@ -197,7 +208,8 @@ async function trace(which: 'built-in' | 'gpt2-small', ids: number[], maxBinding
     return rows.join();
   };
   const sameArgmax = argmax(fromGpu.get('probs')!.data) === argmax(fromWasm.get('probs')!.data);
-  return { ok: true, adapter: gpuKernels.adapter, tensors, sameArgmax };
+  const layout = (trace: typeof fromGpu) => [...trace].map(([name, t]) => `${name}[${t.shape.join('×')}]`).join(' ');
+  return { ok: true, adapter: gpuKernels.adapter, tensors, sameLayout: layout(fromGpu) === layout(fromWasm), sameArgmax };
 }
 
 async function time(which: 'built-in' | 'gpt2-small', ids: number[], reps: number): Promise<CheckAnswer> {
