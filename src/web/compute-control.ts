@@ -7,23 +7,26 @@ import gpuWorkerUrl from './gpu-worker.ts?worker&url';
 import type { ModelClient } from './model-client.ts';
 import type { ComputeState } from './worker-protocol.ts';
 
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no element #${id}`);
-  return el as T;
+/** The panel's elements: the model panel, its checkbox, and the line that says where the model computes. */
+export interface ComputeElements {
+  panel: HTMLDetailsElement;
+  box: HTMLInputElement;
+  status: HTMLElement;
 }
 
 export class ComputeControl {
-  private readonly box = byId<HTMLInputElement>('use-gpu');
-  private readonly status = byId('gpu-status');
+  private readonly box: HTMLInputElement;
+  private readonly status: HTMLElement;
   private probed = false;
 
   /** `rerun` runs the prompt again, so the scenes show the numbers of the kernels now in use. */
   constructor(
     private readonly client: ModelClient,
-    panel: HTMLDetailsElement,
+    { panel, box, status }: ComputeElements,
     private readonly rerun: () => void,
   ) {
+    this.box = box;
+    this.status = status;
     panel.addEventListener('toggle', () => {
       if (panel.open) void this.probe();
     });

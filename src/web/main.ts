@@ -282,7 +282,11 @@ async function run(): Promise<void> {
 
 // ---- loading a model, and where it computes ----
 
-new ComputeControl(client, byId<HTMLDetailsElement>('model-panel'), () => void run());
+new ComputeControl(
+  client,
+  { panel: byId<HTMLDetailsElement>('model-panel'), box: byId<HTMLInputElement>('use-gpu'), status: byId('gpu-status') },
+  () => void run(),
+);
 
 const picker = new ModelPicker({
   choose: (source, choice) => {

@@ -20,6 +20,15 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** Opens the article page in a new Chromium started with the usual flags and `extraArgs`, once every scene is built. */
+async function openArticle(extraArgs: string[] = []): Promise<{ browser: Browser; watched: WatchedPage }> {
+  const browser = await launchChromium(extraArgs);
+  const watched = await watchedPage(browser);
+  await watched.page.goto(`${origin}/`);
+  await pageReady(watched.page);
+  return { browser, watched };
+}
+
 /** A number a scene shows, at one of the times sampled. */
 interface Shown {
   at: string;
@@ -66,11 +75,8 @@ describe('the page with SwiftShader’s WebGPU adapter', () => {
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchChromium(WEBGPU_ARGS);
-    watched = await watchedPage(browser);
+    ({ browser, watched } = await openArticle(WEBGPU_ARGS));
     page = watched.page;
-    await page.goto(`${origin}/`);
-    await pageReady(page);
   });
 
   afterAll(async () => {
@@ -128,10 +134,9 @@ describe('the page with the usual flags (no WebGPU adapter)', () => {
   });
 
   it('disables the GPU option, with a note saying why', async () => {
-    browser = await launchChromium();
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(`${origin}/`);
-    await pageReady(page);
+    let watched: WatchedPage;
+    ({ browser, watched } = await openArticle());
+    const { page, errors } = watched;
     expect(await openModelPanel(page)).toBe('Not available here: WebGPU is there but offers no adapter (no GPU it can use, or the browser has GPU use switched off).');
     expect(await page.locator('#use-gpu').isDisabled()).toBe(true);
     expect(errors).toEqual([]);
