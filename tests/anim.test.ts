@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import type { ValueName } from '../src/model/registry.ts';
 import { describe, expect, it } from 'vitest';
-import { smooth, easeOut, thereAndBack } from '../src/anim/easing.ts';
-import { pickSlots } from '../src/anim/matrix.ts';
-import { Storyboard, stagger } from '../src/anim/timeline.ts';
+import { smooth, easeOut, thereAndBack, within } from '../src/anim/easing.ts';
+import { MatrixView, pickSlots, wholeMatrix } from '../src/anim/matrix.ts';
+import { Storyboard, stageAt, stagger } from '../src/anim/timeline.ts';
 import { formatFixed } from '../src/render/frame.ts';
 import { checkShown } from './helpers/shown-numbers.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
@@ -66,6 +66,18 @@ describe('Storyboard', () => {
     expect(t3.at(3)).toBe(0);
     expect(t3.at(5)).toBe(1);
   });
+
+  it('says which stage is on: the last track started, a track\'s part, a stretch of progress', () => {
+    const s = new Storyboard();
+    s.beat('a', 'first');
+    const one = s.play(1, (p) => p);
+    const two = s.play(2, (p) => p);
+    expect([-1, 0, 0.99, 1, 2.5, 9].map((t) => stageAt(t, [one, two]))).toEqual([0, 0, 0, 1, 1, 1]);
+    expect([0, 1.2, 1.5, 2.1, 3].map((t) => two.part(t, 4))).toEqual([-1, 0, 1, 2, 3]);
+    expect([0, 0.25, 0.5, 0.75, 1].map((p) => within(p, 0.5, 1))).toEqual([0, 0, 0, 0.5, 1]);
+    expect(within(0.2, 0, 0.25)).toBeCloseTo(0.8, 12);
+    expect(s.beatIndexAt(99)).toBe(0);
+  });
 });
 
 describe('pickSlots', () => {
@@ -91,6 +103,22 @@ describe('pickSlots', () => {
   });
 });
 
+describe('MatrixView', () => {
+  it('walks its visible cells row after row and fills them in that order', () => {
+    const ex = sceneExplanation();
+    const m = new MatrixView(wholeMatrix(ex.trace, 'embed.sum'), { size: 19, maxWidth: 400, maxRows: 4, maxCols: 4 });
+    const cells = m.visibleCells();
+    const rows = m.rowSlots.filter((r) => r !== 'gap');
+    const cols = m.colSlots.filter((c) => c !== 'gap');
+    expect(cells).toEqual(rows.flatMap((r) => cols.map((c) => ({ r, c }))));
+    const alpha = m.cellByCell(0.5);
+    const seen = cells.map(({ r, c }) => alpha(r, c));
+    expect(seen[0]).toBe(1);
+    expect(seen.at(-1)).toBe(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeLessThanOrEqual(seen[i - 1]);
+  });
+});
+
 describe('formatFixed', () => {
   it('uses a true minus sign and never shows −0.00', () => {
     expect(formatFixed(-0.4251)).toBe('\u22120.43');
@@ -108,6 +136,6 @@ describe('checkShown', () => {
     expect(checkShown(ex, [{ text: formatFixed(v + 0.02), value: v, source: { tensor: 'embed.sum', index: 5 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'embed.sum', index: 10 ** 9 } }])).toHaveLength(1);
     expect(checkShown(ex, [{ text: formatFixed(v), value: v, source: { tensor: 'nope' as ValueName, index: 0 } }])).toHaveLength(1);
-    expect(checkShown(ex, [{ text: '-1.00', value: -1, source: { tensor: 'vocab', index: 1 } }]).length).toBeGreaterThan(0);
+    expect(checkShown(ex, [{ text: '-1.00', value: -1, source: { tensor: 'tokens', index: 1 } }]).length).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@
 // half-written output left behind. Renders are tiny (160x90, a few fps, a short time range).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,22 @@ describe('render, as a user runs it', () => {
     const pngs = join(dir, 'heads-frames');
     expect(render(['--scene', 'heads', '--out', pngs, '--to', '0.6', ...small]).code).toBe(0);
     expect(readdirSync(pngs).sort()).toEqual(['frame-00000.png', 'frame-00001.png', 'frame-00002.png']);
+  });
+});
+
+describe('render --position, for the logit lens', () => {
+  it('picks the token the scene reads, and refuses one past the prompt with exit 2', () => {
+    const svg = join(dir, 'lens.svg');
+    const picture = ['--model', modelDir, '--size', '640x360'];
+    const r = render(['--scene', 'logit-lens', '--at', '1.5', '--out', svg, '--position', '1', ...picture]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(svg, 'utf8')).toContain('What comes after “␣robots”');
+    const bad = join(dir, 'lens-bad.svg');
+    const refused = render(['--scene', 'logit-lens', '--at', '1.5', '--out', bad, '--position', '4', ...picture]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--position must be from 0 to 3');
+    expect(existsSync(bad)).toBe(false);
   });
 });
 

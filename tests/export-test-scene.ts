@@ -42,5 +42,8 @@ export function testScene(durationSeconds = 1, holdFromSeconds = durationSeconds
     spotsAt() {
       return [];
     },
+    textAt() {
+      return [];
+    },
   };
 }

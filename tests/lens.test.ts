@@ -1,5 +1,6 @@
 // The logit lens against transformers' GPT2LMHeadModel (tests/fixtures/*/lens.json, written by
-// scripts/fixtures/lens_fixture.py), and its last stage against the model's own prediction.
+// scripts/fixtures/lens_fixture.py), and its last stage against the model's own prediction; the
+// lens an explanation keeps (one position, each stage's top tokens) against the whole lens.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
-import { lensStageNames, lensTop, logitLens } from '../src/model/lens.ts';
+import { LENS_TOP, lensAt, lensStageNames, lensTop, logitLens } from '../src/model/lens.ts';
+import { bestKernels } from '../src/kernels/index.ts';
+import { explain, InputError } from '../src/model/explain.ts';
+import { namedValue } from '../src/model/registry.ts';
+import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
+import { randomModel } from './helpers/random-model.ts';
+import { SCENE_CONFIG } from './helpers/scene-explanation.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
@@ -84,5 +91,74 @@ describe('animated-transformer lens', () => {
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stderr).toContain(bad[0]);
     }
+  });
+});
+
+describe('the lens an explanation keeps', () => {
+  const plain = randomModel(SCENE_CONFIG, 5, 0.4);
+  const prompt = 'The robots will bring the parcels';
+
+  it.each([
+    ['plain kernels, exactly', plain, 0],
+    ['WebAssembly kernels, to float rounding', new GPT(plain.config, plain.weights, bestKernels()), 1e-6],
+  ])('at the first, second and last position: the top tokens of the whole lens with their probabilities (%s), the last stage equal to probs bit for bit', (_label, model, tolerance) => {
+    const V = model.config.vocabSize;
+    const ids = gpt2Tokenizer().encode(prompt);
+    const trace = model.trace(ids);
+    const whole = logitLens(model, trace);
+    for (const position of [0, 1, ids.length - 1]) {
+      const ex = explain(model, gpt2Tokenizer(), prompt, { modelName: 'random', lensPosition: position, generateTokens: 0 });
+      const { lens } = ex;
+      expect(lens.position).toBe(position);
+      expect(lens.stages).toEqual(lensStageNames(model.config.nLayer));
+      expect(lens.top).toBe(LENS_TOP);
+      const S = lens.stages.length;
+      lens.stages.forEach((_, s) => {
+        const mine = Array.from(lens.ids.subarray(s * LENS_TOP, (s + 1) * LENS_TOP));
+        const theirs = lensTop(whole[s], position, V, LENS_TOP);
+        for (let k = 0; k < LENS_TOP; k++) {
+          // Ties or float rounding may swap neighbours; the probability at each rank must agree.
+          expect(Math.abs(lens.probs[s * LENS_TOP + k] - theirs[k].prob), `stage ${s}, rank ${k}`).toBeLessThanOrEqual(tolerance);
+          if (tolerance === 0) expect(mine[k]).toBe(theirs[k].id);
+        }
+      });
+      const probs = ex.trace.get('probs')!.data;
+      for (let k = 0; k < LENS_TOP; k++) {
+        const id = lens.ids[(S - 1) * LENS_TOP + k];
+        expect(lens.probs[(S - 1) * LENS_TOP + k]).toBe(probs[position * V + id]);
+      }
+    }
+  });
+
+  it('reads the last token by default and refuses a position outside the prompt', () => {
+    const ex = explain(plain, gpt2Tokenizer(), prompt, { modelName: 'random', generateTokens: 0 });
+    expect(ex.lens.position).toBe(ex.tokens.length - 1);
+    for (const bad of [-1, ex.tokens.length, 1.5]) {
+      expect(() => explain(plain, gpt2Tokenizer(), prompt, { modelName: 'random', lensPosition: bad, generateTokens: 0 })).toThrow(InputError);
+    }
+  });
+
+  it('is lens.probs in the registry: D × V, the kept tokens at their ids, nothing elsewhere', () => {
+    const ex = explain(plain, gpt2Tokenizer(), prompt, { modelName: 'random', lensPosition: 2, generateTokens: 0 });
+    const V = ex.config.vocabSize;
+    const value = namedValue(ex, 'lens.probs')!;
+    const S = ex.lens.stages.length;
+    expect(value.shape).toEqual([S, V]);
+    let kept = 0;
+    for (let i = 0; i < value.data.length; i++) if (!Number.isNaN(value.data[i])) kept++;
+    expect(kept).toBe(S * LENS_TOP);
+    for (let s = 0; s < S; s++) {
+      for (let k = 0; k < LENS_TOP; k++) expect(value.data[s * V + ex.lens.ids[s * LENS_TOP + k]]).toBe(ex.lens.probs[s * LENS_TOP + k]);
+    }
+  });
+
+  it('lensAt at one position equals the whole lens there for the fixtures too', async () => {
+    const loaded = await loadModelDir(join(FIXTURES, 'tiny-tied'));
+    const model = new GPT(loaded.config, loaded.weights);
+    const trace = model.trace([1, 5, 9, 2]);
+    const whole = logitLens(model, trace);
+    const V = model.config.vocabSize;
+    const one = lensAt(model, trace, 1, 3);
+    whole.forEach((stage, s) => expect(Array.from(one.ids.subarray(s * 3, s * 3 + 3))).toEqual(lensTop(stage, 1, V, 3).map((e) => e.id)));
   });
 });

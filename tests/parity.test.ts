@@ -12,6 +12,7 @@ import { traceTable } from '../src/model/registry.ts';
 import type { Kernels } from '../src/kernels/kernels.ts';
 import { plainKernels } from '../src/kernels/plain.ts';
 import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels.ts';
+import { largestDifference } from './helpers/compare.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const TOLERANCE = 1e-5;
@@ -28,21 +29,6 @@ interface Reference {
 
 function readReference(folder: string): Reference {
   return JSON.parse(readFileSync(join(FIXTURES, folder, 'reference.json'), 'utf8')) as Reference;
-}
-
-/** Largest |ours − theirs| and where it is, so a failure says which number went wrong. */
-function largestDifference(ours: Float32Array, theirs: number[]): { diff: number; at: number } {
-  let diff = 0;
-  let at = -1;
-  for (let i = 0; i < theirs.length; i++) {
-    const d = Math.abs(ours[i] - theirs[i]);
-    // NaN never compares greater, so catch it explicitly.
-    if (!(d <= diff)) {
-      diff = Number.isNaN(d) ? Infinity : d;
-      at = i;
-    }
-  }
-  return { diff, at };
 }
 
 /** The fixture's model, computing with the named kernel set. */

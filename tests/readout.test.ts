@@ -83,12 +83,19 @@ describe('the hover readout', () => {
     // Written out here rather than imported, so a changed or missing description fails.
     const OTHER_SOURCES: Record<string, string> = {
       tokens: 'the id of a prompt token',
-      vocab: 'a token id, the row of the vocabulary it names',
+      topTokens: 'the id of one of the most likely next tokens, most likely first (the largest entries of the last row of probs)',
       parameterCount: "the model's parameter count, the numbers in its weight tensors",
       sampledProbs: 'next-token probability after temperature, top-k and top-p',
       'generation.probability': 'probability of the token generated at this step',
       'generation.chosen': 'id of the token generated at this step',
       'generation.context': 'id of a token in the context at this step',
+      block: 'a block, counted from 0',
+      head: 'a head within its block, counted from 0',
+      position: "a token's position in the prompt, counted from 0",
+      'heads.previous': 'mean attention weight this head puts on the previous token, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
+      'heads.first': 'mean attention weight this head puts on the first token, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
+      'heads.self': 'mean attention weight this head puts on the token itself, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
+      'lens.probs': "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
     };
     for (const def of SCENES) {
       const scene = def.build(ex);

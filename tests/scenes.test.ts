@@ -1,12 +1,13 @@
 // Every scene, drawn for real with @napi-rs/canvas at many times and two sizes: it must not
-// throw, every number it reports must be the explanation's number at the shown precision,
+// throw, every number it reports must be the explanation's number at the shown precision, every
+// digit in its text must be declared (the digit rule, tests/digits.test.ts),
 // frames must change over time, and drawing the same time twice must give the same pixels.
 
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { SCENES } from '../src/scenes/index.ts';
+import { SCENES, sceneByName } from '../src/scenes/index.ts';
 import { sceneArea } from '../src/scenes/make-scene.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
 import type { Explanation } from '../src/model/explanation.ts';
@@ -16,8 +17,10 @@ import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
-import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { fullContextExplanation, gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
 import { checkShown, spotValue } from './helpers/shown-numbers.ts';
+import { checkText } from './helpers/drawn-text.ts';
+import { LAYOUT_SIZES } from './helpers/compare.ts';
 
 const SIZES = [
   [1280, 720],
@@ -47,7 +50,8 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
     const shown = scene.numbersAt(t, w, h);
     shownCount += shown.length;
     errors.push(...checkShown(ex, shown).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
-    // Every spot the readout can name holds the exact value at its source, on the canvas.
+    errors.push(...checkText(ex, scene.textAt(t, w, h)).map((e) => `${scene.name} t=${t.toFixed(2)} ${w}×${h}: ${e}`));
+    // Every spot the hover readout can name holds the exact value at its source, on the canvas.
     for (const spot of scene.spotsAt(t, w, h)) {
       const where = `${scene.name} t=${t.toFixed(2)} ${w}×${h}: spot ${spot.source.tensor}[${spot.source.index}]`;
       const truth = spotValue(ex, spot);
@@ -69,7 +73,7 @@ function checkScene(ex: Explanation, scene: Scene, w: number, h: number): { erro
  */
 function textOutsideArea(scene: Scene): string[] {
   const problems: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const captionTop = area.y + area.h;
     const canvas = createCanvas(w, h);
@@ -108,7 +112,7 @@ function textOutsideArea(scene: Scene): string[] {
 /** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
 function numbersOutsideArea(scene: Scene): string[] {
   const outside: string[] = [];
-  for (const [w, h] of [[340, 510], [360, 640], [640, 360], [1280, 720]]) {
+  for (const [w, h] of LAYOUT_SIZES) {
     const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
     const inside = (x: number, y: number) => x >= area.x - 1 && x <= area.x + area.w + 1 && y >= area.y - 1 && y <= area.y + area.h + 1;
     for (const t of times(scene)) {
@@ -202,7 +206,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
@@ -215,7 +219,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes with a long prompt and another layer and head', () => {
@@ -228,7 +232,7 @@ describe('scenes with a long prompt and another layer and head', () => {
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
     }
-  });
+  }, 300_000); // every scene at many times and two sizes, drawn for real
 });
 
 describe('scenes for the embedded model (the page\'s default)', () => {
@@ -241,6 +245,22 @@ describe('scenes for the embedded model (the page\'s default)', () => {
       expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
       if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
+    }
+  }, 300_000); // every scene at many times and two sizes, drawn for real
+});
+
+describe.each([
+  ['GPT-2 small’s shape (12 blocks of 12 heads, C = 768)', () => gpt2SmallExplanation('The robots will bring the parcels')],
+  ['a prompt as long as the context (maps downsampled)', fullContextExplanation],
+])('the all-heads and logit-lens scenes for %s', (_label, make) => {
+  // Each frame of 144 maps, or of a long prompt's, holds thousands of cells: slow on a busy machine.
+  it('draw true numbers inside their areas at every size, with nothing over the captions', { timeout: 600_000 }, () => {
+    const ex = make();
+    for (const name of ['all-heads', 'logit-lens']) {
+      const scene = sceneByName(name)!.build(ex);
+      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${name} at ${w}×${h}`).toEqual([]);
+      expect(numbersOutsideArea(scene).slice(0, 5), name).toEqual([]);
+      expect(textOutsideArea(scene).slice(0, 5), name).toEqual([]);
     }
   });
 });

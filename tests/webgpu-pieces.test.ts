@@ -1,10 +1,14 @@
 // How the WebGPU kernels cut weights and products to fit a device's bindings (src/kernels/webgpu/
-// pieces.ts): plain arithmetic, checked in Node; the products themselves run in
-// tests/browser/webgpu.test.ts.
+// pieces.ts), and read back a weight the WebAssembly kernels hold to send it to the GPU (link.ts):
+// checked in Node; the products themselves run in tests/browser/webgpu.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import { WebGpuError } from '../src/kernels/webgpu/errors.ts';
 import { bufferBytes, planPieces, rowsPerBlock } from '../src/kernels/webgpu/pieces.ts';
+import { readHeld } from '../src/kernels/webgpu/link.ts';
+import { floatToHalfBits } from '../src/kernels/half.ts';
+import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels.ts';
+import { SeededRandom } from '../src/model/sampling.ts';
 
 const MB = 2 ** 20;
 
@@ -58,5 +62,28 @@ describe('products in blocks of rows', () => {
     expect(rowsPerBlock(768, 50257, 128 * MB)).toBe(Math.floor((128 * MB) / (4 * 50257)));
     expect(rowsPerBlock(100, 30, 1024)).toBe(2);
     expect(() => rowsPerBlock(768, 50257, 1024)).toThrow(/one row of a product 768 → 50257 wide \(196\.3 KB\)/);
+  });
+});
+
+describe.runIf(wasmSimdSupported())('a weight the WebAssembly kernels hold, read back for the GPU', () => {
+  it('gives any run of its stored elements, across rows, as floats or as the halves it holds', () => {
+    const random = new SeededRandom(3);
+    for (const [K, N, transposed] of [[5, 7, false], [9, 13, true], [1, 3, false]] as const) {
+      const stored = Float32Array.from({ length: K * N }, () => random.next() * 2 - 1); // as stored: K × N, or N × K when transposed
+      for (const half of [false, true]) {
+        const writer = new WasmKernels().holdMatrix(K, N, transposed, half);
+        writer.write(stored, 0);
+        const held = writer.finish();
+        const bits = Uint16Array.from(stored, floatToHalfBits);
+        // Runs that start and end mid-row, a single element, whole rows, all of it.
+        const cols = transposed ? K : N;
+        const runs = [[0, stored.length], [1, 2], [2, stored.length - 1], [cols, 3 * cols], [stored.length - 1, stored.length]].filter(([, to]) => to <= stored.length);
+        for (const [from, to] of runs) {
+          const into = half ? new Uint16Array(to - from) : new Float32Array(to - from);
+          readHeld(held, from, to, into);
+          expect(Array.from(into), `${K}×${N} ${transposed ? 'NK' : 'KN'} ${half ? 'halves' : 'floats'} [${from}, ${to})`).toEqual(Array.from((half ? bits : stored).subarray(from, to)));
+        }
+      }
+    }
   });
 });

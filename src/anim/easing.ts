@@ -4,6 +4,12 @@ export type Easing = (p: number) => number;
 
 export const clamp01 = (p: number): number => (p <= 0 ? 0 : p >= 1 ? 1 : p);
 
+/**
+ * Progress through the stretch [from, to] of a progress p: 0 before it, 1 after it. A track
+ * that does two things in turn fades one in within(p, 0, 0.5) and the next within(p, 0.5, 1).
+ */
+export const within = (p: number, from: number, to: number): number => clamp01((p - from) / (to - from));
+
 /** Slow in, slow out (cubic); the default for most moves. */
 export const smooth: Easing = (p) => {
   const x = clamp01(p);

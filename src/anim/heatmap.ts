@@ -7,6 +7,8 @@ import type { Frame } from '../render/frame.ts';
 import { divergingColor } from '../render/theme.ts';
 import type { MatrixSource } from './matrix.ts';
 import { label } from './label.ts';
+import { TEXT } from './metrics.ts';
+import type { Phrase } from '../render/said.ts';
 
 export class HeatmapView {
   x = 0;
@@ -26,7 +28,7 @@ export class HeatmapView {
     readonly width: number,
     readonly rowH: number,
     readonly size: number,
-    readonly name?: string,
+    readonly name?: Phrase,
     /** Fewer strips draw faster; 0 means one per pixel. */
     maxStrips = 0,
     /** A shared colour scale (so several heatmaps compare); default: this one's largest magnitude. */
@@ -109,10 +111,10 @@ export class HeatmapView {
     const hi = this.src.index(this.maxAt.r, this.maxAt.c);
     if (!legend) return;
     f.fade(sweep, () => {
-      f.text(this.x, ly, 'min', { size: s * 0.7, paint: 'muted' });
-      f.number(this.x + s * 2, ly, this.src.data[lo], { tensor: this.src.tensor, index: lo }, { size: s * 0.75, paint: 'neg' });
-      f.text(this.x + this.width, ly, 'max', { size: s * 0.7, paint: 'muted', align: 'right' });
-      f.number(this.x + this.width - s * 2.2, ly, this.src.data[hi], { tensor: this.src.tensor, index: hi }, { size: s * 0.75, paint: 'pos', align: 'right' });
+      f.text(this.x, ly, 'min', { size: s * TEXT.tiny, paint: 'muted' });
+      f.number(this.x + s * 2, ly, this.src.data[lo], { tensor: this.src.tensor, index: lo }, { size: s * TEXT.note, paint: 'neg' });
+      f.text(this.x + this.width, ly, 'max', { size: s * TEXT.tiny, paint: 'muted', align: 'right' });
+      f.number(this.x + this.width - s * 2.2, ly, this.src.data[hi], { tensor: this.src.tensor, index: hi }, { size: s * TEXT.note, paint: 'pos', align: 'right' });
     });
   }
 }

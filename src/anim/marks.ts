@@ -3,6 +3,7 @@
 import type { Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { label } from './label.ts';
+import type { Phrase } from '../render/said.ts';
 
 function quad(out: number[], x0: number, y0: number, cx: number, cy: number, x1: number, y1: number): void {
   for (let i = 1; i <= 6; i++) {
@@ -24,7 +25,7 @@ export function brace(
   a0: number,
   a1: number,
   at: number,
-  text: string,
+  text: Phrase,
   o: { size: number; paint?: Paint; progress?: number },
 ): void {
   const p = o.progress ?? 1;

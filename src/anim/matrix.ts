@@ -6,10 +6,13 @@
 import { formatFixed, type Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth } from '../render/text.ts';
-import type { TraceName } from '../model/registry.ts';
+import type { DimName, TraceName } from '../model/registry.ts';
+import { indexPart, phraseText, shortened, type Part, type Phrase } from '../render/said.ts';
 import { traced, type Trace } from '../model/trace.ts';
 import { label, labelWidth } from './label.ts';
 import { brace } from './marks.ts';
+import { stagger } from './timeline.ts';
+import { SPACE, TEXT } from './metrics.ts';
 
 /** A 2-D window onto a trace tensor: what (r, c) means as a flat index into its data. */
 export interface MatrixSource {
@@ -58,7 +61,7 @@ export function transposed(s: MatrixSource): MatrixSource {
  * name, column labels and bottom brace (at base font size s). At least 3.
  */
 export function rowsThatFit(height: number, s: number): number {
-  return Math.max(3, Math.floor((height - s * 5.9) / Math.round(s * 1.55)));
+  return Math.max(3, Math.floor((height - s * 5.9) / Math.round(s * SPACE.row)));
 }
 
 /** A visible row or column: its index in the source, or the ⋮ / … gap. */
@@ -95,21 +98,21 @@ export interface MatrixOptions {
   maxCols?: number;
   decimals?: number;
   /** Token pieces for the rows, drawn in green; omit for none. */
-  rowLabels?: string[];
-  /** Show blue column indices above the grid. */
-  colLabels?: boolean;
+  rowLabels?: readonly Part[];
+  /** Blue column indices above the grid, which are indices along this dimension (with colOffset added). */
+  colLabels?: DimName;
   /** Added to the column index labels (a head's slice starts at head × H). */
   colOffset?: number;
   /** Cell width to use instead of fitting the numbers (to line up with another view). */
   cellW?: number;
-  /** Column labels to use instead of indices (token pieces of Kᵀ's columns). */
-  colLabelText?: string[];
+  /** Column labels to use instead of indices (token pieces of Kᵀ's columns); a hole draws nothing. */
+  colLabelText?: readonly (Part | undefined)[];
   /** A name above the grid, with _sub and ^sup markup. */
-  name?: string;
+  name?: Phrase;
   /** Text of the brace under the grid, e.g. "C = 768". */
-  colBrace?: string;
+  colBrace?: Phrase;
   /** Text of the brace right of the grid, e.g. "T = 5". */
-  rowBrace?: string;
+  rowBrace?: Phrase;
 }
 
 export interface CellStyle {
@@ -143,6 +146,8 @@ export class MatrixView {
   readonly numSize: number;
   private readonly rowPos = new Map<number, number>();
   private readonly colPos = new Map<number, number>();
+  /** Each visible cell's place in the row-after-row fill (made when first asked for). */
+  private fillOrder: Map<number, number> | null = null;
 
   constructor(
     readonly src: MatrixSource,
@@ -150,7 +155,7 @@ export class MatrixView {
   ) {
     const s = o.size;
     this.numSize = s * 0.8;
-    this.cellH = Math.round(s * 1.55);
+    this.cellH = Math.round(s * SPACE.row);
     this.rowSlots = pickSlots(src.rows, o.maxRows ?? 12, o.keepRows);
     const d = o.decimals ?? 2;
     // Cell width fits the widest number among the first rows' first columns and the last column.
@@ -163,7 +168,8 @@ export class MatrixView {
     // Labels show at most 8 characters, so the longest needs counting only up to there (the
     // prediction scene passes one label slot per vocabulary entry, nearly all empty).
     let colText = 0;
-    for (const t of o.colLabelText ?? []) {
+    for (const label of o.colLabelText ?? []) {
+      const t = label === undefined ? '' : typeof label === 'string' ? label : label.text;
       if (t.length > colText) colText = Math.max(colText, [...t].length);
       if (colText >= 8) break;
     }
@@ -172,11 +178,11 @@ export class MatrixView {
     const room = Math.min(o.maxCols ?? 99, o.maxWidth / this.cellW);
     this.colSlots = pickSlots(src.cols, room);
     // If a wider cell found in later columns overflows, it is clipped by its neighbours' gap only.
-    this.labelW = o.rowLabels ? Math.max(...o.rowLabels.map((t) => textWidth(shortPiece(t), s * 0.85, true))) + s * 0.7 : 0;
+    this.labelW = o.rowLabels ? Math.max(...o.rowLabels.map((t) => textWidth(phraseText([shortPiece(t)]), s * TEXT.label, true))) + s * 0.7 : 0;
     this.headerH = o.name ? s * 2.0 : 0;
     this.colLabelH = o.colLabels || o.colLabelText ? s * 1.25 : 0;
     this.footerH = o.colBrace ? s * 2.5 : s * 0.3;
-    this.braceW = o.rowBrace ? labelWidth(o.rowBrace, s * 0.85) + s * 1.6 : 0;
+    this.braceW = o.rowBrace ? labelWidth(o.rowBrace, s * TEXT.label) + s * 1.6 : 0;
     this.rowSlots.forEach((r, i) => typeof r === 'number' && this.rowPos.set(r, i));
     this.colSlots.forEach((c, i) => typeof c === 'number' && this.colPos.set(c, i));
   }
@@ -228,6 +234,26 @@ export class MatrixView {
     return this.gridY + this.gridH / 2;
   }
 
+  /** The cells on screen, row after row (the ⋮ and … gaps left out). */
+  visibleCells(): { r: number; c: number }[] {
+    const out: { r: number; c: number }[] = [];
+    for (const r of this.rowSlots) for (const c of this.colSlots) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
+    return out;
+  }
+
+  /**
+   * Opacity of each cell while the grid fills cell by cell, row after row, at progress p (each
+   * cell starting `lag` of a cell's time after the one before it: stagger's lag ratio).
+   */
+  cellByCell(p: number, lag = 0.15): (r: number, c: number) => number {
+    if (!this.fillOrder) {
+      const cells = this.visibleCells();
+      this.fillOrder = new Map(cells.map((k, i) => [k.r * this.src.cols + k.c, i]));
+    }
+    const order = this.fillOrder;
+    return (r, c) => stagger(p, order.get(r * this.src.cols + c) ?? 0, order.size, lag);
+  }
+
   draw(f: Frame, st: CellStyle = {}): void {
     const { src, o } = this;
     const s = o.size;
@@ -235,9 +261,9 @@ export class MatrixView {
     const showNumbers = st.numbers ?? true;
     const d = o.decimals ?? 2;
     f.fade(chrome, () => {
-      if (o.name) label(f, this.gridX + this.gridW / 2, this.y + s * 0.9, o.name, { size: s * 1.15, bold: true, align: 'center' });
-      if (o.colBrace) brace(f, 'below', this.gridX, this.gridX + this.gridW, this.gridY + this.gridH + s * 0.35, o.colBrace, { size: s * 0.85, paint: 'dim' });
-      if (o.rowBrace) brace(f, 'right', this.gridY, this.gridY + this.gridH, this.gridX + this.gridW + s * 0.4, o.rowBrace, { size: s * 0.85, paint: 'token' });
+      if (o.name) label(f, this.gridX + this.gridW / 2, this.y + s * 0.9, o.name, { size: s * TEXT.name, bold: true, align: 'center' });
+      if (o.colBrace) brace(f, 'below', this.gridX, this.gridX + this.gridW, this.gridY + this.gridH + s * 0.35, o.colBrace, { size: s * TEXT.label, paint: 'dim' });
+      if (o.rowBrace) brace(f, 'right', this.gridY, this.gridY + this.gridH, this.gridX + this.gridW + s * 0.4, o.rowBrace, { size: s * TEXT.label, paint: 'token' });
     });
     // Highlight bands go under the cells.
     if (st.highlightRow !== undefined && this.showsRow(st.highlightRow)) {
@@ -252,18 +278,18 @@ export class MatrixView {
       if (r === 'gap') {
         f.fade(chrome, () =>
           this.colSlots.forEach((c, j) => {
-            if (c !== 'gap') f.text(this.gridX + (j + 0.5) * this.cellW, cy, '⋮', { size: s * 0.9, paint: 'muted', align: 'center' });
+            if (c !== 'gap') f.text(this.gridX + (j + 0.5) * this.cellW, cy, '⋮', { size: s * TEXT.body, paint: 'muted', align: 'center' });
           }),
         );
         return;
       }
       if (o.rowLabels) {
-        f.fade(chrome, () => f.text(this.gridX - s * 0.45, cy, shortPiece(o.rowLabels![r] ?? ''), { size: s * 0.85, mono: true, paint: 'token', align: 'right' }));
+        f.fade(chrome, () => f.text(this.gridX - s * 0.45, cy, [shortPiece(o.rowLabels![r] ?? '')], { size: s * TEXT.label, mono: true, paint: 'token', align: 'right' }));
       }
       this.colSlots.forEach((c, j) => {
         const x = this.gridX + j * this.cellW;
         if (c === 'gap') {
-          f.fade(chrome, () => f.text(x + this.cellW / 2, cy, '…', { size: s * 0.9, paint: 'muted', align: 'center' }));
+          f.fade(chrome, () => f.text(x + this.cellW / 2, cy, '…', { size: s * TEXT.body, paint: 'muted', align: 'center' }));
           return;
         }
         const a = st.alpha ? st.alpha(r, c) : 1;
@@ -284,9 +310,9 @@ export class MatrixView {
       f.fade(chrome, () =>
         this.colSlots.forEach((c, j) => {
           if (c === 'gap') return;
-          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : String(c + (o.colOffset ?? 0));
-          f.text(this.gridX + (j + 0.5) * this.cellW, this.gridY - this.colLabelH * 0.5, text, {
-            size: s * 0.72,
+          const text = o.colLabelText ? shortPiece(o.colLabelText[c] ?? '', 8) : indexPart(c + (o.colOffset ?? 0), o.colLabels!);
+          f.text(this.gridX + (j + 0.5) * this.cellW, this.gridY - this.colLabelH * 0.5, [text], {
+            size: s * TEXT.index,
             mono: true,
             paint: o.colLabelText ? 'token' : 'dim',
             align: 'center',
@@ -297,7 +323,6 @@ export class MatrixView {
   }
 }
 
-/** A token piece cut to fit a label column. */
 /**
  * A view at most `width` px wide in all, row labels and brace included (maxWidth bounds only the
  * grid): when the first build is wider, the grid gets what the labels and brace leave.
@@ -308,7 +333,7 @@ export function viewWithin(src: MatrixSource, o: MatrixOptions, width: number): 
   return new MatrixView(src, { ...o, maxWidth: Math.min(o.maxWidth, width - view.labelW - view.braceW) });
 }
 
-export function shortPiece(text: string, max = 10): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
+/** A token piece (or its declared part) cut to fit a label column. */
+export function shortPiece<P extends Part>(piece: P, max = 10): P {
+  return shortened(piece, max);
 }

@@ -3,6 +3,7 @@
 // progress at t directly; nothing accumulates, so seeking either way is instant.
 
 import { clamp01, smooth, type Easing } from './easing.ts';
+import type { Phrase } from '../render/said.ts';
 
 /** One animation's slot on the timeline. */
 export class Track {
@@ -23,12 +24,27 @@ export class Track {
   active(t: number): boolean {
     return t >= this.start && t < this.end;
   }
+
+  /** Which of n equal parts of this track's (eased) progress t is in: −1 before it starts, n − 1 from its end on. */
+  part(t: number, n: number): number {
+    const p = this.at(t);
+    return p <= 0 ? -1 : Math.min(n - 1, Math.floor(p * n));
+  }
 }
 
-/** A named stretch of the scene with the caption shown during it. */
+/** Which of several stages is on at t: the last whose track has started (the first before any has). */
+export function stageAt(t: number, starts: readonly Track[]): number {
+  let stage = 0;
+  starts.forEach((track, i) => {
+    if (t >= track.start) stage = i;
+  });
+  return stage;
+}
+
+/** A named stretch of the scene with the caption shown during it (numbers in it declared: said.ts). */
 export interface Beat {
   name: string;
-  caption: string;
+  caption: Phrase;
   start: number;
   end: number;
 }
@@ -50,7 +66,7 @@ export class Storyboard {
   private lastStart = 0;
 
   /** Starts a new beat at the current time; the previous beat ends here. */
-  beat(name: string, caption: string): this {
+  beat(name: string, caption: Phrase): this {
     const prev = this.beats[this.beats.length - 1];
     if (prev) prev.end = this.cursor;
     this.beats.push({ name, caption, start: this.cursor, end: this.cursor });
@@ -87,8 +103,13 @@ export class Storyboard {
 
   /** The beat at time t (the last one at or after the end). */
   beatAt(t: number): Beat {
-    for (const b of this.beats) if (t < b.end) return b;
-    return this.beats[this.beats.length - 1];
+    return this.beats[this.beatIndexAt(t)];
+  }
+
+  /** The index of the beat at time t (the last one at or after the end). */
+  beatIndexAt(t: number): number {
+    const i = this.beats.findIndex((b) => t < b.end);
+    return i < 0 ? this.beats.length - 1 : i;
   }
 
   private closeBeat(): void {

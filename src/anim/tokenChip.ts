@@ -3,14 +3,16 @@
 import type { Source } from '../model/registry.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
+import { phraseText, type Part } from '../render/said.ts';
 import { shortPiece } from './matrix.ts';
+import { SPACE, TEXT } from './metrics.ts';
 
-export function chipWidth(piece: string, size: number): number {
-  return textWidth(shortPiece(piece, 14), size, true) + size * 1.0;
+export function chipWidth(piece: Part, size: number): number {
+  return textWidth(phraseText([shortPiece(piece, 14)]), size, true) + size * 1.0;
 }
 
 export function chipHeight(size: number): number {
-  return size * 1.8;
+  return size * SPACE.chip;
 }
 
 /** Draws a chip whose top-left is (x, y). The id, when given, is registered as a number. */
@@ -18,19 +20,19 @@ export function tokenChip(
   f: Frame,
   x: number,
   y: number,
-  piece: string,
+  piece: Part,
   o: { size: number; id?: { value: number; source: Source }; highlight?: boolean },
 ): void {
   const w = chipWidth(piece, o.size);
   const h = chipHeight(o.size);
   f.rect(x, y, w, h, { fill: o.highlight ? 'highlight' : 'panel', stroke: o.highlight ? 'highlightStroke' : 'token', lineWidth: 1.5, radius: o.size * 0.4 });
-  f.text(x + w / 2, y + h / 2, shortPiece(piece, 14), { size: o.size, mono: true, paint: 'token', align: 'center' });
-  if (o.id) f.count(x + w / 2, y + h + o.size * 0.9, o.id.value, o.id.source, { size: o.size * 0.85, mono: true, paint: 'dim', align: 'center' });
+  f.text(x + w / 2, y + h / 2, [shortPiece(piece, 14)], { size: o.size, mono: true, paint: 'token', align: 'center' });
+  if (o.id) f.count(x + w / 2, y + h + o.size * 0.9, o.id.value, o.id.source, { size: o.size * TEXT.label, mono: true, paint: 'dim', align: 'center' });
 }
 
 /** Top-left corners for chips laid out left to right, wrapping within maxWidth, centred per line. */
 export function flowChips(
-  texts: string[],
+  texts: readonly Part[],
   x: number,
   y: number,
   maxWidth: number,

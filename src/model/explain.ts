@@ -3,8 +3,10 @@
 // Scenes read this and never compute model math themselves.
 
 import { parameterCount } from './config.ts';
+import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
 import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
+import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
@@ -19,6 +21,13 @@ export interface ExplainOptions {
   generateTokens?: number;
   /** Context window for the generation scene (default n_positions; smaller to see it slide). */
   generationWindow?: number;
+  /** The position the logit lens reads, from 0 (default: the last token). */
+  lensPosition?: number;
+  /**
+   * Refuse a prompt whose explanation would allocate more than this many bytes (default: no
+   * limit), saying how many tokens fit: the page keeps a tab within what a machine can give it.
+   */
+  maxExplanationBytes?: number;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
@@ -56,7 +65,19 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   // The model can read at most n_positions tokens: keep the last ones, as generation does.
   const dropped = Math.max(0, allIds.length - config.nPositions);
   const ids = allIds.slice(dropped);
+  const budget = options.maxExplanationBytes ?? Infinity;
+  if (explanationBytes(config, ids.length) > budget) {
+    throw new InputError(
+      `A prompt of ${ids.length.toLocaleString('en-US')} tokens would need ${roughSize(explanationBytes(config, ids.length))} for every number the scenes show with this model, ` +
+        `more than the ${roughSize(budget)} this page allows itself: shorten it to ${tokensWithin(config, budget).toLocaleString('en-US')} tokens or fewer.`,
+    );
+  }
   const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
+
+  const lensPosition = options.lensPosition ?? ids.length - 1;
+  if (!Number.isInteger(lensPosition) || lensPosition < 0 || lensPosition >= ids.length) {
+    throw new InputError(`the lens position must be from 0 to ${ids.length - 1} (the prompt has ${ids.length} tokens), got ${lensPosition}`);
+  }
 
   const trace = model.trace(ids);
   const V = config.vocabSize;
@@ -79,6 +100,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     sampledProbs,
     generation,
     generationWindow: window,
+    lens: lensAt(model, trace, lensPosition),
     piece,
   };
 }

@@ -3,6 +3,7 @@
 // in it is made up (docs/ARCHITECTURE.md, "The registry of named values").
 
 import type { GPTConfig } from './config.ts';
+import type { LensReading } from './lens.ts';
 import type { Trace } from './trace.ts';
 
 /** A token as the reader sees it: its id and a display piece ("␣robots", "<0xE2>"). */
@@ -55,6 +56,8 @@ export interface Explanation {
   generation: GenerationStep[];
   /** Context window used in the generation scene (n_positions, or a small one to see it slide). */
   generationWindow: number;
+  /** The logit lens at the position the reader picked (the last by default): each stage's most likely tokens. */
+  lens: LensReading;
   /** Turns an id into its display piece. */
   piece(id: number): TokenPiece;
 }

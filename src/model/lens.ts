@@ -1,10 +1,10 @@
 // The logit lens: what the model would predict if it stopped reading at some depth. Each
 // residual stream read (after the embeddings, after each block's attention, after each block)
 // goes through the model's own ln_f and output head, then a softmax.
-// Shape legend: T tokens, C width, V vocabulary.
+// Shape legend: T tokens, C width, V vocabulary, S stages (1 + 2 · n_layer), N tokens kept.
 
 import type { GPT } from './gpt.ts';
-import { layernormForward, softmaxForward } from './ops.ts';
+import { layernormForward } from './ops.ts';
 import { block, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
 import { traced, type Trace } from './trace.ts';
@@ -16,6 +16,23 @@ export interface LensStage {
   probs: Float32Array;
 }
 
+/** How many of each stage's most likely tokens an explanation keeps (lensAt). */
+export const LENS_TOP = 5;
+
+/** The lens at one position, as an explanation keeps it: each stage's N most likely tokens. */
+export interface LensReading {
+  /** The position read, from 0. */
+  position: number;
+  /** S trace names, in order (lensStageNames). */
+  stages: TraceName[];
+  /** N: tokens kept per stage. */
+  top: number;
+  /** S × N token ids, each stage's most likely first. */
+  ids: Int32Array;
+  /** S × N their probabilities. */
+  probs: Float32Array;
+}
+
 /** embed.sum, then h.L.resid_1 and h.L.out for each block, in order. */
 export function lensStageNames(nLayer: number): TraceName[] {
   const names: TraceName[] = ['embed.sum'];
@@ -23,20 +40,23 @@ export function lensStageNames(nLayer: number): TraceName[] {
   return names;
 }
 
+/** rows × V: softmax(head(ln_f(x))) for `rows` rows of x (rows × C), as the forward pass ends. */
+function throughHead(model: GPT, x: Float32Array, rows: number): Float32Array {
+  const { nEmbd: C, layerNormEpsilon: eps } = model.config;
+  const xf = new Float32Array(rows * C); // rows × C
+  layernormForward(xf, x, model.weights.ln_f.weight, model.weights.ln_f.bias, rows, C, eps);
+  // The forward pass's own softmax (the kernels' where they have one), so the last stage equals `probs`.
+  return model.probabilities(model.headLogits(xf, rows), rows); // rows × V
+}
+
 /**
- * Every stage for every position. The head runs over all T rows, the same product the forward
- * pass does, so the last stage equals the trace's `probs` bit for bit with any kernels.
+ * Every stage for every position. The head and the softmax run over all T rows, as the forward
+ * pass runs them, so the last stage equals the trace's `probs` bit for bit with any kernels.
  */
 export function logitLens(model: GPT, trace: Trace): LensStage[] {
-  const { nEmbd: C, vocabSize: V, nLayer, layerNormEpsilon: eps } = model.config;
-  return lensStageNames(nLayer).map((after) => {
+  return lensStageNames(model.config.nLayer).map((after) => {
     const x = traced(trace, after); // T × C
-    const T = x.shape[0];
-    const xf = new Float32Array(T * C); // T × C
-    layernormForward(xf, x.data, model.weights.ln_f.weight, model.weights.ln_f.bias, T, C, eps);
-    const probs = model.headLogits(xf, T); // T × V
-    for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
-    return { after, probs };
+    return { after, probs: throughHead(model, x.data, x.shape[0]) };
   });
 }
 
@@ -44,4 +64,31 @@ export function logitLens(model: GPT, trace: Trace): LensStage[] {
 export function lensTop(stage: LensStage, position: number, V: number, n: number): { id: number; prob: number }[] {
   const row = stage.probs.subarray(position * V, (position + 1) * V);
   return mostLikely(row, n).map((id) => ({ id, prob: row[id] }));
+}
+
+/**
+ * The lens at one position: one head product of S − 1 rows (every stage but the last at this
+ * position) instead of S × T, which is what makes it affordable per explanation for GPT-2
+ * small's shape. The last stage is the forward pass's own ln_f, head and softmax of the last
+ * block's output, so it is read from the trace's `probs`: the model's prediction, exactly.
+ */
+export function lensAt(model: GPT, trace: Trace, position: number, top = LENS_TOP): LensReading {
+  const { nEmbd: C, vocabSize: V, nLayer } = model.config;
+  const stages = lensStageNames(nLayer);
+  const S = stages.length;
+  const N = Math.min(top, V);
+  const rows = new Float32Array((S - 1) * C); // (S − 1) × C: each stage's row at `position`
+  stages.slice(0, -1).forEach((name, s) => rows.set(traced(trace, name).data.subarray(position * C, (position + 1) * C), s * C));
+  const probs = throughHead(model, rows, S - 1); // (S − 1) × V
+  const prediction = traced(trace, 'probs').data.subarray(position * V, (position + 1) * V);
+  const ids = new Int32Array(S * N);
+  const kept = new Float32Array(S * N);
+  for (let s = 0; s < S; s++) {
+    const row = s < S - 1 ? probs.subarray(s * V, (s + 1) * V) : prediction;
+    mostLikely(row, N).forEach((id, k) => {
+      ids[s * N + k] = id;
+      kept[s * N + k] = row[id];
+    });
+  }
+  return { position, stages, top: N, ids, probs: kept };
 }

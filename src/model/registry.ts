@@ -4,11 +4,13 @@
 //
 // Names are built by the typed helpers below, so a misspelt name is a type error.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
-// W the generation window.
+// W the generation window, L blocks, D the logit lens's stages (1 + 2 · L).
 
 import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
 import type { Explanation } from './explanation.ts';
+import { headHabit, type HeadHabit } from './head-habits.ts';
+import { mostLikely } from './sampling.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -31,12 +33,25 @@ export type TraceName =
 /** A value computed from an explanation rather than recorded by the forward pass. */
 type DerivedName =
   | 'tokens'
-  | 'vocab'
+  | 'droppedPromptTokens'
   | 'parameterCount'
+  | 'topTokens'
+  | 'sharedLogit.count'
+  | 'sharedLogit.value'
+  | 'sampling.temperature'
+  | 'sampling.topK'
+  | 'sampling.topP'
+  | 'sampling.seed'
   | 'sampledProbs'
   | 'generation.chosen'
   | 'generation.probability'
-  | 'generation.context';
+  | 'generation.context'
+  | 'block'
+  | 'head'
+  | 'position'
+  | `heads.${HeadHabit}`
+  | 'lens.probs'
+  | 'generation.window';
 
 export type ValueName = TraceName | DerivedName;
 
@@ -120,21 +135,51 @@ export interface NamedValue extends ValueEntry {
   data: ArrayLike<number>;
 }
 
+/** How many of the most likely next tokens `topTokens` ranks. */
+const TOP_TOKENS = 16;
+
+/** A single number of the explanation, as a named value of shape [1]. */
+const one = (value: number) => ({ shape: [1], data: [value] });
+
 /** The derived values, each computed from the explanation when asked for. */
-const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { shape: number[]; data: ArrayLike<number> } }> = {
+interface DerivedEntry {
+  what: string;
+  value(ex: Explanation): { shape: number[]; data: ArrayLike<number> };
+}
+
+const DERIVED: Record<DerivedName, DerivedEntry> = {
   tokens: {
     what: 'the id of a prompt token',
     value: (ex) => ({ shape: [ex.tokens.length], data: ex.tokens.map((t) => t.id) }),
   },
-  vocab: {
-    // An index, not a computed value: the id of a vocabulary row shown beside its piece.
-    what: 'a token id, the row of the vocabulary it names',
-    value: (ex) => ({ shape: [ex.config.vocabSize], data: Int32Array.from({ length: ex.config.vocabSize }, (_, i) => i) }),
+  droppedPromptTokens: {
+    what: "how many tokens were dropped from the front of a prompt longer than the model's context",
+    value: (ex) => one(ex.droppedPromptTokens),
   },
   parameterCount: {
     what: "the model's parameter count, the numbers in its weight tensors",
-    value: (ex) => ({ shape: [1], data: [ex.parameterCount] }),
+    value: (ex) => one(ex.parameterCount),
   },
+  topTokens: {
+    what: 'the id of one of the most likely next tokens, most likely first (the largest entries of the last row of probs)',
+    value: (ex) => {
+      const V = ex.config.vocabSize;
+      const last = lastRow(ex, 'probs');
+      return { shape: [Math.min(TOP_TOKENS, V)], data: mostLikely(last, TOP_TOKENS) };
+    },
+  },
+  'sharedLogit.count': {
+    what: 'how many logits of the last row are one and the same number (tokens whose rows of the output head are identical)',
+    value: (ex) => one(sharedLogit(ex).count),
+  },
+  'sharedLogit.value': {
+    what: 'the number those logits share',
+    value: (ex) => one(sharedLogit(ex).value),
+  },
+  'sampling.temperature': { what: 'the sampling temperature (0: greedy)', value: (ex) => one(ex.sampling.temperature) },
+  'sampling.topK': { what: 'top-k: only the k most likely tokens are kept (0: all)', value: (ex) => one(ex.sampling.topK) },
+  'sampling.topP': { what: 'top-p: the fewest tokens whose probabilities reach p are kept (1: all)', value: (ex) => one(ex.sampling.topP) },
+  'sampling.seed': { what: 'the seed of the random draws', value: (ex) => one(ex.sampling.seed) },
   sampledProbs: {
     what: 'next-token probability after temperature, top-k and top-p',
     value: (ex) => ({ shape: [ex.sampledProbs.length], data: ex.sampledProbs }),
@@ -157,7 +202,109 @@ const DERIVED: Record<DerivedName, { what: string; value(ex: Explanation): { sha
       return { shape: [ex.generation.length, W], data };
     },
   },
+  'generation.window': {
+    what: 'how many tokens the model reads at most while generating (n_positions, or a small window to watch it slide)',
+    value: (ex) => one(ex.generationWindow),
+  },
+  // Indices, not computed values: a block's, a head's or a position's number drawn as a label.
+  block: {
+    what: 'a block, counted from 0',
+    value: (ex) => indices(ex.config.nLayer),
+  },
+  head: {
+    what: 'a head within its block, counted from 0',
+    value: (ex) => indices(ex.config.nHead),
+  },
+  position: {
+    what: "a token's position in the prompt, counted from 0",
+    value: (ex) => indices(ex.tokens.length),
+  },
+  // L × n_head each (head-habits.ts): what each head mostly looks at.
+  'heads.previous': habitEntry('previous', 'the previous token'),
+  'heads.first': habitEntry('first', 'the first token'),
+  'heads.self': habitEntry('self', 'the token itself'),
+  'lens.probs': {
+    // D × V, row-major, for the lens's position; only each stage's N most likely tokens have a
+    // value (the explanation keeps no more), every other entry holds none (NaN).
+    what: "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
+    value: (ex) => {
+      const { stages, top, ids, probs } = ex.lens;
+      const V = ex.config.vocabSize;
+      const data = new Float32Array(stages.length * V).fill(NaN);
+      for (let s = 0; s < stages.length; s++) for (let k = 0; k < top; k++) data[s * V + ids[s * top + k]] = probs[s * top + k];
+      return { shape: [stages.length, V], data };
+    },
+  },
 };
+
+function indices(n: number): { shape: number[]; data: Int32Array } {
+  return { shape: [n], data: Int32Array.from({ length: n }, (_, i) => i) };
+}
+
+function habitEntry(habit: HeadHabit, what: string): DerivedEntry {
+  return {
+    what: `mean attention weight this head puts on ${what}, over the rows from 2 on (where itself, the previous and the first token are three tokens)`,
+    value: (ex) => ({ shape: [ex.config.nLayer, ex.config.nHead], data: headHabit(ex.trace, ex.config.nLayer, habit) }),
+  };
+}
+
+
+/** The last row of a T × V traced tensor. */
+function lastRow(ex: Explanation, name: 'logits' | 'probs'): Float32Array {
+  const V = ex.config.vocabSize;
+  const T = ex.tokens.length;
+  const tensor = ex.trace.get(name);
+  if (!tensor) throw new Error(`the trace has no ${name}`);
+  return tensor.data.subarray((T - 1) * V, T * V);
+}
+
+/** The value the most logits of the last row share, and how many share it. */
+function sharedLogit(ex: Explanation): { value: number; count: number } {
+  const row = lastRow(ex, 'logits');
+  const counts = new Map<number, number>();
+  let best = { value: row[0], count: 0 };
+  for (const v of row) {
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > best.count) best = { value: v, count: n };
+  }
+  return best;
+}
+
+/**
+ * A dimension of the model or the prompt, as scenes name it in text: T tokens, C width,
+ * n_head heads of size H, n_layer blocks, V tokens in the vocabulary, n_positions positions,
+ * the MLP's width (4C in GPT-2) and its ratio to C, and √H, the scores' divisor.
+ */
+export type DimName = 'T' | 'C' | 'H' | 'nHead' | 'nLayer' | 'V' | 'nPositions' | 'mlpWidth' | 'mlpRatio' | 'sqrtH';
+
+/** The value of dimension `name` for this explanation (from its config and its tokens). */
+export function dimensionOf(ex: Explanation, name: DimName): number {
+  const c = ex.config;
+  const values: Record<DimName, number> = {
+    T: ex.tokens.length,
+    C: c.nEmbd,
+    H: headSize(c),
+    nHead: c.nHead,
+    nLayer: c.nLayer,
+    V: c.vocabSize,
+    nPositions: c.nPositions,
+    mlpWidth: 4 * c.nEmbd,
+    mlpRatio: 4,
+    sqrtH: Math.sqrt(headSize(c)),
+  };
+  return values[name];
+}
+
+/** Numbers the arithmetic fixes, not the model, which scenes name in text: each with its meaning. */
+export const CONSTANTS = {
+  'softmax.total': { value: 1, what: 'what the probabilities of a softmax add up to' },
+  'layerNorm.mean': { value: 0, what: "a row's mean after layer norm's normalising step" },
+  'layerNorm.spread': { value: 1, what: "a row's standard deviation after layer norm's normalising step" },
+  zero: { value: 0, what: 'zero: the weight of a masked position (e^−∞ = 0), the middle of an axis' },
+} as const;
+
+export type ConstantName = keyof typeof CONSTANTS;
 
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {

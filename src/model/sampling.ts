@@ -23,11 +23,16 @@ export function validateSampling(o: SamplingOptions): SamplingOptions {
 
 /** Describes the rule in words, e.g. "greedy" or "sampling at temperature 0.8, top-k 40". */
 export function describeSampling(o: SamplingOptions): string {
-  if (o.temperature === 0) return 'greedy: the most likely token';
-  const parts = [`sampling at temperature ${o.temperature}`];
-  if (o.topK > 0) parts.push(`top-k ${o.topK}`);
-  if (o.topP < 1) parts.push(`top-p ${o.topP}`);
-  return parts.join(', ');
+  return describeSamplingParts(o, (_setting, value) => String(value)).join('');
+}
+
+/** The same words, each setting's number made by `number` (a scene declares them: scenes/shared.ts). */
+export function describeSamplingParts<P>(o: SamplingOptions, number: (setting: 'temperature' | 'topK' | 'topP', value: number) => P): (string | P)[] {
+  if (o.temperature === 0) return ['greedy: the most likely token'];
+  const parts: (string | P)[] = ['sampling at temperature ', number('temperature', o.temperature)];
+  if (o.topK > 0) parts.push(', top-k ', number('topK', o.topK));
+  if (o.topP < 1) parts.push(', top-p ', number('topP', o.topP));
+  return parts;
 }
 
 /** Index of the largest value (the first one on ties). */

@@ -33,6 +33,8 @@ export function renderFrame(ctx: Ctx2D, frame: Frame, theme: Theme): void {
       drawRich(ctx, item, theme);
     } else if (item.kind === 'rect') {
       drawRect(ctx, item, theme);
+    } else if (item.kind === 'cells') {
+      drawCells(ctx, item, theme);
     } else {
       drawPath(ctx, item, theme);
     }
@@ -105,6 +107,18 @@ function drawRect(ctx: Ctx2D, r: Extract<Item, { kind: 'rect' }>, theme: Theme):
     ctx.lineWidth = r.lineWidth;
     ctx.strokeStyle = resolvePaint(r.stroke, theme);
     ctx.strokeRect(r.x, r.y, r.w, r.h);
+  }
+}
+
+function drawCells(ctx: Ctx2D, c: Extract<Item, { kind: 'cells' }>, theme: Theme): void {
+  ctx.fillStyle = resolvePaint(c.fill, theme);
+  for (let i = 0; i < c.rows; i++) {
+    for (let j = 0; j < c.cols; j++) {
+      const a = c.opacity[i * c.cols + j];
+      if (a <= 0) continue;
+      ctx.globalAlpha = c.alpha * Math.min(1, a);
+      ctx.fillRect(c.x + j * c.cellW, c.y + i * c.cellH, c.cellW, c.cellH);
+    }
   }
 }
 

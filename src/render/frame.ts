@@ -1,10 +1,12 @@
 // One frame as a display list: text, rectangles and paths in CSS px, colours by role.
 // Shapes push items here; the canvas renderer draws them, and the numbers they carry are
 // what Scene.numbersAt reports, so what is drawn and what is checked come from one list.
+// Every text keeps its declared parts (said.ts), so the tests can account for each digit drawn.
 
 import type { Source } from '../model/registry.ts';
 import type { Paint } from './theme.ts';
 import { textWidth } from './text.ts';
+import { phraseLayout, type DrawnText, type Phrase, type SaidAt } from './said.ts';
 
 /** A number drawn on screen, with where in the trace it came from. */
 export interface ShownNumber {
@@ -47,10 +49,23 @@ export interface Spot {
   sumOf?: number[];
   /** A remainder drawn as 1 minus the sum of these flat indices of source.tensor. */
   complementOf?: number[];
+  /** When choosing this spot (click, tap, or Enter) means something: what it asks the page to show. */
+  choose?: SpotChoice;
+}
+
+/**
+ * What a reader asks for by choosing a spot: the block and head the attention scenes follow (a
+ * map of all-heads), or the position the logit lens reads (a token). The player sends it as a
+ * `choose` event and the page applies it, as if its own pickers had been set.
+ */
+export interface SpotChoice {
+  layer?: number;
+  head?: number;
+  position?: number;
 }
 
 /** What a spot stands for beyond one traced value. */
-type SpotExtra = Pick<Spot, 'masked' | 'sumOf' | 'complementOf'>;
+type SpotExtra = Pick<Spot, 'masked' | 'sumOf' | 'complementOf' | 'choose'>;
 
 export type Align = 'left' | 'center' | 'right';
 
@@ -66,6 +81,8 @@ interface TextItem {
   paint: Paint;
   align: Align;
   alpha: number;
+  /** The declared parts of the text (numbers with their sources, pieces, ...). */
+  said: readonly SaidAt[];
 }
 
 interface RectItem {
@@ -104,9 +121,29 @@ interface RichItem {
   paint: Paint;
   align: Align;
   alpha: number;
+  /** The declared parts of the runs' text, run after run. */
+  said: readonly SaidAt[];
 }
 
-export type Item = TextItem | RectItem | PathItem | RichItem;
+/**
+ * A grid of equal cells in one colour, each at its own opacity (0 leaves it out): a heatmap of
+ * thousands of cells as one item, drawn without a colour change per cell.
+ */
+interface CellsItem {
+  kind: 'cells';
+  x: number;
+  y: number;
+  cols: number;
+  rows: number;
+  cellW: number;
+  cellH: number;
+  /** rows × cols, row-major, each in [0, 1]. */
+  opacity: Float32Array;
+  fill: Paint;
+  alpha: number;
+}
+
+export type Item = TextItem | RectItem | PathItem | RichItem | CellsItem;
 
 export interface TextOptions {
   size: number;
@@ -127,6 +164,12 @@ export interface NumberOptions extends TextOptions {
   sumOf?: number[];
   /** A remainder like "all other tokens": the value is 1 minus the sum of these flat indices. */
   complementOf?: number[];
+}
+
+/** A number drawn on its own, as a declared part of its text. */
+function valuePart(n: ShownNumber): SaidAt {
+  const { text, at: _at, ...claim } = n;
+  return { text, start: 0, claim: { kind: 'value', ...claim } };
 }
 
 /** Fixed-point text with a true minus sign (U+2212) and no "−0.00". */
@@ -160,6 +203,8 @@ export class Frame {
   constructor(
     readonly width: number,
     readonly height: number,
+    /** False for a frame that is only drawn: its spots are never read, so none are recorded. */
+    private readonly recordSpots = true,
   ) {}
 
   /** Draws fn's items with opacity multiplied by a; skipped entirely when invisible. */
@@ -180,26 +225,19 @@ export class Frame {
     this.oy -= dy;
   }
 
-  text(x: number, y: number, text: string, o: TextOptions): void {
-    this.items.push({
-      kind: 'text',
-      x: x + this.ox,
-      y: y + this.oy,
-      text,
-      size: o.size,
-      mono: o.mono ?? false,
-      bold: o.bold ?? false,
-      italic: o.italic ?? false,
-      paint: o.paint ?? 'ink',
-      align: o.align ?? 'left',
-      alpha: this.alpha,
-    });
+  /** Text on one line; a phrase keeps its declared parts (said.ts). */
+  text(x: number, y: number, phrase: Phrase, o: TextOptions): void {
+    const { text, said } = phraseLayout(phrase);
+    this.pushText(x, y, text, said, o);
   }
 
-  /** Runs of text set one after another; the renderer measures them with the real font. */
-  rich(x: number, y: number, runs: { text: string; size: number; dy: number }[], o: Omit<TextOptions, 'size' | 'mono'>): void {
+  /**
+   * Runs of text set one after another; the renderer measures them with the real font. `said`
+   * places the declared parts in the runs' text, joined.
+   */
+  rich(x: number, y: number, runs: { text: string; size: number; dy: number }[], o: Omit<TextOptions, 'size' | 'mono'>, said: readonly SaidAt[] = []): void {
     if (runs.length === 1 && runs[0].dy === 0) {
-      this.text(x, y, runs[0].text, { ...o, size: runs[0].size });
+      this.pushText(x, y, runs[0].text, said, { ...o, size: runs[0].size });
       return;
     }
     this.items.push({
@@ -207,6 +245,7 @@ export class Frame {
       x: x + this.ox,
       y: y + this.oy,
       runs,
+      said,
       bold: o.bold ?? false,
       italic: o.italic ?? false,
       paint: o.paint ?? 'ink',
@@ -220,10 +259,10 @@ export class Frame {
     const scale = o.scale ?? (o.percent ? 100 : 1);
     const value = raw * scale;
     const text = formatFixed(value, o.decimals ?? 2) + (o.percent ? '%' : '');
-    this.text(x, y, text, { mono: true, ...o });
-    const at = { x: x + this.ox, y: y + this.oy };
     const extra: SpotExtra = { ...(o.sumOf && { sumOf: o.sumOf }), ...(o.complementOf && { complementOf: o.complementOf }) };
-    this.shown.push({ text, value, source, scale, at, ...extra });
+    const shown: ShownNumber = { text, value, source, scale, at: { x: x + this.ox, y: y + this.oy }, ...extra };
+    this.pushText(x, y, text, [valuePart(shown)], { mono: true, ...o });
+    this.shown.push(shown);
     this.spotAroundText(x, y, text, { mono: true, ...o }, raw, source, extra);
     return text;
   }
@@ -231,15 +270,43 @@ export class Frame {
   /** A whole number from the explanation (a token id, a count), registered like number(). */
   count(x: number, y: number, raw: number, source: Source, o: TextOptions & { group?: boolean }): string {
     const text = o.group ? formatCount(raw) : String(Math.round(raw));
-    this.text(x, y, text, o);
-    this.shown.push({ text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } });
+    const shown: ShownNumber = { text, value: raw, source, scale: 1, at: { x: x + this.ox, y: y + this.oy } };
+    this.pushText(x, y, text, [valuePart(shown)], o);
+    this.shown.push(shown);
     this.spotAroundText(x, y, text, o, raw, source);
     return text;
   }
 
-  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle. */
+  /** Every text of the frame as drawn, with its declared parts (for the digit rule). */
+  texts(): DrawnText[] {
+    const out: DrawnText[] = [];
+    for (const item of this.items) {
+      if (item.kind === 'text') out.push({ text: item.text, said: item.said, x: item.x, y: item.y, alpha: item.alpha });
+      else if (item.kind === 'rich') out.push({ text: item.runs.map((r) => r.text).join(''), said: item.said, x: item.x, y: item.y, alpha: item.alpha });
+    }
+    return out;
+  }
+
+  private pushText(x: number, y: number, text: string, said: readonly SaidAt[], o: TextOptions): void {
+    this.items.push({
+      kind: 'text',
+      x: x + this.ox,
+      y: y + this.oy,
+      text,
+      said,
+      size: o.size,
+      mono: o.mono ?? false,
+      bold: o.bold ?? false,
+      italic: o.italic ?? false,
+      paint: o.paint ?? 'ink',
+      align: o.align ?? 'left',
+      alpha: this.alpha,
+    });
+  }
+
+  /** Registers a value drawn as a colour (a cell, a strip) at this rectangle; `extra.choose` makes it a choice too. */
   spot(x: number, y: number, w: number, h: number, value: number, source: Source, note?: string, extra: SpotExtra = {}): void {
-    if (this.alpha < 0.5) return; // a value still fading in is not yet there to point at
+    if (this.alpha < 0.5 || !this.recordSpots) return; // a value still fading in is not yet there to point at
     this.spots.push({ x: x + this.ox, y: y + this.oy, w, h, value, source, ...(note && { note }), ...extra });
   }
 
@@ -270,6 +337,11 @@ export class Frame {
       radius: o.radius ?? 0,
       alpha: this.alpha,
     });
+  }
+
+  /** A rows × cols grid of cells of one colour, cell (i, j) at opacity[i · cols + j] (see CellsItem). */
+  cells(x: number, y: number, cols: number, rows: number, cellW: number, cellH: number, opacity: Float32Array, fill: Paint): void {
+    this.items.push({ kind: 'cells', x: x + this.ox, y: y + this.oy, cols, rows, cellW, cellH, opacity, fill, alpha: this.alpha });
   }
 
   path(points: number[], o: { stroke?: Paint; fill?: Paint; lineWidth?: number; closed?: boolean; dashed?: boolean }): void {

@@ -3,16 +3,18 @@
 // by column under the row it produces, so the arithmetic can be checked on screen.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { escapeMarkup } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, shortPiece, rowsThatFit, viewWithin } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 /** At most this many value rows are written out; the rest are summarised in one line. */
 const MAX_TERMS = 6;
@@ -20,7 +22,9 @@ const MAX_TERMS = 6;
 function build(ex: Explanation) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
+  const h = d.index(head, 'nHead');
   const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
   const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
   const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);
@@ -31,24 +35,24 @@ function build(ex: Explanation) {
   const rest = all.filter((s) => !terms.includes(s));
 
   const story = new Storyboard();
-  story.beat('product', `In ${blockHead(ex)}, the weights multiply the head’s values: Y_${head} = weights × V_${head}, a T × H matrix.`);
+  story.beat('product', say`In ${blockHead(ex)}, the weights multiply the head’s values: Y_${h} = weights × V_${h}, a T × H matrix.`);
   const showTop = story.play(1.2);
   story.wait(1.0);
-  story.beat('row', `Take the row of “${escapeMarkup(pieces[r])}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
+  story.beat('row', say`Take the row of “${pieces[r]}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
   const showTerms = story.play(Math.min(4, 0.8 + 0.5 * terms.length));
   story.wait(1.2);
   story.beat(
     'result',
     rest.length
-      ? `Adding the ${r + 1} scaled rows column by column gives the row of Y_${head} (the ${rest.length} smallest terms are not written out).`
-      : `Adding the scaled rows column by column gives exactly the row of Y_${head} (up to rounding of the numbers shown).`,
+      ? say`Adding the ${d.dim('T')} scaled rows column by column gives the row of Y_${h} (the ${d.count(rest.length, 'T')} smallest terms are not written out).`
+      : say`Adding the scaled rows column by column gives exactly the row of Y_${h} (up to rounding of the numbers shown).`,
   );
   const showResult = story.play(1.0);
   story.wait(3.0);
 
   const layout = (a: Area) => {
     const s = a.size;
-    const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * 1.55;
+    const exampleH = (terms.length + (rest.length ? 2 : 1) + 1.5) * s * SPACE.row;
     const topH = a.h - exampleH - s;
     const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: topH - s * 1.2 }, s * 0.5, gridMiddle, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 8) / 3 - s * 2);
@@ -56,29 +60,31 @@ function build(ex: Explanation) {
       const natural = new MatrixView(V, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const naturalY = new MatrixView(Y, { size: s, maxWidth: each, maxRows: rows, maxCols: 5 });
       const cellW = Math.max(natural.cellW, naturalY.cellW);
-      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], colLabels: true };
+      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r] };
       // Stacked, each view has the whole width, its row labels included; in a row, arrangeBest checks the sum.
-      const within = stacked ? a.w : Infinity;
+      const room = stacked ? a.w : Infinity;
+      // V's and Y's columns are the head's slice of C: their indices run from head × H.
+      const slice = { colLabels: 'C' as const, colOffset: head * H, maxCols: 5, cellW, rowLabels: stacked ? pieces : undefined };
       return [
-        viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabels: false, colLabelText: pieces, name: 'weights' }, within),
+        viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabelText: pieces, name: 'weights' }, room),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(V, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `V_{${head}}` }, within),
+        viewWithin(V, { ...common, ...slice, name: say`V_{${h}}` }, room),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(Y, { ...common, maxCols: 5, cellW, colOffset: head * H, rowLabels: stacked ? pieces : undefined, name: `Y_{${head}}`, colBrace: `H = ${H}` }, within),
+        viewWithin(Y, { ...common, ...slice, name: say`Y_{${h}}`, colBrace: say`H = ${d.dim('H')}` }, room),
       ] as const;
     });
     const [mW, op0, mV, op1, mY] = items;
     const ops = [op0, op1];
     const cellW = mV.cellW;
     // The worked example: a percentage, "×", then V's visible columns under each other.
-    const pctW = textWidth('100.0%', s * 0.9, true);
-    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8)}”`, s * 0.8))) + s;
+    const pctW = textWidth('100.0%', s * TEXT.body, true);
+    const labW = Math.max(...terms.map((t) => textWidth(`“${shortPiece(pieces[t], 8).text}”`, s * TEXT.small))) + s;
     const cols = mV.colSlots;
     const rowW = labW + pctW + s * 2 + cols.length * cellW;
     const ex0 = a.x + Math.max(0, (a.w - rowW) / 2);
     // Side by side, the worked sum goes under the matrices; stacked, it takes their place, centred.
     const ey = (mode === 'row' ? a.y + a.h - exampleH : a.y + Math.max(0, (a.h - exampleH) / 2)) + s * 0.5;
-    return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * 1.55 };
+    return { s, mW, mV, mY, ops, mode, cols, cellW, labW, pctW, ex0, ey, lineH: s * SPACE.row };
   };
 
   return makeScene({
@@ -95,43 +101,43 @@ function build(ex: Explanation) {
       // they leave in the first half of its beat and its terms come in the second; side by
       // side, the matrices stay.
       const stacked = L.mode === 'column';
-      const pe = stacked ? Math.max(0, 2 * showTerms.at(t) - 1) : showTerms.at(t);
-      const matricesShown = stacked ? 1 - Math.min(1, 2 * showTerms.at(t)) : 1;
+      const pe = stacked ? within(showTerms.at(t), 0.5, 1) : showTerms.at(t);
+      const matricesShown = stacked ? 1 - within(showTerms.at(t), 0, 0.5) : 1;
       f.fade(pt * matricesShown, () => {
         mW.draw(f, { highlightRow: showTerms.at(t) > 0 ? r : undefined });
         mV.draw(f);
         mY.draw(f, { alpha: (row) => (row === r ? Math.max(pr, 0) : 1), highlightRow: pr > 0 ? r : undefined });
         const cy = (sp: Spacer) => (L.mode === 'row' ? mV.centerY : sp.cy);
-        f.text(L.ops[0].cx, cy(L.ops[0]), '×', { size: s * 1.4, align: 'center', paint: 'muted' });
-        f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.4, align: 'center', paint: 'muted' });
+        f.text(L.ops[0].cx, cy(L.ops[0]), '×', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
+        f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
       });
       const cellsX = L.ex0 + L.labW + L.pctW + s * 2;
       const drawVector = (y: number, row: number, src: typeof V, bold = false) =>
         cols.forEach((c, j) => {
           const x = cellsX + j * cellW;
           if (c === 'gap') {
-            f.text(x + cellW / 2, y, '…', { size: s * 0.9, paint: 'muted', align: 'center' });
+            f.text(x + cellW / 2, y, '…', { size: s * TEXT.body, paint: 'muted', align: 'center' });
             return;
           }
           f.rect(x + 1, y - lineH / 2 + 2, cellW - 2, lineH - 4, { fill: bold ? 'highlight' : 'panel' });
           const i = src.index(row, c);
-          f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * 0.8, align: 'right', bold });
+          f.number(x + cellW - s * 0.3, y, src.data[i], { tensor: src.tensor, index: i }, { size: s * TEXT.small, align: 'right', bold });
         });
       terms.forEach((sIdx, k) => {
         const y = L.ey + k * lineH;
         f.fade(stagger(pe, k, terms.length, 0.5), () => {
-          f.text(L.ex0 + L.labW - s * 0.5, y, `“${shortPiece(pieces[sIdx], 8)}”`, { size: s * 0.8, paint: 'token', align: 'right' });
+          f.text(L.ex0 + L.labW - s * 0.5, y, say`“${shortPiece(pieces[sIdx], 8)}”`, { size: s * TEXT.small, paint: 'token', align: 'right' });
           const wi = W.index(r, sIdx);
           const w = W.data[wi];
-          f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * 0.9, mono: true, paint: 'muted' });
-          f.number(L.ex0 + L.labW + L.pctW + s * 0.6, y, w, { tensor: W.tensor, index: wi }, { size: s * 0.9, percent: true, decimals: percentDecimals(w) >= 2 ? 2 : 1, align: 'right' });
-          f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y, '×', { size: s * 0.9, paint: 'muted', align: 'center' });
+          f.text(L.ex0 + L.labW - s * 0.2, y, k === 0 ? ' ' : '+', { size: s * TEXT.body, mono: true, paint: 'muted' });
+          f.number(L.ex0 + L.labW + L.pctW + s * 0.6, y, w, { tensor: W.tensor, index: wi }, { size: s * TEXT.body, percent: true, decimals: percentDecimals(w) >= 2 ? 2 : 1, align: 'right' });
+          f.text(L.ex0 + L.labW + L.pctW + s * 1.3, y, '×', { size: s * TEXT.body, paint: 'muted', align: 'center' });
           drawVector(y, sIdx, V);
         });
       });
       let y = L.ey + terms.length * lineH;
       if (rest.length) {
-        f.fade(pe, () => f.text(cellsX, y, `+ ${rest.length} more rows with smaller weights`, { size: s * 0.8, italic: true, paint: 'muted' }));
+        f.fade(pe, () => f.text(cellsX, y, say`+ ${d.count(rest.length, 'T')} more rows with smaller weights`, { size: s * TEXT.small, italic: true, paint: 'muted' }));
         y += lineH;
       }
       f.fade(pr, () => {

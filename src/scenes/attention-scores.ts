@@ -2,40 +2,42 @@
 // each cell the dot product of a query row and a key column, scaled (h.L.attn.scores).
 // Laid out as a multiplication: Q_h on the left, K_hᵀ above, the scores where they meet.
 
-import { escapeMarkup, label } from '../anim/label.ts';
-import { columnSlice, MatrixView, plane, transposed, type Slot } from '../anim/matrix.ts';
+import { label } from '../anim/label.ts';
+import { columnSlice, MatrixView, plane, transposed } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
-import { formatFixed } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { say, type Phrase } from '../render/said.ts';
 import type { TraceName } from '../model/registry.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 /** Q_h, K_hᵀ and a T × T matrix laid out as a multiplication; shared with the mask scene. */
-function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: string) {
+function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: Phrase) {
   const natural = productLayoutAtSize(ex, a, tensor, name, a.size);
   // On a narrow phone even the fewest columns can be too wide: then everything shrinks to fit.
   return natural.totalW <= a.w ? natural : productLayoutAtSize(ex, a, tensor, name, (a.size * a.w) / natural.totalW);
 }
 
-function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: string, s: number) {
+function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: Phrase, s: number) {
   const { T, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
   const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
   const A = plane(ex.trace, tensor, head);
   const leftW = a.portrait ? a.w * 0.42 : a.w * 0.36;
-  const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * 1.55)));
-  const krows = Math.max(3, Math.min(6, Math.floor((a.h * 0.4 - s * 4) / (s * 1.55))));
+  const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * SPACE.row)));
+  const krows = Math.max(3, Math.min(6, Math.floor((a.h * 0.4 - s * 4) / (s * SPACE.row))));
   const rightW = a.w - leftW - s * 7;
   const natural = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows });
   const naturalK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, colLabelText: pieces });
   const cellW = Math.max(natural.cellW, naturalK.cellW);
-  const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: `T = ${T}` });
-  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: `K_{${head}}^T`, rowBrace: `H = ${H}` });
+  const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: say`T = ${d.dim('T')}` });
+  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: say`K_{${d.index(head, 'nHead')}}^T`, rowBrace: say`H = ${d.dim('H')}` });
   const gap = s * 1.2;
   const rightWidth = Math.max(mK.width, mA.width);
   const qOptions = {
@@ -45,10 +47,10 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
     keepRows: [T - 1],
     maxCols: a.portrait ? 3 : 5,
     rowLabels: pieces,
-    colLabels: true,
+    colLabels: 'C' as const,
     colOffset: head * H,
-    name: `Q_{${head}}`,
-    colBrace: `H = ${H}`,
+    name: say`Q_{${d.index(head, 'nHead')}}`,
+    colBrace: say`H = ${d.dim('H')}`,
   };
   // Q gets what the right-hand matrices and their braces leave, so nothing runs off a phone screen.
   const qLabelW = new MatrixView(q, qOptions).labelW;
@@ -66,37 +68,31 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   return { s, mQ, mK, mA, totalW };
 }
 
-/** The visible cells of a view in reading order. */
-function cellsOf(m: MatrixView): { r: number; c: number }[] {
-  const out: { r: number; c: number }[] = [];
-  for (const r of m.rowSlots as Slot[]) for (const c of m.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
-  return out;
-}
-
 function build(ex: Explanation) {
-  const { T, H } = dims(ex);
+  const { T } = dims(ex);
   const { layer, head } = ex;
-  const rootH = Math.sqrt(H);
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
+  const h = d.index(head, 'nHead');
   const story = new Storyboard();
-  story.beat('operands', `Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
+  story.beat('operands', say`Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
   const showQ = story.play(1.0);
   story.wait(0.6);
-  story.beat('transpose', `To compare rows with rows by matrix multiplication, K_${head} is transposed: its rows become the columns of K_${head}^T.`);
+  story.beat('transpose', say`To compare rows with rows by matrix multiplication, K_${h} is transposed: its rows become the columns of K_${h}^T.`);
   const flip = story.play(1.2);
   story.wait(0.6);
   const slow = Math.min(T, 2) * Math.min(T, 6);
-  story.beat('fill', `Each score is the dot product of a query row and a key column, divided by √H = √${H} = ${formatFixed(rootH, rootH % 1 === 0 ? 0 : 2)} so the scores do not grow with the head size.`);
+  story.beat('fill', say`Each score is the dot product of a query row and a key column, divided by √H = √${d.dim('H')} = ${d.dim('sqrtH')} so the scores do not grow with the head size.`);
   const fillSlow = story.play(0.45 * slow, (p) => p);
   const fillRest = story.play(1.0);
   story.wait(1.0);
-  story.beat('meaning', `A high score in row “${escapeMarkup(pieces[T - 1])}” means that token’s query matches that column’s key well. Later tokens’ scores are computed too, but the next step hides them.`);
+  story.beat('meaning', say`A high score in row “${pieces[T - 1]}” means that token’s query matches that column’s key well. Later tokens’ scores are computed too, but the next step hides them.`);
   story.wait(3.0);
 
   const layout = (a: Area) => {
-    const p = productLayout(ex, a, `h.${layer}.attn.scores`, `A_{${head}} = Q_{${head}} K_{${head}}^T / √H`);
+    const p = productLayout(ex, a, `h.${layer}.attn.scores`, say`A_{${h}} = Q_{${h}} K_{${h}}^T / √H`);
     // Cells fill one by one for the first rows, then the rest together.
-    const slowCells = cellsOf(p.mA).filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
+    const slowCells = p.mA.visibleCells().filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
     const order = new Map(slowCells.map((k, i) => [k.r * T + k.c, i]));
     return { ...p, slowCells, order };
   };
@@ -113,7 +109,7 @@ function build(ex: Explanation) {
       const pf = flip.at(t);
       f.fade(pq, () => mQ.draw(f));
       // The flip: K_h (drawn as K_hᵀ's transpose would be) fades into K_hᵀ, with a quarter-turn hint.
-      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, `K_{${head}}  (T × H)`, { size: s * 1.1, bold: true, paint: 'muted', align: 'center' }));
+      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, say`K_{${h}}  (T × H)`, { size: s * TEXT.name, bold: true, paint: 'muted', align: 'center' }));
       f.fade(pf, () => mK.draw(f));
       // Cells fill one by one for the first rows (with the row and column being multiplied
       // highlighted), then the rest together.

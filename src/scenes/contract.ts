@@ -5,6 +5,7 @@
 import type { Explanation } from '../model/explanation.ts';
 import type { Ctx2D } from '../render/canvas.ts';
 import type { ShownNumber, Spot } from '../render/frame.ts';
+import type { DrawnText } from '../render/said.ts';
 import type { Theme } from '../render/theme.ts';
 
 /** A named stretch of a scene with its caption (for chapter marks and tests). */
@@ -27,6 +28,8 @@ export interface Scene {
   numbersAt(timeSeconds: number, width: number, height: number): ShownNumber[];
   /** Where the values drawn at time t sit on screen, in drawing order (for the hover readout). */
   spotsAt(timeSeconds: number, width: number, height: number): Spot[];
+  /** Every text drawn at time t (title, captions, labels, numbers), with its declared parts (said.ts). */
+  textAt(timeSeconds: number, width: number, height: number): DrawnText[];
 }
 
 export interface SceneDefinition {
@@ -35,4 +38,9 @@ export interface SceneDefinition {
   build(explanation: Explanation): Scene;
   /** True for scenes that show the generated tokens, which a page may receive after the rest. */
   usesGeneration?: boolean;
+  /**
+   * The ids of the tokens whose pieces the scene draws for this explanation, besides the prompt's
+   * and the generated ones (a worker sends their pieces with the explanation, so none is guessed).
+   */
+  labelledIds?(explanation: Explanation): number[];
 }

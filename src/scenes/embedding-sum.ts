@@ -1,31 +1,34 @@
 // Scene 4, the sum: token and position embeddings add cell by cell into X (embed.sum), the
 // input of the first block; one cell's addition is spelled out with its three numbers.
 
-import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { escapeMarkup, label } from '../anim/label.ts';
-import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
+import { label } from '../anim/label.ts';
+import { wholeMatrix, type MatrixSource } from '../anim/matrix.ts';
+import { drawSumSigns, sumLayout } from '../anim/sum-layout.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, stagger } from '../anim/timeline.ts';
+import { Storyboard } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
+import { phraseText, say } from '../render/said.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { declared, tokenPieces } from './shared.ts';
 import { at } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
-  const { T, C } = dims(ex);
+  const d = declared(ex);
   const tok = wholeMatrix(ex.trace, 'embed.token');
   const pos = wholeMatrix(ex.trace, 'embed.position');
   const sum = wholeMatrix(ex.trace, 'embed.sum');
-  const pieces = tokenTexts(ex);
+  const pieces = tokenPieces(ex);
 
   const story = new Storyboard();
   story.beat('operands', 'We now have two T × C matrices: what each token is, and where it stands.');
   const showOperands = story.play(1.0);
   story.wait(0.8);
-  story.beat('add', `They are added cell by cell. The sum X is the input of the first block: ${T} rows of ${count(C)} numbers.`);
+  story.beat('add', say`They are added cell by cell. The sum X is the input of the first block: ${d.dim('T')} rows of ${d.dim('C')} numbers.`);
   const fill = story.play(2.4);
   story.wait(1.0);
   story.beat('cell', 'One cell of the sum, with the two numbers that made it (all rounded to two decimals).');
@@ -34,41 +37,24 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const { items, mode } = arrangeBest({ ...a, h: a.h - s * 2.5 }, s * 0.6, gridMiddle, (stacked, factor) => {
-      const three = stacked ? a.w - s * 3 : factor * ((a.w - s * 12) / 3 - s * 1.5);
-      const rows = rowsThatFit(stacked ? (a.h - s * 10) / 3 : a.h - s * 3.5, s);
-      const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-      return [
-        new MatrixView(tok, { ...common, rowLabels: pieces, name: 'token embeddings' }),
-        new Spacer(s * 2, s * 2),
-        new MatrixView(pos, { ...common, rowLabels: stacked ? pieces : undefined, name: 'position embeddings' }),
-        new Spacer(s * 2, s * 2),
-        new MatrixView(sum, { ...common, rowLabels: stacked ? pieces : undefined, name: 'X', rowBrace: `T = ${T}` }),
-      ] as const;
+    const sums = sumLayout({ ...a, h: a.h - s * 2.5 }, {
+      sources: [tok, pos, sum],
+      names: ['token embeddings', 'position embeddings', 'X'],
+      rowLabels: pieces,
+      colBrace: say`C = ${d.dim('C')}`,
+      rowBrace: say`T = ${d.dim('T')}`,
+      rowsHeight: { row: a.h - s * 3.5, stacked: (a.h - s * 10) / 3 },
     });
-    const [mt, plus, mp, eq, mx] = items;
-    // The worked cell: the first visible one whose rounded parts add up to its rounded sum.
-    let cell = { r: 0, c: 0 };
-    search: for (const r of mx.rowSlots) {
-      for (const c of mx.colSlots) {
-        if (r === 'gap' || c === 'gap') continue;
-        const [x, y, z] = [tok, pos, sum].map((m) => Number(formatFixed(m.data[m.index(r, c)]).replace('\u2212', '-')));
-        if (Math.abs(x + y - z) < 1e-9) {
-          cell = { r, c };
-          break search;
-        }
-      }
-    }
+    const { a: mt, sum: mx } = sums;
+    // The worked cell: the first visible one whose rounded parts add up to its rounded sum. If
+    // none does, the first one, written with "≈" and a note: rounding breaks the sum shown.
+    const rounded = (m: MatrixSource, r: number, c: number) => Number(formatFixed(m.data[m.index(r, c)]).replace('\u2212', '-'));
+    const addsUp = ({ r, c }: { r: number; c: number }) => Math.abs(rounded(tok, r, c) + rounded(pos, r, c) - rounded(sum, r, c)) < 1e-9;
+    const visible = mx.visibleCells();
+    const exact = visible.find(addsUp);
+    const cell = exact ?? visible[0];
     const bottom = Math.max(mt.y + mt.height, mx.y + mx.height);
-    const cells = visibleCells(mx);
-    const order = new Map(cells.map((k, i) => [k.r * sum.cols + k.c, i]));
-    return { s, mt, mp, mx, plus, eq, mode, cell, order, n: cells.length, noteY: Math.min(a.y + a.h - s * 0.8, bottom + s * 1.2) };
-  };
-
-  const visibleCells = (m: MatrixView): { r: number; c: number }[] => {
-    const out: { r: number; c: number }[] = [];
-    for (const r of m.rowSlots as Slot[]) for (const c of m.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') out.push({ r, c });
-    return out;
+    return { s, sums, cell, exact: exact !== undefined, noteY: Math.min(a.y + a.h - s * 0.8, bottom + s * 1.2) };
   };
 
   return makeScene({
@@ -77,7 +63,8 @@ function build(ex: Explanation) {
     story,
     layout,
     frame(f, t, L, a) {
-      const { s, mt, mp, mx, cell } = L;
+      const { s, sums, cell, exact } = L;
+      const { a: mt, b: mp, sum: mx } = sums;
       const po = showOperands.at(t);
       const pf = fill.at(t);
       const pc = showCell.at(t);
@@ -87,31 +74,31 @@ function build(ex: Explanation) {
         mt.draw(f, { ...hl, fill: mark() });
         mp.draw(f, { ...hl, fill: mark() });
       });
-      f.fade(Math.min(1, pf * 4), () => {
-        f.text(L.plus.cx, L.mode === 'row' ? mt.centerY : L.plus.cy, '+', { size: s * 1.6, align: 'center', paint: 'muted' });
-        f.text(L.eq.cx, L.mode === 'row' ? mt.centerY : L.eq.cy, '=', { size: s * 1.6, align: 'center', paint: 'muted' });
-      });
+      drawSumSigns(f, sums, within(pf, 0, 0.25), within(pf, 0, 0.25));
       // X fills cell by cell, row after row.
       mx.draw(f, {
-        alpha: (r, c) => stagger(pf, L.order.get(r * sum.cols + c) ?? 0, L.n, 0.15),
+        alpha: mx.cellByCell(pf),
         chrome: Math.min(1, pf * 3),
         fill: mark(),
       });
       f.fade(pc, () => {
         const parts = [tok, pos, sum].map((m) => m.index(cell.r, cell.c));
-        const size = s * 1.05;
-        const texts = [formatFixed(tok.data[parts[0]]), ' + ', formatFixed(pos.data[parts[1]]), ' = ', formatFixed(sum.data[parts[2]])];
-        const prefix = `row “${escapeMarkup(pieces[cell.r])}”, column ${cell.c}:  `;
-        const total = texts.reduce((w, x) => w + textWidth(x, size, true), 0) + textWidth(prefix, size * 0.85);
+        const size = s * TEXT.caption;
+        const texts = [formatFixed(tok.data[parts[0]]), ' + ', formatFixed(pos.data[parts[1]]), exact ? ' = ' : ' ≈ ', formatFixed(sum.data[parts[2]])];
+        const prefix = say`row “${pieces[cell.r]}”, column ${d.index(cell.c, 'C')}:  `;
+        const note = exact ? '' : '  (each rounded on its own)';
+        const small = size * TEXT.label;
+        const total = texts.reduce((w, x) => w + textWidth(x, size, true), 0) + textWidth(phraseText(prefix), small) + textWidth(note, small);
         let x = a.x + (a.w - total) / 2;
-        label(f, x, L.noteY, prefix, { size: size * 0.85, paint: 'muted' });
-        x += textWidth(prefix, size * 0.85);
+        label(f, x, L.noteY, prefix, { size: small, paint: 'muted' });
+        x += textWidth(phraseText(prefix), small);
         const srcs = ['embed.token', 'embed.position', 'embed.sum'] as const;
         texts.forEach((txt, k) => {
           if (k % 2 === 1) f.text(x, L.noteY, txt, { size, mono: true, paint: 'muted' });
           else f.number(x, L.noteY, [tok, pos, sum][k / 2].data[parts[k / 2]], at(srcs[k / 2], parts[k / 2]), { size, bold: k === 4 });
           x += textWidth(txt, size, true);
         });
+        if (note) f.text(x, L.noteY, note, { size: small, paint: 'muted' });
       });
     },
   });

@@ -8,32 +8,37 @@ import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, type MatrixSource, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, type Track } from '../anim/timeline.ts';
+import { Storyboard, stageAt, type Track } from '../anim/timeline.ts';
 import { gelu } from '../model/ops.ts';
 import type { Frame } from '../render/frame.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { blockOnly, declared, dims, tokenPieces } from './shared.ts';
+import { say, type Phrase } from '../render/said.ts';
 import { block, type TraceName } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 interface Stage {
   key: string;
-  caption: string;
-  from: { tensor: TraceName; name: string };
-  op: string;
-  opNote: string;
-  to: { tensor: TraceName; name: string };
+  caption: Phrase;
+  from: { tensor: TraceName; name: Phrase };
+  op: Phrase;
+  opNote: Phrase;
+  to: { tensor: TraceName; name: Phrase };
 }
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const r = T - 1;
+  const l = d.index(layer, 'nLayer');
+  const four = d.dim('mlpRatio'); // the 4 of "4C": the MLP's width over C, read from its shape
   const stages: Stage[] = [
     {
       key: 'ln',
-      caption: `Second half of block ${layer}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
+      caption: say`Second half of block ${l}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
       from: { tensor: block(layer, 'resid_1'), name: 'after attention' },
       op: 'layer norm',
       opNote: 'each row',
@@ -41,15 +46,15 @@ function build(ex: Explanation) {
     },
     {
       key: 'fc',
-      caption: `A learned C × 4C matrix (plus a bias) widens every row from ${count(C)} to ${count(4 * C)} numbers.`,
+      caption: say`A learned C × ${four}C matrix (plus a bias) widens every row from ${d.dim('C')} to ${d.dim('mlpWidth')} numbers.`,
       from: { tensor: block(layer, 'ln_2'), name: 'normalised' },
       op: '× W_{fc} + b',
-      opNote: 'C → 4C',
+      opNote: say`C → ${four}C`,
       to: { tensor: block(layer, 'mlp.fc'), name: 'widened' },
     },
     {
       key: 'gelu',
-      caption: 'Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards 0, positive ones pass almost unchanged. GPT-2 uses GELU, not ReLU.',
+      caption: say`Each of those numbers goes through GELU (Gaussian error linear unit): negative ones are squeezed towards ${d.constant('zero')}, positive ones pass almost unchanged. GPT models use GELU, not ReLU.`,
       from: { tensor: block(layer, 'mlp.fc'), name: 'before GELU' },
       op: 'GELU',
       opNote: 'each cell',
@@ -57,19 +62,19 @@ function build(ex: Explanation) {
     },
     {
       key: 'proj',
-      caption: `A learned 4C × C matrix (plus a bias) brings each row back to ${count(C)} numbers.`,
+      caption: say`A learned ${four}C × C matrix (plus a bias) brings each row back to ${d.dim('C')} numbers.`,
       from: { tensor: block(layer, 'mlp.gelu'), name: 'after GELU' },
       op: '× W_{proj} + b',
-      opNote: '4C → C',
+      opNote: say`${four}C → C`,
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
     {
       key: 'residual',
-      caption: `And the residual connection again: the MLP output is added to what came in, giving block ${layer}’s output.`,
+      caption: say`And the residual connection again: the MLP output is added to what came in, giving block ${l}’s output.`,
       from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
       op: `+ after attention`,
       opNote: 'cell by cell',
-      to: { tensor: block(layer, 'out'), name: `block ${layer} output` },
+      to: { tensor: block(layer, 'out'), name: say`block ${l} output` },
     },
   ];
 
@@ -81,13 +86,14 @@ function build(ex: Explanation) {
     story.wait(st.key === 'residual' ? 2.5 : 1.4);
     return { enter, fill };
   });
+  const enters = tracks.map((track) => track.enter);
 
   const fc = wholeMatrix(ex.trace, block(layer, 'mlp.fc'));
   const gl = wholeMatrix(ex.trace, block(layer, 'mlp.gelu'));
 
   const layout = (a: Area) => {
     const s = a.size;
-    const view = (src: MatrixSource, name: string, first: boolean, stacked: boolean, factor: number) => {
+    const view = (src: MatrixSource, name: Phrase, first: boolean, stacked: boolean, factor: number) => {
       const opW = stacked ? a.w * 0.7 : Math.min(s * 13, a.w * 0.24);
       const opH = stacked ? a.h * 0.2 : s * 8;
       const each = stacked ? a.w - s * 4 : factor * ((a.w - opW - s * 4) / 2 - s * 3);
@@ -98,11 +104,11 @@ function build(ex: Explanation) {
         maxRows: rows,
         keepRows: [r],
         maxCols: 5,
-        colLabels: true,
+        colLabels: src.cols === C ? 'C' : 'mlpWidth',
         rowLabels: first || stacked ? pieces : undefined,
         name,
-        colBrace: src.cols === C ? `C = ${count(C)}` : `4C = ${count(src.cols)}`,
-        rowBrace: first ? undefined : `T = ${T}`,
+        colBrace: src.cols === C ? say`C = ${d.dim('C')}` : say`${four}C = ${d.dim('mlpWidth')}`,
+        rowBrace: first ? undefined : say`T = ${d.dim('T')}`,
       });
     };
     const views = stages.map((st) => {
@@ -141,7 +147,7 @@ function build(ex: Explanation) {
       pts.push(px(v), py(gelu(v)));
     }
     f.path(pts, { stroke: 'dim', lineWidth: 2 });
-    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * 0.9, bold: true, align: 'center' });
+    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * TEXT.body, bold: true, align: 'center' });
     f.fade(p, () => {
       for (const c of cols) {
         const xv = fc.data[fc.index(r, c)];
@@ -154,13 +160,12 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'feed-forward',
     title: 'Feed forward',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
       const { s } = L;
-      let k = 0;
-      for (let i = 0; i < stages.length; i++) if (t >= tracks[i].enter.start) k = i;
+      const k = stageAt(t, enters);
       const { A, B, op, mode } = L.views[k];
       const pe = tracks[k].enter.at(t);
       const pf = tracks[k].fill.at(t);
@@ -171,9 +176,9 @@ function build(ex: Explanation) {
           drawCurve(f, L, op, pf);
         } else {
           const cy = mode === 'row' ? A.centerY : op.cy;
-          label(f, op.cx, cy - s * 0.9, st.op, { size: s * 1.05, bold: true, align: 'center' });
+          label(f, op.cx, cy - s * 0.9, st.op, { size: s * TEXT.caption, bold: true, align: 'center' });
           arrow(f, op.x + s * 0.6, cy + s * 0.2, op.x + op.width - s * 0.6, cy + s * 0.2, { paint: 'muted', progress: pf });
-          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * 0.75, paint: 'dim', align: 'center' });
+          f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * TEXT.note, paint: 'dim', align: 'center' });
         }
       });
       B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.key === 'gelu' && pf > 0.5 ? r : undefined });

@@ -10,26 +10,29 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, blockHead, tokenTexts } from './shared.ts';
+import { declared, dims, blockHead, blockOnly, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
 import { block } from '../model/registry.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const QKV_STEP = { Q: 'attn.q', K: 'attn.k', V: 'attn.v' } as const;
 
 function build(ex: Explanation) {
-  const { T, C, nHead, H } = dims(ex);
+  const { T, nHead, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const names = ['Q', 'K', 'V'] as const;
 
   const story = new Storyboard();
-  story.beat('cut', `Q is cut lengthwise into ${nHead} heads of H = ${H} columns each (${nHead} × ${H} = ${count(C)}). K and V are cut the same way.`);
+  story.beat('cut', say`Q is cut lengthwise into ${d.dim('nHead')} heads of H = ${d.dim('H')} columns each (${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('C')}). K and V are cut the same way.`);
   const showQ = story.play(1.0);
   const cut = story.play(1.4);
   story.wait(1.0);
-  story.beat('pick', `Each head works on its own slice, independently of the others. We follow ${blockHead(ex)}: columns ${head * H} to ${head * H + H - 1}.`);
+  story.beat('pick', say`Each head works on its own slice, independently of the others. We follow ${blockHead(ex)}: columns ${d.index(head * H, 'C')} to ${d.index(head * H + H - 1, 'C')}.`);
   const pick = story.play(1.4);
   story.wait(1.2);
-  story.beat('kv', `Its slices of Q, K and V are three T × H matrices. All ${nHead} heads do the same work side by side, each with its own slices.`);
+  story.beat('kv', say`Its slices of Q, K and V are three T × H matrices. All ${d.dim('nHead')} heads do the same work side by side, each with its own slices.`);
   const kv = story.play(1.4);
   story.wait(2.5);
 
@@ -52,12 +55,12 @@ function build(ex: Explanation) {
             maxWidth: each,
             maxRows: rows,
             maxCols: 5,
-            colLabels: true,
+            colLabels: 'C',
             colOffset: head * H,
             rowLabels: i === 0 || stacked ? pieces : undefined,
-            name: `${n}_{${head}}`,
+            name: say`${n}_{${d.index(head, 'nHead')}}`,
             // Stacked, one brace under the last slice serves all three (they share their columns).
-            colBrace: !stacked || i === names.length - 1 ? `H = ${H}` : undefined,
+            colBrace: !stacked || i === names.length - 1 ? say`H = ${d.dim('H')}` : undefined,
           }),
       );
     });
@@ -67,7 +70,7 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'heads',
     title: 'Splitting into heads',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
@@ -76,15 +79,15 @@ function build(ex: Explanation) {
       const pc = cut.at(t);
       const pp = pick.at(t);
       f.fade(showQ.at(t), () => {
-        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * 1.2, bold: true, align: 'right' });
+        label(f, qx - s * 0.5, qy + qH / 2, 'Q', { size: s * TEXT.large, bold: true, align: 'right' });
         f.rect(qx, qy, qW, qH, { fill: 'panel', stroke: 'faint' });
-        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, `C = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', qx, qx + qW, qy + qH + s * 0.3, say`C = ${d.dim('C')}`, { size: s * TEXT.small, paint: 'dim' });
         for (let h = 1; h < nHead; h++) {
           f.fade(stagger(pc, h - 1, nHead - 1, 0.2), () => f.path([qx + h * slab, qy - s * 0.2, qx + h * slab, qy + qH + s * 0.2], { stroke: 'ink', lineWidth: 1.2 }));
         }
         const every = Math.ceil((nHead * s * 1.2) / qW);
         for (let h = 0; h < nHead; h += every) {
-          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, String(h), { size: s * 0.7, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
+          f.fade(stagger(pc, h, nHead, 0.2), () => f.text(qx + (h + 0.5) * slab, qy - s * 0.7, [d.index(h, 'nHead')], { size: s * TEXT.tiny, paint: h === head && pp > 0 ? 'ink' : 'muted', align: 'center', bold: h === head && pp > 0 }));
         }
         if (pp > 0) f.fade(pp, () => f.rect(qx + head * slab, qy - 2, slab, qH + 4, { fill: 'highlight', stroke: 'highlightStroke', lineWidth: 2 }));
       });

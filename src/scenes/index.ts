@@ -13,10 +13,12 @@ import { attentionScoresScene } from './attention-scores.ts';
 import { maskSoftmaxScene } from './mask-softmax.ts';
 import { applyAttentionScene } from './apply-attention.ts';
 import { joinHeadsScene } from './join-heads.ts';
+import { allHeadsScene } from './all-heads.ts';
 import { residualScene } from './residual.ts';
 import { feedForwardScene } from './feed-forward.ts';
 import { goingDeeperScene } from './going-deeper.ts';
 import { predictionScene } from './prediction.ts';
+import { logitLensScene } from './logit-lens.ts';
 import { generationScene } from './generation.ts';
 
 export const SCENES: SceneDefinition[] = [
@@ -32,10 +34,12 @@ export const SCENES: SceneDefinition[] = [
   maskSoftmaxScene,
   applyAttentionScene,
   joinHeadsScene,
+  allHeadsScene,
   residualScene,
   feedForwardScene,
   goingDeeperScene,
   predictionScene,
+  logitLensScene,
   generationScene,
 ];
 

@@ -11,20 +11,23 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { blockOnly, declared, dims, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
-  const { T, C, nHead, H } = dims(ex);
+  const { T, nHead, H } = dims(ex);
   const { layer, head } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const concat = wholeMatrix(ex.trace, `h.${layer}.attn.concat`);
   const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
 
   const story = new Storyboard();
-  story.beat('heads', `All ${nHead} heads of block ${layer} ran at once, each giving a T × H matrix Y_i. (We followed head ${head}.)`);
+  story.beat('heads', say`All ${d.dim('nHead')} heads of block ${d.index(layer, 'nLayer')} ran at once, each giving a T × H matrix Y_i. (We followed head ${d.index(head, 'nHead')}.)`);
   const showHeads = story.play(1.4);
   story.wait(0.8);
-  story.beat('join', `Set side by side, they make one T × C matrix again: ${nHead} × ${H} = ${count(C)} columns, head 0’s first.`);
+  story.beat('join', say`Set side by side, they make one T × C matrix again: ${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('C')} columns, head ${d.index(0, 'nHead')}’s first.`);
   const join = story.play(1.6);
   story.wait(1.0);
   story.beat('project', 'Then a learned C × C matrix W_o (plus a bias) mixes the heads’ results: the output projection, which ends the attention step.');
@@ -40,11 +43,11 @@ function build(ex: Explanation) {
     const { items, mode } = arrangeBest({ ...a, y: below, h: a.y + a.h - below }, s * 0.6, gridMiddle, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 16) / 2 - s * 2);
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
-      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: 'C' as const, colBrace: say`C = ${d.dim('C')}` };
       return [
         new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' }),
         new Spacer(s * 7.5, s * 3),
-        new MatrixView(proj, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output', rowBrace: `T = ${T}` }),
+        new MatrixView(proj, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output', rowBrace: say`T = ${d.dim('T')}` }),
       ] as const;
     });
     const [mC, w, mP] = items;
@@ -54,7 +57,7 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'join-heads',
     title: 'Joining the heads',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
@@ -71,18 +74,18 @@ function build(ex: Explanation) {
           const x = L.slabsX + i * slot + spread * (i - (nHead - 1) / 2) * 0.2 + (1 - pj) * slot * 0.1;
           const wBox = slot * (1 - 0.2 * (1 - pj));
           f.rect(x, L.slabsY, wBox, L.slabsH, { fill: i === head ? 'highlight' : 'panel', stroke: i === head ? 'highlightStroke' : 'faint', lineWidth: 1 });
-          if (i % every === 0) label(f, x + wBox / 2, L.slabsY + L.slabsH / 2, `Y_{${i}}`, { size: s * 0.8, align: 'center', paint: 'muted' });
+          if (i % every === 0) label(f, x + wBox / 2, L.slabsY + L.slabsH / 2, say`Y_{${d.index(i, 'nHead')}}`, { size: s * TEXT.small, align: 'center', paint: 'muted' });
         });
       }
       f.fade(pj, () => {
-        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, `${nHead} × H = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
+        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, say`${d.dim('nHead')} × H = ${d.dim('C')}`, { size: s * TEXT.small, paint: 'dim' });
         mC.draw(f, { alpha: (_r, c) => stagger(pj, Math.floor(c / H), nHead, 0.3) });
       });
       f.fade(pp, () => {
         const cy = L.mode === 'row' ? mC.centerY : w.cy;
         label(f, w.cx, cy - s * 0.7, '× W_o + b', { size: s, align: 'center', bold: true });
         arrow(f, w.x + s * 0.5, cy + s * 0.5, w.x + w.width - s * 0.5, cy + s * 0.5, { paint: 'muted' });
-        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * 0.7, paint: 'dim', align: 'center' });
+        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * TEXT.tiny, paint: 'dim', align: 'center' });
       });
       mP.draw(f, { alpha: (r) => stagger(pp, r, T, 0.5), chrome: pp });
     },

@@ -4,7 +4,7 @@
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { lerp } from '../anim/easing.ts';
-import { escapeMarkup, label } from '../anim/label.ts';
+import { label } from '../anim/label.ts';
 import { arrow } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
@@ -12,11 +12,14 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { declared, dims, tokenPieces } from './shared.ts';
+import { say } from '../render/said.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
   const { T, C } = dims(ex);
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const x = wholeMatrix(ex.trace, 'embed.sum');
   const y = wholeMatrix(ex.trace, 'h.0.ln_1');
   const r = T - 1;
@@ -24,10 +27,10 @@ function build(ex: Explanation) {
   for (let c = 0; c < C; c++) range = Math.max(range, Math.abs(x.data[x.index(r, c)]), Math.abs(y.data[y.index(r, c)]));
 
   const story = new Storyboard();
-  story.beat('row', `Before attention, each row of X is normalised on its own. Here is the row of “${escapeMarkup(pieces[r])}”: ${count(C)} numbers, one dot each.`);
+  story.beat('row', say`Before attention, each row of X is normalised on its own. Here is the row of “${pieces[r]}”: ${d.dim('C')} numbers, one dot each.`);
   const showX = story.play(1.2);
   story.wait(1.0);
-  story.beat('normalise', 'Layer norm subtracts the row’s mean and divides by its spread (standard deviation), so the row is centred on 0 with spread 1 ...');
+  story.beat('normalise', say`Layer norm subtracts the row’s mean and divides by its spread (standard deviation), so the row is centred on ${d.constant('layerNorm.mean')} with spread ${d.constant('layerNorm.spread')} ...`);
   const move = story.play(2.2);
   story.wait(1.0);
   story.beat('scale', '... then multiplies each column by a learned scale γ and adds a learned shift β. The dots land on the row of LN(X).');
@@ -43,11 +46,11 @@ function build(ex: Explanation) {
     const { items, mode } = arrangeBest({ ...a, h: a.h - stripH - s }, s * 0.5, gridMiddle, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 8) / 2 - s * 3);
       const rows = rowsThatFit(stacked ? (a.h - stripH - s * 4) / 2 : a.h - stripH - s, s);
-      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r], maxCols: 6, colLabels: 'C' as const, colBrace: say`C = ${d.dim('C')}` };
       return [
         new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' }),
         new Spacer(s * 4, s * 2),
-        new MatrixView(y, { ...common, rowLabels: stacked ? pieces : undefined, name: 'LN(X)', rowBrace: `T = ${T}` }),
+        new MatrixView(y, { ...common, rowLabels: stacked ? pieces : undefined, name: 'LN(X)', rowBrace: say`T = ${d.dim('T')}` }),
       ] as const;
     });
     const [mx, gap, my] = items;
@@ -79,7 +82,7 @@ function build(ex: Explanation) {
         const axisY = strip.y + strip.h;
         f.path([strip.x, axisY, strip.x + strip.w, axisY], { stroke: 'faint', lineWidth: 1 });
         f.path([cx, strip.y, cx, axisY + s * 0.3], { stroke: 'faint', lineWidth: 1 });
-        f.text(cx, axisY + s * 0.9, '0', { size: s * 0.75, paint: 'muted', align: 'center' });
+        f.text(cx, axisY + s * 0.9, [d.constant('zero')], { size: s * TEXT.note, paint: 'muted', align: 'center' });
         const p = pm * 0.5 + py * 0.5;
         const dot = Math.max(2, Math.min(5, strip.w / C));
         for (let c = 0; c < C; c++) {
@@ -87,7 +90,7 @@ function build(ex: Explanation) {
           const jitter = (c * 0.6180339887) % 1;
           f.rect(cx + (v / range) * (strip.w / 2) - dot / 2, strip.y + jitter * (strip.h - dot - 2), dot, dot, { fill: p < 1 ? 'dim' : 'token' });
         }
-        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? `row “${escapeMarkup(pieces[r])}” of LN(X)` : `row “${escapeMarkup(pieces[r])}” of X`, { size: s * 0.8, paint: 'muted' });
+        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? say`row “${pieces[r]}” of LN(X)` : say`row “${pieces[r]}” of X`, { size: s * TEXT.small, paint: 'muted' });
       });
     },
   });

@@ -8,11 +8,14 @@ import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import type { Frame } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
+import { phraseText, say, type Phrase, type Said } from '../render/said.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { declared, dims, tokenPieces } from './shared.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 export interface LookupKind {
   name: string;
@@ -21,21 +24,24 @@ export interface LookupKind {
   /** Table name with markup, e.g. "W_{te}". */
   table: string;
   /** Text of the brace along the table's rows, e.g. "V = 50,257". */
-  rowsBrace: (ex: Explanation) => string;
+  rowsBrace: (ex: Explanation) => Phrase;
   /** Rows of the table and what they are, e.g. V and "tokens". */
   tableRows: (ex: Explanation) => number;
   rowWord: string;
-  /** Which table row prompt position t reads. */
-  rowOf: (ex: Explanation, t: number) => number;
-  captions: (ex: Explanation) => [string, string, string];
+  /** Which table row prompt position t reads, and that row's number as drawn beside the table. */
+  rowOf: (ex: Explanation, t: number) => { row: number; label: Said };
+  captions: (ex: Explanation) => [Phrase, Phrase, Phrase];
 }
 
 export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
-  const { T, C } = dims(ex);
+  const { T } = dims(ex);
+  const d = declared(ex);
   const rowsInTable = kind.tableRows(ex);
-  const pieces = tokenTexts(ex);
+  const pieces = tokenPieces(ex);
   const [c1, c2, c3] = kind.captions(ex);
-  const picked = Array.from({ length: T }, (_, t) => kind.rowOf(ex, t));
+  const picks = Array.from({ length: T }, (_, t) => kind.rowOf(ex, t));
+  const picked = picks.map((p) => p.row);
+  const C = dims(ex).C;
 
   const story = new Storyboard();
   story.beat('table', c1);
@@ -53,23 +59,23 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
     const src = wholeMatrix(ex.trace, kind.tensor);
     if (src.rows !== T || src.cols !== C) throw new Error(`${kind.tensor} has shape ${src.rows} × ${src.cols}, expected ${T} × ${C}`);
     // On a phone the table spans the width, less room for its row brace's text on both sides.
-    const braceRoom = textWidth(kind.rowsBrace(ex), s * 0.8) + s * 1.5;
+    const braceRoom = textWidth(phraseText(kind.rowsBrace(ex)), s * TEXT.small) + s * 1.5;
     const tableW = a.portrait ? Math.min(a.w * 0.8, a.w - 2 * braceRoom) : Math.min(a.w * 0.16, s * 9);
     const tableH = a.portrait ? a.h * 0.16 : a.h * 0.62;
     const matrixMaxW = a.portrait ? a.w - s * 8 : a.w - braceRoom - tableW - s * 10;
     // The "T × C = …" note goes under the matrix's column brace: keep its line free too.
     const noteH = s * 1.8;
-    const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6 - noteH) / (s * 1.55)));
+    const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6 - noteH) / (s * SPACE.row)));
     const m = new MatrixView(src, {
       size: s,
       maxWidth: matrixMaxW - s * 6,
       maxRows,
       maxCols: 8,
       rowLabels: pieces,
-      colLabels: true,
+      colLabels: 'C',
       name: kind.tensor === 'embed.token' ? 'token embeddings' : 'position embeddings',
-      colBrace: `C = ${count(C)}`,
-      rowBrace: `T = ${T}`,
+      colBrace: say`C = ${d.dim('C')}`,
+      rowBrace: say`T = ${d.dim('T')}`,
     });
     let tx: number;
     let ty: number;
@@ -112,10 +118,10 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
       const pt = showTable.at(t);
       f.fade(pt, () => {
         f.rect(L.tx, L.ty, L.tableW, L.tableH, { fill: 'panel', stroke: 'faint', lineWidth: 1, radius: 3 });
-        label(f, L.tx + L.tableW / 2, L.ty - s * 1.2, kind.table, { size: s * 1.1, bold: true, align: 'center' });
-        brace(f, 'left', L.ty, L.ty + L.tableH, L.tx - s * 0.3, kind.rowsBrace(ex), { size: s * 0.8, paint: 'muted' });
-        brace(f, 'below', L.tx, L.tx + L.tableW, L.ty + L.tableH + s * 0.3, `C = ${count(C)}`, { size: s * 0.8, paint: 'dim' });
-        f.text(L.tx + L.tableW / 2, L.ty + L.tableH + s * 2.6, `one row per ${kind.rowWord}`, { size: s * 0.75, paint: 'muted', align: 'center' });
+        label(f, L.tx + L.tableW / 2, L.ty - s * 1.2, kind.table, { size: s * TEXT.name, bold: true, align: 'center' });
+        brace(f, 'left', L.ty, L.ty + L.tableH, L.tx - s * 0.3, kind.rowsBrace(ex), { size: s * TEXT.small, paint: 'muted' });
+        brace(f, 'below', L.tx, L.tx + L.tableW, L.ty + L.tableH + s * 0.3, say`C = ${d.dim('C')}`, { size: s * TEXT.small, paint: 'dim' });
+        f.text(L.tx + L.tableW / 2, L.ty + L.tableH + s * 2.6, `one row per ${kind.rowWord}`, { size: s * TEXT.note, paint: 'muted', align: 'center' });
       });
       const pl = look.at(t);
       const ly = labelYs(L);
@@ -124,18 +130,18 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
         if (q <= 0 || !m.showsRow(i)) continue;
         const y = markY(L, picked[i]);
         const rowMid = m.rowY(i) + m.cellH / 2;
-        f.fade(Math.min(1, q * 3), () => {
+        f.fade(within(q, 0, 1 / 3), () => {
           f.rect(L.tx, y - 1.5, L.tableW, 3, { fill: 'highlightStroke' });
-          f.text(L.tx + L.tableW + s * 0.3, ly[i], `${picked[i]}`, { size: s * 0.7, mono: true, paint: 'dim' });
-          if (!L.portrait) arrow(f, L.tx + L.tableW + s * 3, ly[i], m.gridX - m.labelW - s * 0.3, rowMid, { progress: Math.min(1, q * 2), paint: 'faint', head: 6 });
+          f.text(L.tx + L.tableW + s * 0.3, ly[i], [picks[i].label], { size: s * TEXT.tiny, mono: true, paint: 'dim' });
+          if (!L.portrait) arrow(f, L.tx + L.tableW + s * 3, ly[i], m.gridX - m.labelW - s * 0.3, rowMid, { progress: within(q, 0, 0.5), paint: 'faint', head: 6 });
         });
       }
       m.draw(f, {
-        alpha: (r) => Math.max(0, stagger(pl, r, T, 0.35) * 2 - 1),
+        alpha: (r) => within(stagger(pl, r, T, 0.35), 0.5, 1),
         chrome: Math.max(pt * 0.999, 0),
       });
       f.fade(showShape.at(t), () => {
-        label(f, m.gridX + m.gridW / 2, m.gridY + m.gridH + s * 3.6, `T × C = ${T} × ${count(C)}`, { size: s * 0.9, paint: 'muted', align: 'center' });
+        label(f, m.gridX + m.gridW / 2, m.gridY + m.gridH + s * 3.6, say`T × C = ${d.dim('T')} × ${d.dim('C')}`, { size: s * TEXT.body, paint: 'muted', align: 'center' });
       });
     },
   });

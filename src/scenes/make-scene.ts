@@ -8,16 +8,18 @@ import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { Theme } from '../render/theme.ts';
 import { Frame } from '../render/frame.ts';
 import { renderFrame } from '../render/canvas.ts';
-import { wrapText } from '../render/text.ts';
+import { wrapPhrase } from '../render/text.ts';
+import { phraseText, type DrawnText, type Part, type Phrase } from '../render/said.ts';
 import type { Storyboard } from '../anim/timeline.ts';
 import { label } from '../anim/label.ts';
 import { baseSize, type Area } from '../anim/area.ts';
+import { SPACE, TEXT } from '../anim/metrics.ts';
 
 export interface SceneSpec<L> {
   name: string;
   title: string;
   /** What the scene is of, drawn above its content: which block (and head) it follows. */
-  subtitle?: string;
+  subtitle?: Phrase;
   story: Storyboard;
   layout(area: Area): L;
   frame(f: Frame, t: number, layout: L, area: Area): void;
@@ -28,14 +30,14 @@ export interface SceneSpec<L> {
  * whose lines (wrapped to the width) are returned too. Room is kept for the longest caption,
  * so the content does not move from beat to beat.
  */
-export function sceneArea(captionTexts: string[], w: number, h: number): { area: Area; captions: string[][] } {
+export function sceneArea(captionTexts: readonly Phrase[], w: number, h: number): { area: Area; captions: Part[][][] } {
   const size = baseSize(w, h);
-  const pad = size * 1.1;
-  const capSize = size * 1.05;
-  const captions = captionTexts.map((text) => wrapText(text, capSize, w - 2 * pad));
+  const pad = size * SPACE.pad;
+  const capSize = size * TEXT.caption;
+  const captions = captionTexts.map((text) => wrapPhrase(text, capSize, w - 2 * pad));
   const maxLines = Math.max(1, ...captions.map((c) => c.length));
   const top = pad + size * 1.6;
-  const bottom = h - pad - maxLines * capSize * 1.35 - size * 0.4;
+  const bottom = h - pad - maxLines * capSize * SPACE.captionLine - size * 0.4;
   const area: Area = { x: pad, y: top, w: w - 2 * pad, h: Math.max(40, bottom - top), size, portrait: h > w * 1.05 };
   return { area, captions };
 }
@@ -43,7 +45,7 @@ export function sceneArea(captionTexts: string[], w: number, h: number): { area:
 interface Chrome<L> {
   key: string;
   area: Area;
-  captions: string[][];
+  captions: Part[][][];
   layout: L;
 }
 
@@ -60,21 +62,22 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     return cached;
   };
 
-  const frameAt = (time: number, w: number, h: number): Frame => {
+  const frameAt = (time: number, w: number, h: number, recordSpots = true): Frame => {
     const t = Math.max(0, Math.min(duration, time));
     const c = chromeFor(w, h);
-    const f = new Frame(w, h);
+    const f = new Frame(w, h, recordSpots);
     const size = c.area.size;
-    f.text(size * 1.1, size * 1.3, spec.title, { size: size * 0.95, bold: true, paint: 'muted' });
-    if (spec.subtitle) label(f, c.area.x + c.area.w / 2, c.area.y + size * 0.3, spec.subtitle, { size: size * 0.85, paint: 'muted', align: 'center' });
+    f.text(size * SPACE.pad, size * 1.3, spec.title, { size: size * TEXT.title, bold: true, paint: 'muted' });
+    if (spec.subtitle) label(f, c.area.x + c.area.w / 2, c.area.y + size * 0.3, spec.subtitle, { size: size * TEXT.label, paint: 'muted', align: 'center' });
     spec.frame(f, t, c.layout, c.area);
-    const i = story.beats.indexOf(story.beatAt(t));
+    const i = story.beatIndexAt(t);
     const beat = story.beats[i];
     const fadeIn = i === 0 ? 1 : Math.min(1, (t - beat.start) / 0.35);
-    const capSize = size * 1.05;
+    const capSize = size * TEXT.caption;
+    const lineH = capSize * SPACE.captionLine;
     const lines = c.captions[i] ?? [];
-    const y0 = h - size * 1.1 - (lines.length - 0.5) * capSize * 1.35;
-    f.fade(fadeIn, () => lines.forEach((line, k) => label(f, w / 2, y0 + k * capSize * 1.35, line, { size: capSize, align: 'center' })));
+    const y0 = h - size * SPACE.pad - (lines.length - 0.5) * lineH;
+    f.fade(fadeIn, () => lines.forEach((line, k) => label(f, w / 2, y0 + k * lineH, line, { size: capSize, align: 'center' })));
     return f;
   };
 
@@ -83,7 +86,7 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     title: spec.title,
     durationSeconds: duration,
     draw(ctx: Ctx2D, time: number, w: number, h: number, theme: Theme): void {
-      renderFrame(ctx, frameAt(time, w, h), theme);
+      renderFrame(ctx, frameAt(time, w, h, false), theme);
     },
     numbersAt(time: number, w: number, h: number): ShownNumber[] {
       return frameAt(time, w, h).shown;
@@ -91,6 +94,9 @@ export function makeScene<L>(spec: SceneSpec<L>): Scene {
     spotsAt(time: number, w: number, h: number): Spot[] {
       return frameAt(time, w, h).spots;
     },
-    beats: story.beats.map((b) => ({ name: b.name, caption: b.caption, startSeconds: b.start, endSeconds: b.end })),
+    textAt(time: number, w: number, h: number): DrawnText[] {
+      return frameAt(time, w, h).texts();
+    },
+    beats: story.beats.map((b) => ({ name: b.name, caption: phraseText(b.caption), startSeconds: b.start, endSeconds: b.end })),
   };
 }

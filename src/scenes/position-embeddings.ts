@@ -2,9 +2,10 @@
 // (embed.position), giving a second T × C matrix.
 
 import type { Explanation } from '../model/explanation.ts';
+import { say } from '../render/said.ts';
 import type { SceneDefinition } from './contract.ts';
 import { buildLookup } from './lookup.ts';
-import { count, dims } from './shared.ts';
+import { declared, dims } from './shared.ts';
 
 export const positionEmbeddingsScene: SceneDefinition = {
   name: 'position-embeddings',
@@ -15,16 +16,17 @@ export const positionEmbeddingsScene: SceneDefinition = {
       title: 'Position embeddings',
       tensor: 'embed.position',
       table: 'W_{pe}',
-      rowsBrace: (e) => `${count(dims(e).P)} positions`,
+      rowsBrace: (e) => say`${declared(e).dim('nPositions')} positions`,
       tableRows: (e) => dims(e).P,
       rowWord: 'position in the context',
-      rowOf: (_e, t) => t,
+      rowOf: (e, t) => ({ row: t, label: declared(e).index(t, 'T') }),
       captions: (e) => {
-        const { C, P, T } = dims(e);
+        const d = declared(e);
+        const T = dims(e).T;
         return [
-          `Word order matters, so the model also keeps a table with one row for each of the ${count(P)} positions it can read.`,
-          `Positions 0 to ${T - 1} pick the first ${T} rows: the same rows for any prompt of this length, whatever its words.`,
-          `Another T × C matrix: ${T} rows of ${count(C)} numbers, one per position.`,
+          say`Word order matters, so the model also keeps a table with one row for each of the ${d.dim('nPositions')} positions it can read.`,
+          say`Positions ${d.index(0, 'T')} to ${d.index(T - 1, 'T')} pick the first ${d.dim('T')} rows: the same rows for any prompt of this length, whatever its words.`,
+          say`Another T × C matrix: ${d.dim('T')} rows of ${d.dim('C')} numbers, one per position.`,
         ];
       },
     }),

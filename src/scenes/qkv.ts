@@ -8,10 +8,13 @@ import { brace } from '../anim/marks.ts';
 import { MatrixView, wholeMatrix, rowsThatFit } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, stagger, type Track } from '../anim/timeline.ts';
+import { Storyboard, stageAt, stagger, type Track } from '../anim/timeline.ts';
+import { within } from '../anim/easing.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { declared, dims, tokenPieces } from './shared.ts';
+import { indexPart, say, type Phrase } from '../render/said.ts';
+import { TEXT } from '../anim/metrics.ts';
 
 const PARTS = [
   { key: 'q', name: 'Q', weight: 'W_q', bias: 'b_q', word: 'queries' },
@@ -20,20 +23,21 @@ const PARTS = [
 ] as const;
 
 /** How the block's input is named: LN(X) in block 0, LN(h_{L−1}) later. */
-function blockInputName(layer: number): string {
-  return layer === 0 ? 'LN(X)' : `LN(h_{${layer - 1}})`;
+function blockInputName(layer: number): Phrase {
+  return layer === 0 ? 'LN(X)' : say`LN(h_{${indexPart(layer - 1, 'nLayer')}})`;
 }
 
 function build(ex: Explanation) {
-  const { T, C } = dims(ex);
+  const { T } = dims(ex);
+  const d = declared(ex);
   const L0 = ex.layer;
-  const pieces = tokenTexts(ex);
+  const pieces = tokenPieces(ex);
   const input = wholeMatrix(ex.trace, `h.${L0}.ln_1`);
   const outs = PARTS.map((p) => wholeMatrix(ex.trace, `h.${L0}.attn.${p.key}`));
-  const inputWhat = L0 === 0 ? 'X after layer normalisation' : `the output of block ${L0 - 1} after layer normalisation`;
+  const inputWhat = L0 === 0 ? 'X after layer normalisation' : say`the output of block ${d.index(L0 - 1, 'nLayer')} after layer normalisation`;
 
   const story = new Storyboard();
-  story.beat('input', `Block ${L0} starts from ${inputWhat}: one row of ${count(C)} numbers per token.`);
+  story.beat('input', say`Block ${d.index(L0, 'nLayer')} starts from ${inputWhat}: one row of ${d.dim('C')} numbers per token.`);
   const showInput = story.play(1.0);
   story.wait(0.8);
   const sweeps: Track[] = [];
@@ -56,9 +60,9 @@ function build(ex: Explanation) {
     const { items, mode } = arrangeBest({ ...a, y: a.y + s * 1.2, h: a.h - s * 1.2 }, s * 0.5, gridMiddle, (stacked, factor) => {
       const each = stacked ? a.w - s * 4 : factor * ((a.w - s * 14) / 2 - s * 4);
       const rows = rowsThatFit(stacked ? (a.h - s * 14) / 2 : a.h - s * 2, s);
-      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
+      const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: 'C' as const, colBrace: say`C = ${d.dim('C')}` };
       const mIn = new MatrixView(input, { ...common, rowLabels: pieces, name: blockInputName(L0) });
-      mOut = outs.map((o, i) => new MatrixView(o, { ...common, rowLabels: stacked ? pieces : undefined, name: PARTS[i].name, rowBrace: `T = ${T}` }));
+      mOut = outs.map((o, i) => new MatrixView(o, { ...common, rowLabels: stacked ? pieces : undefined, name: PARTS[i].name, rowBrace: say`T = ${d.dim('T')}` }));
       const w = new Spacer(s * 5.5, Math.min(mIn.gridH, s * 5.5) + (stacked ? s * 2.2 : 0));
       return [mIn, new Spacer(s * 1.6, s * 2), w, new Spacer(s * 3.2, s * 2), mOut[0]] as const;
     });
@@ -70,26 +74,25 @@ function build(ex: Explanation) {
   return makeScene({
     name: 'qkv',
     title: 'Queries, keys and values',
-    subtitle: `block ${L0} (blocks are numbered 0 to ${dims(ex).nLayer - 1})`,
+    subtitle: say`block ${d.index(L0, 'nLayer')} (blocks are numbered ${d.index(0, 'nLayer')} to ${d.index(dims(ex).nLayer - 1, 'nLayer')})`,
     story,
     layout,
     frame(f, t, Lay) {
       const { s, mIn, mOut, w } = Lay;
       // Which of Q, K, V is on stage, and how far its sweep has gone.
-      let k = 0;
-      for (let i = 0; i < 3; i++) if (t >= swaps[i].start) k = i;
+      const k = stageAt(t, swaps);
       const sweep = sweeps[k].at(t);
       const enter = swaps[k].at(t);
       const activeRow = sweep > 0 && sweep < 1 ? Math.min(T - 1, Math.floor(sweep * T)) : undefined;
       f.fade(showInput.at(t), () => mIn.draw(f, { highlightRow: activeRow }));
-      f.fade(Math.min(1, enter * 1.5), () => {
-        f.text(Lay.times.cx, Lay.mode === 'row' ? mIn.centerY : Lay.times.cy, '×', { size: s * 1.5, align: 'center', paint: 'muted' });
+      f.fade(within(enter, 0, 2 / 3), () => {
+        f.text(Lay.times.cx, Lay.mode === 'row' ? mIn.centerY : Lay.times.cy, '×', { size: s * TEXT.operator, align: 'center', paint: 'muted' });
         const wh = Math.min(mIn.gridH, s * 5.5);
         const wy = Lay.mode === 'row' ? mIn.centerY - wh / 2 : w.y;
         f.rect(w.x, wy, w.width, wh, { fill: 'panel', stroke: 'faint', radius: 3 });
-        label(f, w.cx, wy + wh / 2, PARTS[k].weight, { size: s * 1.25, bold: true, align: 'center' });
-        brace(f, 'below', w.x, w.x + w.width, wy + wh + s * 0.3, `C × C`, { size: s * 0.75, paint: 'dim' });
-        label(f, Lay.eq.cx, Lay.mode === 'row' ? mIn.centerY : Lay.eq.cy, `+ ${PARTS[k].bias} =`, { size: s * 0.95, align: 'center', paint: 'muted' });
+        label(f, w.cx, wy + wh / 2, PARTS[k].weight, { size: s * TEXT.large, bold: true, align: 'center' });
+        brace(f, 'below', w.x, w.x + w.width, wy + wh + s * 0.3, `C × C`, { size: s * TEXT.note, paint: 'dim' });
+        label(f, Lay.eq.cx, Lay.mode === 'row' ? mIn.centerY : Lay.eq.cy, `+ ${PARTS[k].bias} =`, { size: s * TEXT.body, align: 'center', paint: 'muted' });
       });
       const m = mOut[k];
       m.draw(f, {

@@ -1,27 +1,28 @@
 // The residual connection (not in the original article): the block's input is added back to
 // the attention output, h.L.resid_1 = input + h.L.attn.proj, cell by cell.
 
-import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
-import { MatrixView, wholeMatrix, type Slot, rowsThatFit } from '../anim/matrix.ts';
+import { wholeMatrix } from '../anim/matrix.ts';
+import { drawSumSigns, sumLayout } from '../anim/sum-layout.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
-import { Storyboard, stagger } from '../anim/timeline.ts';
+import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { count, dims, tokenTexts } from './shared.ts';
+import { blockOnly, declared, tokenPieces } from './shared.ts';
+import { indexPart, say } from '../render/said.ts';
 import { blockInput } from '../model/registry.ts';
 
 function build(ex: Explanation) {
-  const { T, C } = dims(ex);
   const { layer } = ex;
-  const pieces = tokenTexts(ex);
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
   const input = wholeMatrix(ex.trace, blockInput(layer));
   const attn = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
   const sum = wholeMatrix(ex.trace, `h.${layer}.resid_1`);
-  const inputName = layer === 0 ? 'X' : `h_{${layer - 1}}`;
+  const inputName = layer === 0 ? 'X' : say`h_{${indexPart(layer - 1, 'nLayer')}}`;
 
   const story = new Storyboard();
-  story.beat('operands', `The attention output does not replace the block’s input ${inputName}: it is added to it.`);
+  story.beat('operands', say`The attention output does not replace the block’s input ${inputName}: it is added to it.`);
   const show = story.play(1.2);
   story.wait(0.8);
   story.beat('add', 'Cell by cell, as with the embeddings. This residual connection lets each block make a small correction to what flows through, instead of rebuilding it.');
@@ -32,43 +33,31 @@ function build(ex: Explanation) {
 
   const layout = (a: Area) => {
     const s = a.size;
-    const { items, mode } = arrangeBest({ ...a, y: a.y + s, h: a.h - s }, s * 0.6, gridMiddle, (stacked, factor) => {
-      const three = stacked ? a.w - s * 3 : factor * ((a.w - s * 12) / 3 - s * 1.5);
-      const rows = rowsThatFit(stacked ? (a.h - s * 6) / 3 : a.h - s * 2, s);
-      const common = { size: s, maxWidth: three, maxRows: rows, maxCols: 6, colLabels: true, colBrace: `C = ${count(C)}` };
-      return [
-        new MatrixView(input, { ...common, rowLabels: pieces, name: `input ${inputName}` }),
-        new Spacer(s * 2, s * 2),
-        new MatrixView(attn, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output' }),
-        new Spacer(s * 2, s * 2),
-        new MatrixView(sum, { ...common, rowLabels: stacked ? pieces : undefined, name: 'sum', rowBrace: `T = ${T}` }),
-      ] as const;
+    return sumLayout({ ...a, y: a.y + s, h: a.h - s }, {
+      sources: [input, attn, sum],
+      names: [say`input ${inputName}`, 'attention output', 'sum'],
+      rowLabels: pieces,
+      colBrace: say`C = ${d.dim('C')}`,
+      rowBrace: say`T = ${d.dim('T')}`,
+      rowsHeight: { row: a.h - s * 2, stacked: (a.h - s * 6) / 3 },
     });
-    const [mI, op0, mA, op1, mS] = items;
-    const ops = [op0, op1];
-    const cells: { r: number; c: number }[] = [];
-    for (const r of mS.rowSlots as Slot[]) for (const c of mS.colSlots as Slot[]) if (r !== 'gap' && c !== 'gap') cells.push({ r, c });
-    return { s, mI, mA, mS, ops, mode, order: new Map(cells.map((k, i) => [k.r * sum.cols + k.c, i])), n: cells.length };
   };
 
   return makeScene({
     name: 'residual',
     title: 'The residual connection',
-    subtitle: `block ${layer}`,
+    subtitle: blockOnly(ex),
     story,
     layout,
     frame(f, t, L) {
-      const { s, mI, mA, mS } = L;
       const ps = show.at(t);
       const pf = fill.at(t);
       f.fade(ps, () => {
-        mI.draw(f);
-        mA.draw(f);
-        const cy = (sp: Spacer) => (L.mode === 'row' ? mI.centerY : sp.cy);
-        f.text(L.ops[0].cx, cy(L.ops[0]), '+', { size: s * 1.6, align: 'center', paint: 'muted' });
-        f.fade(pf, () => f.text(L.ops[1].cx, cy(L.ops[1]), '=', { size: s * 1.6, align: 'center', paint: 'muted' }));
+        L.a.draw(f);
+        L.b.draw(f);
+        drawSumSigns(f, L, 1, pf);
       });
-      mS.draw(f, { chrome: Math.min(1, pf * 3), alpha: (r, c) => stagger(pf, L.order.get(r * sum.cols + c) ?? 0, L.n, 0.15) });
+      L.sum.draw(f, { chrome: Math.min(1, pf * 3), alpha: L.sum.cellByCell(pf) });
     },
   });
 }

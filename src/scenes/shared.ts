@@ -1,52 +1,101 @@
-// What several scenes say about one explanation: its dimensions, how a layer and head are
-// named on screen, and the sources of numbers that are not trace tensors.
+// What several scenes say about one explanation: its dimensions, how a block and head are
+// named on screen, and the declared parts that put its numbers and pieces into drawn text.
 
 import { headSize } from '../model/config.ts';
-import { at } from '../model/registry.ts';
-import { formatCount } from '../render/frame.ts';
+import { at, CONSTANTS, dimensionOf, namedValue, type ConstantName, type DimName, type Source } from '../model/registry.ts';
+import { describeSamplingParts } from '../model/sampling.ts';
+import { formatCount, formatFixed } from '../render/frame.ts';
+import { indexPart, say, type Part, type Said } from '../render/said.ts';
 import { wrapText } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 
-/** The model's real dimensions for this prompt (T tokens, C width, H head size, ...). */
+/** The model's real dimensions for this prompt (T tokens, C width, H head size, ...), as numbers to lay out with. */
 export function dims(ex: Explanation) {
   const c = ex.config;
   return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, H: headSize(c), nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
 }
 
-/** The display pieces of the prompt tokens, in order. */
-export function tokenTexts(ex: Explanation): string[] {
-  return ex.tokens.map((t) => t.text);
+/** How a value is written: `decimals` fixed, grouped by thousands, as a percentage, or as written in settings. */
+interface ValueFormat {
+  decimals?: number;
+  group?: boolean;
+}
+
+/**
+ * Declared parts for drawn text (render/said.ts): every number a caption, label or brace shows
+ * comes from here, saying what it is, so the tests can check it. E.g.
+ *   const d = declared(ex);
+ *   say`C = ${d.dim('C')}`, say`block ${d.index(ex.layer, 'nLayer')}`, say`“${d.piece(at('tokens', 0))}”`
+ */
+export function declared(ex: Explanation) {
+  const pieceText = (id: number) => ex.piece(id).text;
+  return {
+    /** A dimension (T, C, H, ...), grouped by thousands; √H with two decimals unless whole. */
+    dim(name: DimName): Said {
+      const v = dimensionOf(ex, name);
+      return { text: name === 'sqrtH' ? formatFixed(v, v % 1 === 0 ? 0 : 2) : formatCount(v), claim: { kind: 'dim', dim: name } };
+    },
+    /** An index along a dimension: a block, a head, a position, a column. */
+    index: indexPart,
+    /** How many things are drawn or left out, at most dimension `atMost`. */
+    count(value: number, atMost: DimName): Said {
+      return { text: formatCount(value), claim: { kind: 'count', value, atMost } };
+    },
+    /** A value of the registry, read from it: `decimals` fixed, grouped, or (default) as a setting is written. */
+    value(source: Source, o: ValueFormat = {}): Said {
+      const raw = namedValue(ex, source.tensor)?.data[source.index];
+      if (raw === undefined) throw new Error(`the explanation has no ${source.tensor}[${source.index}]`);
+      const text = o.group ? formatCount(raw) : o.decimals !== undefined ? formatFixed(raw, o.decimals) : String(raw).replace('-', '\u2212');
+      return { text, claim: { kind: 'value', source, value: raw } };
+    },
+    /** A number the arithmetic fixes (a softmax row sums to 1), declared in the registry. */
+    constant(name: ConstantName): Said {
+      return { text: String(CONSTANTS[name].value), claim: { kind: 'constant', name } };
+    },
+    /** The piece of the token whose id is at `source` (a prompt token, a generated one), or of vocabulary row `id`. */
+    piece(of: Source | number): Said {
+      if (typeof of === 'number') return { text: pieceText(of), claim: { kind: 'piece', id: of } };
+      const id = namedValue(ex, of.tensor)?.data[of.index];
+      if (id === undefined) throw new Error(`the explanation has no ${of.tensor}[${of.index}]`);
+      return { text: pieceText(id), claim: { kind: 'piece', id, source: of } };
+    },
+    /** Part of the reader's prompt, as drawn. */
+    prompt(text: string): Said {
+      return { text, claim: { kind: 'prompt' } };
+    },
+    /** The model's name. */
+    modelName(): Said {
+      return { text: ex.modelName, claim: { kind: 'modelName' } };
+    },
+  };
+}
+
+/** The prompt tokens' pieces, in order, each declared with its id's source. */
+export function tokenPieces(ex: Explanation): Said[] {
+  const d = declared(ex);
+  return ex.tokens.map((_, i) => d.piece(at('tokens', i)));
 }
 
 /** "block 1, head 2": the block and head the attention scenes follow. */
-export function blockHead(ex: Explanation): string {
-  return `block ${ex.layer}, head ${ex.head}`;
+export function blockHead(ex: Explanation): Part[] {
+  return say`block ${indexPart(ex.layer, 'nLayer')}, head ${indexPart(ex.head, 'nHead')}`;
 }
 
-/** Numbers with thousands separators, for sizes like V = 50,257. */
-export const count = formatCount;
+/** "block 1": the block a scene follows. */
+export function blockOnly(ex: Explanation): Part[] {
+  return say`block ${indexPart(ex.layer, 'nLayer')}`;
+}
 
-/**
- * Sources for numbers that come from the explanation rather than a trace tensor; the scene
- * tests resolve them the same way:
- *   tokens[i]            → explanation.tokens[i].id
- *   vocab[i]             → i (a token id shown next to its piece)
- *   parameterCount[0]    → explanation.parameterCount
- *   sampledProbs[i]      → explanation.sampledProbs[i]
- *   generation.probability[s], generation.chosen[s] → step s's probability / chosen id
- *   generation.context[s·W + j] → id j of step s's context (W = generationWindow)
- */
-export const SOURCE = {
-  tokens: (i: number) => at('tokens', i),
-  vocab: (id: number) => at('vocab', id),
-  parameterCount: at('parameterCount', 0),
-} as const;
+/** The sampling rule in words, its settings declared: "sampling at temperature 0.8, top-k 40, top-p 0.95". */
+export function samplingRule(ex: Explanation): Part[] {
+  const d = declared(ex);
+  return describeSamplingParts(ex.sampling, (setting) => d.value(at(`sampling.${setting}`, 0)));
+}
 
 /** The prompt in quotes, wrapped to at most maxLines lines; a longer one keeps its end after "…". */
-export function promptLines(prompt: string, size: number, width: number, maxLines = 2): string[] {
-  const lines = wrapText(`“${prompt}”`, size, width);
-  if (lines.length <= maxLines) return lines;
-  const kept = lines.slice(-maxLines);
-  kept[0] = `…${kept[0]}`;
-  return kept;
+export function promptLines(ex: Explanation, size: number, width: number, maxLines = 2): Said[] {
+  const lines = wrapText(`“${ex.prompt}”`, size, width);
+  const kept = lines.length <= maxLines ? lines : lines.slice(-maxLines);
+  if (kept.length < lines.length) kept[0] = `…${kept[0]}`;
+  return kept.map((line) => declared(ex).prompt(line));
 }

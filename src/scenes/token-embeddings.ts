@@ -2,9 +2,11 @@
 // (embed.token), and the rows stack into the T × C input.
 
 import type { Explanation } from '../model/explanation.ts';
+import { at } from '../model/registry.ts';
+import { say } from '../render/said.ts';
 import type { SceneDefinition } from './contract.ts';
 import { buildLookup } from './lookup.ts';
-import { count, dims } from './shared.ts';
+import { declared, dims } from './shared.ts';
 
 export const tokenEmbeddingsScene: SceneDefinition = {
   name: 'token-embeddings',
@@ -15,16 +17,16 @@ export const tokenEmbeddingsScene: SceneDefinition = {
       title: 'Token embeddings',
       tensor: 'embed.token',
       table: 'W_{te}',
-      rowsBrace: (e) => `V = ${count(dims(e).V)}`,
+      rowsBrace: (e) => say`V = ${declared(e).dim('V')}`,
       tableRows: (e) => dims(e).V,
       rowWord: 'token in the vocabulary',
-      rowOf: (e, t) => e.tokens[t].id,
+      rowOf: (e, t) => ({ row: e.tokens[t].id, label: declared(e).value(at('tokens', t)) }),
       captions: (e) => {
-        const { C, V } = dims(e);
+        const d = declared(e);
         return [
-          `The model keeps a table of ${count(V)} rows, one per token, each a list of ${count(C)} numbers learned in training: the token's embedding.`,
+          say`The model keeps a table of ${d.dim('V')} rows, one per token, each a list of ${d.dim('C')} numbers learned in training: the token's embedding.`,
           'Each token id picks its own row of the table. Nothing is computed yet; the rows are just looked up.',
-          `Stacked, the picked rows make a T × C matrix: T = ${dims(e).T} tokens, C = ${count(C)} numbers for each. Only the first columns and the last are drawn.`,
+          say`Stacked, the picked rows make a T × C matrix: T = ${d.dim('T')} tokens, C = ${d.dim('C')} numbers for each. Only the first columns and the last are drawn.`,
         ];
       },
     }),

@@ -10,9 +10,22 @@ export interface Split {
   valChars: number;
 }
 
-/** Splits by characters (code units, as Python's len() on this ASCII text), then tokenizes. */
-export function splitText(text: string, encode: (s: string) => number[], trainFraction = 0.9): Split {
+/** The share of a text that is trained on; the rest is the validation split. */
+export const TRAIN_FRACTION = 0.9;
+
+/**
+ * Where splitText cuts: after the first `trainFraction` of the code units (as Python's len() on
+ * an ASCII text), moved one on rather than between the two halves of a surrogate pair.
+ */
+export function splitPoint(text: string, trainFraction = TRAIN_FRACTION): number {
   const cut = Math.floor(text.length * trainFraction);
+  const high = text.charCodeAt(cut - 1);
+  return high >= 0xd800 && high <= 0xdbff ? cut + 1 : cut;
+}
+
+/** Splits by characters (see splitPoint), then tokenizes. */
+export function splitText(text: string, encode: (s: string) => number[], trainFraction = TRAIN_FRACTION): Split {
+  const cut = splitPoint(text, trainFraction);
   return {
     train: Int32Array.from(encode(text.slice(0, cut))),
     val: Int32Array.from(encode(text.slice(cut))),

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { saveModelDir } from '../model/checkpoint-node.ts';
 import { describeTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { evaluationDue, formatDuration, StepClock } from './progress.ts';
 import { RESUME_FILE, saveState } from './state.ts';
 import type { Trainer } from './trainer.ts';
 
@@ -33,14 +34,6 @@ export interface LoopResult {
   seconds: number;
 }
 
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<LoopResult> {
   const s = trainer.settings;
   const statePath = join(o.outDir, RESUME_FILE);
@@ -53,12 +46,12 @@ export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<Loo
   };
   const started = performance.now();
   const firstIter = trainer.iter;
-  let stepSeconds = NaN; // moving average of one step's time
+  const clock = new StepClock(trainer.tokensPerStep);
   const logEvery = Math.max(1, Math.min(10, Math.floor(s.maxIters / 100)));
 
   while (true) {
     const it = trainer.iter;
-    if (it % s.evalInterval === 0 || it === s.maxIters) {
+    if (evaluationDue(it, s)) {
       const e = trainer.evaluate();
       const best = trainer.isNewBest(e);
       if (best) await saveModel();
@@ -69,19 +62,16 @@ export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<Loo
 
     const t0 = performance.now();
     const r = trainer.step();
-    const dt = (performance.now() - t0) / 1000;
-    stepSeconds = Number.isNaN(stepSeconds) ? dt : 0.9 * stepSeconds + 0.1 * dt;
+    clock.record((performance.now() - t0) / 1000);
     if (!Number.isFinite(r.loss)) {
       await saveState(statePath, trainer, description, o.fingerprint);
       throw new DivergedError(`the loss became ${r.loss} at step ${it + 1}; try a lower --lr`);
     }
     const done = trainer.iter;
     if (o.live || done % logEvery === 0 || done === s.maxIters) {
-      const tokensPerSecond = trainer.tokensPerStep / stepSeconds;
-      const left = (s.maxIters - done) * stepSeconds;
       o.report(
         `step ${done}/${s.maxIters} | loss ${r.loss.toFixed(4)} | lr ${r.lr.toExponential(2)} | ` +
-          `${Math.round(tokensPerSecond)} tok/s | ${formatDuration(left)} left`,
+          `${Math.round(clock.tokensPerSecond)} tok/s | ${formatDuration(clock.secondsLeft(s.maxIters - done))} left`,
         o.live,
       );
     }

@@ -79,6 +79,7 @@ class TransformerSceneWithModel extends TransformerSceneElement {
         sampling: DEFAULT_SAMPLING,
         window: 0,
         generateTokens: DEFAULT_GENERATED_TOKENS,
+        lensPosition: null,
       };
       const explanation = await model.explain(request, current);
       if (!current()) return;

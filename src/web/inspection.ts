@@ -11,6 +11,8 @@ import type { TraceName } from '../model/registry.ts';
 import type { Spot } from '../render/frame.ts';
 import { resolvePaint, type Theme } from '../render/theme.ts';
 import { describeSpot, moveAmong, readBy, readingLines, sameValue, spotUnder, type Move } from './readout.ts';
+import { describeChoice, isChoiceStop, isShown, keyStops, sameChoice } from './choices.ts';
+import type { SpotChoice } from '../render/frame.ts';
 
 /** Where formulas come from: the page's model worker (ModelClient.formula). */
 export type FormulaSource = (query: FormulaQuery, explanation: Explanation) => Promise<Formula | null>;
@@ -71,6 +73,12 @@ export class Inspection {
     return this.current?.spot ?? null;
   }
 
+  /** The choice the keys are on (a head's map, a token), which Enter or Space makes; null when none. */
+  get choice(): SpotChoice | null {
+    const spot = this.current?.spot;
+    return spot && isChoiceStop(spot) ? (spot.choose ?? null) : null;
+  }
+
   /** Whether a frame needs the spots: something is inspected, or the mouse may rest on something. */
   get active(): boolean {
     return this.current !== null || this.pointer !== null;
@@ -106,9 +114,18 @@ export class Inspection {
     return spot !== null;
   }
 
-  /** An arrow key on a paused scene: the next value in reading order, or the line above or below. */
+  /**
+   * An arrow key on a paused scene: the next value (or choice) in reading order, or the line
+   * above or below. In a scene of choices the first key goes to the one already shown.
+   */
   move(move: Move): void {
-    const next = moveAmong(readingLines(this.host.spots()), this.spot, move);
+    const stops = keyStops(this.host.spots());
+    const ex = this.host.explanation();
+    const shown = this.spot === null && ex ? stops.find((s) => isChoiceStop(s) && s.choose && isShown(s.choose, ex)) : undefined;
+    // A cell of a choice (a tapped map) moves on as its whole choice does.
+    const held = this.spot;
+    const from = held?.choose && !isChoiceStop(held) ? (stops.find((s) => isChoiceStop(s) && sameChoice(s.choose!, held.choose!)) ?? held) : held;
+    const next = shown ?? moveAmong(readingLines(stops), from, move);
     if (!next) {
       this.live.textContent = 'No numbers are shown at this moment; Shift with an arrow key steps through time.';
       return;
@@ -124,7 +141,8 @@ export class Inspection {
   follow(spots: readonly Spot[], pressing: boolean): void {
     const held = this.current;
     if (held?.pinned) {
-      const still = spots.find((s) => sameValue(s, held.spot));
+      const choice = isChoiceStop(held.spot) ? held.spot.choose : undefined;
+      const still = choice ? keyStops(spots).find((s) => isChoiceStop(s) && sameChoice(s.choose!, choice)) : spots.find((s) => sameValue(s, held.spot));
       if (still) this.show(still, true);
       else this.clear(false);
       return;
@@ -132,6 +150,15 @@ export class Inspection {
     const under = this.pointer && !pressing ? spotUnder(spots, this.pointer.x, this.pointer.y) : null;
     if (under) this.show(under, false);
     else if (held) this.clear(false);
+  }
+
+  /**
+   * The scene was built anew (new numbers): a value inspected is gone, but a choice the keys are
+   * on stays where the new scene offers it, so choosing one (which changes the scene) keeps the
+   * keyboard's place.
+   */
+  sceneChanged(): void {
+    if (!this.choice) this.clear();
   }
 
   /** Ends the inspection; `redraw` false when the caller is drawing already. */
@@ -177,7 +204,7 @@ export class Inspection {
       this.write(ex);
       const ask = ++this.asking;
       const formulas = this.host.formulas();
-      if (formulas && ex.trace.has(spot.source.tensor as TraceName)) {
+      if (formulas && !isChoiceStop(spot) && ex.trace.has(spot.source.tensor as TraceName)) {
         void formulaFor(formulas, spot, ex).then((formula) => {
           if (ask !== this.asking || !this.current) return;
           // A formula for another prompt's or model's numbers (the reader moved on) is not this value's.
@@ -195,7 +222,7 @@ export class Inspection {
   private write(ex: Explanation, complete = false): void {
     if (!this.current) return;
     const { spot, formula } = this.current;
-    const lines = [describeSpot(spot, ex), ...(formula ? formulaLines(formula) : [])];
+    const lines = isChoiceStop(spot) && spot.choose ? [describeChoice(spot.choose, ex)] : [describeSpot(spot, ex), ...(formula ? formulaLines(formula) : [])];
     this.box.textContent = lines.join('\n');
     if (complete) this.live.textContent = lines.join(' ');
   }

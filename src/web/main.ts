@@ -11,9 +11,11 @@ import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { ComputeControl } from './compute-control.ts';
+import { TrainPanel } from './train-panel.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
+import type { SpotChoice } from '../render/frame.ts';
 
 /** The small context window offered to watch generation slide. */
 const SMALL_WINDOW = 8;
@@ -30,6 +32,7 @@ const statusLine = byId<HTMLOutputElement>('status');
 const messages = byId('messages');
 const layerSelect = byId<HTMLSelectElement>('layer');
 const headSelect = byId<HTMLSelectElement>('head');
+const lensSelect = byId<HTMLSelectElement>('lens-position');
 const sampling = {
   temperature: byId<HTMLInputElement>('temperature'),
   topK: byId<HTMLInputElement>('topk'),
@@ -86,6 +89,8 @@ for (const el of sceneElements) {
   };
   el.addEventListener('pause', remember);
   el.addEventListener('timeupdate', remember);
+  // A reader who chooses something in a scene (a head's map, a token) asks the page to show it.
+  el.addEventListener('choose', (event) => choose((event as CustomEvent<SpotChoice>).detail));
   addSceneTools(el);
 }
 
@@ -126,8 +131,9 @@ function showMessages(): void {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** Fills the article's data-dim spans from the model; T, the prompt's length, shows "…" until it is known. */
 function fillDimensions(config: LoadedModel['config'], T: number | null): void {
-  const dims: Record<string, number> = {
+  const dims: Record<string, number | null> = {
     C: config.nEmbd,
     H: config.nEmbd / config.nHead,
     nHead: config.nHead,
@@ -135,12 +141,25 @@ function fillDimensions(config: LoadedModel['config'], T: number | null): void {
     V: config.vocabSize,
     nPositions: config.nPositions,
     C4: 4 * config.nEmbd,
+    T,
   };
-  if (T !== null) dims.T = T;
   for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
     const value = dims[el.dataset.dim ?? ''];
-    if (value !== undefined) el.textContent = count(value);
+    if (value !== undefined) el.textContent = value === null ? '…' : count(value);
   }
+}
+
+/**
+ * The article's numbers for a model just loaded: its dimensions, and the paragraph on tokens
+ * that share one embedding row, with its counts, shown only when most of the model's tokens do.
+ */
+function fillModelProse(model: LoadedModel): void {
+  fillDimensions(model.config, null);
+  const V = model.config.vocabSize;
+  const shared = model.sharedRowTokens * 2 > V;
+  const counts: Record<string, number> = { tokens: model.sharedRowTokens, others: V - model.sharedRowTokens };
+  for (const el of document.querySelectorAll<HTMLElement>('[data-shared]')) el.textContent = shared ? count(counts[el.dataset.shared ?? ''] ?? 0) : '…';
+  byId('shared-rows').hidden = !shared;
 }
 
 function fillPickers(config: LoadedModel['config']): void {
@@ -159,6 +178,19 @@ function fillPickers(config: LoadedModel['config']): void {
   state.head = Math.min(state.head, config.nHead - 1);
   options(layerSelect, config.nLayer, state.layer);
   options(headSelect, config.nHead, state.head);
+}
+
+/** The logit lens's position picker: one option per token, the one read selected. */
+function fillLensPicker(ex: Explanation): void {
+  lensSelect.replaceChildren(
+    ...ex.tokens.map((token, i) => {
+      const option = document.createElement('option');
+      option.value = String(i);
+      option.textContent = `${i}: ${token.text}`;
+      return option;
+    }),
+  );
+  lensSelect.value = String(ex.lens.position);
 }
 
 function showTokens(ex: Explanation): void {
@@ -184,6 +216,7 @@ function request() {
     sampling: state.sampling,
     window: state.window,
     generateTokens: DEFAULT_GENERATED_TOKENS,
+    lensPosition: state.lensPosition,
   };
 }
 
@@ -204,6 +237,7 @@ function showExplanation(ex: Explanation, pending = false): void {
     else el.explanation = ex;
   }
   showTokens(ex);
+  fillLensPicker(ex);
   fillDimensions(ex.config, ex.tokens.length);
   const notes: Message[] = [];
   if (ex.droppedPromptTokens > 0) {
@@ -250,6 +284,8 @@ function applyPendingSeek(): void {
     }
     pendingSeek = null;
     for (const el of sceneElements) if (el !== target && !reduced) el.play();
+    // Started: the generated tokens, arriving later, must not set the linked scene playing.
+    document.body.dataset.started = 'yes';
     return;
   }
   if (!reduced && !document.body.dataset.started) for (const el of sceneElements) el.play();
@@ -300,15 +336,18 @@ const picker = new ModelPicker({
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
-  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? 'your files' : 'the built-in model';
+  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
-  const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
+  const { done, cancel } = client.load(source, {
+    progress: (file, loaded, total) => picker.showProgress(file, loaded, total),
+    plan: (text) => picker.showPlan(text),
+  });
   cancelLoad = cancel;
   try {
     const model = await done;
     cancelLoad = null;
-    performance.mark('model-loaded', { detail: model.timings });
+    performance.mark('model-loaded', { detail: { ...model.timings, kernels: model.kernels } });
     state.model = choice;
     const { config } = model;
     fillPickers(config); // first, as it keeps the layer and head in range for this model
@@ -318,7 +357,7 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
     const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
     picker.showModelName(summary);
     picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
-    fillDimensions(config, null);
+    fillModelProse(model);
     await running;
   } catch (error) {
     cancelLoad = null;
@@ -336,6 +375,16 @@ async function loadModel(source: ModelSource, choice: ModelChoice): Promise<bool
   }
   return true;
 }
+
+// A model trained in the page reaches the scenes as files the reader picked would (a link cannot carry it either).
+new TrainPanel({
+  useModel: (files, name) => loadModel({ kind: 'files', files, name }, { kind: 'files' }),
+  prompt: () => state.prompt,
+  setPrompt: (text) => {
+    promptInput.value = state.prompt = text;
+    writeUrl();
+  },
+});
 
 async function startModel(): Promise<void> {
   const choice = state.model;
@@ -401,14 +450,42 @@ smallWindow.addEventListener('change', () => {
   void run();
 });
 
+/** Shows another block and head in the attention scenes: every one is already in the trace, so only the scenes rebuild. */
+function showLayerHead(layer: number, head: number): void {
+  state.layer = layer;
+  state.head = head;
+  writeUrl();
+  if (explanation) showExplanation({ ...explanation, layer, head }, generationPending);
+}
+
 for (const select of [layerSelect, headSelect]) {
-  select.addEventListener('change', () => {
-    state.layer = Number(layerSelect.value);
-    state.head = Number(headSelect.value);
-    writeUrl();
-    // Every layer and head is already in the trace: only the scenes need rebuilding.
-    if (explanation) showExplanation({ ...explanation, layer: state.layer, head: state.head }, generationPending);
-  });
+  select.addEventListener('change', () => showLayerHead(Number(layerSelect.value), Number(headSelect.value)));
+}
+
+/** Reads the logit lens at another position: the worker runs the prompt again (its generated tokens it keeps). */
+function showLensPosition(position: number): void {
+  // The last token is kept as "the last", so a longer prompt is read at its new end.
+  state.lensPosition = explanation && position === explanation.tokens.length - 1 ? null : position;
+  writeUrl();
+  void run();
+}
+
+lensSelect.addEventListener('change', () => showLensPosition(Number(lensSelect.value)));
+
+/** What a reader chose inside a scene, applied as the page's own pickers would. */
+function choose(choice: SpotChoice): void {
+  if (choice.layer !== undefined && choice.head !== undefined && client.model) {
+    const { nLayer, nHead } = client.model.config;
+    if (choice.layer >= nLayer || choice.head >= nHead) return;
+    layerSelect.value = String(choice.layer);
+    headSelect.value = String(choice.head);
+    showLayerHead(choice.layer, choice.head);
+    setStatus(`The attention scenes now follow block ${choice.layer}, head ${choice.head}.`);
+  }
+  if (choice.position !== undefined && explanation && choice.position < explanation.tokens.length) {
+    lensSelect.value = String(choice.position);
+    showLensPosition(choice.position);
+  }
 }
 
 void startModel();

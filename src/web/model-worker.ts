@@ -1,23 +1,28 @@
 // The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
-// files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
-// scenes keep animating while the forward pass runs, and "what is this value made of" requests
-// (its formula, from the weights). Protocol in worker-protocol.ts.
+// files, or the hub when the reader asks: sized and planned first, then streamed into the
+// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights"), then answers "explain
+// this prompt" requests, so the scenes keep animating while the forward pass runs, and "what is
+// this value made of" requests (its formula, from the weights). Protocol in worker-protocol.ts.
 
 /// <reference lib="webworker" />
 
-import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
+import { configFromText } from '../model/checkpoint.ts';
+import { checkSourcesFit, readWeights } from '../model/checkpoint-read.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
-import { bestKernels } from '../kernels/index.ts';
+import { tokensSharingRow } from '../model/weights.ts';
+import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError } from '../model/explain.ts';
-import { argmax, topEntries } from '../model/sampling.ts';
-import type { Explanation } from '../model/explanation.ts';
+import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
-import { ModelError } from '../model/config.ts';
+import { SCENES } from '../scenes/index.ts';
+import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, evictFolder, hubFileUrl, storeBytes } from './model-download.ts';
+import { folderToLoad } from './model-sources.ts';
 import { WebGpuError } from '../kernels/webgpu/errors.ts';
 import type { GpuCompute } from './worker-gpu.ts';
 import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
@@ -38,7 +43,7 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
   return module;
 });
 
-let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
+let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 /** The GPU worker's script while the reader wants the products on the GPU, else null. */
@@ -51,6 +56,12 @@ function answering(): GPT {
   return gpu?.model ?? loaded!.model;
 }
 
+/** Ends the GPU's worker, if any (the model then answers with WebAssembly). */
+function stopGpu(): void {
+  gpu?.stop();
+  gpu = null;
+}
+
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
@@ -61,127 +72,80 @@ function isUserError(error: unknown): boolean {
     error instanceof DownloadError || error instanceof RangeError;
 }
 
-interface ModelFiles {
-  name: string;
-  configText: string;
-  weights: Uint8Array;
-  metaText: string | null;
-  fromCache: boolean;
-  /** For a hub download: where its files live and which came from the cache. */
-  hub?: HubFiles;
-}
-
-interface HubFiles {
-  configUrl: string;
-  configBytes: Uint8Array;
-  configFromCache: boolean;
-  weightsUrl: string;
-  weightsFromCache: boolean;
-}
-
-/** A load that failed on files already fetched: which files they were, so cached ones can be evicted. */
-class LoadFailure extends Error {
-  constructor(
-    readonly reason: Error,
-    readonly hub: HubFiles,
-  ) {
-    super(reason.message);
-  }
-}
-
-async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
-  const decoder = new TextDecoder();
-  const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
-    post({ type: 'progress', id, file, loadedBytes, totalBytes });
-  if (source.kind === 'bytes') {
-    return { name: source.name, configText: source.configText, weights: source.weights, metaText: source.metaText, fromCache: false };
-  }
-  if (source.kind === 'hub') {
-    // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
-    // Nothing is stored until the model has been built from them (load() does it).
-    const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const weightsUrl = hubFileUrl(source.hubBase, source.repo, 'model.safetensors');
-    const config = await fetchBytes(configUrl, { signal, onProgress: progress('config.json'), readCache: true });
-    const configText = decoder.decode(config.bytes);
-    const files = { configUrl, configBytes: config.bytes, configFromCache: config.fromCache, weightsUrl, weightsFromCache: false };
-    let shape;
-    try {
-      // A wrong config.json is refused before its weights are downloaded or memory is sized from it.
-      shape = configFromText(configText, `${source.repo}/config.json`);
-    } catch (error) {
-      throw new LoadFailure(error as Error, files);
-    }
-    const weights = await fetchBytes(weightsUrl, {
-      signal,
-      onProgress: progress('model.safetensors'),
-      readCache: true,
-      checkSize: (total) => {
-        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/model.safetensors`, `${source.repo}/config.json`);
-      },
-    }).catch((error: Error) => {
-      throw error instanceof ModelError ? new LoadFailure(error, files) : error;
-    });
-    files.weightsFromCache = weights.fromCache;
-    return { name: source.repo, configText, weights: weights.bytes, metaText: null, fromCache: weights.fromCache, hub: files };
-  }
-  const byName = (name: string) => source.files.find((f) => f.name === name);
-  const configFile = byName('config.json');
-  const weightsFile = byName('model.safetensors');
-  const picked = source.files.map((f) => f.name).join(', ') || 'nothing';
-  if (!configFile || !weightsFile) {
-    throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
-  }
-  const metaFile = byName(TOKENIZER_FILE);
-  const folder = (weightsFile.webkitRelativePath.split('/')[0] || 'your files').slice(0, 80);
-  return {
-    name: folder,
-    configText: await configFile.text(),
-    weights: new Uint8Array(await weightsFile.arrayBuffer()),
-    metaText: metaFile ? await metaFile.text() : null,
-    fromCache: false,
-  };
+/**
+ * Kernels for a new model. Each model gets its own WebAssembly memory, so the current one keeps
+ * running while the next loads; but when the two together would need more than one 32-bit
+ * memory holds (two large models), the current one is unloaded first and its memory reused,
+ * and the page is told.
+ */
+function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
+  const kernels = bestKernels();
+  const limit = kernels.memoryLimit ?? Infinity;
+  const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
+  // A model that cannot fit at all is refused here, with the current one still running.
+  if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
+  if (!loaded || loaded.kernelBytes + plan.kernelBytes <= limit) return kernels;
+  const previous = loaded.model;
+  stopGpu(); // its model reads the weights about to be released
+  previous.release();
+  loaded = null;
+  post({ type: 'unloaded', id });
+  return previous.kernels;
 }
 
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
-  let hubFiles: HubFiles | null = null;
+  /** Hub files asked for: URL → whether the cache had it. */
+  const touched = new Map<string, boolean>();
+  const repoPrefix = source.kind === 'hub' ? hubFileUrl(source.hubBase, source.repo, '') : null;
+  let model: GPT | null = null;
   try {
     const started = performance.now();
-    const files = await readSource(id, source, abort.signal);
-    hubFiles = files.hub ?? null;
+    const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
+    let config: GPTConfig | null = null;
+    // A hub repository's config.json is checked before anything else is asked of the hub.
+    const checkConfig = (text: string) => void (config = configFromText(text, `${source.kind === 'hub' ? source.repo : ''}/config.json`));
+    const folder = await folderToLoad(source, abort.signal, progress, checkConfig, touched);
+    config ??= configFromText(folder.configText, `${folder.name}/config.json`);
+    // Before any weight is read: the files must hold what config.json asks for, and this
+    // browser must be able to hold the model (else a message naming both sizes, and no crash).
+    checkSourcesFit(config, folder.weights, folder.index, folder.name);
+    const kernels = kernelsFor(id, config, folder.name);
+    const plan = reserveFor(config, kernels, folder.name);
+    post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
     const read = performance.now() - started;
-    // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
-    // loads and compiles in the background meanwhile).
-    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
+    const weights = await readWeights(config, folder.weights, folder.index, folder.name, {
+      kernels, precision: plan.precision, compactEmbeddings: true, signal: abort.signal,
+      onProgress: (file, loadedBytes, totalBytes) => post({ type: 'progress', id, file, loadedBytes, totalBytes }),
+    });
     // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-    const model = new GPT(config, weights, bestKernels());
+    model = new GPT(config, weights, kernels);
     const build = performance.now() - started - read;
+    // GPT-2's tokenizer tables may still be on their way (their chunk loads in the background meanwhile).
     const { loadTokenizer } = await tokenizers;
     const tokenizerWait = performance.now() - started - read - build;
-    const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
+    const tokenizer = loadTokenizer(parseTokenizerDescription(folder.metaText, `${folder.name}/${TOKENIZER_FILE}`));
     if (tokenizer.vocabSize > model.config.vocabSize) {
       throw new ModelError(
-        `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+        `${folder.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
           `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
       );
     }
     if (loading?.id !== id) return; // a newer load replaced this one
-    // Only now, with the model built from them, are downloaded files worth keeping.
+    // Only now, with the model built from them, are the small downloaded files worth keeping
+    // (the weights went to the cache as they came, and are removed if the load fails).
     let cacheNote: string | undefined;
-    if (files.hub) {
-      try {
-        if (!files.hub.configFromCache) await storeBytes(files.hub.configUrl, files.hub.configBytes);
-        if (!files.hub.weightsFromCache) await storeBytes(files.hub.weightsUrl, files.weights);
-      } catch (error) {
-        await evict([files.hub.configUrl, files.hub.weightsUrl]).catch(() => {});
-        cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
-      }
+    try {
+      if (folder.hub?.storeFailed) throw new Error(folder.hub.storeFailed);
+      for (const file of folder.hub?.small ?? []) if (!file.fromCache) await storeBytes(file.url, file.bytes);
+    } catch (error) {
+      if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
+      cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
-    loaded = { id, model, tokenizer, name: files.name, tableSent: false };
-    gpu?.stop();
-    gpu = null;
+    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes: plan.kernelBytes };
+    stopGpu();
     const gpuNote = gpuWanted ? await startGpu(gpuWanted) : '';
     if (loading?.id !== id) return;
     if (gpuNote) post({ type: 'compute', id: 0, state: { gpu: null, note: gpuNote } });
@@ -195,24 +159,24 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: files.name, config: model.config, tokenizer: tokenizer.kind, fromCache: files.fromCache, timings, cacheNote };
+    const info: LoadedModel = { name: folder.name, config: model.config, tokenizer: tokenizer.kind, fromCache: folder.fromCache, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings, cacheNote };
     post({ type: 'loaded', id, model: info });
-  } catch (caught) {
-    const failedFiles = caught instanceof LoadFailure ? caught.hub : hubFiles;
-    const error = caught instanceof LoadFailure ? caught.reason : (caught as Error);
-    const cancelled = error instanceof DownloadCancelled;
-    let message = error.message;
+  } catch (error) {
+    model?.release();
+    const reason = error as Error;
+    const cancelled = reason instanceof DownloadCancelled || abort.signal.aborted;
+    let message = reason.message;
     let evicted = false;
-    // A cached copy that does not load is removed, so it is never served again.
-    const cached = failedFiles && !cancelled && !(error instanceof DownloadError)
-      ? [failedFiles.configFromCache && failedFiles.configUrl, failedFiles.weightsFromCache && failedFiles.weightsUrl].filter((u): u is string => !!u)
-      : [];
-    if (cached.length > 0 && failedFiles) {
-      await evict([failedFiles.configUrl, failedFiles.weightsUrl]).catch(() => {});
-      evicted = true;
-      message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+    if (repoPrefix) {
+      // Nothing of a failed load is kept; a cached copy that does not load is never served again.
+      const fromCache = [...touched.values()].some(Boolean);
+      await evictFolder(repoPrefix).catch(() => {});
+      if (fromCache && !cancelled && !(reason instanceof DownloadError)) {
+        evicted = true;
+        message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+      }
     }
-    post({ type: 'error', id, message, user: cancelled || evicted || isUserError(error), cancelled, evicted });
+    post({ type: 'error', id, message: cancelled ? 'The download was cancelled.' : message, user: cancelled || evicted || isUserError(reason), cancelled, evicted });
   } finally {
     if (loading?.id === id) loading = null;
   }
@@ -222,18 +186,9 @@ function pieceOf(tokenizer: Tokenizer, id: number): string {
   return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
-/** Ids a scene is likely to name: the prompt, the most likely next tokens, the vocabulary's ends (the generation's come with it). */
-function likelyIds(ex: Explanation): Set<number> {
-  const V = ex.config.vocabSize;
-  const T = ex.tokens.length;
-  const ids = new Set<number>([0, V - 1, ...ex.tokens.map((t) => t.id)]);
-  const probs = ex.trace.get('probs');
-  if (probs) {
-    for (let r = 0; r < T; r++) ids.add(argmax(probs.data.subarray(r * V, (r + 1) * V)));
-    for (const e of topEntries(probs.data.subarray((T - 1) * V, T * V), 64)) ids.add(e.id);
-  }
-  for (const e of topEntries(ex.sampledProbs, 64)) ids.add(e.id);
-  return ids;
+/** The ids whose pieces the scenes draw: the prompt's, and those each scene declares it labels (the generation's come with it). */
+function labelledIds(ex: Explanation): Set<number> {
+  return new Set([...ex.tokens.map((t) => t.id), ...SCENES.flatMap((scene) => scene.labelledIds?.(ex) ?? [])]);
 }
 
 /** Ids per slice of the piece table: a slice takes a few milliseconds, so a new prompt never waits long behind it. */
@@ -245,8 +200,8 @@ let pieceTableTimer: ReturnType<typeof setTimeout> | undefined;
 /**
  * Every token's piece, sent once per model, a slice at a time with a pause between. Building it
  * for GPT-2's 50,257 tokens takes a few hundred milliseconds, which the first prompts typed
- * right after loading would otherwise wait behind; the scenes only need it to name tokens that
- * came with no explanation (each brings the pieces it is likely to show).
+ * right after loading would otherwise wait behind; the scenes do not need it (each explanation
+ * brings the pieces its scenes draw), only the hover readout naming any token.
  */
 function schedulePieceTable(): void {
   clearTimeout(pieceTableTimer);
@@ -266,6 +221,9 @@ async function sendPieceTable(): Promise<void> {
   }
 }
 
+/** The generated tokens of the last explanation, and what they were generated from. */
+let lastGeneration: { model: GPT; key: string; steps: GenerationStep[] } | null = null;
+
 function explainPrompt(id: number, request: ExplainRequest): void {
   if (!loaded) {
     post({ type: 'error', id, message: 'No model is loaded yet.', user: true });
@@ -278,14 +236,18 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
     const layer = Math.min(request.layer, model.config.nLayer - 1);
     const head = Math.min(request.head, model.config.nHead - 1);
+    // A position past the end of a shorter prompt reads its last token (explain's default).
+    const tokens = request.lensPosition === null ? 0 : tokenizer.encode(request.prompt).length;
+    const lensPosition = request.lensPosition !== null && request.lensPosition < Math.min(tokens, model.config.nPositions) ? request.lensPosition : undefined;
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
-      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window,
+      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
+      maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
     });
     const generating = request.generateTokens > 0;
-    // The piece function cannot cross to the page: send the pieces it will most likely ask for.
+    // The piece function cannot cross to the page: send the pieces the scenes draw.
     const { piece, ...rest } = explanation;
-    const pieces = [...likelyIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
+    const pieces = [...labelledIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     // So is any other array the explanation holds (a derived value computed with the model).
@@ -295,7 +257,13 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     post({ type: 'explained', id, explanation: { ...rest, pieces }, generating, milliseconds: performance.now() - started }, [...buffers]);
     if (generating) {
       started = performance.now();
-      const generation = explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece);
+      // The same model (on the same kernels), prompt and rule generate the same tokens: a request that changed only what is
+      // read of the trace (the lens's position) gets the last ones again.
+      const key = JSON.stringify([loaded.id, ids, request.sampling, request.generateTokens, window]);
+      if (lastGeneration?.model !== model || lastGeneration.key !== key) {
+        lastGeneration = { model, key, steps: explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece) };
+      }
+      const generation = lastGeneration.steps;
       const named = new Set(generation.flatMap((step) => [step.chosen.id, ...step.context, ...step.top.map((t) => t.token.id)]));
       const generatedPieces = [...named].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
       post({ type: 'generated', id, generation, pieces: generatedPieces, milliseconds: performance.now() - started });
@@ -359,8 +327,7 @@ async function startGpu(helperUrl: string): Promise<string> {
 
 /** After the GPU failed mid-request: back to WebAssembly for good, and the page is told why. */
 function dropGpu(error: WebGpuError): void {
-  gpu?.stop();
-  gpu = null;
+  stopGpu();
   gpuWanted = null;
   post({ type: 'compute', id: 0, state: { gpu: null, note: `The GPU stopped working: ${error.message}. The model computes with WebAssembly again.` } });
 }
@@ -369,8 +336,7 @@ async function setCompute(id: number, helperUrl: string | null): Promise<void> {
   gpuWanted = helperUrl;
   let note = '';
   if (helperUrl === null) {
-    gpu?.stop();
-    gpu = null;
+    stopGpu();
   } else if (!gpu && loaded) {
     note = await startGpu(helperUrl);
   }

@@ -8,12 +8,17 @@
 // playhead. A resting mouse inspects what it rests on. Keys when focused: Space/k play or pause,
 // Home/End jump, Shift+←/→ step (plain ←/→ too while playing); while paused, the arrows move
 // from number to number and Escape leaves. prefers-reduced-motion: never autoplays.
+// Where a scene offers choices (spots with `choose`: a head's map, a token), a tap on one chooses
+// it, and while paused each choice is one stop of the arrow keys, made by Enter or Space: the
+// element fires a `choose` event (detail: the SpotChoice) for the page to apply.
 
 import type { Explanation } from '../model/explanation.ts';
 import type { Scene, SceneDefinition } from '../scenes/contract.ts';
 import type { Theme } from '../render/theme.ts';
 import { plainText } from '../anim/label.ts';
 import { Inspection, type FormulaSource } from './inspection.ts';
+import { spotUnder } from './readout.ts';
+import type { SpotChoice } from '../render/frame.ts';
 
 /** A press shorter than this (and that barely moves) is a tap: it toggles pause. */
 const TAP_MILLISECONDS = 300;
@@ -271,7 +276,7 @@ export class TransformerSceneElement extends HTMLElement {
     this.failure = null;
     this.built = scene;
     this.message = message;
-    this.inspection.clear();
+    this.inspection.sceneChanged();
     if (scene) {
       this.setAttribute('aria-label', scene.title);
       this.time = Math.min(this.time, scene.durationSeconds);
@@ -437,6 +442,11 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.press.seeking) this.seekTo(e.clientX);
   }
 
+  /** Tells the page the reader chose this (a `choose` event); the page applies it like its own pickers. */
+  private choose(choice: SpotChoice): void {
+    this.dispatchEvent(new CustomEvent<SpotChoice>('choose', { detail: choice, bubbles: true }));
+  }
+
   private onPointerUp(e: PointerEvent, cancelled = false): void {
     const press = this.press;
     if (!press || e.pointerId !== press.id) return;
@@ -446,13 +456,21 @@ export class TransformerSceneElement extends HTMLElement {
     if (this.hasPointerCapture(e.pointerId)) this.releasePointerCapture(e.pointerId);
     if (cancelled) return;
     if (!press.seeking && performance.now() - press.startedAt < TAP_MILLISECONDS) {
+      const rect = this.getBoundingClientRect();
+      const point = { x: e.clientX - rect.left, y: e.clientY - rect.top };
+      // A tap on a choice (a head's map, a token) makes it, playing or paused.
+      const choice = this.built && this.data ? spotUnder(this.built.spotsAt(this.time, this.cssWidth, this.cssHeight), point.x, point.y)?.choose : undefined;
+      if (choice) {
+        this.choose(choice);
+        if (this.isPaused) this.inspection.tap(point);
+        return;
+      }
       if (!this.isPaused) {
         this.pause();
         return;
       }
       // Paused: a tap on a number inspects it; anywhere else plays on.
-      const rect = this.getBoundingClientRect();
-      if (!this.data || !this.inspection.tap({ x: e.clientX - rect.left, y: e.clientY - rect.top })) this.play();
+      if (!this.data || !this.inspection.tap(point)) this.play();
     } else {
       this.lastFrameTimestamp = null;
       this.schedule();
@@ -465,6 +483,13 @@ export class TransformerSceneElement extends HTMLElement {
     if (!this.built || e.altKey || e.ctrlKey || e.metaKey) return;
     const step = this.duration * KEY_STEP_FRACTION;
     const inspecting = this.isPaused && !e.shiftKey;
+    // Paused on a choice (a head's map, a token), Enter or Space makes it.
+    const choice = this.isPaused ? this.inspection.choice : null;
+    if (choice && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      this.choose(choice);
+      return;
+    }
     switch (e.key) {
       case ' ':
       case 'k':

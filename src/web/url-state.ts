@@ -1,5 +1,6 @@
 // The page's state as it lives in the URL's query, so a link reproduces what the reader saw:
-// prompt, model, the scene and time they paused on, attention layer/head, and the sampling rule.
+// prompt, model, the scene and time they paused on, attention layer/head, the sampling rule, and
+// the position the logit lens reads.
 // Parsing never throws: a bad or missing value falls back to its default.
 
 import type { SamplingSettings } from '../model/explanation.ts';
@@ -19,6 +20,8 @@ export interface PageState {
   sampling: SamplingSettings;
   /** Context window of the generation scene; 0 means the model's full context. */
   window: number;
+  /** The position the logit lens reads, from 0; null for the prompt's last token. */
+  lensPosition: number | null;
 }
 
 
@@ -31,6 +34,7 @@ export const DEFAULT_STATE: PageState = {
   head: 0,
   sampling: DEFAULT_SAMPLING,
   window: 0,
+  lensPosition: null,
 };
 
 /** A Hugging Face repository id such as "openai-community/gpt2" (or a bare "gpt2"). */
@@ -73,7 +77,14 @@ export function parseState(search: string): PageState {
       seed: numberFrom(q.get('seed'), d.sampling.seed, isWhole),
     },
     window: numberFrom(q.get('window'), d.window, isWhole),
+    lensPosition: lensPositionFrom(q.get('position')),
   };
+}
+
+/** A whole number, or null (the last token) when missing or not one. */
+function lensPositionFrom(text: string | null): number | null {
+  const n = numberFrom(text, NaN, isWhole);
+  return Number.isNaN(n) ? null : n;
 }
 
 /** The query string for a state, leaving out values equal to the defaults so links stay short. */
@@ -93,6 +104,7 @@ export function stateToSearch(state: PageState): string {
   if (state.sampling.topP !== d.sampling.topP) q.set('topp', String(state.sampling.topP));
   if (state.sampling.seed !== d.sampling.seed) q.set('seed', String(state.sampling.seed));
   if (state.window !== d.window) q.set('window', String(state.window));
+  if (state.lensPosition !== null) q.set('position', String(state.lensPosition));
   const text = q.toString();
   return text ? `?${text}` : '';
 }

@@ -33,8 +33,9 @@ export class GpuCompute {
   ) {}
 
   /**
-   * Starts the GPU's worker (the script at `helperUrl`) and sends `model`'s weights to the GPU;
-   * the new model's other products use `model`'s kernels. Throws a WebGpuError saying why not.
+   * Starts the GPU's worker (the script at `helperUrl`) and sends `model`'s weights to the GPU
+   * (read back a row at a time where its WebAssembly kernels hold them); everything else the new
+   * model computes uses `model`'s kernels. Throws a WebGpuError saying why not.
    */
   static async start(helperUrl: string, model: GPT): Promise<GpuCompute> {
     const worker = new Worker(helperUrl, { type: 'module', name: 'gpu' });

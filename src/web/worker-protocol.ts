@@ -2,8 +2,9 @@
 // tokenizer; the page only ever sees Explanations (numbers the model computed), the formulas of
 // the values a reader inspects (computed from the weights), and progress.
 // An Explanation crosses the boundary without its `piece` function; the page rebuilds it from
-// the pieces of the ids it is likely to show (sent with it) and the table of every token's
-// display piece, which the worker sends in slices once the reader pauses.
+// the pieces its scenes draw (the prompt's, the generated ones, and each scene's labelledIds,
+// sent with it) and the table of every token's display piece, which the worker sends in slices
+// once the reader pauses.
 
 import type { GPTConfig } from '../model/config.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
@@ -13,7 +14,8 @@ import type { Formula, FormulaQuery } from '../model/formula.ts';
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
-  | { kind: 'files'; files: File[] };
+  /** `name`: what the scenes call the model (default: the picked folder's name, or "your files"). */
+  | { kind: 'files'; files: File[]; name?: string };
 
 /**
  * What the worker is handed: files at plain URLs (the built-in model) arrive as bytes the page
@@ -31,6 +33,8 @@ export interface ExplainRequest {
   /** 0 for the model's full context. */
   window: number;
   generateTokens: number;
+  /** The position the logit lens reads; null for the last token (a position past the end reads the last). */
+  lensPosition: number | null;
 }
 
 /** Whether the products could run on the GPU here: the adapter's name, or null and why not (for the reader). */
@@ -66,6 +70,10 @@ export interface LoadedModel {
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;
+  /** The most tokens that share one row of the token embeddings (model/weights.ts tokensSharingRow): 1 when none do. */
+  sharedRowTokens: number;
+  /** The kernels the worker computes with: "wasm-relaxed-simd", "wasm-simd" or "plain". */
+  kernels: string;
   /** Set when the downloaded files could not be kept in the cache: why, for the reader. */
   cacheNote?: string;
   /** Where the load's time went, for the page's benchmark. Durations are in milliseconds; the
@@ -95,6 +103,10 @@ export interface LoadTimings {
 
 export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
+  /** Before any weight is read: what the model of load `id` needs in memory, for the reader. */
+  | { type: 'plan'; id: number; text: string }
+  /** The model in use was unloaded to make room for load `id` (two large models do not fit together). */
+  | { type: 'unloaded'; id: number }
   | { type: 'loaded'; id: number; model: LoadedModel }
   /**
    * Everything but the generated tokens when `generating` is true: those follow in a

@@ -1,8 +1,10 @@
 // Shared set-up for the browser tests, the screenshot script and the page benchmark:
-// a Vite server on a free port and Debian's chromium driven by playwright-core.
+// a Vite server on a free port (the development server, or the production build served as
+// `npm start` serves it) and Debian's chromium driven by playwright-core.
 
-import { createServer, type ViteDevServer } from 'vite';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer, preview, type ViteDevServer } from 'vite';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -41,6 +43,31 @@ export async function startVite(): Promise<{ server: ViteDevServer; origin: stri
  * which runs the GPU's work on the CPU (right numbers, no GPU speed).
  */
 export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
+/**
+ * Builds the site (`vite build`, into a folder of its own so parallel suites do not share one)
+ * and serves it with `vite preview` on a free port, as `npm start` does; returns its origin.
+ */
+export async function startPreview(): Promise<{ close(): Promise<void>; origin: string }> {
+  const repo = new URL('../..', import.meta.url).pathname;
+  const outDir = mkdtempSync(join(tmpdir(), 'animated-transformer-site-'));
+  execFileSync(process.execPath, [join(repo, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: repo, stdio: 'ignore' });
+  const server = await preview({
+    configFile: join(repo, 'vite.config.ts'),
+    logLevel: 'error',
+    build: { outDir },
+    preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+  });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Launches headless chromium with a fresh profile (playwright makes a temporary one per launch). */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

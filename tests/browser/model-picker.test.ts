@@ -1,8 +1,9 @@
 // The model panel in a real browser: a download from a local server standing in for the
 // Hugging Face hub (only on request, with progress, cancel and the Cache API), the reader's
-// own files, and clear messages for wrong files or a repository that does not exist.
+// own files, and clear messages for wrong files or a repository that does not exist. Each test
+// opens the page in a fresh browser context (an empty cache), so none depends on another.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +28,17 @@ beforeAll(async () => {
   ({ server, origin } = await startVite());
   hub = await startFakeHub(REPO, modelDir);
   browser = await launchChromium();
+});
+
+beforeEach(async () => {
+  hub.slow = false;
   watched = await watchedPage(browser);
   await watched.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_HUB = ${JSON.stringify(hub.origin)};`);
   await watched.page.goto(`${origin}/`);
   await pageReady(watched.page);
 });
+
+afterEach(() => watched?.page.context().close());
 
 afterAll(async () => {
   await browser?.close();
@@ -42,25 +49,37 @@ afterAll(async () => {
 
 const progressText = () => watched.page.locator('#model-progress-text').textContent();
 
+/** Opens the model panel and asks for `repo` from the stand-in hub. */
+async function download(repo: string): Promise<void> {
+  await watched.page.locator('#model-panel').evaluate((el) => ((el as HTMLDetailsElement).open = true));
+  await watched.page.locator('#hub-repo').fill(repo);
+  await watched.page.locator('#hub-download').click();
+}
+
+/** Downloads REPO and waits until its model is in use. */
+async function downloadModel(): Promise<void> {
+  await download(REPO);
+  await watched.page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);
+}
+
 describe('the model panel', () => {
-  it('downloads nothing from the hub until the reader asks', () => {
-    expect(hub.requests).toEqual([]);
+  it('downloads nothing from the hub until the reader asks', async () => {
+    const before = hub.requests.length;
+    await watched.page.waitForTimeout(500);
+    expect(hub.requests.length).toBe(before);
     expect(watched.requests.filter((u) => u.startsWith(hub.origin))).toEqual([]);
   });
 
   it('a repository that does not exist gets a message naming the problem', async () => {
     const { page } = watched;
-    await page.locator('#model-panel summary').click();
-    await page.locator('#hub-repo').fill('nobody/missing-model');
-    await page.locator('#hub-download').click();
+    await download('nobody/missing-model');
     await page.waitForFunction(() => /404/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
     expect(await progressText()).toContain('nobody/missing-model');
   });
 
   it('a name that is not a repository is refused before any request', async () => {
     const before = hub.requests.length;
-    await watched.page.locator('#hub-repo').fill('../../etc/passwd');
-    await watched.page.locator('#hub-download').click();
+    await download('../../etc/passwd');
     expect(await progressText()).toMatch(/not a Hugging Face repository/);
     expect(hub.requests.length).toBe(before);
   });
@@ -68,8 +87,7 @@ describe('the model panel', () => {
   it('cancel stops a download and keeps nothing in the cache', async () => {
     const { page } = watched;
     hub.slow = true;
-    await page.locator('#hub-repo').fill(REPO);
-    await page.locator('#hub-download').click();
+    await download(REPO);
     await page.waitForFunction(() => /model\.safetensors: [\d.]+ of/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
     await page.locator('#hub-cancel').click();
     await page.waitForFunction(() => /cancelled/.test(document.getElementById('model-progress-text')!.textContent ?? ''));
@@ -82,8 +100,7 @@ describe('the model panel', () => {
 
   it('a requested download shows progress, loads the model, and the URL names it', async () => {
     const { page } = watched;
-    await page.locator('#hub-download').click();
-    await page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);
+    await downloadModel();
     expect(hub.requests).toContain(`/${REPO}/resolve/main/model.safetensors`);
     expect(await progressText()).toContain(`Loaded ${REPO}`);
     // The page writes its URL a moment after a change (one history entry per burst of changes).
@@ -92,6 +109,8 @@ describe('the model panel', () => {
 
   it('a second visit with the link loads from the cache without touching the network', async () => {
     const { page } = watched;
+    await downloadModel();
+    await page.waitForFunction((want) => new URL(location.href).searchParams.get('model') === want, `hub:${REPO}`);
     const before = hub.requests.length;
     await page.reload();
     await page.waitForFunction((repo) => document.querySelector('transformer-scene')!.explanation?.modelName === repo, REPO);

@@ -1,8 +1,14 @@
-// Reading the article page from a test or script: waiting for the model, listing scenes, and
-// sampling a scene's canvas or its shown numbers at a given point of its timeline.
+// Reading the article page from a test or script: waiting for the model, listing scenes,
+// sampling a scene's canvas or its shown numbers at a given point of its timeline, and taking
+// the page's explanation and what its scenes draw out to Node, to check them there.
 
 import type { Page } from 'playwright-core';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
+import type { Explanation } from '../../src/model/explanation.ts';
+import type { TraceName } from '../../src/model/registry.ts';
+import type { Trace } from '../../src/model/trace.ts';
+import type { ShownNumber } from '../../src/render/frame.ts';
+import type { DrawnText } from '../../src/render/said.ts';
 
 /** Waits until the model has answered and every scene element has a built scene. */
 export async function pageReady(page: Page, timeoutMs = 110_000): Promise<void> {
@@ -69,6 +75,49 @@ export function sceneNumbers(page: Page): Promise<string[][]> {
       const scene = el.sceneObject;
       if (!scene) return [];
       return scene.numbersAt(scene.durationSeconds, el.clientWidth, el.clientHeight).map((n) => n.text);
+    }),
+  );
+}
+
+/** An explanation as it crosses from the page to a test: its arrays as base64 of their float32 bytes. */
+export interface PageExplanation extends Omit<Explanation, 'trace' | 'sampledProbs' | 'piece'> {
+  trace: { name: TraceName; shape: number[]; data: string }[];
+  sampledProbs: string;
+}
+
+/** The explanation a scene element of the page holds (the worker's numbers, as the page received them). */
+export function pageExplanation(page: Page, scene = 'prediction'): Promise<PageExplanation> {
+  return page.evaluate((name) => {
+    const el = document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
+    const { trace, sampledProbs, piece: _piece, ...rest } = el.explanation!;
+    const base64 = (a: Float32Array) => {
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    };
+    return { ...rest, sampledProbs: base64(sampledProbs), trace: [...trace].map(([n, t]) => ({ name: n, shape: t.shape, data: base64(t.data) })) };
+  }, scene);
+}
+
+/** The page's explanation rebuilt in Node, its pieces from `piece` (the tokenizer's own, not the page's). */
+export function explanationFromPage(data: PageExplanation, piece: (id: number) => string): Explanation {
+  const floats = (b64: string) => {
+    const bytes = Buffer.from(b64, 'base64');
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  };
+  const trace: Trace = new Map(data.trace.map((t) => [t.name, { shape: t.shape, data: floats(t.data) }]));
+  return { ...data, trace, sampledProbs: floats(data.sampledProbs), piece: (id) => ({ id, text: piece(id) }) };
+}
+
+/** What every scene of the page draws at each beat's start, middle and end, at its size on the page: its numbers and texts. */
+export function drawnRecords(page: Page): Promise<{ scene: string; time: number; numbers: ShownNumber[]; texts: DrawnText[] }[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('transformer-scene')].flatMap((el) => {
+      const scene = el.sceneObject;
+      if (!scene) return [];
+      const times = (scene.beats ?? []).flatMap((b) => [b.startSeconds + 0.01, (b.startSeconds + b.endSeconds) / 2, Math.max(0, b.endSeconds - 0.01)]);
+      return times.map((time) => ({ scene: el.sceneName, time, numbers: scene.numbersAt(time, el.clientWidth, el.clientHeight), texts: scene.textAt(time, el.clientWidth, el.clientHeight) }));
     }),
   );
 }

@@ -1,9 +1,11 @@
 // The article page in a real browser with the built-in model: it loads cleanly, every scene draws
 // frames that are not blank and that change over time, the player controls work on a real scene,
 // the prompt reruns the model, a link restores the state, the reader's text stays text, bad
-// prompts get clear messages, and no request leaves the page's origin.
+// prompts get clear messages, and no request leaves the page's origin. Each test opens the page
+// afresh in a context of its own, so none depends on another having run (check with
+// `npx vitest run tests/browser --sequence.shuffle`).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
@@ -21,11 +23,15 @@ let page: Page;
 beforeAll(async () => {
   ({ server, origin } = await startVite());
   browser = await launchChromium();
+});
+
+/** A fresh page on the default prompt, every scene built. */
+async function openPage(): Promise<void> {
   watched = await watchedPage(browser);
   page = watched.page;
   await page.goto(`${origin}/`);
   await pageReady(page);
-});
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -33,6 +39,9 @@ afterAll(async () => {
 });
 
 describe('the article page', () => {
+  beforeEach(openPage);
+  afterEach(() => page?.context().close());
+
   it('loads the built-in model with no console errors and builds every scene', async () => {
     const names = await sceneNames(page);
     expect(names.length).toBeGreaterThan(0);
@@ -86,6 +95,7 @@ describe('the article page', () => {
   it('press-and-drag on a real scene seeks to the pointer', async () => {
     const name = await firstSceneName(page);
     const scene = page.locator(`transformer-scene[scene="${name}"]`);
+    await scene.scrollIntoViewIfNeeded();
     const box = (await scene.boundingBox())!;
     const duration = await scene.evaluate((el: TransformerSceneElement) => el.duration);
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
@@ -274,7 +284,9 @@ describe('the article page', () => {
     expect(await page.locator(`transformer-scene[scene="${name}"] + .scene-tools .note`).textContent()).toMatch(/^Saved .*\.svg/);
   });
 
-  it('no request has left the page’s origin', async () => {
+  it('no request has left the page’s origin, through a run with a new prompt', async () => {
+    await page.locator('#prompt').fill('Once upon a time there was');
+    await page.waitForFunction(() => document.getElementById('token-list')!.textContent!.includes('time'));
     const foreign = watched.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
     expect(foreign).toEqual([]);
   });
@@ -283,7 +295,7 @@ describe('the article page', () => {
 describe('a link restores what the reader saw', () => {
   it('prompt, scene, time, layer, head and sampling come back from the URL, on a 360-px phone that asks for less motion', async () => {
     const linked = await watchedPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, reducedMotion: 'reduce' });
-    const name = await firstSceneName(page);
+    const name = 'function';
     const query = new URLSearchParams({ prompt: 'Hello there, robots', scene: name, t: '2.25', layer: '1', head: '1', temperature: '0', topk: '5', seed: '7' });
     await linked.page.goto(`${origin}/?${query}`);
     await pageReady(linked.page);
@@ -305,6 +317,19 @@ describe('a link restores what the reader saw', () => {
     const playing = await linked.page.evaluate(() => [...document.querySelectorAll('transformer-scene')].filter((el) => !el.paused).length);
     expect(playing).toBe(0);
     expect(linked.errors).toEqual([]);
+    await linked.page.context().close();
+  });
+
+  it('the control for the test above: without that preference, the same link plays the other scenes by themselves', async () => {
+    const linked = await watchedPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, reducedMotion: 'no-preference' });
+    await linked.page.goto(`${origin}/?${new URLSearchParams({ prompt: 'Hello there, robots', scene: 'function', t: '2.25' })}`);
+    await pageReady(linked.page);
+    const state = await linked.page.evaluate(() => {
+      const scenes = [...document.querySelectorAll('transformer-scene')];
+      return { linkedPaused: scenes.find((el) => el.sceneName === 'function')!.paused, playing: scenes.filter((el) => !el.paused).length, all: scenes.length };
+    });
+    expect(state).toEqual({ linkedPaused: true, playing: state.all - 1, all: state.all });
+    expect(state.playing).toBeGreaterThan(0);
     await linked.page.context().close();
   });
 

@@ -1,7 +1,8 @@
 // The <transformer-scene> player on its own, with a trivial scene: playing, tap to pause,
-// press-and-drag to seek, keyboard, reduced motion, and high-DPI canvas sizing.
+// press-and-drag to seek, keyboard, reduced motion, and high-DPI canvas sizing. Each test opens
+// the page afresh (it starts playing), so none depends on another having run.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
@@ -20,10 +21,15 @@ const waitForTimePast = (after: number) =>
 beforeAll(async () => {
   ({ server, origin } = await startVite());
   browser = await launchChromium();
+});
+
+beforeEach(async () => {
   watched = await watchedPage(browser, { deviceScaleFactor: 2 });
   await watched.page.goto(`${origin}/tests/browser/pages/player.html`);
   await watched.page.waitForFunction(() => document.querySelector('transformer-scene')?.duration === 10);
 });
+
+afterEach(() => watched?.page.context().close());
 
 afterAll(async () => {
   await browser?.close();
@@ -114,6 +120,7 @@ describe('<transformer-scene> player', () => {
   it('fires timeupdate, play and pause events like a media element', async () => {
     const events = await watched.page.evaluate(() => {
       const el = document.querySelector('transformer-scene')!;
+      el.pause();
       const seen: string[] = [];
       for (const type of ['play', 'pause', 'timeupdate']) el.addEventListener(type, () => seen.push(type));
       el.play();
@@ -124,11 +131,13 @@ describe('<transformer-scene> player', () => {
     expect(events).toEqual(['play', 'pause', 'timeupdate']);
   });
 
-  it('reports its own reduced-motion preference', async () => {
-    const reduced = await watchedPage(browser, { reducedMotion: 'reduce' });
-    await reduced.page.goto(`${origin}/tests/browser/pages/player.html`);
-    await reduced.page.waitForFunction(() => document.querySelector('transformer-scene')?.duration === 10);
-    expect(await reduced.page.evaluate(() => document.querySelector('transformer-scene')!.prefersReducedMotion)).toBe(true);
-    await reduced.page.context().close();
+  it('reports its own reduced-motion preference, and its absence', async () => {
+    for (const reducedMotion of ['reduce', 'no-preference'] as const) {
+      const other = await watchedPage(browser, { reducedMotion });
+      await other.page.goto(`${origin}/tests/browser/pages/player.html`);
+      await other.page.waitForFunction(() => document.querySelector('transformer-scene')?.duration === 10);
+      expect(await other.page.evaluate(() => document.querySelector('transformer-scene')!.prefersReducedMotion), reducedMotion).toBe(reducedMotion === 'reduce');
+      await other.page.context().close();
+    }
   });
 });

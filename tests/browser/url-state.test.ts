@@ -20,18 +20,20 @@ describe('URL state', () => {
       head: 7,
       sampling: { temperature: 0, topK: 3, topP: 0.5, seed: 9 },
       window: 8,
+      lensPosition: 3,
     };
     expect(parseState(stateToSearch(state))).toEqual(state);
   });
 
   it('bad values fall back to the defaults one by one', () => {
-    const state = parseState('?t=-4&layer=1.5&head=abc&temperature=99&topk=-1&topp=0&seed=NaN&window=x&model=hub:../../x');
+    const state = parseState('?t=-4&layer=1.5&head=abc&temperature=99&topk=-1&topp=0&seed=NaN&window=x&model=hub:../../x&position=-2');
     expect(state.time).toBe(0);
     expect(state.layer).toBe(0);
     expect(state.head).toBe(0);
     expect(state.sampling).toEqual(DEFAULT_STATE.sampling);
     expect(state.window).toBe(0);
     expect(state.model).toEqual({ kind: 'default' });
+    expect(state.lensPosition).toBeNull();
   });
 
   it('repository ids look like owner/name and cannot climb out of the hub path', () => {

@@ -1,8 +1,9 @@
 // The WebGPU kernels in headless Chromium with SwiftShader's WebGPU adapter (a GPU emulated on
-// the CPU: right numbers, no GPU speed): products of many shapes against the plain kernels,
-// weights cut into pieces, a weight too large for the device refused, and whole traced passes of
-// the built-in model and of a random model of GPT-2 small's shape against WebAssembly. The page
-// tests are in webgpu-page.test.ts.
+// the CPU: right numbers, no GPU speed): products of many shapes against the plain kernels, with
+// weights given as arrays or held by the WebAssembly kernels (as a streamed model's are), weights
+// cut into pieces, a weight too large for the device refused, and whole traced passes of the
+// built-in model (held as the page holds it, as floats and as halves) and of a random model of
+// GPT-2 small's shape against WebAssembly. The page tests are in webgpu-page.test.ts.
 //
 // The tolerance of a whole pass, per traced tensor: max |GPU − WebAssembly| ≤ 1e-5 · (1 + the
 // tensor's largest |value|). Both compute every product in float32 and differ only in the order
@@ -49,8 +50,11 @@ function check(request: CheckRequest): Promise<CheckAnswer & { ok: true }> {
   });
 }
 
-const cases = (list: [number, number, number][], transposed: boolean, half: boolean, bias: boolean): ProductCase[] =>
-  list.map(([M, K, N]) => ({ M, K, N, transposed, half, bias: bias && !transposed }));
+const cases = (list: [number, number, number][], transposed: boolean, half: boolean, bias: boolean, held = false): ProductCase[] =>
+  list.map(([M, K, N]) => ({ M, K, N, transposed, half, bias: bias && !transposed, held }));
+
+/** The same cases with their weights held by the WebAssembly kernels (read back a row at a time for the GPU). */
+const heldToo = (list: ProductCase[]): ProductCase[] => list.map((c) => ({ ...c, held: true }));
 
 /** Odd sizes, sizes just past the 64 × 64 tiles, and GPT-2 small's own products. */
 const SHAPES: [number, number, number][] = [
@@ -87,6 +91,7 @@ describe('the WebGPU kernels on SwiftShader', () => {
       ...cases(SHAPES, true, true, false), // an F16 embedding table as the head
       ...cases([[2, 37, 101]], true, true, false), // halves whose rows start mid-word
     ];
+    all.push(...heldToo(all)); // as a streamed model's weights are: held by WebAssembly, as floats or halves
     const { products, adapter } = await check({ kind: 'products', cases: all, seed: 1 });
     expect(adapter).toMatch(/swiftshader/);
     expect(products!.length).toBe(all.length);
@@ -101,12 +106,15 @@ describe('the WebGPU kernels on SwiftShader', () => {
       [9, 37, 53], // K × N: 37 rows of 212 bytes, 4 to a 1 KB piece: the pieces add up along K
       [70, 100, 30], // a product of 70 rows goes over in blocks of 2 rows (100 floats each)
     ];
-    const all = [...cases(list, false, false, true), ...cases(list, false, true, true), ...cases(list, true, false, false), ...cases(list, true, true, false)];
-    const whole = await check({ kind: 'products', cases: all, seed: 2 });
-    const cut = await check({ kind: 'products', cases: all, seed: 2, maxBindingBytes: 1024 });
-    for (const p of cut.products!) expect(p.worstOfBound, JSON.stringify(p)).toBeLessThan(1);
-    // Every output adds its terms in the same order either way, so not one bit may differ.
+    const arrays = [...cases(list, false, false, true), ...cases(list, false, true, true), ...cases(list, true, false, false), ...cases(list, true, true, false)];
+    const whole = await check({ kind: 'products', cases: arrays, seed: 2 });
+    const cut = await check({ kind: 'products', cases: arrays, seed: 2, maxBindingBytes: 1024 });
+    const heldCut = await check({ kind: 'products', cases: heldToo(arrays), seed: 2, maxBindingBytes: 1024 });
+    for (const p of [...cut.products!, ...heldCut.products!]) expect(p.worstOfBound, JSON.stringify(p)).toBeLessThan(1);
+    // Every output adds its terms in the same order either way, so not one bit may differ; a
+    // weight read back from the WebAssembly kernels reaches the GPU with the array's very numbers.
     expect(cut.products!.map((p) => p.hash)).toEqual(whole.products!.map((p) => p.hash));
+    expect(heldCut.products!.map((p) => p.hash)).toEqual(whole.products!.map((p) => p.hash));
   });
 
   it('refuse a weight one row of which is larger than the device’s largest binding, saying so', async () => {
@@ -114,13 +122,17 @@ describe('the WebGPU kernels on SwiftShader', () => {
     expect(answer).toEqual({ ok: false, kind: 'limit', message: 'one row of a 4 × 512 weight (2.0 KB) is larger than the GPU’s largest binding (1.0 KB)' });
   });
 
-  it(`trace the built-in model as WebAssembly does: the same names and shapes, every tensor within ${PASS_TOLERANCE} · (1 + its largest value)`, { timeout: 600_000 }, async () => {
-    const ids = gpt2Tokenizer().encode('ROMEO: The robots will bring us all to ruin, and');
-    const { tensors, sameLayout, sameArgmax } = await check({ kind: 'trace', model: 'built-in', ids });
-    expect(sameLayout).toBe(true);
-    expectWithinTolerance(tensors!);
-    expect(sameArgmax).toBe(true);
-  });
+  // Its file holds halves, so both ways the kernels hold the same numbers: floats, or halves
+  // narrowed again on their way to the GPU (a wrong narrowing would move values by their size).
+  for (const precision of ['f32', 'f16'] as const) {
+    it(`trace the built-in model, its matrices held by WebAssembly as ${precision === 'f32' ? 'floats' : 'halves'}, as WebAssembly does: the same names and shapes, every tensor within ${PASS_TOLERANCE} · (1 + its largest value)`, { timeout: 600_000 }, async () => {
+      const ids = gpt2Tokenizer().encode('ROMEO: The robots will bring us all to ruin, and');
+      const { tensors, sameLayout, sameArgmax } = await check({ kind: 'trace', model: 'built-in', ids, precision });
+      expect(sameLayout).toBe(true);
+      expectWithinTolerance(tensors!);
+      expect(sameArgmax).toBe(true);
+    });
+  }
 
   it(`trace a random model of GPT-2 small's shape (12 blocks, C = 768, 50,257 tokens; the head cut in two) within the same tolerance`, { timeout: 900_000 }, async () => {
     const ids = gpt2Tokenizer().encode('The robots will bring us all to ruin');

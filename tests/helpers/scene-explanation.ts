@@ -5,6 +5,9 @@
 import type { GPTConfig } from '../../src/model/config.ts';
 import { explain, type ExplainOptions } from '../../src/model/explain.ts';
 import type { Explanation } from '../../src/model/explanation.ts';
+import { GPT } from '../../src/model/gpt.ts';
+import { parameterShapes, weightsFromNamed } from '../../src/model/weights.ts';
+import { bestKernels } from '../../src/kernels/index.ts';
 import { gpt2Tokenizer } from '../../src/tokenizer/index.ts';
 import { randomModel } from './random-model.ts';
 
@@ -41,4 +44,38 @@ export function sceneExplanation(prompt = 'The robots will bring', options: Part
 export function wideExplanation(prompt: string): Explanation {
   const config: GPTConfig = { ...SCENE_CONFIG, nLayer: 2, nHead: 12, nEmbd: 768, nPositions: 64 };
   return explain(randomModel(config, 11, 0.08), gpt2Tokenizer(), prompt, { modelName: 'random GPT-2-wide', layer: 1, head: 3, generateTokens: 5 });
+}
+
+/** Two blocks of two heads and a prompt of every one of its 160 positions. */
+export function fullContextExplanation(): Explanation {
+  const config: GPTConfig = { ...SCENE_CONFIG, nLayer: 2, nHead: 2, nEmbd: 32, nPositions: 160 };
+  const words = 'the robots will bring the parcels to every house in the town before the sun sets and then';
+  const prompt = Array.from({ length: 20 }, () => words).join(' ');
+  return explain(randomModel(config, 17, 0.5), gpt2Tokenizer(), prompt, { modelName: 'random 2 × 2, full context', layer: 1, head: 0, generateTokens: 1 });
+}
+
+/** GPT-2 small's shape: 12 blocks of 12 heads, C = 768, 1,024 positions, 50,257 tokens. */
+export const GPT2_SMALL: GPTConfig = { nLayer: 12, nHead: 12, nEmbd: 768, vocabSize: 50257, nPositions: 1024, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
+
+/**
+ * GPT-2 small's shape with random weights (124M of them, filled by xorshift: SeededRandom would
+ * take half a minute), run with the fastest kernels: two-digit blocks and heads, four-digit sizes.
+ */
+export function gpt2SmallExplanation(prompt: string): Explanation {
+  let x = 2463534242;
+  const tensors = new Map(
+    parameterShapes(GPT2_SMALL).map(({ name, shape }) => {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      const gain = /ln_\d\.weight|ln_f\.weight/.test(name);
+      for (let i = 0; i < data.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        data[i] = (gain ? 1 : 0) + (x / 4294967296) * 0.08;
+      }
+      return [name, data];
+    }),
+  );
+  const model = new GPT(GPT2_SMALL, weightsFromNamed(GPT2_SMALL, (name) => tensors.get(name)!), bestKernels());
+  return explain(model, gpt2Tokenizer(), prompt, { modelName: 'random GPT-2 small', layer: 11, head: 10, generateTokens: 3, generationWindow: 8 });
 }

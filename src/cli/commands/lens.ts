@@ -1,6 +1,6 @@
 // `lens PROMPT`: the logit lens at one position, what the model would predict at each depth.
 
-import { lensTop, logitLens } from '../../model/lens.ts';
+import { lensAt } from '../../model/lens.ts';
 import { loadForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, UsageError, type CommandSpec } from '../usage.ts';
 
@@ -36,10 +36,10 @@ export const lensCommand: CommandSpec = {
       throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
     }
     const position = wanted ?? T - 1;
-    const V = model.config.vocabSize;
-    const stages = logitLens(model, model.trace(ids)).map((s) => ({
-      after: s.after,
-      top: lensTop(s, position, V, Math.min(top, V)).map((e) => ({ id: e.id, text: tokenizer.piece(e.id), prob: e.prob })),
+    const lens = lensAt(model, model.trace(ids), position, top);
+    const stages = lens.stages.map((after, s) => ({
+      after,
+      top: Array.from(lens.ids.subarray(s * lens.top, (s + 1) * lens.top), (id, k) => ({ id, text: tokenizer.piece(id), prob: lens.probs[s * lens.top + k] })),
     }));
     const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));
     if (values.json) {

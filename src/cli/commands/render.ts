@@ -14,7 +14,7 @@ import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type E
 import { checkOutputFolder } from '../../export/output.ts';
 import { exportPicture, pictureFormatOf } from '../../export/picture.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
-import { loadForCli } from '../load.ts';
+import { loadForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
@@ -34,6 +34,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
   --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
   --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
+  --position I      the token the logit-lens scene reads, from 0 (default: the last)
   --window N        context window of the generation scene (default: the model's)
   --size WxH        frame size in pixels (default 1280x720; H.264 and VP9 round odd sides up)
   --fps N           frames per second (default 30; GIFs 25, and other rates round to what a GIF can show)
@@ -53,6 +54,7 @@ const FLAGS = {
   block: { type: 'string' },
   layer: { type: 'string' },
   head: { type: 'string' },
+  position: { type: 'string' },
   window: { type: 'string' },
   size: { type: 'string' },
   fps: { type: 'string' },
@@ -71,12 +73,20 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
   const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
   const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
   const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, integer: true });
-  const explanation = explain(model, tokenizer, values.prompt ?? DEFAULT_PROMPT, {
+  const prompt = values.prompt ?? DEFAULT_PROMPT;
+  let lensPosition: number | undefined;
+  if (values.position !== undefined) {
+    lensPosition = numberFlag(values.position, '--position', 0, { min: 0, integer: true });
+    const T = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize).ids.length;
+    if (lensPosition >= T) throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
+  }
+  const explanation = explain(model, tokenizer, prompt, {
     modelName: name,
     layer,
     head,
     generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, model.config.nPositions),
+    lensPosition,
   });
   return names.map((name) => sceneByName(name)!.build(explanation));
 }

@@ -213,11 +213,28 @@ export class GpuProducts {
     } catch (error) {
       result = { error };
     }
-    const invalid = await this.device.popErrorScope();
-    const memory = await this.device.popErrorScope();
+    let invalid: GPUError | null;
+    let memory: GPUError | null;
+    try {
+      invalid = await this.device.popErrorScope();
+      memory = await this.device.popErrorScope();
+    } catch (error) {
+      throw await this.failure(error, what); // the device went away under the work
+    }
     if (memory) throw new WebGpuError('limit', `the GPU has no memory left to ${what} (${memory.message})`);
     if (invalid) throw new WebGpuError('failed', `the GPU refused to ${what} (${invalid.message})`);
-    if ('error' in result) throw result.error;
+    if ('error' in result) throw await this.failure(result.error, what);
     return result.value;
+  }
+
+  /**
+   * What to report for work that threw: the device's loss, with its reason, when that is what
+   * happened (a crashed GPU process first shows as a failed call, and the loss is reported soon
+   * after: it is waited for up to a second), else the error itself.
+   */
+  private async failure(error: unknown, what: string): Promise<Error> {
+    const lost = await Promise.race([this.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000))]);
+    if (lost !== null && lost !== 'destroyed') return new WebGpuError('lost', lost);
+    return error instanceof WebGpuError ? error : new WebGpuError('failed', `the GPU could not ${what} (${(error as Error).message})`);
   }
 }

@@ -6,7 +6,8 @@
 // SharedArrayBuffer and Atomics.wait need a cross-origin-isolated page and a worker (not the
 // page's main thread). See docs/ARCHITECTURE.md, "Computing on the GPU".
 
-import { HalfArray } from '../half.ts';
+import { floatToHalfBits, HalfArray } from '../half.ts';
+import { HeldMatrix } from '../held.ts';
 import { NOT_ISOLATED, WebGpuError } from './errors.ts';
 import { planPieces, rowsPerBlock, type WeightShape } from './pieces.ts';
 
@@ -60,6 +61,22 @@ export interface HostPort {
 export function sharedMemoryMissing(): string | null {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
   return typeof SharedArrayBuffer !== 'function' || isolated === false ? NOT_ISOLATED : null;
+}
+
+/**
+ * Elements [from, to) of a held matrix, in its stored row-major order, into `into` (floats, or
+ * half bits), read back from the kernels that hold it a row at a time.
+ */
+export function readHeld(weight: HeldMatrix, from: number, to: number, into: Float32Array | Uint16Array): void {
+  const { cols } = weight;
+  const row = new Float32Array(cols);
+  for (let r = Math.floor(from / cols); r * cols < to; r++) {
+    weight.row(r, row);
+    const start = Math.max(from, r * cols);
+    const end = Math.min(to, (r + 1) * cols);
+    if (into instanceof Float32Array) into.set(row.subarray(start - r * cols, end - r * cols), start - from);
+    else for (let i = start; i < end; i++) into[i - from] = floatToHalfBits(row[i - r * cols]);
+  }
 }
 
 /** The shared data block grows up to this size; larger products go over in blocks of rows. */
@@ -124,10 +141,14 @@ export class GpuLink {
     return new GpuLink(port, blocks, ready.adapter, ready.maxBindingBytes, options.answerTimeoutMs ?? 60_000);
   }
 
-  /** Sends a weight (K × N, or N × K stored, as `shape` says) to the GPU, a chunk at a time. */
-  addWeight(id: number, shape: WeightShape, weight: Float32Array | HalfArray): void {
+  /**
+   * Sends a weight (K × N, or N × K stored, as `shape` says) to the GPU, a chunk at a time: as
+   * floats, or as halves when `shape.half` (a HalfArray's own bits; a held matrix's halves,
+   * widened as they are read back and narrowed again, exactly).
+   */
+  addWeight(id: number, shape: WeightShape, weight: Float32Array | HalfArray | HeldMatrix): void {
     this.call({ op: 'weight', id, shape });
-    const half = weight instanceof HalfArray;
+    const { half } = shape;
     const elementBytes = half ? 2 : 4;
     // Halves go over in even counts, so every write starts on a 32-bit word.
     const chunk = Math.floor(CHUNK_BYTES / elementBytes / 2) * 2;
@@ -138,13 +159,11 @@ export class GpuLink {
         const to = Math.min(end, from + chunk);
         const padded = half ? alignUp(to - from, 2) : to - from;
         this.reserve(padded * elementBytes);
-        if (weight instanceof HalfArray) {
-          const into = new Uint16Array(this.data, 0, padded);
-          into.set(weight.bits.subarray(from, to));
-          into.fill(0, to - from);
-        } else {
-          new Float32Array(this.data, 0, padded).set(weight.subarray(from, to));
-        }
+        const into = half ? new Uint16Array(this.data, 0, padded) : new Float32Array(this.data, 0, padded);
+        into.fill(0, to - from);
+        if (weight instanceof HeldMatrix) readHeld(weight, from, to, into);
+        else if (weight instanceof HalfArray) into.set(weight.bits.subarray(from, to));
+        else into.set(weight.subarray(from, to));
         this.call({ op: 'write', id, piece: index, byteOffset: (from - first) * elementBytes, elements: padded, half });
       }
     });

@@ -24,6 +24,7 @@ const sweep: SceneDefinition = {
       },
       numbersAt: () => [],
       spotsAt: () => [],
+      textAt: () => [],
     };
   },
 };

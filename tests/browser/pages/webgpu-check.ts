@@ -1,19 +1,22 @@
 // The test page's worker: runs products and whole traced passes with the WebGPU kernels (the
 // GPU's own worker, src/web/gpu-worker.ts, started here as the model's worker starts it) beside
-// the plain and WebAssembly kernels, and reports how far apart they are. Used by
-// tests/browser/webgpu.test.ts and bench/webgpu.ts.
+// the plain and WebAssembly kernels, with weights as arrays or held by the WebAssembly kernels,
+// and reports how far apart they are. Used by tests/browser/webgpu.test.ts and bench/webgpu.ts.
 
 /// <reference lib="webworker" />
 
 import gpuWorkerUrl from '../../../src/web/gpu-worker.ts?worker&url';
 import { bestKernels } from '../../../src/kernels/index.ts';
 import { HalfArray } from '../../../src/kernels/half.ts';
+import type { HeldMatrix } from '../../../src/kernels/held.ts';
+import { WasmKernels } from '../../../src/kernels/wasm/wasm-kernels.ts';
 import { plainKernels } from '../../../src/kernels/plain.ts';
 import type { Kernels } from '../../../src/kernels/kernels.ts';
 import { WebGpuError } from '../../../src/kernels/webgpu/errors.ts';
 import { WebGpuKernels } from '../../../src/kernels/webgpu/webgpu-kernels.ts';
 import { modelFromFiles } from '../../../src/model/checkpoint.ts';
 import type { GPTConfig } from '../../../src/model/config.ts';
+import type { Precision } from '../../../src/model/memory.ts';
 import { GPT } from '../../../src/model/gpt.ts';
 import { SeededRandom } from '../../../src/model/sampling.ts';
 import { parameterShapes, weightsFromNamed, type GPTWeights } from '../../../src/model/weights.ts';
@@ -28,6 +31,8 @@ export interface ProductCase {
   transposed: boolean;
   half: boolean;
   bias: boolean;
+  /** The weight is held by WebAssembly kernels (as floats, or as halves when `half`), as a streamed model's are. */
+  held?: boolean;
 }
 
 export interface ProductResult extends ProductCase {
@@ -58,7 +63,7 @@ export type CheckRequest =
   /** A weight one row of which is larger than maxBindingBytes: prepareWeight must refuse it. */
   | { kind: 'too-large'; K: number; N: number; maxBindingBytes: number }
   /** The whole traced pass of a model on token ids, on the GPU and with WebAssembly. */
-  | { kind: 'trace'; model: 'built-in' | 'gpt2-small'; ids: number[]; maxBindingBytes?: number }
+  | { kind: 'trace'; model: 'built-in' | 'gpt2-small'; ids: number[]; maxBindingBytes?: number; precision?: Precision }
   /** bench/webgpu.ts: milliseconds of traced passes on the GPU and with WebAssembly, taking turns. */
   | { kind: 'time'; model: 'built-in' | 'gpt2-small'; ids: number[]; reps: number };
 
@@ -113,13 +118,14 @@ async function products(cases: ProductCase[], seed: number, maxBindingBytes?: nu
     const bias = c.bias ? randomFloats(N, random) : null;
     const expected = new Float32Array(M * N);
     const got = new Float32Array(M * N);
-    gpu.prepareWeight(w, K, N, transposed);
+    const weight = c.held ? hold(wf, K, N, transposed, half) : w;
+    gpu.prepareWeight(weight, K, N, transposed);
     if (transposed) {
       plainKernels.matmulTransposed(expected, a, w, M, K, N);
-      gpu.matmulTransposed(got, a, w, M, K, N);
+      gpu.matmulTransposed(got, a, weight, M, K, N);
     } else {
       plainKernels.matmul(expected, a, wf, bias, M, K, N);
-      gpu.matmul(got, a, w, bias, M, K, N);
+      gpu.matmul(got, a, weight, bias, M, K, N);
     }
     let worstOfBound = 0;
     let maxAbs = 0;
@@ -142,6 +148,17 @@ async function products(cases: ProductCase[], seed: number, maxBindingBytes?: nu
   return { ok: true, adapter: gpu.adapter, products: results };
 }
 
+/** WebAssembly kernels that hold the test's weights, as a streamed model's are held. */
+let holder: WasmKernels | null = null;
+
+/** `w` (K × N, or N × K when transposed) written into WebAssembly kernels' memory, as floats or halves (exact for values that are halves). */
+function hold(w: Float32Array, K: number, N: number, transposed: boolean, half: boolean): HeldMatrix {
+  holder ??= new WasmKernels();
+  const writer = holder.holdMatrix(K, N, transposed, half);
+  writer.write(w, 0);
+  return writer.finish();
+}
+
 /** GPT-2 small's shape (124M parameters) with random weights of GPT-2's initial sizes. */
 const GPT2_SMALL: GPTConfig = { nLayer: 12, nHead: 12, nEmbd: 768, vocabSize: 50257, nPositions: 1024, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
 
@@ -158,25 +175,28 @@ function randomGpt2Small(): { config: GPTConfig; weights: GPTWeights } {
   return { config: GPT2_SMALL, weights: weightsFromNamed(GPT2_SMALL, (name) => tensors.get(name)!) };
 }
 
-/** The built-in model as the page's worker holds it: shared rows, halves. */
-async function builtIn(): Promise<ReturnType<typeof modelFromFiles>> {
+/**
+ * The built-in model as the page's worker holds it: shared rows as halves, and its blocks'
+ * matrices held by `kernels` (as floats, or halves with precision 'f16').
+ */
+async function builtIn(kernels: Kernels, precision: Precision): Promise<ReturnType<typeof modelFromFiles>> {
   const [config, weights] = await Promise.all([
     fetch('/models/default/config.json').then((r) => r.text()),
     fetch('/models/default/model.shared-rows.safetensors').then((r) => r.arrayBuffer()),
   ]);
-  return modelFromFiles(config, new Uint8Array(weights), 'models/default', { compactEmbeddings: true });
+  return modelFromFiles(config, new Uint8Array(weights), 'models/default', { compactEmbeddings: true, kernels, precision });
 }
 
 /** The same model twice: with WebAssembly, and on the GPU (the WebAssembly kernels doing its other products). */
-async function models(which: 'built-in' | 'gpt2-small', maxBindingBytes?: number): Promise<{ wasm: GPT; gpu: GPT; gpuKernels: WebGpuKernels }> {
-  const { config, weights } = which === 'built-in' ? await builtIn() : randomGpt2Small();
+async function models(which: 'built-in' | 'gpt2-small', maxBindingBytes?: number, precision: Precision = 'f32'): Promise<{ wasm: GPT; gpu: GPT; gpuKernels: WebGpuKernels }> {
   const wasmKernels = bestKernels();
+  const { config, weights } = which === 'built-in' ? await builtIn(wasmKernels, precision) : randomGpt2Small();
   const kernels = await gpuKernels(wasmKernels, maxBindingBytes);
   return { wasm: new GPT(config, weights, wasmKernels), gpu: new GPT(config, weights, kernels), gpuKernels: kernels };
 }
 
-async function trace(which: 'built-in' | 'gpt2-small', ids: number[], maxBindingBytes?: number): Promise<CheckAnswer> {
-  const { wasm, gpu, gpuKernels } = await models(which, maxBindingBytes);
+async function trace(which: 'built-in' | 'gpt2-small', ids: number[], maxBindingBytes?: number, precision?: Precision): Promise<CheckAnswer> {
+  const { wasm, gpu, gpuKernels } = await models(which, maxBindingBytes, precision);
   const fromGpu = gpu.trace(ids);
   const fromWasm = wasm.trace(ids);
   const tensors: TensorDifference[] = [];
@@ -238,7 +258,7 @@ async function answer(request: CheckRequest): Promise<CheckAnswer> {
         return { ok: true, adapter: gpu.adapter };
       }
       case 'trace':
-        return await trace(request.model, request.ids, request.maxBindingBytes);
+        return await trace(request.model, request.ids, request.maxBindingBytes, request.precision);
       case 'time':
         return await time(request.model, request.ids, request.reps);
     }
@@ -250,5 +270,6 @@ async function answer(request: CheckRequest): Promise<CheckAnswer> {
 scope.onmessage = async (event: MessageEvent<{ id: number; request: CheckRequest }>) => {
   const result = await answer(event.data.request);
   for (const worker of started.splice(0)) worker.terminate();
+  holder = null;
   scope.postMessage({ id: event.data.id, answer: result });
 };
