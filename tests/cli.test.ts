@@ -6,8 +6,7 @@ import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestKernels, wasmSimdSupported } from '../src/kernels/index.ts';
 import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
@@ -15,6 +14,7 @@ import { traceTable } from '../src/model/registry.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
 import { writeShardedModel } from './helpers/sharded.ts';
+import { cli } from './helpers/run-cli.ts';
 
 // A tiny random model with GPT-2's whole vocabulary, so GPT-2 token ids are valid.
 const config = { nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 50257, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
@@ -25,24 +25,6 @@ beforeAll(async () => {
   await saveModelDir(dir, config, randomModel(config, 5, 0.3).weights, { tokenizer: gpt2Tokenizer() });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += a.join(' ') + '\n'));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += a.join(' ') + '\n'));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('animated-transformer CLI', () => {
   it('tokenize prints GPT-2 ids and visible-space pieces', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ModelError, type GPTConfig } from './config.ts';
 import type { EmbeddingTable, GPTWeights } from './weights.ts';
 import { readIfPresent } from './read-file-node.ts';
-import { CONFIG_FILE, WEIGHTS_FILE, configFromText, modelToFiles, type LoadedModel } from './checkpoint.ts';
+import { CONFIG_FILE, WEIGHTS_FILE, compactCheckpoint, configFromText, modelToFiles, type LoadedModel } from './checkpoint.ts';
 import { checkSourcesFit, readWeights, type ReadOptions, type WeightsSource } from './checkpoint-read.ts';
 import { reserveFor, type MemoryPlan } from './memory.ts';
 import { INDEX_FILE, parseIndex } from './shards.ts';
@@ -115,6 +115,8 @@ export interface SaveOptions {
   dtype?: 'F32' | 'F16';
   /** Recorded in animated-transformer.json so the model reloads with the same ids. */
   tokenizer: Tokenizer;
+  /** Store each distinct token-embedding row once (compactCheckpoint's shared-row layout), which every loader reads. */
+  sharedRows?: boolean;
 }
 
 /** Writes config.json, model.safetensors and animated-transformer.json into `dir` (created if needed). */
@@ -123,7 +125,9 @@ export async function saveModelDir(dir: string, config: GPTConfig, weights: GPTW
     throw new ModelError(`${dir}: the tokenizer has ${options.tokenizer.vocabSize} tokens but the model only ${config.vocabSize}`);
   }
   // Everything that can fail on bad values happens before the first file is touched.
-  const { configJsonText, safetensorsBytes } = modelToFiles(config, weights, options.dtype ?? 'F32');
+  const files = modelToFiles(config, weights, options.dtype ?? 'F32');
+  const { configJsonText } = files;
+  const safetensorsBytes = options.sharedRows ? compactCheckpoint(files.safetensorsBytes, join(dir, WEIGHTS_FILE)) : files.safetensorsBytes;
   const tokenizerText = tokenizerDescriptionText(describeTokenizer(options.tokenizer));
   await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
     throw new ModelError(`${dir}: cannot create the folder (${e.code ?? e.message})`);

@@ -2,7 +2,7 @@
 // next-token distribution under the reader's sampling rule, and a few generated tokens.
 // Scenes read this and never compute model math themselves.
 
-import { parameterCount } from './config.ts';
+import { parameterCount, type GPTConfig } from './config.ts';
 import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
 import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
@@ -59,12 +59,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     throw new InputError(`the generation window must be between 1 and ${config.nPositions}, got ${window}`);
   }
 
-  const allIds = tokenizer.encode(prompt);
-  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
-  checkVocabulary(allIds, config.vocabSize, tokenizer);
-  // The model can read at most n_positions tokens: keep the last ones, as generation does.
-  const dropped = Math.max(0, allIds.length - config.nPositions);
-  const ids = allIds.slice(dropped);
+  const { ids, dropped } = readPrompt(config, tokenizer, prompt);
   const budget = options.maxExplanationBytes ?? Infinity;
   if (explanationBytes(config, ids.length) > budget) {
     throw new InputError(
@@ -103,6 +98,19 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     lens: lensAt(model, trace, lensPosition),
     piece,
   };
+}
+
+/**
+ * The prompt's token ids as the model reads them: at most n_positions, the last ones (as
+ * generation keeps them); `dropped` counts those left out. Throws InputError for an empty
+ * prompt or ids the model has no row for.
+ */
+export function readPrompt(config: GPTConfig, tokenizer: Tokenizer, prompt: string): { ids: number[]; dropped: number } {
+  const allIds = tokenizer.encode(prompt);
+  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
+  checkVocabulary(allIds, config.vocabSize, tokenizer);
+  const dropped = Math.max(0, allIds.length - config.nPositions);
+  return { ids: allIds.slice(dropped), dropped };
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
 import type { Formula, FormulaQuery } from '../model/formula.ts';
-import type { ComputeState, ExplainRequest, ExplanationData, FromWorker, GpuProbe, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import type { ComputeState, ExplainRequest, ExplanationData, FromWorker, GpuProbe, HistoryGuess, HistoryModelSource, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 import workerUrl from './model-worker.ts?worker&url';
 
@@ -152,23 +152,50 @@ export class ModelClient {
   }
 
   private loadInWorker(id: number, source: WorkerModelSource, events: LoadEvents): Promise<LoadedModel> {
+    // Fetched bytes move to the worker instead of being copied.
+    return this.switchModel({ type: 'load', id, source }, events, source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : []);
+  }
+
+  /** Sends a message the worker answers with 'loaded' (a new model to explain with). */
+  private switchModel(message: ToWorker, events?: LoadEvents, transfer: Transferable[] = []): Promise<LoadedModel> {
     return new Promise<LoadedModel>((resolve, reject) => {
       this.send(
-        { type: 'load', id, source },
+        message,
         {
           resolve: (m) => {
             if (m.type !== 'loaded') return;
             this.model = m.model;
-            this.modelLoadId = id;
+            this.modelLoadId = message.id;
             this.pieceTable = [];
             resolve(m.model);
           },
           reject,
           events,
         },
-        // Fetched bytes move to the worker instead of being copied.
-        source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : [],
+        transfer,
       );
+    });
+  }
+
+  /** Has the worker fetch and build every model of the training history; resolves with their steps. */
+  loadHistory(models: HistoryModelSource[], progress: LoadEvents['progress']): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      this.send(
+        { type: 'load-history', id: this.nextId++, models },
+        { resolve: (m) => m.type === 'history-ready' && resolve(m.steps), reject, events: { progress, plan: () => {} } },
+      );
+    });
+  }
+
+  /** Makes history model `index` the one every scene shows (explain() then runs it). */
+  useHistory(index: number): Promise<LoadedModel> {
+    return this.switchModel({ type: 'use-history', id: this.nextId++, index });
+  }
+
+  /** Every history model's next-token prediction for `prompt`. */
+  guessHistory(prompt: string, top: number): Promise<HistoryGuess[]> {
+    return new Promise((resolve, reject) => {
+      this.send({ type: 'guess-history', id: this.nextId++, prompt, top }, { resolve: (m) => m.type === 'history-guesses' && resolve(m.guesses), reject });
     });
   }
 

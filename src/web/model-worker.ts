@@ -7,8 +7,8 @@
 /// <reference lib="webworker" />
 
 import { configFromText } from '../model/checkpoint.ts';
-import { checkSourcesFit, readWeights } from '../model/checkpoint-read.ts';
-import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor } from '../model/memory.ts';
+import { checkSourcesFit, readWeights, type StreamOptions } from '../model/checkpoint-read.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
@@ -21,11 +21,12 @@ import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evictFolder, hubFileUrl, storeBytes } from './model-download.ts';
-import { folderToLoad } from './model-sources.ts';
+import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { folderToLoad, type FolderToLoad } from './model-sources.ts';
+import { nextTokenGuess } from '../model/next-token.ts';
 import { WebGpuError } from '../kernels/webgpu/errors.ts';
 import type { GpuCompute } from './worker-gpu.ts';
-import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import type { ExplainRequest, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
@@ -93,6 +94,30 @@ function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
   return previous.kernels;
 }
 
+/**
+ * A checked model and its tokenizer from a folder, its weights streamed into `kernels` as the
+ * memory plan says, with the time each took (ms).
+ */
+async function buildModel(folder: FolderToLoad, config: GPTConfig, kernels: Kernels, plan: MemoryPlan, signal: AbortSignal, onProgress: NonNullable<StreamOptions['onProgress']>) {
+  const started = performance.now();
+  const weights = await readWeights(config, folder.weights, folder.index, folder.name, { kernels, precision: plan.precision, compactEmbeddings: true, signal, onProgress });
+  // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
+  const model = new GPT(config, weights, kernels);
+  const build = performance.now() - started;
+  // GPT-2's tokenizer tables may still be on their way (their chunk loads in the background meanwhile).
+  const { loadTokenizer } = await tokenizers;
+  const tokenizerWait = performance.now() - started - build;
+  const tokenizer = loadTokenizer(parseTokenizerDescription(folder.metaText, `${folder.name}/${TOKENIZER_FILE}`));
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    model.release();
+    throw new ModelError(
+      `${folder.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+        `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
+    );
+  }
+  return { model, tokenizer, build, tokenizerWait };
+}
+
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
@@ -116,23 +141,10 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     const plan = reserveFor(config, kernels, folder.name);
     post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
     const read = performance.now() - started;
-    const weights = await readWeights(config, folder.weights, folder.index, folder.name, {
-      kernels, precision: plan.precision, compactEmbeddings: true, signal: abort.signal,
-      onProgress: (file, loadedBytes, totalBytes) => post({ type: 'progress', id, file, loadedBytes, totalBytes }),
-    });
-    // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-    model = new GPT(config, weights, kernels);
-    const build = performance.now() - started - read;
-    // GPT-2's tokenizer tables may still be on their way (their chunk loads in the background meanwhile).
-    const { loadTokenizer } = await tokenizers;
-    const tokenizerWait = performance.now() - started - read - build;
-    const tokenizer = loadTokenizer(parseTokenizerDescription(folder.metaText, `${folder.name}/${TOKENIZER_FILE}`));
-    if (tokenizer.vocabSize > model.config.vocabSize) {
-      throw new ModelError(
-        `${folder.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
-          `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
-      );
-    }
+    const built = await buildModel(folder, config, kernels, plan, abort.signal, (file, loadedBytes, totalBytes) => post({ type: 'progress', id, file, loadedBytes, totalBytes }));
+    model = built.model;
+    const { tokenizer, tokenizerWait } = built;
+    const build = built.build;
     if (loading?.id !== id) return; // a newer load replaced this one
     // Only now, with the model built from them, are the small downloaded files worth keeping
     // (the weights went to the cache as they came, and are removed if the load fails).
@@ -145,10 +157,8 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
     loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes: plan.kernelBytes };
-    stopGpu();
-    const gpuNote = gpuWanted ? await startGpu(gpuWanted) : '';
+    await gpuFollows();
     if (loading?.id !== id) return;
-    if (gpuNote) post({ type: 'compute', id: 0, state: { gpu: null, note: gpuNote } });
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
@@ -325,6 +335,16 @@ async function startGpu(helperUrl: string): Promise<string> {
   }
 }
 
+/**
+ * After `loaded` changed: the GPU, if the reader wants it, takes the new model (its own copy of
+ * the new weights), and the page is told if it could not.
+ */
+async function gpuFollows(): Promise<void> {
+  stopGpu();
+  const note = gpuWanted ? await startGpu(gpuWanted) : '';
+  if (note) post({ type: 'compute', id: 0, state: { gpu: null, note } });
+}
+
 /** After the GPU failed mid-request: back to WebAssembly for good, and the page is told why. */
 function dropGpu(error: WebGpuError): void {
   stopGpu();
@@ -343,6 +363,66 @@ async function setCompute(id: number, helperUrl: string | null): Promise<void> {
   post({ type: 'compute', id, state: { gpu: gpu?.adapter ?? null, note } });
 }
 
+// ---- the built-in model's training history ("How it learned") ----
+
+/** Every history model, built once the reader opened the chapter. */
+let history: { source: HistoryModelSource; model: GPT; tokenizer: Tokenizer; kernelBytes: number }[] = [];
+
+async function loadHistory(id: number, sources: HistoryModelSource[]): Promise<void> {
+  try {
+    const decoder = new TextDecoder();
+    const signal = new AbortController().signal;
+    const built: typeof history = [];
+    for (const source of sources) {
+      const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
+        post({ type: 'progress', id, file: `${source.name}: ${file}`, loadedBytes, totalBytes });
+      const get = (url: string, file: string) => fetchBytes(url, { signal, onProgress: progress(file), readCache: false }).then((r) => r.bytes);
+      const configText = decoder.decode(await get(source.configUrl, 'config.json'));
+      const weights = await get(source.weightsUrl, 'model.safetensors');
+      const metaText = source.metaUrl ? decoder.decode(await get(source.metaUrl, TOKENIZER_FILE)) : null;
+      // A snapshot is small: it gets kernels of its own, as the page's own model does.
+      const folder = await folderToLoad({ kind: 'bytes', name: source.name, configText, weights, metaText }, signal, progress, () => {}, new Map());
+      const config = configFromText(configText, `${source.name}/config.json`);
+      const kernels = bestKernels();
+      const plan = reserveFor(config, kernels, source.name);
+      const { model, tokenizer } = await buildModel(folder, config, kernels, plan, signal, () => {});
+      built.push({ source, model, tokenizer, kernelBytes: plan.kernelBytes });
+    }
+    history = built;
+    post({ type: 'history-ready', id, steps: built.map((h) => h.source.step) });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
+async function useHistory(id: number, index: number): Promise<void> {
+  const chosen = history[index];
+  if (!chosen) {
+    post({ type: 'error', id, message: `There is no history model ${index}.`, user: false });
+    return;
+  }
+  loading?.abort.abort(); // the reader's choice replaces a load still under way
+  const { model, tokenizer, source, kernelBytes } = chosen;
+  loaded = { id, model, tokenizer, name: source.name, tableSent: false, kernelBytes };
+  await gpuFollows();
+  if (loaded?.id !== id) return; // another choice or load replaced this one meanwhile
+  // Built when the chapter opened, so this switch itself takes no loading time.
+  const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
+  post({ type: 'loaded', id, model: { name: source.name, config: model.config, tokenizer: tokenizer.kind, fromCache: false, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings } });
+}
+
+function guessHistory(id: number, prompt: string, top: number): void {
+  try {
+    const guesses = history.map(({ source, model, tokenizer }): HistoryGuess => {
+      const guess = nextTokenGuess(model, tokenizer, prompt, top);
+      return { step: source.step, ...guess, top: guess.top.map((t) => ({ ...t, piece: pieceOf(tokenizer, t.id) })) };
+    });
+    post({ type: 'history-guesses', id, guesses });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'load') void load(message.id, message.source);
@@ -351,5 +431,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
   else if (message.type === 'probe-gpu') void gpuModule().then(async ({ probeGpu }) => post({ type: 'gpu-probe', id: message.id, probe: await probeGpu() }));
   else if (message.type === 'compute') void setCompute(message.id, message.gpu?.helperUrl ?? null);
+  else if (message.type === 'load-history') void loadHistory(message.id, message.models);
+  else if (message.type === 'use-history') void useHistory(message.id, message.index);
+  else if (message.type === 'guess-history') guessHistory(message.id, message.prompt, message.top);
   else explainPrompt(message.id, message.request);
 };
