@@ -1,11 +1,21 @@
 // The page's "Compute on the GPU (WebGPU)" switch in headless Chromium: with SwiftShader's adapter
 // it is offered (off by default), and turned on, every scene shows the numbers WebAssembly gave,
-// to the digits shown; when the GPU is lost, the page says so and goes on with WebAssembly.
-// With the usual flags (no adapter) it is disabled, with a note saying why.
+// to the digits shown; a snapshot chosen in "How it learned" goes to the GPU too, and the scenes
+// show its numbers; when the GPU is lost, the page says so and goes on with WebAssembly. With
+// the usual flags (no adapter) it is disabled, with a note saying why.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
+import { loadModelDir } from '../../src/model/checkpoint-node.ts';
+import { explain } from '../../src/model/explain.ts';
+import { GPT } from '../../src/model/gpt.ts';
+import { readTrainingLog, TRAINING_LOG_FILE } from '../../src/train/log.ts';
+import type { TransformerSceneElement } from '../../src/web/player.ts';
+import { trainTinyHistory } from '../helpers/tiny-history.ts';
 import { launchChromium, startVite, watchedPage, WEBGPU_ARGS, type WatchedPage } from './helpers.ts';
 import { pageReady } from './page-probe.ts';
 
@@ -123,6 +133,67 @@ describe('the page with SwiftShader’s WebGPU adapter', () => {
     expect(await page.locator('#use-gpu').isChecked()).toBe(false);
     expect(await page.locator('#token-list').textContent()).toContain('king');
     expect((await shownNumbers(page)).length).toBeGreaterThan(100);
+  });
+});
+
+describe('the GPU with the training history (How it learned)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-history-'));
+  let historyServer: ViteDevServer;
+  let browser: Browser;
+  let watched: WatchedPage;
+  const PROMPT = 'The robots will bring';
+
+  beforeAll(async () => {
+    await trainTinyHistory(dir);
+    let historyOrigin: string;
+    ({ server: historyServer, origin: historyOrigin } = await startVite([dir]));
+    browser = await launchChromium(WEBGPU_ARGS);
+    watched = await watchedPage(browser);
+    const folder = JSON.stringify(`/@fs${dir}/`);
+    await watched.page.addInitScript(`globalThis.ANIMATED_TRANSFORMER_DEFAULT_MODEL = ${folder}; globalThis.ANIMATED_TRANSFORMER_HISTORY = ${folder};`);
+    await watched.page.goto(`${historyOrigin}/?prompt=${encodeURIComponent(PROMPT)}`);
+    await pageReady(watched.page);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await historyServer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends a snapshot the reader chooses to the GPU, and the scenes show that snapshot’s numbers', { timeout: 600_000 }, async () => {
+    const { page } = watched;
+    expect(await openModelPanel(page)).toBe('Available: WebGPU offers google swiftshader.');
+    await afterRedraw(page, () => page.locator('#use-gpu').check());
+    await page.locator('#history summary').click();
+    await page.locator('#history-body').waitFor({ state: 'visible', timeout: 120_000 });
+    await page.locator('#history-step').evaluate((el: HTMLInputElement) => {
+      el.value = '0';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('built-in model at step 0:'), undefined, { timeout: 120_000 });
+    await pageReady(page);
+    expect(await page.locator('#gpu-status').textContent()).toBe('Computing on the GPU: google swiftshader.');
+    expect(await page.evaluate(() => document.body.dataset.compute)).toBe('webgpu');
+    // The prediction is the snapshot's (as Node computes it), not the model the GPU had before.
+    const snapshot = readTrainingLog(readFileSync(join(dir, TRAINING_LOG_FILE), 'utf8'), dir).snapshots[0];
+    expect(snapshot.step).toBe(0);
+    const { config, weights, tokenizer } = await loadModelDir(join(dir, snapshot.dir));
+    const ex = explain(new GPT(config, weights), tokenizer, PROMPT, { modelName: 'node' });
+    const V = config.vocabSize;
+    const T = ex.tokens.length;
+    const expected = ex.trace.get('probs')!.data.subarray((T - 1) * V, T * V);
+    const shown = await page.evaluate(() => {
+      const el = document.querySelector<TransformerSceneElement>('transformer-scene[scene="prediction"]')!;
+      const probs = el.explanation!.trace.get('probs')!;
+      return { model: el.explanation!.modelName, last: Array.from(probs.data.subarray(probs.data.length - el.explanation!.config.vocabSize)) };
+    });
+    expect(shown.model).toBe('built-in model at step 0');
+    expect(shown.last).toHaveLength(V);
+    let worst = 0;
+    for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(shown.last[i] - expected[i]));
+    expect(worst).toBeLessThan(1e-6);
+    expect(watched.errors).toEqual([]);
   });
 });
 
