@@ -8,7 +8,7 @@
 /// <reference lib="webworker" />
 
 import * as ort from 'onnxruntime-web/wasm';
-import { lastRow, serve, THREADS } from './protocol.ts';
+import { fetchFile, lastRow, serve, THREADS } from './protocol.ts';
 
 /** The int64 ids tensor both graphs take. */
 const idsTensor = (ids: number[]) => new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]);
@@ -18,7 +18,7 @@ serve(async ({ folderUrl, ids, prompt, ortWasmUrl }) => {
   ort.env.wasm.wasmPaths = { wasm: ortWasmUrl };
   ort.env.wasm.proxy = false; // already off the page's main thread
   const started = performance.now();
-  const config = (await (await fetch(`${folderUrl}config.json`)).json()) as { n_embd: number; vocab_size: number };
+  const config = (await (await fetchFile(`${folderUrl}config.json`)).json()) as { n_embd: number; vocab_size: number };
   // The exporter keeps the weights beside each graph in "<graph>.onnx.data"; ORT fetches both.
   const open = (graph: string) =>
     ort.InferenceSession.create(`${folderUrl}onnx/${graph}.onnx`, {

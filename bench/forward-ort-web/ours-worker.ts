@@ -9,13 +9,7 @@ import { bestKernels } from '../../src/kernels/index.ts';
 import { CONFIG_FILE, configFromText, modelFromFiles, WEIGHTS_FILE } from '../../src/model/checkpoint.ts';
 import { GPT, KVCache } from '../../src/model/gpt.ts';
 import { reserveFor } from '../../src/model/memory.ts';
-import { lastRow, serve, THREADS } from './protocol.ts';
-
-async function fetchFile(url: string): Promise<Response> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response;
-}
+import { fetchFile, lastRow, serve, THREADS } from './protocol.ts';
 
 serve(async ({ folderUrl, ids, prompt }) => {
   const started = performance.now();

@@ -72,6 +72,13 @@ export function serve(make: (setup: SetupRequest) => Promise<[Side, SideReady]>)
   };
 }
 
+/** The response for `url`, or an error naming it if the server has no such file. */
+export async function fetchFile(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
 /** The last row (V values) of a T × V array. */
 export function lastRow(logits: Float32Array, V: number): number[] {
   return Array.from(logits.subarray(logits.length - V));
