@@ -4,11 +4,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, moveAmong, readBy, readingLines, spotUnder } from '../src/web/readout.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { traceTable } from '../src/model/registry.ts';
 import type { Spot } from '../src/render/frame.ts';
-import { indicesOf, namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
+import { indicesOf, type TraceName, type ValueName } from '../src/model/registry.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { expectSpotDescribed } from './helpers/readout-checks.ts';
 
 const spot = (x: number, tensor: ValueName, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
 
@@ -97,7 +98,7 @@ describe('the hover readout', () => {
       'heads.self': 'mean attention weight this head puts on the token itself, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
       'lens.probs': "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
     };
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       const spots = [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720));
       for (const s of spots) {
@@ -105,21 +106,7 @@ describe('the hover readout', () => {
         const tensor = ex.trace.get(name as TraceName);
         const what = tensor ? table.find((e) => e.name === name)?.what : OTHER_SOURCES[name];
         expect(what, `${def.name}: ${name} is neither a traced tensor nor a named source`).toBeTruthy();
-        const where = indicesOf(s.source.index, namedValue(ex, name)!.shape);
-        const text = describeSpot(s, ex);
-        const many = s.sumOf ?? s.complementOf;
-        if (many) {
-          // A total or remainder: the sum of the values it lists, as the scene drew it.
-          const sum = many.reduce((acc, i) => acc + namedValue(ex, name)!.data[i], 0);
-          expect(s.value, `${def.name}: ${text}`).toBe(s.complementOf ? 1 - sum : sum);
-          expect(text, `${def.name}`).toBe(`${s.complementOf ? '1 − ' : ''}the sum of ${many.length} values of ${name} (${what}) = ${fullPrecision(s.value)}`);
-        } else if (s.masked) {
-          expect([name.endsWith('attn.scores'), where[2] > where[1], s.value], `${def.name}: ${text}`).toEqual([true, true, -Infinity]);
-          expect(text).toBe(`${name}[${where.join(', ')}] after the causal mask = −∞`);
-        } else {
-          expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${def.name}: ${text}`).toBe(true);
-          if (tensor) expect(s.value, `${def.name}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
-        }
+        expectSpotDescribed(ex, def.name, s, what!);
       }
     }
   });
