@@ -22,10 +22,15 @@ export interface ExplainOptions {
   generationWindow?: number;
   /** The position the logit lens reads, from 0 (default: the last token). */
   lensPosition?: number;
+  /** A second prompt to compare with this one (Explanation.compare); none by default. */
+  compare?: string;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
 export const DEFAULT_PROMPT = 'The robots will bring';
+
+/** The second prompt the page offers to compare with the example one. */
+export const DEFAULT_COMPARE_PROMPT = 'The robots will destroy';
 
 /** Tokens generated for the generation scene. */
 export const DEFAULT_GENERATED_TOKENS = 8;
@@ -89,7 +94,36 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     generationWindow: window,
     lens: lensAt(model, trace, lensPosition),
     piece,
+    ...(options.compare !== undefined && { compare: explainCompared(model, tokenizer, options.compare, { ...options, layer, head, sampling, generationWindow: window }) }),
   };
+}
+
+/**
+ * The second prompt of a comparison, under the first's rules: the same block, head, sampling and
+ * window; the lens at the same position from the start (the last token of a shorter prompt, and
+ * the last when the first reads its last); no generated tokens, as no scene shows them for it.
+ */
+function explainCompared(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
+  const tokens = Math.min(tokenizer.encode(prompt).length, model.config.nPositions);
+  try {
+    return explain(model, tokenizer, prompt, {
+      ...options,
+      compare: undefined,
+      generateTokens: 0,
+      lensPosition: lensPositionWithin(options.lensPosition, tokens),
+    });
+  } catch (error) {
+    throw error instanceof InputError ? new InputError(`Second prompt: ${error.message}`) : error;
+  }
+}
+
+/**
+ * Where the lens reads a prompt of `tokens` tokens asked for `position`: there when the prompt
+ * has it, else at its last token (undefined, explain's default). The page's worker reads a
+ * shorter prompt, and explain() a second prompt, this way.
+ */
+export function lensPositionWithin(position: number | null | undefined, tokens: number): number | undefined {
+  return position !== null && position !== undefined && position < tokens ? position : undefined;
 }
 
 /**

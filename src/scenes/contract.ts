@@ -39,6 +39,11 @@ export interface SceneDefinition {
   /** True for scenes that show the generated tokens, which a page may receive after the rest. */
   usesGeneration?: boolean;
   /**
+   * True for scenes that set a second prompt beside the first (Explanation.compare), which they
+   * need: built only from an explanation that has one.
+   */
+  comparesPrompts?: boolean;
+  /**
    * The ids of the tokens whose pieces the scene draws for this explanation, besides the prompt's
    * and the generated ones (a worker sends their pieces with the explanation, so none is guessed).
    */

@@ -11,7 +11,7 @@ import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { TrainPanel } from './train-panel.ts';
-import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
 import type { SpotChoice } from '../render/frame.ts';
@@ -27,6 +27,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const state: PageState = parseState(location.search);
 const promptInput = byId<HTMLInputElement>('prompt');
+const compareInput = byId<HTMLInputElement>('compare-prompt');
 const statusLine = byId<HTMLOutputElement>('status');
 const messages = byId('messages');
 const layerSelect = byId<HTMLSelectElement>('layer');
@@ -216,6 +217,7 @@ function request() {
     window: state.window,
     generateTokens: DEFAULT_GENERATED_TOKENS,
     lensPosition: state.lensPosition,
+    compare: state.compare === '' ? null : state.compare,
   };
 }
 
@@ -244,6 +246,9 @@ function showExplanation(ex: Explanation, pending = false): void {
       text: `Your prompt is ${count(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${count(ex.config.nPositions)}. ` +
         `The first ${count(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${count(ex.tokens.length)}.`,
     });
+  }
+  if (ex.compare && ex.compare.droppedPromptTokens > 0) {
+    notes.push({ text: `Your second prompt is longer than the ${count(ex.config.nPositions)} tokens this model reads: its first ${count(ex.compare.droppedPromptTokens)} tokens were left out.` });
   }
   if (ex.tokens.some((t) => t.text.includes('<0x'))) {
     notes.push({ text: 'Some characters of your prompt take several tokens. A token that holds only part of a character is shown as its bytes, such as <0xF0>.' });
@@ -398,6 +403,7 @@ async function startModel(): Promise<void> {
 // ---- controls ----
 
 promptInput.value = state.prompt;
+compareInput.value = state.compare;
 sampling.temperature.value = String(state.sampling.temperature);
 sampling.topK.value = String(state.sampling.topK);
 sampling.topP.value = String(state.sampling.topP);
@@ -410,6 +416,16 @@ promptInput.addEventListener('input', () => {
   writeUrl();
   void run();
 });
+
+/** Sets the second prompt ('' for none): the comparing scenes show both, from two forward passes. */
+function setComparePrompt(text: string): void {
+  state.compare = compareInput.value = text;
+  writeUrl();
+  void run();
+}
+
+compareInput.addEventListener('input', () => setComparePrompt(compareInput.value));
+byId('compare-example').addEventListener('click', () => setComparePrompt(DEFAULT_COMPARE_PROMPT));
 
 for (const input of Object.values(sampling)) {
   input.addEventListener('change', () => {

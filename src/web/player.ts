@@ -252,6 +252,10 @@ export class TransformerSceneElement extends HTMLElement {
       this.fail(unknownSceneMessage(this.sceneName));
       return;
     }
+    if (definition.comparesPrompts && !explanation.compare) {
+      this.showScene(null, 'This scene sets two prompts side by side: give it a second prompt to see it.');
+      return;
+    }
     try {
       this.showScene(definition.build(explanation));
     } catch (error) {
