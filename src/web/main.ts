@@ -11,7 +11,7 @@ import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { TrainPanel } from './train-panel.ts';
-import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
+import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
 import type { SpotChoice } from '../render/frame.ts';
@@ -417,15 +417,12 @@ promptInput.addEventListener('input', () => {
   void run();
 });
 
-/** Sets the second prompt ('' for none): the comparing scenes show both, from two forward passes. */
-function setComparePrompt(text: string): void {
-  state.compare = compareInput.value = text;
+// The second prompt ('' for none): the comparing scenes show both, from two forward passes.
+compareInput.addEventListener('input', () => {
+  state.compare = compareInput.value;
   writeUrl();
   void run();
-}
-
-compareInput.addEventListener('input', () => setComparePrompt(compareInput.value));
-byId('compare-example').addEventListener('click', () => setComparePrompt(DEFAULT_COMPARE_PROMPT));
+});
 
 for (const input of Object.values(sampling)) {
   input.addEventListener('change', () => {

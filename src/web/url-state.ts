@@ -4,14 +4,14 @@
 // Parsing never throws: a bad or missing value falls back to its default.
 
 import type { SamplingSettings } from '../model/explanation.ts';
-import { DEFAULT_PROMPT, DEFAULT_SAMPLING } from '../model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, DEFAULT_PROMPT, DEFAULT_SAMPLING } from '../model/explain.ts';
 
 /** Which model the page runs: the one shipped with the page, a download from the hub, or files the reader picked. */
 export type ModelChoice = { kind: 'default' } | { kind: 'hub'; repo: string } | { kind: 'files' };
 
 export interface PageState {
   prompt: string;
-  /** The second prompt the comparing scenes set beside the first; '' for none. */
+  /** The second prompt the comparing scenes set beside the first ('' for none: a link says `compare=`). */
   compare: string;
   model: ModelChoice;
   /** The scene the reader last paused or seeked in, and its time in seconds ('' for none). */
@@ -29,7 +29,7 @@ export interface PageState {
 
 export const DEFAULT_STATE: PageState = {
   prompt: DEFAULT_PROMPT,
-  compare: '',
+  compare: DEFAULT_COMPARE_PROMPT,
   model: { kind: 'default' },
   scene: '',
   time: 0,

@@ -26,11 +26,13 @@ describe('URL state', () => {
     expect(parseState(stateToSearch(state))).toEqual(state);
   });
 
-  it('a second prompt lives in the URL like the first, and none leaves it out', () => {
-    const state = { ...DEFAULT_STATE, compare: 'The robots will destroy' };
-    expect(stateToSearch(state)).toBe('?compare=The+robots+will+destroy');
-    expect(parseState('?compare=The+robots+will+destroy').compare).toBe('The robots will destroy');
-    expect(stateToSearch({ ...state, compare: '' })).toBe('');
+  it('a second prompt lives in the URL like the first: the example one is left out, and none is an empty one', () => {
+    expect(DEFAULT_STATE.compare).toBe('The robots will destroy');
+    const state = { ...DEFAULT_STATE, compare: 'The robots will carry' };
+    expect(stateToSearch(state)).toBe('?compare=The+robots+will+carry');
+    expect(parseState('?compare=The+robots+will+carry').compare).toBe('The robots will carry');
+    expect(stateToSearch({ ...state, compare: '' })).toBe('?compare=');
+    expect(parseState('?compare=').compare).toBe('');
   });
 
   it('bad values fall back to the defaults one by one', () => {

@@ -26,11 +26,7 @@ export const SCENE_CONFIG: GPTConfig = {
 const memo = new Map<string, Explanation>();
 
 export function sceneExplanation(prompt = 'The robots will bring', options: Partial<ExplainOptions> = {}): Explanation {
-  const key = JSON.stringify([prompt, options]);
-  const hit = memo.get(key);
-  if (hit) return hit;
-  const model = randomModel(SCENE_CONFIG, 7, 0.35);
-  const ex = explain(model, gpt2Tokenizer(), prompt, {
+  const settings: ExplainOptions = {
     modelName: 'random test GPT',
     layer: 1,
     head: 2,
@@ -38,7 +34,12 @@ export function sceneExplanation(prompt = 'The robots will bring', options: Part
     generationWindow: 8,
     compare: DEFAULT_COMPARE_PROMPT,
     ...options,
-  });
+  };
+  // (No second prompt is a setting of its own, which JSON would leave out.)
+  const key = JSON.stringify([prompt, settings, settings.compare ?? null]);
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const ex = explain(randomModel(SCENE_CONFIG, 7, 0.35), gpt2Tokenizer(), prompt, settings);
   memo.set(key, ex);
   return ex;
 }
