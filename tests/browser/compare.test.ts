@@ -1,7 +1,8 @@
 // Two prompts side by side in the real page: the comparing scenes show the example second prompt
 // from the start, follow the second prompt typed in its box and the first, put it in the URL
-// (and take it from a link), say what they need when the box is emptied; and a difference
-// inspected by mouse or keyboard gives its formula from the two traces, outlining both cells.
+// (and take it from a link), say what they need when the box is emptied; the element takes its
+// second prompt from its compare attribute; and a difference inspected by mouse or keyboard
+// gives its formula from the two traces, outlining both cells.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -102,6 +103,20 @@ describe('two prompts side by side', () => {
     expect((await held(page, 'compare-lens')).prompts).toEqual(['The robots will bring', 'The robots will sleep']);
     const lens = page.locator('transformer-scene[scene="compare-lens"]');
     expect(await lens.evaluate((el: TransformerSceneElement) => [el.paused, el.currentTime])).toEqual([true, 3]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('the element on another page takes its second prompt from its compare attribute, and says it needs one without it', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(`${origin}/tests/browser/pages/embed.html`);
+    await pageReady(page);
+    const scene = page.locator('transformer-scene');
+    await scene.evaluate((el) => el.setAttribute('scene', 'compare-prediction'));
+    await expect.poll(() => scene.evaluate((el) => el.shadowRoot!.textContent ?? ''), { timeout: 60_000 }).toContain('give it a second prompt');
+    await scene.evaluate((el) => el.setAttribute('compare', 'The robots will carry'));
+    await page.waitForFunction(() => document.querySelector('transformer-scene')!.sceneObject !== null, undefined, { timeout: 60_000 });
+    expect(await scene.evaluate((el: TransformerSceneElement) => [el.explanation!.prompt, el.explanation!.compare?.prompt])).toEqual(['The robots will bring', 'The robots will carry']);
     expect(errors).toEqual([]);
     await page.context().close();
   });
