@@ -68,7 +68,8 @@ function build(ex: Explanation) {
     const maxRows = Math.max(3, Math.floor(((a.y + a.h - top) / (4 - across) - s * 3.6) / Math.round(s * SPACE.row)));
     const views = (gridW: number, cellW?: number) => {
       const view = (src: MatrixSource, rowLabels: readonly Part[], colLabelText: readonly Part[]) =>
-        new MatrixView(src, { size: s, maxWidth: gridW, maxRows, keepRows: [src.rows - 1], cellW, rowLabels, colLabelText, name: ' ' });
+        // The last row stays in view, and the first that may differ (which the caption names) when there is room for its ⋮ rows too.
+        new MatrixView(src, { size: s, maxWidth: gridW, maxRows, keepRows: maxRows >= 5 ? [shared, src.rows - 1] : [src.rows - 1], cellW, rowLabels, colLabelText, name: ' ' });
       return [view(A, piecesA, piecesA), view(B, piecesB, piecesB), view(D, positions, positions)];
     };
     // The grids share what the row labels leave of the width, and one cell width, so equal positions look equal.

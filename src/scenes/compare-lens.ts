@@ -122,6 +122,9 @@ function build(ex: Explanation) {
         if (slot === ex.lens.stages.length - 1 && pl > 0) f.fade(pl, () => f.rect(tx - s * 0.3, y - rowH / 2, L.tableW + s * 0.6, rowH, { stroke: 'highlightStroke', lineWidth: 2, radius: 3 }));
         f.fade(p, () => drawRow(f, L, slot, y));
       });
+      // A rule between the two prompts' columns.
+      const ruleX = L.sideX[1] - (L.sideX[1] - L.sideX[0] - L.groupW) / 2;
+      f.fade(Math.min(1, pf * 4), () => f.rect(ruleX, tableTop - rowH / 2, 1, (L.shown.length + 1) * rowH, { fill: 'faint' }));
       const footY = tableTop + (L.shown.length + 1) * rowH + rowH * 0.2 + s * 0.5;
       f.fade(pl, () => L.lastLines.forEach((line, i) => label(f, a.x + a.w / 2, footY + i * s, line, { size: s * TEXT.small, bold: true, align: 'center' })));
     },
