@@ -25,10 +25,7 @@ import { GPT, KVCache } from '../src/model/gpt.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
 import { parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
 import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
-import type { Kernels } from '../src/kernels/kernels.ts';
-import { plainKernels } from '../src/kernels/plain.ts';
-import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels.ts';
-import { nodeThreadedKernels } from '../src/kernels/parallel/node.ts';
+import { KERNEL_SETS } from './kernel-sets.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 
 const SEED = 2;
@@ -36,23 +33,6 @@ const LENGTHS = [16, 128];
 const PROMPT = 16;
 const DECODE = 32;
 const THREADS = [2, 1]; // the peers' thread counts
-
-/** The kernel sets the benchmark can measure, by the name given to --kernels. */
-const KERNEL_SETS: Record<string, () => Promise<Kernels>> = {
-  plain: async () => plainKernels,
-  wasm: async () => {
-    if (!wasmSimdSupported()) throw new Error('this Node cannot run WebAssembly SIMD; use --kernels plain');
-    return new WasmKernels();
-  },
-  'wasm-2threads': async () => {
-    if (!wasmSimdSupported()) throw new Error('this Node cannot run WebAssembly SIMD; use --kernels plain');
-    const kernels = nodeThreadedKernels();
-    // The helper thread starts in a few milliseconds; until then products run on one thread.
-    for (let waited = 0; !kernels.helperReady && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-    if (!kernels.helperReady) throw new Error('the helper thread of wasm-2threads did not start');
-    return kernels;
-  },
-};
 
 const HELP = `Usage: npx tsx bench/forward.ts [options]
 
@@ -62,6 +42,8 @@ imports in that Python, also against ONNX Runtime, whose forward pass is untrace
 
 Options:
   --kernels LIST   kernel sets to measure, comma-separated (${Object.keys(KERNEL_SETS).join(', ')}); default: all
+                   but plain. wasm: the SIMD build (Node 20's own choice); wasm-relaxed: relaxed SIMD,
+                   with fused multiply-add, as Chrome 114+ and Node 22+ run it (Node 20: behind a flag)
   --reps N         rounds per measurement, after one warm-up; the best is kept (default 3)
   --budget S       stop repeating a measurement after about S seconds (default 40)
   --python PATH    Python with torch and safetensors (default /opt/torchenv/bin/python)
@@ -194,7 +176,7 @@ function table(rows: string[][]): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      kernels: { type: 'string', default: Object.keys(KERNEL_SETS).join(',') },
+      kernels: { type: 'string', default: Object.keys(KERNEL_SETS).filter((name) => name !== 'plain').join(',') },
       reps: { type: 'string', default: '3' },
       budget: { type: 'string', default: '40' },
       python: { type: 'string', default: '/opt/torchenv/bin/python' },

@@ -9,7 +9,9 @@ import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/co
 import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
 import { writeSafetensors, floatToHalfBits, parseSafetensors, tensorFloat32, type TensorToWrite } from '../src/model/safetensors.ts';
 import { HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
-import { checkWeightsFit, compactCheckpoint, minimumWeightBytes, modelFromFiles, ROW_OF, SHARED_ROWS } from '../src/model/checkpoint.ts';
+import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
+import { checkWeightsFit, minimumWeightBytes } from '../src/model/memory.ts';
+import { ROW_OF, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
 import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -66,6 +68,7 @@ describe('folders saved by Hugging Face transformers', () => {
     ['hf-tied', { nLayer: 2, tieWordEmbeddings: true }],
     ['hf-untied-bf16', { nLayer: 2, tieWordEmbeddings: false }],
     ['hf-base-6layer', { nLayer: 6, tieWordEmbeddings: true }],
+    ['hf-tied-sharded', { nLayer: 2, tieWordEmbeddings: true }],
   ] as const) {
     it(`${folder} loads unchanged and gives transformers' logits`, async () => {
       const model = await loadModelDir(join(FIXTURES, folder));
@@ -309,10 +312,13 @@ describe('bad folders', () => {
     await expectError(await folderWith({ ...good, 'model.safetensors': fileOf(three, makeWeights(three)) }), /does not have: "h\.2\.ln_1\.weight", "h\.2\.ln_1\.bias", "h\.2\.attn\.c_attn\.weight", … \(12 in all\); does config\.json belong/);
   });
 
-  it('passes safetensors errors through with the file name', async () => {
-    const cut = good['model.safetensors'].subarray(0, 200);
-    const dir = await folderWith({ ...good, 'model.safetensors': cut });
-    await expectError(dir, new RegExp(`${dir}/model\\.safetensors: (header length|tensor)`));
+  it('passes safetensors errors through with the file name, and refuses a cut file by its size before reading it', async () => {
+    const garbled = (good['model.safetensors'] as Uint8Array).slice();
+    garbled.fill(0x7e, 9, 40); // inside the JSON header
+    const dir = await folderWith({ ...good, 'model.safetensors': garbled });
+    await expectError(dir, new RegExp(`${dir}/model\\.safetensors: header is not valid JSON`));
+    const cut = await folderWith({ ...good, 'model.safetensors': good['model.safetensors'].subarray(0, 200) });
+    await expectError(cut, new RegExp(`${cut}/model\\.safetensors holds 200 bytes, but .*config\\.json needs at least .*or the file is incomplete`));
   });
 
   it('checks animated-transformer.json against the model', async () => {

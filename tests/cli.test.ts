@@ -2,18 +2,19 @@
 // run of the real `bin/` entry to check exit codes and that no stack trace reaches the user.
 
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
-import { bestKernels } from '../src/kernels/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bestKernels, wasmSimdSupported } from '../src/kernels/index.ts';
 import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { traceTable } from '../src/model/registry.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
+import { writeShardedModel } from './helpers/sharded.ts';
+import { cli } from './helpers/run-cli.ts';
 
 // A tiny random model with GPT-2's whole vocabulary, so GPT-2 token ids are valid.
 const config = { nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 50257, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
@@ -24,24 +25,6 @@ beforeAll(async () => {
   await saveModelDir(dir, config, randomModel(config, 5, 0.3).weights, { tokenizer: gpt2Tokenizer() });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += a.join(' ') + '\n'));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += a.join(' ') + '\n'));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('animated-transformer CLI', () => {
   it('tokenize prints GPT-2 ids and visible-space pieces', async () => {
@@ -120,6 +103,29 @@ describe('animated-transformer CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/config.json/);
+  });
+
+  it('run reads a sharded folder as it reads one file, and refuses a model too large before reading its weights', async () => {
+    const sharded = await mkdtemp(join(tmpdir(), 'at-cli-sharded-'));
+    try {
+      writeShardedModel(sharded, config, randomModel(config, 5, 0.3).weights, 3);
+      const one = await cli('run', 'The robots will bring', '--model', dir, '--json');
+      const three = await cli('run', 'The robots will bring', '--model', sharded, '--json');
+      expect(three.code).toBe(0);
+      expect(JSON.parse(three.stdout)).toEqual(JSON.parse(one.stdout));
+      // The 4 GiB limit is the WebAssembly kernels'; the plain ones (no SIMD) hold weights as arrays.
+      if (!wasmSimdSupported()) return;
+      const big = { ...JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')), n_layer: 40, n_head: 32, n_embd: 4096 };
+      await writeFile(join(sharded, 'config.json'), JSON.stringify(big));
+      await rm(join(sharded, 'model.safetensors.index.json'));
+      await writeFile(join(sharded, 'model.safetensors'), '');
+      await truncate(join(sharded, 'model.safetensors'), 20e9); // sparse: a size, no bytes worth reading
+      const refused = await cli('run', 'hi', '--model', sharded);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/needs about \d+\.\d GB of memory: its [\d,]+ parameters as 16-bit halves .* which holds at most 4\.3 GB .* It cannot run here: pick a smaller model\./);
+    } finally {
+      await rm(sharded, { recursive: true, force: true });
+    }
   });
 
   it('a config.json with absurd sizes exits 1 with one line naming the field, its value and what to do', async () => {

@@ -38,12 +38,18 @@ function expectClose(got: Float32Array, want: Float32Array, scale: Float32Array)
 
 const absArray = (x: Float32Array): Float32Array => x.map(Math.abs);
 
-/** Shapes [M, K, N]: one row, sizes that are not multiples of 4 or 8, and a few larger ones. */
+/**
+ * Shapes [M, K, N]: one row, sizes that are not multiples of 4 or 8, and a few larger ones.
+ * The kernel takes rows in tiles of 6, then one of 4 if at least 4 are left, then single rows:
+ * M = 4…13 and 16 give every combination (6+4+1 at 11, 6+6+1 at 13, 6+6+4 at 16).
+ */
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 3], [1, 64, 200], [2, 3, 9], [3, 5, 8], [4, 8, 16], [5, 17, 31], [7, 13, 19],
-  [9, 33, 65], [16, 64, 48], [33, 100, 75], [128, 96, 257],
-  // K this long makes the kernel take rows in chunks (of 20 here): three chunks, the last short.
-  [45, 3000, 17],
+  [1, 1, 1], [1, 7, 3], [1, 64, 200], [2, 3, 9], [3, 5, 8], [4, 8, 16], [5, 17, 31], [6, 9, 7],
+  [7, 13, 19], [8, 3, 10], [9, 33, 65], [10, 6, 17], [11, 19, 9], [12, 2, 24], [13, 11, 23],
+  [16, 64, 48], [33, 100, 75], [128, 96, 257],
+  // K this long makes the kernel take rows in chunks (of 24 here): the second one short, so it
+  // ends in single rows.
+  [45, 9000, 17],
   // N this long makes a resident Bᵀ pack in chunks of 512 rows: two full, the last short of a panel.
   [3, 24, 1100],
 ];

@@ -114,4 +114,20 @@ describe.each(CASES)('a trace on $folder, $kernels kernels', ({ folder, kernels 
     model.forward(ids.slice(4), { cache, lastOnly: true });
     for (const [name, t] of trace) expect(largestDifference(t.data, snapshot.get(name)!), name).toBe(0);
   });
+
+  it('untraced passes, which reuse their intermediates from pass to pass, give the traced logits bit for bit', async () => {
+    const model = await load(folder, kernels);
+    const { nPositions: P, vocabSize: V } = model.config;
+    const ids = idsFor(P, V);
+    // Longer, then shorter, then cached passes: each must overwrite everything it reuses.
+    for (const T of [P, 3, 1, P - 1, 7]) {
+      const want = model.trace(ids.slice(0, T)).get('logits')!.data;
+      expect(Array.from(model.forward(ids.slice(0, T)).logits), `T = ${T}`).toEqual(Array.from(want));
+      if (T === 1) continue;
+      const cache = new KVCache(model.config);
+      model.forward(ids.slice(0, T - 1), { cache });
+      const last = model.forward([ids[T - 1]], { cache }).logits;
+      expect(largestDifference(last, want.subarray((T - 1) * V)), `T = ${T}, cached`).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
 });

@@ -34,7 +34,7 @@ describe('resume', () => {
     for (let i = 0; i < 3; i++) expect(first.step().loss).toBe(losses[i]);
     first.isNewBest(first.evaluate());
     const path = join(dir, 'state.bin');
-    await saveState(path, first, describeTokenizer(tokenizer), dataFingerprint(split.train, split.val));
+    await saveState(path, first, { tokenizer: describeTokenizer(tokenizer), dataFingerprint: dataFingerprint(split.train, split.val), snapshots: [] });
 
     const second = new Trainer(settings, data, plainTrainingKernels);
     restoreTrainer(second, await loadState(path));
@@ -43,6 +43,8 @@ describe('resume', () => {
     expect(Buffer.from(second.model.params.buffer).equals(Buffer.from(straight.model.params.buffer))).toBe(true);
     expect(Buffer.from(second.optimizer.v.buffer).equals(Buffer.from(straight.optimizer.v.buffer))).toBe(true);
     expect(second.bestIter).toBe(3);
+    // The per-step log continues with no step missing or repeated.
+    expect(second.losses).toEqual(losses);
     // And training did change the weights (the comparison above is not between two fresh models).
     const fresh = new Trainer(settings, data, plainTrainingKernels);
     expect(Buffer.from(fresh.model.params.buffer).equals(Buffer.from(straight.model.params.buffer))).toBe(false);
@@ -51,7 +53,7 @@ describe('resume', () => {
   it('rejects a truncated state file with a clear message', async () => {
     const t = new Trainer(settings, data, plainTrainingKernels);
     const path = join(dir, 'cut.bin');
-    await saveState(path, t, describeTokenizer(tokenizer), 'x');
+    await saveState(path, t, { tokenizer: describeTokenizer(tokenizer), dataFingerprint: 'x', snapshots: [] });
     const { readFileSync, writeFileSync } = await import('node:fs');
     writeFileSync(path, readFileSync(path).subarray(0, 100));
     await expect(loadState(path)).rejects.toThrow(/not a usable training state \(truncated\)/);

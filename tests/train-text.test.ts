@@ -7,7 +7,7 @@ import { CharTokenizer } from '../src/tokenizer/index.ts';
 import { splitPoint, splitText } from '../src/train/data.ts';
 import { evaluationDue, formatDuration, StepClock } from '../src/train/progress.ts';
 import { checkTrainingText, decodeTextFile, MAX_CHARACTERS, MAX_TEXT_LENGTH, minimumTextLength, summarizeText, TrainingTextError } from '../src/train/text.ts';
-import { MAX_TRAIN_POINTS, trainingPlot } from '../src/web/train-plot.ts';
+import { lossPlot, MAX_TRAIN_POINTS } from '../src/web/loss-plot.ts';
 import { SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from '../src/web/train-settings.ts';
 import { promptFor } from '../src/web/train-panel.ts';
 
@@ -118,7 +118,7 @@ describe('the loss plot', () => {
   const log = { loss: [4, 3, 2.5, 2.2], evaluations: [{ iter: 0, train: 4.1, val: 4.2 }, { iter: 4, train: 2.1, val: 2.3 }] };
 
   it('puts each logged loss at its step, read back through the axes', () => {
-    const plot = trainingPlot(log, 8, 3.1);
+    const plot = lossPlot(log, { unit: 'character', steps: 8, entropy: 3.1 });
     expect(plot.lossRange).toEqual([2, 5]);
     const { area } = plot;
     const stepAt = (x: number) => ((x - area.left) / (area.right - area.left)) * 8;
@@ -134,7 +134,7 @@ describe('the loss plot', () => {
 
   it('draws a long run’s every k-th step and its last, each a logged value', () => {
     const loss = Array.from({ length: 4 * MAX_TRAIN_POINTS + 3 }, (_, i) => 3 - i / 10_000);
-    const plot = trainingPlot({ loss, evaluations: [] }, loss.length, null);
+    const plot = lossPlot({ loss, evaluations: [] }, { unit: 'character' });
     expect(plot.train.length).toBeLessThanOrEqual(MAX_TRAIN_POINTS + 1);
     expect(plot.train.at(-1)!.step).toBe(loss.length);
     for (const p of plot.train) expect(p.loss).toBe(loss[p.step - 1]);

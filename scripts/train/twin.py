@@ -5,6 +5,9 @@
 # The random streams differ (torch's generator, not ours), so runs agree in distribution, not
 # bit for bit. At the end it scores the best checkpoint like `animated-transformer eval`:
 # consecutive windows of block_size over the whole validation split.
+# Like our trainer, it starts the tokens absent from the training split from one shared row and
+# computes that row once (twin_model.py; check_twin_compact.py shows it equals the full
+# computation); --full-vocab computes all rows instead, each absent token with its own random row.
 #
 # Run: /opt/torchenv/bin/python scripts/train/twin.py --data FILE [--tokenizer gpt2|char] ...
 import argparse
@@ -13,7 +16,8 @@ import math
 import time
 
 import torch
-import torch.nn.functional as F
+
+from twin_model import GPT, CompactVocab
 
 p = argparse.ArgumentParser()
 p.add_argument("--data", required=True)
@@ -25,6 +29,7 @@ for name, kind, default in [
     ("eval-iters", int, 20), ("seed", int, 1337), ("threads", int, 1),
 ]:
     p.add_argument("--" + name, type=kind, default=default)
+p.add_argument("--full-vocab", action="store_true", help="compute all output rows (absent tokens start from their own random rows)")
 # For bench/train-step.ts: time this many training steps (after one untimed) and exit.
 p.add_argument("--time-steps", type=int, default=0)
 a = p.parse_args()
@@ -52,47 +57,11 @@ else:
     encode, V = (lambda s: [index[c] for c in s]), len(chars)
 train = torch.tensor(encode(text[:cut]), dtype=torch.long)
 val = torch.tensor(encode(text[cut:]), dtype=torch.long)
-print(f"data: {len(train)} train / {len(val)} val tokens ({a.tokenizer})", flush=True)
+vocab = CompactVocab(train, V, full=a.full_vocab)
+train, val = vocab.ids(train), vocab.ids(val)
+shared = f", {vocab.shared} tokens absent from the training split share one row" if vocab.shared else ""
+print(f"data: {len(train)} train / {len(val)} val tokens ({a.tokenizer}), {vocab.size} output rows{shared}", flush=True)
 C, L, NH, T, B = a.n_embd, a.n_layer, a.n_head, a.block_size, a.batch_size
-
-
-class Block(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.ln_1, self.ln_2 = torch.nn.LayerNorm(C), torch.nn.LayerNorm(C)
-        self.c_attn, self.attn_proj = torch.nn.Linear(C, 3 * C), torch.nn.Linear(C, C)
-        self.c_fc, self.mlp_proj = torch.nn.Linear(C, 4 * C), torch.nn.Linear(4 * C, C)
-        self.drop = torch.nn.Dropout(a.dropout)
-
-    def forward(self, x):
-        b, t, _ = x.shape
-        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
-        q, k, v = (z.view(b, t, NH, C // NH).transpose(1, 2) for z in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        x = x + self.drop(self.attn_proj(y.transpose(1, 2).reshape(b, t, C)))
-        return x + self.drop(self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh")))
-
-
-class GPT(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.wte, self.wpe = torch.nn.Embedding(V, C), torch.nn.Embedding(T, C)
-        self.h = torch.nn.ModuleList(Block() for _ in range(L))
-        self.ln_f = torch.nn.LayerNorm(C)
-        self.drop = torch.nn.Dropout(a.dropout)
-        for name, w in self.named_parameters():
-            if name.endswith("bias"):
-                torch.nn.init.zeros_(w)
-            elif w.dim() >= 2:
-                std = 0.02 / math.sqrt(2 * L) if name.endswith("proj.weight") else 0.02
-                torch.nn.init.normal_(w, 0.0, std)
-
-    def forward(self, idx, targets):
-        x = self.drop(self.wte(idx) + self.wpe(torch.arange(idx.shape[1])))
-        for block in self.h:
-            x = block(x)
-        logits = self.ln_f(x) @ self.wte.weight.T
-        return F.cross_entropy(logits.view(-1, V), targets.view(-1))
 
 
 def batch(data, gen=None):
@@ -131,7 +100,7 @@ def full_val_loss(model):
     return windows * T, total / (windows * T)
 
 
-model = GPT()
+model = GPT(vocab, C, L, NH, T, a.dropout)
 decay = [w for w in model.parameters() if w.dim() >= 2]
 no_decay = [w for w in model.parameters() if w.dim() < 2]
 opt = torch.optim.AdamW(
@@ -146,8 +115,9 @@ def train_step(it):
     loss = model(*batch(train))
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    model.full_vocab_grads()
     if a.grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), a.grad_clip)
+        model.clip_grads(a.grad_clip)
     opt.step()
     return loss
 
@@ -181,6 +151,6 @@ seconds = time.time() - start
 model.load_state_dict(best_state)
 tokens, loss = full_val_loss(model)
 print(json.dumps({
-    "twin": "pytorch", "torch": torch.__version__, "best_eval_val_loss": best, "best_iter": best_iter,
+    "twin": "pytorch", "torch": torch.__version__, "output_rows": vocab.size, "full_vocab": a.full_vocab, "best_eval_val_loss": best, "best_iter": best_iter,
     "val_tokens": tokens, "val_loss": loss, "perplexity": math.exp(loss), "seconds": round(seconds, 1),
 }))

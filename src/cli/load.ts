@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT } from '../model/gpt.ts';
-import { loadModelDir } from '../model/checkpoint-node.ts';
+import { loadModelDir, type LoadedModelDir } from '../model/checkpoint-node.ts';
 import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-checkpoint-node.ts';
 import { Llama } from '../model/llama.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
@@ -17,7 +17,7 @@ import { CommandError } from './usage.ts';
 const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
 export interface CliModel {
-  model: GPT<Float32Array>;
+  model: GPT;
   tokenizer: Tokenizer;
   /** A short name for display: the folder's name. */
   name: string;
@@ -34,18 +34,31 @@ function modelDir(dir: string | undefined): string {
   return DEFAULT_MODEL_DIR;
 }
 
-export async function loadForCli(dir: string | undefined): Promise<CliModel> {
+const nameOf = (path: string): string => (path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path);
+
+async function gpt2Dir(dir: string | undefined): Promise<string> {
   const path = modelDir(dir);
   if (await isLlamaDir(path)) {
     throw new CommandError(`${path}: Llama-family models are read by \`tokenize\`, \`run\` and \`trace\` so far; \`generate\` takes GPT-2 folders only for now`);
   }
-  const loaded = await loadModelDir(path);
-  return {
-    model: new GPT(loaded.config, loaded.weights, bestKernels()),
-    tokenizer: loaded.tokenizer,
-    name: path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path,
-    dir: path,
-  };
+  return path;
+}
+
+/**
+ * The model for inference: its large matrices go straight into the fast kernels' memory as the
+ * files are read (as halves when floats would not fit: GPT-2 XL), so no copy stays in JavaScript.
+ */
+export async function loadForCli(dir: string | undefined): Promise<CliModel> {
+  const path = await gpt2Dir(dir);
+  const kernels = bestKernels();
+  const loaded = await loadModelDir(path, { kernels });
+  return { model: new GPT(loaded.config, loaded.weights, kernels), tokenizer: loaded.tokenizer, name: nameOf(path), dir: path };
+}
+
+/** The weights as float arrays, for what computes with them outside the kernels (the loss). */
+export async function loadWeightsForCli(dir: string | undefined): Promise<LoadedModelDir & { name: string }> {
+  const path = await gpt2Dir(dir);
+  return { ...(await loadModelDir(path)), name: nameOf(path) };
 }
 
 /** The tokenizer alone: the model folder's if one is given or embedded, else GPT-2's. */

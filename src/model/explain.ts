@@ -2,7 +2,8 @@
 // next-token distribution under the reader's sampling rule, and a few generated tokens.
 // Scenes read this and never compute model math themselves.
 
-import { parameterCount } from './config.ts';
+import { parameterCount, type GPTConfig } from './config.ts';
+import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
 import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
 import { lensAt } from './lens.ts';
@@ -22,6 +23,12 @@ export interface ExplainOptions {
   generationWindow?: number;
   /** The position the logit lens reads, from 0 (default: the last token). */
   lensPosition?: number;
+  /**
+   * Refuse a prompt whose explanation would allocate more than this many bytes (default: no
+   * limit), saying how many tokens fit: the page keeps a tab within what a machine can give it.
+   * A second prompt gets what the first leaves of it.
+   */
+  maxExplanationBytes?: number;
   /** A second prompt to compare with this one (Explanation.compare); none by default. */
   compare?: string;
 }
@@ -58,12 +65,14 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     throw new InputError(`the generation window must be between 1 and ${config.nPositions}, got ${window}`);
   }
 
-  const allIds = tokenizer.encode(prompt);
-  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
-  checkVocabulary(allIds, config.vocabSize, tokenizer);
-  // The model can read at most n_positions tokens: keep the last ones, as generation does.
-  const dropped = Math.max(0, allIds.length - config.nPositions);
-  const ids = allIds.slice(dropped);
+  const { ids, dropped } = readPrompt(config, tokenizer, prompt);
+  const budget = options.maxExplanationBytes ?? Infinity;
+  if (explanationBytes(config, ids.length) > budget) {
+    throw new InputError(
+      `A prompt of ${ids.length.toLocaleString('en-US')} tokens would need ${roughSize(explanationBytes(config, ids.length))} for every number the scenes show with this model, ` +
+        `more than the ${roughSize(budget)} this page allows itself: shorten it to ${tokensWithin(config, budget).toLocaleString('en-US')} tokens or fewer.`,
+    );
+  }
   const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
 
   const lensPosition = options.lensPosition ?? ids.length - 1;
@@ -94,8 +103,25 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     generationWindow: window,
     lens: lensAt(model, trace, lensPosition),
     piece,
-    ...(options.compare !== undefined && { compare: explainCompared(model, tokenizer, options.compare, { ...options, layer, head, sampling, generationWindow: window }) }),
+    ...(options.compare !== undefined && {
+      compare: explainCompared(model, tokenizer, options.compare, {
+        ...options, layer, head, sampling, generationWindow: window, maxExplanationBytes: budget - explanationBytes(config, ids.length),
+      }),
+    }),
   };
+}
+
+/**
+ * The prompt's token ids as the model reads them: at most n_positions, the last ones (as
+ * generation keeps them); `dropped` counts those left out. Throws InputError for an empty
+ * prompt or ids the model has no row for.
+ */
+export function readPrompt(config: GPTConfig, tokenizer: Tokenizer, prompt: string): { ids: number[]; dropped: number } {
+  const allIds = tokenizer.encode(prompt);
+  if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
+  checkVocabulary(allIds, config.vocabSize, tokenizer);
+  const dropped = Math.max(0, allIds.length - config.nPositions);
+  return { ids: allIds.slice(dropped), dropped };
 }
 
 /**

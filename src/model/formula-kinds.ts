@@ -9,6 +9,7 @@ import { GELU_SCALE } from './ops.ts';
 import { block, indicesOf, type TraceName } from './registry.ts';
 import { traced, type Trace } from './trace.ts';
 import { embeddingRow } from './weights.ts';
+import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
 import { add, apply, exact, minus, num, over, times, type Expr } from './formula-expr.ts';
 import type { Formula, InputRun } from './formula.ts';
 
@@ -79,7 +80,8 @@ export function linear(c: Context, base: Base, l: number, step: LinearStep, t: n
         ? { input: block(l, 'ln_2'), p: b.mlp.c_fc, param: `h.${l}.mlp.c_fc`, K: C, width: 4 * C, offset: 0, w: 'W_fc' }
         : { input: block(l, 'mlp.gelu'), p: b.mlp.c_proj, param: `h.${l}.mlp.c_proj`, K: 4 * C, width: C, offset: 0, w: 'W_proj' };
   const x = traced(c.trace, spec.input).data;
-  const { terms } = dotProduct(spec.K, (k) => x[t * spec.K + k], (k) => spec.p.weight[k * spec.width + spec.offset + j]);
+  const column = weightColumn(spec.p.weight, spec.K, spec.width, spec.offset + j);
+  const { terms } = dotProduct(spec.K, (k) => x[t * spec.K + k], (k) => column[k]);
   const bias = spec.p.bias[spec.offset + j];
   const bName = spec.w.replace('W', 'b');
   const part = spec.width === 3 * C ? `columns ${spec.offset}…${spec.offset + C - 1} of ` : '';
@@ -147,7 +149,8 @@ export function logit(c: Context, base: Base, t: number, v: number): Formula {
   const x = traced(c.trace, 'ln_f').data;
   const head = c.model.weights.lm_head;
   const row = new Float32Array(C);
-  if (head) row.set(head.subarray(v * C, (v + 1) * C));
+  if (head instanceof HeldMatrix) head.row(v, row);
+  else if (head) row.set(head.subarray(v * C, (v + 1) * C));
   else embeddingRow(c.model.weights.wte, v, C, row, 0);
   const w = head ? 'W_lm' : 'W_te';
   const { terms } = dotProduct(C, (k) => x[t * C + k], (k) => row[k]);
@@ -373,4 +376,18 @@ export function total(c: Context, name: TraceName, indices: readonly number[], r
     notes: remainder ? ['What is left of the total probability of 1 for all the tokens not listed.'] : [],
     inputs: indices.map((start) => ({ tensor: name, start, count: 1, stride: 1 })),
   };
+}
+
+/** Column `j` of a K × width weight matrix (stored row-major, as the file has it). */
+function weightColumn(weight: WeightMatrix, K: number, width: number, j: number): Float32Array {
+  const column = new Float32Array(K);
+  if (weight instanceof HeldMatrix) {
+    // The kernels hand out whole rows only.
+    const row = new Float32Array(width);
+    for (let k = 0; k < K; k++) {
+      weight.row(k, row);
+      column[k] = row[j];
+    }
+  } else for (let k = 0; k < K; k++) column[k] = weight[k * width + j];
+  return column;
 }

@@ -34,7 +34,9 @@ export function* generate(model: GPT, promptIds: readonly number[], options: Gen
   if (promptIds.length === 0) throw new RangeError('the prompt has no tokens; type some text first');
   const random = new SeededRandom(options.seed);
   const ids = [...promptIds];
-  let cache = new KVCache(model.config);
+  // The cache never holds more than the window, nor more than the prompt and the new tokens.
+  const capacity = Math.min(window, promptIds.length + options.maxNewTokens);
+  let cache = new KVCache(model.config, capacity);
   let cacheStart = -1; // index in ids of the first cached position, or -1 when the cache is empty
 
   for (let n = 0; n < options.maxNewTokens; n++) {
@@ -46,7 +48,7 @@ export function* generate(model: GPT, promptIds: readonly number[], options: Gen
       logits = model.forward(ids.slice(start + cache.length), { cache, lastOnly: true }).logits;
     } else {
       // First step, or the window slid: positions changed, so recompute from scratch.
-      cache = new KVCache(model.config);
+      cache = new KVCache(model.config, capacity);
       cacheStart = start;
       logits = model.forward(context, { cache, lastOnly: true }).logits;
     }

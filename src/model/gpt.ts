@@ -12,8 +12,12 @@ import type { Trace } from './trace.ts';
 import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
+import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
+import type { HalfArray } from '../kernels/half.ts';
 import { plainKernels } from '../kernels/plain.ts';
-import { geluForward, layernormForward, residualForward, softmaxForward } from './ops.ts';
+import { geluWith, layernormForward, residualForward, softmaxRowsWith } from './ops.ts';
+import { causalAttention } from './attention.ts';
+import { Workspace } from './workspace.ts';
 
 export interface ForwardOptions {
   /** Record every intermediate tensor (costs memory; off for plain inference). */
@@ -29,6 +33,8 @@ interface Pass {
   T: number;
   cache: KVCache | undefined;
   record: (name: TraceName, shape: number[], data: Float32Array) => void;
+  /** An array of n values for an intermediate: fresh when tracing, else from the workspace. */
+  alloc: (n: number) => Float32Array;
 }
 
 export interface ForwardResult {
@@ -41,39 +47,66 @@ export interface ForwardResult {
 export class KVCache {
   /** Number of positions stored. */
   length = 0;
-  readonly keys: Float32Array[]; // per layer: n_positions × C
-  readonly values: Float32Array[]; // per layer: n_positions × C
+  readonly keys: Float32Array[]; // per layer: capacity × C
+  readonly values: Float32Array[]; // per layer: capacity × C
 
-  constructor(readonly config: GPTConfig) {
-    const size = config.nPositions * config.nEmbd;
+  /**
+   * `capacity`: the most positions it will hold (default n_positions). Generating a few tokens
+   * needs far fewer, and the full context costs GPT-2 XL 629 MB.
+   */
+  constructor(
+    readonly config: GPTConfig,
+    readonly capacity = config.nPositions,
+  ) {
+    const size = capacity * config.nEmbd;
     this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
     this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
   }
 }
 
-/** Table: how the token embeddings are held (floats, or halves as an F16 file stores them). */
-export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
+/**
+ * Table: how the token embeddings are held (floats, or halves as an F16 file stores them);
+ * the large matrices may be arrays or held by the kernels (checkpoint.ts decides).
+ */
+export class GPT<Table extends EmbeddingTable = EmbeddingTable, Matrix extends WeightMatrix = WeightMatrix> {
   readonly config: GPTConfig;
+  /** Intermediates of untraced passes, kept from one pass to the next (made on the first). */
+  private workspace: Workspace | null = null;
 
   constructor(
     config: GPTConfig,
-    readonly weights: GPTWeights<Table>,
+    readonly weights: GPTWeights<Table, Matrix>,
     readonly kernels: Kernels = plainKernels,
   ) {
     this.config = validateConfig(config);
     // Fast kernels pack the weights now, so the first forward pass runs at full speed.
-    if (kernels.prepareWeight) {
-      const { nEmbd: C, vocabSize: V } = this.config;
-      for (const b of weights.h) {
-        kernels.prepareWeight(b.attn.c_attn.weight, C, 3 * C, false);
-        kernels.prepareWeight(b.attn.c_proj.weight, C, C, false);
-        kernels.prepareWeight(b.mlp.c_fc.weight, C, 4 * C, false);
-        kernels.prepareWeight(b.mlp.c_proj.weight, 4 * C, C, false);
-      }
-      const head = weights.lm_head ?? weights.wte;
-      if (head instanceof SharedRowTable) kernels.prepareWeight(head.rows, C, head.distinctRows, true);
-      else kernels.prepareWeight(head, C, V, true);
+    for (const [matrix, K, N, transposed] of this.matrices()) {
+      if (!(matrix instanceof HeldMatrix)) kernels.prepareWeight?.(matrix, K, N, transposed);
     }
+  }
+
+  /** Every weight matrix the kernels multiply by, with K, N and whether it is stored N × K. */
+  private matrices(): [WeightMatrix | HalfArray, number, number, boolean][] {
+    const { nEmbd: C, vocabSize: V } = this.config;
+    const list: [WeightMatrix | HalfArray, number, number, boolean][] = this.weights.h.flatMap((b) => [
+      [b.attn.c_attn.weight, C, 3 * C, false],
+      [b.attn.c_proj.weight, C, C, false],
+      [b.mlp.c_fc.weight, C, 4 * C, false],
+      [b.mlp.c_proj.weight, 4 * C, C, false],
+    ] as [WeightMatrix, number, number, boolean][]);
+    const head = this.weights.lm_head ?? this.weights.wte;
+    if (head instanceof SharedRowTable) list.push([head.rows, C, head.distinctRows, true]);
+    else list.push([head, C, V, true]);
+    return list;
+  }
+
+  /**
+   * Frees what the kernels keep for this model's weights (held or packed copies), so the next
+   * model can use the memory at once rather than when the garbage collector gets to it. The
+   * model cannot run afterwards.
+   */
+  release(): void {
+    for (const [matrix] of this.matrices()) this.kernels.forget?.(matrix);
   }
 
   forward(ids: readonly number[], options: ForwardOptions = {}): ForwardResult {
@@ -87,44 +120,51 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
         `${past + T} positions exceed the model's context of ${this.config.nPositions}; keep only the last ${this.config.nPositions} tokens`,
       );
     }
+    if (cache && past + T > cache.capacity) throw new Error(`${past + T} positions exceed the cache's capacity of ${cache.capacity}`);
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= V) {
         throw new Error(`token id ${id} is outside the vocabulary 0…${V - 1}`);
       }
     }
     const trace: Trace | undefined = options.trace ? new Map() : undefined;
-    // Every intermediate below is a fresh array that nothing writes to once it is computed, so
-    // the trace keeps the array itself. Copying would double what a pass allocates, and in a
-    // browser each fresh megabyte costs about 3 ms (bench/forward-chromium.ts).
+    // When tracing, every intermediate below is a fresh array that nothing writes to once it is
+    // computed, so the trace keeps the array itself. Copying would double what a pass allocates,
+    // and in a browser each fresh megabyte costs about 3 ms (bench/forward-chromium.ts). Without
+    // a trace, nothing outlives the pass but the logits, so intermediates reuse the workspace's.
+    const workspace = trace ? null : (this.workspace ??= new Workspace());
+    workspace?.startPass();
     const pass: Pass = {
       T,
       cache,
       record: (name, shape, data) => {
         if (trace) trace.set(name, { shape, data });
       },
+      alloc: (n) => (workspace ? workspace.take(n) : new Float32Array(n)),
     };
     const { record } = pass;
     const w = this.weights;
 
     // Embeddings: each id picks a row of wte, each position a row of wpe.
-    const tok = new Float32Array(T * C); // T × C
-    const pos = new Float32Array(T * C); // T × C
+    const tok = pass.alloc(T * C); // T × C
+    const pos = pass.alloc(T * C); // T × C
     for (let t = 0; t < T; t++) {
       embeddingRow(w.wte, ids[t], C, tok, t * C);
       pos.set(w.wpe.subarray((past + t) * C, (past + t + 1) * C), t * C);
     }
-    let x: Float32Array = new Float32Array(T * C); // T × C, the residual stream
+    let x: Float32Array = pass.alloc(T * C); // T × C, the residual stream
     residualForward(x, tok, pos, T * C);
     record('embed.token', [T, C], tok);
     record('embed.position', [T, C], pos);
     record('embed.sum', [T, C], x);
 
     for (let l = 0; l < nLayer; l++) {
+      workspace?.nextBlock();
       x = this.block(l, x, pass);
     }
     if (cache) cache.length += T;
 
-    const xf = this.layerNorm(x, w.ln_f, T); // T × C
+    workspace?.nextBlock();
+    const xf = this.layerNorm(x, w.ln_f, pass); // T × C
     record('ln_f', [T, C], xf);
 
     // Output head: logits = ln_f · Wᵀ, where W is wte itself when tied.
@@ -132,11 +172,17 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const logits = this.outputHead(xf.subarray((T - rows) * C), rows); // rows × V
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
-      const probs = logits.slice();
-      for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
-      trace.set('probs', { shape: [T, V], data: probs });
+      trace.set('probs', { shape: [T, V], data: this.probabilities(logits, T) });
     }
     return { logits, trace };
+  }
+
+  /** The softmax of each of `rows` rows of V logits: the probabilities a forward pass traces. */
+  probabilities(logits: Float32Array, rows: number): Float32Array {
+    const V = this.config.vocabSize;
+    const probs = new Float32Array(rows * V); // rows × V
+    softmaxRowsWith(this.kernels, probs, logits, rows, V);
+    return probs;
   }
 
   /** The output head on rows of any residual stream already through ln_f (the logit lens). */
@@ -170,25 +216,25 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
     const b = this.weights.h[l];
     const k = this.kernels;
 
-    const a = this.layerNorm(x, b.ln_1, T); // T × C
+    const a = this.layerNorm(x, b.ln_1, pass); // T × C
     record(block(l, 'ln_1'), [T, C], a);
     const attn = this.attention(l, a, pass); // T × C
-    const resid1 = new Float32Array(T * C); // T × C
+    const resid1 = pass.alloc(T * C); // T × C
     residualForward(resid1, x, attn, T * C);
     record(block(l, 'resid_1'), [T, C], resid1);
 
-    const m = this.layerNorm(resid1, b.ln_2, T); // T × C
+    const m = this.layerNorm(resid1, b.ln_2, pass); // T × C
     record(block(l, 'ln_2'), [T, C], m);
-    const fc = new Float32Array(T * 4 * C); // T × 4C
+    const fc = pass.alloc(T * 4 * C); // T × 4C
     k.matmul(fc, m, b.mlp.c_fc.weight, b.mlp.c_fc.bias, T, C, 4 * C);
     record(block(l, 'mlp.fc'), [T, 4 * C], fc);
-    const act = new Float32Array(T * 4 * C); // T × 4C
-    geluForward(act, fc, T * 4 * C);
+    const act = pass.alloc(T * 4 * C); // T × 4C
+    geluWith(k, act, fc, T * 4 * C);
     record(block(l, 'mlp.gelu'), [T, 4 * C], act);
-    const proj = new Float32Array(T * C); // T × C
+    const proj = pass.alloc(T * C); // T × C
     k.matmul(proj, act, b.mlp.c_proj.weight, b.mlp.c_proj.bias, T, 4 * C, C);
     record(block(l, 'mlp.proj'), [T, C], proj);
-    const out = new Float32Array(T * C); // T × C
+    const out = pass.alloc(T * C); // T × C
     residualForward(out, resid1, proj, T * C);
     record(block(l, 'out'), [T, C], out);
     return out;
@@ -196,16 +242,16 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
 
   /** Causal self-attention over the cached positions plus the T new ones. */
   private attention(l: number, x: Float32Array, pass: Pass): Float32Array {
-    const { T, cache, record } = pass;
+    const { T, cache, record, alloc } = pass;
     const { nEmbd: C, nHead } = this.config;
     const H = headSize(this.config);
     const b = this.weights.h[l].attn;
 
-    const qkv = new Float32Array(T * 3 * C); // T × 3C
+    const qkv = alloc(T * 3 * C); // T × 3C
     this.kernels.matmul(qkv, x, b.c_attn.weight, b.c_attn.bias, T, C, 3 * C);
-    const q = new Float32Array(T * C); // T × C
-    const kNew = new Float32Array(T * C); // T × C
-    const vNew = new Float32Array(T * C); // T × C
+    const q = alloc(T * C); // T × C
+    const kNew = alloc(T * C); // T × C
+    const vNew = alloc(T * C); // T × C
     for (let t = 0; t < T; t++) {
       q.set(qkv.subarray(t * 3 * C, t * 3 * C + C), t * C);
       kNew.set(qkv.subarray(t * 3 * C + C, t * 3 * C + 2 * C), t * C);
@@ -227,54 +273,23 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable> {
       values = cache.values[l].subarray(0, S * C);
     }
 
-    const scale = 1 / Math.sqrt(H);
-    const scores = new Float32Array(nHead * T * S); // n_head × T × S
-    const weights = new Float32Array(nHead * T * S); // n_head × T × S
-    const heads = new Float32Array(nHead * T * H); // n_head × T × H
-    const concat = new Float32Array(T * C); // T × C
-    for (let hd = 0; hd < nHead; hd++) {
-      // Cut this head's columns out of Q, K and V so the products run on contiguous rows.
-      // Fresh arrays each time: fast kernels keep arrays they see twice resident as weights.
-      const qh = new Float32Array(T * H); // T × H, this head's queries
-      const kh = new Float32Array(S * H); // S × H, this head's keys
-      const vh = new Float32Array(S * H); // S × H, this head's values
-      for (let t = 0; t < T; t++) qh.set(q.subarray(t * C + hd * H, t * C + hd * H + H), t * H);
-      for (let s = 0; s < S; s++) {
-        kh.set(keys.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
-        vh.set(values.subarray(s * C + hd * H, s * C + hd * H + H), s * H);
-      }
-      const a = scores.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      this.kernels.matmulTransposed(a, qh, kh, T, H, S); // Q_h K_hᵀ
-      for (let i = 0; i < a.length; i++) a[i] *= scale;
-      // Causal mask: position past+t may look at positions 0…past+t only. Later ones get
-      // −∞ before the softmax, so their weight comes out exactly 0.
-      const w = weights.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      for (let t = 0; t < T; t++) {
-        const row = w.subarray(t * S, (t + 1) * S);
-        for (let s = 0; s < S; s++) row[s] = s <= past + t ? a[t * S + s] : -Infinity;
-        softmaxForward(row);
-      }
-      // Each output row: the weighted sum of value rows.
-      const y = heads.subarray(hd * T * H, (hd + 1) * T * H); // T × H
-      this.kernels.matmul(y, w, vh, null, T, S, H);
-      for (let t = 0; t < T; t++) concat.set(y.subarray(t * H, (t + 1) * H), t * C + hd * H);
-    }
+    const { scores, weights, heads, concat } = causalAttention(this.kernels, q, keys, values, past, { T, S, D: H, nHead, nKv: nHead }, alloc);
     record(block(l, 'attn.scores'), [nHead, T, S], scores);
     record(block(l, 'attn.weights'), [nHead, T, S], weights);
     record(block(l, 'attn.heads'), [nHead, T, H], heads);
     record(block(l, 'attn.concat'), [T, C], concat);
 
-    const proj = new Float32Array(T * C); // T × C
+    const proj = alloc(T * C); // T × C
     this.kernels.matmul(proj, concat, b.c_proj.weight, b.c_proj.bias, T, C, C);
     record(block(l, 'attn.proj'), [T, C], proj);
     return proj;
   }
 
-  /** Layer norm of T rows of width C with the model's epsilon. */
-  private layerNorm(x: Float32Array, p: LayerNormWeights, T: number): Float32Array {
+  /** Layer norm of the pass's T rows of width C with the model's epsilon. */
+  private layerNorm(x: Float32Array, p: LayerNormWeights, pass: Pass): Float32Array {
     const { nEmbd: C, layerNormEpsilon: eps } = this.config;
-    const out = new Float32Array(T * C); // T × C
-    layernormForward(out, x, p.weight, p.bias, T, C, eps);
+    const out = pass.alloc(pass.T * C); // T × C
+    layernormForward(out, x, p.weight, p.bias, pass.T, C, eps);
     return out;
   }
 

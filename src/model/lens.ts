@@ -4,7 +4,7 @@
 // Shape legend: T tokens, C width, V vocabulary, S stages (1 + 2 · n_layer), N tokens kept.
 
 import type { GPT } from './gpt.ts';
-import { layernormForward, softmaxForward } from './ops.ts';
+import { layernormForward } from './ops.ts';
 import { block, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
 import { traced, type Trace } from './trace.ts';
@@ -42,17 +42,16 @@ export function lensStageNames(nLayer: number): TraceName[] {
 
 /** rows × V: softmax(head(ln_f(x))) for `rows` rows of x (rows × C), as the forward pass ends. */
 function throughHead(model: GPT, x: Float32Array, rows: number): Float32Array {
-  const { nEmbd: C, vocabSize: V, layerNormEpsilon: eps } = model.config;
+  const { nEmbd: C, layerNormEpsilon: eps } = model.config;
   const xf = new Float32Array(rows * C); // rows × C
   layernormForward(xf, x, model.weights.ln_f.weight, model.weights.ln_f.bias, rows, C, eps);
-  const probs = model.headLogits(xf, rows); // rows × V
-  for (let r = 0; r < rows; r++) softmaxForward(probs.subarray(r * V, (r + 1) * V));
-  return probs;
+  // The forward pass's own softmax (the kernels' where they have one), so the last stage equals `probs`.
+  return model.probabilities(model.headLogits(xf, rows), rows); // rows × V
 }
 
 /**
- * Every stage for every position. The head runs over all T rows, the same product the forward
- * pass does, so the last stage equals the trace's `probs` bit for bit with any kernels.
+ * Every stage for every position. The head and the softmax run over all T rows, as the forward
+ * pass runs them, so the last stage equals the trace's `probs` bit for bit with any kernels.
  */
 export function logitLens(model: GPT, trace: Trace): LensStage[] {
   return lensStageNames(model.config.nLayer).map((after) => {

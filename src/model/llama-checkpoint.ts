@@ -8,23 +8,6 @@ import { llamaConfigFromJson, type LlamaConfig } from './llama-config.ts';
 import type { LlamaBlockWeights, LlamaWeights } from './llama.ts';
 import { parseSafetensors, tensorFloat32, type SafetensorsFile } from './safetensors.ts';
 
-export const INDEX_FILE = 'model.safetensors.index.json';
-
-/** The shard files an index names, in order of first use; ModelError if the index is malformed. */
-export function shardsOfIndex(indexText: string, where: string): string[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(indexText);
-  } catch (e) {
-    throw new ModelError(`${where}: not valid JSON (${(e as Error).message})`);
-  }
-  const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
-    throw new ModelError(`${where}: expected {"weight_map": {"tensor name": "shard file", ...}}`);
-  }
-  return [...new Set(Object.values(map as Record<string, string>))];
-}
-
 /** The config and weights from config.json's object and the bytes of each weights file by name. */
 export function llamaFromFiles(configJson: Record<string, unknown>, files: ReadonlyMap<string, Uint8Array>, where: string): { config: LlamaConfig; weights: LlamaWeights } {
   const config = llamaConfigFromJson(configJson, `${where}/config.json`);

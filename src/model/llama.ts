@@ -12,6 +12,7 @@
 import { ropeFrequencies, type LlamaConfig } from './llama-config.ts';
 import type { Trace } from './trace.ts';
 import { softmaxForward } from './ops.ts';
+import { causalAttention } from './attention.ts';
 import { block, type TraceName } from './registry.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { plainKernels } from '../kernels/plain.ts';
@@ -209,35 +210,7 @@ export class Llama {
       values = cache.values[l].subarray(0, S * KW);
     }
 
-    const group = nHead / nKvHead; // query heads sharing one key/value head
-    const scale = 1 / Math.sqrt(D);
-    const scores = new Float32Array(nHead * T * S); // nH × T × S
-    const weights = new Float32Array(nHead * T * S); // nH × T × S
-    const heads = new Float32Array(nHead * T * D); // nH × T × D
-    const concat = new Float32Array(T * QW); // T × nH·D
-    for (let hd = 0; hd < nHead; hd++) {
-      const kv = Math.floor(hd / group); // this query head's key/value head
-      const qh = new Float32Array(T * D); // T × D
-      const kh = new Float32Array(S * D); // S × D
-      const vh = new Float32Array(S * D); // S × D
-      for (let t = 0; t < T; t++) qh.set(qRot.subarray(t * QW + hd * D, t * QW + hd * D + D), t * D);
-      for (let s = 0; s < S; s++) {
-        kh.set(keys.subarray(s * KW + kv * D, s * KW + kv * D + D), s * D);
-        vh.set(values.subarray(s * KW + kv * D, s * KW + kv * D + D), s * D);
-      }
-      const a = scores.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      this.kernels.matmulTransposed(a, qh, kh, T, D, S);
-      for (let i = 0; i < a.length; i++) a[i] *= scale;
-      const wgt = weights.subarray(hd * T * S, (hd + 1) * T * S); // T × S
-      for (let t = 0; t < T; t++) {
-        const row = wgt.subarray(t * S, (t + 1) * S);
-        for (let s = 0; s < S; s++) row[s] = s <= past + t ? a[t * S + s] : -Infinity;
-        softmaxForward(row);
-      }
-      const y = heads.subarray(hd * T * D, (hd + 1) * T * D); // T × D
-      this.kernels.matmul(y, wgt, vh, null, T, S, D);
-      for (let t = 0; t < T; t++) concat.set(y.subarray(t * D, (t + 1) * D), t * QW + hd * D);
-    }
+    const { scores, weights, heads, concat } = causalAttention(this.kernels, qRot, keys, values, past, { T, S, D, nHead, nKv: nKvHead });
     record(block(l, 'attn.scores'), [nHead, T, S], scores);
     record(block(l, 'attn.weights'), [nHead, T, S], weights);
     record(block(l, 'attn.heads'), [nHead, T, D], heads);

@@ -4,6 +4,8 @@
 //
 // Shape legend: N rows of width C (N = T tokens in inference, B·T in training).
 
+import type { Kernels } from '../kernels/kernels.ts';
+
 /**
  * Layer norm over each row: out = (x − mean) · rstd · weight + bias, rstd = 1/√(var + eps).
  * inp, out: N×C; weight, bias: C. mean and rstd (N each) receive each row's statistics when
@@ -55,6 +57,25 @@ export function softmaxForward(row: Float32Array): void {
     sum += e;
   }
   for (let i = 0; i < row.length; i++) row[i] /= sum;
+}
+
+/**
+ * geluForward, or the kernels' own GELU where they have one: a faster version, equal to it
+ * within a few units in the last place of a float (tests/kernels-attention.test.ts).
+ */
+export function geluWith(kernels: Kernels, out: Float32Array, inp: Float32Array, n: number): void {
+  if (kernels.gelu) kernels.gelu(out, inp, n);
+  else geluForward(out, inp, n);
+}
+
+/** out = the softmax of each of `rows` rows of n values of inp (out may be inp), as geluWith chooses. */
+export function softmaxRowsWith(kernels: Kernels, out: Float32Array, inp: Float32Array, rows: number, n: number): void {
+  if (kernels.softmaxRows) {
+    kernels.softmaxRows(out, inp, rows, n);
+    return;
+  }
+  if (out !== inp) out.set(inp.subarray(0, rows * n));
+  for (let r = 0; r < rows; r++) softmaxForward(out.subarray(r * n, (r + 1) * n));
 }
 
 /** The residual connection: out = a + b, n values. */

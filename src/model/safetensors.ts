@@ -6,16 +6,17 @@ import { ModelError } from './config.ts';
 import { HalfArray } from '../kernels/half.ts';
 
 /** Bytes per element of every dtype the format defines; only the float ones convert to numbers. */
-const ELEMENT_BYTES: Readonly<Record<string, number>> = {
+export const ELEMENT_BYTES: Readonly<Record<string, number>> = {
   BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,
   I16: 2, U16: 2, F16: 2, BF16: 2,
   I32: 4, U32: 4, F32: 4,
   I64: 8, U64: 8, F64: 8,
 };
-const READABLE = ['F32', 'F16', 'BF16', 'F64'];
+/** The float dtypes this loader converts to numbers. */
+export const READABLE = ['F32', 'F16', 'BF16', 'F64'];
 
 /** One tensor as the header describes it; `begin`/`end` are offsets into the data section. */
-interface TensorEntry {
+export interface TensorEntry {
   dtype: string;
   shape: number[];
   begin: number;
@@ -35,29 +36,48 @@ const MAX_HEADER = 100_000_000; // the format's own limit on the JSON header
 
 /** Parses and checks the header; tensor data is converted later, only for tensors asked for. */
 export function parseSafetensors(bytes: Uint8Array, where = 'model.safetensors'): SafetensorsFile {
+  const headerLength = readHeaderLength(bytes, bytes.length, where);
+  const data = bytes.subarray(8 + headerLength);
+  return { entries: parseHeader(bytes.subarray(8, 8 + headerLength), data.length, where), data, where };
+}
+
+/**
+ * The JSON header's length from a file's first 8 bytes (at least 8 must be given), checked
+ * against the file's size when it is known (null: a download of unknown length).
+ */
+export function readHeaderLength(first: Uint8Array, fileSize: number | null, where: string): number {
   const fail = (problem: string): never => {
     throw new ModelError(`${where}: ${problem}`);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for a safetensors header; is the file complete?`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.length - 8) {
-    fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file; the file is truncated or not safetensors`);
+  if (fileSize !== null && fileSize < 8) fail(`file is ${fileSize} bytes, too short for a safetensors header; is the file complete?`);
+  const headerLength = Number(new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true));
+  if (fileSize !== null && headerLength > fileSize - 8) {
+    fail(`header length ${headerLength} runs past the end of the ${fileSize}-byte file; the file is truncated or not safetensors`);
   }
   if (headerLength > MAX_HEADER) fail(`header length ${headerLength} is larger than safetensors allows`);
+  return headerLength;
+}
+
+/**
+ * The tensors a header's JSON bytes describe, checked (dtypes, shapes against byte ranges, no
+ * overlaps) against a data section of `dataLength` bytes (Infinity when not yet known).
+ */
+export function parseHeader(headerBytes: Uint8Array, dataLength: number, where: string): Map<string, TensorEntry> {
+  const fail = (problem: string): never => {
+    throw new ModelError(`${where}: ${problem}`);
+  };
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const data = bytes.subarray(8 + headerLength);
 
   const entries = new Map<string, TensorEntry>();
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
-    entries.set(name, checkEntry(name, value, data.length, fail));
+    entries.set(name, checkEntry(name, value, dataLength, fail));
   }
   // Tensors must not share bytes: sort by start and compare neighbours.
   const sorted = [...entries].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
@@ -68,7 +88,7 @@ export function parseSafetensors(bytes: Uint8Array, where = 'model.safetensors')
       fail(`tensors "${prevName}" (bytes ${prev.begin}-${prev.end}) and "${name}" (bytes ${cur.begin}-${cur.end}) overlap`);
     }
   }
-  return { entries, data, where };
+  return entries;
 }
 
 function checkEntry(name: string, value: unknown, dataLength: number, fail: (problem: string) => never): TensorEntry {
@@ -98,12 +118,10 @@ function checkEntry(name: string, value: unknown, dataLength: number, fail: (pro
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** n little-endian 16-bit patterns from byte `begin` of the file: read in place when aligned
- * (a tensor kept as halves shares the file's buffer), else copied out. */
-function halvesOf(file: SafetensorsFile, begin: number, n: number): Uint16Array {
-  const at = file.data.byteOffset + begin;
-  if (LITTLE_ENDIAN_HOST && at % 2 === 0) return new Uint16Array(file.data.buffer, at, n);
-  const view = new DataView(file.data.buffer, at, 2 * n);
+/** n little-endian 16-bit patterns from `bytes`: read in place when aligned, else copied out. */
+export function halvesOf(bytes: Uint8Array, n = bytes.length / 2): Uint16Array {
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 2 * n);
   return Uint16Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true));
 }
 
@@ -121,53 +139,52 @@ function widenHalves(halves: Uint16Array, dtype: 'F16' | 'BF16'): Float32Array {
 }
 
 /**
- * An F16 tensor as its half-precision bit patterns, read in place when aligned (no copy), or
- * null when the tensor is stored in another dtype. ModelError if it is missing.
+ * Whole elements of a float dtype (`bytes.length` a multiple of the element size) as float32:
+ * F32 in place when aligned unless `copy` (then, as every other dtype, a fresh array).
+ * Throws ModelError naming `what` for a dtype that is not a float.
  */
-export function tensorHalves(file: SafetensorsFile, name: string): HalfArray | null {
+export function decodeFloats(bytes: Uint8Array, dtype: string, copy: boolean, what: string): Float32Array {
+  const n = bytes.length / (ELEMENT_BYTES[dtype] ?? 1);
+  if (dtype === 'F16' || dtype === 'BF16') return widenHalves(halvesOf(bytes, n), dtype);
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    if (!copy && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    // Copied through the Uint8Array constructor: a Node Buffer's slice() would share its pool.
+    return new Float32Array(new Uint8Array(bytes).buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F32') return Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
+  if (dtype === 'F64') return Float32Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true));
+  throw new ModelError(`${what} is stored as ${dtype}; this loader reads ${READABLE.join(', ')}`);
+}
+
+/** Whole I32 elements as an Int32Array (in place when aligned unless `copy`). */
+export function decodeInt32(bytes: Uint8Array, copy: boolean): Int32Array {
+  if (LITTLE_ENDIAN_HOST) {
+    if (!copy && bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    return new Int32Array(new Uint8Array(bytes).buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Int32Array.from({ length: bytes.length / 4 }, (_, i) => view.getInt32(4 * i, true));
+}
+
+/** A tensor's bytes in the file, or ModelError if the file has no such tensor. */
+function tensorBytes(file: SafetensorsFile, name: string): { entry: TensorEntry; bytes: Uint8Array } {
   const entry = file.entries.get(name);
   if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
-  if (entry.dtype !== 'F16') return null;
-  return new HalfArray(halvesOf(file, entry.begin, (entry.end - entry.begin) / 2));
+  return { entry, bytes: file.data.subarray(entry.begin, entry.end) };
 }
 
 /** A tensor's values as float32 (a fresh array); ModelError if it is missing or not a float dtype. */
 export function tensorFloat32(file: SafetensorsFile, name: string): Float32Array {
-  const entry = file.entries.get(name);
-  if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
-  const n = (entry.end - entry.begin) / ELEMENT_BYTES[entry.dtype];
-  if (entry.dtype === 'F16' || entry.dtype === 'BF16') return widenHalves(halvesOf(file, entry.begin, n), entry.dtype);
-  // F32 gets its own aligned copy of the bytes.
-  const raw = file.data.slice(entry.begin, entry.end);
-  const view = new DataView(raw.buffer);
-  switch (entry.dtype) {
-    case 'F32': {
-      if (LITTLE_ENDIAN_HOST) return new Float32Array(raw.buffer);
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    }
-    case 'F64': {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
-      return out;
-    }
-    default:
-      throw new ModelError(
-        `${file.where}: tensor "${name}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`,
-      );
-  }
+  const { entry, bytes } = tensorBytes(file, name);
+  return decodeFloats(bytes, entry.dtype, true, `${file.where}: tensor "${name}"`);
 }
 
 /** A tensor of whole numbers (an index) as an Int32Array; ModelError if it is missing or not I32. */
 export function tensorInt32(file: SafetensorsFile, name: string): Int32Array {
-  const entry = file.entries.get(name);
-  if (!entry) throw new ModelError(`${file.where}: has no tensor "${name}"`);
+  const { entry, bytes } = tensorBytes(file, name);
   if (entry.dtype !== 'I32') throw new ModelError(`${file.where}: tensor "${name}" is stored as ${entry.dtype}; it must be I32`);
-  const raw = file.data.slice(entry.begin, entry.end);
-  if (LITTLE_ENDIAN_HOST) return new Int32Array(raw.buffer);
-  const view = new DataView(raw.buffer);
-  return Int32Array.from({ length: raw.length / 4 }, (_, i) => view.getInt32(4 * i, true));
+  return decodeInt32(bytes, true);
 }
 
 /**

@@ -1,24 +1,26 @@
 // The model's parameters, named like GPT-2's checkpoint keys so loading is name matching.
-// Linear weights are in GPT-2's Conv1D layout [in, out]; embeddings are [rows, C].
+// Linear weights are in GPT-2's Conv1D layout [in, out]; embeddings are [rows, C]. For
+// inference the large matrices may be held by the kernels (HeldMatrix) instead of arrays.
 
 import type { GPTConfig } from './config.ts';
 import { HalfArray } from '../kernels/half.ts';
+import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
 
 export interface LayerNormWeights {
   weight: Float32Array; // C
   bias: Float32Array; // C
 }
 
-interface LinearWeights {
-  weight: Float32Array; // in × out
+interface LinearWeights<Matrix extends WeightMatrix = Float32Array> {
+  weight: Matrix; // in × out
   bias: Float32Array; // out
 }
 
-interface BlockWeights {
+interface BlockWeights<Matrix extends WeightMatrix = Float32Array> {
   ln_1: LayerNormWeights;
-  attn: { c_attn: LinearWeights /* C × 3C */; c_proj: LinearWeights /* C × C */ };
+  attn: { c_attn: LinearWeights<Matrix> /* C × 3C */; c_proj: LinearWeights<Matrix> /* C × C */ };
   ln_2: LayerNormWeights;
-  mlp: { c_fc: LinearWeights /* C × 4C */; c_proj: LinearWeights /* 4C × C */ };
+  mlp: { c_fc: LinearWeights<Matrix> /* C × 4C */; c_proj: LinearWeights<Matrix> /* 4C × C */ };
 }
 
 /**
@@ -50,9 +52,9 @@ export class SharedRowTable<Rows extends Float32Array | HalfArray = Float32Array
 /**
  * The V × C token embeddings: floats; or, for inference, the half-precision numbers an F16
  * checkpoint stores (most of a small model's weights, so not widened to twice their size); or
- * either with rows shared between tokens.
+ * either with rows shared between tokens; or held by the kernels (as the tied output head).
  */
-export type EmbeddingTable = Float32Array | HalfArray | SharedRowTable;
+export type EmbeddingTable = Float32Array | HalfArray | SharedRowTable | HeldMatrix;
 
 /**
  * The most tokens that share one row of the token embeddings (1 when every row is its own):
@@ -65,17 +67,25 @@ export function tokensSharingRow(table: EmbeddingTable, C: number): number {
     for (const row of table.rowOf) counts[row]++;
     return Math.max(1, ...counts);
   }
-  const bits = table instanceof HalfArray ? table.bits : new Uint32Array(table.buffer, table.byteOffset, table.length);
-  const V = bits.length / C;
-  // Rows grouped by a hash of their bits, then compared in full within a group.
+  // Rows are read one at a time (the table may be halves, or held by the kernels), grouped by a
+  // hash of their bits, then compared in full within a group.
+  const V = table.length / C;
+  const row = new Float32Array(C);
+  const bits = new Uint32Array(row.buffer);
+  const other = new Float32Array(C);
+  const otherBits = new Uint32Array(other.buffer);
   const groups = new Map<number, { first: number; count: number }[]>();
   let most = V > 0 ? 1 : 0;
   for (let v = 0; v < V; v++) {
+    embeddingRow(table, v, C, row, 0);
     let hash = 2166136261;
-    for (let i = v * C; i < (v + 1) * C; i++) hash = Math.imul(hash ^ bits[i], 16777619);
+    for (let i = 0; i < C; i++) hash = Math.imul(hash ^ bits[i], 16777619);
     let group = groups.get(hash);
     if (!group) groups.set(hash, (group = []));
-    const same = group.find((g) => bits.subarray(g.first * C, (g.first + 1) * C).every((b, i) => b === bits[v * C + i]));
+    const same = group.find((g) => {
+      embeddingRow(table, g.first, C, other, 0);
+      return otherBits.every((b, i) => b === bits[i]);
+    });
     if (same) most = Math.max(most, ++same.count);
     else group.push({ first: v, count: 1 });
   }
@@ -86,15 +96,17 @@ export function tokensSharingRow(table: EmbeddingTable, C: number): number {
 export function embeddingRow(table: EmbeddingTable, id: number, C: number, out: Float32Array, at: number): void {
   if (table instanceof SharedRowTable) embeddingRow(table.rows, table.rowOf[id], C, out, at);
   else if (table instanceof HalfArray) table.widen(id * C, (id + 1) * C, out, at);
+  else if (table instanceof HeldMatrix) table.row(id, out, at);
   else out.set(table.subarray(id * C, (id + 1) * C), at);
 }
 
-export interface GPTWeights<Table extends EmbeddingTable = Float32Array> {
+/** Matrix: how the blocks' linear weights and an untied head are held (arrays, or by the kernels). */
+export interface GPTWeights<Table extends EmbeddingTable = Float32Array, Matrix extends WeightMatrix = Float32Array> {
   wte: Table; // V × C, token embeddings (and the output head when tied)
   wpe: Float32Array; // n_positions × C
-  h: BlockWeights[];
+  h: BlockWeights<Matrix>[];
   ln_f: LayerNormWeights;
-  lm_head: Float32Array | null; // V × C when not tied
+  lm_head: Matrix | null; // V × C when not tied
 }
 
 /** Every parameter tensor: checkpoint key (without "transformer."), shape, and its array. */
@@ -135,15 +147,20 @@ export function parameterShapes(config: GPTConfig): { name: string; shape: numbe
 
 /**
  * Builds GPTWeights from a lookup by checkpoint key (the caller has checked names and shapes).
- * `table` gives the token embeddings when they are held otherwise (as halves); by default they
- * are looked up like the rest.
+ * `table` gives the token embeddings when they are held otherwise (as halves), and `matrix`
+ * the linear weights and an untied head (held by the kernels); by default they are looked up
+ * like the rest.
  */
 export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array): GPTWeights;
-export function weightsFromNamed<Table extends EmbeddingTable>(config: GPTConfig, get: (name: string) => Float32Array, table: Table): GPTWeights<Table>;
-export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float32Array, table?: EmbeddingTable): GPTWeights<EmbeddingTable> {
+export function weightsFromNamed<Table extends EmbeddingTable, Matrix extends WeightMatrix>(
+  config: GPTConfig, get: (name: string) => Float32Array, table: Table, matrix: (name: string) => Matrix,
+): GPTWeights<Table, Matrix>;
+export function weightsFromNamed(
+  config: GPTConfig, get: (name: string) => Float32Array, table?: EmbeddingTable, matrix: (name: string) => WeightMatrix = get,
+): GPTWeights<EmbeddingTable, WeightMatrix> {
   const ln = (p: string): LayerNormWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
-  const lin = (p: string): LinearWeights => ({ weight: get(`${p}.weight`), bias: get(`${p}.bias`) });
-  const h: BlockWeights[] = [];
+  const lin = (p: string): LinearWeights<WeightMatrix> => ({ weight: matrix(`${p}.weight`), bias: get(`${p}.bias`) });
+  const h: BlockWeights<WeightMatrix>[] = [];
   for (let l = 0; l < config.nLayer; l++) {
     h.push({
       ln_1: ln(`h.${l}.ln_1`),
@@ -157,7 +174,7 @@ export function weightsFromNamed(config: GPTConfig, get: (name: string) => Float
     wpe: get('wpe.weight'),
     h,
     ln_f: ln('ln_f'),
-    lm_head: config.tieWordEmbeddings ? null : get('lm_head.weight'),
+    lm_head: config.tieWordEmbeddings ? null : matrix('lm_head.weight'),
   };
 }
 

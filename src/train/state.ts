@@ -16,11 +16,18 @@ export class ResumeError extends Error {
   override name = 'ResumeError';
 }
 
-interface StateHeader {
+/** What a run keeps besides the trainer: how its text was read, and which steps it keeps as snapshots. */
+export interface RunRecord {
+  tokenizer: TokenizerDescription;
+  /** dataFingerprint() of the run's data. */
+  dataFingerprint: string;
+  /** The steps whose weights are kept as snapshot folders (train --snapshots), ascending. */
+  snapshots: number[];
+}
+
+interface StateHeader extends RunRecord {
   settings: TrainSettings;
   counters: Omit<TrainerCounters, 'bestVal'> & { bestVal: number | null };
-  tokenizer: TokenizerDescription;
-  dataFingerprint: string;
   parameterCount: number;
 }
 
@@ -38,13 +45,12 @@ export function dataFingerprint(train: Int32Array, val: Int32Array): string {
   return `${train.length}/${val.length}/${(h >>> 0).toString(16)}`;
 }
 
-export async function saveState(path: string, trainer: Trainer, tokenizer: TokenizerDescription, fingerprint: string): Promise<void> {
+export async function saveState(path: string, trainer: Trainer, run: RunRecord): Promise<void> {
   const c = trainer.counters();
   const header: StateHeader = {
+    ...run,
     settings: trainer.settings,
     counters: { ...c, bestVal: Number.isFinite(c.bestVal) ? c.bestVal : null },
-    tokenizer,
-    dataFingerprint: fingerprint,
     parameterCount: trainer.model.params.length,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -87,6 +93,10 @@ export async function loadState(path: string): Promise<LoadedState> {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLen))) as StateHeader;
   } catch {
     throw bad('unreadable settings');
+  }
+  // A state from before the per-step log and snapshots could not continue either without gaps.
+  if (!Array.isArray(header.counters?.losses) || header.counters.losses.length !== header.counters.iter || !Array.isArray(header.snapshots)) {
+    throw bad('written by an older version, without the per-step log');
   }
   const headLen = 12 + jsonLen;
   const start = headLen + ((4 - (headLen % 4)) % 4);

@@ -88,6 +88,8 @@ export interface TrainerCounters {
   bestVal: number;
   bestIter: number;
   history: Evaluation[];
+  /** The training loss of every step taken so far: losses[i] is step i + 1's. */
+  losses: number[];
 }
 
 export class Trainer {
@@ -99,6 +101,8 @@ export class Trainer {
   bestVal = Infinity;
   bestIter = -1;
   history: Evaluation[] = [];
+  /** losses[i]: the loss of the batch step i + 1 trained on (before its update). */
+  losses: number[] = [];
   private readonly train: Int32Array; // compact ids
   private readonly val: Int32Array; // compact ids
   private readonly batchRng: Rng;
@@ -146,6 +150,7 @@ export class Trainer {
     const gradNorm = this.model.gradNorm();
     this.optimizer.update(lr, clipScale(gradNorm, s.gradClip));
     this.iter++;
+    this.losses.push(loss);
     return { loss, lr, gradNorm };
   }
 
@@ -210,6 +215,7 @@ export class Trainer {
       bestVal: this.bestVal,
       bestIter: this.bestIter,
       history: this.history,
+      losses: this.losses,
     };
   }
 
@@ -221,5 +227,6 @@ export class Trainer {
     this.bestVal = c.bestVal;
     this.bestIter = c.bestIter;
     this.history = c.history.slice();
+    this.losses = c.losses.slice();
   }
 }

@@ -11,6 +11,7 @@ import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
 import { TrainPanel } from './train-panel.ts';
+import { HistoryChapter } from './history.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
@@ -331,29 +332,43 @@ const picker = new ModelPicker({
   cancel: () => cancelLoad?.(),
 });
 
+/** The worker now explains with `model`: every scene, dimension and picker follows it. */
+async function showModel(model: LoadedModel, choice: ModelChoice): Promise<void> {
+  state.model = choice;
+  const { config } = model;
+  fillPickers(config); // first, as it keeps the layer and head in range for this model
+  // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
+  const running = run();
+  writeUrl();
+  picker.showModelName(`${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`);
+  fillModelProse(model);
+  await running;
+}
+
+// The training history of the built-in model; a model from it is a step of the built-in model's training.
+const trainingHistory = new HistoryChapter(client, defaultModelSource, {
+  modelChosen: (model) => void showModel(model, { kind: 'default' }),
+  prompt: () => state.prompt,
+});
+
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
   const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
-  const { done, cancel } = client.load(source, (file, loaded, total) => picker.showProgress(file, loaded, total));
+  const { done, cancel } = client.load(source, {
+    progress: (file, loaded, total) => picker.showProgress(file, loaded, total),
+    plan: (text) => picker.showPlan(text),
+  });
   cancelLoad = cancel;
   try {
     const model = await done;
     cancelLoad = null;
     performance.mark('model-loaded', { detail: { ...model.timings, kernels: model.kernels } });
-    state.model = choice;
-    const { config } = model;
-    fillPickers(config); // first, as it keeps the layer and head in range for this model
-    // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
-    const running = run();
-    writeUrl();
-    const summary = `${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`;
-    picker.showModelName(summary);
     picker.showDone((model.fromCache ? `Loaded ${model.name} from your browser's cache.` : `Loaded ${model.name}.`) + (model.cacheNote ? ` ${model.cacheNote}` : ''));
-    fillModelProse(model);
-    await running;
+    trainingHistory.otherModelChosen(model.name);
+    await showModel(model, choice);
   } catch (error) {
     cancelLoad = null;
     const e = error as WorkerError;
@@ -415,6 +430,7 @@ promptInput.addEventListener('input', () => {
   state.prompt = promptInput.value;
   writeUrl();
   void run();
+  trainingHistory.promptChanged();
 });
 
 // The second prompt ('' for none): the comparing scenes show both, from two forward passes.

@@ -4,7 +4,7 @@
 
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
 import type { Formula, FormulaQuery } from '../model/formula.ts';
-import type { ExplainRequest, ExplanationData, FromWorker, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import type { ExplainRequest, ExplanationData, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 import workerUrl from './model-worker.ts?worker&url';
 
@@ -39,7 +39,14 @@ function startWorker(): Worker {
   return new Worker(URL.createObjectURL(new Blob([stub], { type: 'text/javascript' })), { type: 'module', name: 'model' });
 }
 
-type Pending = { resolve: (value: FromWorker) => void; reject: (error: Error) => void; onProgress?: (m: FromWorker & { type: 'progress' }) => void };
+type Pending = { resolve: (value: FromWorker) => void; reject: (error: Error) => void; events?: LoadEvents };
+
+/** What a load reports while it runs. */
+export interface LoadEvents {
+  progress(file: string, loadedBytes: number, totalBytes: number | null): void;
+  /** What the model needs in memory (before any weight is read). */
+  plan(text: string): void;
+}
 
 export class ModelClient {
   private readonly worker: Worker;
@@ -78,7 +85,15 @@ export class ModelClient {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {
-      pending.onProgress?.(message);
+      pending.events?.progress(message.file, message.loadedBytes, message.totalBytes);
+      return;
+    }
+    if (message.type === 'plan') {
+      pending.events?.plan(message.text);
+      return;
+    }
+    if (message.type === 'unloaded') {
+      this.model = null;
       return;
     }
     // An explanation whose generated tokens are still to come keeps its request open.
@@ -97,22 +112,22 @@ export class ModelClient {
    * built-in model) are fetched here, by the page, and handed over: the page can start at once,
    * while a new worker takes half a second or more to start.
    */
-  load(source: ModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): { done: Promise<LoadedModel>; cancel: () => void } {
+  load(source: ModelSource, events: LoadEvents): { done: Promise<LoadedModel>; cancel: () => void } {
     const id = this.nextId++;
     const abort = new AbortController();
     const done = (async () => {
-      if (source.kind !== 'url') return this.loadInWorker(id, source, onProgress);
+      if (source.kind !== 'url') return this.loadInWorker(id, source, events);
       const fetchStartedAt = performance.timeOrigin + performance.now();
       let folder;
       try {
-        folder = await fetchModelFolder(source, abort.signal, (file) => (loaded, total) => onProgress(file, loaded, total));
+        folder = await fetchModelFolder(source, abort.signal, (file) => (loaded, total) => events.progress(file, loaded, total));
       } catch (error) {
         const cancelled = error instanceof DownloadCancelled;
         throw new WorkerError((error as Error).message, cancelled || error instanceof DownloadError, cancelled);
       }
       const fetchedAt = performance.timeOrigin + performance.now();
       const weightsBytes = folder.weights.length; // read before the bytes move to the worker
-      const model = await this.loadInWorker(id, { kind: 'bytes', name: source.name, ...folder }, onProgress);
+      const model = await this.loadInWorker(id, { kind: 'bytes', name: source.name, ...folder }, events);
       const weightsFetch = performance.getEntriesByName(source.weightsUrl).pop() as PerformanceResourceTiming | undefined;
       model.timings = {
         ...model.timings,
@@ -130,24 +145,51 @@ export class ModelClient {
     return { done, cancel };
   }
 
-  private loadInWorker(id: number, source: WorkerModelSource, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void): Promise<LoadedModel> {
+  private loadInWorker(id: number, source: WorkerModelSource, events: LoadEvents): Promise<LoadedModel> {
+    // Fetched bytes move to the worker instead of being copied.
+    return this.switchModel({ type: 'load', id, source }, events, source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : []);
+  }
+
+  /** Sends a message the worker answers with 'loaded' (a new model to explain with). */
+  private switchModel(message: ToWorker, events?: LoadEvents, transfer: Transferable[] = []): Promise<LoadedModel> {
     return new Promise<LoadedModel>((resolve, reject) => {
       this.send(
-        { type: 'load', id, source },
+        message,
         {
           resolve: (m) => {
             if (m.type !== 'loaded') return;
             this.model = m.model;
-            this.modelLoadId = id;
+            this.modelLoadId = message.id;
             this.pieceTable = [];
             resolve(m.model);
           },
           reject,
-          onProgress: (m) => onProgress(m.file, m.loadedBytes, m.totalBytes),
+          events,
         },
-        // Fetched bytes move to the worker instead of being copied.
-        source.kind === 'bytes' ? [source.weights.buffer as ArrayBuffer] : [],
+        transfer,
       );
+    });
+  }
+
+  /** Has the worker fetch and build every model of the training history; resolves with their steps. */
+  loadHistory(models: HistoryModelSource[], progress: LoadEvents['progress']): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      this.send(
+        { type: 'load-history', id: this.nextId++, models },
+        { resolve: (m) => m.type === 'history-ready' && resolve(m.steps), reject, events: { progress, plan: () => {} } },
+      );
+    });
+  }
+
+  /** Makes history model `index` the one every scene shows (explain() then runs it). */
+  useHistory(index: number): Promise<LoadedModel> {
+    return this.switchModel({ type: 'use-history', id: this.nextId++, index });
+  }
+
+  /** Every history model's next-token prediction for `prompt`. */
+  guessHistory(prompt: string, top: number): Promise<HistoryGuess[]> {
+    return new Promise((resolve, reject) => {
+      this.send({ type: 'guess-history', id: this.nextId++, prompt, top }, { resolve: (m) => m.type === 'history-guesses' && resolve(m.guesses), reject });
     });
   }
 

@@ -5,7 +5,7 @@
 import { configUrl, metaUrl, weightsUrl } from 'virtual:built-in-model';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
-import { hubBase, hubFileUrl, isCached } from './model-download.ts';
+import { hubBase, hubCached } from './model-download.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
@@ -47,6 +47,7 @@ export class ModelPicker {
   private readonly cancelButton = byId<HTMLButtonElement>('hub-cancel');
   private readonly progress = byId<HTMLProgressElement>('model-progress');
   private readonly progressText = byId('model-progress-text');
+  private readonly memoryNote = byId('model-memory');
 
   constructor(private readonly events: PickerEvents) {
     byId('hub-base').textContent = hubBase();
@@ -70,11 +71,9 @@ export class ModelPicker {
     this.cancelButton.addEventListener('click', () => events.cancel());
   }
 
-  /** True when both files of a hub repository are in the browser's cache (checked without the network). */
-  async hubCached(repo: string): Promise<boolean> {
-    const base = hubBase();
-    const files = ['config.json', 'model.safetensors'].map((f) => hubFileUrl(base, repo, f));
-    return (await Promise.all(files.map(isCached))).every(Boolean);
+  /** True when a hub repository's model is whole in the browser's cache (checked without the network). */
+  hubCached(repo: string): Promise<boolean> {
+    return hubCached(hubBase(), repo);
   }
 
   /** Opens the panel with a repository filled in, for a link that names one that is not cached. */
@@ -90,6 +89,7 @@ export class ModelPicker {
   }
 
   showLoading(what: string, downloading: boolean): void {
+    this.memoryNote.textContent = '';
     this.progress.hidden = false;
     this.progress.removeAttribute('value');
     this.cancelButton.hidden = !downloading;
@@ -108,6 +108,11 @@ export class ModelPicker {
       this.progress.removeAttribute('value');
       this.setProgressText(`${file}: ${mb(loadedBytes)} MB`);
     }
+  }
+
+  /** What the model being loaded needs in memory, and whether this browser can hold it. */
+  showPlan(text: string): void {
+    this.memoryNote.textContent = text;
   }
 
   showDone(text: string): void {

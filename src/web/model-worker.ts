@@ -1,25 +1,30 @@
 // The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
-// files, or the hub when the reader asks), then answers "explain this prompt" requests, so the
-// scenes keep animating while the forward pass runs, and "what is this value made of" requests
-// (its formula, from the weights). Protocol in worker-protocol.ts.
+// files, or the hub when the reader asks: sized and planned first, then streamed into the
+// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights"), then answers "explain
+// this prompt" requests, so the scenes keep animating while the forward pass runs, and "what is
+// this value made of" requests (its formula, from the weights). Protocol in worker-protocol.ts.
 
 /// <reference lib="webworker" />
 
-import { checkWeightsFit, configFromText, modelFromFiles } from '../model/checkpoint.ts';
+import { configFromText } from '../model/checkpoint.ts';
+import { checkSourcesFit, readWeights, type StreamOptions } from '../model/checkpoint-read.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { tokensSharingRow } from '../model/weights.ts';
-import { bestKernels } from '../kernels/index.ts';
+import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { explain, explainGeneration, InputError, lensPositionWithin } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
 import { SCENES } from '../scenes/index.ts';
-import { ModelError } from '../model/config.ts';
+import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evict, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
-import type { ExplainRequest, FromWorker, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { folderToLoad, type FolderToLoad } from './model-sources.ts';
+import { nextTokenGuess } from '../model/next-token.ts';
+import type { ExplainRequest, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** When this script had been fetched, parsed and evaluated (for the page's benchmark). */
@@ -37,7 +42,7 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
   return module;
 });
 
-let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean } | null = null;
+let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 
@@ -51,125 +56,89 @@ function isUserError(error: unknown): boolean {
     error instanceof DownloadError || error instanceof RangeError;
 }
 
-interface ModelFiles {
-  name: string;
-  configText: string;
-  weights: Uint8Array;
-  metaText: string | null;
-  fromCache: boolean;
-  /** For a hub download: where its files live and which came from the cache. */
-  hub?: HubFiles;
+/**
+ * Kernels for a new model. Each model gets its own WebAssembly memory, so the current one keeps
+ * running while the next loads; but when the two together would need more than one 32-bit
+ * memory holds (two large models), the current one is unloaded first and its memory reused,
+ * and the page is told.
+ */
+function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
+  const kernels = bestKernels();
+  const limit = kernels.memoryLimit ?? Infinity;
+  const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
+  // A model that cannot fit at all is refused here, with the current one still running.
+  if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
+  if (!loaded || loaded.kernelBytes + plan.kernelBytes <= limit) return kernels;
+  const previous = loaded.model;
+  previous.release();
+  loaded = null;
+  post({ type: 'unloaded', id });
+  return previous.kernels;
 }
 
-interface HubFiles {
-  configUrl: string;
-  configBytes: Uint8Array;
-  configFromCache: boolean;
-  weightsUrl: string;
-  weightsFromCache: boolean;
-}
-
-/** A load that failed on files already fetched: which files they were, so cached ones can be evicted. */
-class LoadFailure extends Error {
-  constructor(
-    readonly reason: Error,
-    readonly hub: HubFiles,
-  ) {
-    super(reason.message);
+/**
+ * A checked model and its tokenizer from a folder, its weights streamed into `kernels` as the
+ * memory plan says, with the time each took (ms).
+ */
+async function buildModel(folder: FolderToLoad, config: GPTConfig, kernels: Kernels, plan: MemoryPlan, signal: AbortSignal, onProgress: NonNullable<StreamOptions['onProgress']>) {
+  const started = performance.now();
+  const weights = await readWeights(config, folder.weights, folder.index, folder.name, { kernels, precision: plan.precision, compactEmbeddings: true, signal, onProgress });
+  // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
+  const model = new GPT(config, weights, kernels);
+  const build = performance.now() - started;
+  // GPT-2's tokenizer tables may still be on their way (their chunk loads in the background meanwhile).
+  const { loadTokenizer } = await tokenizers;
+  const tokenizerWait = performance.now() - started - build;
+  const tokenizer = loadTokenizer(parseTokenizerDescription(folder.metaText, `${folder.name}/${TOKENIZER_FILE}`));
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    model.release();
+    throw new ModelError(
+      `${folder.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
+        `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
+    );
   }
-}
-
-async function readSource(id: number, source: WorkerModelSource, signal: AbortSignal): Promise<ModelFiles> {
-  const decoder = new TextDecoder();
-  const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
-    post({ type: 'progress', id, file, loadedBytes, totalBytes });
-  if (source.kind === 'bytes') {
-    return { name: source.name, configText: source.configText, weights: source.weights, metaText: source.metaText, fromCache: false };
-  }
-  if (source.kind === 'hub') {
-    // Hub checkpoints are GPT-2 layout with GPT-2's tokenizer, so only these two files are needed.
-    // Nothing is stored until the model has been built from them (load() does it).
-    const configUrl = hubFileUrl(source.hubBase, source.repo, 'config.json');
-    const weightsUrl = hubFileUrl(source.hubBase, source.repo, 'model.safetensors');
-    const config = await fetchBytes(configUrl, { signal, onProgress: progress('config.json'), readCache: true });
-    const configText = decoder.decode(config.bytes);
-    const files = { configUrl, configBytes: config.bytes, configFromCache: config.fromCache, weightsUrl, weightsFromCache: false };
-    let shape;
-    try {
-      // A wrong config.json is refused before its weights are downloaded or memory is sized from it.
-      shape = configFromText(configText, `${source.repo}/config.json`);
-    } catch (error) {
-      throw new LoadFailure(error as Error, files);
-    }
-    const weights = await fetchBytes(weightsUrl, {
-      signal,
-      onProgress: progress('model.safetensors'),
-      readCache: true,
-      checkSize: (total) => {
-        if (total !== null) checkWeightsFit(shape, total, `${source.repo}/model.safetensors`, `${source.repo}/config.json`);
-      },
-    }).catch((error: Error) => {
-      throw error instanceof ModelError ? new LoadFailure(error, files) : error;
-    });
-    files.weightsFromCache = weights.fromCache;
-    return { name: source.repo, configText, weights: weights.bytes, metaText: null, fromCache: weights.fromCache, hub: files };
-  }
-  const byName = (name: string) => source.files.find((f) => f.name === name);
-  const configFile = byName('config.json');
-  const weightsFile = byName('model.safetensors');
-  const picked = source.files.map((f) => f.name).join(', ') || 'nothing';
-  if (!configFile || !weightsFile) {
-    throw new ModelError(`A model needs both config.json and model.safetensors; you picked ${picked}. Pick both files (or the folder holding them).`);
-  }
-  const metaFile = byName(TOKENIZER_FILE);
-  const folder = (source.name ?? (weightsFile.webkitRelativePath.split('/')[0] || 'your files')).slice(0, 80);
-  return {
-    name: folder,
-    configText: await configFile.text(),
-    weights: new Uint8Array(await weightsFile.arrayBuffer()),
-    metaText: metaFile ? await metaFile.text() : null,
-    fromCache: false,
-  };
+  return { model, tokenizer, build, tokenizerWait };
 }
 
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
   loading = { id, abort };
-  let hubFiles: HubFiles | null = null;
+  /** Hub files asked for: URL → whether the cache had it. */
+  const touched = new Map<string, boolean>();
+  const repoPrefix = source.kind === 'hub' ? hubFileUrl(source.hubBase, source.repo, '') : null;
+  let model: GPT | null = null;
   try {
     const started = performance.now();
-    const files = await readSource(id, source, abort.signal);
-    hubFiles = files.hub ?? null;
+    const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
+    let config: GPTConfig | null = null;
+    // A hub repository's config.json is checked before anything else is asked of the hub.
+    const checkConfig = (text: string) => void (config = configFromText(text, `${source.kind === 'hub' ? source.repo : ''}/config.json`));
+    const folder = await folderToLoad(source, abort.signal, progress, checkConfig, touched);
+    config ??= configFromText(folder.configText, `${folder.name}/config.json`);
+    // Before any weight is read: the files must hold what config.json asks for, and this
+    // browser must be able to hold the model (else a message naming both sizes, and no crash).
+    checkSourcesFit(config, folder.weights, folder.index, folder.name);
+    const kernels = kernelsFor(id, config, folder.name);
+    const plan = reserveFor(config, kernels, folder.name);
+    post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
     const read = performance.now() - started;
-    // The model is built first: GPT-2's tokenizer tables may still be on their way (their chunk
-    // loads and compiles in the background meanwhile).
-    const { config, weights } = modelFromFiles(files.configText, files.weights, files.name, { compactEmbeddings: true });
-    // WebAssembly SIMD kernels when the browser has them; the worker already keeps the page responsive.
-    const model = new GPT(config, weights, bestKernels());
-    const build = performance.now() - started - read;
-    const { loadTokenizer } = await tokenizers;
-    const tokenizerWait = performance.now() - started - read - build;
-    const tokenizer = loadTokenizer(parseTokenizerDescription(files.metaText, `${files.name}/${TOKENIZER_FILE}`));
-    if (tokenizer.vocabSize > model.config.vocabSize) {
-      throw new ModelError(
-        `${files.name}: the ${tokenizer.kind} tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}; ` +
-          `a model trained with another tokenizer needs its ${TOKENIZER_FILE} beside config.json.`,
-      );
-    }
+    const built = await buildModel(folder, config, kernels, plan, abort.signal, (file, loadedBytes, totalBytes) => post({ type: 'progress', id, file, loadedBytes, totalBytes }));
+    model = built.model;
+    const { tokenizer, tokenizerWait } = built;
+    const build = built.build;
     if (loading?.id !== id) return; // a newer load replaced this one
-    // Only now, with the model built from them, are downloaded files worth keeping.
+    // Only now, with the model built from them, are the small downloaded files worth keeping
+    // (the weights went to the cache as they came, and are removed if the load fails).
     let cacheNote: string | undefined;
-    if (files.hub) {
-      try {
-        if (!files.hub.configFromCache) await storeBytes(files.hub.configUrl, files.hub.configBytes);
-        if (!files.hub.weightsFromCache) await storeBytes(files.hub.weightsUrl, files.weights);
-      } catch (error) {
-        await evict([files.hub.configUrl, files.hub.weightsUrl]).catch(() => {});
-        cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
-      }
+    try {
+      if (folder.hub?.storeFailed) throw new Error(folder.hub.storeFailed);
+      for (const file of folder.hub?.small ?? []) if (!file.fromCache) await storeBytes(file.url, file.bytes);
+    } catch (error) {
+      if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
+      cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
-    loaded = { id, model, tokenizer, name: files.name, tableSent: false };
+    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes: plan.kernelBytes };
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
@@ -180,33 +149,24 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = {
-      name: files.name,
-      config: model.config,
-      tokenizer: tokenizer.kind,
-      fromCache: files.fromCache,
-      sharedRowTokens: tokensSharingRow(weights.wte, config.nEmbd),
-      kernels: model.kernels.name,
-      timings,
-      cacheNote,
-    };
+    const info: LoadedModel = { name: folder.name, config: model.config, tokenizer: tokenizer.kind, fromCache: folder.fromCache, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings, cacheNote };
     post({ type: 'loaded', id, model: info });
-  } catch (caught) {
-    const failedFiles = caught instanceof LoadFailure ? caught.hub : hubFiles;
-    const error = caught instanceof LoadFailure ? caught.reason : (caught as Error);
-    const cancelled = error instanceof DownloadCancelled;
-    let message = error.message;
+  } catch (error) {
+    model?.release();
+    const reason = error as Error;
+    const cancelled = reason instanceof DownloadCancelled || abort.signal.aborted;
+    let message = reason.message;
     let evicted = false;
-    // A cached copy that does not load is removed, so it is never served again.
-    const cached = failedFiles && !cancelled && !(error instanceof DownloadError)
-      ? [failedFiles.configFromCache && failedFiles.configUrl, failedFiles.weightsFromCache && failedFiles.weightsUrl].filter((u): u is string => !!u)
-      : [];
-    if (cached.length > 0 && failedFiles) {
-      await evict([failedFiles.configUrl, failedFiles.weightsUrl]).catch(() => {});
-      evicted = true;
-      message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+    if (repoPrefix) {
+      // Nothing of a failed load is kept; a cached copy that does not load is never served again.
+      const fromCache = [...touched.values()].some(Boolean);
+      await evictFolder(repoPrefix).catch(() => {});
+      if (fromCache && !cancelled && !(reason instanceof DownloadError)) {
+        evicted = true;
+        message = `the copy in your browser's cache could not be loaded (${message}), so it was removed. Press “Download again” to fetch a fresh copy.`;
+      }
     }
-    post({ type: 'error', id, message, user: cancelled || evicted || isUserError(error), cancelled, evicted });
+    post({ type: 'error', id, message: cancelled ? 'The download was cancelled.' : message, user: cancelled || evicted || isUserError(reason), cancelled, evicted });
   } finally {
     if (loading?.id === id) loading = null;
   }
@@ -271,6 +231,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
+      maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
       compare: request.compare ?? undefined,
     });
     const generating = request.generateTokens > 0;
@@ -326,11 +287,72 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   }
 }
 
+// ---- the built-in model's training history ("How it learned") ----
+
+/** Every history model, built once the reader opened the chapter. */
+let history: { source: HistoryModelSource; model: GPT; tokenizer: Tokenizer; kernelBytes: number }[] = [];
+
+async function loadHistory(id: number, sources: HistoryModelSource[]): Promise<void> {
+  try {
+    const decoder = new TextDecoder();
+    const signal = new AbortController().signal;
+    const built: typeof history = [];
+    for (const source of sources) {
+      const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) =>
+        post({ type: 'progress', id, file: `${source.name}: ${file}`, loadedBytes, totalBytes });
+      const get = (url: string, file: string) => fetchBytes(url, { signal, onProgress: progress(file), readCache: false }).then((r) => r.bytes);
+      const configText = decoder.decode(await get(source.configUrl, 'config.json'));
+      const weights = await get(source.weightsUrl, 'model.safetensors');
+      const metaText = source.metaUrl ? decoder.decode(await get(source.metaUrl, TOKENIZER_FILE)) : null;
+      // A snapshot is small: it gets kernels of its own, as the page's own model does.
+      const folder = await folderToLoad({ kind: 'bytes', name: source.name, configText, weights, metaText }, signal, progress, () => {}, new Map());
+      const config = configFromText(configText, `${source.name}/config.json`);
+      const kernels = bestKernels();
+      const plan = reserveFor(config, kernels, source.name);
+      const { model, tokenizer } = await buildModel(folder, config, kernels, plan, signal, () => {});
+      built.push({ source, model, tokenizer, kernelBytes: plan.kernelBytes });
+    }
+    history = built;
+    post({ type: 'history-ready', id, steps: built.map((h) => h.source.step) });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
+function useHistory(id: number, index: number): void {
+  const chosen = history[index];
+  if (!chosen) {
+    post({ type: 'error', id, message: `There is no history model ${index}.`, user: false });
+    return;
+  }
+  loading?.abort.abort(); // the reader's choice replaces a load still under way
+  const { model, tokenizer, source, kernelBytes } = chosen;
+  loaded = { id, model, tokenizer, name: source.name, tableSent: false, kernelBytes };
+  // Built when the chapter opened, so this switch itself takes no loading time.
+  const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
+  post({ type: 'loaded', id, model: { name: source.name, config: model.config, tokenizer: tokenizer.kind, fromCache: false, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings } });
+}
+
+function guessHistory(id: number, prompt: string, top: number): void {
+  try {
+    const guesses = history.map(({ source, model, tokenizer }): HistoryGuess => {
+      const guess = nextTokenGuess(model, tokenizer, prompt, top);
+      return { step: source.step, ...guess, top: guess.top.map((t) => ({ ...t, piece: pieceOf(tokenizer, t.id) })) };
+    });
+    post({ type: 'history-guesses', id, guesses });
+  } catch (error) {
+    post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
+  }
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'load') void load(message.id, message.source);
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
+  else if (message.type === 'load-history') void loadHistory(message.id, message.models);
+  else if (message.type === 'use-history') useHistory(message.id, message.index);
+  else if (message.type === 'guess-history') guessHistory(message.id, message.prompt, message.top);
   else explainPrompt(message.id, message.request);
 };

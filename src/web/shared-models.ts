@@ -27,7 +27,7 @@ class SharedModel {
   private queue: Promise<unknown>;
 
   constructor(source: ModelSource) {
-    this.loaded = this.client.load(source, () => {}).done;
+    this.loaded = this.client.load(source, { progress: () => {}, plan: () => {} }).done;
     this.queue = this.loaded.catch(() => undefined);
   }
 

@@ -9,7 +9,7 @@ import { formatDuration } from '../train/progress.ts';
 import { checkTrainingText, decodeTextFile, TrainingTextError, type TextSummary } from '../train/text.ts';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
-import { drawTrainingPlot, trainingPlot, type RunLog } from './train-plot.ts';
+import { drawLossPlot, lossPlot, type RunLog } from './loss-plot.ts';
 import { SETTING_FIELDS, SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from './train-settings.ts';
 import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protocol.ts';
 
@@ -270,8 +270,8 @@ export class TrainPanel {
   }
 
   private draw(run: Run): void {
-    const plot = trainingPlot(run.log, run.settings.maxIters, run.summary.entropy);
-    drawTrainingPlot(this.svg, plot);
+    const plot = lossPlot(run.log, { unit: 'character', steps: run.settings.maxIters, entropy: run.summary.entropy });
+    drawLossPlot(this.svg, plot);
     const lastVal = run.log.evaluations.at(-1);
     const lastTrain = run.log.loss.at(-1);
     this.svg.setAttribute(

@@ -39,12 +39,37 @@ export interface ExplainRequest {
   compare: string | null;
 }
 
+/** One model of the built-in model's training history: a snapshot, or the built-in model itself. */
+export interface HistoryModelSource {
+  /** Training steps taken (0: the random start). */
+  step: number;
+  /** The name scenes and the status line give it. */
+  name: string;
+  configUrl: string;
+  weightsUrl: string;
+  metaUrl: string | null;
+}
+
+/** One history model's next-token prediction for the current prompt (src/model/next-token.ts). */
+export interface HistoryGuess {
+  step: number;
+  tokens: number;
+  top: { id: number; piece: string; probability: number }[];
+  entropy: number;
+}
+
 export type ToWorker =
   | { type: 'load'; id: number; source: WorkerModelSource }
   | { type: 'cancel'; id: number }
   | { type: 'explain'; id: number; request: ExplainRequest }
   /** The formula of one value of the trace of the prompt tokens `ids` (src/model/formula.ts). */
-  | { type: 'formula'; id: number; ids: number[]; query: FormulaQuery };
+  | { type: 'formula'; id: number; ids: number[]; query: FormulaQuery }
+  /** Fetch and build every history model (progress per file); answered by 'history-ready'. */
+  | { type: 'load-history'; id: number; models: HistoryModelSource[] }
+  /** From now on explain with history model `index`; answered by 'loaded'. */
+  | { type: 'use-history'; id: number; index: number }
+  /** Every history model's next-token prediction for a prompt; answered by 'history-guesses'. */
+  | { type: 'guess-history'; id: number; prompt: string; top: number };
 
 /** An Explanation's own numbers, without its piece function (which cannot cross) or a second prompt's. */
 type BareExplanation = Omit<Explanation, 'piece' | 'compare'>;
@@ -95,6 +120,10 @@ export interface LoadTimings {
 
 export type FromWorker =
   | { type: 'progress'; id: number; file: string; loadedBytes: number; totalBytes: number | null }
+  /** Before any weight is read: what the model of load `id` needs in memory, for the reader. */
+  | { type: 'plan'; id: number; text: string }
+  /** The model in use was unloaded to make room for load `id` (two large models do not fit together). */
+  | { type: 'unloaded'; id: number }
   | { type: 'loaded'; id: number; model: LoadedModel }
   /**
    * Everything but the generated tokens when `generating` is true: those follow in a
@@ -109,5 +138,7 @@ export type FromWorker =
   | { type: 'pieces'; id: number; start: number; pieces: string[] }
   /** null for a value derived from an explanation: the registry's words define it. */
   | { type: 'formula'; id: number; formula: Formula | null }
+  | { type: 'history-ready'; id: number; steps: number[] }
+  | { type: 'history-guesses'; id: number; guesses: HistoryGuess[] }
   /** `user` is true for the reader's mistakes (bad prompt, wrong files), false for bugs. */
   | { type: 'error'; id: number; message: string; user: boolean; cancelled?: boolean; evicted?: boolean };

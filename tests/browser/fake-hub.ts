@@ -1,15 +1,25 @@
-// A local HTTP server standing in for huggingface.co in the browser tests: it serves one model
-// folder as /{repo}/resolve/main/{file} with CORS headers, counts requests, and can trickle
-// the bytes out slowly so a test has time to press Cancel.
+// A local HTTP server standing in for huggingface.co in the browser tests: it serves model
+// folders as /{repo}/resolve/main/{file} with CORS headers, answers HEAD requests with a file's
+// size (as the hub does, so the page can size a model before downloading it), counts requests,
+// and can trickle the bytes out slowly so a test has time to press Cancel.
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface FakeHub {
   origin: string;
-  /** Paths requested so far, in order. */
+  /** Paths of GET requests so far, in order: the files' bytes asked for. */
   requests: string[];
+  /** Paths of HEAD requests so far: sizes asked for. */
+  heads: string[];
+  /** Serves another repository from a folder (every file in it). */
+  serve(repo: string, folder: string): void;
+  /**
+   * A file of `repo` known only by its size: HEAD answers with it, GET fails (500). Stands in
+   * for a checkpoint too large to have on disk, to show it is refused before it is fetched.
+   */
+  announce(repo: string, file: string, size: number): void;
   /** When true, large files are sent in small pieces with pauses between them. */
   slow: boolean;
   /** How model.safetensors goes wrong, if it does (config.json is always served whole). */
@@ -28,13 +38,34 @@ export type HubFault = 'truncated' | 'corrupt-header' | 'wrong-length' | 'drop';
 
 export async function startFakeHub(repo: string, folder: string): Promise<FakeHub> {
   const files = new Map<string, Buffer>();
-  for (const name of ['config.json', 'model.safetensors']) files.set(`/${repo}/resolve/main/${name}`, readFileSync(join(folder, name)));
-  const hub: FakeHub = { origin: '', requests: [], slow: false, fault: null, configPatch: null, close: async () => {} };
+  const announced = new Map<string, number>();
+  const hub: FakeHub = {
+    origin: '', requests: [], heads: [], slow: false, fault: null, configPatch: null, close: async () => {},
+    serve(name, dir) {
+      for (const file of readdirSync(dir)) files.set(`/${name}/resolve/main/${file}`, readFileSync(join(dir, file)));
+    },
+    announce(name, file, size) {
+      announced.set(`/${name}/resolve/main/${file}`, size);
+    },
+  };
+  hub.serve(repo, folder);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    hub.requests.push(path);
     res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', 'content-length');
     const body = files.get(path);
+    if (req.method === 'HEAD') {
+      hub.heads.push(path);
+      const size = body?.length ?? announced.get(path);
+      if (size === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end();
+      else res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) }).end();
+      return;
+    }
+    hub.requests.push(path);
+    if (announced.has(path) && !body) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('this stand-in file has a size but no bytes');
+      return;
+    }
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
       return;

@@ -23,10 +23,13 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Starts Vite's dev server for the repo on a free port; returns its origin ("http://127.0.0.1:PORT"). */
-export async function startVite(): Promise<{ server: ViteDevServer; origin: string }> {
+/**
+ * Starts Vite's dev server for the repo on a free port; returns its origin ("http://127.0.0.1:PORT").
+ * `serve`: more folders it may serve under /@fs/ (a test's own model files).
+ */
+export async function startVite(serve: string[] = []): Promise<{ server: ViteDevServer; origin: string }> {
   const repo = new URL('../..', import.meta.url).pathname;
-  const extra = usesBuiltInModel() ? [] : [pageModelDir()];
+  const extra = [...(usesBuiltInModel() ? [] : [pageModelDir()]), ...serve];
   const server = await createServer({
     configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
     logLevel: 'error',

@@ -3,9 +3,11 @@
 // loads the built-in model, draws its scenes and restores a deep link, with no failed request.
 
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTrainingLog, TRAINING_LOG_FILE } from '../../src/train/log.ts';
 import { launchChromium, watchedPage } from './helpers.ts';
 import { firstSceneName, pageReady, scenePixels } from './page-probe.ts';
 import { serveFolder, type StaticServer } from './static-server.ts';
@@ -43,5 +45,28 @@ describe('the built site under a sub-path', () => {
     expect(await linked.page.locator(`transformer-scene[scene="${name}"]`).evaluate((el) => (el as unknown as { currentTime: number }).currentTime)).toBeCloseTo(2, 1);
     expect(server.missed.filter((p) => p !== '/favicon.ico')).toEqual([]);
     expect([...watched.errors, ...linked.errors]).toEqual([]);
+  });
+
+  it('serves the built-in model\'s training history, fetched only when the reader opens its chapter', async () => {
+    const hasHistory = existsSync(join(REPO, 'models', 'default', TRAINING_LOG_FILE));
+    const watched = await watchedPage(browser);
+    await watched.page.goto(server.url);
+    await pageReady(watched.page);
+    const summary = watched.page.locator('#history summary');
+    if (!hasHistory) {
+      // A checkout without a history builds a page that says so.
+      expect(await summary.textContent()).toBe('The built-in model in this build has no training history.');
+      return;
+    }
+    const fetched = () => watched.requests.filter((u) => /training-log|step-\d+|\/snapshots\//.test(u) || (u.endsWith('.safetensors') && !u.includes('model.shared-rows')));
+    expect(fetched()).toEqual([]);
+    await summary.click();
+    await watched.page.locator('#history-body').waitFor({ state: 'visible', timeout: 170_000 });
+    expect(await watched.page.locator('#history-status').textContent()).toMatch(/^Loaded the model at \d+ points of its training\.$/);
+    // The log once, and each snapshot's weights (the build names files by content: only weights differ).
+    const log = readTrainingLog(readFileSync(join(REPO, 'models', 'default', TRAINING_LOG_FILE), 'utf8'), 'models/default');
+    expect(fetched()).toHaveLength(1 + log.snapshots.length);
+    expect(server.missed.filter((p) => p !== '/favicon.ico')).toEqual([]);
+    expect(watched.errors).toEqual([]);
   });
 });

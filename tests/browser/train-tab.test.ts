@@ -20,7 +20,7 @@ import { trainCommand } from '../../src/cli/commands/train.ts';
 import { SeededRandom } from '../../src/model/sampling.ts';
 import { minimumTextLength, MAX_CHARACTERS, summarizeText } from '../../src/train/text.ts';
 import type { Evaluation } from '../../src/train/trainer.ts';
-import { trainingPlot } from '../../src/web/train-plot.ts';
+import { lossPlot } from '../../src/web/loss-plot.ts';
 import { promptFor } from '../../src/web/train-panel.ts';
 import { settingsFromForm, trainCommandLine } from '../../src/web/train-settings.ts';
 import type { FromTrainer } from '../../src/web/train-protocol.ts';
@@ -180,7 +180,7 @@ describe('a run of a few steps', () => {
   it('plots exactly the losses the worker reported', async () => {
     const { page } = watched;
     const entropy = summarizeText(TEXT).entropy;
-    const plot = trainingPlot({ loss: losses, evaluations }, 24, entropy);
+    const plot = lossPlot({ loss: losses, evaluations }, { unit: 'character', steps: 24, entropy });
     const drawn = await page.evaluate(() => ({
       train: document.querySelector('#train-plot polyline.train-loss')!.getAttribute('points')!,
       val: document.querySelector('#train-plot polyline.val-loss')!.getAttribute('points')!,

@@ -15,7 +15,7 @@ export const TINY_CONFIG: GPTConfig = {
   tieWordEmbeddings: true,
 };
 
-export function randomModel(config: GPTConfig = TINY_CONFIG, seed = 1, scale = 0.5): GPT<Float32Array> {
+export function randomModel(config: GPTConfig = TINY_CONFIG, seed = 1, scale = 0.5): GPT<Float32Array, Float32Array> {
   const random = new SeededRandom(seed);
   const tensors = new Map(
     parameterShapes(config).map(({ name, shape }) => [

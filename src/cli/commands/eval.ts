@@ -3,7 +3,7 @@
 
 import { bestTrainingKernels } from '../../kernels/index.ts';
 import { sequenceLoss } from '../../train/evaluate.ts';
-import { loadForCli } from '../load.ts';
+import { loadWeightsForCli } from '../load.ts';
 import { UsageError, numberFlag, parseFlags, type CommandSpec } from '../usage.ts';
 import { readTextFile, tokenizeSplit } from './train.ts';
 
@@ -34,8 +34,8 @@ export const evalCommand: CommandSpec = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.data) throw new UsageError('--data FILE is required');
     const maxTokens = numberFlag(values['max-tokens'], '--max-tokens', Infinity, { min: 1, integer: true });
-    const { model, tokenizer, name } = await loadForCli(values.model);
-    const context = Math.min(model.config.nPositions, 1024);
+    const { config, weights, tokenizer, name } = await loadWeightsForCli(values.model);
+    const context = Math.min(config.nPositions, 1024);
     const T = numberFlag(values['block-size'], '--block-size', context, { min: 1, max: context, integer: true });
     const text = await readTextFile(values.data);
     const split = tokenizeSplit(text, tokenizer, values.data);
@@ -44,7 +44,7 @@ export const evalCommand: CommandSpec = {
     }
     // A split shorter than one window is scored as one shorter window.
     const window = Math.min(T, split.val.length - 1);
-    const { tokens, loss } = sequenceLoss(model.config, model.weights, split.val, window, bestTrainingKernels(), Math.max(maxTokens, window));
+    const { tokens, loss } = sequenceLoss(config, weights, split.val, window, bestTrainingKernels(), Math.max(maxTokens, window));
     const perplexity = Math.exp(loss);
     if (values.json) {
       console.log(JSON.stringify({ split: 'val', tokens, loss, perplexity }));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { nodeTrainingKernels } from '../../kernels/parallel/node.ts';
 import { CharTokenizer, TokenizerError, gpt2Tokenizer, loadTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { splitText, type Split } from '../../train/data.ts';
+import { SNAPSHOTS_DIR, TRAINING_LOG_FILE } from '../../train/log.ts';
 import { runTraining } from '../../train/loop.ts';
 import { RESUME_FILE, ResumeError, dataFingerprint, loadState, restoreTrainer } from '../../train/state.ts';
 import { DEFAULT_SETTINGS, Trainer, type TrainSettings } from '../../train/trainer.ts';
@@ -38,7 +39,13 @@ const USAGE = `animated-transformer train --data FILE [options]
   --eval-iters N       batches per split in each evaluation (default ${d.evalIters})
   --seed N             seed of initialisation, batches and dropout (default ${d.seed})
   --dtype F32|F16      how the saved weights are stored (default F32)
+  --snapshots STEPS    also keep the model after each of these steps, e.g. 0,50,100,500
+                       (0 is the random start), as model folders --out/snapshots/step-NNNNNN
+                       in the shared-row layout (each distinct embedding row stored once)
   --resume             continue the run saved in --out (same data; its settings are kept)
+
+  --out also receives training-log.json: the loss of every step, each evaluation's train
+  and validation loss, and the snapshots' folders (docs/ARCHITECTURE.md, "The training log").
 
   Ctrl-C saves the training state and stops; --resume continues exactly from there.`;
 
@@ -96,6 +103,17 @@ function settingsFromFlags(values: Record<string, string | boolean | undefined>)
   return s;
 }
 
+/** "0,50,100" → [0, 50, 100]: whole steps from 0 to maxIters, in any order (kept ascending, once each). */
+function parseSnapshots(value: string, maxIters: number): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  for (const p of parts) {
+    if (!/^\d+$/.test(p) || Number(p) > maxIters) {
+      throw new UsageError(`--snapshots takes whole steps from 0 to --max-iters (${maxIters}) separated by commas, e.g. 0,50,100; got "${p}" in "${value}"`);
+    }
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
 function checkDataFits(split: Split, s: TrainSettings, path: string): void {
   const need = s.blockSize + 1;
   for (const [name, ids] of [['training', split.train], ['validation', split.val]] as const) {
@@ -119,6 +137,7 @@ export const trainCommand: CommandSpec = {
       tokenizer: { type: 'string' },
       out: { type: 'string' },
       dtype: { type: 'string' },
+      snapshots: { type: 'string' },
       resume: { type: 'boolean' },
     };
     for (const [flag] of RUN_FLAGS) options[flag] = { type: 'string' };
@@ -136,20 +155,21 @@ export const trainCommand: CommandSpec = {
     let settings: TrainSettings;
     let state: Awaited<ReturnType<typeof loadState>> | null = null;
     let tokenizer: Tokenizer;
+    let snapshots: number[];
     const text = await readTextFile(dataPath);
     if (resume) {
-      const given = RUN_FLAGS.filter(([flag]) => values[flag] !== undefined).map(([flag]) => `--${flag}`);
-      if (given.length > 0 || values.tokenizer !== undefined) {
-        throw new UsageError(`--resume continues the saved run with its own settings; drop ${[...given, ...(values.tokenizer ? ['--tokenizer'] : [])].join(', ')}`);
-      }
+      const given = [...RUN_FLAGS.map(([flag]) => flag), 'tokenizer', 'snapshots'].filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+      if (given.length > 0) throw new UsageError(`--resume continues the saved run with its own settings; drop ${given.join(', ')}`);
       state = await loadState(join(outDir, RESUME_FILE)).catch((e) => {
         throw e instanceof ResumeError ? new CommandError(e.message) : e;
       });
       settings = state.header.settings;
       tokenizer = loadTokenizer(state.header.tokenizer);
+      snapshots = state.header.snapshots;
     } else {
       settings = settingsFromFlags(values);
       tokenizer = kind === 'gpt2' ? gpt2Tokenizer() : CharTokenizer.fromText(text);
+      snapshots = values.snapshots === undefined ? [] : parseSnapshots(values.snapshots as string, settings.maxIters);
     }
 
     const split = tokenizeSplit(text, tokenizer, dataPath);
@@ -182,6 +202,7 @@ export const trainCommand: CommandSpec = {
         tokenizer,
         fingerprint,
         dtype,
+        snapshots,
         live,
         stopRequested: () => stop,
         report: (line, transient) => err.write(transient ? `\r${line}\x1b[K` : `${live ? '\r\x1b[K' : ''}${line}\n`),
@@ -189,6 +210,11 @@ export const trainCommand: CommandSpec = {
       if (live) err.write('\n');
       const best = Number.isFinite(trainer.bestVal) ? `best val loss ${trainer.bestVal.toFixed(4)} at step ${trainer.bestIter}, ` : '';
       err.write(`${result.stopped ? 'stopped' : 'done'}: ${result.steps} steps in ${result.seconds.toFixed(1)} s; ${best}model in ${outDir}\n`);
+      err.write(`training log (loss per step, evaluations, snapshots): ${join(outDir, TRAINING_LOG_FILE)}\n`);
+      const kept = snapshots.filter((step) => step <= trainer.iter);
+      if (kept.length > 0) {
+        err.write(`snapshots (model folders for --model) at steps ${kept.join(', ')}: ${join(outDir, SNAPSHOTS_DIR)}/step-NNNNNN\n`);
+      }
       return 0;
     } finally {
       process.off('SIGINT', onSigint);

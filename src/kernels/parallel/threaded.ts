@@ -10,8 +10,8 @@ const SEQ = 0; // bumped by the caller for each job
 const DONE = 1; // set to SEQ by the helper when its half is written
 const READY = 2; // 1 once the helper is waiting for jobs
 const STOP = 3; // 1 tells the helper to leave its loop
-const ARGS = 4; // the 13 gemm arguments follow
-const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 13
+const ARGS = 4; // the 11 gemm arguments follow
+const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 11
 
 /** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
 const SHARED_MAX_PAGES = 32768;
@@ -36,7 +36,7 @@ export const HELPER_LOOP = `function helperLoop(fn, ctl) {
     if (Atomics.load(ctl, ${STOP})) return;
     seen = Atomics.load(ctl, ${SEQ});
     const g = (i) => ctl[${ARGS} + i] >>> 0;
-    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12));
+    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10));
     Atomics.store(ctl, ${DONE}, seen);
     Atomics.notify(ctl, ${DONE});
   }
@@ -66,7 +66,7 @@ export class ThreadedWasmKernels extends WasmKernels {
   /** Creates the shared memory and control block; pass `start` to a launcher to begin the helper. */
   constructor(options: ThreadedOptions = {}) {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true });
-    super(options, memory);
+    super(options, memory, SHARED_MAX_PAGES * 65536);
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
     this.minFlops = options.minParallelFlops ?? 1e6;
   }
@@ -102,13 +102,13 @@ export class ThreadedWasmKernels extends WasmKernels {
     }
     // The helper takes the upper panels; the caller the lower ones.
     const split = j.P >> 1;
-    const args = [j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, split, j.P, j.mode, j.half];
+    const args = [j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, split, j.P, j.mode, j.half];
     const ctl = this.control;
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i] | 0;
     const seq = ++this.seq;
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, split, j.mode, j.half);
+    this.fn.gemm(j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, split, j.mode, j.half);
     this.waitForHelper(seq);
   }
 

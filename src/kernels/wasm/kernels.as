@@ -18,8 +18,11 @@ const W: i32 = 8; // panel width: two f32x4 vectors
   return f32x4.add(acc, f32x4.mul(x, b));
 }
 
-/** Packs b[K×N] (row-major, GPT-2's Conv1D layout) into panels [ceil(N/W)][K][W]. */
-export function packKN(dst: usize, src: usize, K: i32, N: i32): void {
+/**
+ * Packs b[K×N] (GPT-2's Conv1D layout; rows `ld` floats apart, so b may be some columns of a
+ * wider matrix, such as one head's values) into panels [ceil(N/W)][K][W].
+ */
+export function packKN(dst: usize, src: usize, K: i32, N: i32, ld: i32): void {
   const P = (N + W - 1) / W;
   for (let p = 0; p < P; p++) {
     const j0 = p * W;
@@ -30,13 +33,13 @@ export function packKN(dst: usize, src: usize, K: i32, N: i32): void {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
         d += 32;
-        s += <usize>N * 4;
+        s += <usize>ld * 4;
       }
     } else {
       for (let k = 0; k < K; k++) {
         for (let c = 0; c < W; c++) {
           const j = j0 + c;
-          store<f32>(d + <usize>c * 4, j < N ? load<f32>(src + <usize>(k * N + j) * 4) : 0);
+          store<f32>(d + <usize>c * 4, j < N ? load<f32>(src + <usize>(k * ld + j) * 4) : 0);
         }
         d += 32;
       }
@@ -44,8 +47,11 @@ export function packKN(dst: usize, src: usize, K: i32, N: i32): void {
   }
 }
 
-/** Packs b[N×K] (row-major, e.g. the V×C embedding table) as the panels of bᵀ [K×N]. */
-export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
+/**
+ * Packs b[N×K] (e.g. the V×C embedding table, or one head's keys: rows `ld` floats apart) as
+ * the panels of bᵀ [K×N].
+ */
+export function packNK(dst: usize, src: usize, K: i32, N: i32, ld: i32): void {
   const P = (N + W - 1) / W;
   for (let p = 0; p < P; p++) {
     const j0 = p * W;
@@ -54,7 +60,7 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32): void {
       const j = j0 + c;
       let dd = d + <usize>c * 4;
       if (j < N) {
-        let s = src + <usize>(j * K) * 4;
+        let s = src + <usize>(j * ld) * 4;
         for (let k = 0; k < K; k++) {
           store<f32>(dd, load<f32>(s));
           dd += 32;
@@ -93,24 +99,6 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
         for (let k = 0; k < K; k++) {
           store<u16>(dd, 0);
           dd += 16;
-        }
-      }
-    }
-  }
-}
-
-/**
- * dst[cols×rows] = src[rows×cols]ᵀ, in 8×8 tiles so both sides are read and written a cache
- * line at a time. Used to lay out aᵀ row by row before a product with a[K×M]ᵀ.
- */
-export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
-  for (let r0 = 0; r0 < rows; r0 += 8) {
-    const r1 = min(r0 + 8, rows);
-    for (let c0 = 0; c0 < cols; c0 += 8) {
-      const c1 = min(c0 + 8, cols);
-      for (let r = r0; r < r1; r++) {
-        for (let c = c0; c < c1; c++) {
-          store<f32>(dst + <usize>(c * rows + r) * 4, load<f32>(src + <usize>(r * cols + c) * 4));
         }
       }
     }
@@ -161,107 +149,269 @@ function f32ToF16(x: f32): u16 {
   return f32x4.mul(v128.and(i32x4.shr_s(top, 3), i32x4.splat(0x8fffe000)), f32x4.splat(5.192296858534828e33));
 }
 
+/** Rows per register tile of a product: 6 rows × W columns are 12 f32x4 accumulators. */
+const ROWS: i32 = 6;
+
+/** Rows in the tile that starts with `left` rows still to go: ROWS, else 4, else 1. */
+@inline function tileRows(left: i32): i32 {
+  return left >= ROWS ? ROWS : left >= 4 ? 4 : 1;
+}
+
 /**
- * out[M×(P·W)] = A · packed, where A's element (i, k) sits at float index i·sAi + k·sAk
- * (sAi = K, sAk = 1 for a row-major a[M×K]; sAi = 1, sAk = M for aᵀ with a[K×M]).
+ * Lays out the left-hand matrix A (M×K) for gemm: rows in tiles of tileRows() rows, each tile
+ * k-major, so the tile starting at row i with r rows holds A[i + j][k] at float i·K + k·r + j
+ * and the product reads it front to back. A's element (i, k) is read at float i·sAi + k·sAk:
+ * a[M×K] (sAi = K, sAk = 1), one head's columns of a wider matrix (sAi = its row length), and
+ * aᵀ of a[K×M] (sAi = 1, sAk = M) pack alike.
+ */
+export function packRows(dst: usize, src: usize, sAi: i32, sAk: i32, M: i32, K: i32): void {
+  const rs = <usize>sAi * 4;
+  const ks = <usize>sAk * 4;
+  let d = dst;
+  for (let i = 0; i < M; ) {
+    const r = tileRows(M - i);
+    let sk = src + <usize>i * rs;
+    for (let k = 0; k < K; k++) {
+      let s = sk;
+      for (let j = 0; j < r; j++) {
+        store<f32>(d, load<f32>(s));
+        d += 4;
+        s += rs;
+      }
+      sk += ks;
+    }
+    i += r;
+  }
+}
+
+/**
+ * out[M×(P·W)] = A · packed, with A laid out by packRows.
  * mode 0: start from zero; 1: start from bias[P·W]; 2: add to what is in out.
  * Only panels p0 ≤ p < p1 are computed, so two threads can split the columns.
  * When `half` is nonzero the packed matrix holds halves, widened as they are read.
  */
 export function gemm(
-  out: usize, a: usize, sAi: i32, sAk: i32, packed: usize, bias: usize,
+  out: usize, a: usize, packed: usize, bias: usize,
   M: i32, K: i32, P: i32, p0: i32, p1: i32, mode: i32, half: i32,
 ): void {
   const ldo = <usize>(P * W) * 4; // bytes per output row
-  const rs = <usize>sAi * 4;
-  const ks = <usize>sAk * 4;
-  // Rows are taken in chunks of about 256 KB of A, so a chunk stays in the core's cache while
-  // every panel passes over it; without this, each panel would stream all of A from memory.
-  const chunk = max(4, (65536 / max(K, 1)) & ~3);
+  // Rows are taken in chunks of about 1 MB of A, so a chunk stays in the core's L2 cache while
+  // every panel passes over it; each panel then comes from memory once per chunk, so a product
+  // of up to 128 rows of K ≤ 2048 streams the weights once.
+  const chunk = max(1, (1 << 18) / max(K * ROWS, 1)) * ROWS;
   for (let i0 = 0; i0 < M; i0 += chunk) {
-    const rows = min(chunk, M - i0);
+    const i1 = min(M, i0 + chunk);
     for (let p = p0; p < p1; p++) {
       const col = <usize>(p * W) * 4;
-      const o = out + <usize>i0 * ldo + col;
-      const ai = a + <usize>i0 * rs;
-      if (half) panelProduct<u16>(o, ldo, ai, rs, ks, packed + <usize>(p * K * W) * 2, bias + col, rows, K, mode);
-      else panelProduct<f32>(o, ldo, ai, rs, ks, packed + <usize>(p * K * W) * 4, bias + col, rows, K, mode);
+      if (half) panelRows<u16>(out + col, ldo, a, packed + <usize>(p * K * W) * 2, bias + col, i0, i1, K, mode);
+      else panelRows<f32>(out + col, ldo, a, packed + <usize>(p * K * W) * 4, bias + col, i0, i1, K, mode);
     }
   }
 }
 
-/**
- * W output columns of every row: o[i][0..W) (+)= Σ_k A[i][k] · panel[k][0..W), the panel
- * holding floats (T = f32) or halves (T = u16).
- */
-function panelProduct<T>(o: usize, ldo: usize, a: usize, rs: usize, ks: usize, panel: usize, bias: usize, M: i32, K: i32, mode: i32): void {
-  const step = <usize>(W * sizeof<T>()); // bytes per panel row
-  let i = 0;
-  // Four rows at a time: 8 accumulators (4 rows × 8 columns) stay in registers.
-  for (; i + 4 <= M; i += 4) {
-    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    if (mode == 1) {
-      c00 = v128.load(bias); c01 = v128.load(bias, 16);
-      c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
-    } else if (mode == 2) {
-      c00 = v128.load(o); c01 = v128.load(o, 16);
-      c10 = v128.load(o + ldo); c11 = v128.load(o + ldo, 16);
-      c20 = v128.load(o + 2 * ldo); c21 = v128.load(o + 2 * ldo, 16);
-      c30 = v128.load(o + 3 * ldo); c31 = v128.load(o + 3 * ldo, 16);
-    }
-    let pa = a + <usize>i * rs;
-    let pb = panel;
-    for (let k = 0; k < K; k++) {
-      const b0 = panelLo<T>(pb);
-      const b1 = panelHi<T>(pb);
-      const x0 = v128.load32_splat(pa);
-      c00 = madd(c00, x0, b0);
-      c01 = madd(c01, x0, b1);
-      const x1 = v128.load32_splat(pa + rs);
-      c10 = madd(c10, x1, b0);
-      c11 = madd(c11, x1, b1);
-      const x2 = v128.load32_splat(pa + 2 * rs);
-      c20 = madd(c20, x2, b0);
-      c21 = madd(c21, x2, b1);
-      const x3 = v128.load32_splat(pa + 3 * rs);
-      c30 = madd(c30, x3, b0);
-      c31 = madd(c31, x3, b1);
-      pa += ks;
-      pb += step;
-    }
-    v128.store(o, c00); v128.store(o, c01, 16);
-    v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
-    v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
-    v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
-    o += 4 * ldo;
+/** One panel's W output columns for rows i0 ≤ i < i1, tile by tile, the panel holding floats (T = f32) or halves (T = u16). */
+function panelRows<T>(o: usize, ldo: usize, a: usize, panel: usize, bias: usize, i0: i32, i1: i32, K: i32, mode: i32): void {
+  for (let i = i0; i < i1; ) {
+    const r = tileRows(i1 - i);
+    const oi = o + <usize>i * ldo;
+    const ai = a + <usize>(i * K) * 4;
+    if (r == ROWS) tile6<T>(oi, ldo, ai, panel, bias, K, mode);
+    else if (r == 4) tile4<T>(oi, ldo, ai, panel, bias, K, mode);
+    else row1<T>(oi, ai, panel, bias, K, mode);
+    i += r;
   }
-  // Leftover rows one at a time (all rows when M = 1, as in decoding). Even and odd k go
-  // to separate accumulators so consecutive additions do not wait on each other.
-  for (; i < M; i++) {
-    let e0 = f32x4.splat(0), e1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
-    if (mode == 1) { e0 = v128.load(bias); e1 = v128.load(bias, 16); }
-    else if (mode == 2) { e0 = v128.load(o); e1 = v128.load(o, 16); }
-    let pa = a + <usize>i * rs;
-    let pb = panel;
-    let k = 0;
-    for (; k + 2 <= K; k += 2) {
-      const x0 = v128.load32_splat(pa);
-      e0 = madd(e0, x0, panelLo<T>(pb));
-      e1 = madd(e1, x0, panelHi<T>(pb));
-      const x1 = v128.load32_splat(pa + ks);
-      d0 = madd(d0, x1, panelLo<T>(pb + step));
-      d1 = madd(d1, x1, panelHi<T>(pb + step));
-      pa += 2 * ks;
-      pb += 2 * step;
+}
+
+/** The accumulator a tile row starts from: zero, the bias, or what the output holds. */
+@inline function start(o: usize, bias: usize, offset: usize, mode: i32): v128 {
+  if (mode == 1) return v128.load(bias + offset);
+  if (mode == 2) return v128.load(o + offset);
+  return f32x4.splat(0);
+}
+
+/** Six rows × W columns: o[i][0..W) (+)= Σ_k A[i][k] · panel[k][0..W), 12 accumulators in registers. */
+function tile6<T>(o: usize, ldo: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i32): void {
+  const step = <usize>(W * sizeof<T>()); // bytes per panel row
+  let c00 = start(o, bias, 0, mode), c01 = start(o, bias, 16, mode);
+  let c10 = start(o + ldo, bias, 0, mode), c11 = start(o + ldo, bias, 16, mode);
+  let c20 = start(o + 2 * ldo, bias, 0, mode), c21 = start(o + 2 * ldo, bias, 16, mode);
+  let c30 = start(o + 3 * ldo, bias, 0, mode), c31 = start(o + 3 * ldo, bias, 16, mode);
+  let c40 = start(o + 4 * ldo, bias, 0, mode), c41 = start(o + 4 * ldo, bias, 16, mode);
+  let c50 = start(o + 5 * ldo, bias, 0, mode), c51 = start(o + 5 * ldo, bias, 16, mode);
+  let pa = a;
+  let pb = panel;
+  for (let k = 0; k < K; k++) {
+    const b0 = panelLo<T>(pb);
+    const b1 = panelHi<T>(pb);
+    let x = v128.load32_splat(pa);
+    c00 = madd(c00, x, b0);
+    c01 = madd(c01, x, b1);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(c10, x, b0);
+    c11 = madd(c11, x, b1);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(c20, x, b0);
+    c21 = madd(c21, x, b1);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(c30, x, b0);
+    c31 = madd(c31, x, b1);
+    x = v128.load32_splat(pa, 16);
+    c40 = madd(c40, x, b0);
+    c41 = madd(c41, x, b1);
+    x = v128.load32_splat(pa, 20);
+    c50 = madd(c50, x, b0);
+    c51 = madd(c51, x, b1);
+    pa += 24;
+    pb += step;
+  }
+  v128.store(o, c00); v128.store(o, c01, 16);
+  v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
+  v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
+  v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
+  v128.store(o + 4 * ldo, c40); v128.store(o + 4 * ldo, c41, 16);
+  v128.store(o + 5 * ldo, c50); v128.store(o + 5 * ldo, c51, 16);
+}
+
+/** Four rows × W columns, as tile6 (rows left over after the tiles of six). */
+function tile4<T>(o: usize, ldo: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i32): void {
+  const step = <usize>(W * sizeof<T>());
+  let c00 = start(o, bias, 0, mode), c01 = start(o, bias, 16, mode);
+  let c10 = start(o + ldo, bias, 0, mode), c11 = start(o + ldo, bias, 16, mode);
+  let c20 = start(o + 2 * ldo, bias, 0, mode), c21 = start(o + 2 * ldo, bias, 16, mode);
+  let c30 = start(o + 3 * ldo, bias, 0, mode), c31 = start(o + 3 * ldo, bias, 16, mode);
+  let pa = a;
+  let pb = panel;
+  for (let k = 0; k < K; k++) {
+    const b0 = panelLo<T>(pb);
+    const b1 = panelHi<T>(pb);
+    let x = v128.load32_splat(pa);
+    c00 = madd(c00, x, b0);
+    c01 = madd(c01, x, b1);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(c10, x, b0);
+    c11 = madd(c11, x, b1);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(c20, x, b0);
+    c21 = madd(c21, x, b1);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(c30, x, b0);
+    c31 = madd(c31, x, b1);
+    pa += 16;
+    pb += step;
+  }
+  v128.store(o, c00); v128.store(o, c01, 16);
+  v128.store(o + ldo, c10); v128.store(o + ldo, c11, 16);
+  v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo, c21, 16);
+  v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo, c31, 16);
+}
+
+/**
+ * One row × W columns (all rows when M = 1, as in decoding). Even and odd k go to separate
+ * accumulators so consecutive additions do not wait on each other.
+ */
+function row1<T>(o: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i32): void {
+  const step = <usize>(W * sizeof<T>());
+  let e0 = start(o, bias, 0, mode), e1 = start(o, bias, 16, mode);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let pa = a;
+  let pb = panel;
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const x0 = v128.load32_splat(pa);
+    e0 = madd(e0, x0, panelLo<T>(pb));
+    e1 = madd(e1, x0, panelHi<T>(pb));
+    const x1 = v128.load32_splat(pa, 4);
+    d0 = madd(d0, x1, panelLo<T>(pb + step));
+    d1 = madd(d1, x1, panelHi<T>(pb + step));
+    pa += 8;
+    pb += 2 * step;
+  }
+  if (k < K) {
+    const x0 = v128.load32_splat(pa);
+    e0 = madd(e0, x0, panelLo<T>(pb));
+    e1 = madd(e1, x0, panelHi<T>(pb));
+  }
+  v128.store(o, f32x4.add(e0, d0));
+  v128.store(o, f32x4.add(e1, d1), 16);
+}
+
+// Element-wise steps of the forward pass, in f32 four lanes at a time. They compute the same
+// functions as src/model/ops.ts (which works in f64 and rounds once), to within a few units in
+// the last place of a float. Plain multiplies and adds in both builds, so both give the same bits.
+
+/**
+ * e^x for four floats: Cephes' expf (x = n·ln 2 + r, |r| ≤ ½ ln 2, a degree-6 polynomial for
+ * e^r, then n added to the exponent). Below −87.3 (results under the smallest normal float,
+ * and −∞) the result is exactly 0, so a softmax gives masked positions exactly 0; above 88.37
+ * (2^127.5, within 30% of the largest float) it is +∞.
+ */
+@inline function exp4(x: v128): v128 {
+  const low = f32x4.splat(-87.33654475);
+  const high = f32x4.splat(88.37626266);
+  const xc = f32x4.pmax(f32x4.pmin(x, high), low);
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  // r = x − n·ln 2, with ln 2 in two parts so the first product is exact.
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const twoToN = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const e = v128.andnot(f32x4.mul(p, twoToN), f32x4.lt(x, low));
+  return v128.bitselect(f32x4.splat(Infinity), e, f32x4.gt(x, high));
+}
+
+/**
+ * GELU of four floats, as x / (1 + e^(−2u)) with u = √(2/π)·(x + 0.044715·x³): the same
+ * function as 0.5·x·(1 + tanh u), written so that it stays accurate where 1 + tanh u is tiny.
+ */
+@inline function gelu4(x: v128): v128 {
+  const cube = f32x4.mul(f32x4.mul(x, x), x);
+  const minus2u = f32x4.mul(f32x4.splat(-1.5957691216057308), f32x4.add(x, f32x4.mul(f32x4.splat(0.044715), cube)));
+  return f32x4.div(x, f32x4.add(f32x4.splat(1), exp4(minus2u)));
+}
+
+/** dst[i] = gelu(src[i]) for n floats (dst may be src). */
+export function gelu(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, gelu4(v128.load(src + <usize>i * 4)));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, f32x4.extract_lane(gelu4(f32x4.splat(load<f32>(src + <usize>i * 4))), 0));
+}
+
+/**
+ * Softmax of each of `rows` rows of n floats, src → dst (dst may be src): e^(x − max) over
+ * their sum, the sum taken in f64 as src/model/ops.ts takes it.
+ */
+export function softmaxRows(dst: usize, src: usize, rows: i32, n: i32): void {
+  const tail = n & ~3;
+  for (let r = 0; r < rows; r++) {
+    const x = src + <usize>(r * n) * 4;
+    const y = dst + <usize>(r * n) * 4;
+    let m4 = f32x4.splat(-Infinity);
+    for (let i = 0; i < tail; i += 4) m4 = f32x4.pmax(m4, v128.load(x + <usize>i * 4));
+    let top = max(max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)), max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)));
+    for (let i = tail; i < n; i++) top = max(top, load<f32>(x + <usize>i * 4));
+    const shift = f32x4.splat(top);
+    let sumLo = f64x2.splat(0);
+    let sumHi = f64x2.splat(0);
+    for (let i = 0; i < tail; i += 4) {
+      const e = exp4(f32x4.sub(v128.load(x + <usize>i * 4), shift));
+      v128.store(y + <usize>i * 4, e);
+      sumLo = f64x2.add(sumLo, f64x2.promote_low_f32x4(e));
+      sumHi = f64x2.add(sumHi, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
     }
-    if (k < K) {
-      const x0 = v128.load32_splat(pa);
-      e0 = madd(e0, x0, panelLo<T>(pb));
-      e1 = madd(e1, x0, panelHi<T>(pb));
+    let sum = f64x2.extract_lane(f64x2.add(sumLo, sumHi), 0) + f64x2.extract_lane(f64x2.add(sumLo, sumHi), 1);
+    for (let i = tail; i < n; i++) {
+      const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + <usize>i * 4) - top)), 0);
+      store<f32>(y + <usize>i * 4, e);
+      sum += <f64>e;
     }
-    v128.store(o, f32x4.add(e0, d0));
-    v128.store(o, f32x4.add(e1, d1), 16);
-    o += ldo;
+    const total = f32x4.splat(<f32>sum);
+    for (let i = 0; i < tail; i += 4) v128.store(y + <usize>i * 4, f32x4.div(v128.load(y + <usize>i * 4), total));
+    for (let i = tail; i < n; i++) store<f32>(y + <usize>i * 4, load<f32>(y + <usize>i * 4) / <f32>sum);
   }
 }

@@ -3,6 +3,8 @@
 // the last resident block is scratch space, reused by every call.
 
 const PAGE = 65536; // bytes in one WebAssembly memory page
+/** The most a 32-bit WebAssembly memory can hold: 65,536 pages, 4 GiB. */
+export const WASM32_MAX_BYTES = 65536 * PAGE;
 const ALIGN = 64; // every block starts on a cache line
 /** The first page stays unused, so address 0 never holds data. */
 const HEAP_START = PAGE;
@@ -17,9 +19,15 @@ export class LinearMemory {
   /** Bytes in resident blocks. */
   allocated = 0;
   private view: Float32Array;
+  private halves: Uint16Array;
 
-  constructor(readonly memory: WebAssembly.Memory) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    /** The memory's declared maximum, in bytes. */
+    readonly limit: number = WASM32_MAX_BYTES,
+  ) {
     this.view = new Float32Array(memory.buffer);
+    this.halves = new Uint16Array(memory.buffer);
   }
 
   /** A Float32Array over the whole memory, refreshed after growth (which replaces the buffer). */
@@ -28,18 +36,25 @@ export class LinearMemory {
     return this.view;
   }
 
-  /** Makes sure addresses below `end` exist, growing the memory if needed. */
+  /** The same memory as 16-bit patterns (halves). */
+  get u16(): Uint16Array {
+    if (this.halves.buffer !== this.memory.buffer) this.halves = new Uint16Array(this.memory.buffer);
+    return this.halves;
+  }
+
+  /** Makes sure addresses below `end` exist, growing the memory if needed (RangeError if it cannot). */
   ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const pages = Math.ceil((end - have) / PAGE);
+    const wanted = `${(end / 1e9).toFixed(2)} GB (${end.toLocaleString('en-US')} bytes)`;
+    if (have + pages * PAGE > this.limit) {
+      throw new RangeError(`WebAssembly memory would need ${wanted}, more than the ${(this.limit / 1e9).toFixed(2)} GB it can hold; try a smaller model`);
+    }
     try {
       this.memory.grow(pages);
     } catch {
-      throw new Error(
-        `WebAssembly kernels: could not grow memory to ${Math.ceil(end / 2 ** 20)} MB; ` +
-          'the model may be too large for this browser or machine, try a smaller one.',
-      );
+      throw new RangeError(`this browser or machine would not give WebAssembly memory ${wanted}; try a smaller model, or close other tabs and programs`);
     }
   }
 

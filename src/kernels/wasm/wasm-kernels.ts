@@ -1,30 +1,20 @@
 // The WebAssembly SIMD implementation of TrainingKernels. Inputs are copied into the module's
 // linear memory and results copied out; large right-hand matrices (the model's weights) are
-// packed once and kept resident, keyed by the identity of their Float32Array.
+// packed once and kept resident, keyed by the identity of their Float32Array, or held from the
+// start (holdMatrix: written in as the file is read, with no copy in JavaScript).
 
+import type { HeadShape } from '../kernels.ts';
 import type { TrainingKernels } from '../training.ts';
 import { HalfArray } from '../half.ts';
-import { LinearMemory, alignUp } from './memory.ts';
+import { HeldMatrix, type MatrixWriter } from '../held.ts';
+import { LinearMemory, WASM32_MAX_BYTES, alignUp } from './memory.ts';
+import { type KernelExports, type Packed, Packer, PANEL, packedElements } from './packing.ts';
 import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHARED_BASE64 } from './module.ts';
 
 /** Matrices of at least this many floats are kept resident by default (256 KB as floats). */
 export const RESIDENT_MIN_FLOATS = 1 << 16;
 
-/** Panel width of the packed layout; must match W in kernels.as. */
-export const PANEL = 8;
-
-/** The functions exported by kernels.as (addresses in bytes, sizes in floats). */
-export interface KernelExports {
-  packKN(dst: number, src: number, K: number, N: number): void;
-  packNK(dst: number, src: number, K: number, N: number): void;
-  packNKHalves(dst: number, src: number, K: number, N: number): void;
-  toF16(dst: number, src: number, count: number): void;
-  transpose(dst: number, src: number, rows: number, cols: number): void;
-  gemm(
-    out: number, a: number, sAi: number, sAk: number, packed: number, bias: number,
-    M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number,
-  ): void;
-}
+export { PANEL, type KernelExports } from './packing.ts';
 
 export interface WasmKernelOptions {
   /**
@@ -57,9 +47,8 @@ export interface WasmKernelOptions {
 /** Addresses and sizes of one packed product, as passed to gemm. */
 export interface Job {
   outPtr: number;
+  /** A, laid out by packRows. */
   aPtr: number;
-  sAi: number;
-  sAk: number;
   packedPtr: number;
   biasPtr: number;
   M: number;
@@ -70,20 +59,10 @@ export interface Job {
   half: number;
 }
 
-/** One packed copy of a matrix living in linear memory. */
-interface Packed {
-  ptr: number;
-  bytes: number;
-  layout: 'KN' | 'NK';
-  K: number;
-  N: number;
-  /** True when stored as 16-bit halves. */
-  half: boolean;
-  samples: Float32Array;
-}
-
-/** A right-hand matrix: floats, or half-precision numbers (an F16 embedding table kept as stored). */
-type Weight = Float32Array | HalfArray;
+/** A right-hand matrix: floats, half-precision numbers (an F16 embedding table kept as stored), or held. */
+type Weight = Float32Array | HalfArray | HeldMatrix;
+/** A matrix given as an array, which may change between calls. */
+type WeightArray = Float32Array | HalfArray;
 
 const SAMPLES = 64;
 const MODE_ZERO = 0;
@@ -146,22 +125,32 @@ export class WasmKernels implements TrainingKernels {
   private readonly residentMin: number;
   private readonly residentAfter: number;
   /** Calls seen so far with matrices not yet resident. */
-  private readonly calls = new WeakMap<Weight, number>();
+  private readonly calls = new WeakMap<WeightArray, number>();
   private readonly half: boolean;
   private readonly packed = new WeakMap<Weight, Packed[]>();
+  private readonly packer: Packer;
   private readonly finalizer = new FinalizationRegistry<{ ptr: number; bytes: number }>((b) => this.mem.release(b.ptr, b.bytes));
 
-  /** Pass a shared `memory` to run on it with the shared-memory build (see ThreadedWasmKernels). */
-  constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory) {
+  /**
+   * Pass a shared `memory` to run on it with the shared-memory build (see ThreadedWasmKernels),
+   * with its declared maximum in bytes.
+   */
+  constructor(options: WasmKernelOptions = {}, memory?: WebAssembly.Memory, memoryLimit = WASM32_MAX_BYTES) {
     this.build = options.build ?? fastestBuild();
     this.resident = options.resident ?? true;
     this.residentMin = options.residentMinFloats ?? RESIDENT_MIN_FLOATS;
     this.residentAfter = options.residentAfterCalls ?? 2;
     this.half = options.halfWeights ?? false;
-    const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: 65536 });
-    this.mem = new LinearMemory(mem);
+    const mem = memory ?? new WebAssembly.Memory({ initial: 2, maximum: WASM32_MAX_BYTES / 65536 });
+    this.mem = new LinearMemory(mem, memoryLimit);
     const instance = new WebAssembly.Instance(this.module, { env: { memory: mem } });
     this.fn = instance.exports as unknown as KernelExports;
+    this.packer = new Packer(this.mem, this.fn);
+  }
+
+  /** The most this instance's memory can grow to, in bytes. */
+  get memoryLimit(): number {
+    return this.mem.limit;
   }
 
   /** "wasm-simd" or "wasm-relaxed-simd", for benchmarks and logs. */
@@ -175,7 +164,7 @@ export class WasmKernels implements TrainingKernels {
     return kernelsModule(this.build, shared);
   }
 
-  matmul(out: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, M: number, K: number, N: number): void {
+  matmul(out: Float32Array, a: Float32Array, b: Float32Array | HeldMatrix, bias: Float32Array | null, M: number, K: number, N: number): void {
     this.product(out, a, false, b, 'KN', bias, M, K, N, bias ? MODE_BIAS : MODE_ZERO);
   }
 
@@ -187,7 +176,33 @@ export class WasmKernels implements TrainingKernels {
     this.product(out, a, true, b, 'KN', null, M, K, N, accumulate ? MODE_ACCUMULATE : MODE_ZERO);
   }
 
-  /** Drops the resident copies of `matrix`, so the next call packs it afresh. */
+  headScores(out: Float32Array, q: Float32Array, keys: Float32Array, shape: HeadShape): void {
+    this.perHead(out, q, keys, 'NK', shape);
+  }
+
+  headMix(out: Float32Array, w: Float32Array, values: Float32Array, shape: HeadShape): void {
+    this.perHead(out, w, values, 'KN', shape);
+  }
+
+  gelu(out: Float32Array, inp: Float32Array, n: number): void {
+    this.inPlace(out, inp, n, (at) => this.fn.gelu(at, at, n));
+  }
+
+  softmaxRows(out: Float32Array, inp: Float32Array, rows: number, n: number): void {
+    this.inPlace(out, inp, rows * n, (at) => this.fn.softmaxRows(at, at, rows, n));
+  }
+
+  /** Copies `count` values of inp into scratch, runs `step` on them there, copies them to out. */
+  private inPlace(out: Float32Array, inp: Float32Array, count: number, step: (at: number) => void): void {
+    if (out.length < count || inp.length < count) throw new RangeError(`WebAssembly kernels: arrays shorter than ${count} values`);
+    const [at] = this.scratch(count);
+    const f32 = this.mem.f32;
+    f32.set(inp.subarray(0, count), at >>> 2);
+    step(at);
+    out.set(f32.subarray(at >>> 2, (at >>> 2) + count));
+  }
+
+  /** Drops the resident copies of `matrix`, so the next call packs it afresh (a held one is gone for good). */
   forget(matrix: Weight): void {
     for (const p of this.packed.get(matrix) ?? []) {
       this.finalizer.unregister(p);
@@ -218,67 +233,96 @@ export class WasmKernels implements TrainingKernels {
     if (out.length < M * N || a.length < M * K || weight.length < K * N || (bias && bias.length < N)) {
       throw new RangeError(`WebAssembly kernels: arrays too short for a ${M}×${K} by ${K}×${N} product`);
     }
-    const entry = this.residentPacked(weight, layout, K, N);
+    const entry = weight instanceof HeldMatrix ? this.heldPacked(weight, layout, K, N) : this.residentPacked(weight, layout, K, N);
     // A matrix not kept resident is packed for this call (halves widened first).
-    const b = entry ? null : weight instanceof HalfArray ? weight.toFloat32() : weight;
+    const b = entry || weight instanceof HeldMatrix ? null : weight instanceof HalfArray ? weight.toFloat32() : weight;
     const P = Math.ceil(N / PANEL);
     const Np = P * PANEL; // padded row length of the output
-    let packedPtr = entry ? entry.ptr : 0;
-
-    // Scratch layout past the resident blocks: [b raw, b packed]? | [a as given]? | a | bias | out.
-    let at = this.mem.top;
-    let rawPtr = 0;
-    if (!entry) {
-      rawPtr = at;
-      at = alignUp(at + K * N * 4);
-      packedPtr = at;
-      at = alignUp(at + K * Np * 4);
-    }
-    // A transposed a[K×M] is laid out as M rows first: read down its columns, it would touch
-    // a new cache line for every k.
-    const aRawPtr = aTransposed ? at : 0;
-    if (aTransposed) at = alignUp(at + M * K * 4);
-    const aPtr = at;
-    at = alignUp(at + M * K * 4);
-    const biasPtr = at;
-    at = alignUp(at + Np * 4);
-    const outPtr = at;
-    at = alignUp(at + M * Np * 4);
-    this.mem.ensure(at);
+    // Scratch: [b raw, b packed]? | a as given | a packed | bias | out.
+    const [rawPtr, bPackedPtr, aRawPtr, aPtr, biasPtr, outPtr] = this.scratch(b ? K * N : 0, b ? K * Np : 0, M * K, M * K, Np, M * Np);
+    const packedPtr = entry ? entry.ptr : bPackedPtr;
 
     const f32 = this.mem.f32;
     if (b) {
-      f32.set(b.subarray(0, K * N), rawPtr >> 2);
+      f32.set(b.subarray(0, K * N), rawPtr >>> 2);
       this.pack(packedPtr, rawPtr, layout, K, N);
     }
-    if (aTransposed) {
-      f32.set(a.subarray(0, M * K), aRawPtr >> 2);
-      this.fn.transpose(aPtr, aRawPtr, K, M);
-    } else {
-      f32.set(a.subarray(0, M * K), aPtr >> 2);
-    }
+    f32.set(a.subarray(0, M * K), aRawPtr >>> 2);
+    // A transposed is given as a[K×M]: its element (i, k) is at k·M + i.
+    if (aTransposed) this.fn.packRows(aPtr, aRawPtr, 1, M, M, K);
+    else this.fn.packRows(aPtr, aRawPtr, K, 1, M, K);
     if (mode === MODE_BIAS) {
-      f32.set(bias!.subarray(0, N), biasPtr >> 2);
-      f32.fill(0, (biasPtr >> 2) + N, (biasPtr >> 2) + Np);
+      f32.set(bias!.subarray(0, N), biasPtr >>> 2);
+      f32.fill(0, (biasPtr >>> 2) + N, (biasPtr >>> 2) + Np);
     }
-    if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >> 2, Np, out, 0, N, M);
+    if (mode === MODE_ACCUMULATE) copyRows(f32, outPtr >>> 2, Np, out, 0, N, M);
 
-    this.compute({ outPtr, aPtr, sAi: K, sAk: 1, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0 });
+    this.compute({ outPtr, aPtr, packedPtr, biasPtr, M, K, P, mode, half: entry?.half ? 1 : 0 });
 
-    copyRows(out, 0, N, f32, outPtr >> 2, Np, M);
+    copyRows(out, 0, N, f32, outPtr >>> 2, Np, M);
+  }
+
+  /**
+   * One product per head, each operand read in place from one copy of the whole array: the
+   * scores (a = q, b = the keys used transposed: 'NK') or the weighted sums (a = w, b = the
+   * values: 'KN'). A key or value head is packed once for all the query heads that read it.
+   */
+  private perHead(out: Float32Array, a: Float32Array, b: Float32Array, layout: 'KN' | 'NK', { T, S, D, nHead, nKv }: HeadShape): void {
+    const scores = layout === 'NK';
+    const [K, N] = scores ? [D, S] : [S, D]; // head h: out[h] (T×N) = a_h (T×K) · B (K×N)
+    const aWidth = scores ? nHead * D : S; // floats between rows of a_h
+    const bWidth = nKv * D;
+    if (T === 0 || S === 0) return;
+    if (out.length < nHead * T * N || a.length < nHead * T * K || b.length < S * bWidth) {
+      throw new RangeError(`WebAssembly kernels: arrays too short for ${nHead} heads of ${T}×${K} by ${K}×${N}`);
+    }
+    const P = Math.ceil(N / PANEL);
+    const Np = P * PANEL;
+    // Scratch: a | b | a_h packed | B packed | out_h.
+    const [aRaw, bRaw, aPtr, packedPtr, outPtr] = this.scratch(nHead * T * K, S * bWidth, T * K, K * Np, T * Np);
+    const f32 = this.mem.f32;
+    f32.set(a.subarray(0, nHead * T * K), aRaw >>> 2);
+    f32.set(b.subarray(0, S * bWidth), bRaw >>> 2);
+    const group = nHead / nKv;
+    for (let h = 0; h < nHead; h++) {
+      if (h % group === 0) {
+        const head = bRaw + Math.floor(h / group) * D * 4; // this key/value head's first column
+        if (scores) this.fn.packNK(packedPtr, head, K, N, bWidth);
+        else this.fn.packKN(packedPtr, head, K, N, bWidth);
+      }
+      // q's columns h·D… of every row, or w[h] (T×S) as it is.
+      this.fn.packRows(aPtr, aRaw + (scores ? h * D : h * T * S) * 4, aWidth, 1, T, K);
+      this.compute({ outPtr, aPtr, packedPtr, biasPtr: 0, M: T, K, P, mode: MODE_ZERO, half: 0 });
+      copyRows(out, h * T * N, N, f32, outPtr >>> 2, Np, T);
+    }
+  }
+
+  /**
+   * Addresses of consecutive blocks of scratch space past the resident blocks, each `floats[i]`
+   * floats long (0: an empty block), the memory grown to hold them. Valid until the next call.
+   */
+  private scratch(...floats: number[]): number[] {
+    let at = this.mem.top;
+    const starts = floats.map((n) => {
+      const start = at;
+      at = alignUp(at + n * 4);
+      return start;
+    });
+    this.mem.ensure(at);
+    return starts;
   }
 
   /** Runs the packed product over all panels; the two-thread version splits them. */
   protected compute(j: Job): void {
-    this.fn.gemm(j.outPtr, j.aPtr, j.sAi, j.sAk, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half);
+    this.fn.gemm(j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, j.P, j.mode, j.half);
   }
 
   private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
-    if (layout === 'KN') this.fn.packKN(dst, src, K, N);
-    else this.fn.packNK(dst, src, K, N);
+    if (layout === 'KN') this.fn.packKN(dst, src, K, N, N);
+    else this.fn.packNK(dst, src, K, N, K);
   }
 
-  prepareWeight(b: Weight, K: number, N: number, transposed: boolean): void {
+  prepareWeight(b: WeightArray, K: number, N: number, transposed: boolean): void {
     if (!this.resident || K * N < this.residentMin) return;
     // A weight needs no second use to prove it is not a temporary.
     this.calls.set(b, Math.max(this.calls.get(b) ?? 0, this.residentAfter));
@@ -286,77 +330,58 @@ export class WasmKernels implements TrainingKernels {
   }
 
   /**
-   * Packs b[N×K] into entry's block a few panels at a time (each panel is PANEL rows of b).
-   * Rows held as halves are packed as halves; floats as floats, or narrowed to halves.
+   * Takes a K×N matrix (N×K when `transposed`) into this memory as it is read, as floats or
+   * halves: see MatrixWriter. Nothing else may run on these kernels until it is finished.
    */
-  private packRowsInChunks(entry: Packed, b: Weight, K: number, N: number): void {
-    const raw = this.mem.top;
-    const wide = alignUp(raw + CHUNK_ROWS * K * 4);
-    this.mem.ensure(wide + CHUNK_ROWS * K * 4);
-    for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, N - n0);
-      const at = n0 * K; // elements of packed output before this chunk (n0 is a multiple of PANEL)
-      if (b instanceof HalfArray) {
-        new Uint16Array(this.mem.memory.buffer).set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >> 1);
-        this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows);
-        continue;
-      }
-      this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >> 2);
-      if (entry.half) {
-        this.fn.packNK(wide, raw, K, rows);
-        this.fn.toF16(entry.ptr + at * 2, wide, K * Math.ceil(rows / PANEL) * PANEL);
-      } else {
-        this.fn.packNK(entry.ptr + at * 4, raw, K, rows);
-      }
+  holdMatrix(K: number, N: number, transposed: boolean, half: boolean): MatrixWriter {
+    const bytes = packedElements(K, N) * (half ? 2 : 4);
+    const entry: Packed = { ptr: this.mem.alloc(bytes), bytes, layout: transposed ? 'NK' : 'KN', K, N, half, samples: null };
+    const held = new HeldMatrix(transposed ? N : K, transposed ? K : N, half, (row, out, at) => this.packer.readRow(entry, row, out, at));
+    // Registered at once, so a load that fails halfway frees the block with the matrix.
+    this.packed.set(held, [entry]);
+    this.finalizer.register(held, { ptr: entry.ptr, bytes }, entry);
+    const writer = this.packer.writer(entry);
+    return { write: writer.write, finish: () => (writer.finish(), held) };
+  }
+
+  /** Grows the memory now to hold `bytes` more past the resident blocks (RangeError if it cannot). */
+  reserve(bytes: number): void {
+    this.mem.ensure(this.mem.top + bytes);
+  }
+
+  /** A held matrix's packed block; it must be used as it was held. */
+  private heldPacked(b: HeldMatrix, layout: 'KN' | 'NK', K: number, N: number): Packed {
+    const entry = this.packed.get(b)?.[0];
+    if (!entry) throw new Error('WebAssembly kernels: this matrix was released, or is held by other kernels');
+    if (entry.layout !== layout || entry.K !== K || entry.N !== N) {
+      throw new RangeError(`WebAssembly kernels: a matrix held as ${entry.layout} ${entry.K}×${entry.N} was used as ${layout} ${K}×${N}`);
     }
+    return entry;
   }
 
   /** b's resident packed copy (packing it first if new or changed), or null if b is not kept resident. */
-  private residentPacked(b: Weight, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
+  private residentPacked(b: WeightArray, layout: 'KN' | 'NK', K: number, N: number): Packed | null {
     if (!this.resident || K * N < this.residentMin) return null;
     const list = this.packed.get(b) ?? [];
     let entry = list.find((p) => p.layout === layout && p.K === K && p.N === N);
-    if (entry && sameSamples(entry.samples, b, K * N)) return entry;
+    if (entry && sameSamples(entry.samples!, b, K * N)) return entry;
     if (!entry) {
       const calls = (this.calls.get(b) ?? 0) + 1;
       this.calls.set(b, calls);
       if (calls < this.residentAfter) return null;
-    }
-    const floats = K * Math.ceil(N / PANEL) * PANEL;
-    if (!entry) {
       // Halves are kept as halves: exact, and half the memory of floats.
       const half = this.half || b instanceof HalfArray;
-      const bytes = floats * (half ? 2 : 4);
+      const bytes = packedElements(K, N) * (half ? 2 : 4);
       entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half, samples: new Float32Array(SAMPLES) };
       list.push(entry);
       this.packed.set(b, list);
       this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
     }
-    if (layout === 'NK') {
-      this.packRowsInChunks(entry, b, K, N);
-      takeSamples(entry.samples, b, K * N);
-      return entry;
-    }
-    // Pack through scratch space just past the resident blocks (then narrow to halves).
-    if (b instanceof HalfArray) throw new TypeError('WebAssembly kernels: half-precision matrices are supported as b[N×K] only');
-    const raw = this.mem.top;
-    const wide = alignUp(raw + K * N * 4);
-    this.mem.ensure(wide + floats * 4);
-    this.mem.f32.set(b.subarray(0, K * N), raw >> 2);
-    if (entry.half) {
-      this.pack(wide, raw, layout, K, N);
-      this.fn.toF16(entry.ptr, wide, floats);
-    } else {
-      this.pack(entry.ptr, raw, layout, K, N);
-    }
-    takeSamples(entry.samples, b, K * N);
+    this.packer.pack(entry, b);
+    takeSamples(entry.samples!, b, K * N);
     return entry;
   }
 }
-
-/** Rows of b[N×K] packed per chunk: a chunk's scratch is reused, so a 50,257-row output head
- * does not touch a second full-size region of fresh memory (first touches are what cost here). */
-const CHUNK_ROWS = 64 * PANEL;
 
 /** Copies `rows` rows of `n` floats between arrays whose rows are `srcStride`/`dstStride` apart. */
 function copyRows(dst: Float32Array, dstAt: number, dstStride: number, src: Float32Array, srcAt: number, srcStride: number, rows: number): void {
@@ -371,13 +396,13 @@ function copyRows(dst: Float32Array, dstAt: number, dstStride: number, src: Floa
 const sampleIndex = (s: number, n: number): number => Math.floor(((s + 0.5) * n) / SAMPLES);
 
 /** Element i of a weight as stored: a float, or a half's bit pattern. */
-const stored = (b: Weight, i: number): number => (b instanceof HalfArray ? b.bits[i] : b[i]);
+const stored = (b: WeightArray, i: number): number => (b instanceof HalfArray ? b.bits[i] : b[i]);
 
-function takeSamples(samples: Float32Array, b: Weight, n: number): void {
+function takeSamples(samples: Float32Array, b: WeightArray, n: number): void {
   for (let s = 0; s < SAMPLES; s++) samples[s] = stored(b, sampleIndex(s, n));
 }
 
-function sameSamples(samples: Float32Array, b: Weight, n: number): boolean {
+function sameSamples(samples: Float32Array, b: WeightArray, n: number): boolean {
   for (let s = 0; s < SAMPLES; s++) if (!Object.is(samples[s], stored(b, sampleIndex(s, n)))) return false;
   return true;
 }

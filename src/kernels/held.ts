@@ -1,0 +1,47 @@
+// Weight matrices the kernels hold in their own memory, packed for their products, with no copy
+// left in JavaScript: how GPT-2 large and XL fit in a tab (a 32-bit WebAssembly memory holds at
+// most 4 GiB, and a copy on each side would double the weights). A loader writes the matrix in
+// as it reads the file (holdMatrix); the model then passes the HeldMatrix wherever it would pass
+// an array, and reads single rows back (the token embeddings) through it.
+
+/** Writes one matrix into the kernels' memory, front to back, as its numbers are read. */
+export interface MatrixWriter {
+  /** The matrix's next numbers (row-major, as the file stores it), starting at element `at`. */
+  write(values: Float32Array, at: number): void;
+  /** After the last numbers: packs what was written and returns the held matrix. */
+  finish(): HeldMatrix;
+}
+
+/** A matrix as the file stores it: K × N, or N × K when `transposed` (the embedding table). */
+export class HeldMatrix {
+  constructor(
+    /** Rows × columns as stored. */
+    readonly rows: number,
+    readonly cols: number,
+    /** True when the kernels keep its numbers as 16-bit halves (rounded if the file had floats). */
+    readonly half: boolean,
+    /** Writes stored row `row` (cols numbers) into `out` at `at`. */
+    private readonly readRow: (row: number, out: Float32Array, at: number) => void,
+  ) {}
+
+  /** Number of elements, as for an array. */
+  get length(): number {
+    return this.rows * this.cols;
+  }
+
+  /** Writes stored row `row` into `out` at `at` (halves widened exactly to floats). */
+  row(row: number, out: Float32Array, at = 0): void {
+    if (!Number.isInteger(row) || row < 0 || row >= this.rows) throw new RangeError(`row ${row} is outside 0…${this.rows - 1}`);
+    this.readRow(row, out, at);
+  }
+
+  /** All elements, row-major as stored, as a new Float32Array (for kernels that hold nothing, and tests). */
+  toFloat32(): Float32Array {
+    const out = new Float32Array(this.length);
+    for (let r = 0; r < this.rows; r++) this.readRow(r, out, r * this.cols);
+    return out;
+  }
+}
+
+/** A weight matrix as the model keeps it: floats in JavaScript, or held by the kernels. */
+export type WeightMatrix = Float32Array | HeldMatrix;

@@ -1,0 +1,135 @@
+// Weight matrices held by the WebAssembly kernels (holdMatrix): written in as a file streams by,
+// in pieces of any size, as floats or 16-bit halves, they multiply exactly as the same matrix
+// kept resident from an array does, give back their rows, work at addresses past 2 GiB, and are
+// freed by forget(). The memory a 32-bit memory can hold is a limit the kernels enforce.
+
+import { describe, expect, it } from 'vitest';
+import { plainKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
+import { HeldMatrix } from '../src/kernels/held.ts';
+import { floatToHalfBits } from '../src/model/safetensors.ts';
+import { halfBitsToFloat } from '../src/kernels/half.ts';
+import { SeededRandom } from '../src/model/sampling.ts';
+
+const random = new SeededRandom(7);
+const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => random.next() * 2 - 1);
+const toHalf = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
+
+/** Holds `b` (K×N, or N×K when transposed), written in pieces of random sizes. */
+function hold(kernels: WasmKernels, b: Float32Array, K: number, N: number, transposed: boolean, half: boolean): HeldMatrix {
+  const writer = kernels.holdMatrix(K, N, transposed, half);
+  for (let at = 0; at < b.length; ) {
+    const n = Math.min(b.length - at, 1 + Math.floor(random.next() * 700));
+    writer.write(b.subarray(at, at + n), at);
+    at += n;
+  }
+  return writer.finish();
+}
+
+describe.runIf(wasmSimdSupported())('held weight matrices', () => {
+  // N = 1100 rows of a transposed matrix are packed in chunks of 512: two full, the last short of a panel.
+  const SHAPES: [number, number, number][] = [[1, 7, 3], [5, 33, 65], [3, 24, 1100], [16, 64, 48]];
+
+  for (const half of [false, true]) {
+    it(`multiply exactly as the same matrix kept resident from an array (${half ? 'halves' : 'floats'})`, () => {
+      const kernels = new WasmKernels();
+      const resident = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: half });
+      for (const [M, K, N] of SHAPES) {
+        const a = randomArray(M * K);
+        const b = randomArray(K * N); // K × N
+        const bt = randomArray(N * K); // N × K
+        const heldKN = hold(kernels, b, K, N, false, half);
+        const heldNK = hold(kernels, bt, K, N, true, half);
+        const got = new Float32Array(M * N);
+        const want = new Float32Array(M * N);
+        kernels.matmul(got, a, heldKN, null, M, K, N);
+        resident.matmul(want, a, b, null, M, K, N);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        kernels.matmulTransposed(got, a, heldNK, M, K, N);
+        resident.matmulTransposed(want, a, bt, M, K, N);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        // The rows as stored: the numbers written, rounded to halves when kept as halves.
+        const row = new Float32Array(K);
+        heldNK.row(N - 1, row);
+        expect(Array.from(row)).toEqual(Array.from(bt.subarray((N - 1) * K), half ? toHalf : (v) => v));
+        expect(Array.from(heldKN.toFloat32())).toEqual(Array.from(b, half ? toHalf : (v) => v));
+        expect(heldKN).toMatchObject({ rows: K, cols: N, half });
+        expect(heldNK).toMatchObject({ rows: N, cols: K, half });
+      }
+    });
+  }
+
+  it('are read back by the plain kernels, which hold nothing themselves', () => {
+    const kernels = new WasmKernels();
+    const [M, K, N] = [4, 9, 10];
+    const a = randomArray(M * K);
+    const b = randomArray(K * N);
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    plainKernels.matmul(got, a, hold(kernels, b, K, N, false, false), null, M, K, N);
+    plainKernels.matmul(want, a, b, null, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
+  it('take their numbers in order only, and are gone once forgotten', () => {
+    const kernels = new WasmKernels();
+    const writer = kernels.holdMatrix(4, 4, false, false);
+    writer.write(new Float32Array(6), 0);
+    expect(() => writer.write(new Float32Array(2), 8)).toThrow(/given 2 at 8, after 6/);
+    expect(() => writer.finish()).toThrow(/held matrix of 16 numbers/);
+    const held = hold(kernels, randomArray(16), 4, 4, false, false);
+    const before = kernels.residentBytes;
+    kernels.forget(held);
+    expect(kernels.residentBytes).toBe(before - 4 * 8 * 4); // K rows of a whole panel (8 columns) of floats
+    expect(() => kernels.matmul(new Float32Array(4), new Float32Array(4), held, null, 1, 4, 4)).toThrow(/released/);
+    const other = hold(new WasmKernels(), randomArray(16), 4, 4, true, false);
+    expect(() => kernels.matmulTransposed(new Float32Array(4), new Float32Array(4), other, 1, 4, 4)).toThrow(/held by other kernels/);
+  });
+
+  it('work at addresses past 2 GiB, where a signed 32-bit address would turn negative', () => {
+    const kernels = new WasmKernels();
+    // Reserved, never written: the pages cost address space, not memory.
+    kernels.mem.alloc(2 ** 31 + 12_345);
+    const [M, K, N] = [3, 40, 1100];
+    const a = randomArray(M * K);
+    const bt = randomArray(N * K);
+    const held = hold(kernels, bt, K, N, true, true);
+    const want = new Float32Array(M * N);
+    const got = new Float32Array(M * N);
+    kernels.matmulTransposed(got, a, held, M, K, N);
+    new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true }).matmulTransposed(want, a, bt, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    const row = new Float32Array(K);
+    held.row(1099, row);
+    expect(Array.from(row)).toEqual(Array.from(bt.subarray(1099 * K), toHalf));
+  });
+
+  it("leave attention's products, GELU and softmax exact with their scratch past 2 GiB", () => {
+    const high = new WasmKernels();
+    high.mem.alloc(2 ** 31 + 12_345); // as after loading a large model: scratch starts past 2 GiB
+    const low = new WasmKernels();
+    const shape = { T: 7, S: 9, D: 8, nHead: 4, nKv: 2 };
+    const q = randomArray(shape.T * shape.nHead * shape.D);
+    const keys = randomArray(shape.S * shape.nKv * shape.D);
+    const w = randomArray(shape.nHead * shape.T * shape.S);
+    const x = randomArray(3 * 50);
+    const runs = [high, low].map((k) => {
+      const scores = new Float32Array(shape.nHead * shape.T * shape.S);
+      const mixed = new Float32Array(shape.nHead * shape.T * shape.D);
+      const act = new Float32Array(x.length);
+      const probs = new Float32Array(x.length);
+      k.headScores(scores, q, keys, shape);
+      k.headMix(mixed, w, keys, shape);
+      k.gelu(act, x, x.length);
+      k.softmaxRows(probs, x, 3, 50);
+      return [scores, mixed, act, probs].map((v) => Array.from(v));
+    });
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
+  it('refuse to grow past what a 32-bit memory holds, saying how much was asked', () => {
+    const kernels = new WasmKernels();
+    expect(kernels.memoryLimit).toBe(2 ** 32);
+    expect(() => kernels.reserve(2 ** 32)).toThrow(RangeError);
+    expect(() => kernels.reserve(2 ** 32)).toThrow(/would need 4\.30 GB \(4,295,032,832 bytes\), more than the 4\.29 GB it can hold/);
+  });
+});
