@@ -1,5 +1,5 @@
 // Two prompts side by side, beyond what every scene is checked for (scenes.test.ts, digits.test.ts,
-// formula.test.ts): explain() runs the second prompt under the first's rules; the registry's
+// formula.test.ts): explain() runs the second prompt under the first's rules and budget; the registry's
 // names for its values (compare.NAME) are its own trace's; the comparison's values (sharedStart,
 // diff.nextProbs, diff.h.L.attn.weights) against the two traces, computed here independently;
 // the rows a shared start makes equal are exactly equal; and what the three scenes draw and say.
@@ -10,6 +10,7 @@ import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { explain, InputError } from '../src/model/explain.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import { GPT } from '../src/model/gpt.ts';
+import { explanationBytes } from '../src/model/memory.ts';
 import { namedValue, ownerOf, type ValueName } from '../src/model/registry.ts';
 import { sceneByName } from '../src/scenes/index.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -52,6 +53,13 @@ describe('explain() with a second prompt', () => {
     expect(at(1, 'A robot will destroy')).toBe(1);
     expect(at(4, 'A robot')).toBe(1);
     expect(at(undefined, 'A robot will destroy the town today')).toBe(6);
+  });
+
+  it('gives the second prompt what the first leaves of the page’s memory budget for an explanation', () => {
+    const bytes = (T: number) => explanationBytes(SCENE_CONFIG, T);
+    const options = { modelName: 'random', generateTokens: 0, maxExplanationBytes: bytes(4) + bytes(4) };
+    expect(run('The robots will bring', { ...options, compare: 'The robots will destroy' }).compare!.tokens).toHaveLength(4);
+    expect(() => run('The robots will bring', { ...options, compare: 'The robots will destroy the town' })).toThrow(/^Second prompt: A prompt of 6 tokens would need .*shorten it to 4 tokens or fewer\.$/);
   });
 
   it('says which prompt a bad second prompt is', () => {
