@@ -13,7 +13,7 @@ import { GPT } from '../src/model/gpt.ts';
 import { explanationBytes } from '../src/model/memory.ts';
 import { namedValue, ownerOf, type ValueName } from '../src/model/registry.ts';
 import { sceneByName } from '../src/scenes/index.ts';
-import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
+import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
 import { SCENE_CONFIG, sceneExplanation } from './helpers/scene-explanation.ts';
 
@@ -59,11 +59,20 @@ describe('explain() with a second prompt', () => {
     const bytes = (T: number) => explanationBytes(SCENE_CONFIG, T);
     const options = { modelName: 'random', generateTokens: 0, maxExplanationBytes: bytes(4) + bytes(4) };
     expect(run('The robots will bring', { ...options, compare: 'The robots will destroy' }).compare!.tokens).toHaveLength(4);
-    expect(() => run('The robots will bring', { ...options, compare: 'The robots will destroy the town' })).toThrow(/^Second prompt: A prompt of 6 tokens would need .*shorten it to 4 tokens or fewer\.$/);
+    const tooLong = run('The robots will bring', { ...options, compare: 'The robots will destroy the town' });
+    expect(tooLong.compare).toBeUndefined();
+    expect(tooLong.secondPromptError).toMatch(/^Second prompt: A prompt of 6 tokens would need .*shorten it to 4 tokens or fewer\.$/);
   });
 
-  it('says which prompt a bad second prompt is', () => {
-    expect(() => run('The robots', { modelName: 'random', compare: '' })).toThrow(new InputError('Second prompt: The prompt is empty: type a few words for the model to continue.'));
+  it('keeps the first prompt’s explanation when the second is a mistake, and says what is wrong with which prompt', () => {
+    const ex = run('The robots', { modelName: 'random', compare: '' });
+    expect([ex.prompt, ex.compare, ex.secondPromptError]).toEqual(['The robots', undefined, 'Second prompt: The prompt is empty: type a few words for the model to continue.']);
+    expect(run('The robots', { modelName: 'random', compare: 'A robot' }).secondPromptError).toBeUndefined();
+    // A character the model's tokenizer does not have, too.
+    const chars = explain(randomModel({ ...SCENE_CONFIG, vocabSize: 11 }, 1, 0.3), new CharTokenizer('abcdefghij '), 'bad cab', { modelName: 'chars', generateTokens: 0, compare: 'bad cat' });
+    expect(chars.secondPromptError).toMatch(/^Second prompt: character "t" \(U\+0074\) at position 6 is not in this model's vocabulary/);
+    // A mistake in the first prompt is still the first's.
+    expect(() => run('', { modelName: 'random', compare: 'A robot' })).toThrow(new InputError('The prompt is empty: type a few words for the model to continue.'));
   });
 });
 

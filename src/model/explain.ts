@@ -9,6 +9,7 @@ import { generate } from './generate.ts';
 import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
 
 export interface ExplainOptions {
@@ -103,11 +104,10 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
     generationWindow: window,
     lens: lensAt(model, trace, lensPosition),
     piece,
-    ...(options.compare !== undefined && {
-      compare: explainCompared(model, tokenizer, options.compare, {
+    ...(options.compare !== undefined &&
+      explainCompared(model, tokenizer, options.compare, {
         ...options, layer, head, sampling, generationWindow: window, maxExplanationBytes: budget - explanationBytes(config, ids.length),
-      }),
-    }),
+      })),
   };
 }
 
@@ -128,18 +128,23 @@ export function readPrompt(config: GPTConfig, tokenizer: Tokenizer, prompt: stri
  * The second prompt of a comparison, under the first's rules: the same block, head, sampling and
  * window; the lens at the same position from the start (the last token of a shorter prompt, and
  * the last when the first reads its last); no generated tokens, as no scene shows them for it.
+ * A reader's mistake in it does not take the first prompt's explanation with it: it is said why.
  */
-function explainCompared(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
-  const tokens = Math.min(tokenizer.encode(prompt).length, model.config.nPositions);
+function explainCompared(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Pick<Explanation, 'compare' | 'secondPromptError'> {
   try {
-    return explain(model, tokenizer, prompt, {
-      ...options,
-      compare: undefined,
-      generateTokens: 0,
-      lensPosition: lensPositionWithin(options.lensPosition, tokens),
-    });
+    const tokens = Math.min(tokenizer.encode(prompt).length, model.config.nPositions);
+    return {
+      compare: explain(model, tokenizer, prompt, {
+        ...options,
+        compare: undefined,
+        generateTokens: 0,
+        lensPosition: lensPositionWithin(options.lensPosition, tokens),
+      }),
+    };
   } catch (error) {
-    throw error instanceof InputError ? new InputError(`Second prompt: ${error.message}`) : error;
+    // (A character the model's tokenizer has no token for is the reader's mistake too.)
+    if (error instanceof InputError || error instanceof TokenizerError) return { secondPromptError: `Second prompt: ${error.message}` };
+    throw error;
   }
 }
 

@@ -67,5 +67,10 @@ export interface Explanation {
    * named `compare.NAME` in the registry, and their differences `diff.*`.
    */
   compare?: Explanation;
+  /**
+   * Why the second prompt asked for has no explanation, when it has none: a reader's mistake in
+   * it ("Second prompt: The prompt is empty: …"), which the comparing scenes show instead.
+   */
+  secondPromptError?: string;
 }
 

@@ -248,6 +248,7 @@ function showExplanation(ex: Explanation, pending = false): void {
         `The first ${count(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${count(ex.tokens.length)}.`,
     });
   }
+  if (ex.secondPromptError) notes.push({ text: ex.secondPromptError, error: true });
   if (ex.compare && ex.compare.droppedPromptTokens > 0) {
     notes.push({ text: `Your second prompt is longer than the ${count(ex.config.nPositions)} tokens this model reads: its first ${count(ex.compare.droppedPromptTokens)} tokens were left out.` });
   }

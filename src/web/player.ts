@@ -253,7 +253,7 @@ export class TransformerSceneElement extends HTMLElement {
       return;
     }
     if (definition.comparesPrompts && !explanation.compare) {
-      this.showScene(null, 'This scene sets two prompts side by side: give it a second prompt to see it.');
+      this.showScene(null, explanation.secondPromptError ?? 'This scene sets two prompts side by side: give it a second prompt to see it.');
       return;
     }
     try {

@@ -1,9 +1,13 @@
 // Two prompts side by side in the real page: the comparing scenes show the example second prompt
 // from the start, follow the second prompt typed in its box and the first, put it in the URL
-// (and take it from a link), say what they need when the box is emptied; the element takes its
+// (and take it from a link), say what they need when the box is emptied and what is wrong with a
+// second prompt the model cannot read; the element takes its
 // second prompt from its compare attribute; and a difference inspected by mouse or keyboard
 // gives its formula from the two traces, outlining both cells.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -12,6 +16,9 @@ import { pageReady, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import type { Spot } from '../../src/render/frame.ts';
 import { readingLines } from '../../src/web/readout.ts';
+import { modelToFiles } from '../../src/model/checkpoint.ts';
+import { tokenizerDescriptionText } from '../../src/model/tokenizer-file.ts';
+import { randomModel } from '../helpers/random-model.ts';
 
 let server: ViteDevServer;
 let origin: string;
@@ -94,6 +101,32 @@ describe('two prompts side by side', () => {
     for (const name of COMPARING) await expect.poll(async () => (await held(page, name)).built, { timeout: 30_000 }).toBe(true);
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it('a second prompt the model cannot read is said to be the problem, and the first prompt’s scenes carry on', async () => {
+    // A character-level model of 12 characters, which has no capital letters for “The robots will destroy”.
+    const vocabulary = 'abcdefghij !';
+    const config = { nLayer: 1, nHead: 2, nEmbd: 8, vocabSize: vocabulary.length, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
+    const { configJsonText, safetensorsBytes } = modelToFiles(config, randomModel(config, 3, 0.4).weights);
+    const dir = mkdtempSync(join(tmpdir(), 'compare-chars-'));
+    writeFileSync(join(dir, 'config.json'), configJsonText);
+    writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes);
+    writeFileSync(join(dir, 'animated-transformer.json'), tokenizerDescriptionText({ tokenizer: 'char', vocabulary }));
+    const { page, errors } = await open();
+    await page.locator('#prompt').fill('bad cab');
+    await page.locator('#model-files').setInputFiles(['config.json', 'model.safetensors', 'animated-transformer.json'].map((f) => join(dir, f)));
+    await expect.poll(async () => (await held(page, 'prediction')).prompts, { timeout: 60_000 }).toEqual(['bad cab', undefined]);
+    const problem = 'Second prompt: character "T" (U+0054) at position 0 is not in this model\'s vocabulary';
+    for (const name of COMPARING) expect((await held(page, name)).message, name).toContain(problem);
+    expect((await held(page, 'prediction')).built).toBe(true);
+    expect(await page.locator('#messages').textContent()).toContain(problem);
+    // A second prompt it can read brings the comparison back.
+    await page.locator('#compare-prompt').fill('bad dab!');
+    await expect.poll(async () => (await held(page, 'compare-lens')).prompts, { timeout: 60_000 }).toEqual(['bad cab', 'bad dab!']);
+    expect((await held(page, 'compare-lens')).built).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a link brings the second prompt back, with the scene and time it was paused on', async () => {

@@ -3,7 +3,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain } from '../../model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
 import { SCENES, sceneByName } from '../../scenes/index.ts';
@@ -96,6 +96,7 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
     lensPosition,
     compare: compares ? (values.compare ?? DEFAULT_COMPARE_PROMPT) : undefined,
   });
+  if (explanation.secondPromptError) throw new InputError(explanation.secondPromptError);
   return names.map((name) => sceneByName(name)!.build(explanation));
 }
 
