@@ -94,6 +94,17 @@ export function ranksAsJson(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation: the page may then give the model's worker shared memory, in which it
+ * waits for the GPU's answers when the reader computes on the GPU (src/kernels/webgpu/link.ts).
+ * Everything the page loads is its own or fetched with CORS (Hugging Face), so nothing breaks.
+ * A host without these headers serves a page that works the same, without the GPU option.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   root: '.',
   // Relative URLs throughout, so the built folder works under any path (a project page such as
@@ -112,6 +123,6 @@ export default defineConfig({
     // Model files are large binaries; never inline them into the JavaScript.
     assetsInlineLimit: 0,
   },
-  server: { port: 5173, strictPort: true },
-  preview: { port: 4173, strictPort: true },
+  server: { port: 5173, strictPort: true, headers: ISOLATION_HEADERS },
+  preview: { port: 4173, strictPort: true, headers: ISOLATION_HEADERS },
 });

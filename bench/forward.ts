@@ -20,12 +20,11 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { GPT2_SMALL, parameterCount, type GPTConfig } from '../src/model/config.ts';
+import { GPT2_SMALL, parameterCount } from '../src/model/config.ts';
 import { GPT, KVCache } from '../src/model/gpt.ts';
-import { SeededRandom } from '../src/model/sampling.ts';
-import { parameterShapes, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
 import { loadModelDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { KERNEL_SETS } from './kernel-sets.ts';
+import { randomIds, randomWeights } from './random-weights.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 
 const SEED = 2;
@@ -49,24 +48,6 @@ Options:
   --python PATH    Python with torch and safetensors (default /opt/torchenv/bin/python)
   --no-onnx        leave ONNX Runtime out even if it is installed (it saves its export: ~1 GB, a minute)
   --help           this text`;
-
-/** normal(0, 0.02) matrices, layer norms at weight 1 and bias 0, zero biases: GPT-2's init. */
-function randomWeights(config: GPTConfig, seed: number): GPTWeights {
-  const random = new SeededRandom(seed);
-  const normal = (): number => {
-    // Box–Muller; 1 − u keeps the logarithm finite.
-    const u = 1 - random.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
-  };
-  const tensors = new Map<string, Float32Array>();
-  for (const { name, shape } of parameterShapes(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (/ln_\d\.weight$|ln_f\.weight$/.test(name)) data.fill(1);
-    else if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = 0.02 * normal();
-    tensors.set(name, data);
-  }
-  return weightsFromNamed(config, (name) => tensors.get(name)!);
-}
 
 /** Milliseconds per token of cached decoding: `decode` single tokens after a PROMPT-token prompt. */
 function decodeMsPerToken(model: GPT, ids: number[], decode: number): number {
@@ -207,8 +188,7 @@ async function main(): Promise<void> {
     console.log(`Making a random GPT-2 small (${parameterCount(config).toLocaleString('en')} parameters, seed ${SEED}) in ${dir}`);
     await saveModelDir(dir, config, randomWeights(config, SEED), { dtype: 'F32', tokenizer: gpt2Tokenizer() });
     const loaded = await loadModelDir(dir);
-    const random = new SeededRandom(SEED + 1);
-    const ids = Array.from({ length: Math.max(...LENGTHS, PROMPT + DECODE) }, () => Math.floor(random.next() * config.vocabSize));
+    const ids = randomIds(config, SEED + 1, Math.max(...LENGTHS, PROMPT + DECODE));
 
     const models = new Map<string, GPT>();
     for (const name of names) {

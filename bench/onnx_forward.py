@@ -10,9 +10,9 @@ same line protocol (one JSON request per line, one JSON answer per line):
     {"op": "logits", "T": 16}  -> {"logits": [...], "decoded": [...]}
     {"op": "peak-memory"}  -> {"bytes": ...}  the process's peak resident memory
 
-It loads the model with scripts/fixtures/gpt2_torch.py, exports two graphs with
-torch.export (strict, so that T and the cache length stay dynamic) and torch.onnx.export into
-MODEL_DIR/onnx (about 500 MB each for GPT-2 small's shape; the benchmark deletes the folder):
+It loads the model with scripts/fixtures/gpt2_torch.py and exports two graphs into
+MODEL_DIR/onnx with bench/onnx_export.py (about 500 MB each for GPT-2 small's shape; the
+benchmark deletes the folder):
 
 - "logits": token ids (T) -> logits (T x V). ONNX Runtime cannot hand back every
   intermediate tensor cheaply, so there is no traced pass: "forward" refuses trace=true.
@@ -28,7 +28,6 @@ T - 1 positions, so bench/forward.ts can check both against its own.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -47,41 +46,8 @@ except Exception as e:  # noqa: BLE001 - any failure to import means: no ONNX pe
     print(json.dumps({"error": f"onnxruntime does not import in {sys.executable}: {type(e).__name__}: {e}"}), flush=True)
     sys.exit(0)
 
-from gpt2_torch import GPT2, load_model_dir  # noqa: E402 - on sys.path through torch_forward
-
-
-class Logits(torch.nn.Module):
-    """ids (T) -> logits (T x V): GPT2.forward as a module, for torch.export."""
-
-    def __init__(self, model: GPT2):
-        super().__init__()
-        self.model = model
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.model.forward(ids)
-
-
-class Step(torch.nn.Module):
-    """ids (1), then keys and values (P x C) of layer 0, 1, ... -> logits (1 x V), then the
-    keys and values with the new position appended (P + 1 x C), in the same order."""
-
-    def __init__(self, model: GPT2):
-        super().__init__()
-        self.model = model
-
-    def forward(self, ids: torch.Tensor, past: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
-        cache = [[past[i], past[i + 1]] for i in range(0, len(past), 2)]
-        logits = self.model.forward(ids, cache=cache)
-        return (logits, *[t for kv in cache for t in kv])
-
-
-def export(module: torch.nn.Module, args: tuple, dynamic_shapes: tuple, path: Path) -> None:
-    # Strict export (TorchDynamo) keeps the dynamic lengths; the default non-strict one fixes
-    # T at the example's length, since GPT2.forward copies its ids with torch.tensor.
-    program = torch.export.export(module, args, dynamic_shapes=dynamic_shapes, strict=True)
-    # The exporter reports progress on standard output, which is the protocol's: move it aside.
-    with contextlib.redirect_stdout(sys.stderr):
-        torch.onnx.export(program, args, str(path), input_names=["ids"], output_names=["logits"])
+from gpt2_torch import load_model_dir  # noqa: E402 - on sys.path through torch_forward
+from onnx_export import export_graphs  # noqa: E402
 
 
 def session(path: Path, threads: int) -> ort.InferenceSession:
@@ -103,15 +69,7 @@ def main() -> None:
     torch.set_num_threads(1)
     model = load_model_dir(Path(args.model_dir))
     folder = Path(args.model_dir) / "onnx"
-    folder.mkdir(exist_ok=True)
-
-    # Example inputs; Dim's minimum is 2 because export treats sizes 0 and 1 as constants.
-    n_positions = model.cfg["n_positions"]
-    T = torch.export.Dim("T", min=2, max=n_positions)
-    P = torch.export.Dim("P", min=2, max=n_positions - 1)
-    past = tuple(t for kv in prompt_cache(model, ids[:prompt]) for t in kv)
-    export(Logits(model), (torch.tensor(ids[:prompt]),), ({0: T},), folder / "logits.onnx")
-    export(Step(model), (torch.tensor(ids[prompt : prompt + 1]), past), (None, ({0: P},) * len(past)), folder / "step.onnx")
+    export_graphs(model, ids, prompt, folder)
     sessions = {(graph, n): session(folder / f"{graph}.onnx", n) for graph in ("logits", "step") for n in THREADS}
     step_inputs = [i.name for i in sessions["step", 1].get_inputs()]  # ids, then the cache
 

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
 import { HeldMatrix } from '../src/kernels/held.ts';
-import { floatToHalfBits } from '../src/model/safetensors.ts';
-import { halfBitsToFloat } from '../src/kernels/half.ts';
+import { floatToHalfBits, halfBitsToFloat } from '../src/kernels/half.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
 
 const random = new SeededRandom(7);

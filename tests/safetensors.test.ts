@@ -6,13 +6,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ModelError } from '../src/model/config.ts';
 import {
-  floatToHalfBits,
   parseSafetensors,
   tensorFloat32,
   tensorInt32,
   writeSafetensors,
 } from '../src/model/safetensors.ts';
-import { halfBitsToFloat } from '../src/kernels/half.ts';
+import { floatToHalfBits, halfBitsToFloat } from '../src/kernels/half.ts';
 
 // Written by the safetensors library (scripts/fixtures/safetensors_dtypes.py).
 const reference = new Uint8Array(readFileSync(new URL('./fixtures/dtypes.safetensors', import.meta.url)));

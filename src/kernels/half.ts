@@ -1,7 +1,8 @@
 // Numbers kept as IEEE half-precision bit patterns, as an F16 checkpoint stores them. The
 // embedded model's V × C embedding table is most of its weights: held this way it is neither
 // copied nor widened to twice its size when the model loads (each fresh megabyte costs time,
-// most of all in a browser). Kernels and the model read the halves as float32s, exactly.
+// most of all in a browser). Kernels and the model read the halves as float32s, exactly; floats
+// are narrowed to halves (rounded) by floatToHalfBits.
 
 /** Every half-precision bit pattern as a float32, built on first use (256 KB). */
 let table: Float32Array | undefined;
@@ -22,6 +23,36 @@ function halfToFloatTable(): Float32Array {
 /** The value of a half-precision bit pattern. */
 export function halfBitsToFloat(bits: number): number {
   return halfToFloatTable()[bits & 0xffff];
+}
+
+// One float32 and its bits, reused so converting millions of values allocates nothing.
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchFloat.buffer);
+
+/** float32 → IEEE half bits, rounding to nearest even; values beyond ±65504 become ±Infinity. */
+export function floatToHalfBits(value: number): number {
+  scratchFloat[0] = value;
+  const x = scratchBits[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Infinity or NaN
+  const e = exp - 127 + 15; // re-biased exponent
+  if (e >= 31) return sign | 0x7c00; // overflow
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the full mantissa (with its hidden 1) into place.
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // Rounding up may carry into the exponent, which is exactly right (up to Infinity).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
 }
 
 /** An array of half-precision numbers (their bit patterns), read as floats. */

@@ -46,9 +46,10 @@ export interface Kernels {
   /**
    * Optional: a model calls this once per weight matrix when it is built, so fast kernels can
    * lay the weight out for products now rather than during the first forward pass. b is K×N
-   * as in matmul, or N×K when `transposed` (as in matmulTransposed).
+   * as in matmul, or N×K when `transposed` (as in matmulTransposed); it may be a matrix held by
+   * other kernels (the WebGPU kernels read it back, a row at a time, to send it to the GPU).
    */
-  prepareWeight?(b: Float32Array | HalfArray, K: number, N: number, transposed: boolean): void;
+  prepareWeight?(b: WeightMatrix | HalfArray, K: number, N: number, transposed: boolean): void;
   /**
    * Optional: kernels that keep weights in memory of their own take a K×N matrix (N×K when
    * `transposed`) as it is read, as floats or as 16-bit halves (`half`), so no copy of it stays

@@ -8,10 +8,10 @@
 import { ModelError, type GPTConfig } from './config.ts';
 import { checkWeightsFit } from './memory.ts';
 import { parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
-import { floatToHalfBits, READABLE, type TensorEntry } from './safetensors.ts';
+import { READABLE, type TensorEntry } from './safetensors.ts';
 import { readThrough, SafetensorsReader, type TensorSink } from './safetensors-stream.ts';
 import { INDEX_FILE, type ShardIndex } from './shards.ts';
-import { HalfArray } from '../kernels/half.ts';
+import { floatToHalfBits, HalfArray } from '../kernels/half.ts';
 import type { HeldMatrix, MatrixWriter, WeightMatrix } from '../kernels/held.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 

@@ -12,7 +12,7 @@ import type { Trace } from './trace.ts';
 import { block, type TraceName } from './registry.ts';
 import { embeddingRow, SharedRowTable, type EmbeddingTable, type GPTWeights, type LayerNormWeights } from './weights.ts';
 import type { Kernels } from '../kernels/kernels.ts';
-import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
+import type { WeightMatrix } from '../kernels/held.ts';
 import type { HalfArray } from '../kernels/half.ts';
 import { plainKernels } from '../kernels/plain.ts';
 import { geluWith, layernormForward, residualForward, softmaxRowsWith } from './ops.ts';
@@ -79,10 +79,8 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable, Matrix extends W
     readonly kernels: Kernels = plainKernels,
   ) {
     this.config = validateConfig(config);
-    // Fast kernels pack the weights now, so the first forward pass runs at full speed.
-    for (const [matrix, K, N, transposed] of this.matrices()) {
-      if (!(matrix instanceof HeldMatrix)) kernels.prepareWeight?.(matrix, K, N, transposed);
-    }
+    // Fast kernels pack the weights now (or send them to the GPU), so the first forward pass runs at full speed.
+    for (const [matrix, K, N, transposed] of this.matrices()) kernels.prepareWeight?.(matrix, K, N, transposed);
   }
 
   /** Every weight matrix the kernels multiply by, with K, N and whether it is stored N × K. */

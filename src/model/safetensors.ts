@@ -3,7 +3,7 @@
 // dtype, shape and byte range, then the data. Every problem becomes a ModelError.
 
 import { ModelError } from './config.ts';
-import { HalfArray } from '../kernels/half.ts';
+import { floatToHalfBits, HalfArray } from '../kernels/half.ts';
 
 /** Bytes per element of every dtype the format defines; only the float ones convert to numbers. */
 export const ELEMENT_BYTES: Readonly<Record<string, number>> = {
@@ -195,36 +195,6 @@ export interface TensorToWrite {
   name: string;
   shape: number[];
   data: Float32Array | Int32Array;
-}
-
-// One float32 and its bits, reused so converting millions of values allocates nothing.
-const scratchFloat = new Float32Array(1);
-const scratchBits = new Uint32Array(scratchFloat.buffer);
-
-/** float32 → IEEE half bits, rounding to nearest even; values beyond ±65504 become ±Infinity. */
-export function floatToHalfBits(value: number): number {
-  scratchFloat[0] = value;
-  const x = scratchBits[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Infinity or NaN
-  const e = exp - 127 + 15; // re-biased exponent
-  if (e >= 31) return sign | 0x7c00; // overflow
-  if (e <= 0) {
-    // Subnormal half (or zero): shift the full mantissa (with its hidden 1) into place.
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    const half = m >>> shift;
-    const rest = m & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
-  }
-  const half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // Rounding up may carry into the exponent, which is exactly right (up to Infinity).
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
 }
 
 /** Builds a safetensors file. F16 refuses values it cannot hold rather than writing Infinity. */

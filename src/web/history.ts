@@ -52,8 +52,9 @@ export class HistoryChapter {
   ) {
     const files = historyFiles();
     if (!files) {
-      // A build without a training history: the chapter says so and loads nothing.
+      // A build without a training history: the chapter says so, loads nothing, and keeps only its prose on training itself.
       this.details.querySelector('summary')!.textContent = 'The built-in model in this build has no training history.';
+      for (const p of document.querySelectorAll<HTMLElement>('#s-history .needs-history')) p.hidden = true;
       this.details.setAttribute('inert', '');
       return;
     }

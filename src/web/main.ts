@@ -10,6 +10,7 @@ import { Superseded, WorkerError } from './model-client.ts';
 import { hubBase } from './model-download.ts';
 import { defaultModelSource, ModelPicker } from './model-picker.ts';
 import { addSceneTools } from './scene-tools.ts';
+import { ComputeControl } from './compute-control.ts';
 import { TrainPanel } from './train-panel.ts';
 import { HistoryChapter } from './history.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
@@ -322,7 +323,13 @@ async function run(): Promise<void> {
   }
 }
 
-// ---- loading a model ----
+// ---- loading a model, and where it computes ----
+
+new ComputeControl(
+  client,
+  { panel: byId<HTMLDetailsElement>('model-panel'), box: byId<HTMLInputElement>('use-gpu'), status: byId('gpu-status') },
+  () => void run(),
+);
 
 const picker = new ModelPicker({
   choose: (source, choice) => {

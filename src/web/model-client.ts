@@ -4,7 +4,7 @@
 
 import type { Explanation, TokenPiece } from '../model/explanation.ts';
 import type { Formula, FormulaQuery } from '../model/formula.ts';
-import type { ExplainRequest, ExplanationData, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
+import type { ComputeState, ExplainRequest, ExplanationData, FromWorker, GpuProbe, HistoryGuess, HistoryModelSource, LoadedModel, ModelSource, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 import { DownloadCancelled, DownloadError, fetchModelFolder } from './model-download.ts';
 import workerUrl from './model-worker.ts?worker&url';
 
@@ -58,6 +58,8 @@ export class ModelClient {
   private pieceTable: string[] = [];
   private modelLoadId = 0;
   model: LoadedModel | null = null;
+  /** Called when the worker goes back to WebAssembly on its own (the GPU failed), with why. */
+  onComputeChange: ((state: ComputeState) => void) | null = null;
   /** The worker's time for the last explanation, in milliseconds (for the benchmark): all of it, and its first part alone. */
   lastExplainMilliseconds = 0;
   lastFirstPartMilliseconds = 0;
@@ -80,6 +82,10 @@ export class ModelClient {
   private receive(message: FromWorker): void {
     if (message.type === 'pieces') {
       if (message.id === this.modelLoadId) message.pieces.forEach((piece, i) => (this.pieceTable[message.start + i] = piece));
+      return;
+    }
+    if (message.type === 'compute' && message.id === 0) {
+      this.onComputeChange?.(message.state);
       return;
     }
     const pending = this.pending.get(message.id);
@@ -257,6 +263,20 @@ export class ModelClient {
       );
     });
   };
+
+  /** Whether the worker could compute on the GPU here, and if not, why. */
+  probeGpu(): Promise<GpuProbe> {
+    return new Promise((resolve, reject) => {
+      this.send({ type: 'probe-gpu', id: this.nextId++ }, { resolve: (m) => m.type === 'gpu-probe' && resolve(m.probe), reject });
+    });
+  }
+
+  /** Asks the worker to compute on the GPU (its worker's script at `helperUrl`), or (null) with WebAssembly. */
+  compute(gpu: { helperUrl: string } | null): Promise<ComputeState> {
+    return new Promise((resolve, reject) => {
+      this.send({ type: 'compute', id: this.nextId++, gpu }, { resolve: (m) => m.type === 'compute' && resolve(m.state), reject });
+    });
+  }
 
   /** Gives an Explanation from the worker (and its second prompt's) back its piece function. */
   withPieces(data: ExplanationData): Explanation {

@@ -24,6 +24,8 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
 import { folderToLoad, type FolderToLoad } from './model-sources.ts';
 import { nextTokenGuess } from '../model/next-token.ts';
+import { WebGpuError } from '../kernels/webgpu/errors.ts';
+import type { GpuCompute } from './worker-gpu.ts';
 import type { ExplainRequest, FromWorker, HistoryGuess, HistoryModelSource, LoadedModel, LoadTimings, ToWorker, WorkerModelSource } from './worker-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -45,6 +47,21 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
 let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
+/** The GPU worker's script while the reader wants the products on the GPU, else null. */
+let gpuWanted: string | null = null;
+/** The loaded model on the GPU, while it computes there. */
+let gpu: GpuCompute | null = null;
+
+/** The model that answers: the one on the GPU while it computes there, else the loaded one (WebAssembly). */
+function answering(): GPT {
+  return gpu?.model ?? loaded!.model;
+}
+
+/** Ends the GPU's worker, if any (the model then answers with WebAssembly). */
+function stopGpu(): void {
+  gpu?.stop();
+  gpu = null;
+}
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -70,6 +87,7 @@ function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
   if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
   if (!loaded || loaded.kernelBytes + plan.kernelBytes <= limit) return kernels;
   const previous = loaded.model;
+  stopGpu(); // its model reads the weights about to be released
   previous.release();
   loaded = null;
   post({ type: 'unloaded', id });
@@ -139,6 +157,8 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
     loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes: plan.kernelBytes };
+    await gpuFollows();
+    if (loading?.id !== id) return;
     const timings: LoadTimings = {
       fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, // the page fills these in
       workerCreatedAt: performance.timeOrigin,
@@ -212,7 +232,7 @@ async function sendPieceTable(): Promise<void> {
 }
 
 /** The generated tokens of the last explanation, and what they were generated from. */
-let lastGeneration: { key: string; steps: GenerationStep[] } | null = null;
+let lastGeneration: { model: GPT; key: string; steps: GenerationStep[] } | null = null;
 
 function explainPrompt(id: number, request: ExplainRequest): void {
   if (!loaded) {
@@ -220,7 +240,8 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     return;
   }
   try {
-    const { model, tokenizer, name } = loaded;
+    const { tokenizer, name } = loaded;
+    const model = answering();
     let started = performance.now();
     const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
     const layer = Math.min(request.layer, model.config.nLayer - 1);
@@ -249,10 +270,12 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     post({ type: 'explained', id, explanation: data, generating, milliseconds: performance.now() - started }, [...buffers]);
     if (generating) {
       started = performance.now();
-      // The same prompt and rule generate the same tokens: a request that changed only what is
+      // The same model (on the same kernels), prompt and rule generate the same tokens: a request that changed only what is
       // read of the trace (the lens's position) gets the last ones again.
       const key = JSON.stringify([loaded.id, ids, request.sampling, request.generateTokens, window]);
-      if (lastGeneration?.key !== key) lastGeneration = { key, steps: explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece) };
+      if (lastGeneration?.model !== model || lastGeneration.key !== key) {
+        lastGeneration = { model, key, steps: explainGeneration(model, ids, request.sampling, request.generateTokens, window, piece) };
+      }
       const generation = lastGeneration.steps;
       const named = new Set(generation.flatMap((step) => [step.chosen.id, ...step.context, ...step.top.map((t) => t.token.id)]));
       const generatedPieces = [...named].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
@@ -260,6 +283,11 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     }
     schedulePieceTable();
   } catch (error) {
+    if (error instanceof WebGpuError && gpu) {
+      dropGpu(error);
+      explainPrompt(id, request); // again, with WebAssembly
+      return;
+    }
     post({ type: 'error', id, message: (error as Error).message, user: isUserError(error) });
   }
 }
@@ -277,14 +305,65 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
     return;
   }
   try {
-    const { model, tokenizer } = loaded;
+    const { tokenizer } = loaded;
+    const model = answering();
     const key = ids.join(',');
     if (formulaTrace?.model !== model || formulaTrace.ids !== key) formulaTrace = { model, ids: key, trace: model.trace(ids) };
     const formula = formulaOf(model, formulaTrace.trace, ids, query, (i) => pieceOf(tokenizer, i));
     post({ type: 'formula', id, formula });
   } catch (error) {
+    if (error instanceof WebGpuError && gpu) {
+      dropGpu(error);
+      answerFormula(id, ids, query); // again, with WebAssembly
+      return;
+    }
     post({ type: 'error', id, message: (error as Error).message, user: false });
   }
+}
+
+/** The GPU's part of this worker, loaded only when the reader asks about the GPU. */
+const gpuModule = () => import('./worker-gpu.ts');
+
+/** Puts the loaded model on the GPU; on failure, stays with WebAssembly and returns why (else ''). */
+async function startGpu(helperUrl: string): Promise<string> {
+  const model = loaded!.model;
+  try {
+    const started = await (await gpuModule()).GpuCompute.start(helperUrl, model);
+    if (loaded?.model !== model || gpuWanted !== helperUrl) started.stop(); // the model or the choice changed meanwhile
+    else gpu = started;
+    return '';
+  } catch (error) {
+    gpuWanted = null;
+    return `The GPU could not take this model: ${(error as Error).message}. The model computes with WebAssembly.`;
+  }
+}
+
+/**
+ * After `loaded` changed: the GPU, if the reader wants it, takes the new model (its own copy of
+ * the new weights), and the page is told if it could not.
+ */
+async function gpuFollows(): Promise<void> {
+  stopGpu();
+  const note = gpuWanted ? await startGpu(gpuWanted) : '';
+  if (note) post({ type: 'compute', id: 0, state: { gpu: null, note } });
+}
+
+/** After the GPU failed mid-request: back to WebAssembly for good, and the page is told why. */
+function dropGpu(error: WebGpuError): void {
+  stopGpu();
+  gpuWanted = null;
+  post({ type: 'compute', id: 0, state: { gpu: null, note: `The GPU stopped working: ${error.message}. The model computes with WebAssembly again.` } });
+}
+
+async function setCompute(id: number, helperUrl: string | null): Promise<void> {
+  gpuWanted = helperUrl;
+  let note = '';
+  if (helperUrl === null) {
+    stopGpu();
+  } else if (!gpu && loaded) {
+    note = await startGpu(helperUrl);
+  }
+  post({ type: 'compute', id, state: { gpu: gpu?.adapter ?? null, note } });
 }
 
 // ---- the built-in model's training history ("How it learned") ----
@@ -319,7 +398,7 @@ async function loadHistory(id: number, sources: HistoryModelSource[]): Promise<v
   }
 }
 
-function useHistory(id: number, index: number): void {
+async function useHistory(id: number, index: number): Promise<void> {
   const chosen = history[index];
   if (!chosen) {
     post({ type: 'error', id, message: `There is no history model ${index}.`, user: false });
@@ -328,6 +407,8 @@ function useHistory(id: number, index: number): void {
   loading?.abort.abort(); // the reader's choice replaces a load still under way
   const { model, tokenizer, source, kernelBytes } = chosen;
   loaded = { id, model, tokenizer, name: source.name, tableSent: false, kernelBytes };
+  await gpuFollows();
+  if (loaded?.id !== id) return; // another choice or load replaced this one meanwhile
   // Built when the chapter opened, so this switch itself takes no loading time.
   const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
   post({ type: 'loaded', id, model: { name: source.name, config: model.config, tokenizer: tokenizer.kind, fromCache: false, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings } });
@@ -351,8 +432,10 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
   else if (message.type === 'cancel') {
     if (loading?.id === message.id) loading.abort.abort();
   } else if (message.type === 'formula') answerFormula(message.id, message.ids, message.query);
+  else if (message.type === 'probe-gpu') void gpuModule().then(async ({ probeGpu }) => post({ type: 'gpu-probe', id: message.id, probe: await probeGpu() }));
+  else if (message.type === 'compute') void setCompute(message.id, message.gpu?.helperUrl ?? null);
   else if (message.type === 'load-history') void loadHistory(message.id, message.models);
-  else if (message.type === 'use-history') useHistory(message.id, message.index);
+  else if (message.type === 'use-history') void useHistory(message.id, message.index);
   else if (message.type === 'guess-history') guessHistory(message.id, message.prompt, message.top);
   else explainPrompt(message.id, message.request);
 };

@@ -39,6 +39,19 @@ export interface ExplainRequest {
   compare: string | null;
 }
 
+/** Whether the products could run on the GPU here: the adapter's name, or null and why not (for the reader). */
+export interface GpuProbe {
+  adapter: string | null;
+  reason: string;
+}
+
+/** Where the products with the weights run: on the GPU (its adapter's name), or (null) with WebAssembly. */
+export interface ComputeState {
+  gpu: string | null;
+  /** Why the GPU is not, or no longer, used (for the reader); empty when nothing went wrong. */
+  note: string;
+}
+
 /** One model of the built-in model's training history: a snapshot, or the built-in model itself. */
 export interface HistoryModelSource {
   /** Training steps taken (0: the random start). */
@@ -60,6 +73,9 @@ export interface HistoryGuess {
 
 export type ToWorker =
   | { type: 'load'; id: number; source: WorkerModelSource }
+  | { type: 'probe-gpu'; id: number }
+  /** Compute the products with the weights on the GPU (its worker's script at `helperUrl`), or (null) with WebAssembly. */
+  | { type: 'compute'; id: number; gpu: { helperUrl: string } | null }
   | { type: 'cancel'; id: number }
   | { type: 'explain'; id: number; request: ExplainRequest }
   /** The formula of one value of the trace of the prompt tokens `ids` (src/model/formula.ts). */
@@ -136,6 +152,12 @@ export type FromWorker =
   /** Display piece of every token id (index = id) for the model loaded by request `id`. */
   /** Display pieces of the token ids start, start + 1, …: the table arrives in slices. */
   | { type: 'pieces'; id: number; start: number; pieces: string[] }
+  | { type: 'gpu-probe'; id: number; probe: GpuProbe }
+  /**
+   * Where the products now run: the answer to a 'compute' request, or, with id 0, the worker's
+   * own return to WebAssembly after the GPU failed (it then answers the request under way again).
+   */
+  | { type: 'compute'; id: number; state: ComputeState }
   /** null for a value derived from an explanation: the registry's words define it. */
   | { type: 'formula'; id: number; formula: Formula | null }
   | { type: 'history-ready'; id: number; steps: number[] }

@@ -42,6 +42,12 @@ export async function startVite(serve: string[] = []): Promise<{ server: ViteDev
 }
 
 /**
+ * Added to CHROMIUM_ARGS, these give WebGPU an adapter on a machine without a GPU: SwiftShader,
+ * which runs the GPU's work on the CPU (right numbers, no GPU speed).
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
+/**
  * Builds the site (`vite build`, into a folder of its own so parallel suites do not share one)
  * and serves it with `vite preview` on a free port, as `npm start` does; returns its origin.
  */
@@ -67,8 +73,8 @@ export async function startPreview(): Promise<{ close(): Promise<void>; origin: 
 }
 
 /** Launches headless chromium with a fresh profile (playwright makes a temporary one per launch). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 export interface WatchedPage {

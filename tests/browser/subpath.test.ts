@@ -54,8 +54,9 @@ describe('the built site under a sub-path', () => {
     await pageReady(watched.page);
     const summary = watched.page.locator('#history summary');
     if (!hasHistory) {
-      // A checkout without a history builds a page that says so.
+      // A checkout without a history builds a page that says so, and hides the prose about the snapshots.
       expect(await summary.textContent()).toBe('The built-in model in this build has no training history.');
+      expect(await watched.page.locator('#s-history p.needs-history').evaluateAll((ps) => ps.map((p) => (p as HTMLElement).hidden))).toEqual([true, true]);
       return;
     }
     const fetched = () => watched.requests.filter((u) => /training-log|step-\d+|\/snapshots\//.test(u) || (u.endsWith('.safetensors') && !u.includes('model.shared-rows')));

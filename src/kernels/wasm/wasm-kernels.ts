@@ -322,8 +322,9 @@ export class WasmKernels implements TrainingKernels {
     else this.fn.packNK(dst, src, K, N, K);
   }
 
-  prepareWeight(b: WeightArray, K: number, N: number, transposed: boolean): void {
-    if (!this.resident || K * N < this.residentMin) return;
+  prepareWeight(b: Weight, K: number, N: number, transposed: boolean): void {
+    // A held matrix is packed already (by these kernels, or it cannot be used with them).
+    if (b instanceof HeldMatrix || !this.resident || K * N < this.residentMin) return;
     // A weight needs no second use to prove it is not a temporary.
     this.calls.set(b, Math.max(this.calls.get(b) ?? 0, this.residentAfter));
     this.residentPacked(b, transposed ? 'NK' : 'KN', K, N);
