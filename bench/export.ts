@@ -15,9 +15,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { explain } from '../src/model/explain.ts';
-import { loadForCli } from '../src/cli/load.ts';
+import { loadAnyForCli } from '../src/cli/load.ts';
 import type { Explanation } from '../src/model/explanation.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { FrameCanvas } from '../src/export/canvas-frames.ts';
 import { exportScene } from '../src/export/export-scene.ts';
 import { FfmpegEncoder } from '../src/export/ffmpeg.ts';
@@ -36,11 +36,10 @@ const { values } = parseArgs({
 const { width, height } = parseSize(values.size!);
 const fps = Number(values.fps);
 const format = values.format === 'webm' ? 'webm' : 'mp4';
-const names = values.scenes ? values.scenes.split(',') : SCENES.map((s) => s.name);
 
 async function explanation(): Promise<Explanation> {
   if (!values.model) return sceneExplanation(); // a seeded random GPT (C = 96) with GPT-2's tokenizer
-  const { model, tokenizer, name } = await loadForCli(values.model);
+  const { model, tokenizer, name } = await loadAnyForCli(values.model);
   return explain(model, tokenizer, 'The robots will bring', { modelName: name, generateTokens: 8 });
 }
 
@@ -66,7 +65,9 @@ async function encoderCeiling(frame: Buffer, count: number): Promise<number> {
 try {
   const ex = await explanation();
   console.log(`export to ${format} at ${width}x${height}, ${fps} fps; load average ${load()} on entry`);
-  const sample = new FrameCanvas(SCENES[0].build(ex), width, height, 'light');
+  // The scenes this model has (RoPE only for a Llama-family model), or those named.
+  const own = scenesFor(ex.config);
+  const sample = new FrameCanvas(own[0].build(ex), width, height, 'light');
   sample.draw(Math.round(fps * 2), fps);
   const peer = await encoderCeiling(sample.rgba(), 4 * fps);
   console.log(`peer: ffmpeg alone on one repeated frame: ${peer.toFixed(2)}× real time\n`);
@@ -76,9 +77,10 @@ try {
   let videoTotal = 0;
   const wallTotal = [0, 0];
   const idleTotal = [0, 0];
+  const names = values.scenes ? values.scenes.split(',') : own.map((s) => s.name);
   for (const name of names) {
-    const definition = SCENES.find((s) => s.name === name);
-    if (!definition) throw new Error(`unknown scene ${name}`);
+    const definition = own.find((s) => s.name === name);
+    if (!definition) throw new Error(`${ex.modelName} has no scene ${name}; its scenes are: ${own.map((s) => s.name).join(', ')}`);
     const scene = definition.build(ex);
     const cells: string[] = [];
     let duration = 0;

@@ -6,7 +6,7 @@
 // Usage: npx tsx bench/scene-frames.ts [frames per scene, default 120]
 
 import { createCanvas } from '@napi-rs/canvas';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
 import { sceneExplanation } from '../tests/helpers/scene-explanation.ts';
 
@@ -22,7 +22,7 @@ const ex = sceneExplanation();
 const canvas = createCanvas(W, H);
 const ctx = canvas.getContext('2d') as unknown as Ctx2D;
 console.log(`scene                   draw p95   list p95   peer p95   draw ÷ peer`);
-for (const def of SCENES) {
+for (const def of scenesFor(ex.config)) {
   const scene = def.build(ex);
   const draw: number[] = [];
   const list: number[] = [];

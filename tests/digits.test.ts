@@ -2,18 +2,22 @@
 // braces, token pieces) lies in a declared part of its text whose claim holds: a registry value,
 // a dimension read back from the trace, an index or count within its dimension, a registered
 // constant, the piece of the token it names, the prompt, the model's name. Checked for every
-// scene at every beat and between, at the four sizes the layout tests use, for the built-in
-// model, GPT-2 small's shape (random weights) and a prompt longer than the context.
+// scene a model has at every beat and between, at the four sizes the layout tests use, for the
+// built-in model, GPT-2 small's shape (random weights), a prompt longer than the context and the
+// two Llama-family fixtures (grouped-query attention, tied; Qwen2's biases, a separate head).
+// Each dimension a text may name is read back from the trace's shapes (drawn-text.ts) and must
+// equal the registry's (dimensionOf).
 
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor, SCENES } from '../src/scenes/index.ts';
 import type { Scene } from '../src/scenes/contract.ts';
 import type { Explanation } from '../src/model/explanation.ts';
+import type { ModelConfig } from '../src/model/architecture.ts';
 import { explain } from '../src/model/explain.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
-import { at } from '../src/model/registry.ts';
+import { at, dimensionOf, type DimName } from '../src/model/registry.ts';
 import { Frame } from '../src/render/frame.ts';
 import { indexPart, say } from '../src/render/said.ts';
 import { label } from '../src/anim/label.ts';
@@ -23,6 +27,7 @@ import { gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanat
 import { checkText, dimensionFromTrace } from './helpers/drawn-text.ts';
 import { checkShown } from './helpers/shown-numbers.ts';
 import { LAYOUT_SIZES } from './helpers/compare.ts';
+import { llamaExplanation } from './helpers/llama-explanation.ts';
 
 /** Every beat's start, middle and end, and 30 times between. */
 function times(scene: Scene): number[] {
@@ -49,19 +54,32 @@ function inspect(ex: Explanation, scene: Scene): { errors: string[]; pieces: Set
 const LONG_PROMPT =
   'The robots will bring the parcels to every house in the town before the sun sets, and then they will rest in the old barn by the river until the morning comes again.';
 
-const CASES: [string, () => Promise<Explanation>][] = [
+/** Each case: its name, how the model places tokens (which decides its scenes), its explanation. */
+const CASES: [string, ModelConfig['positions'], () => Promise<Explanation>][] = [
   [
     'the built-in model',
+    'table',
     async () => {
       const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
       return explain(new GPT(config, weights), gpt2Tokenizer(), 'In 1999, the 3 robots will bring', { modelName: 'built-in model', layer: 3, head: 2, compare: 'In 2001, the 4 robots will destroy' });
     },
   ],
-  ["GPT-2 small's shape", async () => gpt2SmallExplanation('The 12 robots will bring 2024', 'The 12 robots will bring 1999 and 2024')],
-  ['a prompt longer than the context', async () => sceneExplanation(LONG_PROMPT, { layer: 2, head: 5 })],
+  ["GPT-2 small's shape", 'table', async () => gpt2SmallExplanation('The 12 robots will bring 2024', 'The 12 robots will bring 1999 and 2024')],
+  ['a prompt longer than the context', 'table', async () => sceneExplanation(LONG_PROMPT, { layer: 2, head: 5 })],
+  // Digits in the prompt, a query head that shares its key/value head, a later block.
+  ['llama-smol-gqa', 'rope', async () => llamaExplanation('llama-smol-gqa', 'In 1999, the 3 keepers climbed 12 stairs', { layer: 2, head: 7 })],
+  ['llama-qwen2-untied', 'rope', async () => llamaExplanation('llama-qwen2-untied', 'The 2 keepers climbed the stairs', { layer: 1, head: 3 })],
 ];
 
-describe.each(CASES)('every digit drawn is declared: %s', (_name, make) => {
+/** The scenes of a model that places tokens this way (what scenesFor reads to choose them), known before any explanation is made. */
+function scenesPlacing(positions: ModelConfig['positions']) {
+  return SCENES.filter((s) => s.appliesTo?.({ positions } as ModelConfig) ?? true);
+}
+
+/** Every dimension a text may name, and those only a model of the Llama family has. */
+const DIMS: DimName[] = ['T', 'C', 'H', 'nHead', 'nLayer', 'V', 'nPositions', 'mlpWidth', 'mlpRatio', 'sqrtH', 'nKvHead', 'kvGroup', 'qWidth', 'kvWidth', 'ropePairs'];
+
+describe.each(CASES)('every digit drawn is declared: %s', (_name, positions, make) => {
   let ex: Explanation;
   beforeAll(async () => {
     ex = await make();
@@ -70,10 +88,19 @@ describe.each(CASES)('every digit drawn is declared: %s', (_name, make) => {
   it('is the case it says', () => {
     if (_name === "GPT-2 small's shape") expect([dimensionFromTrace(ex, 'nLayer'), dimensionFromTrace(ex, 'C'), dimensionFromTrace(ex, 'nPositions')]).toEqual([12, 768, 1024]);
     if (_name.startsWith('a prompt longer')) expect(ex.droppedPromptTokens).toBeGreaterThan(0);
+    expect(ex.config.positions).toBe(positions);
+    expect(scenesFor(ex.config)).toEqual(scenesPlacing(positions));
+    if (_name === 'llama-smol-gqa') expect([dimensionFromTrace(ex, 'nHead'), dimensionFromTrace(ex, 'nKvHead'), dimensionFromTrace(ex, 'mlpWidth')]).toEqual([8, 2, 176]);
   });
 
-  for (const def of SCENES) {
+  it("every dimension the scenes may name is the one the trace's shapes show", () => {
+    const mine = DIMS.filter((name) => name !== 'ropePairs' || ex.config.positions === 'rope');
+    expect(Object.fromEntries(mine.map((name) => [name, dimensionOf(ex, name)]))).toEqual(Object.fromEntries(mine.map((name) => [name, dimensionFromTrace(ex, name)])));
+  });
+
+  for (const def of scenesPlacing(positions)) {
     it(`${def.name}: every digit in its title, captions, labels and numbers is declared and true; it labels only the tokens it declares`, () => {
+      expect(scenesFor(ex.config)).toContain(def);
       const scene = def.build(ex);
       const { errors, pieces } = inspect(ex, scene);
       expect(errors.slice(0, 8)).toEqual([]);

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveModelDir } from '../src/model/checkpoint-node.ts';
 import type { GPTConfig } from '../src/model/config.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { SCENES, sceneByName, scenesFor } from '../src/scenes/index.ts';
+import { DEFAULT_PROMPT } from '../src/model/explain.ts';
+import { describeGpt2 } from '../src/model/architecture.ts';
+import { llamaExplanation, llamaFixtureDir } from './helpers/llama-explanation.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { probe } from './export-probe.ts';
 import { randomModel } from './helpers/random-model.ts';
@@ -59,7 +62,9 @@ describe('render, as a user runs it', () => {
 
   it('--list prints every scene with its duration', () => {
     durations = listed();
-    expect([...durations.keys()]).toEqual(SCENES.map((s) => s.name));
+    // Every scene but RoPE's, a step GPT-2 does not have.
+    expect([...durations.keys()]).toEqual(scenesFor(describeGpt2(CONFIG)).map((s) => s.name));
+    expect(durations.has('rope')).toBe(false);
     for (const seconds of durations.values()) expect(seconds).toBeGreaterThan(1);
   });
 
@@ -79,7 +84,7 @@ describe('render, as a user runs it', () => {
     const out = join(dir, 'all-clips');
     const r = render(['--scene', 'all', '--out', out, '--format', 'png', '--to', '0.2', ...small]);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(SCENES.map((s) => s.name).sort());
+    expect(readdirSync(out).sort()).toEqual(scenesFor(describeGpt2(CONFIG)).map((s) => s.name).sort());
     expect(readdirSync(join(out, 'qkv'))).toEqual(['frame-00000.png']);
   });
 
@@ -93,6 +98,43 @@ describe('render, as a user runs it', () => {
     const pngs = join(dir, 'heads-frames');
     expect(render(['--scene', 'heads', '--out', pngs, '--to', '0.6', ...small]).code).toBe(0);
     expect(readdirSync(pngs).sort()).toEqual(['frame-00000.png', 'frame-00001.png', 'frame-00002.png']);
+  });
+});
+
+describe('render with a Llama-family folder', () => {
+  const llama = ['--model', llamaFixtureDir('llama-smol-gqa'), '--size', '160x90', '--fps', '5'];
+
+  it('--list and --scene all give the scenes the model has: RoPE in place of the position table and the sum', async () => {
+    const own = scenesFor((await llamaExplanation('llama-smol-gqa')).config).map((s) => s.name);
+    const r = render(['--list', '--model', llamaFixtureDir('llama-smol-gqa')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual(own);
+    expect(own).toContain('rope');
+    expect(own).not.toContain('position-embeddings');
+    const out = join(dir, 'llama-clips');
+    expect(render(['--scene', 'all', '--out', out, '--format', 'png', '--to', '0.2', ...llama]).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([...own].sort());
+  });
+
+  it('a picture of the RoPE scene, as SVG with its numbers as text', async () => {
+    const out = join(dir, 'rope.svg');
+    const r = render(['--scene', 'rope', '--at', '14', '--out', out, '--model', llamaFixtureDir('llama-smol-gqa')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wrote .*rope\.svg/);
+    // The numbers the scene shows at that moment, for the same prompt, block and head, are in the file as text.
+    const ex = await llamaExplanation('llama-smol-gqa', DEFAULT_PROMPT, { layer: 0, head: 0 });
+    const shown = sceneByName('rope')!.build(ex).numbersAt(14, 1280, 720).map((n) => n.text);
+    expect(shown.length).toBeGreaterThan(5);
+    const svg = readFileSync(out, 'utf8');
+    for (const text of shown) expect(svg).toContain(`>${text}<`);
+  });
+
+  it('a scene the model has no step for: exit 2, naming the scenes it has, nothing written', () => {
+    const out = join(dir, 'positions.mp4');
+    const r = render(['--scene', 'position-embeddings', '--out', out, ...llama]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/llama-smol-gqa has no step for the scene "position-embeddings".*its scenes are: .*rope/);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

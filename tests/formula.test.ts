@@ -17,7 +17,7 @@ import type { Trace } from '../src/model/trace.ts';
 import type { GPTConfig } from '../src/model/config.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
 import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { readBy } from '../src/web/readout.ts';
 import { randomModel } from './helpers/random-model.ts';
 import { SCENE_CONFIG, sceneExplanation } from './helpers/scene-explanation.ts';
@@ -181,7 +181,7 @@ describe('what a number is made of', () => {
     const kinds = new Set<string>();
     let highlighted = 0;
     let highlightedSecond = 0;
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       // The middle of every beat, and the end.
       const times = [...(scene.beats ?? []).map((b) => (b.startSeconds + b.endSeconds) / 2), scene.durationSeconds];

@@ -12,7 +12,7 @@ import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { explain } from '../src/model/explain.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { nextTokenGuess } from '../src/model/next-token.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { readTrainingLog, TRAINING_LOG_FILE, TrainingLogError, type TrainingLog } from '../src/train/log.ts';
 import { markerText, stepLosses } from '../src/web/history-plot.ts';
 import { lossPlot } from '../src/web/loss-plot.ts';
@@ -52,7 +52,7 @@ describe('the training history', () => {
     for (const s of picks) {
       const { config, weights, tokenizer } = await loadModelDir(join(dir, s.dir));
       const ex = explain(new GPT(config, weights), tokenizer, 'ROMEO: But soft', { modelName: s.dir, compare: 'ROMEO: But hard' });
-      for (const def of SCENES) {
+      for (const def of scenesFor(ex.config)) {
         const { errors, shownCount } = checkScene(ex, def.build(ex), 640, 360);
         expect(errors.slice(0, 5), `${s.dir} ${def.name}`).toEqual([]);
         if (def.name === 'prediction') expect(shownCount).toBeGreaterThan(0);

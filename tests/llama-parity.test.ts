@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Llama, LlamaKVCache } from '../src/model/llama.ts';
-import { llamaTraceTable } from '../src/model/llama-trace.ts';
-import { familyOf, loadLlamaDir, modelFromDir } from '../src/model/llama-checkpoint-node.ts';
+import { modelTraceTable } from '../src/model/registry.ts';
+import { describeLlama } from '../src/model/architecture.ts';
+import { loadLlamaDir, modelFromDir } from '../src/model/llama-checkpoint-node.ts';
+import { familyOf } from '../src/model/llama-checkpoint.ts';
 import { llamaConfigFromJson } from '../src/model/llama-config.ts';
 import { parseSafetensors, tensorFloat32 } from '../src/model/safetensors.ts';
 import { ModelError } from '../src/model/config.ts';
@@ -19,7 +21,7 @@ import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels
 import type { Kernels } from '../src/kernels/kernels.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const FOLDERS = ['llama-gqa-tied', 'llama-mha-untied', 'llama-qwen2-bias', 'llama-bf16', 'llama-llama3-sharded'];
+const FOLDERS = ['llama-gqa-tied', 'llama-mha-untied', 'llama-qwen2-bias', 'llama-bf16', 'llama-llama3-sharded', 'llama-smol-gqa', 'llama-qwen2-untied'];
 const TOLERANCE = 1e-4;
 /** transformers computing in bfloat16 (8 significant bits) is 0.09 off its own float32 logits here (largest logit 5.0). */
 const BF16_COMPUTE_TOLERANCE = 0.15;
@@ -51,7 +53,7 @@ describe.each(CASES)('parity with transformers: $folder, $kernels kernels', ({ f
     const { config, weights } = await loadLlamaDir(join(FIXTURES, folder));
     const model = new Llama(config, weights, KERNELS[kernels]());
     const trace = model.trace(ref.ids);
-    const table = llamaTraceTable(config, ref.ids.length);
+    const table = modelTraceTable(describeLlama(config), ref.ids.length);
     expect([...trace.keys()].sort()).toEqual(table.map((e) => e.name).sort());
     const referenced = [...ref.tensors.keys()].filter((n) => n !== 'logits_in_file_dtype').sort();
     expect(referenced).toEqual(table.map((e) => e.name).sort());

@@ -4,11 +4,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeSpot, fullPrecision, moveAmong, readBy, readingLines, spotUnder } from '../src/web/readout.ts';
-import { SCENES } from '../src/scenes/index.ts';
+import { scenesFor } from '../src/scenes/index.ts';
 import { traceTable } from '../src/model/registry.ts';
 import type { Spot } from '../src/render/frame.ts';
-import { indicesOf, namedValue, type TraceName, type ValueName } from '../src/model/registry.ts';
+import { indicesOf, type TraceName, type ValueName } from '../src/model/registry.ts';
 import { sceneExplanation } from './helpers/scene-explanation.ts';
+import { expectSpotDescribed } from './helpers/readout-checks.ts';
 
 const spot = (x: number, tensor: ValueName, index: number, value: number): Spot => ({ x, y: 0, w: 10, h: 10, value, source: { tensor, index } });
 
@@ -102,31 +103,16 @@ describe('the hover readout', () => {
     // A second prompt's value (compare.NAME) is described as its NAME is, for the second prompt.
     const second = ex.compare!;
     const ownWords = (name: string, trace = ex.trace) => (trace.get(name as TraceName) ? table.find((e) => e.name === name)?.what : OTHER_SOURCES[name]);
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       const spots = [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720));
       for (const s of spots) {
         const name = s.source.tensor;
         const own = name.startsWith('compare.') ? name.slice('compare.'.length) : null;
-        const tensor = own === null ? ex.trace.get(name as TraceName) : second.trace.get(own as TraceName);
         const words = own === null ? ownWords(name) : ownWords(own, second.trace);
         const what = words && own !== null ? `${words}, for the second prompt` : words;
         expect(what, `${def.name}: ${name} is neither a traced tensor nor a named source`).toBeTruthy();
-        const where = indicesOf(s.source.index, namedValue(ex, name)!.shape);
-        const text = describeSpot(s, ex);
-        const many = s.sumOf ?? s.complementOf;
-        if (many) {
-          // A total or remainder: the sum of the values it lists, as the scene drew it.
-          const sum = many.reduce((acc, i) => acc + namedValue(ex, name)!.data[i], 0);
-          expect(s.value, `${def.name}: ${text}`).toBe(s.complementOf ? 1 - sum : sum);
-          expect(text, `${def.name}`).toBe(`${s.complementOf ? '1 − ' : ''}the sum of ${many.length} values of ${name} (${what}) = ${fullPrecision(s.value)}`);
-        } else if (s.masked) {
-          expect([name.endsWith('attn.scores'), where[2] > where[1], s.value], `${def.name}: ${text}`).toEqual([true, true, -Infinity]);
-          expect(text).toBe(`${name}[${where.join(', ')}] after the causal mask = −∞`);
-        } else {
-          expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${def.name}: ${text}`).toBe(true);
-          if (tensor) expect(s.value, `${def.name}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
-        }
+        expectSpotDescribed(ex, def.name, s, what!);
       }
     }
   });

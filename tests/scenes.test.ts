@@ -3,103 +3,32 @@
 // digit in its text must be declared (the digit rule, tests/digits.test.ts),
 // frames must change over time, and drawing the same time twice must give the same pixels.
 
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { SCENES, sceneByName } from '../src/scenes/index.ts';
-import { sceneArea } from '../src/scenes/make-scene.ts';
+import { SCENES, sceneByName, scenesFor } from '../src/scenes/index.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
-import type { Scene } from '../src/scenes/contract.ts';
 import { DEFAULT_COMPARE_PROMPT, explain } from '../src/model/explain.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { fullContextExplanation, gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
-import { LAYOUT_SIZES } from './helpers/compare.ts';
-import { checkScene, times } from './helpers/check-scene.ts';
-
-const SIZES = [
-  [1280, 720],
-  [360, 640],
-] as const;
-
-function pixels(scene: Scene, t: number, w: number, h: number): string {
-  const canvas = createCanvas(w, h);
-  scene.draw(canvas.getContext('2d') as unknown as Ctx2D, t, w, h, 'light');
-  return createHash('sha1').update(canvas.data()).digest('hex');
-}
-
-/**
- * Text a scene draws that reaches into its caption band or past the canvas's sides, found by
- * recording fillText on a real canvas. A caption's own words are told apart by being part of
- * the current beat's caption (so a label whose text happens to be in it could be missed).
- */
-function textOutsideArea(scene: Scene): string[] {
-  const problems: string[] = [];
-  for (const [w, h] of LAYOUT_SIZES) {
-    const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
-    const captionTop = area.y + area.h;
-    const canvas = createCanvas(w, h);
-    const real = canvas.getContext('2d');
-    let caption = '';
-    const recording = new Proxy(real, {
-      get(target, key) {
-        if (key === 'fillText') {
-          return (text: string, x: number, y: number) => {
-            target.fillText(text, x, y);
-            if (target.globalAlpha < 0.05 || text.trim() === '') return;
-            const size = Number(/([\d.]+)px/.exec(target.font)?.[1] ?? 0);
-            const width = target.measureText(text).width;
-            const left = target.textAlign === 'center' ? x - width / 2 : target.textAlign === 'right' || target.textAlign === 'end' ? x - width : x;
-            const isCaption = caption.includes(text.trim()) && y + size * 0.6 > captionTop;
-            if (!isCaption && y + size * 0.45 > captionTop + 1 && y - size * 0.45 < h) problems.push(`${w}×${h}: "${text}" at y ${y.toFixed(0)} reaches the captions (from y ${captionTop.toFixed(0)})`);
-            if (left < -1 || left + width > w + 1) problems.push(`${w}×${h}: "${text}" spans x ${left.toFixed(0)}–${(left + width).toFixed(0)}, past the canvas`);
-          };
-        }
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-      set(target, key, value) {
-        return Reflect.set(target, key, value, target);
-      },
-    });
-    for (const t of times(scene)) {
-      const beat = (scene.beats ?? []).find((b) => t >= b.startSeconds && t < b.endSeconds) ?? scene.beats?.[scene.beats.length - 1];
-      caption = beat?.caption ?? '';
-      scene.draw(recording as unknown as Ctx2D, t, w, h, 'light');
-    }
-  }
-  return [...new Set(problems)];
-}
-
-/** Hoverable numbers drawn outside the scene's area (over its title or captions), at phone and desktop sizes. */
-function numbersOutsideArea(scene: Scene): string[] {
-  const outside: string[] = [];
-  for (const [w, h] of LAYOUT_SIZES) {
-    const { area } = sceneArea((scene.beats ?? []).map((b) => b.caption), w, h);
-    const inside = (x: number, y: number) => x >= area.x - 1 && x <= area.x + area.w + 1 && y >= area.y - 1 && y <= area.y + area.h + 1;
-    for (const t of times(scene)) {
-      for (const spot of scene.spotsAt(t, w, h)) {
-        if (!inside(spot.x, spot.y) || !inside(spot.x + spot.w, spot.y + spot.h)) {
-          outside.push(`${scene.name} ${w}×${h} t=${t.toFixed(2)}: ${spot.source.tensor}[${spot.source.index}] at x ${spot.x.toFixed(0)}–${(spot.x + spot.w).toFixed(0)}, y ${spot.y.toFixed(0)}–${(spot.y + spot.h).toFixed(0)}; area x ${area.x.toFixed(0)}–${(area.x + area.w).toFixed(0)}, y ${area.y.toFixed(0)}–${(area.y + area.h).toFixed(0)}`);
-        }
-      }
-    }
-  }
-  return outside;
-}
+import { numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { checkScene } from './helpers/check-scene.ts';
 
 describe('every scene', () => {
   const ex = sceneExplanation();
+  it('a GPT-2 model shows every scene but RoPE, which it does not have', () => {
+    expect(SCENES.map((s) => s.name).filter((n) => !scenesFor(ex.config).some((s) => s.name === n))).toEqual(['rope']);
+  });
   it('has unique kebab-case names', () => {
     const names = SCENES.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z]+(-[a-z]+)*$/);
   });
 
-  for (const def of SCENES) {
+  for (const def of scenesFor(ex.config)) {
     describe(def.name, () => {
       const scene = def.build(ex);
       it('has a positive duration and contiguous beats', () => {
@@ -165,7 +94,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
   const ex = explain(model, tokenizer, 'bad cab', { modelName: 'tiny', layer: 1, head: 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 1 }, generateTokens: 6, compare: 'bad cabbage' });
   it('draws every scene with all columns visible and true numbers', () => {
     expect(ex.config.nEmbd).toBe(8);
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
@@ -178,7 +107,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
   const ex = sceneExplanation('Robots 🤖 bring 你好 naïve_text^2 {x}', { compare: 'Robots 🤖 bring 再见' });
   it('draw every scene with true numbers', () => {
     expect(ex.tokens.some((t) => t.text.includes('<0x'))).toBe(true);
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
@@ -191,7 +120,7 @@ describe('scenes with a long prompt and another layer and head', () => {
   const long = sceneExplanation('The robots will bring the parcels to every house in the town before the sun sets', { layer: 2, head: 5 });
   it('keeps every number true when rows fold into ⋮', () => {
     expect(long.tokens.length).toBeGreaterThan(15);
-    for (const def of SCENES) {
+    for (const def of scenesFor(long.config)) {
       const scene = def.build(long);
       for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
@@ -204,7 +133,7 @@ describe('scenes for the embedded model (the page\'s default)', () => {
   it('draw every scene with true numbers, inside their areas, and say why many logits are equal', async () => {
     const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
     const ex = explain(new GPT(config, weights), gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default', compare: DEFAULT_COMPARE_PROMPT });
-    for (const def of SCENES) {
+    for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${def.name} at ${w}×${h}`).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);

@@ -2,7 +2,7 @@
 // GPT-2 tokenizer), then times scene.draw at many times per scene on a 1280 × 720 canvas,
 // with the same peer as bench/scene-frames.ts (the shown numbers drawn bare with one font).
 
-import { SCENES } from '../../src/scenes/index.ts';
+import { scenesFor } from '../../src/scenes/index.ts';
 import { sceneExplanation } from '../../tests/helpers/scene-explanation.ts';
 
 declare global {
@@ -15,7 +15,7 @@ window.runBench = (frames: number) => {
   const canvas = document.getElementById('c') as HTMLCanvasElement;
   const ctx = canvas.getContext('2d')!;
   const ex = sceneExplanation();
-  return SCENES.map((def) => {
+  return scenesFor(ex.config).map((def) => {
     const scene = def.build(ex);
     const draw: number[] = [];
     const peer: number[] = [];

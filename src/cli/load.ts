@@ -8,6 +8,7 @@ import { GPT } from '../model/gpt.ts';
 import { loadModelDir, type LoadedModelDir } from '../model/checkpoint-node.ts';
 import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-checkpoint-node.ts';
 import { Llama } from '../model/llama.ts';
+import { architectureOf } from '../model/language-model.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
 import { bestKernels } from '../kernels/index.ts';
 import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
@@ -16,7 +17,7 @@ import { CommandError } from './usage.ts';
 /** The embedded model's folder, found from this file so it works from any working directory. */
 const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
 
-export interface CliModel {
+interface CliModel {
   model: GPT;
   tokenizer: Tokenizer;
   /** A short name for display: the folder's name. */
@@ -36,28 +37,29 @@ function modelDir(dir: string | undefined): string {
 
 const nameOf = (path: string): string => (path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path);
 
-async function gpt2Dir(dir: string | undefined): Promise<string> {
+/** A GPT-2 folder (or the embedded model), for the commands that take no other kind. */
+async function gpt2Dir(dir: string | undefined, command: string): Promise<string> {
   const path = modelDir(dir);
   if (await isLlamaDir(path)) {
-    throw new CommandError(`${path}: Llama-family models are read by \`tokenize\`, \`run\` and \`trace\` so far; \`generate\` takes GPT-2 folders only for now`);
+    throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\`, \`lens\` and \`render\``);
   }
   return path;
 }
 
 /**
- * The model for inference: its large matrices go straight into the fast kernels' memory as the
- * files are read (as halves when floats would not fit: GPT-2 XL), so no copy stays in JavaScript.
+ * A GPT-2 folder's model for inference: its large matrices go straight into the fast kernels'
+ * memory as the files are read (as halves when floats would not fit: GPT-2 XL), so no copy stays
+ * in JavaScript.
  */
-export async function loadForCli(dir: string | undefined): Promise<CliModel> {
-  const path = await gpt2Dir(dir);
+async function loadGpt2(path: string): Promise<CliModel> {
   const kernels = bestKernels();
   const loaded = await loadModelDir(path, { kernels });
   return { model: new GPT(loaded.config, loaded.weights, kernels), tokenizer: loaded.tokenizer, name: nameOf(path), dir: path };
 }
 
 /** The weights as float arrays, for what computes with them outside the kernels (the loss). */
-export async function loadWeightsForCli(dir: string | undefined): Promise<LoadedModelDir & { name: string }> {
-  const path = await gpt2Dir(dir);
+export async function loadWeightsForCli(dir: string | undefined, command: string): Promise<LoadedModelDir & { name: string }> {
+  const path = await gpt2Dir(dir, command);
   return { ...(await loadModelDir(path)), name: nameOf(path) };
 }
 
@@ -87,21 +89,23 @@ export type AnyCliModel =
   | ({ family: 'gpt2'; context: number; vocabSize: number } & CliModel)
   | { family: 'llama'; context: number; vocabSize: number; model: Llama; tokenizer: Tokenizer; name: string; dir: string };
 
-/** GPT-2 exactly as loadForCli, or a Llama-family folder with its own tokenizer. */
+/** A GPT-2 folder (or the embedded model), or a Llama-family folder with its own tokenizer. */
 export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliModel> {
   const path = modelDir(dir);
   if (!(await isLlamaDir(path))) {
-    const gpt = await loadForCli(dir);
+    const gpt = await loadGpt2(path);
     return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
   }
   const { config, weights } = await loadLlamaDir(path);
+  const model = new Llama(config, weights, bestKernels());
+  const { nPositions: context, vocabSize } = architectureOf(model);
   return {
     family: 'llama',
-    context: config.maxPositions,
-    vocabSize: config.vocabSize,
-    model: new Llama(config, weights, bestKernels()),
+    context,
+    vocabSize,
+    model,
     tokenizer: await loadFolderTokenizer(path),
-    name: path.split(/[\\/]/).filter(Boolean).pop() ?? path,
+    name: nameOf(path),
     dir: path,
   };
 }

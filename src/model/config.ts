@@ -53,7 +53,7 @@ export const FIELD_NAMES = {
  * width 16,384, 126 layers), yet small enough that a config.json with a typo or from some other
  * program is refused before a single table is sized from it.
  */
-const CONFIG_LIMITS: Readonly<Record<keyof typeof FIELD_NAMES, number>> = {
+export const CONFIG_LIMITS: Readonly<Record<keyof typeof FIELD_NAMES, number>> = {
   nLayer: 1_000,
   nHead: 1_024,
   nEmbd: 65_536,

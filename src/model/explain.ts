@@ -2,10 +2,10 @@
 // next-token distribution under the reader's sampling rule, and a few generated tokens.
 // Scenes read this and never compute model math themselves.
 
-import { parameterCount, type GPTConfig } from './config.ts';
+import type { ModelConfig } from './architecture.ts';
 import { explanationBytes, roughSize, tokensWithin } from './memory.ts';
-import type { GPT } from './gpt.ts';
 import { generate } from './generate.ts';
+import { architectureOf, parameterCountOf, type LanguageModel } from './language-model.ts';
 import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
@@ -50,8 +50,8 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
-  const config = model.config;
+export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Explanation {
+  const config = architectureOf(model);
   const layer = options.layer ?? 0;
   const head = options.head ?? 0;
   if (!Number.isInteger(layer) || layer < 0 || layer >= config.nLayer) {
@@ -74,7 +74,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
         `more than the ${roughSize(budget)} this page allows itself: shorten it to ${tokensWithin(config, budget).toLocaleString('en-US')} tokens or fewer.`,
     );
   }
-  const piece = (id: number): TokenPiece => ({ id, text: tokenizer.piece(id) });
+  const piece = (id: number): TokenPiece => ({ id, text: pieceOf(tokenizer, id) });
 
   const lensPosition = options.lensPosition ?? ids.length - 1;
   if (!Number.isInteger(lensPosition) || lensPosition < 0 || lensPosition >= ids.length) {
@@ -91,7 +91,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
   return {
     modelName: options.modelName,
     config,
-    parameterCount: parameterCount(config),
+    parameterCount: parameterCountOf(model),
     prompt,
     tokens: ids.map(piece),
     droppedPromptTokens: dropped,
@@ -116,7 +116,7 @@ export function explain(model: GPT, tokenizer: Tokenizer, prompt: string, option
  * generation keeps them); `dropped` counts those left out. Throws InputError for an empty
  * prompt or ids the model has no row for.
  */
-export function readPrompt(config: GPTConfig, tokenizer: Tokenizer, prompt: string): { ids: number[]; dropped: number } {
+export function readPrompt(config: Pick<ModelConfig, 'vocabSize' | 'nPositions'>, tokenizer: Tokenizer, prompt: string): { ids: number[]; dropped: number } {
   const allIds = tokenizer.encode(prompt);
   if (allIds.length === 0) throw new InputError('The prompt is empty: type a few words for the model to continue.');
   checkVocabulary(allIds, config.vocabSize, tokenizer);
@@ -130,9 +130,9 @@ export function readPrompt(config: GPTConfig, tokenizer: Tokenizer, prompt: stri
  * the last when the first reads its last); no generated tokens, as no scene shows them for it.
  * A reader's mistake in it does not take the first prompt's explanation with it: it is said why.
  */
-function explainCompared(model: GPT, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Pick<Explanation, 'compare' | 'secondPromptError'> {
+function explainCompared(model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Pick<Explanation, 'compare' | 'secondPromptError'> {
   try {
-    const tokens = Math.min(tokenizer.encode(prompt).length, model.config.nPositions);
+    const tokens = Math.min(tokenizer.encode(prompt).length, architectureOf(model).nPositions);
     return {
       compare: explain(model, tokenizer, prompt, {
         ...options,
@@ -163,7 +163,7 @@ export function lensPositionWithin(position: number | null | undefined, tokens: 
  * calls it separately, after sending the rest, so the other scenes need not wait for it.
  */
 export function explainGeneration(
-  model: GPT, ids: readonly number[], sampling: SamplingSettings, tokens: number, window: number, piece: (id: number) => TokenPiece,
+  model: LanguageModel, ids: readonly number[], sampling: SamplingSettings, tokens: number, window: number, piece: (id: number) => TokenPiece,
 ): GenerationStep[] {
   const steps = [...generate(model, ids, { ...sampling, maxNewTokens: tokens, seed: sampling.seed, window })];
   return steps.map((s) => ({
@@ -173,6 +173,14 @@ export function explainGeneration(
     probability: s.probability,
     top: s.top.map((t) => ({ token: piece(t.id), probability: t.probability })),
   }));
+}
+
+/**
+ * A token's display piece. A model's vocabulary may be larger than its tokenizer's (Qwen2 pads
+ * its embedding table): ids past the tokenizer's end have no text, and are named as unused.
+ */
+export function pieceOf(tokenizer: Tokenizer, id: number): string {
+  return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
 }
 
 /** A tokenizer that makes ids the model has no row for means the two do not belong together. */

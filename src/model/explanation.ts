@@ -2,7 +2,7 @@
 // computed once by explain() (explain.ts). Scenes, the page and the exporter read it; nothing
 // in it is made up (docs/ARCHITECTURE.md, "The registry of named values").
 
-import type { GPTConfig } from './config.ts';
+import type { ModelConfig } from './architecture.ts';
 import type { LensReading } from './lens.ts';
 import type { Trace } from './trace.ts';
 
@@ -39,7 +39,8 @@ export interface SamplingSettings {
 /** Everything a scene may show for one prompt: the model's own numbers, nothing made up. */
 export interface Explanation {
   modelName: string;
-  config: GPTConfig;
+  /** The model's sizes and which variant of each step it has (GPT-2's or the Llama family's). */
+  config: ModelConfig;
   parameterCount: number;
   prompt: string;
   /** Tokens of the prompt actually run (after keeping the last n_positions). */

@@ -20,6 +20,9 @@ export type FormulaKind =
   | 'linear' | 'scaled-dot' | 'weighted-sum' | 'logit' | 'softmax' | 'masked' | 'layer-norm' | 'gelu'
   | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder' | 'difference';
 
+/** GPT-2 adds a position table to the token embeddings: block 0 reads their sum. */
+const GPT2 = { positions: 'table' } as const;
+
 type TopLevelName = 'embed.token' | 'embed.position' | 'embed.sum' | 'ln_f' | 'logits' | 'probs';
 
 /** The formula of each traced value of GPT-2's family (an attention cell the mask hides is 'masked'). */
@@ -119,11 +122,11 @@ export function formulaOf(model: GPT, trace: Trace, ids: readonly number[], quer
     case 'embed.sum':
       return sum(c, base, 'embed.token', 'embed.position', index);
     case 'resid_1':
-      return sum(c, base, blockInput(layer), block(layer, 'attn.proj'), index);
+      return sum(c, base, blockInput(layer, GPT2), block(layer, 'attn.proj'), index);
     case 'out':
       return sum(c, base, block(layer, 'resid_1'), block(layer, 'mlp.proj'), index);
     case 'ln_1':
-      return layerNorm(c, base, blockInput(layer), `h.${layer}.ln_1`, c.model.weights.h[layer].ln_1, at[0], at[1]);
+      return layerNorm(c, base, blockInput(layer, GPT2), `h.${layer}.ln_1`, c.model.weights.h[layer].ln_1, at[0], at[1]);
     case 'ln_2':
       return layerNorm(c, base, block(layer, 'resid_1'), `h.${layer}.ln_2`, c.model.weights.h[layer].ln_2, at[0], at[1]);
     case 'ln_f':

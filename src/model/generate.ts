@@ -2,7 +2,7 @@
 // A KV cache makes each new token cost one position; once the context is full, only the last
 // `window` tokens are kept, so every later step reruns the model over the sliding window.
 
-import { GPT, KVCache } from './gpt.ts';
+import { architectureOf, cachedForward, type LanguageModel } from './language-model.ts';
 import { drawFrom, samplingDistribution, SeededRandom, topEntries, type SamplingOptions } from './sampling.ts';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -26,35 +26,36 @@ export interface GeneratedToken {
   top: { id: number; probability: number }[];
 }
 
-export function* generate(model: GPT, promptIds: readonly number[], options: GenerateOptions): Generator<GeneratedToken> {
-  const window = options.window ?? model.config.nPositions;
-  if (!Number.isInteger(window) || window < 1 || window > model.config.nPositions) {
-    throw new RangeError(`window must be between 1 and ${model.config.nPositions}, got ${window}`);
+export function* generate(model: LanguageModel, promptIds: readonly number[], options: GenerateOptions): Generator<GeneratedToken> {
+  const context = architectureOf(model).nPositions;
+  const window = options.window ?? context;
+  if (!Number.isInteger(window) || window < 1 || window > context) {
+    throw new RangeError(`window must be between 1 and ${context}, got ${window}`);
   }
   if (promptIds.length === 0) throw new RangeError('the prompt has no tokens; type some text first');
   const random = new SeededRandom(options.seed);
   const ids = [...promptIds];
   // The cache never holds more than the window, nor more than the prompt and the new tokens.
   const capacity = Math.min(window, promptIds.length + options.maxNewTokens);
-  let cache = new KVCache(model.config, capacity);
+  const cache = cachedForward(model, capacity);
   let cacheStart = -1; // index in ids of the first cached position, or -1 when the cache is empty
 
   for (let n = 0; n < options.maxNewTokens; n++) {
     const start = Math.max(0, ids.length - window);
-    const context = ids.slice(start);
+    const read = ids.slice(start);
     let logits: Float32Array;
     if (cacheStart === start && cache.length > 0) {
       // The window has not moved: feed only the tokens the cache has not seen.
-      logits = model.forward(ids.slice(start + cache.length), { cache, lastOnly: true }).logits;
+      logits = cache.next(ids.slice(start + cache.length));
     } else {
       // First step, or the window slid: positions changed, so recompute from scratch.
-      cache = new KVCache(model.config, capacity);
+      cache.reset();
       cacheStart = start;
-      logits = model.forward(context, { cache, lastOnly: true }).logits;
+      logits = cache.next(read);
     }
     const probs = samplingDistribution(logits, options);
     const id = drawFrom(probs, random);
-    yield { id, probability: probs[id], context, dropped: start, top: topEntries(probs, 5) };
+    yield { id, probability: probs[id], context: read, dropped: start, top: topEntries(probs, 5) };
     ids.push(id);
     if (options.stopToken !== undefined && options.stopToken !== null && id === options.stopToken) return;
   }

@@ -175,17 +175,20 @@ export class GPT<Table extends EmbeddingTable = EmbeddingTable, Matrix extends W
     return { logits, trace };
   }
 
+  /** rows × V: ln_f and the output head on rows of any residual stream (rows × C), as the forward pass ends (the logit lens). */
+  finalLogits(x: Float32Array, rows: number): Float32Array {
+    const { nEmbd: C, layerNormEpsilon: eps } = this.config;
+    const xf = new Float32Array(rows * C); // rows × C
+    layernormForward(xf, x, this.weights.ln_f.weight, this.weights.ln_f.bias, rows, C, eps);
+    return this.outputHead(xf, rows); // rows × V
+  }
+
   /** The softmax of each of `rows` rows of V logits: the probabilities a forward pass traces. */
   probabilities(logits: Float32Array, rows: number): Float32Array {
     const V = this.config.vocabSize;
     const probs = new Float32Array(rows * V); // rows × V
     softmaxRowsWith(this.kernels, probs, logits, rows, V);
     return probs;
-  }
-
-  /** The output head on rows of any residual stream already through ln_f (the logit lens). */
-  headLogits(x: Float32Array, rows: number): Float32Array {
-    return this.outputHead(x, rows); // rows × V
   }
 
   /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is the head, or wte when tied. */

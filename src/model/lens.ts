@@ -1,11 +1,12 @@
 // The logit lens: what the model would predict if it stopped reading at some depth. Each
 // residual stream read (after the embeddings, after each block's attention, after each block)
-// goes through the model's own ln_f and output head, then a softmax.
+// goes through the model's own final norm (GPT-2's ln_f, the Llama family's RMSNorm) and output
+// head, then a softmax.
 // Shape legend: T tokens, C width, V vocabulary, S stages (1 + 2 · n_layer), N tokens kept.
 
-import type { GPT } from './gpt.ts';
-import { layernormForward } from './ops.ts';
-import { block, type TraceName } from './registry.ts';
+import { architectureOf, type LanguageModel } from './language-model.ts';
+import type { ModelConfig } from './architecture.ts';
+import { block, blockInput, type TraceName } from './registry.ts';
 import { mostLikely } from './sampling.ts';
 import { traced, type Trace } from './trace.ts';
 
@@ -23,7 +24,7 @@ export const LENS_TOP = 5;
 export interface LensReading {
   /** The position read, from 0. */
   position: number;
-  /** S trace names, in order (lensStageNames). */
+  /** S trace names, in order (lensStages). */
   stages: TraceName[];
   /** N: tokens kept per stage. */
   top: number;
@@ -33,28 +34,28 @@ export interface LensReading {
   probs: Float32Array;
 }
 
-/** embed.sum, then h.L.resid_1 and h.L.out for each block, in order. */
-export function lensStageNames(nLayer: number): TraceName[] {
-  const names: TraceName[] = ['embed.sum'];
-  for (let l = 0; l < nLayer; l++) names.push(block(l, 'resid_1'), block(l, 'out'));
+/**
+ * The block input first (embed.sum, or embed.token in a model without a position table), then
+ * h.L.resid_1 and h.L.out for each block, in order.
+ */
+export function lensStages(config: Pick<ModelConfig, 'nLayer' | 'positions'>): TraceName[] {
+  const names: TraceName[] = [blockInput(0, config)];
+  for (let l = 0; l < config.nLayer; l++) names.push(block(l, 'resid_1'), block(l, 'out'));
   return names;
 }
 
-/** rows × V: softmax(head(ln_f(x))) for `rows` rows of x (rows × C), as the forward pass ends. */
-function throughHead(model: GPT, x: Float32Array, rows: number): Float32Array {
-  const { nEmbd: C, layerNormEpsilon: eps } = model.config;
-  const xf = new Float32Array(rows * C); // rows × C
-  layernormForward(xf, x, model.weights.ln_f.weight, model.weights.ln_f.bias, rows, C, eps);
+/** rows × V: softmax(head(final norm(x))) for `rows` rows of x (rows × C), as the forward pass ends. */
+function throughHead(model: LanguageModel, x: Float32Array, rows: number): Float32Array {
   // The forward pass's own softmax (the kernels' where they have one), so the last stage equals `probs`.
-  return model.probabilities(model.headLogits(xf, rows), rows); // rows × V
+  return model.probabilities(model.finalLogits(x, rows), rows); // rows × V
 }
 
 /**
  * Every stage for every position. The head and the softmax run over all T rows, as the forward
  * pass runs them, so the last stage equals the trace's `probs` bit for bit with any kernels.
  */
-export function logitLens(model: GPT, trace: Trace): LensStage[] {
-  return lensStageNames(model.config.nLayer).map((after) => {
+export function logitLens(model: LanguageModel, trace: Trace): LensStage[] {
+  return lensStages(architectureOf(model)).map((after) => {
     const x = traced(trace, after); // T × C
     return { after, probs: throughHead(model, x.data, x.shape[0]) };
   });
@@ -69,12 +70,13 @@ export function lensTop(stage: LensStage, position: number, V: number, n: number
 /**
  * The lens at one position: one head product of S − 1 rows (every stage but the last at this
  * position) instead of S × T, which is what makes it affordable per explanation for GPT-2
- * small's shape. The last stage is the forward pass's own ln_f, head and softmax of the last
+ * small's shape. The last stage is the forward pass's own final norm, head and softmax of the last
  * block's output, so it is read from the trace's `probs`: the model's prediction, exactly.
  */
-export function lensAt(model: GPT, trace: Trace, position: number, top = LENS_TOP): LensReading {
-  const { nEmbd: C, vocabSize: V, nLayer } = model.config;
-  const stages = lensStageNames(nLayer);
+export function lensAt(model: LanguageModel, trace: Trace, position: number, top = LENS_TOP): LensReading {
+  const config = architectureOf(model);
+  const { nEmbd: C, vocabSize: V } = config;
+  const stages = lensStages(config);
   const S = stages.length;
   const N = Math.min(top, V);
   const rows = new Float32Array((S - 1) * C); // (S − 1) × C: each stage's row at `position`

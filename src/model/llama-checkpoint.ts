@@ -1,12 +1,74 @@
 // A Llama-family model from the files of a Hugging Face folder: config.json and the weights,
-// in one model.safetensors or in shards named by model.safetensors.index.json. Held as bytes
-// so the page can use it too; llama-checkpoint-node.ts reads folders. F32, F16 and BF16 are
-// widened to floats. Every tensor the config calls for must be there with its shape.
+// in one model.safetensors or in shards named by model.safetensors.index.json, and its own
+// tokenizer (tokenizer.json, tokenizer_config.json). Held as bytes and text so the page can use
+// it too; llama-checkpoint-node.ts reads folders. F32, F16 and BF16 are widened to floats. Every
+// tensor the config calls for must be there with its shape. Also: which family a config.json names.
 
 import { ModelError } from './config.ts';
-import { llamaConfigFromJson, type LlamaConfig } from './llama-config.ts';
+import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from './llama-config.ts';
 import type { LlamaBlockWeights, LlamaWeights } from './llama.ts';
 import { parseSafetensors, tensorFloat32, type SafetensorsFile } from './safetensors.ts';
+import { HuggingFaceTokenizer } from '../tokenizer/huggingface.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
+
+export const TOKENIZER_JSON = 'tokenizer.json';
+export const TOKENIZER_CONFIG = 'tokenizer_config.json';
+
+export type ModelFamily = 'gpt2' | 'llama';
+
+const GPT2_TYPES = new Set(['gpt2']);
+const LLAMA_TYPES = new Set(['llama', 'qwen2', 'mistral']);
+
+/** The family config.json names (model_type, else architectures); ModelError for others. */
+export function familyOf(json: Record<string, unknown>, where: string): ModelFamily {
+  const type = json.model_type;
+  const arch = Array.isArray(json.architectures) ? String(json.architectures[0]) : '';
+  if (GPT2_TYPES.has(type as string) || (type === undefined && arch.startsWith('GPT2'))) return 'gpt2';
+  if (LLAMA_TYPES.has(type as string) || (type === undefined && /^(Llama|Qwen2|Mistral)ForCausalLM$/.test(arch))) return 'llama';
+  if (type === undefined && arch === '' && json.n_embd !== undefined) return 'gpt2'; // our trainer's older folders
+  throw new ModelError(
+    `${where}: model_type ${JSON.stringify(type)} (${arch || 'no architectures'}) is not supported; this program runs GPT-2 ("gpt2") and Llama-family models ("llama", "qwen2", "mistral")`,
+  );
+}
+
+/** A JSON object from a model folder's file; ModelError naming `where` for anything else. */
+export function jsonObject(text: string, where: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelError(`${where}: expected a JSON object`);
+  return json as Record<string, unknown>;
+}
+
+/** A folder's own tokenizer from tokenizer.json's text and tokenizer_config.json's (null when absent). */
+export function folderTokenizer(tokenizerText: string, configText: string | null, where: string): HuggingFaceTokenizer {
+  const config = configText === null ? {} : jsonObject(configText, `${where}/${TOKENIZER_CONFIG}`);
+  const path = `${where}/${TOKENIZER_JSON}`;
+  try {
+    return new HuggingFaceTokenizer(jsonObject(tokenizerText, path), config, path);
+  } catch (e) {
+    if (e instanceof TokenizerError) throw new ModelError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Throws ModelError when weight files of `bytes` in all cannot hold what the config calls for,
+ * at 2 bytes a number (F16 and BF16; F32 takes twice that): a config from another model, or a
+ * cut file, is refused before the weights are read or downloaded.
+ */
+export function checkLlamaWeightsFit(config: LlamaConfig, bytes: number, weightsFile: string, configFile: string): void {
+  const needed = 2 * llamaParameterCount(config);
+  if (bytes >= needed) return;
+  throw new ModelError(
+    `${weightsFile} holds ${bytes.toLocaleString('en-US')} bytes, but ${configFile} needs at least ${needed.toLocaleString('en-US')} ` +
+      `for its ${llamaParameterCount(config).toLocaleString('en-US')} parameters (hidden_size=${config.hidden}, num_hidden_layers=${config.nLayer}, ` +
+      `intermediate_size=${config.intermediate}, vocab_size=${config.vocabSize}); this config.json belongs to another model or the file is incomplete`,
+  );
+}
 
 /** The config and weights from config.json's object and the bytes of each weights file by name. */
 export function llamaFromFiles(configJson: Record<string, unknown>, files: ReadonlyMap<string, Uint8Array>, where: string): { config: LlamaConfig; weights: LlamaWeights } {

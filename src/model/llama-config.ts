@@ -2,7 +2,7 @@
 // as transformers 4.x writes it (rope_theta + rope_scaling) or 5.x (rope_parameters), and the
 // RoPE frequencies that config implies. See ../shared/docs/MODELS.md for the fields.
 
-import { ModelError } from './config.ts';
+import { CONFIG_LIMITS, ModelError } from './config.ts';
 
 type RopeScaling =
   | { kind: 'default' }
@@ -39,18 +39,23 @@ export function llamaConfigFromJson(json: Record<string, unknown>, where = 'conf
   const fail = (problem: string): never => {
     throw new ModelError(`${where}: ${problem}`);
   };
-  const count = (key: string, fallback?: number): number => {
+  // Limits as GPT-2's (config.ts): a mistyped config.json is refused before anything is sized from it.
+  const count = (key: string, fallback: number | undefined, max: number): number => {
     const v = json[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if ((v as number) > max) {
+      fail(`"${key}" is ${(v as number).toLocaleString('en-US')}, more than this program accepts (at most ${max.toLocaleString('en-US')}); the file is probably mistyped or not a model's config.json`);
+    }
     return v as number;
   };
+  const L = CONFIG_LIMITS;
   const type = json.model_type;
   const family = type === 'qwen2' ? 'qwen2' : LLAMA_TYPES.has(type as string) ? 'llama' : fail(`model_type ${JSON.stringify(type)} is not a Llama-family model`);
-  const hidden = count('hidden_size');
-  const nHead = count('num_attention_heads');
-  const nKvHead = count('num_key_value_heads', nHead);
+  const hidden = count('hidden_size', undefined, L.nEmbd);
+  const nHead = count('num_attention_heads', undefined, L.nHead);
+  const nKvHead = count('num_key_value_heads', nHead, L.nHead);
   if (nHead % nKvHead !== 0) fail(`num_attention_heads (${nHead}) must be a multiple of num_key_value_heads (${nKvHead})`);
-  const headDim = json.head_dim === undefined || json.head_dim === null ? hidden / nHead : count('head_dim');
+  const headDim = json.head_dim === undefined || json.head_dim === null ? hidden / nHead : count('head_dim', undefined, L.nEmbd);
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) fail(`the head size ${headDim} must be an even whole number (RoPE turns pairs of dimensions)`);
   const act = json.hidden_act ?? 'silu';
   if (act !== 'silu') fail(`hidden_act ${JSON.stringify(act)} is not supported; the gated MLP here uses SiLU ("silu")`);
@@ -65,14 +70,14 @@ export function llamaConfigFromJson(json: Record<string, unknown>, where = 'conf
   if (typeof theta !== 'number' || !(theta > 0)) fail(`"rope_theta" must be a positive number, got ${JSON.stringify(theta)}`);
   return {
     family,
-    nLayer: count('num_hidden_layers'),
+    nLayer: count('num_hidden_layers', undefined, L.nLayer),
     nHead,
     nKvHead,
     headDim,
     hidden,
-    intermediate: count('intermediate_size'),
-    vocabSize: count('vocab_size'),
-    maxPositions: count('max_position_embeddings', 2048),
+    intermediate: count('intermediate_size', undefined, 4 * L.nEmbd),
+    vocabSize: count('vocab_size', undefined, L.vocabSize),
+    maxPositions: count('max_position_embeddings', 2048, L.nPositions),
     rmsNormEps: eps as number,
     ropeTheta: theta as number,
     ropeScaling: ropeScaling(params, fail),
@@ -129,4 +134,12 @@ export function ropeFrequencies(config: LlamaConfig): Float64Array {
     }
   }
   return inv;
+}
+
+/** Number of parameters, counting a tied head once. */
+export function llamaParameterCount(config: LlamaConfig): number {
+  const { hidden: C, nHead, nKvHead, headDim: D, intermediate: I, vocabSize: V, nLayer } = config;
+  const attention = C * nHead * D + 2 * C * nKvHead * D + nHead * D * C + (config.qkvBias ? (nHead + 2 * nKvHead) * D : 0);
+  const block = 2 * C + attention + 3 * C * I; // two RMSNorm weights, attention, gate/up/down
+  return V * C + nLayer * block + C + (config.tieWordEmbeddings ? 0 : V * C);
 }

@@ -3,7 +3,7 @@
 // stream), final RMSNorm, output head. What differs from GPT-2: RMSNorm instead of layer norm,
 // no position table but queries and keys turned by RoPE, fewer key/value heads than query heads
 // (grouped-query attention), a gated SiLU MLP, and usually no biases.
-// Tracing records every intermediate under the names in llama-trace.ts.
+// Tracing records every intermediate under the names in the registry (registry.ts, llamaTraceTable).
 //
 // Shape legend: T new tokens, P cached positions, S = P + T, C width, nH query heads and nKV
 // key/value heads of size D, I MLP width, V vocabulary.
@@ -11,7 +11,7 @@
 
 import { ropeFrequencies, type LlamaConfig } from './llama-config.ts';
 import type { Trace } from './trace.ts';
-import { softmaxForward } from './ops.ts';
+import { softmaxRowsWith } from './ops.ts';
 import { causalAttention } from './attention.ts';
 import { block, type TraceName } from './registry.ts';
 import type { Kernels } from '../kernels/kernels.ts';
@@ -46,16 +46,40 @@ export interface LlamaForwardOptions {
   lastOnly?: boolean;
 }
 
-/** Rotated keys and values per layer, so each new token costs one position. */
+/**
+ * Rotated keys and values per layer, so each new token costs one position. It grows as
+ * positions arrive: these models' contexts run to many thousands of positions (SmolLM2: 8,192,
+ * 377 MB of cache at full size), and a short prompt needs a few of them.
+ */
 export class LlamaKVCache {
   length = 0;
-  readonly keys: Float32Array[]; // per layer: maxPositions × nKV·D (after RoPE)
-  readonly values: Float32Array[]; // per layer: maxPositions × nKV·D
+  keys: Float32Array[]; // per layer: capacity × nKV·D (after RoPE)
+  values: Float32Array[]; // per layer: capacity × nKV·D
+  private capacity = 0;
 
-  constructor(readonly config: LlamaConfig) {
-    const size = config.maxPositions * config.nKvHead * config.headDim;
-    this.keys = Array.from({ length: config.nLayer }, () => new Float32Array(size));
-    this.values = Array.from({ length: config.nLayer }, () => new Float32Array(size));
+  /** `limit`: the most positions it will ever hold (default the context); it grows to that as positions arrive. */
+  constructor(
+    readonly config: LlamaConfig,
+    readonly limit = config.maxPositions,
+  ) {
+    this.keys = [];
+    this.values = [];
+    this.reserve(Math.min(64, limit));
+  }
+
+  /** Room for `positions` positions in all, keeping what is stored. */
+  reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    const capacity = Math.max(positions, Math.min(this.limit, 2 * this.capacity));
+    const row = this.config.nKvHead * this.config.headDim;
+    const grow = (old: Float32Array | undefined) => {
+      const next = new Float32Array(capacity * row);
+      if (old) next.set(old.subarray(0, this.length * row));
+      return next;
+    };
+    this.keys = Array.from({ length: this.config.nLayer }, (_, l) => grow(this.keys[l]));
+    this.values = Array.from({ length: this.config.nLayer }, (_, l) => grow(this.values[l]));
+    this.capacity = capacity;
   }
 }
 
@@ -71,19 +95,31 @@ export class Llama {
     readonly kernels: Kernels = plainKernels,
   ) {
     this.invFreq = ropeFrequencies(config);
-    if (kernels.prepareWeight) {
-      const { hidden: C, intermediate: I, nHead, nKvHead, headDim: D, vocabSize: V } = config;
-      for (const b of weights.layers) {
-        kernels.prepareWeight(b.q_proj, C, nHead * D, true);
-        kernels.prepareWeight(b.k_proj, C, nKvHead * D, true);
-        kernels.prepareWeight(b.v_proj, C, nKvHead * D, true);
-        kernels.prepareWeight(b.o_proj, nHead * D, C, true);
-        kernels.prepareWeight(b.gate_proj, C, I, true);
-        kernels.prepareWeight(b.up_proj, C, I, true);
-        kernels.prepareWeight(b.down_proj, I, C, true);
-      }
-      kernels.prepareWeight(weights.lm_head ?? weights.embed_tokens, C, V, true);
+    // Fast kernels lay the weights out for their products now, so the first pass runs at full speed.
+    if (kernels.prepareWeight) for (const [matrix, K, N] of this.matrices()) kernels.prepareWeight(matrix, K, N, true);
+  }
+
+  /** Every weight matrix the products use, with its K × N (each stored N × K, as transformers keeps it). */
+  private *matrices(): Generator<[Float32Array, number, number]> {
+    const { hidden: C, intermediate: I, nHead, nKvHead, headDim: D, vocabSize: V } = this.config;
+    for (const b of this.weights.layers) {
+      yield [b.q_proj, C, nHead * D];
+      yield [b.k_proj, C, nKvHead * D];
+      yield [b.v_proj, C, nKvHead * D];
+      yield [b.o_proj, nHead * D, C];
+      yield [b.gate_proj, C, I];
+      yield [b.up_proj, C, I];
+      yield [b.down_proj, I, C];
     }
+    yield [this.weights.lm_head ?? this.weights.embed_tokens, C, V];
+  }
+
+  /**
+   * Frees what the kernels keep for this model's weights, so another model can use the memory at
+   * once rather than when the garbage collector gets to it. The model cannot run afterwards.
+   */
+  release(): void {
+    for (const [matrix] of this.matrices()) this.kernels.forget?.(matrix);
   }
 
   forward(ids: readonly number[], options: LlamaForwardOptions = {}): { logits: Float32Array; trace?: Trace } {
@@ -98,6 +134,7 @@ export class Llama {
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`token id ${id} is outside the vocabulary 0…${V - 1}`);
     }
+    cache?.reserve(past + T);
     const trace: Trace | undefined = options.trace ? new Map() : undefined;
     const record: Record_ = (name, shape, data) => {
       if (trace) trace.set(name, { shape, data });
@@ -117,15 +154,33 @@ export class Llama {
     record('rms_f', [T, C], xf);
 
     const rows = options.lastOnly && !trace ? 1 : T;
-    const logits = new Float32Array(rows * V); // rows × V
-    this.kernels.matmulTransposed(logits, xf.subarray((T - rows) * C), w.lm_head ?? w.embed_tokens, rows, C, V);
+    const logits = this.outputHead(xf.subarray((T - rows) * C), rows); // rows × V
     if (trace) {
       trace.set('logits', { shape: [T, V], data: logits });
-      const probs = logits.slice();
-      for (let t = 0; t < T; t++) softmaxForward(probs.subarray(t * V, (t + 1) * V));
-      trace.set('probs', { shape: [T, V], data: probs });
+      trace.set('probs', { shape: [T, V], data: this.probabilities(logits, T) });
     }
     return { logits, trace };
+  }
+
+  /** The softmax of each of `rows` rows of V logits (the kernels' where they have one): the probabilities a forward pass traces. */
+  probabilities(logits: Float32Array, rows: number): Float32Array {
+    const V = this.config.vocabSize;
+    const probs = new Float32Array(rows * V); // rows × V
+    softmaxRowsWith(this.kernels, probs, logits, rows, V);
+    return probs;
+  }
+
+  /** rows × V: the final RMSNorm and the output head on rows of any residual stream (rows × C), as the forward pass ends (the logit lens). */
+  finalLogits(x: Float32Array, rows: number): Float32Array {
+    return this.outputHead(rmsNorm(x, this.weights.norm, rows, this.config.hidden, this.config.rmsNormEps), rows);
+  }
+
+  /** logits = x · Wᵀ for `rows` rows of x, where W (V × C) is lm_head, or embed_tokens when tied. */
+  private outputHead(x: Float32Array, rows: number): Float32Array {
+    const { hidden: C, vocabSize: V } = this.config;
+    const logits = new Float32Array(rows * V); // rows × V
+    this.kernels.matmulTransposed(logits, x, this.weights.lm_head ?? this.weights.embed_tokens, rows, C, V);
+    return logits;
   }
 
   /** The angle, cosine and sine for each new position and each pair of dimensions. */

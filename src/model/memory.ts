@@ -5,6 +5,7 @@
 // its weights are read, with a message naming its size and the limit.
 
 import { FIELD_NAMES, ModelError, parameterCount, type GPTConfig } from './config.ts';
+import { describeGpt2, type ModelConfig } from './architecture.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { PANEL } from '../kernels/wasm/wasm-kernels.ts';
 
@@ -90,14 +91,20 @@ const packed = (K: number, N: number): number => K * Math.ceil(N / PANEL) * PANE
 
 /**
  * Bytes of everything one explanation of T tokens allocates: the trace (every intermediate,
- * with the T × V logits and probabilities) and the KV cache of the 8 tokens it generates.
+ * with the T × V logits and probabilities) and the KV cache of the 8 tokens it generates. A
+ * GPT-2 config, or any model's description (the Llama family's RoPE-turned queries and keys,
+ * its four T × I arrays of the gated MLP, its narrower keys and values).
  */
-export function explanationBytes(config: GPTConfig, T: number, generated = 8): number {
-  const { nLayer: L, nEmbd: C, nHead, vocabSize: V } = config;
-  // Per block: 14 arrays of T × C (ln, q, k, v, heads, concat, projections, residuals), two of T × 4C, scores and weights.
-  const perBlock = 14 * T * C + 2 * T * 4 * C + 2 * nHead * T * T;
+export function explanationBytes(config: GPTConfig | ModelConfig, T: number, generated = 8): number {
+  const model = 'family' in config ? config : describeGpt2(config);
+  const { nLayer: L, nEmbd: C, nHead, vocabSize: V, mlpWidth: I } = model;
+  const kvWidth = model.nKvHead * model.headDim;
+  // Per block: 14 arrays of T × C (ln, q, k, v, heads, concat, projections, residuals), the MLP's
+  // T × I arrays (two in GPT-2, four gated), scores and weights; RoPE adds the turned q and k.
+  const rope = model.positions === 'rope' ? T * (nHead * model.headDim + kvWidth) : 0;
+  const perBlock = 14 * T * C + (model.mlp === 'swiglu' ? 4 : 2) * T * I + 2 * nHead * T * T + rope;
   const trace = 4 * T * C + L * perBlock + 2 * T * V + V;
-  const cache = 2 * L * Math.min(T + generated, config.nPositions) * C;
+  const cache = 2 * L * Math.min(T + generated, model.nPositions) * kvWidth;
   return 4 * (trace + cache);
 }
 
@@ -109,7 +116,7 @@ export function explanationBytes(config: GPTConfig, T: number, generated = 8): n
 export const EXPLANATION_BUDGET_BYTES = 2.6e9;
 
 /** The most prompt tokens whose explanation fits in `budget` bytes (at most the context). */
-export function tokensWithin(config: GPTConfig, budget: number): number {
+export function tokensWithin(config: GPTConfig | ModelConfig, budget: number): number {
   let low = 0;
   let high = config.nPositions;
   while (low < high) {

@@ -6,11 +6,15 @@
 // prompt to compare (Explanation.compare), `compare.NAME` is that prompt's value NAME, and the
 // comparison's own values (`sharedStart`, `diff.*`) are declared here too.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
-// W the generation window, L blocks, D the logit lens's stages (1 + 2 · L).
+// W the generation window, L blocks, D the logit lens's stages (1 + 2 · L); for the Llama family
+// also nKV key/value heads and I the MLP width (there H is the config's head size, which need
+// not be C / n_head).
 
 import type { GPTConfig } from './config.ts';
 import { headSize } from './config.ts';
+import type { ModelConfig } from './architecture.ts';
 import type { Explanation } from './explanation.ts';
+import { ropeProducts } from './rope-products.ts';
 import { headHabit, type HeadHabit } from './head-habits.ts';
 import { mostLikely } from './sampling.ts';
 import { nextProbsDifference, sharedStart, weightsDifference } from './comparison.ts';
@@ -20,7 +24,7 @@ const BLOCK_STEPS = [
   'ln_1', 'attn.q', 'attn.k', 'attn.v', 'attn.scores', 'attn.weights', 'attn.heads', 'attn.concat', 'attn.proj',
   'resid_1', 'ln_2', 'mlp.fc', 'mlp.gelu', 'mlp.proj', 'out',
 ] as const;
-/** What a Llama-family block records where its step differs from GPT-2's (llama-trace.ts). */
+/** What a Llama-family block records where its step differs from GPT-2's (llamaTraceTable). */
 type LlamaBlockStep = 'rms_1' | 'attn.q_rot' | 'attn.k_rot' | 'rms_2' | 'mlp.gate' | 'mlp.up' | 'mlp.silu' | 'mlp.act';
 /** What a GPT-2 block records. */
 export type GPTBlockStep = (typeof BLOCK_STEPS)[number];
@@ -30,7 +34,7 @@ export type BlockName = `h.${number}.${BlockStep}`;
 /** A tensor the forward pass records when tracing. */
 export type TraceName =
   | 'embed.token' | 'embed.position' | 'embed.sum' | BlockName | 'ln_f' | 'logits' | 'probs'
-  // The Llama family's own (llama-trace.ts): RoPE's angles, the final RMSNorm.
+  // The Llama family's own (llamaTraceTable): RoPE's angles, the final RMSNorm.
   | 'rope.angles' | 'rope.cos' | 'rope.sin' | 'rms_f';
 
 /** A value computed from an explanation rather than recorded by the forward pass. */
@@ -54,7 +58,10 @@ type DerivedName =
   | 'position'
   | `heads.${HeadHabit}`
   | 'lens.probs'
-  | 'generation.window';
+  | 'generation.window'
+  // RoPE's products for the explanation's block and query head (rope-products.ts); Llama family only.
+  | 'rope.dot'
+  | 'rope.relative';
 
 /** A value of one prompt's explanation. */
 type PromptValueName = TraceName | DerivedName;
@@ -82,9 +89,24 @@ export function block(l: number, step: BlockStep): BlockName {
   return `h.${l}.${step}`;
 }
 
-/** Block l's input: the embeddings' sum for block 0, else the previous block's output. */
-export function blockInput(l: number): TraceName {
-  return l === 0 ? 'embed.sum' : block(l - 1, 'out');
+/**
+ * Block l's input: for block 0 the embeddings' sum, or the token embeddings alone in a model
+ * without a position table; else the previous block's output.
+ */
+export function blockInput(l: number, config: Pick<ModelConfig, 'positions'>): TraceName {
+  if (l > 0) return block(l - 1, 'out');
+  return config.positions === 'table' ? 'embed.sum' : 'embed.token';
+}
+
+/** The normalization block l applies before its attention or its MLP: layer norm (ln_1, ln_2) or RMSNorm (rms_1, rms_2). */
+export function normBefore(l: number, step: 'attention' | 'mlp', config: Pick<ModelConfig, 'norm'>): BlockName {
+  const rms = config.norm === 'rmsnorm';
+  return block(l, step === 'attention' ? (rms ? 'rms_1' : 'ln_1') : rms ? 'rms_2' : 'ln_2');
+}
+
+/** The normalization after the last block: ln_f or rms_f. */
+export function finalNorm(config: Pick<ModelConfig, 'norm'>): TraceName {
+  return config.norm === 'rmsnorm' ? 'rms_f' : 'ln_f';
 }
 
 /** A flat row-major index as one index per dimension of `shape`. */
@@ -102,15 +124,17 @@ export function at(name: ValueName, index: number): Source {
   return { tensor: name, index };
 }
 
-export interface ValueEntry {
+interface ValueEntry {
   name: ValueName;
   shape: number[];
   /** What the value is, in a few words (the readout says it in parentheses). */
   what: string;
 }
 
-/** Every traced tensor, in the order the forward pass computes it, with its expected shape. */
-export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: TraceName })[] {
+type TraceEntry = ValueEntry & { name: TraceName };
+
+/** GPT-2's traced tensors, in the order the forward pass computes them, with their expected shapes. */
+export function traceTable(config: GPTConfig, T: number): TraceEntry[] {
   const { nEmbd: C, nHead, vocabSize: V } = config;
   const H = headSize(config);
   const what: Record<GPTBlockStep, [number[], string]> = {
@@ -130,7 +154,7 @@ export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: 
     'mlp.proj': [[T, C], 'second linear map'],
     out: [[T, C], "resid_1 + MLP output: the block's output"],
   };
-  const entries: (ValueEntry & { name: TraceName })[] = [
+  const entries: TraceEntry[] = [
     { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table' },
     { name: 'embed.position', shape: [T, C], what: 'rows of the position embedding table' },
     { name: 'embed.sum', shape: [T, C], what: 'their sum, the input of block 0' },
@@ -146,10 +170,57 @@ export function traceTable(config: GPTConfig, T: number): (ValueEntry & { name: 
   return entries;
 }
 
+/** The Llama family's traced tensors (llama.ts): GPT-2's names where the step is the same, new names where it differs. */
+function llamaTraceTable(config: ModelConfig, T: number): TraceEntry[] {
+  const { nEmbd: C, nHead, nKvHead, headDim: H, mlpWidth: I, vocabSize: V } = config;
+  const entries: TraceEntry[] = [
+    { name: 'embed.token', shape: [T, C], what: 'rows of the token embedding table (no position table): the input of block 0' },
+    { name: 'rope.angles', shape: [T, H / 2], what: 'position × frequency: how far RoPE turns each pair of dimensions, in radians' },
+    { name: 'rope.cos', shape: [T, H], what: 'cosine of each angle, repeated over both halves of a head' },
+    { name: 'rope.sin', shape: [T, H], what: 'sine of each angle, repeated over both halves of a head' },
+  ];
+  for (let l = 0; l < config.nLayer; l++) {
+    entries.push(
+      { name: block(l, 'rms_1'), shape: [T, C], what: 'RMSNorm before attention' },
+      { name: block(l, 'attn.q'), shape: [T, nHead * H], what: 'queries, before RoPE' },
+      { name: block(l, 'attn.k'), shape: [T, nKvHead * H], what: 'keys (one per key/value head), before RoPE' },
+      { name: block(l, 'attn.v'), shape: [T, nKvHead * H], what: 'values (one per key/value head)' },
+      { name: block(l, 'attn.q_rot'), shape: [T, nHead * H], what: 'queries turned by their position (RoPE)' },
+      { name: block(l, 'attn.k_rot'), shape: [T, nKvHead * H], what: 'keys turned by their position (RoPE)' },
+      { name: block(l, 'attn.scores'), shape: [nHead, T, T], what: "Q Kᵀ / √H with each query head's shared key head, before the mask" },
+      { name: block(l, 'attn.weights'), shape: [nHead, T, T], what: 'after the causal mask and softmax' },
+      { name: block(l, 'attn.heads'), shape: [nHead, T, H], what: 'weights × V, per query head' },
+      { name: block(l, 'attn.concat'), shape: [T, nHead * H], what: 'heads side by side' },
+      { name: block(l, 'attn.proj'), shape: [T, C], what: 'after the output projection' },
+      { name: block(l, 'resid_1'), shape: [T, C], what: 'block input + attention output' },
+      { name: block(l, 'rms_2'), shape: [T, C], what: 'RMSNorm before the MLP' },
+      { name: block(l, 'mlp.gate'), shape: [T, I], what: 'gate projection' },
+      { name: block(l, 'mlp.up'), shape: [T, I], what: 'up projection' },
+      { name: block(l, 'mlp.silu'), shape: [T, I], what: 'SiLU of the gate' },
+      { name: block(l, 'mlp.act'), shape: [T, I], what: 'silu(gate) × up' },
+      { name: block(l, 'mlp.proj'), shape: [T, C], what: 'down projection' },
+      { name: block(l, 'out'), shape: [T, C], what: "resid_1 + MLP output: the block's output" },
+    );
+  }
+  entries.push(
+    { name: 'rms_f', shape: [T, C], what: 'final RMSNorm' },
+    { name: 'logits', shape: [T, V], what: 'scores over the vocabulary' },
+    { name: 'probs', shape: [T, V], what: 'softmax of the logits (temperature 1)' },
+  );
+  return entries;
+}
+
+/** Every tensor a model of this description traces for T tokens, in order, with its shape. */
+export function modelTraceTable(config: ModelConfig, T: number): TraceEntry[] {
+  return config.family === 'gpt2' ? traceTable(config, T) : llamaTraceTable(config, T);
+}
+
 /** A named value of one explanation: its entry and its numbers, flat and row-major. */
 export interface NamedValue extends ValueEntry {
   data: ArrayLike<number>;
 }
+
+type Derived = { shape: number[]; data: ArrayLike<number> };
 
 /** How many of the most likely next tokens `topTokens` ranks. */
 const TOP_TOKENS = 16;
@@ -157,10 +228,11 @@ const TOP_TOKENS = 16;
 /** A single number of the explanation, as a named value of shape [1]. */
 const one = (value: number) => ({ shape: [1], data: [value] });
 
-/** The derived values, each computed from the explanation when asked for. */
+/** The derived values, each computed from the explanation when asked for (null: this model has no such value). */
 interface DerivedEntry {
-  what: string;
-  value(ex: Explanation): { shape: number[]; data: ArrayLike<number> };
+  /** Its meaning, or a function giving it in this model's words. */
+  what: string | ((config: ModelConfig) => string);
+  value(ex: Explanation): Derived | null;
 }
 
 const DERIVED: Record<DerivedName, DerivedEntry> = {
@@ -242,7 +314,7 @@ const DERIVED: Record<DerivedName, DerivedEntry> = {
   'lens.probs': {
     // D × V, row-major, for the lens's position; only each stage's N most likely tokens have a
     // value (the explanation keeps no more), every other entry holds none (NaN).
-    what: "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
+    what: (config) => `next-token probability if the model stopped at this depth: that stage's residual stream through ${config.norm === 'rmsnorm' ? 'the final RMSNorm' : 'ln_f'} and the output head (the logit lens)`,
     value: (ex) => {
       const { stages, top, ids, probs } = ex.lens;
       const V = ex.config.vocabSize;
@@ -250,6 +322,15 @@ const DERIVED: Record<DerivedName, DerivedEntry> = {
       for (let s = 0; s < stages.length; s++) for (let k = 0; k < top; k++) data[s * V + ids[s * top + k]] = probs[s * top + k];
       return { shape: [stages.length, V], data };
     },
+  },
+  'rope.dot': {
+    // T × T: row i the query's position, column j the key's; the score before √H and the mask.
+    what: "turned query · turned key for the shown block and query head: the score before dividing by √H",
+    value: (ex) => ropeValue(ex, 'dot'),
+  },
+  'rope.relative': {
+    what: 'unturned query · the unturned key turned by the difference of the two positions’ angles: the same number as rope.dot',
+    value: (ex) => ropeValue(ex, 'relative'),
   },
 };
 
@@ -264,6 +345,16 @@ function habitEntry(habit: HeadHabit, what: string): DerivedEntry {
   };
 }
 
+const ropeCache = new WeakMap<Explanation, ReturnType<typeof ropeProducts>>();
+
+/** One of RoPE's T × T products, computed once per explanation for both. */
+function ropeValue(ex: Explanation, which: 'dot' | 'relative'): Derived | null {
+  if (ex.config.positions !== 'rope') return null;
+  let products = ropeCache.get(ex);
+  if (!products) ropeCache.set(ex, (products = ropeProducts(ex.trace, ex.config, ex.layer, ex.head)));
+  const T = ex.tokens.length;
+  return { shape: [T, T], data: products[which] };
+}
 
 /** The last row of a T × V traced tensor. */
 function lastRow(ex: Explanation, name: 'logits' | 'probs'): Float32Array {
@@ -290,9 +381,27 @@ function sharedLogit(ex: Explanation): { value: number; count: number } {
 /**
  * A dimension of the model or the prompt, as scenes name it in text: T tokens, C width,
  * n_head heads of size H, n_layer blocks, V tokens in the vocabulary, n_positions positions,
- * the MLP's width (4C in GPT-2) and its ratio to C, and √H, the scores' divisor.
+ * the MLP's width (4C in GPT-2, I in the Llama family) and its ratio to C, and √H, the scores'
+ * divisor. For grouped-query attention also n_kv key/value heads, the query heads each serves
+ * (n_head / n_kv), and the widths of Q (n_head·H) and of K and V (n_kv·H), which are C in
+ * GPT-2; for RoPE the pairs of dimensions a head turns (H/2).
  */
-export type DimName = 'T' | 'C' | 'H' | 'nHead' | 'nLayer' | 'V' | 'nPositions' | 'mlpWidth' | 'mlpRatio' | 'sqrtH';
+export type DimName =
+  | 'T'
+  | 'C'
+  | 'H'
+  | 'nHead'
+  | 'nLayer'
+  | 'V'
+  | 'nPositions'
+  | 'mlpWidth'
+  | 'mlpRatio'
+  | 'sqrtH'
+  | 'nKvHead'
+  | 'kvGroup'
+  | 'qWidth'
+  | 'kvWidth'
+  | 'ropePairs';
 
 /** The value of dimension `name` for this explanation (from its config and its tokens). */
 export function dimensionOf(ex: Explanation, name: DimName): number {
@@ -300,14 +409,19 @@ export function dimensionOf(ex: Explanation, name: DimName): number {
   const values: Record<DimName, number> = {
     T: ex.tokens.length,
     C: c.nEmbd,
-    H: headSize(c),
+    H: c.headDim,
     nHead: c.nHead,
     nLayer: c.nLayer,
     V: c.vocabSize,
     nPositions: c.nPositions,
-    mlpWidth: 4 * c.nEmbd,
-    mlpRatio: 4,
-    sqrtH: Math.sqrt(headSize(c)),
+    mlpWidth: c.mlpWidth,
+    mlpRatio: c.mlpWidth / c.nEmbd,
+    sqrtH: Math.sqrt(c.headDim),
+    nKvHead: c.nKvHead,
+    kvGroup: c.nHead / c.nKvHead,
+    qWidth: c.nHead * c.headDim,
+    kvWidth: c.nKvHead * c.headDim,
+    ropePairs: c.positions === 'rope' ? c.headDim / 2 : 0,
   };
   return values[name];
 }
@@ -317,6 +431,7 @@ export const CONSTANTS = {
   'softmax.total': { value: 1, what: 'what the probabilities of a softmax add up to' },
   'layerNorm.mean': { value: 0, what: "a row's mean after layer norm's normalising step" },
   'layerNorm.spread': { value: 1, what: "a row's standard deviation after layer norm's normalising step" },
+  'rmsNorm.rms': { value: 1, what: "a row's root mean square after RMSNorm's normalising step" },
   zero: { value: 0, what: 'zero: the weight of a masked position (e^−∞ = 0), the middle of an axis' },
 } as const;
 
@@ -325,7 +440,7 @@ export type ConstantName = keyof typeof CONSTANTS;
 /** A value of a comparison: computed from the explanation and its second prompt's (comparison.ts). */
 interface ComparisonEntry {
   what: string;
-  value(first: Explanation, second: Explanation, layer: number): { shape: number[]; data: ArrayLike<number> };
+  value(first: Explanation, second: Explanation, layer: number): Derived;
 }
 
 const COMPARISON = {
@@ -363,13 +478,14 @@ export function namedValue(ex: Explanation, name: string): NamedValue | undefine
   }
   const compared = comparisonEntry(ex, name);
   if (compared && !ex.compare) return undefined;
-  const entry = name in DERIVED ? DERIVED[name as DerivedName] : compared?.entry;
-  if (entry) {
+  if (name in DERIVED || compared) {
     let values = derivedValues.get(ex);
     if (!values) derivedValues.set(ex, (values = new Map()));
     let value = values.get(name);
-    if (!value) values.set(name, (value = compared ? compared.entry.value(ex, ex.compare!, compared.layer) : DERIVED[name as DerivedName].value(ex)));
-    return { name: name as ValueName, what: entry.what, ...value };
+    if (value === undefined) values.set(name, (value = compared ? compared.entry.value(ex, ex.compare!, compared.layer) : DERIVED[name as DerivedName].value(ex)));
+    if (value === null) return undefined;
+    const what = compared ? compared.entry.what : DERIVED[name as DerivedName].what;
+    return { name: name as ValueName, what: typeof what === 'string' ? what : what(ex.config), ...value };
   }
   const tensor = ex.trace.get(name as TraceName);
   if (!tensor) return undefined;
@@ -393,14 +509,14 @@ export function secondPrompt<N extends string>(name: N): `compare.${N}` {
 }
 
 // An explanation never changes once made, so what is derived from it is computed once.
-const derivedValues = new WeakMap<Explanation, Map<string, { shape: number[]; data: ArrayLike<number> }>>();
+const derivedValues = new WeakMap<Explanation, Map<string, Derived | null>>();
 const meanings = new WeakMap<Explanation, Map<string, string>>();
 
 /** Each traced name's meaning for this explanation's model, built once per explanation. */
 function traceMeanings(ex: Explanation): Map<string, string> {
   let m = meanings.get(ex);
   if (!m) {
-    m = new Map(traceTable(ex.config, ex.tokens.length).map((e) => [e.name, e.what]));
+    m = new Map(modelTraceTable(ex.config, ex.tokens.length).map((e) => [e.name, e.what]));
     meanings.set(ex, m);
   }
   return m;

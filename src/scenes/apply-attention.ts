@@ -12,7 +12,7 @@ import { percentDecimals } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { declared, dims, blockHead, headOperands, tokenPieces } from './shared.ts';
 import { say } from '../render/said.ts';
 import { SPACE, TEXT } from '../anim/metrics.ts';
 
@@ -26,7 +26,8 @@ function build(ex: Explanation) {
   const pieces = tokenPieces(ex);
   const h = d.index(head, 'nHead');
   const W = plane(ex.trace, `h.${layer}.attn.weights`, head);
-  const V = columnSlice(ex.trace, `h.${layer}.attn.v`, head * H, H);
+  const { kvHead } = headOperands(ex); // the key/value head whose values this head reads
+  const V = columnSlice(ex.trace, `h.${layer}.attn.v`, kvHead * H, H);
   const Y = plane(ex.trace, `h.${layer}.attn.heads`, head);
   const r = T - 1;
   // The terms: every position the last token sees, or the largest weights when there are many.
@@ -35,7 +36,9 @@ function build(ex: Explanation) {
   const rest = all.filter((s) => !terms.includes(s));
 
   const story = new Storyboard();
-  story.beat('product', say`In ${blockHead(ex)}, the weights multiply the head’s values: Y_${h} = weights × V_${h}, a T × H matrix.`);
+  const kv = d.index(kvHead, 'nKvHead');
+  const shared = kvHead !== head ? say`, the values of key/value head ${kv}, which it shares` : '';
+  story.beat('product', say`In ${blockHead(ex)}, the weights multiply the head’s values${shared}: Y_${h} = weights × V_${kv}, a T × H matrix.`);
   const showTop = story.play(1.2);
   story.wait(1.0);
   story.beat('row', say`Take the row of “${pieces[r]}”. It is a weighted sum of value rows: each token’s value row times that token’s weight.`);
@@ -63,12 +66,13 @@ function build(ex: Explanation) {
       const common = { size: s, maxWidth: each, maxRows: rows, keepRows: [r] };
       // Stacked, each view has the whole width, its row labels included; in a row, arrangeBest checks the sum.
       const room = stacked ? a.w : Infinity;
-      // V's and Y's columns are the head's slice of C: their indices run from head × H.
-      const slice = { colLabels: 'C' as const, colOffset: head * H, maxCols: 5, cellW, rowLabels: stacked ? pieces : undefined };
+      // Y's columns are the head's slice of the heads side by side (C in GPT-2): their indices run
+      // from head × H; V's are its key/value head's slice of V, from kvHead × H.
+      const slice = { colLabels: 'qWidth' as const, colOffset: head * H, maxCols: 5, cellW, rowLabels: stacked ? pieces : undefined };
       return [
         viewWithin(W, { ...common, maxCols: 6, rowLabels: pieces, colLabelText: pieces, name: 'weights' }, room),
         new Spacer(s * 1.6, s * 1.6),
-        viewWithin(V, { ...common, ...slice, name: say`V_{${h}}` }, room),
+        viewWithin(V, { ...common, ...slice, colLabels: 'kvWidth', colOffset: kvHead * H, name: say`V_{${kv}}` }, room),
         new Spacer(s * 1.6, s * 1.6),
         viewWithin(Y, { ...common, ...slice, name: say`Y_{${h}}`, colBrace: say`H = ${d.dim('H')}` }, room),
       ] as const;

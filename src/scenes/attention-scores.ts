@@ -1,6 +1,8 @@
 // Scene 7, attention scores: K_h is transposed, and A_h = Q_h K_hᵀ / √H fills cell by cell,
 // each cell the dot product of a query row and a key column, scaled (h.L.attn.scores).
 // Laid out as a multiplication: Q_h on the left, K_hᵀ above, the scores where they meet.
+// With RoPE the queries and keys are the turned ones (q_rot, k_rot, marked ′), and with
+// grouped-query attention the keys are those of the head's key/value head.
 
 import { label } from '../anim/label.ts';
 import { columnSlice, MatrixView, plane, transposed } from '../anim/matrix.ts';
@@ -9,7 +11,7 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { declared, dims, blockHead, tokenPieces } from './shared.ts';
+import { declared, dims, blockHead, headOperands, tokenPieces } from './shared.ts';
 import { say, type Phrase } from '../render/said.ts';
 import type { TraceName } from '../model/registry.ts';
 import { SPACE, TEXT } from '../anim/metrics.ts';
@@ -23,11 +25,12 @@ function productLayout(ex: Explanation, a: Area, tensor: TraceName, name: Phrase
 
 function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: Phrase, s: number) {
   const { T, H } = dims(ex);
-  const { layer, head } = ex;
+  const { head } = ex;
+  const { q: qName, k: kName, kvHead, mark } = headOperands(ex);
   const d = declared(ex);
   const pieces = tokenPieces(ex);
-  const q = columnSlice(ex.trace, `h.${layer}.attn.q`, head * H, H);
-  const kT = transposed(columnSlice(ex.trace, `h.${layer}.attn.k`, head * H, H));
+  const q = columnSlice(ex.trace, qName, head * H, H);
+  const kT = transposed(columnSlice(ex.trace, kName, kvHead * H, H));
   const A = plane(ex.trace, tensor, head);
   const leftW = a.portrait ? a.w * 0.42 : a.w * 0.36;
   const rows = Math.max(3, Math.floor((a.h * (a.portrait ? 0.45 : 0.5) - s * 3) / (s * SPACE.row)));
@@ -37,7 +40,7 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
   const naturalK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, colLabelText: pieces });
   const cellW = Math.max(natural.cellW, naturalK.cellW);
   const mA = new MatrixView(A, { size: s, maxWidth: rightW, maxRows: rows, keepRows: [T - 1], cellW, name, rowBrace: say`T = ${d.dim('T')}` });
-  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: say`K_{${d.index(head, 'nHead')}}^T`, rowBrace: say`H = ${d.dim('H')}` });
+  const mK = new MatrixView(kT, { size: s, maxWidth: rightW, maxRows: krows, cellW, colLabelText: pieces, name: say`K${mark}_{${d.index(kvHead, 'nKvHead')}}^T`, rowBrace: say`H = ${d.dim('H')}` });
   const gap = s * 1.2;
   const rightWidth = Math.max(mK.width, mA.width);
   const qOptions = {
@@ -47,9 +50,9 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
     keepRows: [T - 1],
     maxCols: a.portrait ? 3 : 5,
     rowLabels: pieces,
-    colLabels: 'C' as const,
+    colLabels: 'qWidth' as const,
     colOffset: head * H,
-    name: say`Q_{${d.index(head, 'nHead')}}`,
+    name: say`Q${mark}_{${d.index(head, 'nHead')}}`,
     colBrace: say`H = ${d.dim('H')}`,
   };
   // Q gets what the right-hand matrices and their braces leave, so nothing runs off a phone screen.
@@ -71,14 +74,18 @@ function productLayoutAtSize(ex: Explanation, a: Area, tensor: TraceName, name: 
 function build(ex: Explanation) {
   const { T } = dims(ex);
   const { layer, head } = ex;
+  const { kvHead, mark } = headOperands(ex);
   const d = declared(ex);
   const pieces = tokenPieces(ex);
   const h = d.index(head, 'nHead');
+  const K = say`K${mark}_${d.index(kvHead, 'nKvHead')}`;
   const story = new Storyboard();
-  story.beat('operands', say`Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row.`);
+  const turned = mark ? ' as RoPE turned them (marked ′)' : '';
+  const shared = kvHead !== head ? say`, which query head ${h} reads from key/value head ${d.index(kvHead, 'nKvHead')}` : '';
+  story.beat('operands', say`Attention in ${blockHead(ex)}. Each token’s query row will be compared with every token’s key row${shared}${turned}.`);
   const showQ = story.play(1.0);
   story.wait(0.6);
-  story.beat('transpose', say`To compare rows with rows by matrix multiplication, K_${h} is transposed: its rows become the columns of K_${h}^T.`);
+  story.beat('transpose', say`To compare rows with rows by matrix multiplication, ${K} is transposed: its rows become the columns of ${K}^T.`);
   const flip = story.play(1.2);
   story.wait(0.6);
   const slow = Math.min(T, 2) * Math.min(T, 6);
@@ -90,7 +97,7 @@ function build(ex: Explanation) {
   story.wait(3.0);
 
   const layout = (a: Area) => {
-    const p = productLayout(ex, a, `h.${layer}.attn.scores`, say`A_{${h}} = Q_{${h}} K_{${h}}^T / √H`);
+    const p = productLayout(ex, a, `h.${layer}.attn.scores`, say`A_{${h}} = Q${mark}_{${h}} K${mark}_{${d.index(kvHead, 'nKvHead')}}^T / √H`);
     // Cells fill one by one for the first rows, then the rest together.
     const slowCells = p.mA.visibleCells().filter((k) => p.mA.rowSlots.indexOf(k.r) < 2).slice(0, slow);
     const order = new Map(slowCells.map((k, i) => [k.r * T + k.c, i]));
@@ -109,7 +116,7 @@ function build(ex: Explanation) {
       const pf = flip.at(t);
       f.fade(pq, () => mQ.draw(f));
       // The flip: K_h (drawn as K_hᵀ's transpose would be) fades into K_hᵀ, with a quarter-turn hint.
-      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, say`K_{${h}}  (T × H)`, { size: s * TEXT.name, bold: true, paint: 'muted', align: 'center' }));
+      f.fade(pq * (1 - pf), () => label(f, mK.gridX + mK.gridW / 2, mK.centerY, say`K${mark}_{${d.index(kvHead, 'nKvHead')}}  (T × H)`, { size: s * TEXT.name, bold: true, paint: 'muted', align: 'center' }));
       f.fade(pf, () => mK.draw(f));
       // Cells fill one by one for the first rows (with the row and column being multiplied
       // highlighted), then the rest together.

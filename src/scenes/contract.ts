@@ -3,6 +3,7 @@
 // then drawn at any time t: every frame is a pure function of t, so seeking is instant.
 
 import type { Explanation } from '../model/explanation.ts';
+import type { ModelConfig } from '../model/architecture.ts';
 import type { Ctx2D } from '../render/canvas.ts';
 import type { ShownNumber, Spot } from '../render/frame.ts';
 import type { DrawnText } from '../render/said.ts';
@@ -38,6 +39,8 @@ export interface SceneDefinition {
   build(explanation: Explanation): Scene;
   /** True for scenes that show the generated tokens, which a page may receive after the rest. */
   usesGeneration?: boolean;
+  /** Whether the scene shows a step this model has (RoPE, a position table); every model when absent. */
+  appliesTo?(config: ModelConfig): boolean;
   /**
    * True for scenes that set a second prompt beside the first (Explanation.compare), which they
    * need: built only from an explanation that has one.

@@ -104,4 +104,4 @@ function build(ex: Explanation) {
   });
 }
 
-export const embeddingSumScene: SceneDefinition = { name: 'embedding-sum', title: 'Adding the embeddings', build };
+export const embeddingSumScene: SceneDefinition = { name: 'embedding-sum', title: 'Adding the embeddings', build, appliesTo: (config) => config.positions === 'table' };

@@ -1,6 +1,9 @@
 // Scene 11, the feed-forward step (an MLP, multilayer perceptron): layer norm (h.L.ln_2),
 // C → 4C (h.L.mlp.fc), GELU with its curve and a few cells before and after (h.L.mlp.gelu),
-// 4C → C (h.L.mlp.proj), and the residual again (h.L.out).
+// 4C → C (h.L.mlp.proj), and the residual again (h.L.out). The Llama family's gated MLP
+// (SwiGLU) has three matrices: RMSNorm (h.L.rms_2), the gate and the up-projection C → I
+// (mlp.gate, mlp.up), SiLU of the gate with its curve (mlp.silu), the gate times the up-projection
+// cell by cell (mlp.act), I → C (mlp.proj), and the residual.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { label } from '../anim/label.ts';
@@ -25,17 +28,33 @@ interface Stage {
   op: Phrase;
   opNote: Phrase;
   to: { tensor: TraceName; name: Phrase };
+  /** A function applied to each cell, drawn as its curve with the row's cells on it instead of an arrow. */
+  curve?: { name: string; fn: (x: number) => number };
 }
 
-function build(ex: Explanation) {
-  const { T, C } = dims(ex);
-  const { layer } = ex;
-  const d = declared(ex);
-  const pieces = tokenPieces(ex);
-  const r = T - 1;
+/** SiLU, x · sigmoid(x), for drawing its curve (the model's own numbers are in mlp.silu). */
+const silu = (x: number) => x / (1 + Math.exp(-x));
+
+type Declared = ReturnType<typeof declared>;
+
+/** The last stage of either MLP: its output added to the residual stream. */
+function residualStage(layer: number, d: Declared): Stage {
+  const l = d.index(layer, 'nLayer');
+  return {
+    key: 'residual',
+    caption: say`And the residual connection again: the MLP output is added to what came in, giving block ${l}’s output.`,
+    from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
+    op: `+ after attention`,
+    opNote: 'cell by cell',
+    to: { tensor: block(layer, 'out'), name: say`block ${l} output` },
+  };
+}
+
+/** GPT-2's MLP: layer norm, C → 4C, GELU, 4C → C, residual. */
+function geluStages(layer: number, d: Declared): Stage[] {
   const l = d.index(layer, 'nLayer');
   const four = d.dim('mlpRatio'); // the 4 of "4C": the MLP's width over C, read from its shape
-  const stages: Stage[] = [
+  return [
     {
       key: 'ln',
       caption: say`Second half of block ${l}: the feed-forward network, also called the MLP (multilayer perceptron). First, layer norm again, with its own learned scale and shift.`,
@@ -59,6 +78,7 @@ function build(ex: Explanation) {
       op: 'GELU',
       opNote: 'each cell',
       to: { tensor: block(layer, 'mlp.gelu'), name: 'after GELU' },
+      curve: { name: 'GELU(x)', fn: gelu },
     },
     {
       key: 'proj',
@@ -68,28 +88,93 @@ function build(ex: Explanation) {
       opNote: say`${four}C → C`,
       to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
     },
-    {
-      key: 'residual',
-      caption: say`And the residual connection again: the MLP output is added to what came in, giving block ${l}’s output.`,
-      from: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
-      op: `+ after attention`,
-      opNote: 'cell by cell',
-      to: { tensor: block(layer, 'out'), name: say`block ${l} output` },
-    },
+    residualStage(layer, d),
   ];
+}
+
+/** The Llama family's gated MLP: RMSNorm, gate and up C → I, SiLU of the gate, gate × up, I → C, residual. */
+function swigluStages(layer: number, d: Declared): Stage[] {
+  const l = d.index(layer, 'nLayer');
+  return [
+    {
+      key: 'ln',
+      caption: say`Second half of block ${l}: the feed-forward network, also called the MLP (multilayer perceptron). First, RMSNorm again, with its own learned scale.`,
+      from: { tensor: block(layer, 'resid_1'), name: 'after attention' },
+      op: 'RMSNorm',
+      opNote: 'each row',
+      to: { tensor: block(layer, 'rms_2'), name: 'normalised' },
+    },
+    {
+      key: 'gate',
+      caption: say`This model's MLP is gated (SwiGLU) and has three learned matrices, none with a bias. The first, W_{gate} (C × I), widens every row from ${d.dim('C')} to ${d.dim('mlpWidth')} numbers: the gate.`,
+      from: { tensor: block(layer, 'rms_2'), name: 'normalised' },
+      op: '× W_{gate}',
+      opNote: 'C → I',
+      to: { tensor: block(layer, 'mlp.gate'), name: 'gate' },
+    },
+    {
+      key: 'up',
+      caption: say`A second matrix of the same shape, W_{up}, widens the same normalised row again: the ${d.dim('mlpWidth')} numbers the gate will let through, or not.`,
+      from: { tensor: block(layer, 'rms_2'), name: 'normalised' },
+      op: '× W_{up}',
+      opNote: 'C → I',
+      to: { tensor: block(layer, 'mlp.up'), name: 'up' },
+    },
+    {
+      key: 'silu',
+      caption: say`Each number of the gate goes through SiLU, x times the sigmoid of x: negative ones are squeezed towards ${d.constant('zero')}, positive ones pass almost unchanged.`,
+      from: { tensor: block(layer, 'mlp.gate'), name: 'gate' },
+      op: 'SiLU',
+      opNote: 'each cell',
+      to: { tensor: block(layer, 'mlp.silu'), name: 'SiLU(gate)' },
+      curve: { name: 'SiLU(x)', fn: silu },
+    },
+    {
+      key: 'gated',
+      caption: say`Then the gate multiplies the up-projection, cell by cell: where SiLU gave nearly ${d.constant('zero')}, that feature is shut off; elsewhere it passes, scaled. This product takes the place of the single GELU of GPT models.`,
+      from: { tensor: block(layer, 'mlp.silu'), name: 'SiLU(gate)' },
+      op: '× up',
+      opNote: 'cell by cell',
+      to: { tensor: block(layer, 'mlp.act'), name: 'gated' },
+    },
+    {
+      key: 'proj',
+      caption: say`The third matrix, W_{down} (I × C), brings each row back to ${d.dim('C')} numbers.`,
+      from: { tensor: block(layer, 'mlp.act'), name: 'gated' },
+      op: '× W_{down}',
+      opNote: 'I → C',
+      to: { tensor: block(layer, 'mlp.proj'), name: 'MLP output' },
+    },
+    residualStage(layer, d),
+  ];
+}
+
+function build(ex: Explanation) {
+  const { T, C } = dims(ex);
+  const { layer } = ex;
+  const d = declared(ex);
+  const pieces = tokenPieces(ex);
+  const r = T - 1;
+  const stages = ex.config.mlp === 'swiglu' ? swigluStages(layer, d) : geluStages(layer, d);
 
   const story = new Storyboard();
   const tracks: { enter: Track; fill: Track }[] = stages.map((st) => {
     story.beat(st.key, st.caption);
     const enter = story.play(0.8);
-    const fill = story.play(st.key === 'gelu' ? 2.4 : 1.4);
+    const fill = story.play(st.curve ? 2.4 : 1.4);
     story.wait(st.key === 'residual' ? 2.5 : 1.4);
     return { enter, fill };
   });
   const enters = tracks.map((track) => track.enter);
 
-  const fc = wholeMatrix(ex.trace, block(layer, 'mlp.fc'));
-  const gl = wholeMatrix(ex.trace, block(layer, 'mlp.gelu'));
+  // The stage whose function is drawn as a curve (GELU, or SiLU of the gate), and its input and output.
+  const curveAt = stages.findIndex((st) => st.curve);
+  const curve = stages[curveAt].curve!;
+  const curveIn = wholeMatrix(ex.trace, stages[curveAt].from.tensor);
+  const curveOut = wholeMatrix(ex.trace, stages[curveAt].to.tensor);
+  // The MLP's width is 4C in GPT-2, written with the 4 read from its shape; I in the Llama family.
+  const width = (cols: number): Phrase =>
+    cols === C ? say`C = ${d.dim('C')}` : ex.config.mlp === 'gelu' ? say`${d.dim('mlpRatio')}C = ${d.dim('mlpWidth')}` : say`I = ${d.dim('mlpWidth')}`;
 
   const layout = (a: Area) => {
     const s = a.size;
@@ -107,7 +192,7 @@ function build(ex: Explanation) {
         colLabels: src.cols === C ? 'C' : 'mlpWidth',
         rowLabels: first || stacked ? pieces : undefined,
         name,
-        colBrace: src.cols === C ? say`C = ${d.dim('C')}` : say`${four}C = ${d.dim('mlpWidth')}`,
+        colBrace: width(src.cols),
         rowBrace: first ? undefined : say`T = ${d.dim('T')}`,
       });
     };
@@ -120,11 +205,11 @@ function build(ex: Explanation) {
       const [A, op, B] = items;
       return { A, B, op, mode };
     });
-    // GELU's curve over the range of the row's visible values.
-    const g = views[2];
+    // The curve over the range of the row's visible values.
+    const g = views[curveAt];
     const cols = g.A.colSlots.filter((c): c is number => c !== 'gap');
     let range = 2;
-    for (const c of cols) range = Math.max(range, Math.abs(fc.data[fc.index(r, c)]));
+    for (const c of cols) range = Math.max(range, Math.abs(curveIn.data[curveIn.index(r, c)]));
     range = Math.min(range * 1.1, 8);
     return { s, views, cols, range };
   };
@@ -135,7 +220,7 @@ function build(ex: Explanation) {
     const w = box.width - s * 1.6;
     const top = box.y + s * 1.4;
     const hgt = box.height - s * 2.4;
-    // y spans GELU's range on [−range, range]: from its minimum (about −0.17) to range.
+    // y spans the function's range on [−range, range]: from below its minimum (GELU's is about −0.17, SiLU's −0.28) to range.
     const yMin = -0.4;
     const px = (v: number) => x0 + ((v + range) / (2 * range)) * w;
     const py = (v: number) => top + hgt - ((v - yMin) / (range - yMin)) * hgt;
@@ -144,14 +229,14 @@ function build(ex: Explanation) {
     const pts: number[] = [];
     for (let i = 0; i <= 80; i++) {
       const v = -range + (2 * range * i) / 80;
-      pts.push(px(v), py(gelu(v)));
+      pts.push(px(v), py(curve.fn(v)));
     }
     f.path(pts, { stroke: 'dim', lineWidth: 2 });
-    label(f, box.cx, box.y + s * 0.5, 'GELU(x)', { size: s * TEXT.body, bold: true, align: 'center' });
+    label(f, box.cx, box.y + s * 0.5, curve.name, { size: s * TEXT.body, bold: true, align: 'center' });
     f.fade(p, () => {
       for (const c of cols) {
-        const xv = fc.data[fc.index(r, c)];
-        const yv = gl.data[gl.index(r, c)];
+        const xv = curveIn.data[curveIn.index(r, c)];
+        const yv = curveOut.data[curveOut.index(r, c)];
         f.rect(px(xv) - 3.5, py(yv) - 3.5, 7, 7, { fill: 'highlightStroke', radius: 3.5 });
       }
     });
@@ -171,8 +256,8 @@ function build(ex: Explanation) {
       const pf = tracks[k].fill.at(t);
       const st = stages[k];
       f.fade(pe, () => {
-        A.draw(f, { highlightRow: st.key === 'gelu' ? r : undefined });
-        if (st.key === 'gelu') {
+        A.draw(f, { highlightRow: st.curve ? r : undefined });
+        if (st.curve) {
           drawCurve(f, L, op, pf);
         } else {
           const cy = mode === 'row' ? A.centerY : op.cy;
@@ -181,7 +266,7 @@ function build(ex: Explanation) {
           f.text(op.cx, cy + s * 1.2, st.opNote, { size: s * TEXT.note, paint: 'dim', align: 'center' });
         }
       });
-      B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.key === 'gelu' && pf > 0.5 ? r : undefined });
+      B.draw(f, { chrome: pe, alpha: (row) => Math.min(1, pf * 1.6 - (row / Math.max(1, T)) * 0.6), highlightRow: st.curve && pf > 0.5 ? r : undefined });
     },
   });
 }

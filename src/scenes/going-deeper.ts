@@ -13,7 +13,7 @@ import { formatFixed } from '../render/frame.ts';
 import { textWidth } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { declared, dims, tokenPieces } from './shared.ts';
+import { declared, dims, normWords, tokenPieces } from './shared.ts';
 import { phraseText, say } from '../render/said.ts';
 import { TEXT } from '../anim/metrics.ts';
 
@@ -37,7 +37,9 @@ function build(ex: Explanation) {
   const extremeValue = traced(ex.trace, `h.${extreme.l}.out`).data[extreme.index];
 
   const story = new Storyboard();
-  story.beat('block', 'Layer norm, attention and a residual, then layer norm, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.');
+  const norm = normWords(ex).name;
+  const Norm = norm[0].toUpperCase() + norm.slice(1);
+  story.beat('block', `${Norm}, attention and a residual, then ${norm}, the MLP and a residual: together they form one Transformer block. Its output has the same T × C shape as its input.`);
   const showBlock = story.play(1.2);
   story.wait(1.0);
   story.beat('stack', say`So blocks can be stacked: this model has ${d.dim('nLayer')}, each with its own weights, each reading the previous one’s output.`);

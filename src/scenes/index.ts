@@ -1,6 +1,7 @@
 // Every scene in article order. Another scene is one more import and one more line here.
 
 import type { SceneDefinition } from './contract.ts';
+import type { ModelConfig } from '../model/architecture.ts';
 import { functionScene } from './function.ts';
 import { tokenizationScene } from './tokenization.ts';
 import { tokenEmbeddingsScene } from './token-embeddings.ts';
@@ -9,6 +10,7 @@ import { embeddingSumScene } from './embedding-sum.ts';
 import { layerNormScene } from './layer-norm.ts';
 import { qkvScene } from './qkv.ts';
 import { headsScene } from './heads.ts';
+import { ropeScene } from './rope.ts';
 import { attentionScoresScene } from './attention-scores.ts';
 import { maskSoftmaxScene } from './mask-softmax.ts';
 import { applyAttentionScene } from './apply-attention.ts';
@@ -33,6 +35,7 @@ export const SCENES: SceneDefinition[] = [
   layerNormScene,
   qkvScene,
   headsScene,
+  ropeScene,
   attentionScoresScene,
   maskSoftmaxScene,
   applyAttentionScene,
@@ -48,6 +51,11 @@ export const SCENES: SceneDefinition[] = [
   compareLensScene,
   generationScene,
 ];
+
+/** The scenes that show this model's steps, in article order. */
+export function scenesFor(config: ModelConfig): SceneDefinition[] {
+  return SCENES.filter((s) => s.appliesTo?.(config) ?? true);
+}
 
 /** Looks a scene up by its kebab-case name. */
 export function sceneByName(name: string): SceneDefinition | undefined {

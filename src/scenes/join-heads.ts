@@ -16,21 +16,31 @@ import { say } from '../render/said.ts';
 import { TEXT } from '../anim/metrics.ts';
 
 function build(ex: Explanation) {
-  const { T, nHead, H } = dims(ex);
+  const { T, C, nHead, H } = dims(ex);
   const { layer, head } = ex;
   const d = declared(ex);
   const pieces = tokenPieces(ex);
   const concat = wholeMatrix(ex.trace, `h.${layer}.attn.concat`);
   const proj = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
+  // n_head·H is C in GPT-2; a Llama-family config may set a head size that makes it otherwise.
+  const joined = nHead * H;
+  const joinedBrace = joined === C ? say`C = ${d.dim('C')}` : say`n_{head} H = ${d.dim('qWidth')}`;
+  const wShape = joined === C ? 'C × C' : say`${d.dim('qWidth')} × C`;
+  const biased = ex.config.biases === 'all';
 
   const story = new Storyboard();
   story.beat('heads', say`All ${d.dim('nHead')} heads of block ${d.index(layer, 'nLayer')} ran at once, each giving a T × H matrix Y_i. (We followed head ${d.index(head, 'nHead')}.)`);
   const showHeads = story.play(1.4);
   story.wait(0.8);
-  story.beat('join', say`Set side by side, they make one T × C matrix again: ${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('C')} columns, head ${d.index(0, 'nHead')}’s first.`);
+  story.beat(
+    'join',
+    joined === C
+      ? say`Set side by side, they make one T × C matrix again: ${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('C')} columns, head ${d.index(0, 'nHead')}’s first.`
+      : say`Set side by side, they make one matrix of ${d.dim('nHead')} × ${d.dim('H')} = ${d.dim('qWidth')} columns, head ${d.index(0, 'nHead')}’s first.`,
+  );
   const join = story.play(1.6);
   story.wait(1.0);
-  story.beat('project', 'Then a learned C × C matrix W_o (plus a bias) mixes the heads’ results: the output projection, which ends the attention step.');
+  story.beat('project', `Then a learned ${wShape} matrix W_o${biased ? ' (plus a bias)' : ''} mixes the heads’ results${joined === C ? '' : ' and brings the rows back to C columns'}: the output projection, which ends the attention step.`);
   const project = story.play(1.4);
   story.wait(2.5);
 
@@ -45,7 +55,7 @@ function build(ex: Explanation) {
       const rows = rowsThatFit(stacked ? (a.y + a.h - below - s * 3.5) / 2 : a.y + a.h - below, s);
       const common = { size: s, maxWidth: each, maxRows: rows, maxCols: 6, colLabels: 'C' as const, colBrace: say`C = ${d.dim('C')}` };
       return [
-        new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined' }),
+        new MatrixView(concat, { ...common, rowLabels: pieces, name: 'heads joined', colLabels: 'qWidth', colBrace: joinedBrace }),
         new Spacer(s * 7.5, s * 3),
         new MatrixView(proj, { ...common, rowLabels: stacked ? pieces : undefined, name: 'attention output', rowBrace: say`T = ${d.dim('T')}` }),
       ] as const;
@@ -78,14 +88,14 @@ function build(ex: Explanation) {
         });
       }
       f.fade(pj, () => {
-        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, say`${d.dim('nHead')} × H = ${d.dim('C')}`, { size: s * TEXT.small, paint: 'dim' });
+        brace(f, 'below', L.slabsX, L.slabsX + L.slabsW, L.slabsY + L.slabsH + s * 0.3, say`${d.dim('nHead')} × H = ${joined === C ? d.dim('C') : d.dim('qWidth')}`, { size: s * TEXT.small, paint: 'dim' });
         mC.draw(f, { alpha: (_r, c) => stagger(pj, Math.floor(c / H), nHead, 0.3) });
       });
       f.fade(pp, () => {
         const cy = L.mode === 'row' ? mC.centerY : w.cy;
-        label(f, w.cx, cy - s * 0.7, '× W_o + b', { size: s, align: 'center', bold: true });
+        label(f, w.cx, cy - s * 0.7, biased ? '× W_o + b' : '× W_o', { size: s, align: 'center', bold: true });
         arrow(f, w.x + s * 0.5, cy + s * 0.5, w.x + w.width - s * 0.5, cy + s * 0.5, { paint: 'muted' });
-        f.text(w.cx, cy + s * 1.4, 'C × C', { size: s * TEXT.tiny, paint: 'dim', align: 'center' });
+        f.text(w.cx, cy + s * 1.4, wShape, { size: s * TEXT.tiny, paint: 'dim', align: 'center' });
       });
       mP.draw(f, { alpha: (r) => stagger(pp, r, T, 0.5), chrome: pp });
     },

@@ -1,6 +1,8 @@
 // Layer normalisation (not in the original article): each row of X is shifted to mean 0 and
 // scaled to spread 1, then scaled and shifted by learned per-column weights, giving
-// h.0.ln_1. A strip of dots shows one row's C values moving from before to after.
+// h.0.ln_1. A strip of dots shows one row's C values moving from before to after. The Llama
+// family's RMSNorm (h.0.rms_1, from the token embeddings) is told the same way: no mean
+// subtracted, divided by the root mean square, scaled, and no shift.
 
 import { arrangeBest, gridMiddle, Spacer } from '../anim/arrange.ts';
 import { lerp } from '../anim/easing.ts';
@@ -12,7 +14,8 @@ import { makeScene } from './make-scene.ts';
 import { Storyboard } from '../anim/timeline.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { declared, dims, tokenPieces } from './shared.ts';
+import { declared, dims, normWords, tokenPieces } from './shared.ts';
+import { blockInput, normBefore } from '../model/registry.ts';
 import { say } from '../render/said.ts';
 import { TEXT } from '../anim/metrics.ts';
 
@@ -20,20 +23,33 @@ function build(ex: Explanation) {
   const { T, C } = dims(ex);
   const d = declared(ex);
   const pieces = tokenPieces(ex);
-  const x = wholeMatrix(ex.trace, 'embed.sum');
-  const y = wholeMatrix(ex.trace, 'h.0.ln_1');
+  const x = wholeMatrix(ex.trace, blockInput(0, ex.config));
+  const y = wholeMatrix(ex.trace, normBefore(0, 'attention', ex.config));
+  const rms = ex.config.norm === 'rmsnorm';
+  const norm = normWords(ex);
   const r = T - 1;
   let range = 1e-6;
   for (let c = 0; c < C; c++) range = Math.max(range, Math.abs(x.data[x.index(r, c)]), Math.abs(y.data[y.index(r, c)]));
 
   const story = new Storyboard();
-  story.beat('row', say`Before attention, each row of X is normalised on its own. Here is the row of “${pieces[r]}”: ${d.dim('C')} numbers, one dot each.`);
+  const whatX = ex.config.positions === 'table' ? '' : ' (here the token embeddings themselves: this model adds no position rows)';
+  story.beat('row', say`Before attention, each row of X${whatX} is normalised on its own. Here is the row of “${pieces[r]}”: ${d.dim('C')} numbers, one dot each.`);
   const showX = story.play(1.2);
   story.wait(1.0);
-  story.beat('normalise', say`Layer norm subtracts the row’s mean and divides by its spread (standard deviation), so the row is centred on ${d.constant('layerNorm.mean')} with spread ${d.constant('layerNorm.spread')} ...`);
+  story.beat(
+    'normalise',
+    rms
+      ? say`RMSNorm divides the row by its root mean square, the square root of the mean of its squared numbers. It subtracts no mean, so the row is not moved to centre on ${d.constant('zero')}: it is only scaled, to a root mean square of ${d.constant('rmsNorm.rms')} ...`
+      : say`Layer norm subtracts the row’s mean and divides by its spread (standard deviation), so the row is centred on ${d.constant('layerNorm.mean')} with spread ${d.constant('layerNorm.spread')} ...`,
+  );
   const move = story.play(2.2);
   story.wait(1.0);
-  story.beat('scale', '... then multiplies each column by a learned scale γ and adds a learned shift β. The dots land on the row of LN(X).');
+  story.beat(
+    'scale',
+    rms
+      ? '... then multiplies each column by a learned scale γ. There is no learned shift: nothing is added. The dots land on the row of RMS(X).'
+      : '... then multiplies each column by a learned scale γ and adds a learned shift β. The dots land on the row of LN(X).',
+  );
   const showY = story.play(1.2);
   story.wait(1.0);
   story.beat('all', `Every row is treated the same way, independently of the others. The result is still T × C. (Dropout, used in training, does nothing here.)`);
@@ -50,7 +66,7 @@ function build(ex: Explanation) {
       return [
         new MatrixView(x, { ...common, rowLabels: pieces, name: 'X' }),
         new Spacer(s * 4, s * 2),
-        new MatrixView(y, { ...common, rowLabels: stacked ? pieces : undefined, name: 'LN(X)', rowBrace: say`T = ${d.dim('T')}` }),
+        new MatrixView(y, { ...common, rowLabels: stacked ? pieces : undefined, name: `${norm.fn}(X)`, rowBrace: say`T = ${d.dim('T')}` }),
       ] as const;
     });
     const [mx, gap, my] = items;
@@ -60,7 +76,7 @@ function build(ex: Explanation) {
 
   return makeScene({
     name: 'layer-norm',
-    title: 'Layer normalisation',
+    title: rms ? 'RMS normalisation' : 'Layer normalisation',
     story,
     layout,
     frame(f, t, L) {
@@ -90,7 +106,7 @@ function build(ex: Explanation) {
           const jitter = (c * 0.6180339887) % 1;
           f.rect(cx + (v / range) * (strip.w / 2) - dot / 2, strip.y + jitter * (strip.h - dot - 2), dot, dot, { fill: p < 1 ? 'dim' : 'token' });
         }
-        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? say`row “${pieces[r]}” of LN(X)` : say`row “${pieces[r]}” of X`, { size: s * TEXT.small, paint: 'muted' });
+        label(f, strip.x, strip.y - s * 0.6, py > 0.5 ? say`row “${pieces[r]}” of ${norm.fn}(X)` : say`row “${pieces[r]}” of X`, { size: s * TEXT.small, paint: 'muted' });
       });
     },
   });

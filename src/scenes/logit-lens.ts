@@ -1,7 +1,8 @@
-// The logit lens: for one position, the residual stream after the embeddings (embed.sum), after
-// each block's attention (h.L.resid_1) and after each block (h.L.out), each through the final
-// layer norm and the output head; each depth's most likely next tokens with their probabilities
-// (lens.probs, computed by explain()), filling in depth by depth. The last row is the model's
+// The logit lens: for one position, the residual stream after the embeddings (embed.sum, or
+// embed.token without a position table), after each block's attention (h.L.resid_1) and after
+// each block (h.L.out), each through the final norm (layer norm or RMSNorm) and the output
+// head; each depth's most likely next tokens with their probabilities (lens.probs, computed by
+// explain()), filling in depth by depth. The last row is the model's
 // own prediction (probs), and the scene says so. Choosing a token above the table asks the page
 // to read another position (a spot's `choose`).
 
@@ -17,7 +18,7 @@ import type { Frame } from '../render/frame.ts';
 import { textWidth, wrapText } from '../render/text.ts';
 import type { SceneDefinition } from './contract.ts';
 import { makeScene } from './make-scene.ts';
-import { declared, dims, tokenPieces } from './shared.ts';
+import { declared, dims, normWords, tokenPieces } from './shared.ts';
 import { say } from '../render/said.ts';
 import { lensCell, lensRows, stageLabel } from './lens-rows.ts';
 
@@ -32,7 +33,7 @@ function build(ex: Explanation) {
   story.beat('read', say`Take the token “${pieces[p]}”. After every step of the model, its row of the residual stream could already be turned into a guess at what comes next.`);
   const showRead = story.play(1.0);
   story.wait(0.8);
-  story.beat('fill', 'Put each of those rows through the final layer norm, the output head and a softmax, as the last block’s output is: the most likely next tokens, depth by depth.');
+  story.beat('fill', `Put each of those rows through the final ${normWords(ex).name}, the output head and a softmax, as the last block’s output is: the most likely next tokens, depth by depth.`);
   const fill = story.play(Math.max(3, 0.3 * S));
   story.wait(1.2);
   story.beat('last', 'The last row is the model’s own prediction at this position: the same probabilities, exactly.');

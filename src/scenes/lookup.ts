@@ -4,7 +4,7 @@
 
 import { label } from '../anim/label.ts';
 import { brace, arrow } from '../anim/marks.ts';
-import { MatrixView, wholeMatrix } from '../anim/matrix.ts';
+import { viewWithin, wholeMatrix } from '../anim/matrix.ts';
 import type { Area } from '../anim/area.ts';
 import { makeScene } from './make-scene.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
@@ -66,7 +66,9 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
     // The "T × C = …" note goes under the matrix's column brace: keep its line free too.
     const noteH = s * 1.8;
     const maxRows = Math.max(3, Math.floor(((a.portrait ? a.h - tableH - s * 7 : a.h) - s * 6 - noteH) / (s * SPACE.row)));
-    const m = new MatrixView(src, {
+    // Within the area with its row labels and brace, however long the pieces are (a <|begin_of_text|> token).
+    const room = a.portrait ? a.w : a.w - braceRoom - tableW - s * 8;
+    const m = viewWithin(src, {
       size: s,
       maxWidth: matrixMaxW - s * 6,
       maxRows,
@@ -76,7 +78,7 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
       name: kind.tensor === 'embed.token' ? 'token embeddings' : 'position embeddings',
       colBrace: say`C = ${d.dim('C')}`,
       rowBrace: say`T = ${d.dim('T')}`,
-    });
+    }, room);
     let tx: number;
     let ty: number;
     if (a.portrait) {
@@ -90,22 +92,34 @@ export function buildLookup(ex: Explanation, kind: LookupKind): Scene {
       ty = a.y + (a.h - tableH) / 2;
       m.at(tx + tableW + s * 8, a.y + Math.max(0, (a.h - m.height - noteH) / 2));
     }
-    return { s, m, tx, ty, tableW, tableH, portrait: a.portrait };
+    return { s, m, tx, ty, tableW, tableH, portrait: a.portrait, bottom: a.y + a.h - s * 0.5 };
   };
 
   /** Where table row r sits along the table's height. */
   const markY = (L: ReturnType<typeof layout>, r: number) => L.ty + ((r + 0.5) / rowsInTable) * L.tableH;
-  /** Label positions for the picked rows, pushed apart so nearby ids do not overlap. */
+  /**
+   * Label positions for the picked rows, pushed apart so nearby ids do not overlap. When so many
+   * ids fall close together (a small vocabulary, a long prompt) that they would run out of the
+   * area, only the rows the matrix shows get labels, moved up as far as needed.
+   */
   const labelYs = (L: ReturnType<typeof layout>): number[] => {
-    const order = picked.map((r, i) => ({ i, y: markY(L, r) })).sort((a, b) => a.y - b.y);
-    const out: number[] = [];
-    let last = -Infinity;
-    for (const o of order) {
-      const y = Math.max(o.y, last + L.s * 0.85);
-      out[o.i] = y;
-      last = y;
-    }
-    return out;
+    const place = (rows: number[]): number[] => {
+      const order = rows.map((i) => ({ i, y: markY(L, picked[i]) })).sort((a, b) => a.y - b.y);
+      const out: number[] = [];
+      let last = -Infinity;
+      for (const o of order) {
+        const y = Math.max(o.y, last + L.s * 0.85);
+        out[o.i] = y;
+        last = y;
+      }
+      return out;
+    };
+    const lowest = (ys: number[]) => Math.max(...ys.filter((y) => y !== undefined));
+    const all = place(picked.map((_, i) => i));
+    if (lowest(all) <= L.bottom) return all;
+    const shown = place(picked.map((_, i) => i).filter((i) => L.m.showsRow(i)));
+    const over = Math.max(0, lowest(shown) - L.bottom);
+    return shown.map((y) => y - over);
   };
 
   return makeScene({

@@ -30,4 +30,5 @@ export const positionEmbeddingsScene: SceneDefinition = {
         ];
       },
     }),
+  appliesTo: (config) => config.positions === 'table',
 };

@@ -16,8 +16,8 @@ import { textWidth } from '../render/text.ts';
 import { say } from '../render/said.ts';
 import type { Explanation } from '../model/explanation.ts';
 import type { SceneDefinition } from './contract.ts';
-import { declared, dims, samplingRule, tokenPieces } from './shared.ts';
-import { at, namedValue, type Source } from '../model/registry.ts';
+import { declared, dims, normWords, samplingRule, tokenPieces } from './shared.ts';
+import { at, finalNorm, namedValue, type Source } from '../model/registry.ts';
 import { TEXT } from '../anim/metrics.ts';
 
 /** How many of the most likely tokens the table lists (the registry's topTokens ranks more). */
@@ -67,15 +67,18 @@ function build(ex: Explanation) {
   const roundedNote = (shares: ArrayLike<number>, offset: number) =>
     addUpTo100([...ids.map((id) => shares[offset + id]), othersShare(shares, offset)]) ? '' : ' (Each is rounded, so they do not add up to exactly a hundred.)';
 
+  const norm = normWords(ex).name;
   const story = new Storyboard();
-  story.beat('last', say`After block ${d.index(nLayer - 1, 'nLayer')}, only the last row is needed to predict the next token. It goes through one final layer norm.`);
+  story.beat('last', say`After block ${d.index(nLayer - 1, 'nLayer')}, only the last row is needed to predict the next token. It goes through one final ${norm}.`);
   const showLast = story.play(1.2);
   story.wait(1.0);
   story.beat(
     'logits',
     tied
       ? say`Multiplying it by the token embedding table from the start, transposed (the same V × C weights, shared: “weight tying”), gives one score, a logit, for each of the ${d.dim('V')} tokens.`
-      : say`Multiplying it by the output matrix (V × C) gives one score, a logit, for each of the ${d.dim('V')} tokens.`,
+      : ex.config.family === 'gpt2'
+        ? say`Multiplying it by the output matrix (V × C) gives one score, a logit, for each of the ${d.dim('V')} tokens.`
+        : say`Multiplying it by the output head, a V × C matrix of its own (this model does not reuse its embedding table there), gives one score, a logit, for each of the ${d.dim('V')} tokens.`,
   );
   const showLogits = story.play(1.4);
   story.wait(1.2);
@@ -119,7 +122,7 @@ function build(ex: Explanation) {
   const layout = (a: Area) => {
     const s = a.size;
     const common = { size: s, maxWidth: a.w - s * 12, maxRows: 1, maxCols: 7 };
-    const mL = new MatrixView(oneRow(ex.trace, 'ln_f', r), { ...common, colLabels: 'C', rowLabels: [pieces[r]], name: 'final layer norm, last row', colBrace: say`C = ${d.dim('C')}` });
+    const mL = new MatrixView(oneRow(ex.trace, finalNorm(ex.config), r), { ...common, colLabels: 'C', rowLabels: [pieces[r]], name: `final ${norm}, last row`, colBrace: say`C = ${d.dim('C')}` });
     const named = new Set(logitColumns(V));
     const mG = new MatrixView(oneRow(ex.trace, 'logits', r), {
       ...common,

@@ -16,7 +16,7 @@ function build(ex: Explanation) {
   const { layer } = ex;
   const d = declared(ex);
   const pieces = tokenPieces(ex);
-  const input = wholeMatrix(ex.trace, blockInput(layer));
+  const input = wholeMatrix(ex.trace, blockInput(layer, ex.config));
   const attn = wholeMatrix(ex.trace, `h.${layer}.attn.proj`);
   const sum = wholeMatrix(ex.trace, `h.${layer}.resid_1`);
   const inputName = layer === 0 ? 'X' : say`h_{${indexPart(layer - 1, 'nLayer')}}`;
@@ -25,7 +25,8 @@ function build(ex: Explanation) {
   story.beat('operands', say`The attention output does not replace the block’s input ${inputName}: it is added to it.`);
   const show = story.play(1.2);
   story.wait(0.8);
-  story.beat('add', 'Cell by cell, as with the embeddings. This residual connection lets each block make a small correction to what flows through, instead of rebuilding it.');
+  const asBefore = ex.config.positions === 'table' ? ', as with the embeddings' : '';
+  story.beat('add', `Cell by cell${asBefore}. This residual connection lets each block make a small correction to what flows through, instead of rebuilding it.`);
   const fill = story.play(2.0);
   story.wait(1.0);
   story.beat('why', `It also gives training a direct path through every block, which is what makes deep stacks trainable. The result, still T × C, goes on to the feed-forward step.`);

@@ -1,18 +1,44 @@
 // What several scenes say about one explanation: its dimensions, how a block and head are
 // named on screen, and the declared parts that put its numbers and pieces into drawn text.
 
-import { headSize } from '../model/config.ts';
-import { at, CONSTANTS, dimensionOf, namedValue, type ConstantName, type DimName, type Source } from '../model/registry.ts';
+import { at, block, CONSTANTS, dimensionOf, namedValue, type BlockName, type ConstantName, type DimName, type Source } from '../model/registry.ts';
 import { describeSamplingParts } from '../model/sampling.ts';
 import { formatCount, formatFixed } from '../render/frame.ts';
 import { indexPart, say, type Part, type Said } from '../render/said.ts';
 import { wrapText } from '../render/text.ts';
 import type { Explanation } from '../model/explanation.ts';
 
-/** The model's real dimensions for this prompt (T tokens, C width, H head size, ...), as numbers to lay out with. */
+/** The model's real dimensions for this prompt (T tokens, C width, H head size, nKvHead key/value heads, I MLP width, ...), as numbers to lay out with. */
 export function dims(ex: Explanation) {
   const c = ex.config;
-  return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, H: headSize(c), nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
+  return { T: ex.tokens.length, C: c.nEmbd, nHead: c.nHead, nKvHead: c.nKvHead, H: c.headDim, I: c.mlpWidth, nLayer: c.nLayer, V: c.vocabSize, P: c.nPositions };
+}
+
+/**
+ * How this model's normalization is named: GPT-2's layer norm, or the Llama family's RMSNorm,
+ * in prose (`name`), as the name of a step (`step`), and as a function on a matrix (`LN(X)`).
+ */
+export function normWords(ex: Explanation): { name: string; step: string; fn: string } {
+  return ex.config.norm === 'rmsnorm'
+    ? { name: 'RMSNorm', step: 'RMS normalisation', fn: 'RMS' }
+    : { name: 'layer norm', step: 'layer normalisation', fn: 'LN' };
+}
+
+/**
+ * What the chosen head multiplies: its queries and the keys of its key/value head (the same
+ * index in GPT-2; query head h reads key/value head h ÷ (n_head / n_kv) with grouped-query
+ * attention), as RoPE left them where the model has it (marked ′ in names).
+ */
+export function headOperands(ex: Explanation): { q: BlockName; k: BlockName; v: BlockName; kvHead: number; mark: string } {
+  const rope = ex.config.positions === 'rope';
+  const kvHead = Math.floor((ex.head * ex.config.nKvHead) / ex.config.nHead);
+  return {
+    q: block(ex.layer, rope ? 'attn.q_rot' : 'attn.q'),
+    k: block(ex.layer, rope ? 'attn.k_rot' : 'attn.k'),
+    v: block(ex.layer, 'attn.v'),
+    kvHead,
+    mark: rope ? '′' : '',
+  };
 }
 
 /** How a value is written: `decimals` fixed, grouped by thousands, as a percentage, or as written in settings. */

@@ -26,7 +26,10 @@ export const tokenEmbeddingsScene: SceneDefinition = {
         return [
           say`The model keeps a table of ${d.dim('V')} rows, one per token, each a list of ${d.dim('C')} numbers learned in training: the token's embedding.`,
           'Each token id picks its own row of the table. Nothing is computed yet; the rows are just looked up.',
-          say`Stacked, the picked rows make a T × C matrix: T = ${d.dim('T')} tokens, C = ${d.dim('C')} numbers for each. Only the first columns and the last are drawn.`,
+          [
+            ...say`Stacked, the picked rows make a T × C matrix: T = ${d.dim('T')} tokens, C = ${d.dim('C')} numbers for each. Only the first columns and the last are drawn.`,
+            ...(e.config.positions === 'table' ? [] : say` This model adds no position rows: this matrix is X, the input of block ${d.index(0, 'nLayer')}.`),
+          ],
         ];
       },
     }),

@@ -4,6 +4,8 @@
 
 import { client } from './page-client.ts'; // first: the worker starts before the other modules evaluate
 import { SCENES } from '../scenes/index.ts';
+import type { ModelConfig } from '../model/architecture.ts';
+import { showProseFor } from './model-prose.ts';
 import type { Explanation } from '../model/explanation.ts';
 import { defineTransformerScene, TransformerSceneElement } from './player.ts';
 import { Superseded, WorkerError } from './model-client.ts';
@@ -137,12 +139,15 @@ const count = (n: number) => n.toLocaleString('en-US');
 function fillDimensions(config: LoadedModel['config'], T: number | null): void {
   const dims: Record<string, number | null> = {
     C: config.nEmbd,
-    H: config.nEmbd / config.nHead,
+    H: config.headDim,
+    pairs: config.headDim / 2,
     nHead: config.nHead,
+    nKvHead: config.nKvHead,
+    group: config.nHead / config.nKvHead,
     nLayer: config.nLayer,
     V: config.vocabSize,
     nPositions: config.nPositions,
-    C4: 4 * config.nEmbd,
+    C4: config.mlpWidth,
     T,
   };
   for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
@@ -228,9 +233,25 @@ const usesGeneration = (el: TransformerSceneElement) => SCENES.some((d) => d.nam
 /** True between an explanation's first part and its generated tokens. */
 let generationPending = false;
 
+/** Whether a scene element shows a step this model has (RoPE is not GPT-2's, a position table not Llama's). */
+function applies(el: TransformerSceneElement, config: ModelConfig): boolean {
+  const definition = SCENES.find((d) => d.name === el.sceneName);
+  return definition?.appliesTo?.(config) ?? true;
+}
+
+/** The prose and the scenes that are true of this model show; the others hide. */
+function showPartsOf(config: ModelConfig): void {
+  showProseFor(config);
+  for (const el of sceneElements) {
+    const figure = el.closest('figure') ?? el;
+    figure.hidden = !applies(el, config);
+  }
+}
+
 /**
- * Hands an Explanation to every scene; the scenes rebuild in place and keep their time. With
- * `pending`, its generated tokens are still to come: scenes that show them say so meanwhile.
+ * Hands an Explanation to every scene; the scenes rebuild in place and keep their time, and one
+ * of a step the model lacks (hidden) drops what an earlier model left in it. With `pending`, its
+ * generated tokens are still to come: scenes that show them say so meanwhile.
  */
 function showExplanation(ex: Explanation, pending = false): void {
   explanation = ex;
@@ -268,7 +289,7 @@ function showGeneration(full: Explanation): void {
   // The reader may have picked another layer or head meanwhile.
   explanation = { ...full, layer: state.layer, head: state.head };
   generationPending = false;
-  for (const el of sceneElements) if (usesGeneration(el)) el.explanation = explanation;
+  for (const el of sceneElements) if (usesGeneration(el) && applies(el, full.config)) el.explanation = explanation;
   markScenes(false);
   applyPendingSeek();
 }
@@ -345,10 +366,12 @@ async function showModel(model: LoadedModel, choice: ModelChoice): Promise<void>
   state.model = choice;
   const { config } = model;
   fillPickers(config); // first, as it keeps the layer and head in range for this model
+  showPartsOf(config);
   // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
   const running = run();
   writeUrl();
-  picker.showModelName(`${model.name} (${count(config.nLayer)} blocks, ${count(config.nHead)} heads, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`);
+  const heads = config.nKvHead < config.nHead ? `${count(config.nHead)} heads sharing ${count(config.nKvHead)} key/value heads` : `${count(config.nHead)} heads`;
+  picker.showModelName(`${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`);
   fillModelProse(model);
   await running;
 }

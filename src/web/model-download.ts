@@ -168,6 +168,35 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<{ 
   return { bytes: await readBody(await request(url, { signal: options.signal }), options), fromCache: false };
 }
 
+/**
+ * A file a repository may or may not have (a Llama-family tokenizer_config.json): its bytes, or
+ * null when the server says 404. That answer is remembered with the other files (storeAbsent),
+ * so a cached model loads again without asking the server.
+ */
+export async function fetchIfPresent(url: string, options: FetchOptions): Promise<{ bytes: Uint8Array | null; fromCache: boolean }> {
+  const hit = options.readCache ? await cached(url) : undefined;
+  if (hit?.status === 404) return { bytes: null, fromCache: true };
+  try {
+    return await fetchBytes(url, options);
+  } catch (error) {
+    if (isMissing(error)) return { bytes: null, fromCache: false };
+    throw error;
+  }
+}
+
+/** Remembers that a repository has no file at `url` (see fetchIfPresent); only once its model has loaded. */
+export async function storeAbsent(url: string): Promise<void> {
+  if (!cacheAvailable()) return;
+  const cache = await caches.open(MODEL_CACHE);
+  await cache.put(url, new Response(null, { status: 404 }));
+}
+
+/** The text of a small file in the cache (null when it is not there, or is the note that the repository has none), without the network. */
+export async function cachedText(url: string): Promise<string | null> {
+  const hit = await cached(url);
+  return hit?.ok ? hit.text() : null;
+}
+
 /** Keeps bytes in the cache under `url`; only for files that have been loaded into a working model. */
 export async function storeBytes(url: string, bytes: Uint8Array): Promise<void> {
   if (!cacheAvailable()) return;
@@ -245,7 +274,13 @@ export async function readBody(response: Response, options: { signal: AbortSigna
   if (whole && chunks.length === 0 && filled === whole.length) return whole;
   if (total !== null && loaded !== total) throw lengthError(response.url, loaded, total);
   if (whole) chunks.unshift(whole.subarray(0, filled));
-  const joined = new Uint8Array(loaded);
+  return joinChunks(chunks, loaded);
+}
+
+/** The chunks of a body, `length` bytes in all, as one array (the only chunk itself when there is one). */
+export function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0].length === length) return chunks[0];
+  const joined = new Uint8Array(length);
   let at = 0;
   for (const c of chunks) {
     joined.set(c, at);

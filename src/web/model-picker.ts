@@ -5,7 +5,8 @@
 import { configUrl, metaUrl, weightsUrl } from 'virtual:built-in-model';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
-import { hubBase, hubCached } from './model-download.ts';
+import { cachedText, hubBase, hubCached, hubFileUrl } from './model-download.ts';
+import { familyOfText, hubTokenizerCached } from './model-files.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
 
@@ -71,9 +72,12 @@ export class ModelPicker {
     this.cancelButton.addEventListener('click', () => events.cancel());
   }
 
-  /** True when a hub repository's model is whole in the browser's cache (checked without the network). */
-  hubCached(repo: string): Promise<boolean> {
-    return hubCached(hubBase(), repo);
+  /** True when a hub repository's model is whole in the browser's cache, a Llama-family one's tokenizer too (checked without the network). */
+  async hubCached(repo: string): Promise<boolean> {
+    const base = hubBase();
+    if (!(await hubCached(base, repo))) return false;
+    const config = await cachedText(hubFileUrl(base, repo, CONFIG_FILE));
+    return config === null || !isLlama(config) || hubTokenizerCached(base, repo);
   }
 
   /** Opens the panel with a repository filled in, for a link that names one that is not cached. */
@@ -128,5 +132,14 @@ export class ModelPicker {
 
   private setProgressText(text: string): void {
     this.progressText.textContent = text;
+  }
+}
+
+/** Whether a cached config.json names a Llama-family model (a broken one is left to the loader to report). */
+function isLlama(configText: string): boolean {
+  try {
+    return familyOfText(configText, 'config.json') === 'llama';
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,8 @@
 // What the worker loads a model from, found before any weight is read: the reader's picked files
 // (one model.safetensors, or the shards model.safetensors.index.json names), a hub repository
 // (the same, with each weights file's size asked for without its bytes), or bytes the page
-// fetched (the built-in model). Each weights file becomes a stream of its bytes.
+// fetched (the built-in model). Each weights file becomes a stream of its bytes. A Llama-family
+// folder (its config.json says which) also brings its own tokenizer's files (model-files.ts).
 
 import { ModelError } from '../model/config.ts';
 import { CONFIG_FILE, WEIGHTS_FILE } from '../model/checkpoint.ts';
@@ -10,12 +11,19 @@ import { INDEX_FILE, parseIndex, type ShardIndex } from '../model/shards.ts';
 import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { cached, fetchBytes, fileSize, hubFileUrl, isMissing, streamFile, type Progress } from './model-download.ts';
 import type { WorkerModelSource } from './worker-protocol.ts';
+import type { ModelFamily } from '../model/llama-checkpoint.ts';
+import { familyOfText, hubTokenizer, pickedTokenizer, type SmallHubFile, type TokenizerFiles } from './model-files.ts';
 
 /** A model folder, its small files read, its weights files sized and ready to stream. */
 export interface FolderToLoad {
   name: string;
+  /** Which family config.json names: GPT-2's layout, or the Llama family's. */
+  family: ModelFamily;
   configText: string;
+  /** GPT-2: animated-transformer.json's text (which tokenizer), or null for GPT-2's own. */
   metaText: string | null;
+  /** The Llama family: the folder's own tokenizer files. */
+  tokenizer: TokenizerFiles | null;
   index: ShardIndex | null;
   weights: WeightsSource[];
   fromCache: boolean;
@@ -23,7 +31,7 @@ export interface FolderToLoad {
    * For a hub repository: its small files, to keep in the cache once the model has loaded from
    * them; and why the cache refused a weights file, if it did (the model loads all the same).
    */
-  hub?: { small: { url: string; bytes: Uint8Array; fromCache: boolean }[]; storeFailed?: string };
+  hub?: { small: SmallHubFile[]; storeFailed?: string };
 }
 
 const decoder = new TextDecoder();
@@ -68,10 +76,14 @@ async function filesFolder(files: readonly File[], givenName?: string): Promise<
     throw new ModelError(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: ${INDEX_FILE} names ${names.length} shards. Pick all of them (or the folder holding them).`);
   }
   const meta = byName.get(TOKENIZER_FILE);
+  const configText = await configFile.text();
+  const family = familyOfText(configText, `${name}/${CONFIG_FILE}`);
   return {
     name,
-    configText: await configFile.text(),
+    family,
+    configText,
     metaText: meta ? await meta.text() : null,
+    tokenizer: family === 'llama' ? await pickedTokenizer(byName, picked) : null,
     index,
     weights: names.map((shard) => {
       const file = byName.get(shard)!;
@@ -83,18 +95,21 @@ async function filesFolder(files: readonly File[], givenName?: string): Promise<
 
 /**
  * A hub repository: config.json first (a wrong one is refused before anything else is asked),
- * then the weights' layout and sizes: model.safetensors's size by a HEAD request, or, when it is
- * not there, the index and each shard's size. Nothing of the weights is downloaded here.
+ * a Llama-family repository's tokenizer files, then the weights' layout and sizes:
+ * model.safetensors's size by a HEAD request, or, when it is not there, the index and each
+ * shard's size. Nothing of the weights is downloaded here.
  */
 async function hubFolder(source: Extract<WorkerModelSource, { kind: 'hub' }>, signal: AbortSignal, progress: (file: string) => Progress, checkConfig: (text: string) => void, touched: Map<string, boolean>): Promise<FolderToLoad> {
   const url = (file: string) => hubFileUrl(source.hubBase, source.repo, file);
   const small: NonNullable<FolderToLoad['hub']>['small'] = [];
-  const folder: FolderToLoad = { name: source.repo, configText: '', metaText: null, index: null, weights: [], fromCache: true, hub: { small } };
+  const folder: FolderToLoad = { name: source.repo, family: 'gpt2', configText: '', metaText: null, tokenizer: null, index: null, weights: [], fromCache: true, hub: { small } };
   const config = await fetchBytes(url(CONFIG_FILE), { signal, onProgress: progress(CONFIG_FILE), readCache: true });
   touched.set(url(CONFIG_FILE), config.fromCache);
   small.push({ url: url(CONFIG_FILE), bytes: config.bytes, fromCache: config.fromCache });
   folder.configText = decoder.decode(config.bytes);
   checkConfig(folder.configText);
+  folder.family = familyOfText(folder.configText, `${source.repo}/${CONFIG_FILE}`);
+  if (folder.family === 'llama') folder.tokenizer = await hubTokenizer({ ...source, signal, progress }, small, touched);
 
   // The single file when the cache or the hub has it; else the shards.
   let single: { size: number | null; fromCache: boolean } | null = null;
@@ -147,8 +162,10 @@ export async function folderToLoad(
   const { weights } = source;
   return {
     name: source.name,
+    family: 'gpt2',
     configText: source.configText,
     metaText: source.metaText,
+    tokenizer: null,
     index: null,
     weights: [{ name: WEIGHTS_FILE, size: weights.length, chunks: async function* () { yield weights; } }],
     fromCache: false,

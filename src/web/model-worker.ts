@@ -1,18 +1,23 @@
 // The model's Web Worker: loads a GPT-2-layout model (from the page's own files, the reader's
 // files, or the hub when the reader asks: sized and planned first, then streamed into the
-// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights"), then answers "explain
-// this prompt" requests, so the scenes keep animating while the forward pass runs, and "what is
-// this value made of" requests (its formula, from the weights). Protocol in worker-protocol.ts.
+// kernels' memory; see docs/ARCHITECTURE.md, "Loading a model's weights") or a Llama-family one
+// (the same files and checks, its weights read whole into arrays), then answers "explain this
+// prompt" requests, so the scenes keep animating while the forward pass runs, and "what is this
+// value made of" requests (its formula, from the weights). Protocol in worker-protocol.ts.
 
 /// <reference lib="webworker" />
 
 import { configFromText } from '../model/checkpoint.ts';
-import { checkSourcesFit, readWeights, type StreamOptions } from '../model/checkpoint-read.ts';
+import { checkSourcesFit, readWeights, type StreamOptions, type WeightsSource } from '../model/checkpoint-read.ts';
 import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
+import { Llama } from '../model/llama.ts';
+import { architectureOf, type LanguageModel } from '../model/language-model.ts';
+import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
+import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
-import { explain, explainGeneration, InputError, lensPositionWithin } from '../model/explain.ts';
+import { explain, explainGeneration, InputError, lensPositionWithin, pieceOf } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
@@ -21,8 +26,9 @@ import { ModelError, parameterCount, type GPTConfig } from '../model/config.ts';
 import { parseTokenizerDescription, TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, storeBytes } from './model-download.ts';
+import { DownloadCancelled, DownloadError, evictFolder, fetchBytes, hubFileUrl, joinChunks, storeAbsent, storeBytes } from './model-download.ts';
 import { folderToLoad, type FolderToLoad } from './model-sources.ts';
+import { familyOfText } from './model-files.ts';
 import { nextTokenGuess } from '../model/next-token.ts';
 import { WebGpuError } from '../kernels/webgpu/errors.ts';
 import type { GpuCompute } from './worker-gpu.ts';
@@ -44,7 +50,7 @@ const tokenizers = import('../tokenizer/index.ts').then((module) => {
   return module;
 });
 
-let loaded: { id: number; model: GPT; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
+let loaded: { id: number; model: LanguageModel; tokenizer: Tokenizer; name: string; tableSent: boolean; kernelBytes: number } | null = null;
 /** The load in progress, so the reader can cancel it. */
 let loading: { id: number; abort: AbortController } | null = null;
 /** The GPU worker's script while the reader wants the products on the GPU, else null. */
@@ -53,7 +59,7 @@ let gpuWanted: string | null = null;
 let gpu: GpuCompute | null = null;
 
 /** The model that answers: the one on the GPU while it computes there, else the loaded one (WebAssembly). */
-function answering(): GPT {
+function answering(): LanguageModel {
   return gpu?.model ?? loaded!.model;
 }
 
@@ -79,13 +85,19 @@ function isUserError(error: unknown): boolean {
  * memory holds (two large models), the current one is unloaded first and its memory reused,
  * and the page is told.
  */
-function kernelsFor(id: number, config: GPTConfig, name: string): Kernels {
+function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): Kernels {
   const kernels = bestKernels();
   const limit = kernels.memoryLimit ?? Infinity;
-  const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
-  // A model that cannot fit at all is refused here, with the current one still running.
-  if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
-  if (!loaded || loaded.kernelBytes + plan.kernelBytes <= limit) return kernels;
+  let needed: number;
+  if ('hidden' in config) {
+    needed = llamaKernelBytes(config);
+  } else {
+    const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
+    // A model that cannot fit at all is refused here, with the current one still running.
+    if (!plan.fits) throw new ModelError(`${name} ${describePlan(plan, parameterCount(config))}`);
+    needed = plan.kernelBytes;
+  }
+  if (!loaded || loaded.kernelBytes + needed <= limit) return kernels;
   const previous = loaded.model;
   stopGpu(); // its model reads the weights about to be released
   previous.release();
@@ -118,6 +130,49 @@ async function buildModel(folder: FolderToLoad, config: GPTConfig, kernels: Kern
   return { model, tokenizer, build, tokenizerWait };
 }
 
+/**
+ * What a Llama-family model keeps in its kernels' memory: fast kernels lay out each weight
+ * matrix for products there as the model is built (floats, the embeddings and norms aside).
+ */
+function llamaKernelBytes(config: LlamaConfig): number {
+  return 4 * llamaParameterCount(config);
+}
+
+/** A stream of a weights file's bytes, read whole (the Llama family's weights are arrays, not held by the kernels). */
+async function wholeFile(source: WeightsSource, onProgress: (loadedBytes: number, totalBytes: number | null) => void): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source.chunks()) {
+    chunks.push(chunk);
+    length += chunk.length;
+    onProgress(length, source.size);
+  }
+  return joinChunks(chunks, length);
+}
+
+/**
+ * A Llama-family model and its own tokenizer from a folder: every weights file read whole, then
+ * checked and widened to floats (llama-checkpoint.ts), with the time it took (ms).
+ */
+async function buildLlama(folder: FolderToLoad, config: LlamaConfig, kernels: Kernels, onProgress: (file: string, loadedBytes: number, totalBytes: number | null) => void) {
+  const started = performance.now();
+  const files = new Map<string, Uint8Array>();
+  for (const source of folder.weights) files.set(source.name, await wholeFile(source, (loadedBytes, totalBytes) => onProgress(source.name, loadedBytes, totalBytes)));
+  const { weights } = llamaFromFiles(jsonObject(folder.configText, `${folder.name}/config.json`), files, folder.name);
+  const model = new Llama(config, weights, kernels);
+  const tokenizer = folderTokenizer(folder.tokenizer!.json, folder.tokenizer!.config, folder.name);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    model.release();
+    throw new ModelError(`${folder.name}: its tokenizer.json has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}; the two do not belong together.`);
+  }
+  return { model, tokenizer, build: performance.now() - started, tokenizerWait: 0 };
+}
+
+/** A Llama-family config.json, checked (absurd sizes refused) before anything is sized from it. */
+function llamaConfigFromText(text: string, where: string): LlamaConfig {
+  return llamaConfigFromJson(jsonObject(text, where), where);
+}
+
 async function load(id: number, source: WorkerModelSource): Promise<void> {
   loading?.abort.abort();
   const abort = new AbortController();
@@ -125,23 +180,41 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   /** Hub files asked for: URL → whether the cache had it. */
   const touched = new Map<string, boolean>();
   const repoPrefix = source.kind === 'hub' ? hubFileUrl(source.hubBase, source.repo, '') : null;
-  let model: GPT | null = null;
+  let model: LanguageModel | null = null;
   try {
     const started = performance.now();
     const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
-    let config: GPTConfig | null = null;
+    const onProgress = (file: string, loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
+    let config: GPTConfig | LlamaConfig | null = null;
     // A hub repository's config.json is checked before anything else is asked of the hub.
-    const checkConfig = (text: string) => void (config = configFromText(text, `${source.kind === 'hub' ? source.repo : ''}/config.json`));
+    const configOf = (text: string, where: string) => (familyOfText(text, where) === 'llama' ? llamaConfigFromText(text, where) : configFromText(text, where));
+    const checkConfig = (text: string) => void (config = configOf(text, `${source.kind === 'hub' ? source.repo : ''}/config.json`));
     const folder = await folderToLoad(source, abort.signal, progress, checkConfig, touched);
-    config ??= configFromText(folder.configText, `${folder.name}/config.json`);
-    // Before any weight is read: the files must hold what config.json asks for, and this
-    // browser must be able to hold the model (else a message naming both sizes, and no crash).
-    checkSourcesFit(config, folder.weights, folder.index, folder.name);
-    const kernels = kernelsFor(id, config, folder.name);
-    const plan = reserveFor(config, kernels, folder.name);
-    post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
-    const read = performance.now() - started;
-    const built = await buildModel(folder, config, kernels, plan, abort.signal, (file, loadedBytes, totalBytes) => post({ type: 'progress', id, file, loadedBytes, totalBytes }));
+    config ??= configOf(folder.configText, `${folder.name}/config.json`);
+    let built: { model: LanguageModel; tokenizer: Tokenizer; build: number; tokenizerWait: number };
+    let kernelBytes: number;
+    let read: number;
+    if ('hidden' in config) {
+      // The weights' announced sizes must hold what config.json asks for, before any is read.
+      const sizes = folder.weights.map((w) => w.size);
+      if (sizes.every((size) => size !== null)) {
+        checkLlamaWeightsFit(config, sizes.reduce((a, b) => a! + b!, 0)!, folder.index ? `${folder.name}'s shards` : `${folder.name}/${folder.weights[0].name}`, `${folder.name}/config.json`);
+      }
+      const kernels = kernelsFor(id, config, folder.name);
+      kernelBytes = llamaKernelBytes(config);
+      read = performance.now() - started;
+      built = await buildLlama(folder, config, kernels, onProgress);
+    } else {
+      // Before any weight is read: the files must hold what config.json asks for, and this
+      // browser must be able to hold the model (else a message naming both sizes, and no crash).
+      checkSourcesFit(config, folder.weights, folder.index, folder.name);
+      const kernels = kernelsFor(id, config, folder.name);
+      const plan = reserveFor(config, kernels, folder.name);
+      post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
+      kernelBytes = plan.kernelBytes;
+      read = performance.now() - started;
+      built = await buildModel(folder, config, kernels, plan, abort.signal, onProgress);
+    }
     model = built.model;
     const { tokenizer, tokenizerWait } = built;
     const build = built.build;
@@ -151,12 +224,12 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     let cacheNote: string | undefined;
     try {
       if (folder.hub?.storeFailed) throw new Error(folder.hub.storeFailed);
-      for (const file of folder.hub?.small ?? []) if (!file.fromCache) await storeBytes(file.url, file.bytes);
+      for (const file of folder.hub?.small ?? []) if (!file.fromCache) await (file.bytes === null ? storeAbsent(file.url) : storeBytes(file.url, file.bytes));
     } catch (error) {
       if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
       cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
-    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes: plan.kernelBytes };
+    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes };
     await gpuFollows();
     if (loading?.id !== id) return;
     const timings: LoadTimings = {
@@ -169,8 +242,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       tokenizerWait,
       tokenizerTables,
     };
-    const info: LoadedModel = { name: folder.name, config: model.config, tokenizer: tokenizer.kind, fromCache: folder.fromCache, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings, cacheNote };
-    post({ type: 'loaded', id, model: info });
+    post({ type: 'loaded', id, model: loadedModel(folder.name, model, tokenizer, folder.fromCache, timings, cacheNote) });
   } catch (error) {
     model?.release();
     const reason = error as Error;
@@ -192,8 +264,11 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   }
 }
 
-function pieceOf(tokenizer: Tokenizer, id: number): string {
-  return id < tokenizer.vocabSize ? tokenizer.piece(id) : `<unused ${id}>`;
+/** What the page is told of a model that has loaded: its description, tokenizer, shared embedding rows and kernels. */
+function loadedModel(name: string, model: LanguageModel, tokenizer: Tokenizer, fromCache: boolean, timings: LoadTimings, cacheNote?: string): LoadedModel {
+  const config = architectureOf(model);
+  const table = model instanceof Llama ? model.weights.embed_tokens : model.weights.wte;
+  return { name, config, tokenizer: tokenizer.kind, fromCache, sharedRowTokens: tokensSharingRow(table, config.nEmbd), kernels: model.kernels.name, timings, cacheNote };
 }
 
 /** The ids whose pieces the scenes draw: the prompt's, and those each scene declares it labels (the generation's come with it). */
@@ -232,7 +307,7 @@ async function sendPieceTable(): Promise<void> {
 }
 
 /** The generated tokens of the last explanation, and what they were generated from. */
-let lastGeneration: { model: GPT; key: string; steps: GenerationStep[] } | null = null;
+let lastGeneration: { model: LanguageModel; key: string; steps: GenerationStep[] } | null = null;
 
 function explainPrompt(id: number, request: ExplainRequest): void {
   if (!loaded) {
@@ -243,11 +318,12 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const { tokenizer, name } = loaded;
     const model = answering();
     let started = performance.now();
-    const window = request.window > 0 ? Math.min(request.window, model.config.nPositions) : model.config.nPositions;
-    const layer = Math.min(request.layer, model.config.nLayer - 1);
-    const head = Math.min(request.head, model.config.nHead - 1);
+    const { nPositions, nLayer, nHead } = architectureOf(model);
+    const window = request.window > 0 ? Math.min(request.window, nPositions) : nPositions;
+    const layer = Math.min(request.layer, nLayer - 1);
+    const head = Math.min(request.head, nHead - 1);
     // A position past the end of a shorter prompt reads its last token (explain's default).
-    const tokens = request.lensPosition === null ? 0 : Math.min(tokenizer.encode(request.prompt).length, model.config.nPositions);
+    const tokens = request.lensPosition === null ? 0 : Math.min(tokenizer.encode(request.prompt).length, nPositions);
     const lensPosition = lensPositionWithin(request.lensPosition, tokens);
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
@@ -307,6 +383,10 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   try {
     const { tokenizer } = loaded;
     const model = answering();
+    if (!(model instanceof GPT)) {
+      post({ type: 'error', id, message: 'Formulas are written for GPT-2’s steps; this model’s values are named, not broken down.', user: true });
+      return;
+    }
     const key = ids.join(',');
     if (formulaTrace?.model !== model || formulaTrace.ids !== key) formulaTrace = { model, ids: key, trace: model.trace(ids) };
     const formula = formulaOf(model, formulaTrace.trace, ids, query, (i) => pieceOf(tokenizer, i));
@@ -327,6 +407,10 @@ const gpuModule = () => import('./worker-gpu.ts');
 /** Puts the loaded model on the GPU; on failure, stays with WebAssembly and returns why (else ''). */
 async function startGpu(helperUrl: string): Promise<string> {
   const model = loaded!.model;
+  if (!(model instanceof GPT)) {
+    gpuWanted = null;
+    return 'The GPU computes GPT-2’s products only; this model computes with WebAssembly.';
+  }
   try {
     const started = await (await gpuModule()).GpuCompute.start(helperUrl, model);
     if (loaded?.model !== model || gpuWanted !== helperUrl) started.stop(); // the model or the choice changed meanwhile
@@ -411,7 +495,7 @@ async function useHistory(id: number, index: number): Promise<void> {
   if (loaded?.id !== id) return; // another choice or load replaced this one meanwhile
   // Built when the chapter opened, so this switch itself takes no loading time.
   const timings: LoadTimings = { fetchStartedAt: 0, weightsFirstByteAt: 0, fetchedAt: 0, weightsBytes: 0, workerCreatedAt: 0, workerEvaluatedAt: 0, startedAt: 0, read: 0, build: 0, tokenizerWait: 0, tokenizerTables: 0 };
-  post({ type: 'loaded', id, model: { name: source.name, config: model.config, tokenizer: tokenizer.kind, fromCache: false, sharedRowTokens: tokensSharingRow(model.weights.wte, model.config.nEmbd), kernels: model.kernels.name, timings } });
+  post({ type: 'loaded', id, model: loadedModel(source.name, model, tokenizer, false, timings) });
 }
 
 function guessHistory(id: number, prompt: string, top: number): void {

@@ -6,7 +6,7 @@
 // sent with it) and the table of every token's display piece, which the worker sends in slices
 // once the reader pauses.
 
-import type { GPTConfig } from '../model/config.ts';
+import type { ModelConfig } from '../model/architecture.ts';
 import type { Explanation, GenerationStep, SamplingSettings } from '../model/explanation.ts';
 import type { Formula, FormulaQuery } from '../model/formula.ts';
 
@@ -98,8 +98,8 @@ export type ExplanationData = BareExplanation & { pieces: [number, string][]; co
 
 export interface LoadedModel {
   name: string;
-  config: GPTConfig;
-  /** "gpt2" or "char": which tokenizer the model reads with. */
+  config: ModelConfig;
+  /** "gpt2", "char", or "huggingface" (a Llama-family folder's own): which tokenizer the model reads with. */
   tokenizer: string;
   /** Whether the weights came from the browser's cache rather than the network. */
   fromCache: boolean;

@@ -1,7 +1,9 @@
 // A local HTTP server standing in for huggingface.co in the browser tests: it serves model
-// folders as /{repo}/resolve/main/{file} with CORS headers, answers HEAD requests with a file's
-// size (as the hub does, so the page can size a model before downloading it), counts requests,
-// and can trickle the bytes out slowly so a test has time to press Cancel.
+// folders (every file in each: a GPT-2 folder, or a Llama-family one with its tokenizer and
+// shards) as /{repo}/resolve/main/{file} with CORS headers, answers 404 for any other file and
+// HEAD requests with a file's size (as the hub does, so the page can size a model before
+// downloading it), counts requests, and can trickle the bytes out slowly so a test has time to
+// press Cancel.
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';

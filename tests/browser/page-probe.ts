@@ -10,11 +10,11 @@ import type { Trace } from '../../src/model/trace.ts';
 import type { ShownNumber } from '../../src/render/frame.ts';
 import type { DrawnText } from '../../src/render/said.ts';
 
-/** Waits until the model has answered and every scene element has a built scene. */
+/** Waits until the model has answered and every scene element it shows has a built scene (a scene of a step the model lacks is hidden). */
 export async function pageReady(page: Page, timeoutMs = 110_000): Promise<void> {
   await page.waitForFunction(
     () => {
-      const scenes = [...document.querySelectorAll('transformer-scene')];
+      const scenes = [...document.querySelectorAll('transformer-scene')].filter((el) => !el.closest('[hidden]'));
       return scenes.length > 0 && scenes.every((el) => el.sceneObject !== null);
     },
     undefined,
@@ -33,8 +33,9 @@ export async function viewScene(page: Page, name: string): Promise<void> {
   });
 }
 
+/** The scenes the page shows for its model, in order (a scene of a step the model lacks is hidden). */
 export function sceneNames(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.sceneName));
+  return page.evaluate(() => [...document.querySelectorAll('transformer-scene')].filter((el) => !el.closest('[hidden]')).map((el) => el.sceneName));
 }
 
 export async function firstSceneName(page: Page): Promise<string> {
@@ -77,6 +78,18 @@ export function sceneNumbers(page: Page): Promise<string[][]> {
       return scene.numbersAt(scene.durationSeconds, el.clientWidth, el.clientHeight).map((n) => n.text);
     }),
   );
+}
+
+/**
+ * The article's text without the elements hidden for this model, read from the DOM rather than
+ * innerText, which leaves out sections out of view (content-visibility).
+ */
+export function articleText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const copy = document.querySelector('main')!.cloneNode(true) as HTMLElement;
+    for (const el of copy.querySelectorAll('[hidden]')) el.remove();
+    return (copy.textContent ?? '').replace(/\s+/g, ' ');
+  });
 }
 
 /** An explanation as it crosses from the page to a test: its arrays as base64 of their float32 bytes (its second prompt's too). */

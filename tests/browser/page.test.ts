@@ -11,7 +11,7 @@ import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { fullPrecision } from '../../src/web/readout.ts';
-import { firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels, viewScene } from './page-probe.ts';
+import { articleText, firstSceneName, pageReady, sceneNames, sceneNumbers, scenePixels, viewScene } from './page-probe.ts';
 import type { TraceName } from '../../src/model/registry.ts';
 
 let server: ViteDevServer;
@@ -46,9 +46,16 @@ describe('the article page', () => {
     const names = await sceneNames(page);
     expect(names.length).toBeGreaterThan(0);
     const missing = await page.evaluate(() =>
-      [...document.querySelectorAll('transformer-scene')].filter((el) => !el.sceneObject).map((el) => el.sceneName),
+      [...document.querySelectorAll('transformer-scene')].filter((el) => !el.sceneObject && !el.closest('[hidden]')).map((el) => el.sceneName),
     );
     expect(missing).toEqual([]);
+    // The one scene GPT-2 has no step for, RoPE, is hidden with its prose.
+    expect(await page.evaluate(() => [...document.querySelectorAll('transformer-scene')].filter((el) => el.closest('[hidden]')).map((el) => el.sceneName))).toEqual(['rope']);
+    expect(await page.locator('#s-rope').isHidden()).toBe(true);
+    // And the prose written for the Llama family stays hidden: the article reads as before.
+    const prose = await articleText(page);
+    for (const llama of [/RMSNorm/, /grouped-query attention/, /gated feed-forward/, /The model loaded now is of the Llama family/, /rotary/]) expect(prose).not.toMatch(llama);
+    expect(prose).toMatch(/GPT-2's non-linearity is GELU/);
     expect(await page.locator('#status').textContent()).toMatch(/tokens/);
     expect(watched.errors).toEqual([]);
   });
@@ -224,7 +231,7 @@ describe('the article page', () => {
   it('an empty prompt gets a clear message and the scenes keep their last numbers', async () => {
     await page.locator('#prompt').fill('');
     await page.waitForFunction(() => /empty/i.test(document.getElementById('messages')!.textContent ?? ''));
-    const built = await page.evaluate(() => [...document.querySelectorAll('transformer-scene')].every((el) => el.sceneObject !== null));
+    const built = await page.evaluate(() => [...document.querySelectorAll('transformer-scene')].every((el) => el.sceneObject !== null || el.closest('[hidden]')));
     expect(built).toBe(true);
   });
 

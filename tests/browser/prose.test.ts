@@ -60,6 +60,8 @@ function expectedDims(config: GPTConfig, T: number): Record<string, string> {
   return {
     T: count(T), C: count(config.nEmbd), H: count(headSize(config)), nHead: count(config.nHead), nLayer: count(config.nLayer),
     V: count(config.vocabSize), nPositions: count(config.nPositions), C4: count(4 * config.nEmbd),
+    // The Llama family's prose (hidden for GPT-2) names these: a GPT-2 head is its own key/value head.
+    pairs: count(headSize(config) / 2), nKvHead: count(config.nHead), group: count(1),
   };
 }
 

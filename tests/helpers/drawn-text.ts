@@ -9,25 +9,32 @@ import { CONSTANTS, type DimName, type TraceName } from '../../src/model/registr
 import type { Claim, DrawnText } from '../../src/render/said.ts';
 import { checkShown, parseShown, sourceValue } from './shown-numbers.ts';
 
-/** A dimension as the trace shows it (the config only for n_positions, which no traced shape has). */
+/**
+ * A dimension as the trace shows it (the config only for n_positions, which no traced shape has),
+ * for GPT-2 and the Llama family alike: C and T from the token embeddings, H from a head's
+ * output, n_head from the scores, K's width over H for the key/value heads, the MLP's width
+ * from its first product (GPT-2's fc, the Llama family's gate), RoPE's pairs from its angles.
+ */
 export function dimensionFromTrace(ex: Explanation, name: DimName): number {
   const shape = (tensor: TraceName) => {
     const t = ex.trace.get(tensor);
     if (!t) throw new Error(`the trace has no ${tensor}`);
     return t.shape;
   };
-  const C = shape('embed.sum')[1];
+  const C = shape('embed.token')[1];
   const H = shape('h.0.attn.heads')[2];
-  const mlpWidth = shape('h.0.mlp.fc')[1];
+  const nHead = shape('h.0.attn.scores')[0];
+  const kvWidth = shape('h.0.attn.k')[1];
+  const mlpWidth = shape(ex.trace.has('h.0.mlp.fc') ? 'h.0.mlp.fc' : 'h.0.mlp.gate')[1];
   switch (name) {
     case 'T':
-      return shape('embed.sum')[0];
+      return shape('embed.token')[0];
     case 'C':
       return C;
     case 'H':
       return H;
     case 'nHead':
-      return shape('h.0.attn.scores')[0];
+      return nHead;
     case 'nLayer':
       return new Set([...ex.trace.keys()].map((k) => /^h\.(\d+)\./.exec(k)?.[1]).filter((l) => l !== undefined)).size;
     case 'V':
@@ -40,6 +47,16 @@ export function dimensionFromTrace(ex: Explanation, name: DimName): number {
       return mlpWidth / C;
     case 'sqrtH':
       return Math.sqrt(H);
+    case 'nKvHead':
+      return kvWidth / H;
+    case 'kvGroup':
+      return nHead / (kvWidth / H);
+    case 'qWidth':
+      return shape('h.0.attn.q')[1];
+    case 'kvWidth':
+      return kvWidth;
+    case 'ropePairs':
+      return shape('rope.angles')[1];
   }
 }
 

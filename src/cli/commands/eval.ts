@@ -34,7 +34,7 @@ export const evalCommand: CommandSpec = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.data) throw new UsageError('--data FILE is required');
     const maxTokens = numberFlag(values['max-tokens'], '--max-tokens', Infinity, { min: 1, integer: true });
-    const { config, weights, tokenizer, name } = await loadWeightsForCli(values.model);
+    const { config, weights, tokenizer, name } = await loadWeightsForCli(values.model, 'eval');
     const context = Math.min(config.nPositions, 1024);
     const T = numberFlag(values['block-size'], '--block-size', context, { min: 1, max: context, integer: true });
     const text = await readTextFile(values.data);

@@ -3,7 +3,7 @@
 import { DEFAULT_SAMPLING } from '../../model/explain.ts';
 import { generate } from '../../model/generate.ts';
 import { describeSampling, validateSampling } from '../../model/sampling.ts';
-import { loadForCli, promptIds } from '../load.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, UsageError, type CommandSpec } from '../usage.ts';
 
 export const generateCommand: CommandSpec = {
@@ -14,14 +14,14 @@ export const generateCommand: CommandSpec = {
   Appends one token at a time, each chosen from the model's prediction for the
   text so far. With the same seed the output is the same on every machine.
 
-  --model DIR          a GPT-2-layout folder; default: the embedded model
+  --model DIR          a GPT-2-layout or Llama-family folder; default: the embedded model
   --max-new-tokens N   how many tokens to add (default 100)
   --greedy             always take the most likely token (same as --temperature 0)
   --temperature T      divide the logits by T before the softmax (default ${DEFAULT_SAMPLING.temperature}; 0 = greedy)
   --top-k K            draw only from the K most likely tokens (default ${DEFAULT_SAMPLING.topK}; 0 = all)
   --top-p P            draw only from the most likely tokens whose probabilities reach P (default ${DEFAULT_SAMPLING.topP}; 1 = all)
   --seed S             seed of the random draw (default ${DEFAULT_SAMPLING.seed})
-  --stop-at-eot        stop when the model produces <|endoftext|>
+  --stop-at-eot        stop when the model produces its end-of-text token (<|endoftext|> in GPT-2)
   --window N           tokens the model may read at once (default: the model's context)
   --json               print {"prompt", "tokens": [{"id", "text", "probability"}...], "text"}`,
 
@@ -51,11 +51,11 @@ export const generateCommand: CommandSpec = {
     const maxNewTokens = numberFlag(values['max-new-tokens'], '--max-new-tokens', 100, { min: 0, max: 100_000, integer: true });
     const seed = numberFlag(values.seed, '--seed', DEFAULT_SAMPLING.seed, { min: 0, max: 2 ** 32 - 1, integer: true });
 
-    const { model, tokenizer } = await loadForCli(values.model);
-    const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, max: model.config.nPositions, integer: true });
-    const { ids, dropped } = promptIds(tokenizer, prompt, window, model.config.vocabSize);
+    const { model, tokenizer, context, vocabSize } = await loadAnyForCli(values.model);
+    const window = numberFlag(values.window, '--window', context, { min: 1, max: context, integer: true });
+    const { ids, dropped } = promptIds(tokenizer, prompt, window, vocabSize);
     if (values['stop-at-eot'] && tokenizer.endOfText === null) {
-      throw new UsageError('--stop-at-eot: this model has no <|endoftext|> token');
+      throw new UsageError('--stop-at-eot: this model has no end-of-text token');
     }
     const steps = generate(model, ids, {
       ...sampling,

@@ -1,7 +1,8 @@
 // `lens PROMPT`: the logit lens at one position, what the model would predict at each depth.
 
+import { pieceOf } from '../../model/explain.ts';
 import { lensAt } from '../../model/lens.ts';
-import { loadForCli, promptIds } from '../load.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, UsageError, type CommandSpec } from '../usage.ts';
 
 export const lensCommand: CommandSpec = {
@@ -9,12 +10,14 @@ export const lensCommand: CommandSpec = {
   summary: 'what the model would predict after each block (the logit lens)',
   usage: `animated-transformer lens PROMPT [--model DIR] [--top N] [--position I] [--json]
 
-  Reads the residual stream after the embeddings (embed.sum), after each block's
-  attention (h.L.resid_1) and after each block (h.L.out), puts each through the
-  final layer norm and the output head, and lists the N most likely tokens at
-  each depth. The last line is the model's own prediction.
+  Reads the residual stream after the embeddings (embed.sum; embed.token in a
+  Llama-family model, which has no position table), after each block's attention
+  (h.L.resid_1) and after each block (h.L.out), puts each through the model's
+  final norm (GPT-2's layer norm ln_f, or RMSNorm) and its output head, and lists
+  the N most likely tokens at each depth. The last line is the model's own
+  prediction.
 
-  --model DIR     a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --model DIR     a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --top N         how many tokens per stage (default 5)
   --position I    which token to read, from 0 (default: the last)
   --json          print {"tokens": [{"id", "text"}], "position", "stages": [{"after", "top": [{"id", "text", "prob"}]}]}`,
@@ -29,8 +32,8 @@ export const lensCommand: CommandSpec = {
     const prompt = promptFrom(positionals);
     const top = numberFlag(values.top, '--top', 5, { min: 1, max: 1000, integer: true });
     const wanted = values.position === undefined ? undefined : numberFlag(values.position, '--position', 0, { min: 0, integer: true });
-    const { model, tokenizer } = await loadForCli(values.model);
-    const { ids } = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize);
+    const { model, tokenizer, context, vocabSize } = await loadAnyForCli(values.model);
+    const { ids } = promptIds(tokenizer, prompt, context, vocabSize);
     const T = ids.length;
     if (wanted !== undefined && wanted >= T) {
       throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
@@ -39,9 +42,9 @@ export const lensCommand: CommandSpec = {
     const lens = lensAt(model, model.trace(ids), position, top);
     const stages = lens.stages.map((after, s) => ({
       after,
-      top: Array.from(lens.ids.subarray(s * lens.top, (s + 1) * lens.top), (id, k) => ({ id, text: tokenizer.piece(id), prob: lens.probs[s * lens.top + k] })),
+      top: Array.from(lens.ids.subarray(s * lens.top, (s + 1) * lens.top), (id, k) => ({ id, text: pieceOf(tokenizer, id), prob: lens.probs[s * lens.top + k] })),
     }));
-    const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));
+    const tokens = ids.map((id) => ({ id, text: pieceOf(tokenizer, id) }));
     if (values.json) {
       console.log(JSON.stringify({ tokens, position, stages }));
       return 0;

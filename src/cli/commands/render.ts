@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
-import { SCENES, sceneByName } from '../../scenes/index.ts';
+import { SCENES, sceneByName, scenesFor } from '../../scenes/index.ts';
 import { ExportError } from '../../export/errors.ts';
 import { exportScene, type ExportResult } from '../../export/export-scene.ts';
 import { checkFfmpeg } from '../../export/ffmpeg.ts';
@@ -14,7 +14,7 @@ import { defaultFrameRate, extensionOf, formatOfPath, FORMATS, parseSize, type E
 import { checkOutputFolder } from '../../export/output.ts';
 import { exportPicture, pictureFormatOf } from '../../export/picture.ts';
 import { ProgressBar } from '../../export/progress-bar.ts';
-import { loadForCli, promptIds } from '../load.ts';
+import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
 const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
@@ -33,7 +33,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --format F        with --scene all: mp4, webm, gif or png (default mp4)
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
   --compare TEXT    the second prompt the compare-* scenes set beside it (default "${DEFAULT_COMPARE_PROMPT}")
-  --model DIR       a GPT-2-layout folder (config.json + model.safetensors); default: the embedded model
+  --model DIR       a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
   --position I      the token the logit-lens scene reads, from 0 (default: the last)
   --window N        context window of the generation scene (default: the model's)
@@ -68,22 +68,25 @@ const FLAGS = {
 
 type Values = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 
-/** Loads the model, runs the prompt once, and builds the named scenes from that one explanation. */
-async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
-  const { model, tokenizer, name } = await loadForCli(values.model);
+/**
+ * Loads the model, runs the prompt once, and builds the named scenes from that one explanation
+ * ("all": every scene this model has a step for).
+ */
+async function buildScenes(values: Values, names: string[] | 'all'): Promise<Scene[]> {
+  const { model, tokenizer, name, context, vocabSize } = await loadAnyForCli(values.model);
   if (values.block !== undefined && values.layer !== undefined) throw new UsageError('--block and --layer are the same; give one of them');
   const layer = numberFlag(values.block ?? values.layer, values.block !== undefined ? '--block' : '--layer', 0, { min: 0, integer: true });
   const head = numberFlag(values.head, '--head', 0, { min: 0, integer: true });
-  const window = numberFlag(values.window, '--window', model.config.nPositions, { min: 1, integer: true });
+  const window = numberFlag(values.window, '--window', context, { min: 1, integer: true });
   const prompt = values.prompt ?? DEFAULT_PROMPT;
   let lensPosition: number | undefined;
   if (values.position !== undefined) {
     lensPosition = numberFlag(values.position, '--position', 0, { min: 0, integer: true });
-    const T = promptIds(tokenizer, prompt, model.config.nPositions, model.config.vocabSize).ids.length;
+    const T = promptIds(tokenizer, prompt, context, vocabSize).ids.length;
     if (lensPosition >= T) throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
   }
   // The second prompt is run only for the scenes that show it.
-  const compares = names.some((n) => sceneByName(n)!.comparesPrompts);
+  const compares = names === 'all' || names.some((n) => sceneByName(n)!.comparesPrompts);
   if (values.compare !== undefined && !compares) {
     throw new UsageError(`--compare is for the scenes that compare two prompts: ${SCENES.filter((s) => s.comparesPrompts).map((s) => s.name).join(', ')} (or all)`);
   }
@@ -92,16 +95,22 @@ async function buildScenes(values: Values, names: string[]): Promise<Scene[]> {
     layer,
     head,
     generateTokens: DEFAULT_GENERATED_TOKENS,
-    generationWindow: Math.min(window, model.config.nPositions),
+    generationWindow: Math.min(window, context),
     lensPosition,
     compare: compares ? (values.compare ?? DEFAULT_COMPARE_PROMPT) : undefined,
   });
   if (explanation.secondPromptError) throw new InputError(explanation.secondPromptError);
-  return names.map((name) => sceneByName(name)!.build(explanation));
+  const own = scenesFor(explanation.config);
+  if (names === 'all') return own.map((s) => s.build(explanation));
+  const missing = names.find((n) => !own.some((s) => s.name === n));
+  if (missing !== undefined) {
+    throw new UsageError(`${name} has no step for the scene "${missing}" (${sceneByName(missing)!.title}); its scenes are: ${own.map((s) => s.name).join(', ')}`);
+  }
+  return names.map((n) => sceneByName(n)!.build(explanation));
 }
 
 async function list(values: Values): Promise<number> {
-  const scenes = await buildScenes(values, SCENES.map((s) => s.name));
+  const scenes = await buildScenes(values, 'all');
   const width = Math.max(...scenes.map((s) => s.name.length));
   for (const s of scenes) console.log(`${s.name.padEnd(width)}  ${s.durationSeconds.toFixed(1).padStart(5)} s  ${s.title}`);
   return 0;
@@ -159,7 +168,9 @@ async function render(values: Values): Promise<number> {
   if (formats.some((f) => f !== 'png')) checkFfmpeg();
   for (const t of targets) await checkOutputFolder(t.out);
 
-  const scenes = await buildScenes(values, names);
+  const scenes = await buildScenes(values, values.scene === 'all' ? 'all' : names);
+  // "all" is every scene the model has a step for: its place in the targets keeps its file name and format.
+  const place = scenes.map((s) => targets.findIndex((t) => t.name === s.name));
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -171,10 +182,10 @@ async function render(values: Values): Promise<number> {
       let result: ExportResult;
       try {
         result = await exportScene(scenes[i], {
-          out: targets[i].out,
+          out: targets[place[i]].out,
           width: size.width,
           height: size.height,
-          fps: fpsGiven ?? defaultFrameRate(formats[i]),
+          fps: fpsGiven ?? defaultFrameRate(formats[place[i]]),
           theme: chosenTheme,
           fromSeconds: from,
           toSeconds: to,

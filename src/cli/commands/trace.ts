@@ -2,8 +2,8 @@
 // Without --json it prints a table of names, shapes and a glimpse of the values.
 
 import { configToHuggingFace } from '../../model/config.ts';
-import { traceTable } from '../../model/registry.ts';
-import { llamaTraceTable } from '../../model/llama-trace.ts';
+import { modelTraceTable } from '../../model/registry.ts';
+import { architectureOf } from '../../model/language-model.ts';
 import { loadAnyForCli, promptIds } from '../load.ts';
 import { parseFlags, UsageError, type CommandSpec } from '../usage.ts';
 
@@ -46,7 +46,7 @@ animated-transformer trace --ids 1,2,3 [--model DIR] [--only NAME,...] [--json]
       ids = promptIds(tokenizer, positionals.join(' '), nPositions, vocabSize).ids;
     }
 
-    const table = loaded.family === 'llama' ? llamaTraceTable(loaded.model.config, ids.length) : traceTable(loaded.model.config, ids.length);
+    const table = modelTraceTable(architectureOf(model), ids.length);
     let names = table.map((e) => e.name);
     if (values.only !== undefined) {
       const wanted = values.only.split(',').map((s) => s.trim()).filter(Boolean);
