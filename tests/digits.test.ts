@@ -61,10 +61,10 @@ const CASES: [string, ModelConfig['positions'], () => Promise<Explanation>][] = 
     'table',
     async () => {
       const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
-      return explain(new GPT(config, weights), gpt2Tokenizer(), 'In 1999, the 3 robots will bring', { modelName: 'built-in model', layer: 3, head: 2 });
+      return explain(new GPT(config, weights), gpt2Tokenizer(), 'In 1999, the 3 robots will bring', { modelName: 'built-in model', layer: 3, head: 2, compare: 'In 2001, the 4 robots will destroy' });
     },
   ],
-  ["GPT-2 small's shape", 'table', async () => gpt2SmallExplanation('The 12 robots will bring 2024')],
+  ["GPT-2 small's shape", 'table', async () => gpt2SmallExplanation('The 12 robots will bring 2024', 'The 12 robots will bring 1999 and 2024')],
   ['a prompt longer than the context', 'table', async () => sceneExplanation(LONG_PROMPT, { layer: 2, head: 5 })],
   // Digits in the prompt, a query head that shares its key/value head, a later block.
   ['llama-smol-gqa', 'rope', async () => llamaExplanation('llama-smol-gqa', 'In 1999, the 3 keepers climbed 12 stairs', { layer: 2, head: 7 })],

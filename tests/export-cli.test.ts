@@ -154,6 +154,34 @@ describe('render --position, for the logit lens', () => {
   });
 });
 
+describe('render sets a second prompt beside the first (--compare)', () => {
+  const picture = ['--model', modelDir, '--size', '640x360'];
+
+  it('draws both prompts, the default second one without --compare, the one given with it', () => {
+    const svg = join(dir, 'compare.svg');
+    const given = render(['--scene', 'compare-prediction', '--at', '9', '--out', svg, '--prompt', 'The robots will bring', '--compare', 'The robots will carry', ...picture]);
+    expect(given.stderr).toBe('');
+    expect(given.code).toBe(0);
+    const drawn = readFileSync(svg, 'utf8');
+    expect(drawn).toContain('“The robots will bring”');
+    expect(drawn).toContain('“The robots will carry”');
+    const fallback = join(dir, 'compare-default.svg');
+    expect(render(['--scene', 'compare-attention', '--at', '8', '--out', fallback, ...picture]).code).toBe(0);
+    expect(readFileSync(fallback, 'utf8')).toContain('“The robots will destroy”');
+  });
+
+  it('refuses --compare for a scene that shows one prompt (exit 2), and an empty second prompt (exit 1), writing nothing', () => {
+    const out = join(dir, 'compare-bad.svg');
+    const lone = render(['--scene', 'qkv', '--at', '1', '--out', out, '--compare', 'The robots will carry', ...picture]);
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toContain('--compare is for the scenes that compare two prompts: compare-attention, compare-prediction, compare-lens');
+    const empty = render(['--scene', 'compare-lens', '--at', '1', '--out', out, '--compare', '', ...picture]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toBe('animated-transformer render: Second prompt: The prompt is empty: type a few words for the model to continue.');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('render refuses bad input clearly and writes nothing', () => {
   it('an unknown scene: exit 2, and the valid names', () => {
     const r = render(['--scene', 'attention-maps', '--out', join(dir, 'x.mp4'), ...small]);

@@ -7,11 +7,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formulaKind, formulaOf, formulaText, type Formula, type FormulaQuery } from '../src/model/formula.ts';
+import { differenceFormula, formulaKind, formulaOf, formulaText, forSecondPrompt, type Formula, type FormulaQuery } from '../src/model/formula.ts';
 import { exprText, shownNumbers, type Expr } from '../src/model/formula-expr.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
-import { indicesOf, traceTable, type TraceName } from '../src/model/registry.ts';
+import { indicesOf, namedValue, ownerOf, traceTable, type TraceName } from '../src/model/registry.ts';
+import type { Explanation } from '../src/model/explanation.ts';
 import type { Trace } from '../src/model/trace.ts';
 import type { GPTConfig } from '../src/model/config.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
@@ -126,6 +127,14 @@ function checkFormula(f: Formula, trace: Trace, query: FormulaQuery, where: stri
   if (f.kind === 'masked') expect(f.result.value === 0 || f.result.value === -Infinity, where).toBe(true);
 }
 
+/** A difference's formula: it adds up, and reads the two values it subtracts, the second prompt's first. */
+function checkDifference(f: Formula, ex: Explanation, where: string): void {
+  checkAddsUp(f, where);
+  const [b, a] = f.inputs.map((run) => namedValue(ex, run.tensor)!.data[run.start]);
+  expect(f.inputs[0].tensor.startsWith('compare.') && !f.inputs[1].tensor.startsWith('compare.'), where).toBe(true);
+  expect(f.result.value, `${where}: not the second value minus the first`).toBe(Math.fround(b - a));
+}
+
 /** Flat indices to try of a value: both ends, and a few drawn with a fixed seed. */
 function sampleIndices(size: number, random: SeededRandom, extra: number[] = []): number[] {
   return [...new Set([0, size - 1, ...extra, ...Array.from({ length: 4 }, () => Math.floor(random.next() * size))])];
@@ -169,9 +178,9 @@ describe('what a number is made of', () => {
     const ex = sceneExplanation();
     // The model sceneExplanation() runs, rebuilt for its weights.
     const model = randomModel(SCENE_CONFIG, 7, 0.35);
-    const ids = ex.tokens.map((t) => t.id);
     const kinds = new Set<string>();
     let highlighted = 0;
+    let highlightedSecond = 0;
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       // The middle of every beat, and the end.
@@ -179,21 +188,32 @@ describe('what a number is made of', () => {
       for (const time of times) {
         const spots = scene.spotsAt(time, 1280, 720);
         for (const spot of spots) {
-          const f = formulaOf(model, ex.trace, ids, spot, (id) => ex.piece(id).text);
+          const where = `${def.name} at ${time.toFixed(2)} s: ${spot.source.tensor}[${spot.source.index}]`;
+          // A second prompt's value is its own trace's, asked by its own name (as the page does); a difference is read from both.
+          const owner = ownerOf(ex, spot.source)!;
+          const query = { ...spot, source: owner.source };
+          const { trace, tokens } = owner.explanation;
+          const f = differenceFormula(ex, spot) ?? formulaOf(model, trace, tokens.map((t) => t.id), query, (id) => ex.piece(id).text);
           if (!f) {
-            expect(ex.trace.has(spot.source.tensor as TraceName), `${def.name}: ${spot.source.tensor} is traced but has no formula`).toBe(false);
+            expect(trace.has(owner.source.tensor as TraceName), `${def.name}: ${spot.source.tensor} is traced but has no formula`).toBe(false);
             continue;
           }
           kinds.add(f.kind);
-          checkFormula(f, ex.trace, spot, `${def.name} at ${time.toFixed(2)} s: ${spot.source.tensor}[${spot.source.index}]`);
+          if (f.kind === 'difference') checkDifference(f, ex, where);
+          else checkFormula(f, trace, query, where);
           expect(f.result.value, `${def.name}: the formula's result is not the value drawn`).toBe(spot.value);
-          highlighted += spots.filter((s) => readBy(s, f.inputs)).length;
+          const named = owner.second ? forSecondPrompt(f, owner.explanation.prompt) : f;
+          const lit = spots.filter((s) => readBy(s, named.inputs));
+          highlighted += lit.length;
+          highlightedSecond += lit.filter((s) => s.source.tensor.startsWith('compare.')).length;
         }
       }
     }
-    // The scenes show every kind, the masked score, the row total and the remainder included.
-    expect([...kinds].sort()).toEqual(['gelu', 'head-column', 'layer-norm', 'linear', 'logit', 'masked', 'position-row', 'remainder', 'scaled-dot', 'softmax', 'sum', 'token-row', 'total', 'weighted-sum']);
+    // The scenes show every kind, the masked score, the row total, the remainder and a difference of two prompts included.
+    expect([...kinds].sort()).toEqual(['difference', 'gelu', 'head-column', 'layer-norm', 'linear', 'logit', 'masked', 'position-row', 'remainder', 'scaled-dot', 'softmax', 'sum', 'token-row', 'total', 'weighted-sum']);
     expect(highlighted).toBeGreaterThan(0);
+    // The second prompt's cells light up too, for its own values and for the differences that read them.
+    expect(highlightedSecond).toBeGreaterThan(0);
   });
 
   it('adds up on every traced name of the embedded model, as the page holds it (shared rows, halves)', () => {

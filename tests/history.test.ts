@@ -51,7 +51,7 @@ describe('the training history', () => {
     const picks = [log.snapshots[0], log.snapshots[Math.floor(log.snapshots.length / 2)], log.snapshots[log.snapshots.length - 1]];
     for (const s of picks) {
       const { config, weights, tokenizer } = await loadModelDir(join(dir, s.dir));
-      const ex = explain(new GPT(config, weights), tokenizer, 'ROMEO: But soft', { modelName: s.dir });
+      const ex = explain(new GPT(config, weights), tokenizer, 'ROMEO: But soft', { modelName: s.dir, compare: 'ROMEO: But hard' });
       for (const def of scenesFor(ex.config)) {
         const { errors, shownCount } = checkScene(ex, def.build(ex), 640, 360);
         expect(errors.slice(0, 5), `${s.dir} ${def.name}`).toEqual([]);

@@ -97,14 +97,20 @@ describe('the hover readout', () => {
       'heads.first': 'mean attention weight this head puts on the first token, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
       'heads.self': 'mean attention weight this head puts on the token itself, over the rows from 2 on (where itself, the previous and the first token are three tokens)',
       'lens.probs': "next-token probability if the model stopped at this depth: that stage's residual stream through ln_f and the output head (the logit lens)",
+      'diff.nextProbs': "the second prompt's next-token probability minus the first's, each after its own last token",
+      [`diff.h.${ex.layer}.attn.weights`]: "the second prompt's attention weight minus the first's, at the same head, row and column (positions counted from the start, over those both prompts have)",
     };
+    // A second prompt's value (compare.NAME) is described as its NAME is, for the second prompt.
+    const second = ex.compare!;
+    const ownWords = (name: string, trace = ex.trace) => (trace.get(name as TraceName) ? table.find((e) => e.name === name)?.what : OTHER_SOURCES[name]);
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       const spots = [0.3, 0.6, 0.95].flatMap((f) => scene.spotsAt(scene.durationSeconds * f, 1280, 720));
       for (const s of spots) {
         const name = s.source.tensor;
-        const tensor = ex.trace.get(name as TraceName);
-        const what = tensor ? table.find((e) => e.name === name)?.what : OTHER_SOURCES[name];
+        const own = name.startsWith('compare.') ? name.slice('compare.'.length) : null;
+        const words = own === null ? ownWords(name) : ownWords(own, second.trace);
+        const what = words && own !== null ? `${words}, for the second prompt` : words;
         expect(what, `${def.name}: ${name} is neither a traced tensor nor a named source`).toBeTruthy();
         expectSpotDescribed(ex, def.name, s, what!);
       }

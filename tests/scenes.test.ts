@@ -8,7 +8,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { SCENES, sceneByName, scenesFor } from '../src/scenes/index.ts';
 import type { Ctx2D } from '../src/render/canvas.ts';
-import { explain } from '../src/model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, explain } from '../src/model/explain.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -91,7 +91,7 @@ describe('every scene', () => {
 describe('scenes for a tiny character-level model with greedy decoding', () => {
   const model = randomModel(TINY_CONFIG, 3, 0.8);
   const tokenizer = new CharTokenizer('abcdefghijklmnopqrstuv ');
-  const ex = explain(model, tokenizer, 'bad cab', { modelName: 'tiny', layer: 1, head: 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 1 }, generateTokens: 6 });
+  const ex = explain(model, tokenizer, 'bad cab', { modelName: 'tiny', layer: 1, head: 1, sampling: { temperature: 0, topK: 0, topP: 1, seed: 1 }, generateTokens: 6, compare: 'bad cabbage' });
   it('draws every scene with all columns visible and true numbers', () => {
     expect(ex.config.nEmbd).toBe(8);
     for (const def of scenesFor(ex.config)) {
@@ -104,7 +104,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
 });
 
 describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
-  const ex = sceneExplanation('Robots 🤖 bring 你好 naïve_text^2 {x}');
+  const ex = sceneExplanation('Robots 🤖 bring 你好 naïve_text^2 {x}', { compare: 'Robots 🤖 bring 再见' });
   it('draw every scene with true numbers', () => {
     expect(ex.tokens.some((t) => t.text.includes('<0x'))).toBe(true);
     for (const def of scenesFor(ex.config)) {
@@ -132,7 +132,7 @@ describe('scenes with a long prompt and another layer and head', () => {
 describe('scenes for the embedded model (the page\'s default)', () => {
   it('draw every scene with true numbers, inside their areas, and say why many logits are equal', async () => {
     const { config, weights } = await loadModelDir(fileURLToPath(new URL('../models/default', import.meta.url)));
-    const ex = explain(new GPT(config, weights), gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default' });
+    const ex = explain(new GPT(config, weights), gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default', compare: DEFAULT_COMPARE_PROMPT });
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${def.name} at ${w}×${h}`).toEqual([]);
@@ -146,11 +146,11 @@ describe('scenes for the embedded model (the page\'s default)', () => {
 describe.each([
   ['GPT-2 small’s shape (12 blocks of 12 heads, C = 768)', () => gpt2SmallExplanation('The robots will bring the parcels')],
   ['a prompt as long as the context (maps downsampled)', fullContextExplanation],
-])('the all-heads and logit-lens scenes for %s', (_label, make) => {
+])('the all-heads, logit-lens and comparing scenes for %s', (_label, make) => {
   // Each frame of 144 maps, or of a long prompt's, holds thousands of cells: slow on a busy machine.
   it('draw true numbers inside their areas at every size, with nothing over the captions', { timeout: 600_000 }, () => {
     const ex = make();
-    for (const name of ['all-heads', 'logit-lens']) {
+    for (const name of ['all-heads', 'logit-lens', 'compare-attention', 'compare-prediction', 'compare-lens']) {
       const scene = sceneByName(name)!.build(ex);
       for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${name} at ${w}×${h}`).toEqual([]);
       expect(numbersOutsideArea(scene).slice(0, 5), name).toEqual([]);

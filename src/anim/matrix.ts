@@ -6,7 +6,7 @@
 import { formatFixed, type Frame } from '../render/frame.ts';
 import type { Paint } from '../render/theme.ts';
 import { textWidth } from '../render/text.ts';
-import type { DimName, TraceName } from '../model/registry.ts';
+import type { DimName, TraceName, ValueName } from '../model/registry.ts';
 import { indexPart, phraseText, shortened, type Part, type Phrase } from '../render/said.ts';
 import { traced, type Trace } from '../model/trace.ts';
 import { label, labelWidth } from './label.ts';
@@ -16,7 +16,7 @@ import { SPACE, TEXT } from './metrics.ts';
 
 /** A 2-D window onto a trace tensor: what (r, c) means as a flat index into its data. */
 export interface MatrixSource {
-  tensor: TraceName;
+  tensor: ValueName;
   data: Float32Array;
   rows: number;
   cols: number;

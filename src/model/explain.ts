@@ -9,6 +9,7 @@ import { architectureOf, parameterCountOf, type LanguageModel } from './language
 import { lensAt } from './lens.ts';
 import { samplingDistribution } from './sampling.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { TokenizerError } from '../tokenizer/errors.ts';
 import type { Explanation, GenerationStep, SamplingSettings, TokenPiece } from './explanation.ts';
 
 export interface ExplainOptions {
@@ -26,12 +27,18 @@ export interface ExplainOptions {
   /**
    * Refuse a prompt whose explanation would allocate more than this many bytes (default: no
    * limit), saying how many tokens fit: the page keeps a tab within what a machine can give it.
+   * A second prompt gets what the first leaves of it.
    */
   maxExplanationBytes?: number;
+  /** A second prompt to compare with this one (Explanation.compare); none by default. */
+  compare?: string;
 }
 
 /** The article's example prompt, used by the page and the exporter unless the reader types another. */
 export const DEFAULT_PROMPT = 'The robots will bring';
+
+/** The second prompt the page offers to compare with the example one. */
+export const DEFAULT_COMPARE_PROMPT = 'The robots will destroy';
 
 /** Tokens generated for the generation scene. */
 export const DEFAULT_GENERATED_TOKENS = 8;
@@ -97,6 +104,10 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
     generationWindow: window,
     lens: lensAt(model, trace, lensPosition),
     piece,
+    ...(options.compare !== undefined &&
+      explainCompared(model, tokenizer, options.compare, {
+        ...options, layer, head, sampling, generationWindow: window, maxExplanationBytes: budget - explanationBytes(config, ids.length),
+      })),
   };
 }
 
@@ -111,6 +122,39 @@ export function readPrompt(config: Pick<ModelConfig, 'vocabSize' | 'nPositions'>
   checkVocabulary(allIds, config.vocabSize, tokenizer);
   const dropped = Math.max(0, allIds.length - config.nPositions);
   return { ids: allIds.slice(dropped), dropped };
+}
+
+/**
+ * The second prompt of a comparison, under the first's rules: the same block, head, sampling and
+ * window; the lens at the same position from the start (the last token of a shorter prompt, and
+ * the last when the first reads its last); no generated tokens, as no scene shows them for it.
+ * A reader's mistake in it does not take the first prompt's explanation with it: it is said why.
+ */
+function explainCompared(model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Pick<Explanation, 'compare' | 'secondPromptError'> {
+  try {
+    const tokens = Math.min(tokenizer.encode(prompt).length, architectureOf(model).nPositions);
+    return {
+      compare: explain(model, tokenizer, prompt, {
+        ...options,
+        compare: undefined,
+        generateTokens: 0,
+        lensPosition: lensPositionWithin(options.lensPosition, tokens),
+      }),
+    };
+  } catch (error) {
+    // (A character the model's tokenizer has no token for is the reader's mistake too.)
+    if (error instanceof InputError || error instanceof TokenizerError) return { secondPromptError: `Second prompt: ${error.message}` };
+    throw error;
+  }
+}
+
+/**
+ * Where the lens reads a prompt of `tokens` tokens asked for `position`: there when the prompt
+ * has it, else at its last token (undefined, explain's default). The page's worker reads a
+ * shorter prompt, and explain() a second prompt, this way.
+ */
+export function lensPositionWithin(position: number | null | undefined, tokens: number): number | undefined {
+  return position !== null && position !== undefined && position < tokens ? position : undefined;
 }
 
 /**

@@ -61,5 +61,17 @@ export interface Explanation {
   lens: LensReading;
   /** Turns an id into its display piece. */
   piece(id: number): TokenPiece;
+  /**
+   * A second prompt to compare with this one, run by the same model under the same rules (the
+   * same block, head and sampling; the lens at the same position from the start, or its last token
+   * when it is shorter; no generated tokens). The scenes that compare show both; its values are
+   * named `compare.NAME` in the registry, and their differences `diff.*`.
+   */
+  compare?: Explanation;
+  /**
+   * Why the second prompt asked for has no explanation, when it has none: a reader's mistake in
+   * it ("Second prompt: The prompt is empty: …"), which the comparing scenes show instead.
+   */
+  secondPromptError?: string;
 }
 

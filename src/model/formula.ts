@@ -7,9 +7,10 @@
 // kind's formula is built in formula-kinds.ts.
 
 import type { GPT } from './gpt.ts';
-import { block, blockInput, indicesOf, type GPTBlockStep, type Source, type TraceName, type ValueName } from './registry.ts';
+import { block, blockInput, indicesOf, namedValue, secondPrompt, type GPTBlockStep, type Source, type TraceName, type ValueName } from './registry.ts';
 import type { Trace } from './trace.ts';
-import { exprText, num, type Expr, type Num } from './formula-expr.ts';
+import { exprText, minus, num, type Expr, type Num } from './formula-expr.ts';
+import type { Explanation } from './explanation.ts';
 import {
   attentionSoftmax, gelu, headColumn, layerNorm, linear, logit, masked, positionRow, scaledDot, sum, tokenRow, total, vocabularySoftmax, weightedSum,
   type Context, type LinearStep,
@@ -17,7 +18,7 @@ import {
 
 export type FormulaKind =
   | 'linear' | 'scaled-dot' | 'weighted-sum' | 'logit' | 'softmax' | 'masked' | 'layer-norm' | 'gelu'
-  | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder';
+  | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder' | 'difference';
 
 /** GPT-2 adds a position table to the token embeddings: block 0 reads their sum. */
 const GPT2 = { positions: 'table' } as const;
@@ -152,6 +153,67 @@ export function formulaOf(model: GPT, trace: Trace, ids: readonly number[], quer
     case 'probs':
       return vocabularySoftmax(c, base, at[0], at[1]);
   }
+}
+
+/**
+ * A formula of the second prompt's trace as its values are named beside the first's
+ * (`compare.NAME`): the value and the inputs it reads renamed, so the scene highlights that
+ * prompt's cells, and a note saying whose numbers they are.
+ */
+export function forSecondPrompt(f: Formula, prompt: string): Formula {
+  return {
+    ...f,
+    target: secondPrompt(f.target),
+    inputs: f.inputs.map((run) => ({ ...run, tensor: secondPrompt(run.tensor) as ValueName })),
+    notes: [...f.notes, `Every number here is the second prompt’s (“${prompt}”), from its own forward pass.`],
+  };
+}
+
+/**
+ * The formula of a value of a comparison of two prompts (`diff.*`): the second prompt's value
+ * minus the first's, read from the two explanations (no weights needed). Null for any other name.
+ */
+export function differenceFormula(ex: Explanation, query: FormulaQuery): Formula | null {
+  const name = query.source.tensor;
+  const second = ex.compare;
+  const difference = namedValue(ex, name);
+  if (!second || !difference || !name.startsWith('diff.') || query.sumOf || query.complementOf) return null;
+  const index = query.source.index;
+  const at = indicesOf(index, difference.shape);
+  // Where the two values sit in their own tensors, which differ in length when the prompts do.
+  let first: Source;
+  let from: Source;
+  let note: string;
+  if (name === 'diff.nextProbs') {
+    const V = ex.config.vocabSize;
+    first = { tensor: 'probs', index: (ex.tokens.length - 1) * V + at[0] };
+    from = { tensor: 'probs', index: (second.tokens.length - 1) * V + at[0] };
+    note = `Each probability is read after its own prompt’s last token: “${ex.piece(at[0]).text}” after “${ex.prompt}” and after “${second.prompt}”.`;
+  } else {
+    const tensor = name.slice('diff.'.length) as TraceName;
+    const flat = (e: Explanation) => {
+      const T = e.tokens.length;
+      return (at[0] * T + at[1]) * T + at[2];
+    };
+    first = { tensor, index: flat(ex) };
+    from = { tensor, index: flat(second) };
+    note = 'The same head, row and column in both: positions are counted from the start of each prompt.';
+  }
+  const a = namedValue(ex, first.tensor)!.data[first.index];
+  const b = namedValue(second, from.tensor)!.data[from.index];
+  const where = (s: Source, e: Explanation) => `${s.tensor}[${indicesOf(s.index, namedValue(e, s.tensor)!.shape).join(', ')}]`;
+  return {
+    kind: 'difference',
+    target: `${name}[${at.join(', ')}]`,
+    definition: `${secondPrompt(where(from, second))} − ${where(first, ex)}`,
+    steps: [minus(num(b), num(a))],
+    result: num(difference.data[index]),
+    notes: [`The second prompt’s value (“${second.prompt}”) minus the first’s (“${ex.prompt}”). ${note}`],
+    inputs: [
+      { tensor: secondPrompt(from.tensor) as ValueName, start: from.index, count: 1, stride: 1 },
+      { tensor: first.tensor, start: first.index, count: 1, stride: 1 },
+    ],
+  };
 }
 
 /** The formula on its own: the value, its definition, each step and the result, then the notes. */

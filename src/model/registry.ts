@@ -2,7 +2,9 @@
 // derived from an explanation, has one entry here with its name, shape and meaning. The readout,
 // the worker's transfer, the tests and the scenes all read it (docs/ARCHITECTURE.md).
 //
-// Names are built by the typed helpers below, so a misspelt name is a type error.
+// Names are built by the typed helpers below, so a misspelt name is a type error. With a second
+// prompt to compare (Explanation.compare), `compare.NAME` is that prompt's value NAME, and the
+// comparison's own values (`sharedStart`, `diff.*`) are declared here too.
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary, S generated steps,
 // W the generation window, L blocks, D the logit lens's stages (1 + 2 · L); for the Llama family
 // also nKV key/value heads and I the MLP width (there H is the config's head size, which need
@@ -15,6 +17,7 @@ import type { Explanation } from './explanation.ts';
 import { ropeProducts } from './rope-products.ts';
 import { headHabit, type HeadHabit } from './head-habits.ts';
 import { mostLikely } from './sampling.ts';
+import { nextProbsDifference, sharedStart, weightsDifference } from './comparison.ts';
 
 /** What one block records, in the order it computes it. */
 const BLOCK_STEPS = [
@@ -60,7 +63,20 @@ type DerivedName =
   | 'rope.dot'
   | 'rope.relative';
 
-export type ValueName = TraceName | DerivedName;
+/** A value of one prompt's explanation. */
+type PromptValueName = TraceName | DerivedName;
+
+/**
+ * A value of a comparison of two prompts (Explanation.compare, comparison.ts): how many tokens
+ * they share from the start, and the second's numbers minus the first's.
+ */
+type ComparisonName = 'sharedStart' | 'diff.nextProbs' | `diff.h.${number}.attn.weights`;
+
+/** What names the second prompt's values beside the first's: `compare.NAME` is its NAME. */
+const SECOND = 'compare.';
+type SecondName = `compare.${PromptValueName}`;
+
+export type ValueName = PromptValueName | SecondName | ComparisonName;
 
 /** Where a number on screen comes from: a named value and a flat row-major index into it. */
 export interface Source {
@@ -421,25 +437,79 @@ export const CONSTANTS = {
 
 export type ConstantName = keyof typeof CONSTANTS;
 
+/** A value of a comparison: computed from the explanation and its second prompt's (comparison.ts). */
+interface ComparisonEntry {
+  what: string;
+  value(first: Explanation, second: Explanation, layer: number): Derived;
+}
+
+const COMPARISON = {
+  sharedStart: {
+    what: 'how many tokens, from the first, the two prompts have in common',
+    value: (first, second) => one(sharedStart(first, second)),
+  },
+  'diff.nextProbs': {
+    // V.
+    what: "the second prompt's next-token probability minus the first's, each after its own last token",
+    value: (first, second) => ({ shape: [first.config.vocabSize], data: nextProbsDifference(first, second) }),
+  },
+  'diff.attn.weights': {
+    // n_head × T' × T', T' the shorter prompt's length.
+    what: "the second prompt's attention weight minus the first's, at the same head, row and column (positions counted from the start, over those both prompts have)",
+    value: (first, second, layer) => weightsDifference(first, second, layer),
+  },
+} satisfies Record<string, ComparisonEntry>;
+
+/** The comparison's entry a name asks for, with its block, or null for a name of one prompt's value. */
+function comparisonEntry(ex: Explanation, name: string): { entry: ComparisonEntry; layer: number } | null {
+  const perBlock = /^diff\.h\.(\d+)\.attn\.weights$/.exec(name);
+  if (perBlock) {
+    const layer = Number(perBlock[1]);
+    return ex.trace.has(block(layer, 'attn.weights')) ? { entry: COMPARISON['diff.attn.weights'], layer } : null;
+  }
+  return name === 'sharedStart' || name === 'diff.nextProbs' ? { entry: COMPARISON[name], layer: 0 } : null;
+}
+
 /** The value `name` of this explanation, or undefined when it has none by that name. */
 export function namedValue(ex: Explanation, name: string): NamedValue | undefined {
-  if (name in DERIVED) {
-    const key = name as DerivedName;
+  if (name.startsWith(SECOND)) {
+    const value = ex.compare && namedValue(ex.compare, name.slice(SECOND.length));
+    return value && { ...value, name: name as ValueName, what: `${value.what}, for the second prompt` };
+  }
+  const compared = comparisonEntry(ex, name);
+  if (compared && !ex.compare) return undefined;
+  if (name in DERIVED || compared) {
     let values = derivedValues.get(ex);
     if (!values) derivedValues.set(ex, (values = new Map()));
-    let value = values.get(key);
-    if (value === undefined) values.set(key, (value = DERIVED[key].value(ex)));
+    let value = values.get(name);
+    if (value === undefined) values.set(name, (value = compared ? compared.entry.value(ex, ex.compare!, compared.layer) : DERIVED[name as DerivedName].value(ex)));
     if (value === null) return undefined;
-    const { what } = DERIVED[key];
-    return { name: key, what: typeof what === 'string' ? what : what(ex.config), ...value };
+    const what = compared ? compared.entry.what : DERIVED[name as DerivedName].what;
+    return { name: name as ValueName, what: typeof what === 'string' ? what : what(ex.config), ...value };
   }
   const tensor = ex.trace.get(name as TraceName);
   if (!tensor) return undefined;
   return { name: name as TraceName, what: traceMeanings(ex).get(name) ?? '', shape: tensor.shape, data: tensor.data };
 }
 
+/**
+ * The explanation a value belongs to, with its name there: for a second prompt's name
+ * (`compare.NAME`), the second prompt's explanation and NAME (`second` true); else this one.
+ * Null for a second prompt's name when there is none.
+ */
+export function ownerOf(ex: Explanation, source: Source): { explanation: Explanation; source: Source; second: boolean } | null {
+  if (!source.tensor.startsWith(SECOND)) return { explanation: ex, source, second: false };
+  if (!ex.compare) return null;
+  return { explanation: ex.compare, source: { tensor: source.tensor.slice(SECOND.length) as PromptValueName, index: source.index }, second: true };
+}
+
+/** The second prompt's name for one of its values (or for a value's text, "probs[3, 7]"): `compare.NAME`. */
+export function secondPrompt<N extends string>(name: N): `compare.${N}` {
+  return `${SECOND}${name}`;
+}
+
 // An explanation never changes once made, so what is derived from it is computed once.
-const derivedValues = new WeakMap<Explanation, Map<DerivedName, Derived | null>>();
+const derivedValues = new WeakMap<Explanation, Map<string, Derived | null>>();
 const meanings = new WeakMap<Explanation, Map<string, string>>();
 
 /** Each traced name's meaning for this explanation's model, built once per explanation. */

@@ -25,8 +25,8 @@ export type Claim =
   | { kind: 'constant'; name: ConstantName }
   /** A token's piece, which may hold digits ("␣2024"); `source` names where its id comes from. */
   | { kind: 'piece'; id: number; source?: Source }
-  /** Part of the reader's prompt. */
-  | { kind: 'prompt' }
+  /** Part of the reader's prompt (with `second`, of the second prompt a comparison sets beside it). */
+  | { kind: 'prompt'; second?: boolean }
   /** The model's name (a folder or a repository, which may hold digits). */
   | { kind: 'modelName' };
 

@@ -42,6 +42,11 @@ export interface SceneDefinition {
   /** Whether the scene shows a step this model has (RoPE, a position table); every model when absent. */
   appliesTo?(config: ModelConfig): boolean;
   /**
+   * True for scenes that set a second prompt beside the first (Explanation.compare), which they
+   * need: built only from an explanation that has one.
+   */
+  comparesPrompts?: boolean;
+  /**
    * The ids of the tokens whose pieces the scene draws for this explanation, besides the prompt's
    * and the generated ones (a worker sends their pieces with the explanation, so none is guessed).
    */

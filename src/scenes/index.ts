@@ -21,6 +21,9 @@ import { feedForwardScene } from './feed-forward.ts';
 import { goingDeeperScene } from './going-deeper.ts';
 import { predictionScene } from './prediction.ts';
 import { logitLensScene } from './logit-lens.ts';
+import { compareAttentionScene } from './compare-attention.ts';
+import { comparePredictionScene } from './compare-prediction.ts';
+import { compareLensScene } from './compare-lens.ts';
 import { generationScene } from './generation.ts';
 
 export const SCENES: SceneDefinition[] = [
@@ -43,6 +46,9 @@ export const SCENES: SceneDefinition[] = [
   goingDeeperScene,
   predictionScene,
   logitLensScene,
+  compareAttentionScene,
+  comparePredictionScene,
+  compareLensScene,
   generationScene,
 ];
 

@@ -9,17 +9,18 @@
 import type { Area } from '../anim/area.ts';
 import { drawInline, inlineWidth, type InlinePiece } from '../anim/inline-text.ts';
 import { label } from '../anim/label.ts';
-import { pickSlots, shortPiece, type Slot } from '../anim/matrix.ts';
+import { shortPiece } from '../anim/matrix.ts';
 import { Storyboard, stagger } from '../anim/timeline.ts';
 import { chipHeight, chipWidth, tokenChip } from '../anim/tokenChip.ts';
 import type { Explanation } from '../model/explanation.ts';
 import { at } from '../model/registry.ts';
-import { percentDecimals, type Frame } from '../render/frame.ts';
+import type { Frame } from '../render/frame.ts';
 import { textWidth, wrapText } from '../render/text.ts';
 import type { SceneDefinition } from './contract.ts';
 import { makeScene } from './make-scene.ts';
 import { declared, dims, normWords, tokenPieces } from './shared.ts';
 import { say } from '../render/said.ts';
+import { lensCell, lensRows, stageLabel } from './lens-rows.ts';
 
 function build(ex: Explanation) {
   const { T, V } = dims(ex);
@@ -40,14 +41,6 @@ function build(ex: Explanation) {
   story.wait(2.5);
   story.beat('pick', 'Choose another token above the table to see what the model expected after it.');
   story.wait(2.5);
-
-  /** How stage d is named in its row: "embeddings", then per block "after attention" and "after the MLP". */
-  const stageLabel = (d: number, short: boolean): InlinePiece[] => {
-    if (d === 0) return [{ text: 'embeddings' }];
-    const l = (d - 1) >> 1;
-    const kind = (d - 1) % 2 === 0 ? (short ? 'attn' : 'after attention') : short ? 'MLP' : 'after the MLP';
-    return [{ text: 'block ' }, { count: l, source: at('block', l) }, { text: ` ${kind}` }];
-  };
 
   const layout = (a: Area) => {
     const s = a.size;
@@ -88,17 +81,7 @@ function build(ex: Explanation) {
     const minRowH = Math.max(11, s * 0.72);
     // Room for the note saying what is left out, should anything be.
     const fitRows = Math.floor((a.y + a.h - footH - questionY - s * 1.3 - s * 1.7) / minRowH) - 1;
-    let shown: Slot[] = Array.from({ length: S }, (_, k) => k);
-    let omitted = '';
-    if (S > fitRows) {
-      const outputs = stages.map((_, k) => k).filter((k) => k === 0 || (k - 1) % 2 === 1);
-      omitted = 'Only the blocks’ outputs fit here; the rows after attention are left out.';
-      shown = outputs;
-      if (outputs.length > fitRows) {
-        shown = pickSlots(outputs.length, fitRows, [outputs.length - 1]).map((k) => (k === 'gap' ? 'gap' : outputs[k]));
-        omitted = 'Not every depth fits here: the rows after attention and some blocks are left out (⋮).';
-      }
-    }
+    const { shown, omitted } = lensRows(S, fitRows);
     const omittedLines = omitted ? wrapText(omitted, s * 0.7, a.w) : [];
     const tableTop = questionY + s * (1.3 + 0.85 * omittedLines.length);
     // (A frame far too small for the table still gets rows of some height, overlapping.)
@@ -123,13 +106,8 @@ function build(ex: Explanation) {
     drawInline(f, tx, y, stageLabel(stage, L.short), fs, 'muted');
     for (let k = 0; k < cols; k++) {
       const id = ids[stage * N + k];
-      const prob = probs[stage * N + k];
-      const x = tx + labelW + k * (cellW + cellGap);
-      const source = at('lens.probs', stage * V + id);
-      f.rect(x, y - rowH * 0.38, Math.max(1, cellW * prob), rowH * 0.76, { fill: 'highlight', radius: 2 });
-      f.text(x + L.s * 0.2, y, [shortPiece(d.piece(id), L.pieceChars)], { size: fs, mono: true, paint: 'token' });
-      f.number(x + cellW - L.s * 0.2, y, prob, source, { size: fs, percent: true, decimals: percentDecimals(prob), align: 'right' });
-      f.spot(x, y - rowH / 2, cellW, rowH, prob, source, `read after ${stages[stage]}, at position ${p}`);
+      const box = { x: tx + labelW + k * (cellW + cellGap), y, w: cellW, rowH, pad: L.s * 0.2 };
+      lensCell(f, box, d.piece(id), probs[stage * N + k], at('lens.probs', stage * V + id), fs, L.pieceChars, `read after ${stages[stage]}, at position ${p}`);
     }
   }
 

@@ -85,9 +85,9 @@ export function declared(ex: Explanation) {
       if (id === undefined) throw new Error(`the explanation has no ${of.tensor}[${of.index}]`);
       return { text: pieceText(id), claim: { kind: 'piece', id, source: of } };
     },
-    /** Part of the reader's prompt, as drawn. */
-    prompt(text: string): Said {
-      return { text, claim: { kind: 'prompt' } };
+    /** Part of the reader's prompt, as drawn (`second`: of the second prompt, in a comparison). */
+    prompt(text: string, second = false): Said {
+      return { text, claim: second ? { kind: 'prompt', second } : { kind: 'prompt' } };
     },
     /** The model's name. */
     modelName(): Said {
@@ -118,10 +118,13 @@ export function samplingRule(ex: Explanation): Part[] {
   return describeSamplingParts(ex.sampling, (setting) => d.value(at(`sampling.${setting}`, 0)));
 }
 
-/** The prompt in quotes, wrapped to at most maxLines lines; a longer one keeps its end after "…". */
-export function promptLines(ex: Explanation, size: number, width: number, maxLines = 2): Said[] {
-  const lines = wrapText(`“${ex.prompt}”`, size, width);
+/**
+ * The prompt in quotes (or, with `second`, the second prompt of a comparison), wrapped to at most
+ * maxLines lines; a longer one keeps its end after "…".
+ */
+export function promptLines(ex: Explanation, size: number, width: number, maxLines = 2, second = false): Said[] {
+  const lines = wrapText(`“${second ? ex.compare?.prompt : ex.prompt}”`, size, width);
   const kept = lines.length <= maxLines ? lines : lines.slice(-maxLines);
   if (kept.length < lines.length) kept[0] = `…${kept[0]}`;
-  return kept.map((line) => declared(ex).prompt(line));
+  return kept.map((line) => declared(ex).prompt(line, second));
 }

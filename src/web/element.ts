@@ -6,8 +6,8 @@
 //   <script type="module" src="lib/element/transformer-scene.js"></script>
 //   <transformer-scene scene="attention-scores" prompt="The robots will bring" autoplay loop></transformer-scene>
 //
-// Attributes: scene, prompt, model (a model folder's URL; the built-in model without it), block,
-// head, autoplay, loop, theme. Changing one updates the element in place. Anything wrong shows a
+// Attributes: scene, prompt, compare (a second prompt, for the scenes that set two side by side),
+// model (a model folder's URL; the built-in model without it), block, head, autoplay, loop, theme. Changing one updates the element in place. Anything wrong shows a
 // message inside the element and fires an `error` event; the page around it carries on.
 
 import { SCENES } from '../scenes/index.ts';
@@ -19,7 +19,7 @@ import { sharedModel } from './shared-models.ts';
 import type { FormulaSource } from './inspection.ts';
 
 /** Attributes that change which numbers the model computes (or which scene shows them). */
-const MODEL_ATTRIBUTES = ['scene', 'prompt', 'model', 'block', 'head'];
+const MODEL_ATTRIBUTES = ['scene', 'prompt', 'compare', 'model', 'block', 'head'];
 
 /** A mistake in the element's attributes: shown as it is, with no "something went wrong". */
 class AttributeError extends Error {}
@@ -80,6 +80,7 @@ class TransformerSceneWithModel extends TransformerSceneElement {
         window: 0,
         generateTokens: DEFAULT_GENERATED_TOKENS,
         lensPosition: null,
+        compare: this.getAttribute('compare'),
       };
       const explanation = await model.explain(request, current);
       if (!current()) return;

@@ -6,8 +6,8 @@
 // Browser-only.
 
 import type { Explanation } from '../model/explanation.ts';
-import { formulaLines, type Formula, type FormulaQuery } from '../model/formula.ts';
-import type { TraceName } from '../model/registry.ts';
+import { differenceFormula, formulaLines, forSecondPrompt, type Formula, type FormulaQuery } from '../model/formula.ts';
+import { ownerOf, type TraceName } from '../model/registry.ts';
 import type { Spot } from '../render/frame.ts';
 import { resolvePaint, type Theme } from '../render/theme.ts';
 import { describeSpot, moveAmong, readBy, readingLines, sameValue, spotUnder, type Move } from './readout.ts';
@@ -40,13 +40,25 @@ interface Box {
 /** Formulas already asked for, per explanation: the same value asked twice is computed once. */
 const asked = new WeakMap<Explanation, Map<string, Promise<Formula | null>>>();
 
-function formulaFor(source: FormulaSource, spot: Spot, ex: Explanation): Promise<Formula | null> {
+/**
+ * The formula of a value on screen, or null. A second prompt's value (`compare.NAME`) is asked of
+ * its own explanation by its own name, and its formula named as the scene names it; a
+ * difference of the two (`diff.*`) is read from the two explanations here.
+ */
+function formulaFor(source: FormulaSource, spot: Spot, ex: Explanation): Promise<Formula | null> | null {
+  const owner = ownerOf(ex, spot.source);
+  const difference = differenceFormula(ex, spot);
+  if (!difference && (!owner || !owner.explanation.trace.has(owner.source.tensor as TraceName))) return null;
   let known = asked.get(ex);
   if (!known) asked.set(ex, (known = new Map()));
   const key = JSON.stringify([spot.source, spot.masked, spot.sumOf, spot.complementOf]);
   let formula = known.get(key);
   if (!formula) {
-    formula = source(spot, ex).catch(() => null); // no formula (a failed worker) still leaves the name
+    formula = difference
+      ? Promise.resolve(difference)
+      : source({ ...spot, source: owner!.source }, owner!.explanation)
+          .then((f) => (f && owner!.second ? forSecondPrompt(f, owner!.explanation.prompt) : f))
+          .catch(() => null); // no formula (a failed worker) still leaves the name
     known.set(key, formula);
   }
   return formula;
@@ -204,8 +216,9 @@ export class Inspection {
       this.write(ex);
       const ask = ++this.asking;
       const formulas = this.host.formulas();
-      if (formulas && !isChoiceStop(spot) && ex.trace.has(spot.source.tensor as TraceName)) {
-        void formulaFor(formulas, spot, ex).then((formula) => {
+      const asking = formulas && !isChoiceStop(spot) ? formulaFor(formulas, spot, ex) : null;
+      if (asking) {
+        void asking.then((formula) => {
           if (ask !== this.asking || !this.current) return;
           // A formula for another prompt's or model's numbers (the reader moved on) is not this value's.
           this.current.formula = formula && formula.result.value === spot.value ? formula : null;

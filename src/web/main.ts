@@ -31,6 +31,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const state: PageState = parseState(location.search);
 const promptInput = byId<HTMLInputElement>('prompt');
+const compareInput = byId<HTMLInputElement>('compare-prompt');
 const statusLine = byId<HTMLOutputElement>('status');
 const messages = byId('messages');
 const layerSelect = byId<HTMLSelectElement>('layer');
@@ -223,6 +224,7 @@ function request() {
     window: state.window,
     generateTokens: DEFAULT_GENERATED_TOKENS,
     lensPosition: state.lensPosition,
+    compare: state.compare === '' ? null : state.compare,
   };
 }
 
@@ -267,6 +269,10 @@ function showExplanation(ex: Explanation, pending = false): void {
       text: `Your prompt is ${count(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${count(ex.config.nPositions)}. ` +
         `The first ${count(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${count(ex.tokens.length)}.`,
     });
+  }
+  if (ex.secondPromptError) notes.push({ text: ex.secondPromptError, error: true });
+  if (ex.compare && ex.compare.droppedPromptTokens > 0) {
+    notes.push({ text: `Your second prompt is longer than the ${count(ex.config.nPositions)} tokens this model reads: its first ${count(ex.compare.droppedPromptTokens)} tokens were left out.` });
   }
   if (ex.tokens.some((t) => t.text.includes('<0x'))) {
     notes.push({ text: 'Some characters of your prompt take several tokens. A token that holds only part of a character is shown as its bytes, such as <0xF0>.' });
@@ -443,6 +449,7 @@ async function startModel(): Promise<void> {
 // ---- controls ----
 
 promptInput.value = state.prompt;
+compareInput.value = state.compare;
 sampling.temperature.value = String(state.sampling.temperature);
 sampling.topK.value = String(state.sampling.topK);
 sampling.topP.value = String(state.sampling.topP);
@@ -455,6 +462,13 @@ promptInput.addEventListener('input', () => {
   writeUrl();
   void run();
   trainingHistory.promptChanged();
+});
+
+// The second prompt ('' for none): the comparing scenes show both, from two forward passes.
+compareInput.addEventListener('input', () => {
+  state.compare = compareInput.value;
+  writeUrl();
+  void run();
 });
 
 for (const input of Object.values(sampling)) {

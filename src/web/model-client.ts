@@ -278,11 +278,11 @@ export class ModelClient {
     });
   }
 
-  /** Gives an Explanation from the worker back its piece function. */
+  /** Gives an Explanation from the worker (and its second prompt's) back its piece function. */
   withPieces(data: ExplanationData): Explanation {
-    const { pieces: likely, ...rest } = data;
+    const { pieces: likely, compare, ...rest } = data;
     const known = new Map(likely);
     const piece = (id: number): TokenPiece => ({ id, text: known.get(id) ?? this.pieceTable[id] ?? `<token ${id}>` });
-    return { ...rest, piece };
+    return { ...rest, piece, ...(compare && { compare: { ...compare, piece } }) };
   }
 }

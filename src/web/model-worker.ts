@@ -17,7 +17,7 @@ import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } fro
 import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
-import { explain, explainGeneration, InputError, pieceOf } from '../model/explain.ts';
+import { explain, explainGeneration, InputError, lensPositionWithin, pieceOf } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
@@ -323,24 +323,27 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const layer = Math.min(request.layer, nLayer - 1);
     const head = Math.min(request.head, nHead - 1);
     // A position past the end of a shorter prompt reads its last token (explain's default).
-    const tokens = request.lensPosition === null ? 0 : tokenizer.encode(request.prompt).length;
-    const lensPosition = request.lensPosition !== null && request.lensPosition < Math.min(tokens, nPositions) ? request.lensPosition : undefined;
+    const tokens = request.lensPosition === null ? 0 : Math.min(tokenizer.encode(request.prompt).length, nPositions);
+    const lensPosition = lensPositionWithin(request.lensPosition, tokens);
     // The generated tokens come second: the other scenes are drawn meanwhile.
     const explanation = explain(model, tokenizer, request.prompt, {
       modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
       maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
+      compare: request.compare ?? undefined,
     });
     const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces the scenes draw.
-    const { piece, ...rest } = explanation;
+    const { piece } = explanation;
     const pieces = [...labelledIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
     // So is any other array the explanation holds (a derived value computed with the model).
-    const buffers = new Set([...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer));
-    for (const value of Object.values(rest)) if (value instanceof Float32Array) buffers.add(value.buffer as ArrayBuffer);
+    const bare = [explanation, ...(explanation.compare ? [explanation.compare] : [])].map(({ piece: _piece, compare: _compare, ...rest }) => rest);
+    const buffers = new Set(bare.flatMap((rest) => [...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer)));
+    for (const rest of bare) for (const value of Object.values(rest)) if (value instanceof Float32Array) buffers.add(value.buffer as ArrayBuffer);
     const ids = explanation.tokens.map((t) => t.id);
-    post({ type: 'explained', id, explanation: { ...rest, pieces }, generating, milliseconds: performance.now() - started }, [...buffers]);
+    const data = { ...bare[0], pieces, ...(bare[1] && { compare: bare[1] }) };
+    post({ type: 'explained', id, explanation: data, generating, milliseconds: performance.now() - started }, [...buffers]);
     if (generating) {
       started = performance.now();
       // The same model (on the same kernels), prompt and rule generate the same tokens: a request that changed only what is

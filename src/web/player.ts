@@ -256,6 +256,10 @@ export class TransformerSceneElement extends HTMLElement {
       this.showScene(null, `${explanation.modelName} has no such step, so there is nothing to show in “${definition.title}”.`);
       return;
     }
+    if (definition.comparesPrompts && !explanation.compare) {
+      this.showScene(null, explanation.secondPromptError ?? 'This scene sets two prompts side by side: give it a second prompt to see it.');
+      return;
+    }
     try {
       this.showScene(definition.build(explanation));
     } catch (error) {

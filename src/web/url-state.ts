@@ -1,16 +1,18 @@
 // The page's state as it lives in the URL's query, so a link reproduces what the reader saw:
-// prompt, model, the scene and time they paused on, attention layer/head, the sampling rule, and
-// the position the logit lens reads.
+// prompt, the second prompt set beside it, model, the scene and time they paused on, attention
+// layer/head, the sampling rule, and the position the logit lens reads.
 // Parsing never throws: a bad or missing value falls back to its default.
 
 import type { SamplingSettings } from '../model/explanation.ts';
-import { DEFAULT_PROMPT, DEFAULT_SAMPLING } from '../model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, DEFAULT_PROMPT, DEFAULT_SAMPLING } from '../model/explain.ts';
 
 /** Which model the page runs: the one shipped with the page, a download from the hub, or files the reader picked. */
 export type ModelChoice = { kind: 'default' } | { kind: 'hub'; repo: string } | { kind: 'files' };
 
 export interface PageState {
   prompt: string;
+  /** The second prompt the comparing scenes set beside the first ('' for none: a link says `compare=`). */
+  compare: string;
   model: ModelChoice;
   /** The scene the reader last paused or seeked in, and its time in seconds ('' for none). */
   scene: string;
@@ -27,6 +29,7 @@ export interface PageState {
 
 export const DEFAULT_STATE: PageState = {
   prompt: DEFAULT_PROMPT,
+  compare: DEFAULT_COMPARE_PROMPT,
   model: { kind: 'default' },
   scene: '',
   time: 0,
@@ -65,6 +68,7 @@ export function parseState(search: string): PageState {
   const d = DEFAULT_STATE;
   return {
     prompt: q.get('prompt') ?? d.prompt,
+    compare: q.get('compare') ?? d.compare,
     model: modelFromText(q.get('model')),
     scene: (q.get('scene') ?? '').slice(0, 64),
     time: numberFrom(q.get('t'), d.time, (n) => n >= 0),
@@ -92,6 +96,7 @@ export function stateToSearch(state: PageState): string {
   const q = new URLSearchParams();
   const d = DEFAULT_STATE;
   if (state.prompt !== d.prompt) q.set('prompt', state.prompt);
+  if (state.compare !== d.compare) q.set('compare', state.compare);
   if (state.model.kind !== 'default') q.set('model', modelToText(state.model));
   if (state.scene) {
     q.set('scene', state.scene);

@@ -35,6 +35,8 @@ export interface ExplainRequest {
   generateTokens: number;
   /** The position the logit lens reads; null for the last token (a position past the end reads the last). */
   lensPosition: number | null;
+  /** A second prompt to set beside this one (Explanation.compare); null for none. */
+  compare: string | null;
 }
 
 /** Whether the products could run on the GPU here: the adapter's name, or null and why not (for the reader). */
@@ -85,8 +87,14 @@ export type ToWorker =
   /** Every history model's next-token prediction for a prompt; answered by 'history-guesses'. */
   | { type: 'guess-history'; id: number; prompt: string; top: number };
 
-/** An Explanation as it crosses to the page: the piece function replaced by [id, piece] pairs. */
-export type ExplanationData = Omit<Explanation, 'piece'> & { pieces: [number, string][] };
+/** An Explanation's own numbers, without its piece function (which cannot cross) or a second prompt's. */
+type BareExplanation = Omit<Explanation, 'piece' | 'compare'>;
+
+/**
+ * An Explanation as it crosses to the page: the piece function replaced by [id, piece] pairs
+ * (the second prompt's pieces among them), the second prompt's explanation bare too.
+ */
+export type ExplanationData = BareExplanation & { pieces: [number, string][]; compare?: BareExplanation };
 
 export interface LoadedModel {
   name: string;

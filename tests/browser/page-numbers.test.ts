@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, startPreview, watchedPage } from './helpers.ts';
 import { drawnRecords, explanationFromPage, pageExplanation, pageReady, type PageExplanation } from './page-probe.ts';
 import { loadModelDir } from '../../src/model/checkpoint-node.ts';
-import { explain, DEFAULT_SAMPLING } from '../../src/model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, explain, DEFAULT_SAMPLING } from '../../src/model/explain.ts';
 import type { Explanation } from '../../src/model/explanation.ts';
 import { GPT } from '../../src/model/gpt.ts';
 import { traceTable } from '../../src/model/registry.ts';
@@ -85,9 +85,14 @@ describe('the page’s own numbers, on the production build', () => {
       const ours = explanationFromPage(data, (id) => tokenizer.piece(id));
       const reference = explain(node.model, tokenizer, prompt, {
         modelName: 'built-in model', layer: ours.layer, head: ours.head, sampling: DEFAULT_SAMPLING, generateTokens: ours.generation.length, generationWindow: ours.generationWindow,
+        compare: DEFAULT_COMPARE_PROMPT,
       });
       expect(ours.tokens.map((t) => t.id)).toEqual(reference.tokens.map((t) => t.id));
       expect(compareTraces(ours, reference.trace)).toEqual([]);
+      // The second prompt the comparing scenes set beside it (the page's example one), from its own forward pass in the worker.
+      expect(ours.compare?.prompt).toBe(DEFAULT_COMPARE_PROMPT);
+      expect(ours.compare!.tokens.map((t) => t.id)).toEqual(reference.compare!.tokens.map((t) => t.id));
+      expect(compareTraces(ours.compare!, reference.compare!.trace)).toEqual([]);
       expect(largestDifference(ours.sampledProbs, reference.sampledProbs).diff).toBeLessThanOrEqual(TOLERANCE);
       expect(ours.parameterCount).toBe(reference.parameterCount);
       expect(ours.generation.map((s) => s.chosen.id)).toEqual(reference.generation.map((s) => s.chosen.id));

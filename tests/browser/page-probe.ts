@@ -92,35 +92,41 @@ export function articleText(page: Page): Promise<string> {
   });
 }
 
-/** An explanation as it crosses from the page to a test: its arrays as base64 of their float32 bytes. */
-export interface PageExplanation extends Omit<Explanation, 'trace' | 'sampledProbs' | 'piece'> {
+/** An explanation as it crosses from the page to a test: its arrays as base64 of their float32 bytes (its second prompt's too). */
+export interface PageExplanation extends Omit<Explanation, 'trace' | 'sampledProbs' | 'piece' | 'compare'> {
   trace: { name: TraceName; shape: number[]; data: string }[];
   sampledProbs: string;
+  compare?: PageExplanation;
 }
 
 /** The explanation a scene element of the page holds (the worker's numbers, as the page received them). */
 export function pageExplanation(page: Page, scene = 'prediction'): Promise<PageExplanation> {
   return page.evaluate((name) => {
-    const el = document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!;
-    const { trace, sampledProbs, piece: _piece, ...rest } = el.explanation!;
     const base64 = (a: Float32Array) => {
       const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       let text = '';
       for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
       return btoa(text);
     };
-    return { ...rest, sampledProbs: base64(sampledProbs), trace: [...trace].map(([n, t]) => ({ name: n, shape: t.shape, data: base64(t.data) })) };
+    const bare = (ex: Explanation): PageExplanation => {
+      const { trace, sampledProbs, piece: _piece, compare, ...rest } = ex;
+      const data = { ...rest, sampledProbs: base64(sampledProbs), trace: [...trace].map(([n, t]) => ({ name: n, shape: t.shape, data: base64(t.data) })) };
+      return compare ? { ...data, compare: bare(compare) } : data;
+    };
+    return bare(document.querySelector<TransformerSceneElement>(`transformer-scene[scene="${name}"]`)!.explanation!);
   }, scene);
 }
 
-/** The page's explanation rebuilt in Node, its pieces from `piece` (the tokenizer's own, not the page's). */
+/** The page's explanation (and its second prompt's) rebuilt in Node, its pieces from `piece` (the tokenizer's own, not the page's). */
 export function explanationFromPage(data: PageExplanation, piece: (id: number) => string): Explanation {
   const floats = (b64: string) => {
     const bytes = Buffer.from(b64, 'base64');
     return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   };
-  const trace: Trace = new Map(data.trace.map((t) => [t.name, { shape: t.shape, data: floats(t.data) }]));
-  return { ...data, trace, sampledProbs: floats(data.sampledProbs), piece: (id) => ({ id, text: piece(id) }) };
+  const { compare, ...own } = data;
+  const trace: Trace = new Map(own.trace.map((t) => [t.name, { shape: t.shape, data: floats(t.data) }]));
+  const ex: Explanation = { ...own, trace, sampledProbs: floats(own.sampledProbs), piece: (id) => ({ id, text: piece(id) }) };
+  return compare ? { ...ex, compare: explanationFromPage(compare, piece) } : ex;
 }
 
 /** What every scene of the page draws at each beat's start, middle and end, at its size on the page: its numbers and texts. */

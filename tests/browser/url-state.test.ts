@@ -13,6 +13,7 @@ describe('URL state', () => {
   it('a full state survives the round trip', () => {
     const state: PageState = {
       prompt: 'Héllo 🤖 <b>&amp;',
+      compare: 'Héllo 🤖 <i>&lt; & = ?',
       model: { kind: 'hub', repo: 'openai-community/gpt2' },
       scene: 'attention-scores',
       time: 3.25,
@@ -23,6 +24,15 @@ describe('URL state', () => {
       lensPosition: 3,
     };
     expect(parseState(stateToSearch(state))).toEqual(state);
+  });
+
+  it('a second prompt lives in the URL like the first: the example one is left out, and none is an empty one', () => {
+    expect(DEFAULT_STATE.compare).toBe('The robots will destroy');
+    const state = { ...DEFAULT_STATE, compare: 'The robots will carry' };
+    expect(stateToSearch(state)).toBe('?compare=The+robots+will+carry');
+    expect(parseState('?compare=The+robots+will+carry').compare).toBe('The robots will carry');
+    expect(stateToSearch({ ...state, compare: '' })).toBe('?compare=');
+    expect(parseState('?compare=').compare).toBe('');
   });
 
   it('bad values fall back to the defaults one by one', () => {

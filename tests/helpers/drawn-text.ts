@@ -100,8 +100,11 @@ function claimError(ex: Explanation, text: string, claim: Claim): string | null 
       const cut = text.endsWith('…') && [...text].length > 1 && full.startsWith(text.slice(0, -1));
       return text === full || cut ? null : `is not the piece of token ${claim.id}, “${full}”`;
     }
-    case 'prompt':
-      return normalise(`“${ex.prompt}”`).includes(normalise(text.replace(/^…/, ''))) ? null : 'is not part of the prompt';
+    case 'prompt': {
+      const prompt = claim.second ? ex.compare?.prompt : ex.prompt;
+      if (prompt === undefined) return 'claims a second prompt, but there is none';
+      return normalise(`“${prompt}”`).includes(normalise(text.replace(/^…/, ''))) ? null : `is not part of the ${claim.second ? 'second ' : ''}prompt`;
+    }
     case 'modelName':
       return text === ex.modelName ? null : `is not the model's name, “${ex.modelName}”`;
   }

@@ -24,5 +24,6 @@ export async function llamaFixture(folder: LlamaSceneFolder): Promise<{ model: L
 
 export async function llamaExplanation(folder: LlamaSceneFolder, prompt = 'The keeper climbed the stairs', options: Partial<ExplainOptions> = {}): Promise<Explanation> {
   const { model, tokenizer } = await llamaFixture(folder);
-  return explain(model, tokenizer, prompt, { modelName: folder, layer: 1, head: 5 % model.config.nHead, generateTokens: 7, generationWindow: 8, ...options });
+  // A second prompt, for the scenes that compare two.
+  return explain(model, tokenizer, prompt, { modelName: folder, layer: 1, head: 5 % model.config.nHead, generateTokens: 7, generationWindow: 8, compare: 'The keeper climbed the hill', ...options });
 }

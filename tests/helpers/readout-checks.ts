@@ -4,13 +4,15 @@
 
 import { expect } from 'vitest';
 import type { Explanation } from '../../src/model/explanation.ts';
-import { indicesOf, namedValue, type TraceName } from '../../src/model/registry.ts';
+import { indicesOf, namedValue, ownerOf, type TraceName } from '../../src/model/registry.ts';
 import type { Spot } from '../../src/render/frame.ts';
 import { describeSpot, fullPrecision } from '../../src/web/readout.ts';
 
 export function expectSpotDescribed(ex: Explanation, sceneName: string, s: Spot, what: string): void {
   const name = s.source.tensor;
-  const tensor = ex.trace.get(name as TraceName);
+  // A second prompt's value (compare.NAME) is its own trace's NAME.
+  const owner = ownerOf(ex, s.source);
+  const tensor = owner?.explanation.trace.get(owner.source.tensor as TraceName);
   const where = indicesOf(s.source.index, namedValue(ex, name)!.shape);
   const text = describeSpot(s, ex);
   const many = s.sumOf ?? s.complementOf;
@@ -24,6 +26,6 @@ export function expectSpotDescribed(ex: Explanation, sceneName: string, s: Spot,
     expect(text).toBe(`${name}[${where.join(', ')}] after the causal mask = −∞`);
   } else {
     expect(text.startsWith(`${name}[${where.join(', ')}] = ${fullPrecision(s.value)} (${what})`), `${sceneName}: ${text}`).toBe(true);
-    if (tensor) expect(s.value, `${sceneName}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[s.source.index]);
+    if (tensor) expect(s.value, `${sceneName}: ${name}[${s.source.index}] is not the traced value`).toBe(tensor.data[owner!.source.index]);
   }
 }

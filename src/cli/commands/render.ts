@@ -3,7 +3,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain } from '../../model/explain.ts';
+import { DEFAULT_COMPARE_PROMPT, DEFAULT_GENERATED_TOKENS, DEFAULT_PROMPT, explain, InputError } from '../../model/explain.ts';
 import type { Scene } from '../../scenes/contract.ts';
 import type { Theme } from '../../render/theme.ts';
 import { SCENES, sceneByName, scenesFor } from '../../scenes/index.ts';
@@ -32,6 +32,7 @@ const USAGE = `animated-transformer render --list [--model DIR] [--prompt TEXT]
   --at S            draw the frame at S seconds as a picture (--out ending in .svg or .png)
   --format F        with --scene all: mp4, webm, gif or png (default mp4)
   --prompt TEXT     the prompt the model reads (default "${DEFAULT_PROMPT}")
+  --compare TEXT    the second prompt the compare-* scenes set beside it (default "${DEFAULT_COMPARE_PROMPT}")
   --model DIR       a GPT-2-layout or Llama-family folder (config.json + weights); default: the embedded model
   --block B --head H  the block and head the attention scenes show (default 0 0; --layer is --block)
   --position I      the token the logit-lens scene reads, from 0 (default: the last)
@@ -50,6 +51,7 @@ const FLAGS = {
   out: { type: 'string' },
   format: { type: 'string' },
   prompt: { type: 'string' },
+  compare: { type: 'string' },
   model: { type: 'string' },
   block: { type: 'string' },
   layer: { type: 'string' },
@@ -83,6 +85,11 @@ async function buildScenes(values: Values, names: string[] | 'all'): Promise<Sce
     const T = promptIds(tokenizer, prompt, context, vocabSize).ids.length;
     if (lensPosition >= T) throw new UsageError(`--position must be from 0 to ${T - 1} (the prompt has ${T} tokens), got "${values.position}"`);
   }
+  // The second prompt is run only for the scenes that show it.
+  const compares = names === 'all' || names.some((n) => sceneByName(n)!.comparesPrompts);
+  if (values.compare !== undefined && !compares) {
+    throw new UsageError(`--compare is for the scenes that compare two prompts: ${SCENES.filter((s) => s.comparesPrompts).map((s) => s.name).join(', ')} (or all)`);
+  }
   const explanation = explain(model, tokenizer, prompt, {
     modelName: name,
     layer,
@@ -90,7 +97,9 @@ async function buildScenes(values: Values, names: string[] | 'all'): Promise<Sce
     generateTokens: DEFAULT_GENERATED_TOKENS,
     generationWindow: Math.min(window, context),
     lensPosition,
+    compare: compares ? (values.compare ?? DEFAULT_COMPARE_PROMPT) : undefined,
   });
+  if (explanation.secondPromptError) throw new InputError(explanation.secondPromptError);
   const own = scenesFor(explanation.config);
   if (names === 'all') return own.map((s) => s.build(explanation));
   const missing = names.find((n) => !own.some((s) => s.name === n));
