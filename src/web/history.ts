@@ -11,6 +11,7 @@ import { markStep, markerText } from './history-plot.ts';
 import { drawLossPlot, lossPlot, type LossPlot } from './loss-plot.ts';
 import { Superseded, type ModelClient } from './model-client.ts';
 import type { HistoryGuess, HistoryModelSource, LoadedModel, ModelSource } from './worker-protocol.ts';
+import { byId } from './dom.ts';
 
 /** Most likely tokens shown per snapshot. */
 const TOP = 5;
@@ -20,12 +21,6 @@ export interface HistoryEvents {
   modelChosen(model: LoadedModel): void;
   /** The prompt the scenes show. */
   prompt(): string;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no element #${id}`);
-  return el as T;
 }
 
 export class HistoryChapter {

@@ -19,15 +19,10 @@ import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
 import type { SpotChoice } from '../render/frame.ts';
+import { byId } from './dom.ts';
 
 /** The small context window offered to watch generation slide. */
 const SMALL_WINDOW = 8;
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no element #${id}`);
-  return el as T;
-}
 
 const state: PageState = parseState(location.search);
 const promptInput = byId<HTMLInputElement>('prompt');

@@ -9,6 +9,7 @@ import { cachedText, hubBase, hubCached, hubFileUrl } from './model-download.ts'
 import { familyOfText, hubTokenizerCached } from './model-files.ts';
 import { isRepoId, type ModelChoice } from './url-state.ts';
 import type { ModelSource } from './worker-protocol.ts';
+import { byId } from './dom.ts';
 
 /**
  * The built-in model's files, bundled by Vite (vite.config.ts, builtInModel), its weights in the
@@ -32,12 +33,6 @@ export interface PickerEvents {
   choose(source: ModelSource, choice: ModelChoice): void;
   /** The reader pressed Cancel during a download. */
   cancel(): void;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no element #${id}`);
-  return el as T;
 }
 
 export class ModelPicker {

@@ -12,6 +12,7 @@ import { TOKENIZER_FILE } from '../model/tokenizer-file.ts';
 import { drawLossPlot, lossPlot, type RunLog } from './loss-plot.ts';
 import { SETTING_FIELDS, SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from './train-settings.ts';
 import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protocol.ts';
+import { byId } from './dom.ts';
 
 export interface TrainPanelEvents {
   /** Loads a model folder's files into every scene, under `name`; false when it failed (the page says why). */
@@ -31,12 +32,6 @@ export function promptFor(prompt: string, vocabulary: string, text: string): str
   const line = Array.from(text.split('\n').find((l) => l.trim() !== '')!.trim()).slice(0, 40).join('');
   const space = line.lastIndexOf(' ');
   return line.length === 40 && space > 10 ? line.slice(0, space) : line;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no element #${id}`);
-  return el as T;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
