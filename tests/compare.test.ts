@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
-import { explain, InputError } from '../src/model/explain.ts';
+import { explain, explainSecondPrompt, InputError, type ExplainOptions, type SecondPromptMemo } from '../src/model/explain.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { explanationBytes } from '../src/model/memory.ts';
@@ -73,6 +73,26 @@ describe('explain() with a second prompt', () => {
     expect(chars.secondPromptError).toMatch(/^Second prompt: character "t" \(U\+0074\) at position 6 is not in this model's vocabulary/);
     // A mistake in the first prompt is still the first's.
     expect(() => run('', { modelName: 'random', compare: 'A robot' })).toThrow(new InputError('The prompt is empty: type a few words for the model to continue.'));
+  });
+
+  it('takes the last second prompt again (the page’s worker) only if the same model made it under the same rules and it fits', () => {
+    const bytes = (T: number) => explanationBytes(SCENE_CONFIG, T);
+    const options = { modelName: 'random', layer: 1, head: 2, generateTokens: 0, maxExplanationBytes: bytes(5) + bytes(4) };
+    const memo: SecondPromptMemo = {};
+    const second = (opts: ExplainOptions, firstTokens = 4, by = model) => explainSecondPrompt(by, gpt2Tokenizer(), 'The robots will destroy', opts, firstTokens, memo);
+    const made = second(options).compare!;
+    // What explain() gives for it, and the same object while only the first prompt changes.
+    expect(Array.from(made.trace.get('probs')!.data)).toEqual(Array.from(run('The robots will bring', { ...options, compare: 'The robots will destroy' }).compare!.trace.get('probs')!.data));
+    expect(second(options, 5).compare).toBe(made);
+    // Other rules, another model or another prompt: made again.
+    const otherHead = second({ ...options, head: 3 }).compare!;
+    expect(otherHead).not.toBe(made);
+    expect(otherHead.head).toBe(3);
+    expect(second(options, 4, randomModel(SCENE_CONFIG, 8, 0.35)).compare).not.toBe(otherHead);
+    expect(explainSecondPrompt(model, gpt2Tokenizer(), 'The robots will', options, 4, memo).compare!.tokens).toHaveLength(3);
+    // No longer within what a longer first prompt leaves of the budget: refused, as when made afresh.
+    second(options);
+    expect(second(options, 6).secondPromptError).toMatch(/^Second prompt: A prompt of 4 tokens would need/);
   });
 });
 

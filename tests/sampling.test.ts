@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   argmax,
   drawFrom,
+  mostLikely,
   samplingDistribution,
   SeededRandom,
   topEntries,
@@ -155,5 +156,34 @@ describe('SeededRandom and drawFrom', () => {
         expect(topEntries(probs, k)).toEqual(sorted.map((id) => ({ id, probability: probs[id] })));
       }),
     );
+  });
+});
+
+describe('mostLikely', () => {
+  // The rule it must keep, by brute force: every id ordered by value, ties in vocabulary order.
+  const reference = (values: ArrayLike<number>, k: number) =>
+    Array.from({ length: values.length }, (_, i) => i)
+      .sort((a, b) => values[b] - values[a] || a - b)
+      .slice(0, Math.max(0, k));
+
+  it('gives the k largest in order, ties in vocabulary order, on both of its paths (k ≤ 64 and above)', () => {
+    fc.assert(
+      fc.property(
+        // Few distinct values among many ids, so ties are everywhere, including at the k-th place.
+        fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 0, max: 420 }),
+        (ints, k) => {
+          const values = Float32Array.from(ints, (v) => v / 4);
+          expect(mostLikely(values, k)).toEqual(reference(values, k));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ranks a vocabulary-sized row of real-looking logits as the brute force does', () => {
+    const random = new SeededRandom(9);
+    const values = Float32Array.from({ length: 50257 }, () => Math.round(random.next() * 2000) / 100);
+    for (const k of [1, 5, 64, 65, 1024, 50257]) expect(mostLikely(values, k)).toEqual(reference(values, k));
   });
 });

@@ -25,7 +25,9 @@ export function nextProbsDifference(first: Explanation, second: Explanation): Fl
   };
   const a = lastRow(first);
   const b = lastRow(second);
-  return Float32Array.from(b, (p, id) => p - a[id]);
+  const difference = new Float32Array(b.length); // V
+  for (let id = 0; id < b.length; id++) difference[id] = b[id] - a[id];
+  return difference;
 }
 
 /**

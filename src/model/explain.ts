@@ -105,9 +105,7 @@ export function explain(model: LanguageModel, tokenizer: Tokenizer, prompt: stri
     lens: lensAt(model, trace, lensPosition),
     piece,
     ...(options.compare !== undefined &&
-      explainCompared(model, tokenizer, options.compare, {
-        ...options, layer, head, sampling, generationWindow: window, maxExplanationBytes: budget - explanationBytes(config, ids.length),
-      })),
+      explainSecondPrompt(model, tokenizer, options.compare, { ...options, layer, head, sampling, generationWindow: window }, ids.length)),
   };
 }
 
@@ -125,27 +123,39 @@ export function readPrompt(config: Pick<ModelConfig, 'vocabSize' | 'nPositions'>
 }
 
 /**
- * The second prompt of a comparison, under the first's rules: the same block, head, sampling and
- * window; the lens at the same position from the start (the last token of a shorter prompt, and
- * the last when the first reads its last); no generated tokens, as no scene shows them for it.
+ * The second prompt of a comparison, under the first's rules (`options`, the first's, which read
+ * `firstTokens` tokens): the same block, head, sampling and window; the lens at the same position
+ * from the start (the last token of a shorter prompt, and the last when the first reads its last);
+ * no generated tokens, as no scene shows them for it; what the first leaves of the memory budget.
  * A reader's mistake in it does not take the first prompt's explanation with it: it is said why.
+ * explain() calls this for options.compare. The page's worker calls it with a `memo`, to keep
+ * the result while only the first prompt changes: the last result is taken again when the same
+ * model made it from the same prompt under the same rules, and it still fits the budget.
  */
-function explainCompared(model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions): Pick<Explanation, 'compare' | 'secondPromptError'> {
+export function explainSecondPrompt(
+  model: LanguageModel, tokenizer: Tokenizer, prompt: string, options: ExplainOptions, firstTokens: number, memo?: SecondPromptMemo,
+): Pick<Explanation, 'compare' | 'secondPromptError'> {
+  const config = architectureOf(model);
+  const budget = (options.maxExplanationBytes ?? Infinity) - explanationBytes(config, firstTokens);
   try {
-    const tokens = Math.min(tokenizer.encode(prompt).length, architectureOf(model).nPositions);
-    return {
-      compare: explain(model, tokenizer, prompt, {
-        ...options,
-        compare: undefined,
-        generateTokens: 0,
-        lensPosition: lensPositionWithin(options.lensPosition, tokens),
-      }),
-    };
+    const tokens = Math.min(tokenizer.encode(prompt).length, config.nPositions);
+    const settings: ExplainOptions = { ...options, compare: undefined, generateTokens: 0, lensPosition: lensPositionWithin(options.lensPosition, tokens) };
+    const key = JSON.stringify([prompt, settings]); // the budget apart: it changes with the first prompt
+    const last = memo?.last;
+    if (last?.model === model && last.key === key && explanationBytes(config, last.explanation.tokens.length) <= budget) return { compare: last.explanation };
+    const compare = explain(model, tokenizer, prompt, { ...settings, maxExplanationBytes: budget });
+    if (memo) memo.last = { model, key, explanation: compare };
+    return { compare };
   } catch (error) {
     // (A character the model's tokenizer has no token for is the reader's mistake too.)
     if (error instanceof InputError || error instanceof TokenizerError) return { secondPromptError: `Second prompt: ${error.message}` };
     throw error;
   }
+}
+
+/** The last second prompt explained, and what it was made from (explainSecondPrompt). */
+export interface SecondPromptMemo {
+  last?: { model: LanguageModel; key: string; explanation: Explanation };
 }
 
 /**

@@ -141,23 +141,41 @@ export function topEntries(probs: Float32Array, k: number): { id: number; probab
 
 /**
  * Ids of the k largest logits, most likely first; ties keep vocabulary order so the result is
- * the same everywhere. A bounded selection, O(V log k), instead of sorting all V ids.
+ * the same everywhere. Few ids: one pass keeping the best k in order, skipping at a glance
+ * whatever cannot enter. Many (sampling's top-p may need thousands): the k-th largest value
+ * from a native sort of the values, then only the ids at or above it are ordered. Both run per
+ * explanation over 50,257 logits many times, so neither calls a function per logit.
  */
 export function mostLikely(logits: ArrayLike<number>, k: number): number[] {
+  const n = logits.length;
+  k = Math.max(0, Math.min(k, n));
   const before = (a: number, b: number) => logits[a] > logits[b] || (logits[a] === logits[b] && a < b);
-  if (k > 256) {
-    // Insertion into a long list costs more than one sort of everything.
-    return Array.from({ length: logits.length }, (_, i) => i)
+  if (k > 64) {
+    const kth = Float64Array.from(logits).sort()[n - k]; // ascending; the k-th largest
+    const above: number[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = logits[i];
+      if (v > kth) above.push(i);
+      else if (v === kth && at.length < k) at.push(i);
+    }
+    const ids = above.concat(at).slice(0, k);
+    if (ids.length === k) return ids.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    // Only a NaN among the logits leaves fewer: order every id as the comparison says.
+    return Array.from({ length: n }, (_, i) => i)
       .sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0))
       .slice(0, k);
   }
   const best: number[] = []; // kept sorted, most likely first
-  for (let i = 0; i < logits.length; i++) {
-    if (best.length === k && !before(i, best[k - 1])) continue;
-    let at = best.length;
-    while (at > 0 && before(i, best[at - 1])) at--;
-    best.splice(at, 0, i);
+  let floor = -Infinity; // the k-th best value once k are kept; a later id must beat it strictly
+  for (let i = 0; i < n; i++) {
+    const v = logits[i];
+    if (best.length === k && !(v > floor)) continue;
+    let place = best.length;
+    while (place > 0 && before(i, best[place - 1])) place--;
+    best.splice(place, 0, i);
     if (best.length > k) best.pop();
+    if (best.length === k) floor = logits[best[k - 1]];
   }
   return best;
 }

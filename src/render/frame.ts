@@ -188,8 +188,11 @@ export function percentDecimals(p: number): number {
 
 /** An integer with grouping commas, e.g. 124,439,808. */
 export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return GROUPED.format(Math.round(value));
 }
+
+// One formatter for every count: toLocaleString builds a new one per call, which a prompt change paid thousands of times.
+const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export class Frame {
   readonly items: Item[] = [];

@@ -1,7 +1,7 @@
 // The step marker of "How it learned"'s loss plot (loss-plot.ts draws the plot): what the log
 // says about the chosen snapshot's step, and the marker moved there.
 
-import { formatFixed } from '../render/frame.ts';
+import { formatCount, formatFixed } from '../render/frame.ts';
 import type { TrainingLog } from '../train/log.ts';
 import type { LossPlot } from './loss-plot.ts';
 
@@ -15,9 +15,9 @@ export function stepLosses(log: TrainingLog, step: number): { train: number | nu
 /** The text beside the marker for `step`, from the log: its validation loss if evaluated there, else its batch's loss. */
 export function markerText(log: TrainingLog, step: number): string {
   const losses = stepLosses(log, step);
-  if (losses.val !== null) return `step ${step.toLocaleString('en-US')}: validation ${formatFixed(losses.val, 2)}`;
-  if (losses.train !== null) return `step ${step.toLocaleString('en-US')}: batch ${formatFixed(losses.train, 2)}`;
-  return `step ${step.toLocaleString('en-US')}`;
+  if (losses.val !== null) return `step ${formatCount(step)}: validation ${formatFixed(losses.val, 2)}`;
+  if (losses.train !== null) return `step ${formatCount(step)}: batch ${formatFixed(losses.train, 2)}`;
+  return `step ${formatCount(step)}`;
 }
 
 /** Moves the marker to `step` (null hides it). */

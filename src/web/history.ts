@@ -4,7 +4,7 @@
 // table sets the prompt's next-token prediction of every snapshot side by side (computed in the
 // worker). Every string from the log or the tokenizer is set as text.
 
-import { formatFixed, percentDecimals } from '../render/frame.ts';
+import { formatCount, formatFixed, percentDecimals } from '../render/frame.ts';
 import { readTrainingLog, type TrainingLog } from '../train/log.ts';
 import { historyFiles, type HistoryFiles } from './history-files.ts';
 import { markStep, markerText } from './history-plot.ts';
@@ -121,7 +121,7 @@ export class HistoryChapter {
     try {
       const model = await this.client.useHistory(index);
       if (request !== this.switchRequest) return; // the slider moved on meanwhile
-      this.showChoice(`Every scene above now shows the model after ${source.step.toLocaleString('en-US')} training steps.`);
+      this.showChoice(`Every scene above now shows the model after ${formatCount(source.step)} training steps.`);
       this.events.modelChosen(model);
     } catch (error) {
       this.setStatus(`Could not switch to the model at step ${source.step}: ${(error as Error).message}`, true);
@@ -145,7 +145,7 @@ export class HistoryChapter {
     const caption = document.createElement('caption');
     caption.textContent = 'The next token after your prompt, by training step';
     const head = document.createElement('tr');
-    head.append(cell('th', 'step', 'col'), ...guesses.map((g) => cell('th', g.step.toLocaleString('en-US'), 'col')));
+    head.append(cell('th', 'step', 'col'), ...guesses.map((g) => cell('th', formatCount(g.step), 'col')));
     const rows = Array.from({ length: TOP }, (_, rank) => {
       const tr = document.createElement('tr');
       tr.append(cell('th', `#${rank + 1}`, 'row'));
@@ -198,7 +198,7 @@ export class HistoryChapter {
     const first = log.evaluations[0];
     const last = log.evaluations[log.evaluations.length - 1];
     const summary = first && last
-      ? `Loss against training step, over ${log.loss.length.toLocaleString('en-US')} steps: validation loss ${formatFixed(first.val, 2)} at step ${first.iter}, ${formatFixed(last.val, 2)} at step ${last.iter}` +
+      ? `Loss against training step, over ${formatCount(log.loss.length)} steps: validation loss ${formatFixed(first.val, 2)} at step ${first.iter}, ${formatFixed(last.val, 2)} at step ${last.iter}` +
         (log.best ? `, lowest ${formatFixed(log.best.val, 2)} at step ${log.best.step}.` : '.')
       : 'Loss against training step.';
     this.svg.setAttribute('aria-label', summary);
@@ -235,7 +235,7 @@ function historyModels(log: TrainingLog, files: HistoryFiles, builtIn: Extract<M
     const configUrl = files.file(s.dir, 'config.json');
     const weightsUrl = files.file(s.dir, 'model.safetensors');
     if (!configUrl || !weightsUrl) continue; // not shipped
-    models.push({ step: s.step, name: `built-in model at step ${s.step.toLocaleString('en-US')}`, configUrl, weightsUrl, metaUrl: files.file(s.dir, 'animated-transformer.json') });
+    models.push({ step: s.step, name: `built-in model at step ${formatCount(s.step)}`, configUrl, weightsUrl, metaUrl: files.file(s.dir, 'animated-transformer.json') });
   }
   const best = log.best?.step;
   if (best !== undefined && !models.some((m) => m.step === best)) {

@@ -18,7 +18,7 @@ import { HistoryChapter } from './history.ts';
 import { DEFAULT_GENERATED_TOKENS } from '../model/explain.ts';
 import { parseState, stateToSearch, type ModelChoice, type PageState } from './url-state.ts';
 import type { LoadedModel, ModelSource } from './worker-protocol.ts';
-import type { SpotChoice } from '../render/frame.ts';
+import { formatCount, type SpotChoice } from '../render/frame.ts';
 import { byId } from './dom.ts';
 
 /** The small context window offered to watch generation slide. */
@@ -128,7 +128,6 @@ function showMessages(): void {
   );
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** Fills the article's data-dim spans from the model; T, the prompt's length, shows "…" until it is known. */
 function fillDimensions(config: LoadedModel['config'], T: number | null): void {
@@ -147,7 +146,7 @@ function fillDimensions(config: LoadedModel['config'], T: number | null): void {
   };
   for (const el of document.querySelectorAll<HTMLElement>('[data-dim]')) {
     const value = dims[el.dataset.dim ?? ''];
-    if (value !== undefined) el.textContent = value === null ? '…' : count(value);
+    if (value !== undefined) el.textContent = value === null ? '…' : formatCount(value);
   }
 }
 
@@ -160,7 +159,7 @@ function fillModelProse(model: LoadedModel): void {
   const V = model.config.vocabSize;
   const shared = model.sharedRowTokens * 2 > V;
   const counts: Record<string, number> = { tokens: model.sharedRowTokens, others: V - model.sharedRowTokens };
-  for (const el of document.querySelectorAll<HTMLElement>('[data-shared]')) el.textContent = shared ? count(counts[el.dataset.shared ?? ''] ?? 0) : '…';
+  for (const el of document.querySelectorAll<HTMLElement>('[data-shared]')) el.textContent = shared ? formatCount(counts[el.dataset.shared ?? ''] ?? 0) : '…';
   byId('shared-rows').hidden = !shared;
 }
 
@@ -261,20 +260,20 @@ function showExplanation(ex: Explanation, pending = false): void {
   const notes: Message[] = [];
   if (ex.droppedPromptTokens > 0) {
     notes.push({
-      text: `Your prompt is ${count(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${count(ex.config.nPositions)}. ` +
-        `The first ${count(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${count(ex.tokens.length)}.`,
+      text: `Your prompt is ${formatCount(ex.tokens.length + ex.droppedPromptTokens)} tokens long, but this model reads at most ${formatCount(ex.config.nPositions)}. ` +
+        `The first ${formatCount(ex.droppedPromptTokens)} tokens were left out; the scenes show the last ${formatCount(ex.tokens.length)}.`,
     });
   }
   if (ex.secondPromptError) notes.push({ text: ex.secondPromptError, error: true });
   if (ex.compare && ex.compare.droppedPromptTokens > 0) {
-    notes.push({ text: `Your second prompt is longer than the ${count(ex.config.nPositions)} tokens this model reads: its first ${count(ex.compare.droppedPromptTokens)} tokens were left out.` });
+    notes.push({ text: `Your second prompt is longer than the ${formatCount(ex.config.nPositions)} tokens this model reads: its first ${formatCount(ex.compare.droppedPromptTokens)} tokens were left out.` });
   }
   if (ex.tokens.some((t) => t.text.includes('<0x'))) {
     notes.push({ text: 'Some characters of your prompt take several tokens. A token that holds only part of a character is shown as its bytes, such as <0xF0>.' });
   }
   promptNotes = notes;
   showMessages();
-  setStatus(`${ex.modelName}: ${count(ex.tokens.length)} tokens, ${count(ex.parameterCount)} parameters.`);
+  setStatus(`${ex.modelName}: ${formatCount(ex.tokens.length)} tokens, ${formatCount(ex.parameterCount)} parameters.`);
   markScenes(pending);
   applyPendingSeek();
 }
@@ -365,8 +364,8 @@ async function showModel(model: LoadedModel, choice: ModelChoice): Promise<void>
   // The worker starts on the prompt at once; the rest of the page catches up meanwhile.
   const running = run();
   writeUrl();
-  const heads = config.nKvHead < config.nHead ? `${count(config.nHead)} heads sharing ${count(config.nKvHead)} key/value heads` : `${count(config.nHead)} heads`;
-  picker.showModelName(`${model.name} (${count(config.nLayer)} blocks, ${heads}, C = ${count(config.nEmbd)}, ${count(config.vocabSize)} tokens)`);
+  const heads = config.nKvHead < config.nHead ? `${formatCount(config.nHead)} heads sharing ${formatCount(config.nKvHead)} key/value heads` : `${formatCount(config.nHead)} heads`;
+  picker.showModelName(`${model.name} (${formatCount(config.nLayer)} blocks, ${heads}, C = ${formatCount(config.nEmbd)}, ${formatCount(config.vocabSize)} tokens)`);
   fillModelProse(model);
   await running;
 }

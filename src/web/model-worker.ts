@@ -9,7 +9,7 @@
 
 import { configFromText } from '../model/checkpoint.ts';
 import { checkSourcesFit, readWeights, type StreamOptions, type WeightsSource } from '../model/checkpoint-read.ts';
-import { describePlan, EXPLANATION_BUDGET_BYTES, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
@@ -17,7 +17,7 @@ import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } fro
 import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
-import { explain, explainGeneration, InputError, lensPositionWithin, pieceOf } from '../model/explain.ts';
+import { explain, explainGeneration, explainSecondPrompt, InputError, lensPositionWithin, pieceOf, type SecondPromptMemo } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
 import type { Trace } from '../model/trace.ts';
@@ -309,6 +309,14 @@ async function sendPieceTable(): Promise<void> {
 /** The generated tokens of the last explanation, and what they were generated from. */
 let lastGeneration: { model: LanguageModel; key: string; steps: GenerationStep[] } | null = null;
 
+/**
+ * The second prompt's last explanation: a reader edits one prompt at a time, so it is taken again
+ * while only the first changes. Kept here, it is copied to the page rather than moved; one larger
+ * than this is moved, and not kept.
+ */
+const secondPrompt: SecondPromptMemo = {};
+const SECOND_PROMPT_KEPT_BYTES = 32 * 2 ** 20;
+
 function explainPrompt(id: number, request: ExplainRequest): void {
   if (!loaded) {
     post({ type: 'error', id, message: 'No model is loaded yet.', user: true });
@@ -326,21 +334,25 @@ function explainPrompt(id: number, request: ExplainRequest): void {
     const tokens = request.lensPosition === null ? 0 : Math.min(tokenizer.encode(request.prompt).length, nPositions);
     const lensPosition = lensPositionWithin(request.lensPosition, tokens);
     // The generated tokens come second: the other scenes are drawn meanwhile.
-    const explanation = explain(model, tokenizer, request.prompt, {
-      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition,
-      maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
-      compare: request.compare ?? undefined,
-    });
+    const options = {
+      modelName: name, layer, head, sampling: request.sampling, generateTokens: 0, generationWindow: window, lensPosition, maxExplanationBytes: EXPLANATION_BUDGET_BYTES,
+    };
+    const first = explain(model, tokenizer, request.prompt, options);
+    const explanation = request.compare === null ? first : { ...first, ...explainSecondPrompt(model, tokenizer, request.compare, options, first.tokens.length, secondPrompt) };
+    const kept = explanation.compare !== undefined && explanationBytes(explanation.compare.config, explanation.compare.tokens.length) <= SECOND_PROMPT_KEPT_BYTES;
+    if (!kept) delete secondPrompt.last;
     const generating = request.generateTokens > 0;
     // The piece function cannot cross to the page: send the pieces the scenes draw.
     const { piece } = explanation;
     const pieces = [...labelledIds(explanation)].map((i): [number, string] => [i, pieceOf(tokenizer, i)]);
     // Every traced tensor has its own array (as has sampledProbs): move their buffers to the page
     // instead of copying them (51 MB of logits and probabilities for GPT-2 small at T = 128).
-    // So is any other array the explanation holds (a derived value computed with the model).
+    // So is any other array the explanation holds (a derived value computed with the model). A
+    // second prompt's explanation kept for the next request is copied instead.
     const bare = [explanation, ...(explanation.compare ? [explanation.compare] : [])].map(({ piece: _piece, compare: _compare, ...rest }) => rest);
-    const buffers = new Set(bare.flatMap((rest) => [...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer)));
-    for (const rest of bare) for (const value of Object.values(rest)) if (value instanceof Float32Array) buffers.add(value.buffer as ArrayBuffer);
+    const moved = kept ? bare.slice(0, 1) : bare;
+    const buffers = new Set(moved.flatMap((rest) => [...rest.trace.values()].map((t) => t.data.buffer as ArrayBuffer)));
+    for (const rest of moved) for (const value of Object.values(rest)) if (value instanceof Float32Array) buffers.add(value.buffer as ArrayBuffer);
     const ids = explanation.tokens.map((t) => t.id);
     const data = { ...bare[0], pieces, ...(bare[1] && { compare: bare[1] }) };
     post({ type: 'explained', id, explanation: data, generating, milliseconds: performance.now() - started }, [...buffers]);

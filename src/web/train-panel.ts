@@ -13,6 +13,7 @@ import { drawLossPlot, lossPlot, type RunLog } from './loss-plot.ts';
 import { SETTING_FIELDS, SettingsError, settingsFromForm, TAB_SETTINGS, trainCommandLine } from './train-settings.ts';
 import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protocol.ts';
 import { byId } from './dom.ts';
+import { formatCount } from '../render/frame.ts';
 
 export interface TrainPanelEvents {
   /** Loads a model folder's files into every scene, under `name`; false when it failed (the page says why). */
@@ -34,7 +35,6 @@ export function promptFor(prompt: string, vocabulary: string, text: string): str
   return line.length === 40 && space > 10 ? line.slice(0, space) : line;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
 const nats = (n: number) => n.toFixed(2);
 
 interface Run {
@@ -90,7 +90,7 @@ export class TrainPanel {
     this.showCommand();
     // The prose names the defaults; they come from here, so the two never disagree.
     for (const el of document.querySelectorAll<HTMLElement>('[data-train-default]')) {
-      el.textContent = count(TAB_SETTINGS[el.dataset.trainDefault as keyof TrainSettings]);
+      el.textContent = formatCount(TAB_SETTINGS[el.dataset.trainDefault as keyof TrainSettings]);
     }
     this.text.addEventListener('input', () => {
       clearTimeout(this.summaryTimer);
@@ -135,9 +135,9 @@ export class TrainPanel {
       const summary = checkTrainingText(this.text.value, blockSize);
       const V = summary.vocabulary.length;
       this.summaryLine.textContent =
-        `Your text: ${count(summary.characters)} characters, ${count(V)} of them distinct. Its character-frequency entropy is ${nats(summary.entropy)} nats per character: ` +
+        `Your text: ${formatCount(summary.characters)} characters, ${formatCount(V)} of them distinct. Its character-frequency entropy is ${nats(summary.entropy)} nats per character: ` +
         `a model that knew only how often each character occurs, and nothing of the characters before it, would score a loss of about ${nats(summary.entropy)}. ` +
-        `Guessing evenly among the ${count(V)} characters would score ln ${count(V)} = ${nats(Math.log(V))}, about where training starts. ` +
+        `Guessing evenly among the ${formatCount(V)} characters would score ln ${formatCount(V)} = ${nats(Math.log(V))}, about where training starts. ` +
         'A loss below the entropy is what the model has learned from context.';
       this.summaryLine.classList.remove('error');
       return summary;
@@ -217,16 +217,16 @@ export class TrainPanel {
         run.info = message.info;
         const i = message.info;
         this.say(
-          `${this.restartNote(run)}Training ${count(i.parameters)} parameters on ${count(i.trainTokens)} characters (${count(i.valTokens)} kept for validation), ` +
-            `${count(i.vocabulary)} distinct, ${count(i.tokensPerStep)} characters a step, with the ${i.kernels} kernels.`,
+          `${this.restartNote(run)}Training ${formatCount(i.parameters)} parameters on ${formatCount(i.trainTokens)} characters (${formatCount(i.valTokens)} kept for validation), ` +
+            `${formatCount(i.vocabulary)} distinct, ${formatCount(i.tokensPerStep)} characters a step, with the ${i.kernels} kernels.`,
         );
         break;
       }
       case 'step':
         run.log.loss.push(message.loss);
         this.stats.textContent =
-          `step ${count(message.step)} of ${count(s.maxIters)} · training loss ${nats(message.loss)} · ` +
-          `${count(Math.round(message.tokensPerSecond))} tokens (characters) per second · ${formatDuration(message.secondsLeft)} left`;
+          `step ${formatCount(message.step)} of ${formatCount(s.maxIters)} · training loss ${nats(message.loss)} · ` +
+          `${formatCount(Math.round(message.tokensPerSecond))} tokens (characters) per second · ${formatDuration(message.secondsLeft)} left`;
         this.scheduleDraw(run);
         break;
       case 'evaluated':
@@ -245,7 +245,7 @@ export class TrainPanel {
 
   private addEvaluation(e: Evaluation, best: boolean): void {
     const row = document.createElement('tr');
-    for (const text of [count(e.iter), nats(e.train), nats(e.val) + (best ? ' (best so far)' : '')]) {
+    for (const text of [formatCount(e.iter), nats(e.train), nats(e.val) + (best ? ' (best so far)' : '')]) {
       const cell = document.createElement('td');
       cell.textContent = text;
       row.append(cell);
@@ -271,9 +271,9 @@ export class TrainPanel {
     const lastTrain = run.log.loss.at(-1);
     this.svg.setAttribute(
       'aria-label',
-      `Loss against training step, ${count(run.log.loss.length)} of ${count(run.settings.maxIters)} steps: ` +
+      `Loss against training step, ${formatCount(run.log.loss.length)} of ${formatCount(run.settings.maxIters)} steps: ` +
         (lastTrain === undefined ? 'no step yet' : `training loss ${nats(lastTrain)} at the last step`) +
-        (lastVal ? `, validation loss ${nats(lastVal.val)} at step ${count(lastVal.iter)}` : '') +
+        (lastVal ? `, validation loss ${nats(lastVal.val)} at step ${formatCount(lastVal.iter)}` : '') +
         `; the character-frequency entropy is ${nats(run.summary.entropy)}.`,
     );
   }
@@ -296,12 +296,12 @@ export class TrainPanel {
     this.saveButton.disabled = false;
     const steps = run.log.loss.length;
     const ended = done.stopped
-      ? `Stopped at step ${count(steps)} of ${count(run.settings.maxIters)} after ${formatDuration(done.seconds)}.`
-      : `Trained ${count(steps)} steps in ${formatDuration(done.seconds)}.`;
+      ? `Stopped at step ${formatCount(steps)} of ${formatCount(run.settings.maxIters)} after ${formatDuration(done.seconds)}.`
+      : `Trained ${formatCount(steps)} steps in ${formatDuration(done.seconds)}.`;
     const best = done.best;
     const which = best.step === steps
-      ? `as it is after step ${count(best.step)}, which is also its best checkpoint`
-      : `at its best checkpoint, step ${count(best.step)} (the run went on to step ${count(steps)}, but the validation loss was lowest there)`;
+      ? `as it is after step ${formatCount(best.step)}, which is also its best checkpoint`
+      : `at its best checkpoint, step ${formatCount(best.step)} (the run went on to step ${formatCount(steps)}, but the validation loss was lowest there)`;
     const loss = `validation loss ${nats(best.val)} nats per character, against the text's character-frequency entropy of ${nats(run.summary.entropy)}`;
     this.say(`${ended} Loading your model into the scenes…`);
     // A prompt with characters the text never uses cannot be read by this model.

@@ -4,6 +4,7 @@
 // line's: a run's activations must fit in a tab's memory).
 
 import { DEFAULT_SETTINGS, type TrainSettings } from '../train/trainer.ts';
+import { formatCount } from '../render/frame.ts';
 
 /** The defaults: the command line's, with a smaller, faster model and a run of two minutes. */
 export const TAB_SETTINGS: TrainSettings = {
@@ -47,7 +48,6 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
 
 /**
  * The run's settings from the form's values (field key → the text typed), checked: each in its
@@ -60,7 +60,7 @@ export function settingsFromForm(values: Partial<Record<keyof TrainSettings, str
     const text = values[field.key]?.trim();
     if (text === undefined || text === '') continue;
     const n = Number(text);
-    const range = `from ${count(field.min)} to ${count(field.max)}`;
+    const range = `from ${formatCount(field.min)} to ${formatCount(field.max)}`;
     if (!Number.isFinite(n) || n < field.min || n > field.max || (field.integer && !Number.isInteger(n))) {
       throw new SettingsError(`${field.label} must be ${field.integer ? 'a whole number' : 'a number'} ${range}, not “${text}”.`);
     }
