@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { bestKernels } from '../src/kernels/index.ts';
-import { modelFromFiles } from '../src/model/checkpoint.ts';
+import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
 import type { GPTConfig } from '../src/model/config.ts';
 import { explain } from '../src/model/explain.ts';
 import type { Explanation } from '../src/model/explanation.ts';
@@ -53,10 +53,13 @@ function promptOf(T: number): string {
   return tokenizer.decode(tokenizer.encode(repeated).slice(0, T));
 }
 
+/** The built-in model as the page's worker has it: the build's shared-row file, read compactly into the kernels. */
 function builtInModel(): GPT {
   const dir = new URL('../models/default/', import.meta.url);
-  const { config, weights } = modelFromFiles(readFileSync(new URL('config.json', dir), 'utf8'), readFileSync(new URL('model.safetensors', dir)), 'models/default', { compactEmbeddings: true });
-  return new GPT(config, weights, bestKernels());
+  const kernels = bestKernels();
+  const bytes = compactCheckpoint(new Uint8Array(readFileSync(new URL('model.safetensors', dir))), 'models/default/model.safetensors');
+  const { config, weights } = modelFromFiles(readFileSync(new URL('config.json', dir), 'utf8'), bytes, 'models/default', { compactEmbeddings: true, kernels });
+  return new GPT(config, weights, kernels);
 }
 
 function gpt2SmallShape(): GPT {
