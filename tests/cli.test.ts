@@ -26,6 +26,40 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+describe('a model with more rows than its tokenizer has tokens (padded, as many checkpoints are)', () => {
+  // 20,000 rows past GPT-2's 50,257: with random weights, hundreds of them rank among the 1,000 most likely.
+  const padded = { ...config, vocabSize: 50257 + 20000 };
+  let paddedDir = '';
+  beforeAll(async () => {
+    paddedDir = await mkdtemp(join(tmpdir(), 'at-cli-padded-'));
+    await saveModelDir(paddedDir, padded, randomModel(padded, 6, 0.3).weights, { tokenizer: gpt2Tokenizer() });
+  });
+  afterAll(() => rm(paddedDir, { recursive: true, force: true }));
+
+  it('run names a padding row as <unused ID> instead of failing', async () => {
+    const r = await cli('run', 'The robots will bring', '--model', paddedDir, '--top', '1000', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const unused = JSON.parse(r.stdout).next.filter((t: { id: number }) => t.id >= 50257);
+    expect(unused.length).toBeGreaterThan(0);
+    for (const t of unused) expect(t.text).toBe(`<unused ${t.id}>`);
+  });
+
+  it('generate prints a drawn padding row by that name too', async () => {
+    // Temperature 5 flattens the distribution, so 40 draws meet some of the 20,000 padding rows.
+    const r = await cli('generate', 'The robots', '--model', paddedDir, '--max-new-tokens', '40', '--temperature', '5', '--top-k', '0', '--top-p', '1', '--seed', '3', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const unused = out.tokens.filter((t: { id: number }) => t.id >= 50257);
+    expect(unused.length).toBeGreaterThan(0);
+    for (const t of unused) {
+      expect(t.text).toBe(`<unused ${t.id}>`);
+      expect(out.text).toContain(t.text);
+    }
+  });
+});
+
 describe('animated-transformer CLI', () => {
   it('tokenize prints GPT-2 ids and visible-space pieces', async () => {
     const r = await cli('tokenize', 'The robots will bring', '--json');

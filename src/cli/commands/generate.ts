@@ -1,6 +1,7 @@
 // `generate PROMPT`: continue the prompt token by token with the chosen sampling rule.
 
-import { DEFAULT_SAMPLING } from '../../model/explain.ts';
+import { DEFAULT_SAMPLING, pieceOf } from '../../model/explain.ts';
+import type { Tokenizer } from '../../tokenizer/tokenizer.ts';
 import { generate } from '../../model/generate.ts';
 import { describeSampling, validateSampling } from '../../model/sampling.ts';
 import { loadAnyForCli, promptIds } from '../load.ts';
@@ -72,11 +73,11 @@ export const generateCommand: CommandSpec = {
     }
     let emitted = 0;
     for (const step of steps) {
-      produced.push({ id: step.id, text: tokenizer.piece(step.id), probability: step.probability });
+      produced.push({ id: step.id, text: pieceOf(tokenizer, step.id), probability: step.probability });
       if (!values.json) {
         // Decode everything so far and print only the new characters, so a character split
         // across tokens appears whole once its last byte arrives.
-        const text = tokenizer.decode(produced.map((p) => p.id));
+        const text = decodeAll(tokenizer, produced.map((p) => p.id));
         const complete = text.endsWith('\uFFFD') ? text.slice(0, text.lastIndexOf('\uFFFD')) : text;
         if (complete.length > emitted) {
           process.stdout.write(complete.slice(emitted));
@@ -84,9 +85,27 @@ export const generateCommand: CommandSpec = {
         }
       }
     }
-    const text = tokenizer.decode(produced.map((p) => p.id));
+    const text = decodeAll(tokenizer, produced.map((p) => p.id));
     if (values.json) console.log(JSON.stringify({ prompt, sampling: { ...sampling, seed }, tokens: produced, text }));
     else process.stdout.write(text.slice(emitted) + '\n');
     return 0;
   },
 };
+
+/**
+ * The text of ids; an id past the tokenizer's vocabulary (a model whose rows are padded beyond
+ * its tokenizer, as many are, can draw one) as pieceOf names it.
+ */
+function decodeAll(tokenizer: Tokenizer, ids: readonly number[]): string {
+  let text = '';
+  let run: number[] = [];
+  for (const id of ids) {
+    if (id < tokenizer.vocabSize) {
+      run.push(id);
+      continue;
+    }
+    text += tokenizer.decode(run) + pieceOf(tokenizer, id);
+    run = [];
+  }
+  return text + tokenizer.decode(run);
+}

@@ -4,6 +4,7 @@ import { softmaxForward } from '../../model/ops.ts';
 import { topEntries } from '../../model/sampling.ts';
 import { loadAnyForCli, promptIds } from '../load.ts';
 import { numberFlag, parseFlags, promptFrom, type CommandSpec } from '../usage.ts';
+import { pieceOf } from '../../model/explain.ts';
 
 export const runCommand: CommandSpec = {
   name: 'run',
@@ -31,7 +32,7 @@ export const runCommand: CommandSpec = {
     const { logits } = model.forward(ids, { lastOnly: true });
     const probs = logits.slice(0, V);
     softmaxForward(probs);
-    const next = topEntries(probs, Math.min(top, V)).map((e) => ({ id: e.id, text: tokenizer.piece(e.id), probability: e.probability }));
+    const next = topEntries(probs, Math.min(top, V)).map((e) => ({ id: e.id, text: pieceOf(tokenizer, e.id), probability: e.probability }));
     const tokens = ids.map((id) => ({ id, text: tokenizer.piece(id) }));
     if (values.json) {
       console.log(JSON.stringify({ tokens, dropped, next }));
