@@ -5,12 +5,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../src/cli/commands/eval.ts';
 import { trainCommand } from '../src/cli/commands/train.ts';
 import { CommandError, UsageError } from '../src/cli/usage.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
+import { Llama } from '../src/model/llama.ts';
+import { loadFolderTokenizer, loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
 import { splitText } from '../src/train/data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
@@ -135,4 +138,28 @@ describe('eval command', () => {
   it('needs --data', async () => {
     await expect(evalCommand.run(['--model', dir])).rejects.toThrow(/--data FILE is required/);
   });
+  it('scores a Llama-family folder through its own forward pass, as its trace gives the probabilities', async () => {
+    const folder = fileURLToPath(new URL('./fixtures/llama-smol-gqa', import.meta.url));
+    const logs: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((s: string) => logs.push(s));
+    expect(await evalCommand.run(['--data', data, '--model', folder, '--block-size', '8', '--json'])).toBe(0);
+    const result = JSON.parse(logs[0]) as { tokens: number; loss: number; perplexity: number };
+
+    // The reference: −log of the traced probabilities (the model's own softmax), window by window.
+    const { config, weights } = await loadLlamaDir(folder);
+    const llama = new Llama(config, weights);
+    const tokenizer = await loadFolderTokenizer(folder);
+    const val = splitText(text, (s) => tokenizer.encode(s)).val;
+    const V = config.vocabSize;
+    let sum = 0;
+    let count = 0;
+    for (let start = 0; start + 8 + 1 <= val.length; start += 8) {
+      const probs = llama.trace(Array.from(val.subarray(start, start + 8))).get('probs')!.data;
+      for (let t = 0; t < 8; t++, count++) sum -= Math.log(probs[t * V + val[start + t + 1]]);
+    }
+    expect(count).toBeGreaterThan(8);
+    expect(result.tokens).toBe(count);
+    expect(result.loss).toBeCloseTo(sum / count, 4);
+  });
+
 });

@@ -37,13 +37,9 @@ function modelDir(dir: string | undefined): string {
 
 const nameOf = (path: string): string => (path === DEFAULT_MODEL_DIR ? 'embedded model' : path.split(/[\\/]/).filter(Boolean).pop() ?? path);
 
-/** A GPT-2 folder (or the embedded model), for the commands that take no other kind. */
-async function gpt2Dir(dir: string | undefined, command: string): Promise<string> {
-  const path = modelDir(dir);
-  if (await isLlamaDir(path)) {
-    throw new CommandError(`${path}: \`${command}\` takes GPT-2 folders only; Llama-family models work with \`tokenize\`, \`run\`, \`trace\`, \`generate\`, \`lens\` and \`render\``);
-  }
-  return path;
+/** Whether --model names a Llama-family folder (else a GPT-2 one, or the embedded model). */
+export async function isLlamaForCli(dir: string | undefined): Promise<boolean> {
+  return isLlamaDir(modelDir(dir));
 }
 
 /**
@@ -58,8 +54,8 @@ async function loadGpt2(path: string): Promise<CliModel> {
 }
 
 /** The weights as float arrays, for what computes with them outside the kernels (the loss). */
-export async function loadWeightsForCli(dir: string | undefined, command: string): Promise<LoadedModelDir & { name: string }> {
-  const path = await gpt2Dir(dir, command);
+export async function loadWeightsForCli(dir: string | undefined): Promise<LoadedModelDir & { name: string }> {
+  const path = modelDir(dir);
   return { ...(await loadModelDir(path)), name: nameOf(path) };
 }
 

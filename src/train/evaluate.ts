@@ -3,6 +3,7 @@
 // Runs on the trainer's batched forward pass (same numbers as GPT.forward, a test checks it).
 
 import type { GPTConfig } from '../model/config.ts';
+import { architectureOf, type LanguageModel } from '../model/language-model.ts';
 import { namedParameters, type GPTWeights } from '../model/weights.ts';
 import type { TrainingKernels } from '../kernels/training.ts';
 import { TrainModel } from './model.ts';
@@ -45,6 +46,31 @@ export function sequenceLoss(
       targets.set(compact.subarray(start + 1, start + T + 1), b * T);
     }
     sum += model.forward(inputs, targets, B, T) * B * T;
+  }
+  const tokens = windows * T;
+  return { tokens, loss: sum / tokens };
+}
+
+/**
+ * The same loss through a model's own forward pass, one window at a time: for the Llama family,
+ * which the trainer does not build. Each row's −log p is its log-sum-exp minus the target's
+ * logit, in float64.
+ */
+export function forwardLoss(model: LanguageModel, ids: Int32Array, T: number, maxTokens = Infinity): LossResult {
+  const V = architectureOf(model).vocabSize;
+  const windows = Math.min(Math.floor((ids.length - 1) / T), Math.floor(maxTokens / T));
+  let sum = 0;
+  for (let w = 0; w < windows; w++) {
+    const start = w * T;
+    const { logits } = model.forward(Array.from(ids.subarray(start, start + T))); // T × V
+    for (let t = 0; t < T; t++) {
+      const row = logits.subarray(t * V, (t + 1) * V);
+      let max = -Infinity;
+      for (let v = 0; v < V; v++) max = Math.max(max, row[v]);
+      let total = 0;
+      for (let v = 0; v < V; v++) total += Math.exp(row[v] - max);
+      sum += max + Math.log(total) - row[ids[start + t + 1]];
+    }
   }
   const tokens = windows * T;
   return { tokens, loss: sum / tokens };

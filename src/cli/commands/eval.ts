@@ -2,9 +2,10 @@
 // of a text file (its last 10% of characters, as training splits it).
 
 import { bestTrainingKernels } from '../../kernels/index.ts';
-import { sequenceLoss } from '../../train/evaluate.ts';
-import { loadWeightsForCli } from '../load.ts';
-import { UsageError, numberFlag, parseFlags, type CommandSpec } from '../usage.ts';
+import { forwardLoss, sequenceLoss, type LossResult } from '../../train/evaluate.ts';
+import type { Tokenizer } from '../../tokenizer/tokenizer.ts';
+import { isLlamaForCli, loadAnyForCli, loadWeightsForCli } from '../load.ts';
+import { CommandError, UsageError, numberFlag, parseFlags, type CommandSpec } from '../usage.ts';
 import { readTextFile, tokenizeSplit } from './train.ts';
 
 const USAGE = `animated-transformer eval --data FILE [options]
@@ -15,7 +16,7 @@ const USAGE = `animated-transformer eval --data FILE [options]
   predicts its next token.
 
   --data FILE        the text (UTF-8)
-  --model DIR        a GPT-2-layout folder; default: the embedded model
+  --model DIR        a GPT-2-layout or Llama-family folder; default: the embedded model
   --block-size N     window length (default: the model's context, at most 1024)
   --max-tokens N     score at most N predictions (default: the whole split)
   --json             print {"split": "val", "tokens": N, "loss": L, "perplexity": P}`;
@@ -34,17 +35,38 @@ export const evalCommand: CommandSpec = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.data) throw new UsageError('--data FILE is required');
     const maxTokens = numberFlag(values['max-tokens'], '--max-tokens', Infinity, { min: 1, integer: true });
-    const { config, weights, tokenizer, name } = await loadWeightsForCli(values.model, 'eval');
-    const context = Math.min(config.nPositions, 1024);
+    // GPT-2 folders through the trainer's batched pass; the Llama family through its own forward pass.
+    let context: number;
+    let vocabSize: number;
+    let tokenizer: Tokenizer;
+    let name: string;
+    let score: (ids: Int32Array, window: number, most: number) => LossResult;
+    if (await isLlamaForCli(values.model)) {
+      const loaded = await loadAnyForCli(values.model);
+      ({ tokenizer, name } = loaded);
+      context = Math.min(loaded.context, 1024);
+      vocabSize = loaded.vocabSize;
+      score = (ids, window, most) => forwardLoss(loaded.model, ids, window, most);
+    } else {
+      const { config, weights, ...rest } = await loadWeightsForCli(values.model);
+      ({ tokenizer, name } = rest);
+      context = Math.min(config.nPositions, 1024);
+      vocabSize = config.vocabSize;
+      score = (ids, window, most) => sequenceLoss(config, weights, ids, window, bestTrainingKernels(), most);
+    }
     const T = numberFlag(values['block-size'], '--block-size', context, { min: 1, max: context, integer: true });
     const text = await readTextFile(values.data);
     const split = tokenizeSplit(text, tokenizer, values.data);
     if (split.val.length < 2) {
       throw new UsageError(`${values.data}: the validation split (last 10% of the text) has ${split.val.length} token(s); give a longer text`);
     }
+    const outside = split.val.find((id) => id >= vocabSize);
+    if (outside !== undefined) {
+      throw new CommandError(`${values.data}: its tokenizer gives token id ${outside}, but ${name} has rows for ids 0 to ${vocabSize - 1} only; the model folder's tokenizer does not match its weights`);
+    }
     // A split shorter than one window is scored as one shorter window.
     const window = Math.min(T, split.val.length - 1);
-    const { tokens, loss } = sequenceLoss(config, weights, split.val, window, bestTrainingKernels(), Math.max(maxTokens, window));
+    const { tokens, loss } = score(split.val, window, Math.max(maxTokens, window));
     const perplexity = Math.exp(loss);
     if (values.json) {
       console.log(JSON.stringify({ split: 'val', tokens, loss, perplexity }));
