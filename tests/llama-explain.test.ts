@@ -13,6 +13,7 @@ import { loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
 import { checkLlamaWeightsFit } from '../src/model/llama-checkpoint.ts';
 import { shardsOfIndex } from '../src/model/shards.ts';
 import { llamaConfigFromJson, llamaParameterCount } from '../src/model/llama-config.ts';
+import { checkLlamaFits } from '../src/model/memory.ts';
 import { modelTraceTable, namedValue } from '../src/model/registry.ts';
 import { parseSafetensors } from '../src/model/safetensors.ts';
 import { argmax } from '../src/model/sampling.ts';
@@ -172,6 +173,14 @@ describe("a Llama-family folder's files are checked before anything is sized fro
     const config = llamaConfigFromJson(base);
     expect(() => checkLlamaWeightsFit(config, 1000, 'w', 'c')).toThrow(/w holds 1,000 bytes, but c needs at least/);
     expect(() => checkLlamaWeightsFit(config, 2 * llamaParameterCount(config), 'w', 'c')).not.toThrow();
+  });
+  it('refuses a model whose floats would not fit the memory the page computes in, naming both sizes', () => {
+    // Llama 3.2 1B's shape: 1,235,814,400 parameters, 4.9 GB as floats, against a 4 GiB memory.
+    const llama1b = llamaConfigFromJson({ ...base, hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 16, intermediate_size: 8192, vocab_size: 128256, tie_word_embeddings: true });
+    expect(() => checkLlamaFits(llama1b, 2 ** 32, 'Llama-3.2-1B')).toThrow(
+      /^Llama-3\.2-1B needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats, and the memory this page computes in holds at most 4\.3 GB in this browser\. .*pick one of at most about 1,073M parameters\.$/,
+    );
+    expect(() => checkLlamaFits(llamaConfigFromJson(base), 2 ** 32, 'tiny')).not.toThrow();
   });
   it('refuses an index naming a shard outside its folder', () => {
     expect(() => shardsOfIndex(JSON.stringify({ weight_map: { a: '../secret.safetensors' } }), 'index')).toThrow(/shards must be \.safetensors files beside the index/);

@@ -6,6 +6,7 @@
 
 import { FIELD_NAMES, ModelError, parameterCount, type GPTConfig } from './config.ts';
 import { describeGpt2, type ModelConfig } from './architecture.ts';
+import { llamaParameterCount, type LlamaConfig } from './llama-config.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 import { PANEL } from '../kernels/wasm/wasm-kernels.ts';
 
@@ -187,4 +188,29 @@ export function reserveFor(config: GPTConfig, kernels: Kernels, name: string, pr
     throw new ModelError(`${name} ${describePlan(plan, parameterCount(config)).replace(/\.$/, '')}, but ${(error as Error).message}`);
   }
   return plan;
+}
+
+/**
+ * What a Llama-family model keeps in its kernels' memory: fast kernels lay out each weight
+ * matrix for products there as the model is built (floats, the embeddings and norms aside).
+ */
+export function llamaKernelBytes(config: LlamaConfig): number {
+  return 4 * llamaParameterCount(config);
+}
+
+/**
+ * Refuses, before any weight is read, a Llama-family model whose floats would not fit the
+ * kernels' memory (`limit` bytes), naming both sizes: the family is kept as floats, not yet as
+ * halves or held as GPT-2's weights are, so this is where a page would otherwise run out of
+ * memory halfway through the files.
+ */
+export function checkLlamaFits(config: LlamaConfig, limit: number, name: string): void {
+  const needed = llamaKernelBytes(config);
+  if (needed <= limit) return;
+  const parameters = llamaParameterCount(config);
+  throw new ModelError(
+    `${name} needs about ${roughSize(needed)} of memory: its ${parameters.toLocaleString('en-US')} parameters as 32-bit floats, ` +
+      `and the memory this page computes in holds at most ${roughSize(limit)} in this browser. ` +
+      `Llama-family models are kept as floats here (not yet as 16-bit halves, as GPT-2's largest are): pick one of at most about ${Math.floor(limit / 4 / 1e6).toLocaleString('en-US')}M parameters.`,
+  );
 }

@@ -9,12 +9,12 @@
 
 import { configFromText } from '../model/checkpoint.ts';
 import { checkSourcesFit, readWeights, type StreamOptions, type WeightsSource } from '../model/checkpoint-read.ts';
-import { describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
+import { checkLlamaFits, describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, llamaKernelBytes, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
 import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } from '../model/llama-checkpoint.ts';
-import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../model/llama-config.ts';
+import { llamaConfigFromJson, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { explain, explainGeneration, explainSecondPrompt, InputError, lensPositionWithin, pieceOf, type SecondPromptMemo } from '../model/explain.ts';
@@ -90,6 +90,8 @@ function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): 
   const limit = kernels.memoryLimit ?? Infinity;
   let needed: number;
   if ('hidden' in config) {
+    // A model that cannot fit at all is refused here, with the current one still running.
+    checkLlamaFits(config, limit, name);
     needed = llamaKernelBytes(config);
   } else {
     const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
@@ -128,14 +130,6 @@ async function buildModel(folder: FolderToLoad, config: GPTConfig, kernels: Kern
     );
   }
   return { model, tokenizer, build, tokenizerWait };
-}
-
-/**
- * What a Llama-family model keeps in its kernels' memory: fast kernels lay out each weight
- * matrix for products there as the model is built (floats, the embeddings and norms aside).
- */
-function llamaKernelBytes(config: LlamaConfig): number {
-  return 4 * llamaParameterCount(config);
 }
 
 /** A stream of a weights file's bytes, read whole (the Llama family's weights are arrays, not held by the kernels). */
