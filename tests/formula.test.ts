@@ -11,7 +11,11 @@ import { differenceFormula, formulaKind, formulaOf, formulaText, forSecondPrompt
 import { exprText, shownNumbers, type Expr } from '../src/model/formula-expr.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
-import { indicesOf, namedValue, ownerOf, traceTable, type TraceName } from '../src/model/registry.ts';
+import { indicesOf, modelTraceTable, namedValue, ownerOf, traceTable, type TraceName } from '../src/model/registry.ts';
+import { describeLlama } from '../src/model/architecture.ts';
+import { Llama } from '../src/model/llama.ts';
+import { loadFolderTokenizer, loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
+import { LLAMA_SCENE_FOLDERS, llamaExplanation, llamaFixture, llamaFixtureDir, type LlamaSceneFolder } from './helpers/llama-explanation.ts';
 import type { Explanation } from '../src/model/explanation.ts';
 import type { Trace } from '../src/model/trace.ts';
 import type { GPTConfig } from '../src/model/config.ts';
@@ -37,6 +41,13 @@ function readShown(text: string): { value: number; halfUnit: number } {
   const value = (sign ? -1 : 1) * Number(`${whole}.${fraction || '0'}`) * 10 ** exponent;
   return { value, halfUnit: 0.5 * 10 ** (exponent - fraction.length) };
 }
+
+/**
+ * Whether `value` rounds to the number shown. A value exactly halfway (a short binary fraction,
+ * as BF16 weights are) lies a half unit away, which decimal arithmetic may put a hair beyond.
+ */
+const roundsTo = (value: number, shown: { value: number; halfUnit: number }) =>
+  shown.value === value || Math.abs(shown.value - value) <= shown.halfUnit * (1 + 1e-9);
 
 const safe = (x: number) => (Number.isNaN(x) ? 0 : x); // 0 · ∞ only arises for an exact 0 times −∞'s exponential
 
@@ -81,12 +92,12 @@ function evaluate(e: Expr): Interval {
 function checkAddsUp(f: Formula, where: string): void {
   const text = formulaText(f);
   const result = readShown(f.result.text);
-  expect(Math.abs(result.value - f.result.value) <= result.halfUnit || result.value === f.result.value, `${where}: ${f.result.text} is not ${f.result.value}`).toBe(true);
+  expect(roundsTo(f.result.value, result), `${where}: ${f.result.text} is not ${f.result.value}`).toBe(true);
   for (const step of f.steps) {
     for (const n of shownNumbers(step)) {
       if (n.op === 'num') {
         const shown = readShown(n.text);
-        expect(Math.abs(shown.value - n.value) <= shown.halfUnit || shown.value === n.value, `${where}: ${n.text} is not ${n.value}`).toBe(true);
+        expect(roundsTo(n.value, shown), `${where}: ${n.text} is not ${n.value}`).toBe(true);
       }
       expect(text, where).toContain(n.text.replace('\u2212', ''));
     }
@@ -123,6 +134,13 @@ function checkFormula(f: Formula, trace: Trace, query: FormulaQuery, where: stri
     const [, mu, sigma2] = shownNumbers(f.steps[0]);
     expect(mu.value, where).toBeCloseTo(mean, 10);
     expect(sigma2.value, where).toBeCloseTo(variance, 10);
+  }
+  if (f.kind === 'rms-norm') {
+    // mean(x²) is the row's own mean of squares, computed here independently.
+    const input = f.inputs[0];
+    const row = [...trace.get(input.tensor as TraceName)!.data.subarray(input.start, input.start + input.count)];
+    const [, meanSquare] = shownNumbers(f.steps[0]);
+    expect(meanSquare.value, where).toBeCloseTo(row.reduce((a, b) => a + b * b, 0) / row.length, 10);
   }
   if (f.kind === 'masked') expect(f.result.value === 0 || f.result.value === -Infinity, where).toBe(true);
 }
@@ -161,6 +179,32 @@ function checkEveryName(model: GPT, prompt: string): number {
     }
   }
   return checked;
+}
+
+/** Every traced name of a Llama-family fixture's trace, as checkEveryName does for GPT-2. */
+async function checkEveryLlamaName(folder: LlamaSceneFolder | 'llama-llama3-sharded', prompt: string): Promise<{ checked: number; kinds: Set<string> }> {
+  const { config, weights } = await loadLlamaDir(llamaFixtureDir(folder));
+  const model = new Llama(config, weights);
+  const tokenizer = await loadFolderTokenizer(llamaFixtureDir(folder === 'llama-llama3-sharded' ? 'llama-smol-gqa' : folder));
+  const ids = tokenizer.encode(prompt).filter((id) => id < config.vocabSize);
+  const trace = model.trace(ids);
+  const T = ids.length;
+  const random = new SeededRandom(5);
+  const kinds = new Set<string>();
+  let checked = 0;
+  for (const entry of modelTraceTable(describeLlama(config), T)) {
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    const attention = entry.shape.length === 3 && entry.shape[2] === T ? [(1 * T + T - 1) * T + 1, 1 * T * T + T - 1] : [];
+    for (const index of sampleIndices(size, random, attention)) {
+      const query = { source: { tensor: entry.name, index } };
+      const f = formulaOf(model, trace, ids, query, (id) => tokenizer.piece(id));
+      expect(f, `${folder}: ${entry.name}[${index}] has no formula`).not.toBeNull();
+      checkFormula(f!, trace, query, `${folder}: ${entry.name}[${indicesOf(index, entry.shape).join(', ')}]`);
+      kinds.add(f!.kind);
+      checked++;
+    }
+  }
+  return { checked, kinds };
 }
 
 describe('what a number is made of', () => {
@@ -226,6 +270,41 @@ describe('what a number is made of', () => {
   it("adds up on every traced name of a random model of GPT-2 small's widths (C = 768, 12 heads, 50,257 tokens)", () => {
     const config: GPTConfig = { ...SCENE_CONFIG, nLayer: 2, nHead: 12, nEmbd: 768, nPositions: 64 };
     expect(checkEveryName(randomModel(config, 11, 0.08), 'The robots will bring')).toBeGreaterThan(150);
+  });
+
+  it('adds up on every traced name of the Llama family: grouped-query attention, Qwen2’s biases, an untied head, llama3 rope scaling', async () => {
+    const kinds = new Set<string>();
+    for (const folder of ['llama-smol-gqa', 'llama-qwen2-untied', 'llama-llama3-sharded'] as const) {
+      const result = await checkEveryLlamaName(folder, 'The keeper climbed the stairs');
+      expect(result.checked).toBeGreaterThan(100);
+      for (const k of result.kinds) kinds.add(k);
+    }
+    expect([...kinds].sort()).toEqual(['angle', 'head-column', 'linear', 'logit', 'masked', 'product', 'rms-norm', 'rotation', 'scaled-dot', 'silu', 'softmax', 'sum', 'token-row', 'weighted-sum']);
+  });
+
+  it('every value the scenes show of a Llama-family model has a formula that adds up to the value drawn', async () => {
+    for (const folder of LLAMA_SCENE_FOLDERS) {
+      const ex = await llamaExplanation(folder);
+      const { model } = await llamaFixture(folder);
+      const ids = ex.tokens.map((t) => t.id);
+      let checked = 0;
+      for (const def of scenesFor(ex.config)) {
+        const scene = def.build(ex);
+        for (const spot of scene.spotsAt(scene.durationSeconds, 1280, 720)) {
+          const owner = ownerOf(ex, spot.source)!;
+          if (owner.second || spot.source.tensor.startsWith('diff.')) continue; // the second prompt's and differences are checked for GPT-2
+          const f = formulaOf(model, owner.explanation.trace, ids, { ...spot, source: owner.source }, (id) => ex.piece(id).text);
+          if (!f) {
+            expect(ex.trace.has(owner.source.tensor as TraceName), `${folder} ${def.name}: ${spot.source.tensor} is traced but has no formula`).toBe(false);
+            continue;
+          }
+          checkFormula(f, ex.trace, { ...spot, source: owner.source }, `${folder} ${def.name}: ${spot.source.tensor}[${spot.source.index}]`);
+          expect(f.result.value, `${folder} ${def.name}: the formula's result is not the value drawn`).toBe(spot.value);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(50);
+    }
   });
 
   it('says whether the output head is the token table (tied) or its own', () => {

@@ -5,6 +5,7 @@
 
 import { headSize } from './config.ts';
 import type { GPT } from './gpt.ts';
+import type { LanguageModel } from './language-model.ts';
 import { GELU_SCALE } from './ops.ts';
 import { block, indicesOf, type TraceName } from './registry.ts';
 import { traced, type Trace } from './trace.ts';
@@ -13,9 +14,9 @@ import { HeldMatrix, type WeightMatrix } from '../kernels/held.ts';
 import { add, apply, exact, minus, num, over, times, type Expr } from './formula-expr.ts';
 import type { Formula, InputRun } from './formula.ts';
 
-/** What every kind reads: the model, one prompt's trace and ids, and how to show a token. */
-export interface Context {
-  model: GPT;
+/** What every kind reads: the model (GPT-2's unless said), one prompt's trace and ids, and how to show a token. */
+export interface Context<M extends LanguageModel = GPT> {
+  model: M;
   trace: Trace;
   ids: readonly number[];
   /** The display piece of a token id. */
@@ -23,7 +24,7 @@ export interface Context {
 }
 
 /** What every kind is handed: the value's name and the value itself. */
-type Base = Pick<Formula, 'target' | 'result'>;
+export type Base = Pick<Formula, 'target' | 'result'>;
 
 /** Terms shown by name; the rest are summed into one number. */
 const SHOWN_TERMS = 3;
@@ -50,7 +51,7 @@ function largest(count: number, size: (k: number) => number, keep?: number): num
 const others = (count: number, what = 'terms') => `(the other ${count.toLocaleString('en-US')} ${count === 1 ? what.replace(/s$/, '') : what})`;
 
 /** Σₖ a(k)·b(k) as its largest terms and the sum of the others, with its full value. */
-function dotProduct(K: number, a: (k: number) => number, b: (k: number) => number): { terms: Expr[]; value: number } {
+export function dotProduct(K: number, a: (k: number) => number, b: (k: number) => number): { terms: Expr[]; value: number } {
   const shown = largest(K, (k) => a(k) * b(k));
   const isShown = new Set(shown);
   let rest = 0;
@@ -196,7 +197,7 @@ function softmax(base: Base, o: { definition: string; count: number; own: number
   };
 }
 
-export function attentionSoftmax(c: Context, base: Base, l: number, h: number, r: number, col: number): Formula {
+export function attentionSoftmax(c: Context<LanguageModel>, base: Base, l: number, h: number, r: number, col: number): Formula {
   const name = block(l, 'attn.scores');
   const [, T] = traced(c.trace, name).shape;
   const scores = traced(c.trace, name).data;
@@ -212,7 +213,7 @@ export function attentionSoftmax(c: Context, base: Base, l: number, h: number, r
   });
 }
 
-export function vocabularySoftmax(c: Context, base: Base, t: number, v: number): Formula {
+export function vocabularySoftmax(c: Context<LanguageModel>, base: Base, t: number, v: number): Formula {
   const V = c.model.config.vocabSize;
   const logits = traced(c.trace, 'logits').data;
   return softmax(base, {
@@ -227,7 +228,7 @@ export function vocabularySoftmax(c: Context, base: Base, t: number, v: number):
 }
 
 /** A score hidden by the causal mask (−∞), or the weight it gets (0): token c comes after token r. */
-export function masked(c: Context, base: Base, l: number, h: number, r: number, col: number, what: 'score' | 'weight'): Formula {
+export function masked(c: Context<LanguageModel>, base: Base, l: number, h: number, r: number, col: number, what: 'score' | 'weight'): Formula {
   const name = block(l, 'attn.scores');
   const [, T] = traced(c.trace, name).shape;
   const scores = traced(c.trace, name).data;
@@ -292,7 +293,7 @@ export function gelu(base: Base, input: TraceName, index: number, c: Context): F
 }
 
 /** A sum of two cells at the same place: the embeddings' sum, or a residual connection. */
-export function sum(c: Context, base: Base, a: TraceName, b: TraceName, index: number): Formula {
+export function sum(c: Context<LanguageModel>, base: Base, a: TraceName, b: TraceName, index: number): Formula {
   const at = indicesOf(index, traced(c.trace, a).shape).join(', ');
   return {
     kind: 'sum',
@@ -332,9 +333,8 @@ export function positionRow(c: Context, base: Base, t: number, j: number): Formu
 }
 
 /** A column of the heads side by side: one head's output, moved. */
-export function headColumn(c: Context, base: Base, l: number, t: number, col: number): Formula {
-  const H = headSize(c.model.config);
-  const [, T] = traced(c.trace, block(l, 'attn.heads')).shape;
+export function headColumn(c: Context<LanguageModel>, base: Base, l: number, t: number, col: number): Formula {
+  const [, T, H] = traced(c.trace, block(l, 'attn.heads')).shape; // n_head × T × H
   const [h, j] = [Math.floor(col / H), col % H];
   const index = (h * T + t) * H + j;
   return {
@@ -348,7 +348,7 @@ export function headColumn(c: Context, base: Base, l: number, t: number, col: nu
 }
 
 /** A total a scene drew (a row's sum), or a remainder (1 minus the sum of the values listed). */
-export function total(c: Context, name: TraceName, indices: readonly number[], remainder: boolean): Formula {
+export function total(c: Context<LanguageModel>, name: TraceName, indices: readonly number[], remainder: boolean): Formula {
   const tensor = traced(c.trace, name);
   const vocabularyWide = tensor.shape.at(-1) === c.model.config.vocabSize;
   const label = (i: number) => {

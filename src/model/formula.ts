@@ -6,22 +6,28 @@
 // highlights the inputs on screen (docs/ARCHITECTURE.md, "What a number is made of"). Each
 // kind's formula is built in formula-kinds.ts.
 
-import type { GPT } from './gpt.ts';
-import { block, blockInput, indicesOf, namedValue, secondPrompt, type GPTBlockStep, type Source, type TraceName, type ValueName } from './registry.ts';
+import { Llama } from './llama.ts';
+import type { LanguageModel } from './language-model.ts';
+import { block, blockInput, indicesOf, namedValue, secondPrompt, type BlockStep, type GPTBlockStep, type Source, type TraceName, type ValueName } from './registry.ts';
 import type { Trace } from './trace.ts';
 import { exprText, minus, num, type Expr, type Num } from './formula-expr.ts';
 import type { Explanation } from './explanation.ts';
 import {
   attentionSoftmax, gelu, headColumn, layerNorm, linear, logit, masked, positionRow, scaledDot, sum, tokenRow, total, vocabularySoftmax, weightedSum,
-  type Context, type LinearStep,
+  type Base, type Context, type LinearStep,
 } from './formula-kinds.ts';
+import { gated, llamaLinear, llamaLogit, llamaScaledDot, llamaTokenRow, llamaWeightedSum, rmsNorm, ropeAngle, ropeTrig, rotation, silu } from './formula-llama.ts';
 
 export type FormulaKind =
   | 'linear' | 'scaled-dot' | 'weighted-sum' | 'logit' | 'softmax' | 'masked' | 'layer-norm' | 'gelu'
-  | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder' | 'difference';
+  | 'sum' | 'token-row' | 'position-row' | 'head-column' | 'total' | 'remainder' | 'difference'
+  // The Llama family's own steps (formula-llama.ts).
+  | 'rms-norm' | 'rotation' | 'silu' | 'product' | 'angle';
 
 /** GPT-2 adds a position table to the token embeddings: block 0 reads their sum. */
 const GPT2 = { positions: 'table' } as const;
+/** The Llama family has none: block 0 reads the token embeddings. */
+const LLAMA = { positions: 'rope' } as const;
 
 type TopLevelName = 'embed.token' | 'embed.position' | 'embed.sum' | 'ln_f' | 'logits' | 'probs';
 
@@ -46,6 +52,39 @@ const KIND: Record<TopLevelName | GPTBlockStep, FormulaKind> = {
   'mlp.proj': 'linear',
   out: 'sum',
   ln_f: 'layer-norm',
+  logits: 'logit',
+  probs: 'softmax',
+};
+
+type LlamaTopLevelName = 'embed.token' | 'rope.angles' | 'rope.cos' | 'rope.sin' | 'rms_f' | 'logits' | 'probs';
+type LlamaStep = Exclude<BlockStep, 'ln_1' | 'ln_2' | 'mlp.fc' | 'mlp.gelu'>;
+
+/** The formula of each traced value of the Llama family: GPT-2's kind where the step is the same. */
+const LLAMA_KIND: Record<LlamaTopLevelName | LlamaStep, FormulaKind> = {
+  'embed.token': 'token-row',
+  'rope.angles': 'angle',
+  'rope.cos': 'angle',
+  'rope.sin': 'angle',
+  rms_1: 'rms-norm',
+  'attn.q': 'linear',
+  'attn.k': 'linear',
+  'attn.v': 'linear',
+  'attn.q_rot': 'rotation',
+  'attn.k_rot': 'rotation',
+  'attn.scores': 'scaled-dot',
+  'attn.weights': 'softmax',
+  'attn.heads': 'weighted-sum',
+  'attn.concat': 'head-column',
+  'attn.proj': 'linear',
+  resid_1: 'sum',
+  rms_2: 'rms-norm',
+  'mlp.gate': 'linear',
+  'mlp.up': 'linear',
+  'mlp.silu': 'silu',
+  'mlp.act': 'product',
+  'mlp.proj': 'linear',
+  out: 'sum',
+  rms_f: 'rms-norm',
   logits: 'logit',
   probs: 'softmax',
 };
@@ -86,35 +125,39 @@ export interface FormulaQuery {
   complementOf?: readonly number[];
 }
 
-/** The kind of formula a traced value has, or undefined for names outside GPT-2's family. */
-export function formulaKind(name: TraceName): FormulaKind | undefined {
+/** The kind of formula a traced value of this family has, or undefined for a name it does not trace. */
+export function formulaKind(name: TraceName, family: 'gpt2' | 'llama' = 'gpt2'): FormulaKind | undefined {
   const step = /^h\.\d+\.(.+)$/.exec(name)?.[1] ?? name;
-  return KIND[step as keyof typeof KIND];
+  return family === 'gpt2' ? KIND[step as keyof typeof KIND] : LLAMA_KIND[step as keyof typeof LLAMA_KIND];
 }
 
 /**
  * The formula of one value of the trace of `ids` (which the model computed), or null for a
  * value derived from an explanation rather than traced: the registry's words already define it.
  */
-export function formulaOf(model: GPT, trace: Trace, ids: readonly number[], query: FormulaQuery, piece: (id: number) => string): Formula | null {
+export function formulaOf(model: LanguageModel, trace: Trace, ids: readonly number[], query: FormulaQuery, piece: (id: number) => string): Formula | null {
   const name = query.source.tensor as TraceName;
   const tensor = trace.get(name);
-  if (!tensor || !formulaKind(name)) return null;
-  const c: Context = { model, trace, ids, piece };
+  if (!tensor || !formulaKind(name, model instanceof Llama ? 'llama' : 'gpt2')) return null;
   const { index } = query.source;
   const all = [index, ...(query.sumOf ?? []), ...(query.complementOf ?? [])];
   if (all.some((i) => !Number.isInteger(i) || i < 0 || i >= tensor.data.length)) {
     throw new RangeError(`${name} has ${tensor.data.length} values; index ${all.find((i) => !(i >= 0 && i < tensor.data.length))} is outside it`);
   }
-  if (query.sumOf) return total(c, name, query.sumOf, false);
-  if (query.complementOf) return total(c, name, query.complementOf, true);
+  if (query.sumOf) return total({ model, trace, ids, piece }, name, query.sumOf, false);
+  if (query.complementOf) return total({ model, trace, ids, piece }, name, query.complementOf, true);
   const at = indicesOf(index, tensor.shape);
-  const target = `${name}[${at.join(', ')}]`;
-  const result = num(tensor.data[index]);
+  const base = { target: `${name}[${at.join(', ')}]`, result: num(tensor.data[index]) };
   const layer = Number(/^h\.(\d+)\./.exec(name)?.[1] ?? -1);
   const step = /^h\.\d+\.(.+)$/.exec(name)?.[1] ?? name;
-  const base = { target, result };
-  switch (step as keyof typeof KIND) {
+  return model instanceof Llama
+    ? llamaFormula({ model, trace, ids, piece }, base, step as keyof typeof LLAMA_KIND, layer, at, index, query)
+    : gpt2Formula({ model, trace, ids, piece }, base, step as keyof typeof KIND, layer, at, index, query);
+}
+
+/** A value of GPT-2's trace: `step` its name without the block, `at` its indices. */
+function gpt2Formula(c: Context, base: Base, step: keyof typeof KIND, layer: number, at: number[], index: number, query: FormulaQuery): Formula {
+  switch (step) {
     case 'embed.token':
       return tokenRow(c, base, at[0], at[1]);
     case 'embed.position':
@@ -150,6 +193,57 @@ export function formulaOf(model: GPT, trace: Trace, ids: readonly number[], quer
       return gelu(base, block(layer, 'mlp.fc'), index, c);
     case 'logits':
       return logit(c, base, at[0], at[1]);
+    case 'probs':
+      return vocabularySoftmax(c, base, at[0], at[1]);
+  }
+}
+
+/** A value of a Llama-family trace, as gpt2Formula reads GPT-2's. */
+function llamaFormula(c: Context<Llama>, base: Base, step: keyof typeof LLAMA_KIND, layer: number, at: number[], index: number, query: FormulaQuery): Formula {
+  const w = c.model.weights;
+  switch (step) {
+    case 'embed.token':
+      return llamaTokenRow(c, base, at[0], at[1]);
+    case 'rope.angles':
+      return ropeAngle(c, base, at[0], at[1]);
+    case 'rope.cos':
+    case 'rope.sin':
+      return ropeTrig(c, base, step === 'rope.cos' ? 'cos' : 'sin', at[0], at[1]);
+    case 'rms_1':
+      return rmsNorm(c, base, blockInput(layer, LLAMA), `layer ${layer}'s input_layernorm`, w.layers[layer].input_layernorm, at[0], at[1]);
+    case 'rms_2':
+      return rmsNorm(c, base, block(layer, 'resid_1'), `layer ${layer}'s post_attention_layernorm`, w.layers[layer].post_attention_layernorm, at[0], at[1]);
+    case 'rms_f':
+      return rmsNorm(c, base, block(c.model.config.nLayer - 1, 'out'), 'the final norm', w.norm, at[0], at[1]);
+    case 'attn.q':
+    case 'attn.k':
+    case 'attn.v':
+    case 'attn.proj':
+    case 'mlp.gate':
+    case 'mlp.up':
+    case 'mlp.proj':
+      return llamaLinear(c, base, layer, step, at[0], at[1]);
+    case 'attn.q_rot':
+    case 'attn.k_rot':
+      return rotation(c, base, layer, step, at[0], at[1]);
+    case 'attn.scores':
+      return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : llamaScaledDot(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.weights':
+      return at[2] > at[1] ? masked(c, base, layer, at[0], at[1], at[2], 'weight') : attentionSoftmax(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.heads':
+      return llamaWeightedSum(c, base, layer, at[0], at[1], at[2]);
+    case 'attn.concat':
+      return headColumn(c, base, layer, at[0], at[1]);
+    case 'resid_1':
+      return sum(c, base, blockInput(layer, LLAMA), block(layer, 'attn.proj'), index);
+    case 'out':
+      return sum(c, base, block(layer, 'resid_1'), block(layer, 'mlp.proj'), index);
+    case 'mlp.silu':
+      return silu(c, base, layer, index);
+    case 'mlp.act':
+      return gated(c, base, layer, index);
+    case 'logits':
+      return llamaLogit(c, base, at[0], at[1]);
     case 'probs':
       return vocabularySoftmax(c, base, at[0], at[1]);
   }

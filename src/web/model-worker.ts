@@ -379,7 +379,7 @@ function explainPrompt(id: number, request: ExplainRequest): void {
  * the prompt again when the reader first inspects one of its numbers (the same kernels on the
  * same ids give the same numbers), and keeps that one trace until another prompt's is asked for.
  */
-let formulaTrace: { model: GPT; ids: string; trace: Trace } | null = null;
+let formulaTrace: { model: LanguageModel; ids: string; trace: Trace } | null = null;
 
 function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   if (!loaded) {
@@ -389,10 +389,6 @@ function answerFormula(id: number, ids: number[], query: FormulaQuery): void {
   try {
     const { tokenizer } = loaded;
     const model = answering();
-    if (!(model instanceof GPT)) {
-      post({ type: 'error', id, message: 'Formulas are written for GPT-2’s steps; this model’s values are named, not broken down.', user: true });
-      return;
-    }
     const key = ids.join(',');
     if (formulaTrace?.model !== model || formulaTrace.ids !== key) formulaTrace = { model, ids: key, trace: model.trace(ids) };
     const formula = formulaOf(model, formulaTrace.trace, ids, query, (i) => pieceOf(tokenizer, i));
