@@ -123,6 +123,32 @@ describe('a Llama-family model in the page', () => {
     }
   });
 
+  it('inspecting a turned query gives its formula: the pair turned by its position’s angle, with the real numbers', async () => {
+    const { page } = watched;
+    await viewScene(page, 'rope');
+    const el = page.locator('transformer-scene[scene="rope"]');
+    // Paused where a turned query is on screen.
+    const target = await el.evaluate((scene: TransformerSceneElement) => {
+      scene.pause();
+      const { width, height } = scene.getBoundingClientRect();
+      for (let f = 0.1; f <= 1; f += 0.05) {
+        const spot = scene.sceneObject!.spotsAt(scene.duration * f, width, height).find((s) => /^h\.\d+\.attn\.q_rot$/.test(s.source.tensor));
+        if (spot) {
+          scene.currentTime = scene.duration * f;
+          return { x: spot.x + spot.w / 2, y: spot.y + spot.h / 2 };
+        }
+      }
+      return null;
+    });
+    expect(target).not.toBeNull();
+    const box = (await el.boundingBox())!;
+    await page.mouse.move(box.x + target!.x, box.y + target!.y);
+    const readout = () => el.evaluate((scene) => scene.shadowRoot!.querySelector('.readout')!.textContent ?? '');
+    await expect.poll(readout).toMatch(/a · cos θ [−+] b · sin θ|b · cos θ \+ a · sin θ/);
+    expect(await readout()).toMatch(/turned together by θ = −?\d/);
+    expect(watched.errors).toEqual([]);
+  });
+
   it('states only its own numbers: every dimension in the prose, every digit its scenes draw declared and true', async () => {
     const { page } = watched;
     const dims = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-dim]')].map((el) => [el.dataset.dim!, el.textContent ?? '']));
