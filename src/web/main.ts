@@ -79,9 +79,14 @@ function reconcileScenes(): TransformerSceneElement[] {
 const sceneElements = reconcileScenes();
 
 for (const el of sceneElements) {
-  // A pause or a seek while paused is a moment worth linking to.
-  const remember = () => {
-    if (!el.paused || !el.sceneObject) return;
+  // A pause or a seek while paused is a moment worth linking to. A scene rebuilt for new numbers
+  // also says 'timeupdate' (at the same time), and scenes are built paused before the page starts
+  // them: neither is the reader's choice, so neither goes into the URL.
+  let rememberedTime = el.currentTime;
+  const remember = (event: Event) => {
+    if (!el.paused || !el.sceneObject || document.body.dataset.started !== 'yes') return;
+    if (event.type === 'timeupdate' && el.currentTime === rememberedTime) return;
+    rememberedTime = el.currentTime;
     state.scene = el.sceneName;
     state.time = el.currentTime;
     writeUrl();

@@ -179,6 +179,9 @@ describe('the article page', () => {
     expect(after).not.toEqual(before);
     expect(await page.locator('#token-list').textContent()).toContain('time');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('prompt') === 'Once upon a time there was');
+    // Nobody paused anything: no scene or time goes into the link (scenes are built paused, and rebuilt, before they play).
+    await page.waitForTimeout(400);
+    expect(new URL(page.url()).searchParams.get('scene')).toBeNull();
   });
 
   it('draws the other scenes first and the generated tokens when they come, saying so meanwhile', async () => {
