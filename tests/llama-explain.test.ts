@@ -3,10 +3,12 @@
 // every traced tensor in the registry with its shape; generation through the KV cache picks
 // what an uncached pass would; `generate --model LLAMA_DIR` works and GPT-2's explanation is as before.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeGpt2 } from '../src/model/architecture.ts';
+import { bestKernels } from '../src/kernels/index.ts';
 import { generate } from '../src/model/generate.ts';
 import { Llama, LlamaKVCache } from '../src/model/llama.ts';
 import { loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
@@ -181,6 +183,23 @@ describe("a Llama-family folder's files are checked before anything is sized fro
       /^Llama-3\.2-1B needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats, and the memory this page computes in holds at most 4\.3 GB in this browser\. .*pick one of at most about 1,073M parameters\.$/,
     );
     expect(() => checkLlamaFits(llamaConfigFromJson(base), 2 ** 32, 'tiny')).not.toThrow();
+  });
+  it('the command line refuses such a model before reading any weights file, exit 1', async () => {
+    // A folder with only Llama 3.2 1B's config.json: the refusal must come before the missing weights are noticed.
+    const dir = mkdtempSync(join(tmpdir(), 'at-llama-1b-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, architectures: ['LlamaForCausalLM'], hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 16, intermediate_size: 8192, vocab_size: 128256, tie_word_embeddings: true }));
+      const r = await cli('run', 'Hello', '--model', dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      // The limit is the WebAssembly kernels' 32-bit memory; the plain kernels keep floats in JavaScript, unlimited.
+      if (bestKernels().memoryLimit !== undefined) {
+        expect(r.stderr).toMatch(/needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats/);
+        expect(r.stderr).not.toMatch(/missing/);
+      } else expect(r.stderr).toMatch(/model\.safetensors is missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('refuses an index naming a shard outside its folder', () => {
     expect(() => shardsOfIndex(JSON.stringify({ weight_map: { a: '../secret.safetensors' } }), 'index')).toThrow(/shards must be \.safetensors files beside the index/);

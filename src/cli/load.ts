@@ -92,8 +92,9 @@ export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliMode
     const gpt = await loadGpt2(path);
     return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
   }
-  const { config, weights } = await loadLlamaDir(path);
-  const model = new Llama(config, weights, bestKernels());
+  const kernels = bestKernels();
+  const { config, weights } = await loadLlamaDir(path, kernels.memoryLimit);
+  const model = new Llama(config, weights, kernels);
   const { nPositions: context, vocabSize } = architectureOf(model);
   return {
     family: 'llama',

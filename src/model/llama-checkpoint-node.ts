@@ -7,7 +7,8 @@ import { loadModelDir, type LoadedModelDir } from './checkpoint-node.ts';
 import { readIfPresent } from './read-file-node.ts';
 import { familyOf, folderTokenizer, jsonObject, llamaFromFiles, TOKENIZER_CONFIG, TOKENIZER_JSON } from './llama-checkpoint.ts';
 import { INDEX_FILE, shardsOfIndex } from './shards.ts';
-import type { LlamaConfig } from './llama-config.ts';
+import { llamaConfigFromJson, type LlamaConfig } from './llama-config.ts';
+import { checkLlamaFits } from './memory.ts';
 import type { LlamaWeights } from './llama.ts';
 import type { HuggingFaceTokenizer } from '../tokenizer/huggingface.ts';
 
@@ -18,9 +19,14 @@ async function configJson(dir: string): Promise<Record<string, unknown>> {
   return jsonObject(bytes.toString('utf8'), path);
 }
 
-/** A Llama-family folder: config.json and model.safetensors, or the shards its index names. */
-export async function loadLlamaDir(dir: string): Promise<{ config: LlamaConfig; weights: LlamaWeights }> {
+/**
+ * A Llama-family folder: config.json and model.safetensors, or the shards its index names. With
+ * `memoryLimit` (the kernels' memory, in bytes), a model whose floats cannot fit it is refused
+ * before any weights file is read.
+ */
+export async function loadLlamaDir(dir: string, memoryLimit = Infinity): Promise<{ config: LlamaConfig; weights: LlamaWeights }> {
   const json = await configJson(dir);
+  checkLlamaFits(llamaConfigFromJson(json, join(dir, 'config.json')), memoryLimit, dir);
   const files = new Map<string, Uint8Array>();
   const index = await readIfPresent(join(dir, INDEX_FILE));
   const names = index !== null ? shardsOfIndex(index.toString('utf8'), join(dir, INDEX_FILE)) : ['model.safetensors'];
