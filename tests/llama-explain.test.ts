@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeGpt2 } from '../src/model/architecture.ts';
 import { bestKernels } from '../src/kernels/index.ts';
+import { WasmKernels, wasmSimdSupported } from '../src/kernels/wasm/wasm-kernels.ts';
 import { generate } from '../src/model/generate.ts';
 import { Llama, LlamaKVCache } from '../src/model/llama.ts';
 import { loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
 import { checkLlamaWeightsFit } from '../src/model/llama-checkpoint.ts';
 import { shardsOfIndex } from '../src/model/shards.ts';
 import { llamaConfigFromJson, llamaParameterCount } from '../src/model/llama-config.ts';
-import { checkLlamaFits } from '../src/model/memory.ts';
+import { llamaPrecision } from '../src/model/memory.ts';
 import { modelTraceTable, namedValue } from '../src/model/registry.ts';
 import { parseSafetensors } from '../src/model/safetensors.ts';
 import { argmax } from '../src/model/sampling.ts';
@@ -176,31 +177,50 @@ describe("a Llama-family folder's files are checked before anything is sized fro
     expect(() => checkLlamaWeightsFit(config, 1000, 'w', 'c')).toThrow(/w holds 1,000 bytes, but c needs at least/);
     expect(() => checkLlamaWeightsFit(config, 2 * llamaParameterCount(config), 'w', 'c')).not.toThrow();
   });
-  it('refuses a model whose floats would not fit the memory the page computes in, naming both sizes', () => {
-    // Llama 3.2 1B's shape: 1,235,814,400 parameters, 4.9 GB as floats, against a 4 GiB memory.
-    const llama1b = llamaConfigFromJson({ ...base, hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 16, intermediate_size: 8192, vocab_size: 128256, tie_word_embeddings: true });
-    expect(() => checkLlamaFits(llama1b, 2 ** 32, 'Llama-3.2-1B')).toThrow(
-      /^Llama-3\.2-1B needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats, and the memory this page computes in holds at most 4\.3 GB in this browser\. .*pick one of at most about 1,073M parameters\.$/,
+  // Llama 3.2 1B's and 3B's shapes: 1,235,814,400 and 3,212,749,824 parameters.
+  const llama1b = { ...base, architectures: ['LlamaForCausalLM'], hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 16, intermediate_size: 8192, vocab_size: 128256, tie_word_embeddings: true };
+  const llama3b = { ...llama1b, hidden_size: 3072, num_attention_heads: 24, num_hidden_layers: 28 };
+
+  it('keeps a model as floats where they fit the kernels’ memory, as halves where only those fit (the command line), else refuses it naming both sizes', () => {
+    const limit = 2 ** 32;
+    expect(llamaParameterCount(llamaConfigFromJson(llama1b))).toBe(1_235_814_400);
+    expect(llamaPrecision(llamaConfigFromJson(base), limit, 'tiny', false)).toBe('f32');
+    // The page holds the floats in JavaScript too, so it takes no halves: 1B is refused there.
+    expect(() => llamaPrecision(llamaConfigFromJson(llama1b), limit, 'Llama-3.2-1B', false)).toThrow(
+      /^Llama-3\.2-1B needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats, and the memory the kernels compute in holds at most 4\.3 GB here\. The page keeps Llama-family models as floats .*Pick one of at most about 1,073M parameters\.$/,
     );
-    expect(() => checkLlamaFits(llamaConfigFromJson(base), 2 ** 32, 'tiny')).not.toThrow();
+    expect(llamaPrecision(llamaConfigFromJson(llama1b), limit, 'Llama-3.2-1B', true)).toBe('f16');
+    expect(() => llamaPrecision(llamaConfigFromJson(llama3b), limit, 'Llama-3.2-3B', true)).toThrow(
+      /^Llama-3\.2-3B needs about 6\.4 GB of memory: its 3,212,749,824 parameters even as 16-bit halves, .*Pick one of at most about 2,147M parameters\.$/,
+    );
   });
-  it('the command line refuses such a model before reading any weights file, exit 1', async () => {
-    // A folder with only Llama 3.2 1B's config.json: the refusal must come before the missing weights are noticed.
-    const dir = mkdtempSync(join(tmpdir(), 'at-llama-1b-'));
+
+  it('the command line refuses a model too big even as halves before reading any weights file, and takes one that fits as halves', async () => {
+    // Folders with only a config.json: a refusal must come before the missing weights are noticed.
+    const folder = (config: object) => {
+      const dir = mkdtempSync(join(tmpdir(), 'at-llama-big-'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      return dir;
+    };
+    const [dir1b, dir3b] = [folder(llama1b), folder(llama3b)];
     try {
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, architectures: ['LlamaForCausalLM'], hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 8, num_hidden_layers: 16, intermediate_size: 8192, vocab_size: 128256, tie_word_embeddings: true }));
-      const r = await cli('run', 'Hello', '--model', dir);
-      expect(r.code).toBe(1);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const [r1b, r3b] = [await cli('run', 'Hello', '--model', dir1b), await cli('run', 'Hello', '--model', dir3b)];
+      for (const r of [r1b, r3b]) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
       // The limit is the WebAssembly kernels' 32-bit memory; the plain kernels keep floats in JavaScript, unlimited.
       if (bestKernels().memoryLimit !== undefined) {
-        expect(r.stderr).toMatch(/needs about 4\.9 GB of memory: its 1,235,814,400 parameters as 32-bit floats/);
-        expect(r.stderr).not.toMatch(/missing/);
-      } else expect(r.stderr).toMatch(/model\.safetensors is missing/);
+        expect(r3b.stderr).toMatch(/needs about 6\.4 GB of memory: its 3,212,749,824 parameters even as 16-bit halves/);
+        expect(r3b.stderr).not.toMatch(/missing/);
+      } else expect(r3b.stderr).toMatch(/model\.safetensors is missing/);
+      // 1B fits as halves, so the command goes on to its (absent) weights.
+      expect(r1b.stderr).toMatch(/model\.safetensors is missing/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      for (const dir of [dir1b, dir3b]) rmSync(dir, { recursive: true, force: true });
     }
   });
+
   it('refuses an index naming a shard outside its folder', () => {
     expect(() => shardsOfIndex(JSON.stringify({ weight_map: { a: '../secret.safetensors' } }), 'index')).toThrow(/shards must be \.safetensors files beside the index/);
   });
@@ -211,5 +231,33 @@ describe("GPT-2's explanation", () => {
     const ex = sceneExplanation();
     expect(ex.config).toEqual(describeGpt2(SCENE_CONFIG));
     expect(ex.config).toMatchObject({ family: 'gpt2', norm: 'layernorm', positions: 'table', mlp: 'gelu', biases: 'all', nKvHead: 6, headDim: 16, mlpWidth: 384, ropeTheta: null });
+  });
+});
+
+describe('a Llama-family model kept as halves (the command line, when its floats do not fit)', () => {
+  it('traces every tensor within 4 · 2⁻¹¹ of its largest magnitude of the model kept as floats, and the halves do change the numbers', async () => {
+    // An F32 fixture (a BF16 one's weights are exact as halves), every matrix kept resident however small.
+    const { config, weights } = await loadLlamaDir(llamaFixtureDir('llama-mha-untied'));
+    const ids = [1, 17, 42, 60, 25, 7];
+    if (!wasmSimdSupported()) {
+      // The plain kernels keep no halves: the command line's choice makes no difference there.
+      expect(bestKernels({ halfWeights: true }).memoryLimit).toBeUndefined();
+      return;
+    }
+    const floats = new Llama(config, weights, new WasmKernels({ residentMinFloats: 1 })).trace(ids);
+    const halves = new Llama(config, weights, new WasmKernels({ residentMinFloats: 1, halfWeights: true })).trace(ids);
+    let changed = 0;
+    for (const [name, tensor] of floats) {
+      const other = halves.get(name)!.data;
+      let largest = 0;
+      let difference = 0;
+      tensor.data.forEach((v, i) => {
+        largest = Math.max(largest, Math.abs(v));
+        difference = Math.max(difference, Math.abs(v - other[i]));
+      });
+      expect(difference, name).toBeLessThanOrEqual(4 * 2 ** -11 * largest);
+      if (difference > 0) changed++;
+    }
+    expect(changed).toBeGreaterThan(10);
   });
 });

@@ -92,9 +92,9 @@ export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliMode
     const gpt = await loadGpt2(path);
     return { family: 'gpt2', context: gpt.model.config.nPositions, vocabSize: gpt.model.config.vocabSize, ...gpt };
   }
-  const kernels = bestKernels();
-  const { config, weights } = await loadLlamaDir(path, kernels.memoryLimit);
-  const model = new Llama(config, weights, kernels);
+  // As GPT-2 XL's, matrices whose floats would not fit the kernels' memory are kept as halves.
+  const { config, weights, precision } = await loadLlamaDir(path, bestKernels().memoryLimit, true);
+  const model = new Llama(config, weights, bestKernels({ halfWeights: precision === 'f16' }));
   const { nPositions: context, vocabSize } = architectureOf(model);
   return {
     family: 'llama',

@@ -16,6 +16,8 @@ export { fastestBuild, WasmKernels, wasmSimdSupported } from './wasm/wasm-kernel
 export interface KernelChoice {
   /** Stand-in for WebAssembly.validate, so tests can simulate an engine without SIMD. */
   validate?: (bytes: Uint8Array<ArrayBuffer>) => boolean;
+  /** Keep resident weights as 16-bit halves (WasmKernelOptions.halfWeights): for a model whose floats do not fit. */
+  halfWeights?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface KernelChoice {
  * memory, or the plain loops. Call once and reuse the result, so weights are packed once.
  */
 export function bestKernels(choice: KernelChoice = {}): Kernels {
-  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ build: fastestBuild(choice.validate) }))) || plainKernels;
+  return (wasmSimdSupported(choice.validate) && tryCreate(() => new WasmKernels({ build: fastestBuild(choice.validate), halfWeights: choice.halfWeights }))) || plainKernels;
 }
 
 /**

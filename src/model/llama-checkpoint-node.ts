@@ -8,7 +8,7 @@ import { readIfPresent } from './read-file-node.ts';
 import { familyOf, folderTokenizer, jsonObject, llamaFromFiles, TOKENIZER_CONFIG, TOKENIZER_JSON } from './llama-checkpoint.ts';
 import { INDEX_FILE, shardsOfIndex } from './shards.ts';
 import { llamaConfigFromJson, type LlamaConfig } from './llama-config.ts';
-import { checkLlamaFits } from './memory.ts';
+import { llamaPrecision, type Precision } from './memory.ts';
 import type { LlamaWeights } from './llama.ts';
 import type { HuggingFaceTokenizer } from '../tokenizer/huggingface.ts';
 
@@ -21,12 +21,13 @@ async function configJson(dir: string): Promise<Record<string, unknown>> {
 
 /**
  * A Llama-family folder: config.json and model.safetensors, or the shards its index names. With
- * `memoryLimit` (the kernels' memory, in bytes), a model whose floats cannot fit it is refused
- * before any weights file is read.
+ * `memoryLimit` (the kernels' memory, in bytes), a model that cannot fit it is refused before any
+ * weights file is read; `halves` allows one that fits only as 16-bit halves (the precision says
+ * which: llamaPrecision).
  */
-export async function loadLlamaDir(dir: string, memoryLimit = Infinity): Promise<{ config: LlamaConfig; weights: LlamaWeights }> {
+export async function loadLlamaDir(dir: string, memoryLimit = Infinity, halves = false): Promise<{ config: LlamaConfig; weights: LlamaWeights; precision: Precision }> {
   const json = await configJson(dir);
-  checkLlamaFits(llamaConfigFromJson(json, join(dir, 'config.json')), memoryLimit, dir);
+  const precision = llamaPrecision(llamaConfigFromJson(json, join(dir, 'config.json')), memoryLimit, dir, halves);
   const files = new Map<string, Uint8Array>();
   const index = await readIfPresent(join(dir, INDEX_FILE));
   const names = index !== null ? shardsOfIndex(index.toString('utf8'), join(dir, INDEX_FILE)) : ['model.safetensors'];
@@ -37,7 +38,7 @@ export async function loadLlamaDir(dir: string, memoryLimit = Infinity): Promise
     }
     files.set(name, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
-  return llamaFromFiles(json, files, dir);
+  return { ...llamaFromFiles(json, files, dir), precision };
 }
 
 export type LoadedAnyModel =

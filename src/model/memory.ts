@@ -192,25 +192,30 @@ export function reserveFor(config: GPTConfig, kernels: Kernels, name: string, pr
 
 /**
  * What a Llama-family model keeps in its kernels' memory: fast kernels lay out each weight
- * matrix for products there as the model is built (floats, the embeddings and norms aside).
+ * matrix for products there as the model is built (the embeddings and norms aside), as floats or
+ * as 16-bit halves.
  */
-export function llamaKernelBytes(config: LlamaConfig): number {
-  return 4 * llamaParameterCount(config);
+export function llamaKernelBytes(config: LlamaConfig, precision: Precision = 'f32'): number {
+  return (precision === 'f16' ? 2 : 4) * llamaParameterCount(config);
 }
 
 /**
- * Refuses, before any weight is read, a Llama-family model whose floats would not fit the
- * kernels' memory (`limit` bytes), naming both sizes: the family is kept as floats, not yet as
- * halves or held as GPT-2's weights are, so this is where a page would otherwise run out of
- * memory halfway through the files.
+ * How a Llama-family model keeps its matrices in the kernels' memory (`limit` bytes): as floats
+ * where they fit; else, where `halves` is allowed (the command line: the page would also hold the
+ * floats in JavaScript), as 16-bit halves, which round each weight to about 3 significant digits
+ * as GPT-2 XL's are; else it is refused before any weight is read, naming both sizes.
  */
-export function checkLlamaFits(config: LlamaConfig, limit: number, name: string): void {
-  const needed = llamaKernelBytes(config);
-  if (needed <= limit) return;
+export function llamaPrecision(config: LlamaConfig, limit: number, name: string, halves: boolean): Precision {
+  if (llamaKernelBytes(config, 'f32') <= limit) return 'f32';
+  if (halves && llamaKernelBytes(config, 'f16') <= limit) return 'f16';
   const parameters = llamaParameterCount(config);
+  const kept = halves ? 'even as 16-bit halves' : 'as 32-bit floats';
+  const needed = llamaKernelBytes(config, halves ? 'f16' : 'f32');
+  const largest = Math.floor(limit / (halves ? 2 : 4) / 1e6);
   throw new ModelError(
-    `${name} needs about ${roughSize(needed)} of memory: its ${parameters.toLocaleString('en-US')} parameters as 32-bit floats, ` +
-      `and the memory this page computes in holds at most ${roughSize(limit)} in this browser. ` +
-      `Llama-family models are kept as floats here (not yet as 16-bit halves, as GPT-2's largest are): pick one of at most about ${Math.floor(limit / 4 / 1e6).toLocaleString('en-US')}M parameters.`,
+    `${name} needs about ${roughSize(needed)} of memory: its ${parameters.toLocaleString('en-US')} parameters ${kept}, ` +
+      `and the memory the kernels compute in holds at most ${roughSize(limit)} here. ` +
+      (halves ? '' : 'The page keeps Llama-family models as floats (the command line can keep them as halves). ') +
+      `Pick one of at most about ${largest.toLocaleString('en-US')}M parameters.`,
   );
 }

@@ -9,7 +9,7 @@
 
 import { configFromText } from '../model/checkpoint.ts';
 import { checkSourcesFit, readWeights, type StreamOptions, type WeightsSource } from '../model/checkpoint-read.ts';
-import { checkLlamaFits, describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, llamaKernelBytes, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
+import { describePlan, EXPLANATION_BUDGET_BYTES, explanationBytes, llamaKernelBytes, llamaPrecision, memoryPlan, reserveFor, type MemoryPlan } from '../model/memory.ts';
 import { GPT } from '../model/gpt.ts';
 import { Llama } from '../model/llama.ts';
 import { architectureOf, type LanguageModel } from '../model/language-model.ts';
@@ -91,7 +91,7 @@ function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): 
   let needed: number;
   if ('hidden' in config) {
     // A model that cannot fit at all is refused here, with the current one still running.
-    checkLlamaFits(config, limit, name);
+    llamaPrecision(config, limit, name, false);
     needed = llamaKernelBytes(config);
   } else {
     const plan = memoryPlan(config, limit, kernels.holdMatrix !== undefined);
