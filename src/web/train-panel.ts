@@ -15,6 +15,9 @@ import type { Checkpoint, FromTrainer, RunInfo, ToTrainer } from './train-protoc
 import { byId } from './dom.ts';
 import { formatCount } from '../render/frame.ts';
 
+/** Texts up to this long are summarised as they are typed (a millisecond or so); longer ones when the typing stops. */
+const INSTANT_SUMMARY_CHARACTERS = 20_000;
+
 export interface TrainPanelEvents {
   /** Loads a model folder's files into every scene, under `name`; false when it failed (the page says why). */
   useModel(files: File[], name: string): Promise<boolean>;
@@ -94,8 +97,10 @@ export class TrainPanel {
     }
     this.text.addEventListener('input', () => {
       clearTimeout(this.summaryTimer);
-      // A long paste is summarised once the typing stops.
-      this.summaryTimer = window.setTimeout(() => this.showSummary(), 250);
+      // A short text is summarised at once, so the buttons below the summary never move a moment
+      // after the reader reaches for them; a long paste once the typing stops.
+      if (this.text.value.length <= INSTANT_SUMMARY_CHARACTERS) this.showSummary();
+      else this.summaryTimer = window.setTimeout(() => this.showSummary(), 250);
     });
     this.file.addEventListener('change', () => void this.readFile());
     this.startButton.addEventListener('click', () => this.start());
