@@ -142,6 +142,11 @@ function checkFormula(f: Formula, trace: Trace, query: FormulaQuery, where: stri
     const [, meanSquare] = shownNumbers(f.steps[0]);
     expect(meanSquare.value, where).toBeCloseTo(row.reduce((a, b) => a + b * b, 0) / row.length, 10);
   }
+  if (f.kind === 'angle' && f.steps.length === 0) {
+    // cos(θ) or sin(θ) of the angle it reads: computed here from that traced angle.
+    const angle = trace.get(f.inputs[0].tensor as TraceName)!.data[f.inputs[0].start];
+    expect(f.result.value, where).toBeCloseTo(f.definition.startsWith('cos') ? Math.cos(angle) : Math.sin(angle), 6);
+  }
   if (f.kind === 'masked') expect(f.result.value === 0 || f.result.value === -Infinity, where).toBe(true);
 }
 

@@ -3,7 +3,6 @@
 //
 // Shape legend: T tokens, C width, n_head heads of size H, V vocabulary.
 
-import { headSize } from './config.ts';
 import type { GPT } from './gpt.ts';
 import type { LanguageModel } from './language-model.ts';
 import { GELU_SCALE } from './ops.ts';
@@ -98,48 +97,66 @@ export function linear(c: Context, base: Base, l: number, step: LinearStep, t: n
   };
 }
 
-/** A score: head h's query of token r dotted with its key of token c, over √H. */
-export function scaledDot(c: Context, base: Base, l: number, h: number, r: number, col: number): Formula {
-  const { nEmbd: C } = c.model.config;
-  const H = headSize(c.model.config);
-  const q = traced(c.trace, block(l, 'attn.q')).data;
-  const k = traced(c.trace, block(l, 'attn.k')).data;
-  const from = h * H;
-  const { terms, value } = dotProduct(H, (d) => q[r * C + from + d], (d) => k[col * C + from + d]);
+/**
+ * Where query head h reads in a block's trace: the queries (turned by RoPE where the family has
+ * it), the keys and values, their row widths, the head size H, and the key/value head g it
+ * shares (itself unless grouped-query attention makes several query heads share one).
+ */
+function headInputs(c: Context<LanguageModel>, l: number, h: number) {
+  const turned = c.trace.has(block(l, 'attn.q_rot'));
+  const [q, k, v] = [block(l, turned ? 'attn.q_rot' : 'attn.q'), block(l, turned ? 'attn.k_rot' : 'attn.k'), block(l, 'attn.v')];
+  const nHead = traced(c.trace, block(l, 'attn.scores')).shape[0];
+  const H = traced(c.trace, block(l, 'attn.heads')).shape[2];
+  const qWidth = traced(c.trace, q).shape[1]; // nHead · H
+  const kvWidth = traced(c.trace, k).shape[1]; // nKv · H
+  const g = Math.floor(h / (qWidth / kvWidth)); // query heads per key/value head
+  return { q, k, v, H, qWidth, kvWidth, g, shared: kvWidth < qWidth ? `key/value head ${g}, which ${qWidth / kvWidth} of the ${nHead} query heads share` : null, turned };
+}
+
+/** A score: head h's query of token r dotted with its (key/value head's) key of token c, over √H. */
+export function scaledDot(c: Context<LanguageModel>, base: Base, l: number, h: number, r: number, col: number): Formula {
+  const { q: qName, k: kName, H, qWidth, kvWidth, g, shared, turned } = headInputs(c, l, h);
+  const q = traced(c.trace, qName).data;
+  const k = traced(c.trace, kName).data;
+  const [from, kFrom] = [h * H, g * H];
+  const { terms, value } = dotProduct(H, (d) => q[r * qWidth + from + d], (d) => k[col * kvWidth + kFrom + d]);
   const root = exact(Math.sqrt(H), `√${H}`);
   return {
     kind: 'scaled-dot',
     ...base,
-    definition: `(Σ_d ${block(l, 'attn.q')}[${r}, ${from} + d] · ${block(l, 'attn.k')}[${col}, ${from} + d]) / √H, d = 0…${H - 1}`,
+    definition: `(Σ_d ${qName}[${r}, ${from} + d] · ${kName}[${col}, ${kFrom} + d]) / √H, d = 0…${H - 1}`,
     steps: [over(add(...terms), root), over(num(value), root)],
     notes: [
-      `Head ${h} reads columns ${from}…${from + H - 1} of Q and K: the query of token ${r} “${c.piece(c.ids[r])}” and the key of token ${col} “${c.piece(c.ids[col])}”. Dividing by √H keeps scores from growing with the head's width.`,
+      `Head ${h} reads columns ${from}…${from + H - 1} of Q: the query of token ${r} “${c.piece(c.ids[r])}”, against the key of token ${col} “${c.piece(c.ids[col])}”` +
+        `${shared ? ` from ${shared}` : ''}${turned ? ', both turned by their positions (RoPE)' : ''}. Dividing by √H keeps scores from growing with the head's width.`,
     ],
     inputs: [
-      { tensor: block(l, 'attn.q'), start: r * C + from, count: H, stride: 1 },
-      { tensor: block(l, 'attn.k'), start: col * C + from, count: H, stride: 1 },
+      { tensor: qName, start: r * qWidth + from, count: H, stride: 1 },
+      { tensor: kName, start: col * kvWidth + kFrom, count: H, stride: 1 },
     ],
   };
 }
 
-/** One head's output cell: the attention weights of token t times a column of V. */
-export function weightedSum(c: Context, base: Base, l: number, h: number, t: number, j: number): Formula {
-  const { nEmbd: C } = c.model.config;
-  const H = headSize(c.model.config);
+/** One head's output cell: the attention weights of token t times a column of its (key/value head's) V. */
+export function weightedSum(c: Context<LanguageModel>, base: Base, l: number, h: number, t: number, j: number): Formula {
+  const { v: vName, H, kvWidth, g, shared } = headInputs(c, l, h);
   const [, T] = traced(c.trace, block(l, 'attn.weights')).shape;
   const w = traced(c.trace, block(l, 'attn.weights')).data;
-  const v = traced(c.trace, block(l, 'attn.v')).data;
+  const v = traced(c.trace, vName).data;
   const row = (h * T + t) * T;
-  const { terms } = dotProduct(t + 1, (s) => w[row + s], (s) => v[s * C + h * H + j]);
+  const column = g * H + j;
+  const { terms } = dotProduct(t + 1, (s) => w[row + s], (s) => v[s * kvWidth + column]);
   return {
     kind: 'weighted-sum',
     ...base,
-    definition: `Σₛ ${block(l, 'attn.weights')}[${h}, ${t}, s] · ${block(l, 'attn.v')}[s, ${h * H + j}], s = 0…${t}`,
+    definition: `Σₛ ${block(l, 'attn.weights')}[${h}, ${t}, s] · ${vName}[s, ${column}], s = 0…${t}`,
     steps: [add(...terms)],
-    notes: [`Token ${t} mixes the values of the tokens up to itself by its attention weights (column ${h * H + j} of V is column ${j} of head ${h}); later tokens have weight 0.`],
+    notes: [
+      `Token ${t} mixes the values of the tokens up to itself by head ${h}'s attention weights (column ${column} of V is column ${j} of ${shared ?? `head ${g}`}); later tokens have weight 0.`,
+    ],
     inputs: [
       { tensor: block(l, 'attn.weights'), start: row, count: t + 1, stride: 1 },
-      { tensor: block(l, 'attn.v'), start: h * H + j, count: t + 1, stride: C },
+      { tensor: vName, start: column, count: t + 1, stride: kvWidth },
     ],
   };
 }

@@ -1,8 +1,9 @@
 // The formulas of the Llama family's own steps (formula.ts dispatches here for a Llama model):
 // RMSNorm, products with nn.Linear's [out, in] weights (and Qwen2's q/k/v biases), RoPE turning
-// a pair of dimensions, scores and weighted sums through a shared key/value head, the SiLU gate
-// and its product with the up-projection, and logits through the model's own head. Attention's
-// softmax, the mask, sums, head columns and the vocabulary's softmax are GPT-2's (formula-kinds.ts).
+// a pair of dimensions, the SiLU gate and its product with the up-projection, and logits through
+// the model's own head. Scores and weighted sums (through the key/value head a query head shares),
+// attention's softmax, the mask, sums, head columns and the vocabulary's softmax are GPT-2's
+// kinds, which read the family's shapes from the trace (formula-kinds.ts).
 //
 // Shape legend: T tokens, C width, nH query heads and nKV key/value heads of size D, I MLP width, V vocabulary.
 
@@ -96,58 +97,6 @@ export function rotation(c: Context<Llama>, base: Base, l: number, step: 'attn.q
     inputs: [
       { tensor: input, start: t * width + h * D + i, count: 1, stride: 1 },
       { tensor: input, start: t * width + h * D + half + i, count: 1, stride: 1 },
-    ],
-  };
-}
-
-/** The key/value head a query head reads (grouped-query attention: consecutive query heads share one). */
-function kvHeadOf(model: Llama, h: number): number {
-  return Math.floor(h / (model.config.nHead / model.config.nKvHead));
-}
-
-/** A score: query head h's turned query of token r dotted with its key/value head's turned key of token c, over √D. */
-export function llamaScaledDot(c: Context<Llama>, base: Base, l: number, h: number, r: number, col: number): Formula {
-  const { nHead, nKvHead, headDim: D } = c.model.config;
-  const g = kvHeadOf(c.model, h);
-  const q = traced(c.trace, block(l, 'attn.q_rot')).data;
-  const k = traced(c.trace, block(l, 'attn.k_rot')).data;
-  const { terms, value } = dotProduct(D, (d) => q[r * nHead * D + h * D + d], (d) => k[col * nKvHead * D + g * D + d]);
-  const root = exact(Math.sqrt(D), `√${D}`);
-  const shared = nKvHead < nHead ? `key/value head ${g}, which query heads ${g * (nHead / nKvHead)}…${(g + 1) * (nHead / nKvHead) - 1} share` : `head ${g}`;
-  return {
-    kind: 'scaled-dot',
-    ...base,
-    definition: `(Σ_d ${block(l, 'attn.q_rot')}[${r}, ${h * D} + d] · ${block(l, 'attn.k_rot')}[${col}, ${g * D} + d]) / √D, d = 0…${D - 1}`,
-    steps: [over(add(...terms), root), over(num(value), root)],
-    notes: [
-      `Query head ${h} of token ${r} “${c.piece(c.ids[r])}” against the key of token ${col} “${c.piece(c.ids[col])}” from ${shared}, both turned by their positions (RoPE). Dividing by √D keeps scores from growing with the head's width.`,
-    ],
-    inputs: [
-      { tensor: block(l, 'attn.q_rot'), start: r * nHead * D + h * D, count: D, stride: 1 },
-      { tensor: block(l, 'attn.k_rot'), start: col * nKvHead * D + g * D, count: D, stride: 1 },
-    ],
-  };
-}
-
-/** A head's output cell: the attention weights of token t times a column of its key/value head's values. */
-export function llamaWeightedSum(c: Context<Llama>, base: Base, l: number, h: number, t: number, j: number): Formula {
-  const { nKvHead, headDim: D } = c.model.config;
-  const g = kvHeadOf(c.model, h);
-  const [, T] = traced(c.trace, block(l, 'attn.weights')).shape;
-  const w = traced(c.trace, block(l, 'attn.weights')).data;
-  const v = traced(c.trace, block(l, 'attn.v')).data;
-  const row = (h * T + t) * T;
-  const width = nKvHead * D;
-  const { terms } = dotProduct(t + 1, (s) => w[row + s], (s) => v[s * width + g * D + j]);
-  return {
-    kind: 'weighted-sum',
-    ...base,
-    definition: `Σₛ ${block(l, 'attn.weights')}[${h}, ${t}, s] · ${block(l, 'attn.v')}[s, ${g * D + j}], s = 0…${t}`,
-    steps: [add(...terms)],
-    notes: [`Token ${t} mixes the values of the tokens up to itself by query head ${h}'s weights; the values are key/value head ${g}'s (column ${g * D + j} of V is its column ${j}). Later tokens have weight 0.`],
-    inputs: [
-      { tensor: block(l, 'attn.weights'), start: row, count: t + 1, stride: 1 },
-      { tensor: block(l, 'attn.v'), start: g * D + j, count: t + 1, stride: width },
     ],
   };
 }

@@ -16,7 +16,7 @@ import {
   attentionSoftmax, gelu, headColumn, layerNorm, linear, logit, masked, positionRow, scaledDot, sum, tokenRow, total, vocabularySoftmax, weightedSum,
   type Base, type Context, type LinearStep,
 } from './formula-kinds.ts';
-import { gated, llamaLinear, llamaLogit, llamaScaledDot, llamaTokenRow, llamaWeightedSum, rmsNorm, ropeAngle, ropeTrig, rotation, silu } from './formula-llama.ts';
+import { gated, llamaLinear, llamaLogit, llamaTokenRow, rmsNorm, ropeAngle, ropeTrig, rotation, silu } from './formula-llama.ts';
 
 export type FormulaKind =
   | 'linear' | 'scaled-dot' | 'weighted-sum' | 'logit' | 'softmax' | 'masked' | 'layer-norm' | 'gelu'
@@ -227,11 +227,11 @@ function llamaFormula(c: Context<Llama>, base: Base, step: keyof typeof LLAMA_KI
     case 'attn.k_rot':
       return rotation(c, base, layer, step, at[0], at[1]);
     case 'attn.scores':
-      return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : llamaScaledDot(c, base, layer, at[0], at[1], at[2]);
+      return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : scaledDot(c, base, layer, at[0], at[1], at[2]);
     case 'attn.weights':
       return at[2] > at[1] ? masked(c, base, layer, at[0], at[1], at[2], 'weight') : attentionSoftmax(c, base, layer, at[0], at[1], at[2]);
     case 'attn.heads':
-      return llamaWeightedSum(c, base, layer, at[0], at[1], at[2]);
+      return weightedSum(c, base, layer, at[0], at[1], at[2]);
     case 'attn.concat':
       return headColumn(c, base, layer, at[0], at[1]);
     case 'resid_1':
