@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
-import { pageReady, viewScene } from './page-probe.ts';
+import { highlightShare, pageReady, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import type { Spot } from '../../src/render/frame.ts';
 import { readingLines } from '../../src/web/readout.ts';
@@ -45,17 +45,6 @@ function held(page: Page, name: string) {
 
 const COMPARING = ['compare-attention', 'compare-prediction', 'compare-lens'];
 
-/** The share of a spot's pixels in the highlight's yellow (as tests/browser/inspect.test.ts measures it). */
-function highlightShare(page: Page, s: Spot): Promise<number> {
-  return page.locator('transformer-scene[scene="compare-attention"]').evaluate((el, s) => {
-    const canvas = el.shadowRoot!.querySelector('canvas')!;
-    const ratio = canvas.width / el.getBoundingClientRect().width;
-    const { data } = canvas.getContext('2d')!.getImageData(Math.round(s.x * ratio), Math.round(s.y * ratio), Math.max(1, Math.round(s.w * ratio)), Math.max(1, Math.round(s.h * ratio)));
-    let yellow = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 140 && data[i + 2] < 90) yellow++;
-    return yellow / (data.length / 4);
-  }, s);
-}
 const search = (page: Page, key: string) => page.evaluate((k) => new URL(location.href).searchParams.get(k), key);
 
 async function open(query = ''): Promise<WatchedPage> {
@@ -179,9 +168,9 @@ describe('two prompts side by side', () => {
       const spots = el.sceneObject!.spotsAt(el.duration, rect.width, rect.height);
       return ['h.0.attn.weights', 'compare.h.0.attn.weights'].map((t) => spots.find((s: Spot) => s.source.tensor === t && s.source.index === 3 * 4 + 3)!);
     });
-    for (const cell of [a, b]) await expect.poll(() => highlightShare(page, cell)).toBeGreaterThan(0.1);
+    for (const cell of [a, b]) await expect.poll(() => highlightShare(scene, cell)).toBeGreaterThan(0.1);
     await page.mouse.move(target.x, target.y + 2000); // away: the outlines go
-    await expect.poll(() => highlightShare(page, a)).toBeLessThan(0.05);
+    await expect.poll(() => highlightShare(scene, a)).toBeLessThan(0.05);
 
     // A second prompt's own value, reached with the keys: its formula comes from its own trace, said to be the second prompt's.
     const spots = await scene.evaluate((el: TransformerSceneElement) => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startVite, watchedPage, type WatchedPage } from './helpers.ts';
-import { pageReady, viewScene } from './page-probe.ts';
+import { highlightShare, pageReady, viewScene } from './page-probe.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { fullPrecision, readingLines } from '../../src/web/readout.ts';
 import { shownDigits } from '../../src/model/formula-expr.ts';
@@ -53,17 +53,6 @@ async function pauseWhereQueriesAndInputsShow(p: Page): Promise<{ spots: Spot[];
   return found!;
 }
 
-/** The share of a spot's pixels drawn in yellow, the highlight colour (light theme: #d4a600 stroke over a yellow wash). */
-function highlightShare(p: Page, s: Spot): Promise<number> {
-  return scene(p).evaluate((el, s) => {
-    const canvas = el.shadowRoot!.querySelector('canvas')!;
-    const ratio = canvas.width / el.getBoundingClientRect().width;
-    const { data } = canvas.getContext('2d')!.getImageData(Math.round(s.x * ratio), Math.round(s.y * ratio), Math.max(1, Math.round(s.w * ratio)), Math.max(1, Math.round(s.h * ratio)));
-    let yellow = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 140 && data[i + 2] < 90) yellow++;
-    return yellow / (data.length / 4);
-  }, s);
-}
 
 beforeAll(async () => {
   ({ server, origin } = await startVite());
@@ -83,7 +72,7 @@ describe('what a number is made of, in the page', () => {
   it('a resting mouse shows the value, its formula with real inputs, and outlines the cells it reads', async () => {
     const { query, inputs } = await pauseWhereQueriesAndInputsShow(page);
     // The scene may mark a row in yellow itself: the outlines add to what it draws.
-    const before = await Promise.all(inputs.map((s) => highlightShare(page, s)));
+    const before = await Promise.all(inputs.map((s) => highlightShare(scene(), s)));
     const box = (await scene().boundingBox())!;
     await page.mouse.move(box.x + query.x + query.w / 2, box.y + query.y + query.h / 2);
     await expect.poll(readout).toContain('Σₖ');
@@ -94,10 +83,10 @@ describe('what a number is made of, in the page', () => {
     // The live region has the same words once the formula is in.
     await expect.poll(live).toBe(text.split('\n').join(' '));
     // Every input cell on screen is outlined; the mouse leaving ends it all.
-    for (const [i, input] of inputs.entries()) await expect.poll(() => highlightShare(page, input)).toBeGreaterThan(before[i] + 0.1);
+    for (const [i, input] of inputs.entries()) await expect.poll(() => highlightShare(scene(), input)).toBeGreaterThan(before[i] + 0.1);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height + 40);
     expect(await readout()).toBe('');
-    expect(await highlightShare(page, inputs[0])).toBe(before[0]);
+    expect(await highlightShare(scene(), inputs[0])).toBe(before[0]);
     expect(watched.errors).toEqual([]);
   });
 

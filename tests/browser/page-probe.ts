@@ -2,12 +2,12 @@
 // sampling a scene's canvas or its shown numbers at a given point of its timeline, and taking
 // the page's explanation and what its scenes draw out to Node, to check them there.
 
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import type { Explanation } from '../../src/model/explanation.ts';
 import type { TraceName } from '../../src/model/registry.ts';
 import type { Trace } from '../../src/model/trace.ts';
-import type { ShownNumber } from '../../src/render/frame.ts';
+import type { ShownNumber, Spot } from '../../src/render/frame.ts';
 import type { DrawnText } from '../../src/render/said.ts';
 
 /** Waits until the model has answered and every scene element it shows has a built scene (a scene of a step the model lacks is hidden). */
@@ -139,4 +139,19 @@ export function drawnRecords(page: Page): Promise<{ scene: string; time: number;
       return times.map((time) => ({ scene: el.sceneName, time, numbers: scene.numbersAt(time, el.clientWidth, el.clientHeight), texts: scene.textAt(time, el.clientWidth, el.clientHeight) }));
     }),
   );
+}
+
+/**
+ * The share of a spot's pixels that a scene element (a transformer-scene locator) draws in the
+ * highlight's yellow (light theme: a #d4a600 stroke over a yellow wash).
+ */
+export function highlightShare(sceneElement: Locator, s: Spot): Promise<number> {
+  return sceneElement.evaluate((el, s) => {
+    const canvas = el.shadowRoot!.querySelector('canvas')!;
+    const ratio = canvas.width / el.getBoundingClientRect().width;
+    const { data } = canvas.getContext('2d')!.getImageData(Math.round(s.x * ratio), Math.round(s.y * ratio), Math.max(1, Math.round(s.w * ratio)), Math.max(1, Math.round(s.h * ratio)));
+    let yellow = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 140 && data[i + 2] < 90) yellow++;
+    return yellow / (data.length / 4);
+  }, s);
 }
