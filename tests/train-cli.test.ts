@@ -52,8 +52,8 @@ describe('train command', () => {
     expect(existsSync(join(out, 'training-state.bin'))).toBe(true);
   });
 
-  it('after Ctrl-C, --resume ends exactly where a straight run ends', async () => {
-    const args = [...tiny, '--max-iters', '6', '--eval-interval', '2', '--dropout', '0.1'];
+  it('after Ctrl-C, --resume ends exactly where a straight run ends (dropout and label smoothing kept)', async () => {
+    const args = [...tiny, '--max-iters', '6', '--eval-interval', '2', '--dropout', '0.1', '--label-smoothing', '0.1'];
     const straight = join(dir, 'straight');
     await quiet(() => trainCommand.run(['--data', data, '--out', straight, ...args]));
     const cut = join(dir, 'cut');
@@ -69,6 +69,11 @@ describe('train command', () => {
     expect(second.code).toBe(0);
     expect(readFileSync(join(cut, 'training-state.bin')).equals(readFileSync(join(straight, 'training-state.bin')))).toBe(true);
     expect(readFileSync(join(cut, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(true);
+    expect(JSON.parse(readFileSync(join(cut, 'training-log.json'), 'utf8')).settings.labelSmoothing).toBe(0.1);
+    // And smoothing is not a no-op: the same run without it ends elsewhere.
+    const plain = join(dir, 'plain');
+    await quiet(() => trainCommand.run(['--data', data, '--out', plain, ...args.slice(0, -2)]));
+    expect(readFileSync(join(plain, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(false);
   });
 
   it.each([
@@ -81,6 +86,7 @@ describe('train command', () => {
     [['--data', data, '--warmup-iters', '50', '--max-iters', '10'], UsageError, /--warmup-iters .* is longer than --max-iters/],
     [['--data', data, '--block-size', '2000'], CommandError, /one sequence needs 2001 .* use a longer text or a smaller --block-size/],
     [['--data', data, '--dropout', '1'], UsageError, /--dropout must be a number from 0 to 0.99/],
+    [['--data', data, '--label-smoothing', '1'], UsageError, /--label-smoothing must be a number from 0 to 0.99/],
     [['--data', data, '--out', join(dir, 'none'), '--resume'], CommandError, /no training state to resume from/],
     [['--data', data, '--resume', '--n-layer', '2'], UsageError, /--resume continues the saved run .* drop --n-layer/],
   ])('rejects %j', async (args, kind, message) => {

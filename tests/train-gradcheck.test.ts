@@ -15,8 +15,8 @@ const B = 2;
 const T = 5;
 
 /** A model with larger-than-GPT-2 random weights so every gradient is well above rounding. */
-function randomModel(config: GPTConfig, seed: number): TrainModel {
-  const m = new TrainModel(config, plainTrainingKernels);
+function randomModel(config: GPTConfig, seed: number, labelSmoothing = 0): TrainModel {
+  const m = new TrainModel(config, plainTrainingKernels, 0, labelSmoothing);
   const rng = new Rng(seed);
   for (const s of m.slots) {
     const isGain = s.name.endsWith('.weight') && s.shape.length === 1;
@@ -33,6 +33,11 @@ function randomIds(n: number, V: number, seed: number): Int32Array {
 function checkGradients(m: TrainModel, inputs: Int32Array, targets: Int32Array): void {
   m.forward(inputs, targets, B, T);
   m.backward();
+  // Backward differentiates the objective (the cross-entropy itself unless labels are smoothed).
+  const objective = (): number => {
+    m.forward(inputs, targets, B, T);
+    return m.objective;
+  };
   const analytic = m.grads.slice();
   const eps = 4e-2;
   const rng = new Rng(7);
@@ -46,9 +51,9 @@ function checkGradients(m: TrainModel, inputs: Int32Array, targets: Int32Array):
       const keep = m.params[j];
       const central = (h: number): number => {
         m.params[j] = keep + h;
-        const up = m.forward(inputs, targets, B, T);
+        const up = objective();
         m.params[j] = keep - h;
-        const down = m.forward(inputs, targets, B, T);
+        const down = objective();
         m.params[j] = keep;
         return (up - down) / (2 * h);
       };
@@ -77,6 +82,31 @@ describe('trainer gradients', () => {
     checkGradients(randomModel({ ...base, tieWordEmbeddings: false }, 4), inputs, targets);
   });
 
+  it('match finite differences for every tensor with label smoothing', () => {
+    checkGradients(randomModel(base, 3, 0.2), inputs, targets);
+  });
+
+  it('with label smoothing, report the plain cross-entropy and an objective that mixes in the mean over all tokens', () => {
+    const eps = 0.2;
+    const m = randomModel(base, 5, eps);
+    m.forward(inputs, null, B, T);
+    const logits = m.outputs().slice();
+    let crossEntropy = 0;
+    let even = 0;
+    for (let n = 0; n < B * T; n++) {
+      const row = Array.from(logits.subarray(n * base.vocabSize, (n + 1) * base.vocabSize));
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+      crossEntropy += lse - row[targets[n]];
+      even += lse - row.reduce((s, v) => s + v, 0) / row.length;
+    }
+    crossEntropy /= B * T;
+    even /= B * T;
+    expect(m.forward(inputs, targets, B, T)).toBeCloseTo(crossEntropy, 5);
+    expect(m.objective).toBeCloseTo((1 - eps) * crossEntropy + eps * even, 5);
+    expect(Math.abs(m.objective - crossEntropy)).toBeGreaterThan(0.01);
+  });
+
   it('forward equals the inference model (GPT.forward) logits and its loss', () => {
     const m = randomModel(base, 5);
     m.forward(inputs, null, B, T);
@@ -97,16 +127,16 @@ describe('trainer gradients', () => {
     expect(m.forward(inputs, targets, B, T)).toBeCloseTo(expected / (B * T), 5);
   });
 
-  it('with a compressed vocabulary, give the full vocabulary loss, gradients and gradient norm', () => {
+  it.each([0, 0.2])('with a compressed vocabulary, give the full vocabulary loss, gradients and gradient norm (label smoothing %s)', (eps) => {
     // Tokens 7…10 never occur in the training ids; give them one shared row, as training does.
     const V = base.vocabSize;
     const seenIds = randomIds(B * T, 7, 8);
     const seenTargets = randomIds(B * T, 7, 9);
     const map = compactVocab(Int32Array.from([...seenIds, ...seenTargets]), V);
     expect(map.shared).toBe(4);
-    const compact = randomModel({ ...base, vocabSize: map.fromCompact.length }, 10);
+    const compact = randomModel({ ...base, vocabSize: map.fromCompact.length }, 10, eps);
     compact.shared = map.shared;
-    const full = new TrainModel(base, plainTrainingKernels);
+    const full = new TrainModel(base, plainTrainingKernels, 0, eps);
     for (const s of compact.slots) {
       const src = compact.params.subarray(s.offset, s.offset + s.size);
       const dst = full.slots.find((f) => f.name === s.name)!;
@@ -117,6 +147,7 @@ describe('trainer gradients', () => {
     const lossCompact = compact.forward(toCompactIds(map, seenIds), toCompactIds(map, seenTargets), B, T);
     compact.backward();
     expect(lossCompact).toBeCloseTo(lossFull, 6);
+    expect(compact.objective).toBeCloseTo(full.objective, 6);
     expect(compact.gradNorm()).toBeCloseTo(full.gradNorm(), 5);
     const C = base.nEmbd;
     const fullWte = full.gradWeights.wte;

@@ -8,6 +8,7 @@
 import sys
 
 import torch
+import torch.nn.functional as F
 
 from twin_model import GPT, CompactVocab
 
@@ -47,6 +48,14 @@ x, y = batch(val_ids)
 assert bool((y >= 25).any())
 compare("val loss", compact(vocab.ids(x), vocab.ids(y)).item(), full(x, y).item())
 
+# Label smoothing: the full model's smoothed loss is PyTorch's own; the compact model's equals it.
+for eps in (0.1, 0.3):
+    x, y = batch(train_ids)
+    own = F.cross_entropy(full.logits(x).view(-1, V), y.view(-1), label_smoothing=eps).item()
+    compare("smoothed loss", full(x, y, smoothing=eps).item(), own)
+    compare("smoothed loss", compact(vocab.ids(x), vocab.ids(y), smoothing=eps).item(), own)
+
+SMOOTHING = [0.0, 0.0, 0.1, 0.1, 0.3]  # later steps train with smoothed targets
 opts = [
     torch.optim.AdamW(m.parameters(), lr=1e-2, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1) for m in (compact, full)
 ]
@@ -55,7 +64,7 @@ for step in range(5):
     losses = []
     for m, opt, (xi, yi) in ((compact, opts[0], (vocab.ids(x), vocab.ids(y))), (full, opts[1], (x, y))):
         opt.zero_grad(set_to_none=True)
-        loss = m(xi, yi)
+        loss = m(xi, yi, smoothing=SMOOTHING[step])
         loss.backward()
         m.full_vocab_grads()
         losses.append(loss.item())

@@ -29,6 +29,7 @@ for name, kind, default in [
     ("eval-iters", int, 20), ("seed", int, 1337), ("threads", int, 1),
 ]:
     p.add_argument("--" + name, type=kind, default=default)
+p.add_argument("--label-smoothing", type=float, default=0.0, help="training targets smoothed over the full vocabulary (evaluation unsmoothed)")
 p.add_argument("--full-vocab", action="store_true", help="compute all output rows (absent tokens start from their own random rows)")
 # For bench/train-step.ts: time this many training steps (after one untimed) and exit.
 p.add_argument("--time-steps", type=int, default=0)
@@ -112,7 +113,7 @@ opt = torch.optim.AdamW(
 def train_step(it):
     for g in opt.param_groups:
         g["lr"] = lr_at(it)
-    loss = model(*batch(train))
+    loss = model(*batch(train), smoothing=a.label_smoothing)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     model.full_vocab_grads()

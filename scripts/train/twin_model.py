@@ -77,16 +77,31 @@ class GPT(torch.nn.Module):
             offset[-1] = math.log(self.shared)
         self.register_buffer("logit_offset", offset, persistent=False)
 
-    def forward(self, idx, targets):
-        """Mean -log p(target) over the full vocabulary (ids are compact ids)."""
+    def logits(self, idx):
+        """(b, t, rows): each row's logit plus log(shared) on the shared row."""
         x = self.drop(self.wte(idx) + self.wpe(torch.arange(idx.shape[1])))
         for block in self.h:
             x = block(x)
-        logits = self.ln_f(x) @ self.wte.weight.T + self.logit_offset
+        return self.ln_f(x) @ self.wte.weight.T + self.logit_offset
+
+    def forward(self, idx, targets, smoothing=0.0):
+        """Mean -log p(target) over the full vocabulary (ids are compact ids). smoothing = ε: the
+        training loss against targets smoothed over the full vocabulary, (1 - ε)·CE + ε·(mean over
+        all V tokens of -log p); evaluation always uses ε = 0."""
+        logits = self.logits(idx)
         losses = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), reduction="none")
         if self.shared > 0:
             # A target in the shared row is one token of `shared`: remove the offset it was given.
             losses = losses + (targets.view(-1) == self.wte.weight.shape[0] - 1) * self.logit_offset[-1]
+        if smoothing > 0:
+            flat = logits.view(-1, logits.shape[-1])
+            raw = flat - self.logit_offset  # each row's own logit
+            weights = torch.ones(flat.shape[-1])
+            if self.shared > 0:
+                weights[-1] = self.shared
+            full_v = float(weights.sum())
+            uniform = torch.logsumexp(flat, dim=-1) - (raw * weights).sum(-1) / full_v
+            losses = (1 - smoothing) * losses + smoothing * uniform
         return losses.mean()
 
     def full_vocab_grads(self):

@@ -255,15 +255,31 @@ export function dropoutBackward(dinp: Float32Array, dout: Float32Array, mask: Fl
 // text). Its logit then counts `shared` times in the normaliser, which is exactly the softmax
 // over the full vocabulary. shared = 0 means no such row.
 
+/** A batch's mean −log p(target), and the mean objective the gradient is of (equal without smoothing). */
+export interface CrossEntropy {
+  crossEntropy: number;
+  /** (1 − ε) · crossEntropy + ε · the mean over all tokens of −log p(token): label smoothing ε. */
+  objective: number;
+}
+
 /**
  * logits: N×V, overwritten by the probabilities (a compressed last row holds the total
- * probability of all the tokens it stands for). targets: N compact ids. Returns the mean loss.
+ * probability of all the tokens it stands for). targets: N compact ids. smoothing: label
+ * smoothing ε (0: none), which changes only the objective, not crossEntropy.
  */
-export function crossEntropyForward(probs: Float32Array, targets: Int32Array, N: number, V: number, shared: number): number {
+export function crossEntropyForward(probs: Float32Array, targets: Int32Array, N: number, V: number, shared: number, smoothing = 0): CrossEntropy {
   const logShared = shared > 0 ? Math.log(shared) : 0;
+  const fullV = shared > 0 ? V - 1 + shared : V;
   let loss = 0;
+  let uniform = 0;
   for (let n = 0; n < N; n++) {
     const o = n * V;
+    // Σ over all fullV tokens of their own logits (the shared row stands for `shared` of them).
+    let logitSum = 0;
+    if (smoothing > 0) {
+      for (let j = 0; j < V; j++) logitSum += probs[o + j];
+      if (shared > 0) logitSum += (shared - 1) * probs[o + V - 1];
+    }
     if (shared > 0) probs[o + V - 1] += logShared;
     let max = -Infinity;
     for (let j = 0; j < V; j++) if (probs[o + j] > max) max = probs[o + j];
@@ -278,18 +294,30 @@ export function crossEntropyForward(probs: Float32Array, targets: Int32Array, N:
     const logSum = Math.log(sum) + max;
     // −log p(target); a target in the shared row is one of its `shared` tokens.
     loss += logSum - targetLogit + (shared > 0 && target === V - 1 ? logShared : 0);
+    uniform += logSum - logitSum / fullV;
     const inv = 1 / sum;
     for (let j = 0; j < V; j++) probs[o + j] *= inv;
   }
-  return loss / N;
+  const crossEntropy = loss / N;
+  return { crossEntropy, objective: smoothing > 0 ? (1 - smoothing) * crossEntropy + (smoothing * uniform) / N : crossEntropy };
 }
 
-/** probs (N×V) becomes dlogits of the mean loss: (p − onehot(target)) / N, in place. */
-export function crossEntropyBackward(probs: Float32Array, targets: Int32Array, N: number, V: number): void {
+/**
+ * probs (N×V) becomes dlogits of the mean objective, in place: (p − target distribution) / N,
+ * the target being onehot(target) (1 − ε) plus ε spread evenly over all the full vocabulary's
+ * tokens (the shared row gets its `shared` tokens' part).
+ */
+export function crossEntropyBackward(probs: Float32Array, targets: Int32Array, N: number, V: number, shared = 0, smoothing = 0): void {
   const inv = 1 / N;
+  const even = smoothing / (shared > 0 ? V - 1 + shared : V);
+  const sharedEven = shared > 0 ? even * shared : even;
   for (let n = 0; n < N; n++) {
     const o = n * V;
-    probs[o + targets[n]] -= 1;
+    probs[o + targets[n]] -= 1 - smoothing;
+    if (smoothing > 0) {
+      for (let j = 0; j < V; j++) probs[o + j] -= even;
+      probs[o + V - 1] += even - sharedEven;
+    }
     for (let j = 0; j < V; j++) probs[o + j] *= inv;
   }
 }

@@ -72,12 +72,15 @@ export class TrainModel {
   private inputs: Int32Array = new Int32Array(0);
   private targets: Int32Array = new Int32Array(0);
   private dropoutRate = 0;
+  /** The last forward's objective (mean cross-entropy, with label smoothing if any): what backward differentiates. */
+  objective = NaN;
 
   /**
    * config.vocabSize is the compact vocabulary size Vc; `shared` is how many full-vocabulary
-   * tokens the last row stands for (0: no compression).
+   * tokens the last row stands for (0: no compression). labelSmoothing ε: backward trains
+   * towards targets with ε spread over the full vocabulary (0: none).
    */
-  constructor(config: GPTConfig, readonly kernels: TrainingKernels, public shared = 0) {
+  constructor(config: GPTConfig, readonly kernels: TrainingKernels, public shared = 0, readonly labelSmoothing = 0) {
     this.config = validateConfig(config);
     let offset = 0;
     this.slots = parameterShapes(config).map(({ name, shape }) => {
@@ -171,7 +174,9 @@ export class TrainModel {
     // Output head: logits[N×Vc] = lnf · headᵀ, head being wte itself when tied.
     k.matmulTransposed(a.probs, a.lnf, w.lm_head ?? w.wte, N, C, V);
     if (!targets) return NaN;
-    return crossEntropyForward(a.probs, targets, N, V, this.shared);
+    const { crossEntropy, objective } = crossEntropyForward(a.probs, targets, N, V, this.shared, this.labelSmoothing);
+    this.objective = objective;
+    return crossEntropy;
   }
 
   /** The last forward's output: logits (without targets) or probabilities (with), N×Vc. */
@@ -194,7 +199,7 @@ export class TrainModel {
     this.grads.fill(0);
 
     // Head and loss. dlnf = dlogits · head; dhead += dlogitsᵀ · lnf.
-    crossEntropyBackward(a.probs, this.targets, N, V);
+    crossEntropyBackward(a.probs, this.targets, N, V, this.shared, this.labelSmoothing);
     const head = w.lm_head ?? w.wte;
     k.matmul(a.dln, a.probs, head, null, N, V, C);
     if (this.shared > 0) {

@@ -29,6 +29,11 @@ export interface TrainSettings {
   /** Clip the gradient's global norm to this (0: no clipping). */
   gradClip: number;
   dropout: number;
+  /**
+   * Label smoothing ε: each step trains towards the next token with weight 1 − ε and all the
+   * vocabulary's tokens evenly with ε. Losses logged and evaluated are plain cross-entropy.
+   */
+  labelSmoothing: number;
   /** Evaluate (and maybe save the best model) every this many steps. */
   evalInterval: number;
   /** Batches per split in each evaluation. */
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   weightDecay: 0.1,
   gradClip: 1,
   dropout: 0,
+  labelSmoothing: 0,
   evalInterval: 250,
   evalIters: 20,
   seed: 1337,
@@ -125,7 +131,7 @@ export class Trainer {
       layerNormEpsilon: 1e-5,
       tieWordEmbeddings: true,
     };
-    this.model = new TrainModel(config, kernels, this.vocab.shared);
+    this.model = new TrainModel(config, kernels, this.vocab.shared, s.labelSmoothing);
     initGPT2(this.model, s.seed);
     this.optimizer = new AdamW(this.model, { beta1: s.beta1, beta2: s.beta2, eps: 1e-8, weightDecay: s.weightDecay });
     this.batchRng = new Rng(deriveSeed(s.seed, 1));

@@ -35,6 +35,9 @@ const USAGE = `animated-transformer train --data FILE [options]
   --weight-decay X     AdamW weight decay on matrices and embeddings (default ${d.weightDecay})
   --grad-clip X        clip the gradient norm to X, 0 for none (default ${d.gradClip})
   --dropout P          dropout probability while training (default ${d.dropout})
+  --label-smoothing E  train towards the next token with weight 1-E and every token of the
+                       vocabulary evenly with E (default ${d.labelSmoothing}); losses shown
+                       are plain cross-entropy
   --eval-interval N    evaluate and keep the best model every N steps (default ${d.evalInterval})
   --eval-iters N       batches per split in each evaluation (default ${d.evalIters})
   --seed N             seed of initialisation, batches and dropout (default ${d.seed})
@@ -63,6 +66,7 @@ const RUN_FLAGS: [string, keyof TrainSettings, { min?: number; max?: number; int
   ['weight-decay', 'weightDecay', { min: 0 }],
   ['grad-clip', 'gradClip', { min: 0 }],
   ['dropout', 'dropout', { min: 0, max: 0.99 }],
+  ['label-smoothing', 'labelSmoothing', { min: 0, max: 0.99 }],
   ['eval-interval', 'evalInterval', { min: 1, integer: true }],
   ['eval-iters', 'evalIters', { min: 1, integer: true }],
   ['seed', 'seed', { min: 0, max: 4294967295, integer: true }],
@@ -163,7 +167,8 @@ export const trainCommand: CommandSpec = {
       state = await loadState(join(outDir, RESUME_FILE)).catch((e) => {
         throw e instanceof ResumeError ? new CommandError(e.message) : e;
       });
-      settings = state.header.settings;
+      // A state saved before label smoothing existed trained without it.
+      settings = { ...state.header.settings, labelSmoothing: state.header.settings.labelSmoothing ?? 0 };
       tokenizer = loadTokenizer(state.header.tokenizer);
       snapshots = state.header.snapshots;
     } else {
