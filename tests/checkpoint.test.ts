@@ -148,6 +148,8 @@ describe('the shared-row layout (compactCheckpoint)', () => {
       const full = fileOf(config, weights, undefined, [], dtype);
       const compact = compactCheckpoint(full, 'm');
       expect(parseSafetensors(compact).entries.get(SHARED_ROWS)).toMatchObject({ dtype, shape: [config.vocabSize - 3, C] });
+      // A file already compact comes back as it is (the built-in model is stored this way).
+      expect(compactCheckpoint(compact, 'm')).toBe(compact);
       const want = modelFromFiles(configText(config), full, 'm');
       const got = modelFromFiles(configText(config), compact, 'm');
       expect(got.weights.wte).toBeInstanceOf(Float32Array);

@@ -1,6 +1,7 @@
-// Makes a finished training run the built-in model: its model files, the snapshots chosen and
-// its training log (listing only the snapshots shipped) go into models/default/, replacing what
-// was there, provided models/ stays within 64 MB. With --data it also prints, for the model
+// Makes a finished training run the built-in model: its model files (the weights in the
+// shared-row layout, as the snapshots are), the snapshots chosen and its training log (listing
+// only the snapshots shipped) go into models/default/, replacing what was there, provided
+// models/ stays within 64 MB. With --data it also prints, for the model
 // card, every shipped snapshot's loss over the whole validation split (as `eval` computes it).
 // Run: npx tsx scripts/train/ship-model.ts RUN_DIR [--snapshots 0,25,50] [--data FILE]
 
@@ -8,7 +9,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bestTrainingKernels } from '../../src/kernels/index.ts';
-import { CONFIG_FILE, WEIGHTS_FILE } from '../../src/model/checkpoint.ts';
+import { CONFIG_FILE, WEIGHTS_FILE, compactCheckpoint } from '../../src/model/checkpoint.ts';
 import { loadModelDir } from '../../src/model/checkpoint-node.ts';
 import { TOKENIZER_FILE } from '../../src/model/tokenizer-file.ts';
 import { splitText } from '../../src/train/data.ts';
@@ -28,20 +29,25 @@ const wanted = values.snapshots ? new Set(values.snapshots.split(',').map(Number
 const shipped = log.snapshots.filter((s) => wanted === null || wanted.has(s.step));
 if (wanted && shipped.length !== wanted.size) throw new Error(`${run}: the log has no snapshot at some of ${values.snapshots}`);
 
+const weights = compactCheckpoint(new Uint8Array(readFileSync(join(run, WEIGHTS_FILE))), join(run, WEIGHTS_FILE));
 const sizeOf = (path: string): number =>
   statSync(path).isDirectory() ? readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0) : statSync(path).size;
 // models/ afterwards: everything but what this replaces, plus what it brings.
 const replaced = [...MODEL_FILES, TRAINING_LOG_FILE, SNAPSHOTS_DIR].map((f) => join(TARGET, f)).filter(existsSync).reduce((sum, p) => sum + sizeOf(p), 0);
-const brought = MODEL_FILES.reduce((sum, f) => sum + sizeOf(join(run, f)), 0) + shipped.reduce((sum, s) => sum + sizeOf(join(run, s.dir)), 0);
+const modelSize = MODEL_FILES.reduce((sum, f) => sum + (f === WEIGHTS_FILE ? weights.length : sizeOf(join(run, f))), 0);
+const brought = modelSize + shipped.reduce((sum, s) => sum + sizeOf(join(run, s.dir)), 0);
 const total = sizeOf(MODELS) - replaced + brought;
-console.log(`models/ would hold ${(total / 1e6).toFixed(1)} MB (limit ${LIMIT / 1e6} MB): the model ${(MODEL_FILES.reduce((s, f) => s + sizeOf(join(run, f)), 0) / 1e6).toFixed(1)} MB, ${shipped.length} snapshots`);
+console.log(`models/ would hold ${(total / 1e6).toFixed(1)} MB (limit ${LIMIT / 1e6} MB): the model ${(modelSize / 1e6).toFixed(1)} MB, ${shipped.length} snapshots`);
 if (total > LIMIT) {
   console.error('over the limit: ship fewer snapshots with --snapshots');
   process.exit(1);
 }
 
 rmSync(join(TARGET, SNAPSHOTS_DIR), { recursive: true, force: true });
-for (const f of MODEL_FILES) cpSync(join(run, f), join(TARGET, f));
+for (const f of MODEL_FILES) {
+  if (f === WEIGHTS_FILE) writeFileSync(join(TARGET, f), weights);
+  else cpSync(join(run, f), join(TARGET, f));
+}
 for (const s of shipped) cpSync(join(run, s.dir), join(TARGET, s.dir), { recursive: true });
 writeFileSync(join(TARGET, TRAINING_LOG_FILE), JSON.stringify({ ...log, snapshots: shipped }) + '\n');
 console.log(`shipped ${run} into models/default/: steps ${shipped.map((s) => s.step).join(', ')}`);

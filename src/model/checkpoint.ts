@@ -67,9 +67,11 @@ function checkSameMath(json: Record<string, unknown>, configFile: string): void 
  * The same checkpoint with its token embeddings in the shared-row layout: each distinct row of
  * "wte.weight" stored once. The page ships the built-in model this way (4.6 MB instead of 14.5).
  * The file's tensors must share one float dtype, F32 or F16, which the copy keeps (exactly).
+ * A file already in that layout is returned as it is.
  */
 export function compactCheckpoint(safetensorsBytes: Uint8Array, where: string): Uint8Array {
   const file = parseSafetensors(safetensorsBytes, where);
+  if (file.entries.has(SHARED_ROWS)) return safetensorsBytes; // already in the shared-row layout
   const dtypes = new Set([...file.entries.values()].map((e) => e.dtype));
   const dtype = [...dtypes][0];
   if (dtypes.size !== 1 || (dtype !== 'F32' && dtype !== 'F16')) {
