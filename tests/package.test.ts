@@ -49,6 +49,8 @@ describe('the packed package', () => {
     }
     expect(files.filter((f) => /^lib\/element\/assets\/(model-worker|tokenizer)-.*\.js$/.test(f))).toHaveLength(2);
     expect(files.filter((f) => /^(tests|bench|scripts|src)\//.test(f) || f.includes('fixtures'))).toEqual([]);
+    // The training history is the page's ("How it learned"), not the command line's.
+    expect(files.filter((f) => f.startsWith('models/default/snapshots/'))).toEqual([]);
     expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).dependencies.tsx).toBeUndefined();
   });
 

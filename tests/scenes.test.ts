@@ -14,7 +14,7 @@ import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel, TINY_CONFIG } from './helpers/random-model.ts';
 import { fullContextExplanation, gpt2SmallExplanation, sceneExplanation } from './helpers/scene-explanation.ts';
-import { numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
+import { expectSceneSound, numbersOutsideArea, pixels, SIZES, textOutsideArea } from './helpers/scene-checks.ts';
 import { checkScene } from './helpers/check-scene.ts';
 
 describe('every scene', () => {
@@ -96,9 +96,7 @@ describe('scenes for a tiny character-level model with greedy decoding', () => {
     expect(ex.config.nEmbd).toBe(8);
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
-      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
-      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
-      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expectSceneSound(ex, scene, def.name);
     }
   }, 300_000); // every scene at many times and two sizes, drawn for real
 });
@@ -109,9 +107,7 @@ describe('scenes with emoji and non-Latin text (byte-level pieces)', () => {
     expect(ex.tokens.some((t) => t.text.includes('<0x'))).toBe(true);
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
-      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5)).toEqual([]);
-      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
-      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expectSceneSound(ex, scene, def.name);
     }
   }, 300_000); // every scene at many times and two sizes, drawn for real
 });
@@ -122,9 +118,7 @@ describe('scenes with a long prompt and another layer and head', () => {
     expect(long.tokens.length).toBeGreaterThan(15);
     for (const def of scenesFor(long.config)) {
       const scene = def.build(long);
-      for (const [w, h] of SIZES) expect(checkScene(long, scene, w, h).errors.slice(0, 5)).toEqual([]);
-      expect(numbersOutsideArea(scene).slice(0, 5)).toEqual([]);
-      expect(textOutsideArea(scene).slice(0, 5)).toEqual([]);
+      expectSceneSound(long, scene, def.name);
     }
   }, 300_000); // every scene at many times and two sizes, drawn for real
 });
@@ -135,9 +129,7 @@ describe('scenes for the embedded model (the page\'s default)', () => {
     const ex = explain(new GPT(config, weights), gpt2Tokenizer(), 'The robots will bring', { modelName: 'models/default', compare: DEFAULT_COMPARE_PROMPT });
     for (const def of scenesFor(ex.config)) {
       const scene = def.build(ex);
-      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${def.name} at ${w}×${h}`).toEqual([]);
-      expect(numbersOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
-      expect(textOutsideArea(scene).slice(0, 5), def.name).toEqual([]);
+      expectSceneSound(ex, scene, def.name);
       if (def.name === 'prediction') expect(scene.beats!.map((b) => b.name)).toContain('shared');
     }
   }, 300_000); // every scene at many times and two sizes, drawn for real
@@ -152,9 +144,7 @@ describe.each([
     const ex = make();
     for (const name of ['all-heads', 'logit-lens', 'compare-attention', 'compare-prediction', 'compare-lens']) {
       const scene = sceneByName(name)!.build(ex);
-      for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${name} at ${w}×${h}`).toEqual([]);
-      expect(numbersOutsideArea(scene).slice(0, 5), name).toEqual([]);
-      expect(textOutsideArea(scene).slice(0, 5), name).toEqual([]);
+      expectSceneSound(ex, scene, name);
     }
   });
 });

@@ -31,8 +31,12 @@ let page: Page;
 let log: TrainingLog;
 const PROMPT = 'The robots will bring';
 
-/** Requests for the history's files (the log, or any snapshot folder). */
-const historyRequests = () => watched.requests.filter((url) => url.includes(TRAINING_LOG_FILE) || url.includes('/snapshots/'));
+/**
+ * Requests for the history's files (the log, or any snapshot folder). The development server
+ * also answers the page's module for each shipped file's URL ("?import&url"); those carry
+ * only a URL, not the file.
+ */
+const historyRequests = () => watched.requests.filter((url) => (url.includes(TRAINING_LOG_FILE) || url.includes('/snapshots/')) && !url.includes('?import'));
 
 beforeAll(async () => {
   await trainTinyHistory(dir);

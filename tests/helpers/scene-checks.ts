@@ -7,7 +7,9 @@ import { createCanvas } from '@napi-rs/canvas';
 import { sceneArea } from '../../src/scenes/make-scene.ts';
 import type { Ctx2D } from '../../src/render/canvas.ts';
 import type { Scene } from '../../src/scenes/contract.ts';
-import { times } from './check-scene.ts';
+import { expect } from 'vitest';
+import type { Explanation } from '../../src/model/explanation.ts';
+import { checkScene, times } from './check-scene.ts';
 import { LAYOUT_SIZES } from './compare.ts';
 
 export const SIZES = [
@@ -79,4 +81,11 @@ export function numbersOutsideArea(scene: Scene): string[] {
     }
   }
   return outside;
+}
+
+/** Expects `scene` to show only true numbers at every size of SIZES, with its numbers and text inside its area. */
+export function expectSceneSound(ex: Explanation, scene: Scene, label: string): void {
+  for (const [w, h] of SIZES) expect(checkScene(ex, scene, w, h).errors.slice(0, 5), `${label} at ${w}×${h}`).toEqual([]);
+  expect(numbersOutsideArea(scene).slice(0, 5), label).toEqual([]);
+  expect(textOutsideArea(scene).slice(0, 5), label).toEqual([]);
 }
