@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   // 1. Bytes before the model: every JS and CSS file of the build (page and worker).
   const codeBytes = bytesOf(outDir, ['.js', '.css']);
   const modelBytes = bytesOf(outDir, ['.safetensors']);
-  console.log(`\n1. JavaScript + CSS in the build: ${(codeBytes / MB).toFixed(2)} MB (${ratio(codeBytes, BUDGET.bytes)}); peer: the built-in model's weights, ${(modelBytes / MB).toFixed(2)} MB`);
+  console.log(`\n1. JavaScript + CSS in the build: ${(codeBytes / MB).toFixed(2)} MB (${ratio(codeBytes, BUDGET.bytes)}); peer: the weights in the build (the built-in model and the snapshots of its training), ${(modelBytes / MB).toFixed(2)} MB`);
 
   let overrideScript = '';
   if (!usingDefault) {
