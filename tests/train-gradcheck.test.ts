@@ -74,6 +74,20 @@ describe('trainer gradients', () => {
   const inputs = randomIds(B * T, base.vocabSize, 1);
   const targets = randomIds(B * T, base.vocabSize, 2);
 
+  /** From B·T rows of logits: the mean −log p(target), and the mean over all tokens of −log p. */
+  const lossesOf = (logits: Float32Array): { crossEntropy: number; even: number } => {
+    let crossEntropy = 0;
+    let even = 0;
+    for (let n = 0; n < B * T; n++) {
+      const row = Array.from(logits.subarray(n * base.vocabSize, (n + 1) * base.vocabSize));
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+      crossEntropy += lse - row[targets[n]];
+      even += lse - row.reduce((s, v) => s + v, 0) / row.length;
+    }
+    return { crossEntropy: crossEntropy / (B * T), even: even / (B * T) };
+  };
+
   it('match finite differences for every tensor, tied head', () => {
     checkGradients(randomModel(base, 3), inputs, targets);
   });
@@ -90,18 +104,7 @@ describe('trainer gradients', () => {
     const eps = 0.2;
     const m = randomModel(base, 5, eps);
     m.forward(inputs, null, B, T);
-    const logits = m.outputs().slice();
-    let crossEntropy = 0;
-    let even = 0;
-    for (let n = 0; n < B * T; n++) {
-      const row = Array.from(logits.subarray(n * base.vocabSize, (n + 1) * base.vocabSize));
-      const max = Math.max(...row);
-      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-      crossEntropy += lse - row[targets[n]];
-      even += lse - row.reduce((s, v) => s + v, 0) / row.length;
-    }
-    crossEntropy /= B * T;
-    even /= B * T;
+    const { crossEntropy, even } = lossesOf(m.outputs().slice());
     expect(m.forward(inputs, targets, B, T)).toBeCloseTo(crossEntropy, 5);
     expect(m.objective).toBeCloseTo((1 - eps) * crossEntropy + eps * even, 5);
     expect(Math.abs(m.objective - crossEntropy)).toBeGreaterThan(0.01);
@@ -117,14 +120,8 @@ describe('trainer gradients', () => {
       for (let i = 0; i < ref.length; i++) expect(logits[b * T * base.vocabSize + i]).toBeCloseTo(ref[i], 5);
     }
     // The loss is the mean −log softmax(target) of those logits.
-    let expected = 0;
-    for (let n = 0; n < B * T; n++) {
-      const row = Array.from(logits.subarray(n * base.vocabSize, (n + 1) * base.vocabSize));
-      const max = Math.max(...row);
-      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-      expected += lse - row[targets[n]];
-    }
-    expect(m.forward(inputs, targets, B, T)).toBeCloseTo(expected / (B * T), 5);
+    const { crossEntropy } = lossesOf(logits); // before forward with targets overwrites the logits
+    expect(m.forward(inputs, targets, B, T)).toBeCloseTo(crossEntropy, 5);
   });
 
   it.each([0, 0.2])('with a compressed vocabulary, give the full vocabulary loss, gradients and gradient norm (label smoothing %s)', (eps) => {

@@ -182,6 +182,25 @@ function gpt2Formula(c: Context, base: Base, step: keyof typeof KIND, layer: num
     case 'mlp.proj':
       return linear(c, base, layer, step as LinearStep, at[0], at[1]);
     case 'attn.scores':
+    case 'attn.weights':
+    case 'attn.heads':
+    case 'attn.concat':
+      return attentionFormula(c, base, step, layer, at, query);
+    case 'mlp.gelu':
+      return gelu(base, block(layer, 'mlp.fc'), index, c);
+    case 'logits':
+      return logit(c, base, at[0], at[1]);
+    case 'probs':
+      return vocabularySoftmax(c, base, at[0], at[1]);
+  }
+}
+
+/** The attention values both families compute alike: scores, weights, each head's output and their join. */
+function attentionFormula(
+  c: Context<LanguageModel>, base: Base, step: 'attn.scores' | 'attn.weights' | 'attn.heads' | 'attn.concat', layer: number, at: number[], query: FormulaQuery,
+): Formula {
+  switch (step) {
+    case 'attn.scores':
       return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : scaledDot(c, base, layer, at[0], at[1], at[2]);
     case 'attn.weights':
       return at[2] > at[1] ? masked(c, base, layer, at[0], at[1], at[2], 'weight') : attentionSoftmax(c, base, layer, at[0], at[1], at[2]);
@@ -189,12 +208,6 @@ function gpt2Formula(c: Context, base: Base, step: keyof typeof KIND, layer: num
       return weightedSum(c, base, layer, at[0], at[1], at[2]);
     case 'attn.concat':
       return headColumn(c, base, layer, at[0], at[1]);
-    case 'mlp.gelu':
-      return gelu(base, block(layer, 'mlp.fc'), index, c);
-    case 'logits':
-      return logit(c, base, at[0], at[1]);
-    case 'probs':
-      return vocabularySoftmax(c, base, at[0], at[1]);
   }
 }
 
@@ -227,13 +240,10 @@ function llamaFormula(c: Context<Llama>, base: Base, step: keyof typeof LLAMA_KI
     case 'attn.k_rot':
       return rotation(c, base, layer, step, at[0], at[1]);
     case 'attn.scores':
-      return query.masked ? masked(c, base, layer, at[0], at[1], at[2], 'score') : scaledDot(c, base, layer, at[0], at[1], at[2]);
     case 'attn.weights':
-      return at[2] > at[1] ? masked(c, base, layer, at[0], at[1], at[2], 'weight') : attentionSoftmax(c, base, layer, at[0], at[1], at[2]);
     case 'attn.heads':
-      return weightedSum(c, base, layer, at[0], at[1], at[2]);
     case 'attn.concat':
-      return headColumn(c, base, layer, at[0], at[1]);
+      return attentionFormula(c, base, step, layer, at, query);
     case 'resid_1':
       return sum(c, base, blockInput(layer, LLAMA), block(layer, 'attn.proj'), index);
     case 'out':
