@@ -41,7 +41,8 @@ const absArray = (x: Float32Array): Float32Array => x.map(Math.abs);
 /**
  * Shapes [M, K, N]: one row, sizes that are not multiples of 4 or 8, and a few larger ones.
  * The kernel takes rows in tiles of 6, then one of 4 if at least 4 are left, then single rows:
- * M = 4…13 and 16 give every combination (6+4+1 at 11, 6+6+1 at 13, 6+6+4 at 16).
+ * M = 4…13 and 16 give every combination (6+4+1 at 11, 6+6+1 at 13, 6+6+4 at 16). A single
+ * row takes its panels of 8 columns four at a time, then one by one: N = 200 is 25 panels.
  */
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [1, 64, 200], [2, 3, 9], [3, 5, 8], [4, 8, 16], [5, 17, 31], [6, 9, 7],
@@ -277,7 +278,7 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
 
   it('products equal the plain kernels on weights rounded to halves', () => {
     const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
-    for (const [M, K, N] of [[1, 19, 21], [5, 64, 40], [12, 33, 100], [2, 16, 1037]]) {
+    for (const [M, K, N] of [[1, 19, 21], [1, 19, 45], [5, 64, 40], [12, 33, 100], [2, 16, 1037]]) {
       const a = randomArray(M * K);
       const b = randomArray(K * N);
       const bt = randomArray(N * K);
@@ -434,7 +435,7 @@ describe.runIf(SIMD)('two-thread WebAssembly kernels (Node worker)', () => {
     while (!kernels.helperReady || !halves.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const stopped of [false, true]) {
       if (stopped) kernels.stop();
-      for (const [M, K, N] of [[1, 9, 17], [6, 31, 40], [13, 64, 130], [30, 2100, 20]]) {
+      for (const [M, K, N] of [[1, 9, 17], [1, 9, 77], [6, 31, 40], [13, 64, 130], [30, 2100, 20]]) {
         const a = randomArray(M * K);
         const b = randomArray(K * N);
         const bias = randomArray(N);

@@ -199,6 +199,23 @@ export function gemm(
   // every panel passes over it; each panel then comes from memory once per chunk, so a product
   // of up to 128 rows of K ≤ 2048 streams the weights once.
   const chunk = max(1, (1 << 18) / max(K * ROWS, 1)) * ROWS;
+  if (M == 1) {
+    // One row (decoding) reads each weight once and does two flops with it, so memory bounds
+    // it. Four panels read side by side are four streams for the prefetcher, not one: from
+    // memory (a model larger than the cache) that reads about 1.6 times as fast.
+    let p = p0;
+    for (; p + 4 <= p1; p += 4) {
+      const col = <usize>(p * W) * 4;
+      if (half) row1x4<u16>(out + col, a, packed + <usize>(p * K * W) * 2, bias + col, K, mode);
+      else row1x4<f32>(out + col, a, packed + <usize>(p * K * W) * 4, bias + col, K, mode);
+    }
+    for (; p < p1; p++) {
+      const col = <usize>(p * W) * 4;
+      if (half) row1<u16>(out + col, a, packed + <usize>(p * K * W) * 2, bias + col, K, mode);
+      else row1<f32>(out + col, a, packed + <usize>(p * K * W) * 4, bias + col, K, mode);
+    }
+    return;
+  }
   for (let i0 = 0; i0 < M; i0 += chunk) {
     const i1 = min(M, i0 + chunk);
     for (let p = p0; p < p1; p++) {
@@ -333,6 +350,35 @@ function row1<T>(o: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i3
   }
   v128.store(o, f32x4.add(e0, d0));
   v128.store(o, f32x4.add(e1, d1), 16);
+}
+
+/** One row × 4 panels (4·W columns): row1 over four consecutive panels at once, one accumulator per f32x4. */
+function row1x4<T>(o: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i32): void {
+  const step = <usize>(W * sizeof<T>());
+  const gap = <usize>K * step; // bytes from one panel to the next
+  let c00 = start(o, bias, 0, mode), c01 = start(o, bias, 16, mode);
+  let c10 = start(o, bias, 32, mode), c11 = start(o, bias, 48, mode);
+  let c20 = start(o, bias, 64, mode), c21 = start(o, bias, 80, mode);
+  let c30 = start(o, bias, 96, mode), c31 = start(o, bias, 112, mode);
+  let pa = a;
+  let pb = panel;
+  for (let k = 0; k < K; k++) {
+    const x = v128.load32_splat(pa);
+    c00 = madd(c00, x, panelLo<T>(pb));
+    c01 = madd(c01, x, panelHi<T>(pb));
+    c10 = madd(c10, x, panelLo<T>(pb + gap));
+    c11 = madd(c11, x, panelHi<T>(pb + gap));
+    c20 = madd(c20, x, panelLo<T>(pb + 2 * gap));
+    c21 = madd(c21, x, panelHi<T>(pb + 2 * gap));
+    c30 = madd(c30, x, panelLo<T>(pb + 3 * gap));
+    c31 = madd(c31, x, panelHi<T>(pb + 3 * gap));
+    pa += 4;
+    pb += step;
+  }
+  v128.store(o, c00); v128.store(o, c01, 16);
+  v128.store(o, c10, 32); v128.store(o, c11, 48);
+  v128.store(o, c20, 64); v128.store(o, c21, 80);
+  v128.store(o, c30, 96); v128.store(o, c31, 112);
 }
 
 // Element-wise steps of the forward pass, in f32 four lanes at a time. They compute the same
