@@ -276,6 +276,25 @@ describe.runIf(SIMD)('half-precision resident weights', () => {
     expect(Array.from(got)).toEqual(values.map((v) => Math.fround(roundToHalf(Math.fround(v)))));
   });
 
+  it('sum in one order everywhere: equal columns give equal bits, and one row equals the same row among six', () => {
+    for (const halfWeights of [false, true]) {
+      const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights });
+      // 50 columns are 7 panels: the first four are taken together, the last three one by one.
+      const K = 37;
+      const N = 50;
+      const row = randomArray(K);
+      const bt = new Float32Array(N * K);
+      for (let n = 0; n < N; n++) bt.set(row, n * K);
+      const a = randomArray(K);
+      const one = new Float32Array(N);
+      kernels.matmulTransposed(one, a, bt, 1, K, N);
+      expect(new Set(one).size).toBe(1);
+      const six = new Float32Array(6 * N);
+      kernels.matmulTransposed(six, Float32Array.from({ length: 6 * K }, (_, i) => a[i % K]), bt, 6, K, N);
+      expect(Array.from(six.subarray(0, N))).toEqual(Array.from(one));
+    }
+  });
+
   it('products equal the plain kernels on weights rounded to halves', () => {
     const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
     for (const [M, K, N] of [[1, 19, 21], [1, 19, 45], [5, 64, 40], [12, 33, 100], [2, 16, 1037]]) {

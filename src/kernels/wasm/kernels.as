@@ -323,33 +323,24 @@ function tile4<T>(o: usize, ldo: usize, a: usize, panel: usize, bias: usize, K: 
 }
 
 /**
- * One row × W columns (all rows when M = 1, as in decoding). Even and odd k go to separate
- * accumulators so consecutive additions do not wait on each other.
+ * One row × W columns. Its sums run in the same order as every other tile's (k ascending, one
+ * accumulator per f32x4), so equal columns of B give equal bits wherever they fall: the tokens
+ * that share one embedding row get exactly one logit.
  */
 function row1<T>(o: usize, a: usize, panel: usize, bias: usize, K: i32, mode: i32): void {
   const step = <usize>(W * sizeof<T>());
-  let e0 = start(o, bias, 0, mode), e1 = start(o, bias, 16, mode);
-  let d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  let c0 = start(o, bias, 0, mode), c1 = start(o, bias, 16, mode);
   let pa = a;
   let pb = panel;
-  let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    const x0 = v128.load32_splat(pa);
-    e0 = madd(e0, x0, panelLo<T>(pb));
-    e1 = madd(e1, x0, panelHi<T>(pb));
-    const x1 = v128.load32_splat(pa, 4);
-    d0 = madd(d0, x1, panelLo<T>(pb + step));
-    d1 = madd(d1, x1, panelHi<T>(pb + step));
-    pa += 8;
-    pb += 2 * step;
+  for (let k = 0; k < K; k++) {
+    const x = v128.load32_splat(pa);
+    c0 = madd(c0, x, panelLo<T>(pb));
+    c1 = madd(c1, x, panelHi<T>(pb));
+    pa += 4;
+    pb += step;
   }
-  if (k < K) {
-    const x0 = v128.load32_splat(pa);
-    e0 = madd(e0, x0, panelLo<T>(pb));
-    e1 = madd(e1, x0, panelHi<T>(pb));
-  }
-  v128.store(o, f32x4.add(e0, d0));
-  v128.store(o, f32x4.add(e1, d1), 16);
+  v128.store(o, c0);
+  v128.store(o, c1, 16);
 }
 
 /** One row × 4 panels (4·W columns): row1 over four consecutive panels at once, one accumulator per f32x4. */
