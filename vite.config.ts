@@ -37,7 +37,7 @@ const DEV_WEIGHTS_PATH = '/models/default/model.shared-rows.safetensors';
 
 /**
  * The built-in model's files, its weights shipped with each distinct row of its token-embedding
- * table stored once (compactCheckpoint): 8.1 MB instead of 22.9, as 39,023 of its 50,257 tokens
+ * table stored once (compactCheckpoint): 7.97 MB instead of 22.9, as 39,023 of its 50,257 tokens
  * share one row. models/default/ already holds them that way, which compactCheckpoint keeps; a
  * model put there in GPT-2's layout is compacted here. `virtual:built-in-model` exports the URLs of config.json, the weights and
  * animated-transformer.json. The page's build emits them as hashed assets; with `folder` (the

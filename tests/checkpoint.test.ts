@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelError, configToHuggingFace, type GPTConfig } from '../src/model/config.ts';
 import { namedParameters, parameterShapes, SharedRowTable, weightsFromNamed, type GPTWeights } from '../src/model/weights.ts';
-import { writeSafetensors, parseSafetensors, tensorFloat32, type TensorToWrite } from '../src/model/safetensors.ts';
+import { writeSafetensors, parseSafetensors, tensorFloat32, tensorInt32, type TensorToWrite } from '../src/model/safetensors.ts';
 import { floatToHalfBits, HalfArray, halfBitsToFloat } from '../src/kernels/half.ts';
 import { compactCheckpoint, modelFromFiles } from '../src/model/checkpoint.ts';
 import { checkWeightsFit, minimumWeightBytes } from '../src/model/memory.ts';
-import { ROW_OF, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
+import { ROW_OF, ROW_TOKENS, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
 import { loadModelDir, loadTokenizerFromDir, saveModelDir } from '../src/model/checkpoint-node.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { CharTokenizer, gpt2Tokenizer } from '../src/tokenizer/index.ts';
@@ -147,7 +147,11 @@ describe('the shared-row layout (compactCheckpoint)', () => {
     for (const dtype of ['F32', 'F16'] as const) {
       const full = fileOf(config, weights, undefined, [], dtype);
       const compact = compactCheckpoint(full, 'm');
-      expect(parseSafetensors(compact).entries.get(SHARED_ROWS)).toMatchObject({ dtype, shape: [config.vocabSize - 3, C] });
+      const file = parseSafetensors(compact);
+      expect(file.entries.get(SHARED_ROWS)).toMatchObject({ dtype, shape: [config.vocabSize - 3, C] });
+      // The tokens with a row of their own; 3, 5, 6 and 9 share the last.
+      expect(Array.from(tensorInt32(file, ROW_TOKENS))).toEqual([0, 1, 2, 4, 7, 8, 10]);
+      expect(file.entries.has(ROW_OF)).toBe(false);
       // A file already compact comes back as it is (the built-in model is stored this way).
       expect(compactCheckpoint(compact, 'm')).toBe(compact);
       const want = modelFromFiles(configText(config), full, 'm');
@@ -158,7 +162,7 @@ describe('the shared-row layout (compactCheckpoint)', () => {
       expect(kept).toBeInstanceOf(SharedRowTable);
       expect(kept.rows).toBeInstanceOf(dtype === 'F16' ? HalfArray : Float32Array);
       expect(kept.distinctRows).toBe(config.vocabSize - 3);
-      expect(Array.from(kept.rowOf)).toEqual([0, 1, 2, 3, 4, 3, 3, 5, 6, 3, 7]);
+      expect(Array.from(kept.rowOf)).toEqual([0, 1, 2, 7, 3, 7, 7, 4, 5, 7, 6]);
       expect(kept.expand()).toEqual(want.weights.wte);
     }
   });
@@ -173,22 +177,46 @@ describe('the shared-row layout (compactCheckpoint)', () => {
     for (const [name, t] of a) expect(Array.from(b.get(name)!.data), name).toEqual(Array.from(t.data));
   });
 
-  it('refuses an index that points past the rows, has the wrong length or is not I32, and rows that are not finite', () => {
+  /** The compact file with its embedding tensors (the rows and what says whose they are) replaced by `table`. */
+  const withTable = (...table: TensorToWrite[]): Uint8Array => {
     const compact = parseSafetensors(compactCheckpoint(fileOf(config, weights), 'm'));
-    /** The compact file with its two embedding tensors replaced. */
-    const withTable = (rows: TensorToWrite, rowOf: TensorToWrite): Uint8Array =>
-      writeSafetensors([...compact.entries.keys()].map((name): TensorToWrite =>
-        name === SHARED_ROWS ? rows : name === ROW_OF ? rowOf : { name, shape: compact.entries.get(name)!.shape, data: tensorFloat32(compact, name) },
-      ));
-    const rows = { name: SHARED_ROWS, shape: [2, C], data: new Float32Array(2 * C) };
-    const index = (values: number[]) => ({ name: ROW_OF, shape: [values.length], data: Int32Array.from(values) });
-    const load = (bytes: Uint8Array) => () => modelFromFiles(configText(config), bytes, 'm', { compactEmbeddings: true });
-    expect(load(withTable(rows, index([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2])))).toThrow(/tensor "wte\.row_of" gives token 10 row 2, but "wte\.rows" has rows 0…1/);
-    expect(load(withTable(rows, index([0, 1, 0])))).toThrow(/tensor "wte\.row_of" has shape \[3\], expected \[11\]/);
-    expect(load(withTable(rows, { name: ROW_OF, shape: [11], data: new Float32Array(11) }))).toThrow(/tensor "wte\.row_of" is stored as F32; it must be I32/);
-    const infinite = { ...rows, data: rows.data.map((_, i) => (i === 9 ? Infinity : 0)) };
-    expect(load(withTable(infinite, index(Array(11).fill(0))))).toThrow(/tensor "wte\.rows" holds Infinity at index 9/);
-    expect(load(withTable({ ...rows, shape: [1, 2 * C] }, index(Array(11).fill(0))))).toThrow(/tensor "wte\.rows" has shape \[1, 16\], expected \[rows, 8\]/);
+    const others = [...compact.entries.keys()].filter((name) => name !== SHARED_ROWS && name !== ROW_TOKENS);
+    return writeSafetensors([...table, ...others.map((name) => ({ name, shape: compact.entries.get(name)!.shape, data: tensorFloat32(compact, name) }))]);
+  };
+  const load = (bytes: Uint8Array) => () => modelFromFiles(configText(config), bytes, 'm', { compactEmbeddings: true });
+  const rows = (count: number) => ({ name: SHARED_ROWS, shape: [count, C], data: Float32Array.from({ length: count * C }, (_, i) => i) });
+  const tokens = (values: number[]) => ({ name: ROW_TOKENS, shape: [values.length], data: Int32Array.from(values) });
+  const rowOf = (values: number[]) => ({ name: ROW_OF, shape: [values.length], data: Int32Array.from(values) });
+
+  it('refuses row tokens that do not match the rows, are out of range, out of order or not I32, and rows that are not finite', () => {
+    expect(load(withTable(rows(3), tokens([1, 4, 7])))).toThrow(/tensor "wte\.row_tokens" names 3 tokens, but "wte\.rows" has 3 rows: it must name one fewer/);
+    expect(load(withTable(rows(3), tokens([1, 11])))).toThrow(/tensor "wte\.row_tokens" names token 11 for row 1, but config\.json has vocab_size=11/);
+    expect(load(withTable(rows(3), tokens([4, 4])))).toThrow(/tensor "wte\.row_tokens" is not in ascending order at row 1 \(4, then 4\)/);
+    expect(load(withTable(rows(3), { name: ROW_TOKENS, shape: [2], data: new Float32Array([1, 2]) }))).toThrow(/tensor "wte\.row_tokens" is stored as F32; it must be I32/);
+    expect(load(withTable(rows(3), tokens([1, 2]), rowOf(Array(11).fill(0))))).toThrow(/holds "wte\.rows" and both of "wte\.row_tokens" and "wte\.row_of"/);
+    expect(load(withTable(rows(3)))).toThrow(/holds "wte\.rows" and neither of "wte\.row_tokens" and "wte\.row_of"/);
+    const infinite = { ...rows(2), data: new Float32Array(2 * C).map((_, i) => (i === 9 ? Infinity : 0)) };
+    expect(load(withTable(infinite, tokens([5])))).toThrow(/tensor "wte\.rows" holds Infinity at index 9/);
+    expect(load(withTable({ ...rows(1), shape: [1, 2 * C], data: new Float32Array(2 * C) }, tokens([])))).toThrow(/tensor "wte\.rows" has shape \[1, 16\], expected \[rows, 8\]/);
+    // A single row that every token shares is a valid (if useless) table.
+    const one = load(withTable(rows(1), tokens([])))().weights.wte as SharedRowTable;
+    expect(Array.from(one.rowOf)).toEqual(Array(11).fill(0));
+  });
+
+  it('still reads the earlier form, a row index for every token ("wte.row_of"), and refuses a bad one', () => {
+    const table = load(withTable(rows(3), rowOf([2, 0, 2, 1, 2, 2, 2, 2, 2, 2, 0])))().weights.wte as SharedRowTable;
+    expect(Array.from(table.rowOf)).toEqual([2, 0, 2, 1, 2, 2, 2, 2, 2, 2, 0]);
+    expect(Array.from(table.expand().subarray(3 * C, 4 * C))).toEqual(Array.from(rows(3).data.subarray(C, 2 * C)));
+    // The same table in today's form loads the same numbers.
+    const now = load(withTable({ ...rows(4), data: Float32Array.from([...rows(3).data.subarray(0, 2 * C), ...rows(3).data.subarray(0, C), ...rows(3).data.subarray(2 * C)]) }, tokens([1, 3, 10])))().weights.wte as SharedRowTable;
+    expect(now.expand()).toEqual(table.expand());
+    // compactCheckpoint turns the earlier form into today's, with the same numbers.
+    const converted = compactCheckpoint(withTable(rows(3), rowOf([2, 0, 2, 1, 2, 2, 2, 2, 2, 2, 0])), 'm');
+    expect(Array.from(tensorInt32(parseSafetensors(converted), ROW_TOKENS))).toEqual([1, 3, 10]);
+    expect((load(converted)().weights.wte as SharedRowTable).expand()).toEqual(table.expand());
+    expect(load(withTable(rows(2), rowOf([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2])))).toThrow(/tensor "wte\.row_of" gives token 10 row 2, but "wte\.rows" has rows 0…1/);
+    expect(load(withTable(rows(2), rowOf([0, 1, 0])))).toThrow(/tensor "wte\.row_of" has shape \[3\], expected \[11\]/);
+    expect(load(withTable(rows(2), { name: ROW_OF, shape: [11], data: new Float32Array(11) }))).toThrow(/tensor "wte\.row_of" is stored as F32; it must be I32/);
   });
 
   it('compacts only a file whose tensors share one float dtype', () => {
@@ -269,7 +297,7 @@ describe('bad folders', () => {
 
   it('refuses a config that needs more bytes than the weights file holds, naming the field most out of line', async () => {
     const deep = await folderWith({ ...good, 'config.json': configText(CONFIG, { n_layer: 200 }) });
-    await expectError(deep, /model\.safetensors holds [\d.]+ kB .* but .*config\.json needs at least 349\.2 kB .*mostly for its n_layer of 200 \(n_layer=200, n_embd=8, vocab_size=11, n_positions=6, tie_word_embeddings=false\); this config\.json belongs to another model/);
+    await expectError(deep, /model\.safetensors holds [\d.]+ kB .* but .*config\.json needs at least 349\.1 kB .*mostly for its n_layer of 200 \(n_layer=200, n_embd=8, vocab_size=11, n_positions=6, tie_word_embeddings=false\); this config\.json belongs to another model/);
     const wide = await folderWith({ ...good, 'config.json': configText(CONFIG, { n_embd: 512 }) });
     await expectError(wide, /mostly for its n_embd of 512/);
     // The bound is never more than a real file holds: F16 files, tied or not, and the shared-row layout.

@@ -16,7 +16,7 @@ import { generate } from '../src/model/generate.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { parameterCount } from '../src/model/config.ts';
 import { parseSafetensors } from '../src/model/safetensors.ts';
-import { ROW_OF, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
+import { ROW_TOKENS, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { HeatmapView } from '../src/anim/heatmap.ts';
 import { oneRow } from '../src/anim/matrix.ts';
@@ -141,9 +141,9 @@ describe('the parameter count', () => {
       for (const [name, entry] of file.entries) {
         // Some checkpoints carry the causal mask as a buffer; it is not a parameter.
         if (/(^|\.)attn\.(masked_)?bias$/.test(name)) continue;
-        // The shared-row layout's table of row numbers is not a parameter; its rows stand for V × C.
-        if (name === ROW_OF) continue;
-        numbers += name === SHARED_ROWS ? file.entries.get(ROW_OF)!.shape[0] * entry.shape[1] : entry.shape.reduce((a, b) => a * b, 1);
+        // The shared-row layout's list of tokens is not a parameter; its rows stand for V × C.
+        if (name === ROW_TOKENS) continue;
+        numbers += name === SHARED_ROWS ? (await loadModelDir(join(REPO, folder))).config.vocabSize * entry.shape[1] : entry.shape.reduce((a, b) => a * b, 1);
       }
       const { config } = await loadModelDir(join(REPO, folder));
       const tiedHeadInFile = config.tieWordEmbeddings && [...file.entries.keys()].some((n) => n.endsWith('lm_head.weight'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
 import { WEIGHTS_FILE } from '../src/model/checkpoint.ts';
-import { ROW_OF, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
+import { ROW_TOKENS, SHARED_ROWS } from '../src/model/checkpoint-read.ts';
 import { namedParameters } from '../src/model/weights.ts';
 import { parseSafetensors } from '../src/model/safetensors.ts';
 import { readTrainingLog, snapshotDir, TRAINING_LOG_FILE, type TrainingLog } from '../src/train/log.ts';
@@ -44,7 +44,7 @@ describe('train --snapshots', () => {
     expect(r.stderr).toContain(`snapshots (model folders for --model) at steps 0, 2, 5, 6: ${join(out, 'snapshots')}/step-NNNNNN`);
     for (const step of steps) {
       const file = parseSafetensors(new Uint8Array(readFileSync(join(out, snapshotDir(step), WEIGHTS_FILE))), 'snapshot');
-      expect(file.entries.has(SHARED_ROWS) && file.entries.has(ROW_OF) && !file.entries.has('wte.weight')).toBe(true);
+      expect(file.entries.has(SHARED_ROWS) && file.entries.has(ROW_TOKENS) && !file.entries.has('wte.weight')).toBe(true);
       expect(file.entries.get(SHARED_ROWS)!.dtype).toBe('F16');
       // The tokens absent from this short text share one row: far fewer rows than 50,257.
       expect(file.entries.get(SHARED_ROWS)!.shape[0]).toBeLessThan(100);

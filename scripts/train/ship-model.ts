@@ -48,7 +48,12 @@ for (const f of MODEL_FILES) {
   if (f === WEIGHTS_FILE) writeFileSync(join(TARGET, f), weights);
   else cpSync(join(run, f), join(TARGET, f));
 }
-for (const s of shipped) cpSync(join(run, s.dir), join(TARGET, s.dir), { recursive: true });
+for (const s of shipped) {
+  cpSync(join(run, s.dir), join(TARGET, s.dir), { recursive: true });
+  // Snapshots written by an earlier trainer may be in the shared-row layout's earlier form.
+  const file = join(TARGET, s.dir, WEIGHTS_FILE);
+  writeFileSync(file, compactCheckpoint(new Uint8Array(readFileSync(file)), file));
+}
 writeFileSync(join(TARGET, TRAINING_LOG_FILE), JSON.stringify({ ...log, snapshots: shipped }) + '\n');
 console.log(`shipped ${run} into models/default/: steps ${shipped.map((s) => s.step).join(', ')}`);
 

@@ -29,11 +29,15 @@ export interface ReadOptions {
 }
 
 /**
- * A file in our shared-row layout stores the token embeddings as these two tensors instead of
- * "wte.weight": each distinct row once, and for every token the index of its row.
- * compactCheckpoint writes it; every other tensor is as in GPT-2's layout.
+ * A file in our shared-row layout stores the token embeddings as two tensors instead of
+ * "wte.weight": rows, and which token has which row. compactCheckpoint writes ROW_TOKENS: the
+ * token of each row but the last, every other token having the last row (for our models, the
+ * one row of every token the training text never used), 4 bytes a row. Files written before
+ * 2026-12-06 have ROW_OF instead, a row index for every token (4 bytes a token: 0.2 MB for
+ * GPT-2's vocabulary); they load the same. Every other tensor is as in GPT-2's layout.
  */
 export const SHARED_ROWS = 'wte.rows'; // U × C
+export const ROW_TOKENS = 'wte.row_tokens'; // U − 1, I32, ascending
 export const ROW_OF = 'wte.row_of'; // V, I32
 
 /** Buffers GPT-2 checkpoints may carry (the causal mask); they are not parameters. */
@@ -131,6 +135,8 @@ class GPT2WeightsCollector {
   private readonly keyOf = new Map<string, string>();
   private readonly kept = new Map<string, Kept>();
   private sharedRows = false;
+  /** Which tensor of the shared-row layout says which row is each token's. */
+  private rowIndex: typeof ROW_TOKENS | typeof ROW_OF = ROW_TOKENS;
   private tiedHeadStored = false;
   private readonly says: string;
 
@@ -150,8 +156,11 @@ class GPT2WeightsCollector {
     const used = new Set<string>();
     for (const { name } of parameterShapes(this.config)) {
       if (name === 'wte.weight' && this.sharedRows) {
-        if (!names.has(ROW_OF)) fail(`holds "${SHARED_ROWS}" but not "${ROW_OF}", which says which row is each token's`);
-        used.add(SHARED_ROWS).add(ROW_OF);
+        this.rowIndex = names.has(ROW_TOKENS) ? ROW_TOKENS : ROW_OF;
+        if (names.has(ROW_TOKENS) === names.has(ROW_OF)) {
+          fail(`holds "${SHARED_ROWS}" and ${names.has(ROW_OF) ? 'both' : 'neither'} of "${ROW_TOKENS}" and "${ROW_OF}"; one of them says which row is each token's`);
+        }
+        used.add(SHARED_ROWS).add(this.rowIndex);
         continue;
       }
       const key = [name, `transformer.${name}`].find((k) => names.has(k));
@@ -188,6 +197,8 @@ class GPT2WeightsCollector {
       if (param !== undefined) shape = shapeOf.get(param)!;
       else if (key === SHARED_ROWS && this.sharedRows) shape = [entry.shape[0], C];
       else if (key === ROW_OF && this.sharedRows) shape = [V];
+      // Its length is checked against the rows' count once both are read (they may be in two shards).
+      else if (key === ROW_TOKENS && this.sharedRows) shape = [entry.shape[0]];
       else if (key === 'lm_head.weight' && this.tiedHeadStored) shape = [V, C];
       else fail(`holds tensor "${key}", which ${INDEX_FILE} does not list for this file`);
       if (showShape(entry.shape) !== showShape(shape!)) {
@@ -201,8 +212,9 @@ class GPT2WeightsCollector {
             : `; ${this.says}`;
         fail(`tensor "${key}" has shape ${showShape(entry.shape)}, expected ${expected}${hint}`);
       }
-      if (key === ROW_OF && entry.dtype !== 'I32') fail(`tensor "${key}" is stored as ${entry.dtype}; it must be I32`);
-      if (key !== ROW_OF && !READABLE.includes(entry.dtype)) fail(`tensor "${key}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`);
+      const index = key === ROW_OF || key === ROW_TOKENS;
+      if (index && entry.dtype !== 'I32') fail(`tensor "${key}" is stored as ${entry.dtype}; it must be I32`);
+      if (!index && !READABLE.includes(entry.dtype)) fail(`tensor "${key}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`);
       if (key === SHARED_ROWS && entry.shape[0] < 1) fail(`tensor "${key}" has no rows`);
       const sink = this.sinkFor(param ?? key, shape!, entry.dtype, `${where}: tensor "${key}"`);
       this.kept.set(param ?? key, sink);
@@ -219,7 +231,7 @@ class GPT2WeightsCollector {
     const half = precision === 'f16';
     const hold = (transposed: boolean) => heldSink(total, () => kernels!.holdMatrix!(transposed ? shape[1] : shape[0], transposed ? shape[0] : shape[1], transposed, half), half, what);
     let sink: Kept;
-    if (name === ROW_OF) sink = int32Sink(total);
+    if (name === ROW_OF || name === ROW_TOKENS) sink = int32Sink(total);
     else if (holds && /^h\.\d+\.(attn|mlp)\.(c_attn|c_proj|c_fc)\.weight$/.test(name)) sink = hold(false);
     else if (holds && (name === 'lm_head.weight' ? !this.config.tieWordEmbeddings : name === 'wte.weight' && this.config.tieWordEmbeddings)) sink = hold(true);
     else if ((name === 'wte.weight' || name === SHARED_ROWS) && ((compactEmbeddings && dtype === 'F16') || (holds && half))) sink = halfSink(total, what);
@@ -232,7 +244,7 @@ class GPT2WeightsCollector {
     const fail = (problem: string): never => {
       throw new ModelError(`${where}: ${problem}`);
     };
-    const needed = [...this.keyOf.keys(), ...(this.sharedRows ? [SHARED_ROWS, ROW_OF] : []), ...(this.tiedHeadStored ? ['lm_head.weight'] : [])];
+    const needed = [...this.keyOf.keys(), ...(this.sharedRows ? [SHARED_ROWS, this.rowIndex] : []), ...(this.tiedHeadStored ? ['lm_head.weight'] : [])];
     for (const name of needed) {
       const kept = this.kept.get(name);
       if (!kept) fail(`tensor "${this.keyOf.get(name) ?? name}" is listed in ${INDEX_FILE} but its shard does not hold it`);
@@ -245,8 +257,8 @@ class GPT2WeightsCollector {
     let table: EmbeddingTable;
     if (this.sharedRows) {
       const rows = result(SHARED_ROWS) as Float32Array | HalfArray;
-      const rowOf = result(ROW_OF) as Int32Array;
       const U = rows.length / this.config.nEmbd;
+      const rowOf = this.rowIndex === ROW_TOKENS ? rowOfTokens(result(ROW_TOKENS) as Int32Array, U, this.config.vocabSize, fail) : (result(ROW_OF) as Int32Array);
       const bad = rowOf.findIndex((r) => r < 0 || r >= U);
       if (bad >= 0) fail(`tensor "${ROW_OF}" gives token ${bad} row ${rowOf[bad]}, but "${SHARED_ROWS}" has rows 0…${U - 1}`);
       const shared = new SharedRowTable(rows, rowOf, this.config.nEmbd);
@@ -332,4 +344,16 @@ export function weightsFromBytes(config: GPTConfig, bytes: Uint8Array, file: str
   reader.push(bytes);
   reader.end();
   return collector.finish(file);
+}
+
+/** Every token's row, from the tokens of rows 0…U − 2 (ascending); the others have row U − 1. */
+function rowOfTokens(tokens: Int32Array, U: number, V: number, fail: (problem: string) => never): Int32Array {
+  if (tokens.length !== U - 1) fail(`tensor "${ROW_TOKENS}" names ${tokens.length} tokens, but "${SHARED_ROWS}" has ${U} rows: it must name one fewer`);
+  const rowOf = new Int32Array(V).fill(U - 1);
+  tokens.forEach((token, row) => {
+    if (!(token >= 0 && token < V)) fail(`tensor "${ROW_TOKENS}" names token ${token} for row ${row}, but config.json has vocab_size=${V}`);
+    if (row > 0 && token <= tokens[row - 1]) fail(`tensor "${ROW_TOKENS}" is not in ascending order at row ${row} (${tokens[row - 1]}, then ${token})`);
+    rowOf[token] = row;
+  });
+  return rowOf;
 }

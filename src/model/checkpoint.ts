@@ -6,8 +6,8 @@
 
 import { ModelError, configFromHuggingFace, configToHuggingFace, type GPTConfig } from './config.ts';
 import { namedParameters, type EmbeddingTable, type GPTWeights } from './weights.ts';
-import { parseSafetensors, tensorFloat32, writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { fileIn, ROW_OF, SHARED_ROWS, weightsFromBytes, type ReadOptions } from './checkpoint-read.ts';
+import { parseSafetensors, tensorFloat32, tensorInt32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.ts';
+import { fileIn, ROW_OF, ROW_TOKENS, SHARED_ROWS, weightsFromBytes, type ReadOptions } from './checkpoint-read.ts';
 import type { WeightMatrix } from '../kernels/held.ts';
 
 export const CONFIG_FILE = 'config.json';
@@ -64,14 +64,17 @@ function checkSameMath(json: Record<string, unknown>, configFile: string): void 
 }
 
 /**
- * The same checkpoint with its token embeddings in the shared-row layout: each distinct row of
- * "wte.weight" stored once. The built-in model is stored and shipped this way (8.1 MB instead of 22.9).
- * The file's tensors must share one float dtype, F32 or F16, which the copy keeps (exactly).
- * A file already in that layout is returned as it is.
+ * The same checkpoint with its token embeddings in the shared-row layout: the tokens whose rows
+ * are bit for bit the same as the most others' share one row, stored last; every other token
+ * keeps a row of its own ("wte.row_tokens" lists them). For our models the shared row is that
+ * of the tokens their training text never used: the built-in model is stored and shipped this
+ * way (7.9 MB instead of 22.9). The file's tensors must share one float dtype, F32 or F16, which
+ * the copy keeps (exactly). A file already in that layout is returned as it is.
  */
 export function compactCheckpoint(safetensorsBytes: Uint8Array, where: string): Uint8Array {
   const file = parseSafetensors(safetensorsBytes, where);
-  if (file.entries.has(SHARED_ROWS)) return safetensorsBytes; // already in the shared-row layout
+  if (file.entries.has(ROW_TOKENS)) return safetensorsBytes; // already in the shared-row layout
+  if (file.entries.has(ROW_OF)) return compactCheckpoint(withFullTable(file), where); // its earlier form
   const dtypes = new Set([...file.entries.values()].map((e) => e.dtype));
   const dtype = [...dtypes][0];
   if (dtypes.size !== 1 || (dtype !== 'F32' && dtype !== 'F16')) {
@@ -82,28 +85,42 @@ export function compactCheckpoint(safetensorsBytes: Uint8Array, where: string): 
   const entry = file.entries.get(key)!;
   const [V, C] = entry.shape;
   const bytesPerRow = (entry.end - entry.begin) / V;
-  const rowOf = new Int32Array(V);
-  const firstUse = new Map<string, number>(); // a row's bytes → its index among distinct rows
-  const distinct: number[] = []; // the token whose row each distinct row is
+  const tokensWith = new Map<string, number[]>(); // a row's bytes → the tokens that have it
   for (let v = 0; v < V; v++) {
     const start = entry.begin + v * bytesPerRow;
     const bytes = String.fromCharCode(...file.data.subarray(start, start + bytesPerRow));
-    let row = firstUse.get(bytes);
-    if (row === undefined) {
-      row = distinct.push(v) - 1;
-      firstUse.set(bytes, row);
-    }
-    rowOf[v] = row;
+    const tokens = tokensWith.get(bytes);
+    if (tokens) tokens.push(v);
+    else tokensWith.set(bytes, [v]);
   }
+  const shared = [...tokensWith.values()].reduce((most, tokens) => (tokens.length > most.length ? tokens : most));
+  const sharing = new Set(shared);
+  const own = new Int32Array(V - shared.length); // the tokens with a row of their own, ascending
+  for (let v = 0, r = 0; v < V; v++) if (!sharing.has(v)) own[r++] = v;
   const wte = tensorFloat32(file, key);
-  const rows = new Float32Array(distinct.length * C);
-  distinct.forEach((v, r) => rows.set(wte.subarray(v * C, (v + 1) * C), r * C));
+  const rows = new Float32Array((own.length + 1) * C);
+  [...own, shared[0]].forEach((v, r) => rows.set(wte.subarray(v * C, (v + 1) * C), r * C));
   const tensors = [...file.entries.keys()].flatMap((name): TensorToWrite[] =>
     name === key
-      ? [{ name: SHARED_ROWS, shape: [distinct.length, C], data: rows }, { name: ROW_OF, shape: [V], data: rowOf }]
+      ? [{ name: SHARED_ROWS, shape: [own.length + 1, C], data: rows }, { name: ROW_TOKENS, shape: [own.length], data: own }]
       : [{ name, shape: file.entries.get(name)!.shape, data: tensorFloat32(file, name) }],
   );
   return writeSafetensors(tensors, { dtype, metadata: { format: 'pt' } });
+}
+
+/** A file in the shared-row layout's earlier form (a row index for every token) with its table written out as "wte.weight". */
+function withFullTable(file: SafetensorsFile): Uint8Array {
+  const rows = tensorFloat32(file, SHARED_ROWS);
+  const rowOf = tensorInt32(file, ROW_OF);
+  const C = file.entries.get(SHARED_ROWS)!.shape[1];
+  const wte = new Float32Array(rowOf.length * C);
+  rowOf.forEach((row, v) => wte.set(rows.subarray(row * C, (row + 1) * C), v * C));
+  const tensors = [...file.entries.keys()].flatMap((name): TensorToWrite[] =>
+    name === ROW_OF ? [] : name === SHARED_ROWS
+      ? [{ name: 'wte.weight', shape: [rowOf.length, C], data: wte }]
+      : [{ name, shape: file.entries.get(name)!.shape, data: tensorFloat32(file, name) }],
+  );
+  return writeSafetensors(tensors, { dtype: file.entries.get(SHARED_ROWS)!.dtype as 'F32' | 'F16', metadata: { format: 'pt' } });
 }
 
 /** The two files of a model folder, as text and bytes (checkpoint-node.ts writes them to disk). */

@@ -15,8 +15,8 @@ export function minimumWeightBytes(config: GPTConfig): number {
   const { nEmbd: C, vocabSize: V } = config;
   const tableParameters = V * C * (config.tieWordEmbeddings ? 1 : 2);
   const others = parameterCount({ ...config, tieWordEmbeddings: true }) - V * C;
-  // A shared-row table is an I32 row index per token and at least one row.
-  const table = Math.min(2 * tableParameters, 4 * V + 2 * C + (config.tieWordEmbeddings ? 0 : 2 * V * C));
+  // A shared-row table may be a single row that every token shares.
+  const table = Math.min(2 * tableParameters, 2 * C + (config.tieWordEmbeddings ? 0 : 2 * V * C));
   return 2 * others + table;
 }
 
