@@ -11,6 +11,7 @@ import { evalCommand } from '../src/cli/commands/eval.ts';
 import { trainCommand } from '../src/cli/commands/train.ts';
 import { CommandError, UsageError } from '../src/cli/usage.ts';
 import { loadModelDir } from '../src/model/checkpoint-node.ts';
+import { parseSafetensors } from '../src/model/safetensors.ts';
 import { GPT } from '../src/model/gpt.ts';
 import { Llama } from '../src/model/llama.ts';
 import { loadFolderTokenizer, loadLlamaDir } from '../src/model/llama-checkpoint-node.ts';
@@ -52,8 +53,8 @@ describe('train command', () => {
     expect(existsSync(join(out, 'training-state.bin'))).toBe(true);
   });
 
-  it('after Ctrl-C, --resume ends exactly where a straight run ends (dropout and label smoothing kept)', async () => {
-    const args = [...tiny, '--max-iters', '6', '--eval-interval', '2', '--dropout', '0.1', '--label-smoothing', '0.1'];
+  it('after Ctrl-C, --resume ends exactly where a straight run ends (dropout, label smoothing and dtype kept)', async () => {
+    const args = [...tiny, '--max-iters', '6', '--eval-interval', '2', '--dtype', 'F16', '--dropout', '0.1', '--label-smoothing', '0.1'];
     const straight = join(dir, 'straight');
     await quiet(() => trainCommand.run(['--data', data, '--out', straight, ...args]));
     const cut = join(dir, 'cut');
@@ -70,10 +71,28 @@ describe('train command', () => {
     expect(readFileSync(join(cut, 'training-state.bin')).equals(readFileSync(join(straight, 'training-state.bin')))).toBe(true);
     expect(readFileSync(join(cut, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(true);
     expect(JSON.parse(readFileSync(join(cut, 'training-log.json'), 'utf8')).settings.labelSmoothing).toBe(0.1);
+    expect(parseSafetensors(new Uint8Array(readFileSync(join(cut, 'model.safetensors')))).entries.get('wte.weight')!.dtype).toBe('F16');
     // And smoothing is not a no-op: the same run without it ends elsewhere.
     const plain = join(dir, 'plain');
     await quiet(() => trainCommand.run(['--data', data, '--out', plain, ...args.slice(0, -2)]));
     expect(readFileSync(join(plain, 'model.safetensors')).equals(readFileSync(join(straight, 'model.safetensors')))).toBe(false);
+  });
+
+  it('resumes a state saved before the dtype was kept with the dtype of the run\'s saved model', async () => {
+    const out = join(dir, 'older-state');
+    const stopAt3 = (line: string) => {
+      if (line.includes('step 3/6')) process.emit('SIGINT');
+    };
+    await quiet(() => trainCommand.run(['--data', data, '--out', out, ...tiny, '--max-iters', '6', '--eval-interval', '2', '--dtype', 'F16']), stopAt3);
+    // Blank the dtype out of the state's JSON (spaces keep every offset), as an older trainer wrote it.
+    const state = readFileSync(join(out, 'training-state.bin'));
+    const text = state.toString('latin1');
+    const field = ',"dtype":"F16"';
+    expect(text).toContain(field);
+    writeFileSync(join(out, 'training-state.bin'), Buffer.from(text.replace(field, ' '.repeat(field.length)), 'latin1'));
+    expect((await quiet(() => trainCommand.run(['--data', data, '--out', out, '--resume']))).code).toBe(0);
+    const dtypes = new Set([...parseSafetensors(new Uint8Array(readFileSync(join(out, 'model.safetensors')))).entries.values()].map((e) => e.dtype));
+    expect(dtypes).toEqual(new Set(['F16']));
   });
 
   it.each([
@@ -89,6 +108,7 @@ describe('train command', () => {
     [['--data', data, '--label-smoothing', '1'], UsageError, /--label-smoothing must be a number from 0 to 0.99/],
     [['--data', data, '--out', join(dir, 'none'), '--resume'], CommandError, /no training state to resume from/],
     [['--data', data, '--resume', '--n-layer', '2'], UsageError, /--resume continues the saved run .* drop --n-layer/],
+    [['--data', data, '--resume', '--dtype', 'F16'], UsageError, /--resume continues the saved run .* drop --dtype/],
   ])('rejects %j', async (args, kind, message) => {
     const run = trainCommand.run(args);
     await expect(run).rejects.toThrow(kind);

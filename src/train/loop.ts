@@ -41,7 +41,7 @@ export interface LoopResult {
 export async function runTraining(trainer: Trainer, o: LoopOptions): Promise<LoopResult> {
   const s = trainer.settings;
   const statePath = join(o.outDir, RESUME_FILE);
-  const run: RunRecord = { tokenizer: describeTokenizer(o.tokenizer), dataFingerprint: o.fingerprint, snapshots: [...o.snapshots] };
+  const run: RunRecord = { tokenizer: describeTokenizer(o.tokenizer), dataFingerprint: o.fingerprint, snapshots: [...o.snapshots], dtype: o.dtype };
   let savedModel = false;
   const saveModel = async () => {
     const { config, weights } = trainer.fullModel();

@@ -23,6 +23,8 @@ export interface RunRecord {
   dataFingerprint: string;
   /** The steps whose weights are kept as snapshot folders (train --snapshots), ascending. */
   snapshots: number[];
+  /** How the saved weights are stored (train --dtype); absent in states saved before it was kept. */
+  dtype?: 'F32' | 'F16';
 }
 
 interface StateHeader extends RunRecord {

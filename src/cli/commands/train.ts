@@ -4,6 +4,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeTrainingKernels } from '../../kernels/parallel/node.ts';
+import { WEIGHTS_FILE } from '../../model/checkpoint.ts';
+import { parseSafetensors } from '../../model/safetensors.ts';
 import { CharTokenizer, TokenizerError, gpt2Tokenizer, loadTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { splitText, type Split } from '../../train/data.ts';
 import { SNAPSHOTS_DIR, TRAINING_LOG_FILE } from '../../train/log.ts';
@@ -118,6 +120,14 @@ function parseSnapshots(value: string, maxIters: number): number[] {
   return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }
 
+/** How a run's saved model is stored (F16 if any tensor is), or F32 when it has none yet. */
+async function savedDtype(outDir: string): Promise<'F32' | 'F16'> {
+  const bytes = await readFile(join(outDir, WEIGHTS_FILE)).catch(() => null);
+  if (!bytes) return 'F32';
+  const file = parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), join(outDir, WEIGHTS_FILE));
+  return [...file.entries.values()].some((e) => e.dtype === 'F16') ? 'F16' : 'F32';
+}
+
 function checkDataFits(split: Split, s: TrainSettings, path: string): void {
   const need = s.blockSize + 1;
   for (const [name, ids] of [['training', split.train], ['validation', split.val]] as const) {
@@ -151,8 +161,9 @@ export const trainCommand: CommandSpec = {
     if (!dataPath) throw new UsageError('--data FILE is required');
     const kind = (values.tokenizer as string | undefined) ?? 'char';
     if (kind !== 'gpt2' && kind !== 'char') throw new UsageError(`--tokenizer must be gpt2 or char, got "${kind}"`);
-    const dtype = ((values.dtype as string | undefined) ?? 'F32').toUpperCase();
-    if (dtype !== 'F32' && dtype !== 'F16') throw new UsageError(`--dtype must be F32 or F16, got "${values.dtype}"`);
+    const dtypeFlag = ((values.dtype as string | undefined) ?? 'F32').toUpperCase();
+    if (dtypeFlag !== 'F32' && dtypeFlag !== 'F16') throw new UsageError(`--dtype must be F32 or F16, got "${values.dtype}"`);
+    let dtype: 'F32' | 'F16' = dtypeFlag;
     const outDir = (values.out as string | undefined) ?? join('out', 'model');
     const resume = values.resume === true;
 
@@ -162,7 +173,7 @@ export const trainCommand: CommandSpec = {
     let snapshots: number[];
     const text = await readTextFile(dataPath);
     if (resume) {
-      const given = [...RUN_FLAGS.map(([flag]) => flag), 'tokenizer', 'snapshots'].filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+      const given = [...RUN_FLAGS.map(([flag]) => flag), 'tokenizer', 'snapshots', 'dtype'].filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
       if (given.length > 0) throw new UsageError(`--resume continues the saved run with its own settings; drop ${given.join(', ')}`);
       state = await loadState(join(outDir, RESUME_FILE)).catch((e) => {
         throw e instanceof ResumeError ? new CommandError(e.message) : e;
@@ -171,6 +182,8 @@ export const trainCommand: CommandSpec = {
       settings = { ...state.header.settings, labelSmoothing: state.header.settings.labelSmoothing ?? 0 };
       tokenizer = loadTokenizer(state.header.tokenizer);
       snapshots = state.header.snapshots;
+      // A state saved before the dtype was kept: the run's saved model says how it was stored.
+      dtype = state.header.dtype ?? (await savedDtype(outDir));
     } else {
       settings = settingsFromFlags(values);
       tokenizer = kind === 'gpt2' ? gpt2Tokenizer() : CharTokenizer.fromText(text);
