@@ -137,15 +137,15 @@ describe('the parameter count', () => {
   it('is the number of numbers in the weight files, a tied head counted once', async () => {
     for (const folder of ['models/default', 'tests/fixtures/tiny-tied', 'tests/fixtures/tiny-untied-f16', 'tests/fixtures/hf-tied', 'tests/fixtures/hf-untied-bf16', 'tests/fixtures/hf-base-6layer']) {
       const file = parseSafetensors(new Uint8Array(readFileSync(join(REPO, folder, 'model.safetensors'))));
+      const { config } = await loadModelDir(join(REPO, folder));
       let numbers = 0;
       for (const [name, entry] of file.entries) {
         // Some checkpoints carry the causal mask as a buffer; it is not a parameter.
         if (/(^|\.)attn\.(masked_)?bias$/.test(name)) continue;
         // The shared-row layout's list of tokens is not a parameter; its rows stand for V × C.
         if (name === ROW_TOKENS) continue;
-        numbers += name === SHARED_ROWS ? (await loadModelDir(join(REPO, folder))).config.vocabSize * entry.shape[1] : entry.shape.reduce((a, b) => a * b, 1);
+        numbers += name === SHARED_ROWS ? config.vocabSize * entry.shape[1] : entry.shape.reduce((a, b) => a * b, 1);
       }
-      const { config } = await loadModelDir(join(REPO, folder));
       const tiedHeadInFile = config.tieWordEmbeddings && [...file.entries.keys()].some((n) => n.endsWith('lm_head.weight'));
       if (tiedHeadInFile) numbers -= config.vocabSize * config.nEmbd;
       expect(parameterCount(config), folder).toBe(numbers);

@@ -258,9 +258,7 @@ class GPT2WeightsCollector {
     if (this.sharedRows) {
       const rows = result(SHARED_ROWS) as Float32Array | HalfArray;
       const U = rows.length / this.config.nEmbd;
-      const rowOf = this.rowIndex === ROW_TOKENS ? rowOfTokens(result(ROW_TOKENS) as Int32Array, U, this.config.vocabSize, fail) : (result(ROW_OF) as Int32Array);
-      const bad = rowOf.findIndex((r) => r < 0 || r >= U);
-      if (bad >= 0) fail(`tensor "${ROW_OF}" gives token ${bad} row ${rowOf[bad]}, but "${SHARED_ROWS}" has rows 0…${U - 1}`);
+      const rowOf = this.rowIndex === ROW_TOKENS ? rowOfTokens(result(ROW_TOKENS) as Int32Array, U, this.config.vocabSize, fail) : checkedRowOf(result(ROW_OF) as Int32Array, U, fail);
       const shared = new SharedRowTable(rows, rowOf, this.config.nEmbd);
       table = this.options.compactEmbeddings ? shared : shared.expand();
     } else {
@@ -344,6 +342,13 @@ export function weightsFromBytes(config: GPTConfig, bytes: Uint8Array, file: str
   reader.push(bytes);
   reader.end();
   return collector.finish(file);
+}
+
+/** The earlier form's row of every token, each checked to be one of the U rows. */
+function checkedRowOf(rowOf: Int32Array, U: number, fail: (problem: string) => never): Int32Array {
+  const bad = rowOf.findIndex((r) => r < 0 || r >= U);
+  if (bad >= 0) fail(`tensor "${ROW_OF}" gives token ${bad} row ${rowOf[bad]}, but "${SHARED_ROWS}" has rows 0…${U - 1}`);
+  return rowOf;
 }
 
 /** Every token's row, from the tokens of rows 0…U − 2 (ascending); the others have row U − 1. */
