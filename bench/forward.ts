@@ -10,6 +10,8 @@
 // (bench/torch_forward.py, a child process) times the same work on the same file with 2
 // threads and with 1, taking turns with ours so both see the same background load.
 // Needs /opt/torchenv (or --python) for PyTorch; without it, only our figures are printed.
+// --torch-isa adds PyTorch peers confined to narrower vector instructions (AVX2: 256 bits;
+// SSE4.2: 128 bits, as WebAssembly's SIMD), to show how much of a gap is the vector width.
 // If onnxruntime imports in that Python, ONNX Runtime (bench/onnx_forward.py, a second child
 // process) joins too, on the same weights exported to ONNX: it has no traced pass, so it times
 // an untraced forward pass (logits only), beside ours and PyTorch's, and cached decoding.
@@ -33,6 +35,19 @@ const PROMPT = 16;
 const DECODE = 32;
 const THREADS = [2, 1]; // the peers' thread counts
 
+/**
+ * The instruction sets a PyTorch peer can be confined to, by the names --torch-isa takes, and
+ * the environment that does it: MKL's products (MKL_ENABLE_INSTRUCTIONS), PyTorch's own
+ * vectorized kernels (ATEN_CPU_CAPABILITY) and oneDNN's (ONEDNN_MAX_CPU_ISA). MKL has no
+ * 128-bit tier with fused multiply-add, so 'sse4.2' matches our SIMD build (multiply, then
+ * add, four floats at a time) instruction for instruction.
+ */
+const TORCH_ISAS: Record<string, { title: string; env: Record<string, string> }> = {
+  native: { title: 'PyTorch', env: {} },
+  avx2: { title: 'PyTorch AVX2', env: { MKL_ENABLE_INSTRUCTIONS: 'AVX2', ATEN_CPU_CAPABILITY: 'avx2', ONEDNN_MAX_CPU_ISA: 'AVX2' } },
+  'sse4.2': { title: 'PyTorch SSE4.2', env: { MKL_ENABLE_INSTRUCTIONS: 'SSE4_2', ATEN_CPU_CAPABILITY: 'default', ONEDNN_MAX_CPU_ISA: 'SSE41' } },
+};
+
 const HELP = `Usage: npx tsx bench/forward.ts [options]
 
 Times our traced forward pass (T = ${LENGTHS.join(', ')}) and cached decoding against PyTorch
@@ -46,6 +61,8 @@ Options:
   --reps N         rounds per measurement, after one warm-up; the best is kept (default 3)
   --budget S       stop repeating a measurement after about S seconds (default 40)
   --python PATH    Python with torch and safetensors (default /opt/torchenv/bin/python)
+  --torch-isa LIST PyTorch peers, comma-separated: ${Object.keys(TORCH_ISAS).join(', ')} (default native). avx2 and
+                   sse4.2 confine PyTorch to 256- or 128-bit vectors (WebAssembly SIMD is 128 bits)
   --no-onnx        leave ONNX Runtime out even if it is installed (it saves its export: ~1 GB, a minute)
   --help           this text`;
 
@@ -112,9 +129,12 @@ class PythonPeer {
 
   /** Starts `script` on the model folder; resolves with the peer and its first line (its
    *  versions) once it is ready, or rejects with the reason it cannot be. */
-  static async start(name: string, script: string, python: string, dir: string, ids: number[]): Promise<[PythonPeer, Record<string, unknown>]> {
+  static async start(
+    name: string, script: string, python: string, dir: string, ids: number[], env: Record<string, string> = {},
+  ): Promise<[PythonPeer, Record<string, unknown>]> {
     const path = join(import.meta.dirname, script);
-    const peer = new PythonPeer(name, spawn(python, [path, dir, '--ids', ids.join(','), '--prompt', `${PROMPT}`]));
+    const child = spawn(python, [path, dir, '--ids', ids.join(','), '--prompt', `${PROMPT}`], { env: { ...process.env, ...env } });
+    const peer = new PythonPeer(name, child);
     try {
       return [peer, await peer.next()];
     } catch (e) {
@@ -162,6 +182,7 @@ async function main(): Promise<void> {
       budget: { type: 'string', default: '40' },
       python: { type: 'string', default: '/opt/torchenv/bin/python' },
       'no-onnx': { type: 'boolean', default: false },
+      'torch-isa': { type: 'string', default: 'native' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -173,6 +194,13 @@ async function main(): Promise<void> {
   const budgetMs = Number(values.budget) * 1000;
   const names = values.kernels.split(',').filter(Boolean);
   const unknown = names.filter((n) => !(n in KERNEL_SETS));
+  const isas = values['torch-isa'].split(',').filter(Boolean);
+  const unknownIsas = isas.filter((isa) => !(isa in TORCH_ISAS));
+  if (unknownIsas.length > 0 || isas.length === 0) {
+    console.error(`unknown --torch-isa: ${unknownIsas.join(', ') || '(none given)'}; choose from ${Object.keys(TORCH_ISAS).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
   if (!Number.isInteger(reps) || reps < 1 || !(budgetMs > 0) || unknown.length > 0 || names.length === 0) {
     console.error(unknown.length > 0 ? `unknown kernel set: ${unknown.join(', ')}` : 'bad --reps or --budget');
     console.error(HELP);
@@ -182,7 +210,8 @@ async function main(): Promise<void> {
 
   const config = GPT2_SMALL;
   const dir = mkdtempSync(join(tmpdir(), 'animated-transformer-bench-'));
-  let torch: PythonPeer | null = null;
+  // The PyTorch peers, one per instruction set; the first is the reference.
+  const torches: { isa: string; title: string; peer: PythonPeer; capability: string }[] = [];
   let ort: PythonPeer | null = null;
   try {
     console.log(`Making a random GPT-2 small (${parameterCount(config).toLocaleString('en')} parameters, seed ${SEED}) in ${dir}`);
@@ -200,19 +229,26 @@ async function main(): Promise<void> {
     }
     let torchProblem = '';
     let torchVersion = '';
-    try {
-      const [peer, hello] = await PythonPeer.start('PyTorch', 'torch_forward.py', values.python, dir, ids);
-      torch = peer;
-      torchVersion = String(hello.torch);
-      for (const threads of THREADS) {
-        await torch.ask({ op: 'forward', T: LENGTHS[0], threads });
-        await torch.ask({ op: 'decode', n: 2, threads });
+    for (const isa of isas) {
+      const { title, env } = TORCH_ISAS[isa];
+      let peer: PythonPeer | null = null;
+      try {
+        const started = await PythonPeer.start(title, 'torch_forward.py', values.python, dir, ids, env);
+        peer = started[0];
+        torchVersion = String(started[1].torch);
+        for (const threads of THREADS) {
+          await peer.ask({ op: 'forward', T: LENGTHS[0], threads });
+          await peer.ask({ op: 'decode', n: 2, threads });
+        }
+        torches.push({ isa, title, peer, capability: String(started[1].capability) });
+      } catch (e) {
+        torchProblem = `${title}: ${(e as Error).message}`;
+        peer?.close();
+        break;
       }
-    } catch (e) {
-      torchProblem = (e as Error).message;
-      torch?.close();
-      torch = null;
     }
+    if (torchProblem) for (const t of torches.splice(0)) t.peer.close();
+    const torch = torches[0]?.peer ?? null;
 
     // ONNX Runtime is optional: whatever goes wrong with it (not installed, export, memory)
     // leaves it out of the table with one line saying why, never the benchmark.
@@ -258,7 +294,7 @@ async function main(): Promise<void> {
     // The peers' columns. PyTorch is the reference: if it fails, the benchmark fails, as it
     // always has. ONNX Runtime failing mid-run only stops its own measurements (`stopped`).
     const peers = [
-      ...(torch ? [{ key: 'torch', title: 'PyTorch', peer: torch, traces: true, required: true, stopped: '' }] : []),
+      ...torches.map((t) => ({ key: `torch-${t.isa}`, title: t.title, peer: t.peer, traces: true, required: true, stopped: '' })),
       ...(ort ? [{ key: 'ort', title: 'ORT', peer: ort, traces: false, required: false, stopped: '' }] : []),
     ];
     const best = new Map<string, number>(); // "label|column" → fastest ms
@@ -300,7 +336,8 @@ async function main(): Promise<void> {
         rows.push(row);
       }
     }
-    const torchName = torch ? `PyTorch ${torchVersion}` : 'no PyTorch';
+    const capabilities = torches.map((t) => `${t.title}: ${t.capability}`).join(', ');
+    const torchName = torch ? `PyTorch ${torchVersion} (vector kernels ${capabilities})` : 'no PyTorch';
     const ortName = ort ? `, ONNX Runtime ${ortVersion}` : '';
     console.log(`\n${torchName}${ortName}, Node ${process.version}; best of up to ${rounds} rounds; decoding: ${DECODE} tokens after a ${PROMPT}-token prompt`);
     if (ort) {
@@ -322,7 +359,7 @@ async function main(): Promise<void> {
     // packed copy each kernel set keeps in its WebAssembly memory.
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
     const peaks = [`ours (Node, ${names.join(' + ')}) ${mb(process.resourceUsage().maxRSS * 1024)}`];
-    for (const [title, peer] of [['PyTorch', torch], ['ONNX Runtime', ort]] as const) {
+    for (const [title, peer] of [...torches.map((t) => [t.title, t.peer] as const), ['ONNX Runtime', ort] as const]) {
       if (!peer) continue;
       try {
         peaks.push(`${title} ${mb((await peer.ask({ op: 'peak-memory' })).bytes as number)}`);
@@ -342,7 +379,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    torch?.close();
+    for (const t of torches) t.peer.close();
     ort?.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -99,7 +99,8 @@ def main() -> None:
             return {"logits": [float(x) for x in model.forward(ids[: req["T"]])[-1]]}
         return {"error": f"unknown op {req['op']!r}"}
 
-    serve({"torch": torch.__version__}, answer)
+    # Which of PyTorch's vectorized kernel sets runs (ATEN_CPU_CAPABILITY can lower it).
+    serve({"torch": torch.__version__, "capability": torch.backends.cpu.get_cpu_capability()}, answer)
 
 
 if __name__ == "__main__":
