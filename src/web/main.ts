@@ -384,7 +384,7 @@ const trainingHistory = new HistoryChapter(client, defaultModelSource, {
 /** Loads a model; false when it failed (the message is shown). */
 async function loadModel(source: ModelSource, choice: ModelChoice): Promise<boolean> {
   cancelLoad?.();
-  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'your files') : 'the built-in model';
+  const what = source.kind === 'hub' ? source.repo : source.kind === 'files' ? (source.name ?? 'the model you picked') : 'the built-in model';
   picker.showLoading(what, source.kind === 'hub');
   setStatus(`Loading ${what}…`);
   const { done, cancel } = client.load(source, {

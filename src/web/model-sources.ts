@@ -68,7 +68,7 @@ async function filesFolder(files: readonly File[], givenName?: string): Promise<
     );
   }
   // What the scenes call the model: the name it was given (a model trained in the tab), else the picked folder's.
-  const name = (givenName ?? (first.webkitRelativePath.split('/')[0] || 'your files')).slice(0, 80);
+  const name = (givenName ?? (first.webkitRelativePath.split('/')[0] || 'the model you picked')).slice(0, 80);
   const index = indexFile ? parseIndex(await indexFile.text(), `${name}/${INDEX_FILE}`) : null;
   const names = index?.shards ?? [WEIGHTS_FILE];
   const missing = names.filter((n) => !byName.has(n));

@@ -14,7 +14,7 @@ import type { Formula, FormulaQuery } from '../model/formula.ts';
 export type ModelSource =
   | { kind: 'url'; name: string; configUrl: string; weightsUrl: string; metaUrl: string | null }
   | { kind: 'hub'; repo: string; hubBase: string }
-  /** `name`: what the scenes call the model (default: the picked folder's name, or "your files"). */
+  /** `name`: what the scenes call the model (default: the picked folder's name, or "the model you picked"). */
   | { kind: 'files'; files: File[]; name?: string };
 
 /**

@@ -111,8 +111,8 @@ describe('large and sharded models in the page', () => {
     const { page } = watched;
     const files = readdirSync(shardedDir).map((f) => join(shardedDir, f));
     await page.locator('#model-files').setInputFiles(files);
-    await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'your files');
-    expect(await text('model-memory')).toMatch(/^your files needs about/);
+    await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'the model you picked');
+    expect(await text('model-memory')).toMatch(/^the model you picked needs about/);
     await page.locator('#model-files').setInputFiles(files.filter((f) => !f.endsWith('00002-of-00003.safetensors')));
     await page.waitForFunction(() => /model-00002-of-00003\.safetensors is missing/.test(document.getElementById('messages')!.textContent ?? ''));
     expect(await text('messages')).toMatch(/model\.safetensors\.index\.json names 3 shards\. Pick all of them/);

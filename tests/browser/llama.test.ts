@@ -79,7 +79,7 @@ describe('a Llama-family model in the page', () => {
   it('the reader picks its files: the page runs it with its own tokenizer, and the numbers are those of Node', async () => {
     const dir = llamaFixtureDir('llama-smol-gqa');
     await watched.page.locator('#model-files').setInputFiles(files(dir, modelFiles(dir)));
-    const page = await explained('your files', 'llama');
+    const page = await explained('the model you picked', 'llama');
     const node = await llamaExplanation('llama-smol-gqa', PROMPT);
     expect(page.tokens).toEqual(node.tokens);
     expect(page.tokens[0].text).toBe('<|begin_of_text|>');
@@ -171,7 +171,7 @@ describe('a Llama-family model in the page', () => {
 
   it('a sharded folder picked as files loads from its index and shards', async () => {
     await watched.page.locator('#model-files').setInputFiles(files(shardedDir, modelFiles(shardedDir)));
-    const page = await explained('your files', 'qwen2');
+    const page = await explained('the model you picked', 'qwen2');
     expect(page.config).toMatchObject({ biases: 'qkv', tieWordEmbeddings: false });
     // Qwen2 here: biases on q/k/v only, every query head its own key/value head, a separate output head.
     const prose = await visibleProse();

@@ -146,7 +146,7 @@ describe('the model panel', () => {
   it('the reader can pick a model’s files from their computer', async () => {
     const { page } = watched;
     await page.locator('#model-files').setInputFiles([join(modelDir, 'config.json'), join(modelDir, 'model.safetensors')]);
-    await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'your files');
+    await page.waitForFunction(() => document.querySelector('transformer-scene')!.explanation?.modelName === 'the model you picked');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('model') === 'files');
   });
 

@@ -136,7 +136,7 @@ describe('the page’s numbers for transformers’ own fixtures, read as the rea
       await page.locator('#model-files').setInputFiles(['config.json', 'model.safetensors', 'animated-transformer.json'].map((f) => join(dir, f)));
       await page.waitForFunction((p) => {
         const ex = document.querySelector<TransformerSceneElement>('transformer-scene[scene="prediction"]')!.explanation;
-        return ex?.modelName === 'your files' && ex.prompt === p;
+        return ex?.modelName === 'the model you picked' && ex.prompt === p;
       }, prompt);
       const ours = explanationFromPage(await pageExplanation(page), (id) => [...vocabulary][id]);
       expect(ours.tokens.map((t) => t.id)).toEqual(reference.ids);

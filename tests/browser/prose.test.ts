@@ -113,7 +113,7 @@ describe('the article’s prose', () => {
     await page.goto(`${origin}/`);
     await pageReady(page);
     await page.locator('#model-files').setInputFiles(['config.json', 'model.safetensors', 'animated-transformer.json'].map((f) => join(tinyDir, f)));
-    await page.waitForFunction(() => document.querySelector<TransformerSceneElement>('transformer-scene')!.explanation?.modelName === 'your files');
+    await page.waitForFunction(() => document.querySelector<TransformerSceneElement>('transformer-scene')!.explanation?.modelName === 'the model you picked');
     const seen = await prose(page);
     expectFilled(seen, expectedDims(TINY_CONFIG, gpt2Tokenizer().encode('The robots will bring').length));
     expect(seen.sharedShown).toBe(false);
