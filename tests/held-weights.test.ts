@@ -2,16 +2,22 @@
 // in pieces of any size, as floats or 16-bit halves, they multiply exactly as the same matrix
 // kept resident from an array does, give back their rows, work at addresses past 2 GiB, and are
 // freed by forget(). The memory a 32-bit memory can hold is a limit the kernels enforce.
+// Halves are stored scaled by HALF_SCALE, so that small weights stay normal halves (a subnormal
+// one made every product that met it take a slow path); a matrix too large for that is not.
 
 import { describe, expect, it } from 'vitest';
 import { plainKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
 import { HeldMatrix } from '../src/kernels/held.ts';
 import { floatToHalfBits, halfBitsToFloat } from '../src/kernels/half.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
+import { HALF_SCALE } from '../src/kernels/wasm/packing.ts';
 
 const random = new SeededRandom(7);
 const randomArray = (n: number): Float32Array => Float32Array.from({ length: n }, () => random.next() * 2 - 1);
-const toHalf = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
+/** A number as the kernels keep it in a half: rounded to 11 significant bits at HALF_SCALE times its size. */
+const toHalf = (v: number): number => halfBitsToFloat(floatToHalfBits(v * HALF_SCALE)) / HALF_SCALE;
+/** The same without the scale: what a plain IEEE half keeps. */
+const toIeeeHalf = (v: number): number => halfBitsToFloat(floatToHalfBits(v));
 
 /** Holds `b` (K×N, or N×K when transposed), written in pieces of random sizes. */
 function hold(kernels: WasmKernels, b: Float32Array, K: number, N: number, transposed: boolean, half: boolean): HeldMatrix {
@@ -56,6 +62,61 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
       }
     });
   }
+
+  it('keep small numbers to 11 significant bits as halves, and multiply as floats of those numbers do, bit for bit', () => {
+    // Sizes from 10⁻⁷ to 10⁻⁴, most below the smallest normal half (6.1 × 10⁻⁵): an IEEE half
+    // keeps them to a multiple of 6 × 10⁻⁸ only.
+    const small = (n: number) => Float32Array.from({ length: n }, () => (random.next() < 0.5 ? -1 : 1) * 10 ** (-7 + 3 * random.next()));
+    const [M, K, N] = [5, 40, 1100];
+    const a = randomArray(M * K);
+    const bt = small(N * K);
+    const b = small(K * N);
+    const kernels = new WasmKernels();
+    const heldNK = hold(kernels, bt, K, N, true, true);
+    const heldKN = hold(kernels, b, K, N, false, true);
+    const keptNK = heldNK.toFloat32();
+    const keptKN = heldKN.toFloat32();
+    for (let i = 0; i < bt.length; i++) expect(Math.abs(keptNK[i] - bt[i])).toBeLessThanOrEqual(Math.abs(bt[i]) * 2 ** -11);
+    for (let i = 0; i < b.length; i++) expect(Math.abs(keptKN[i] - b[i])).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -11);
+    expect(keptNK.some((v, i) => v !== toIeeeHalf(bt[i]))).toBe(true);
+    // The products divide the scale back out of A exactly: the same bits as floats of the kept numbers.
+    const floats = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    kernels.matmulTransposed(got, a, heldNK, M, K, N);
+    floats.matmulTransposed(want, a, keptNK, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    kernels.matmul(got, a, heldKN, null, M, K, N);
+    floats.matmul(want, a, keptKN, null, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
+  it('are kept as plain halves when a number is too large for the scale, even one that arrives after the rest were packed', () => {
+    const [M, K, N] = [3, 24, 1100]; // stored N × K: chunks of 512 rows, the large number in the last
+    const a = randomArray(M * K);
+    const bt = randomArray(N * K).map((v) => v * 1e-3);
+    bt[1050 * K + 3] = 100; // beyond 65504 / HALF_SCALE
+    const b = randomArray(K * N);
+    b[17] = -300;
+    const kernels = new WasmKernels();
+    const heldNK = hold(kernels, bt, K, N, true, true);
+    const heldKN = hold(kernels, b, K, N, false, true);
+    const keptNK = heldNK.toFloat32();
+    expect(keptNK[1050 * K + 3]).toBe(100);
+    expect(heldKN.toFloat32()[17]).toBe(-300);
+    // Rows packed scaled, then scaled back in place: within half a step of an IEEE half's grid.
+    for (let i = 0; i < bt.length; i++) expect(Math.abs(keptNK[i] - toIeeeHalf(bt[i]))).toBeLessThanOrEqual(2 ** -24);
+    expect(Array.from(heldKN.toFloat32())).toEqual(Array.from(b, toIeeeHalf));
+    const floats = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    kernels.matmulTransposed(got, a, heldNK, M, K, N);
+    floats.matmulTransposed(want, a, keptNK, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    kernels.matmul(got, a, heldKN, null, M, K, N);
+    floats.matmul(want, a, heldKN.toFloat32(), null, M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
 
   it('are read back by the plain kernels, which hold nothing themselves', () => {
     const kernels = new WasmKernels();

@@ -78,9 +78,12 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32, ld: i32): void {
 
 /**
  * packNK for a b[N×K] of half-precision bit patterns (an F16 embedding table kept as the
- * checkpoint stores it): panels [ceil(N/W)][K][W] of 16-bit patterns, moved as they are.
+ * checkpoint stores it): panels [ceil(N/W)][K][W] of 16-bit patterns, each the half of its
+ * value times `scale` (a power of two: exact unless it overflows). Returns 1 if some finite
+ * value overflowed to infinity at that scale, else 0.
  */
-export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
+export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, scale: f32): i32 {
+  let overflow = 0;
   const P = (N + W - 1) / W;
   for (let p = 0; p < P; p++) {
     const j0 = p * W;
@@ -91,7 +94,10 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
       if (j < N) {
         let s = src + <usize>(j * K) * 2;
         for (let k = 0; k < K; k++) {
-          store<u16>(dd, load<u16>(s));
+          const h = <u32>load<u16>(s);
+          const scaled = scale == 1 ? <u16>h : f32ToF16(f16ToF32(h) * scale);
+          if (overflowed(scaled, h)) overflow = 1;
+          store<u16>(dd, scaled);
           dd += 16;
           s += 2;
         }
@@ -103,16 +109,46 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32): void {
       }
     }
   }
+  return overflow;
 }
 
 /**
  * Converts a packed matrix to IEEE half precision (round to nearest, ties to even), for
- * weights kept compact: `count` floats at src become `count` 16-bit values at dst.
+ * weights kept compact: `count` floats at src, each times `scale` (a power of two), become
+ * `count` 16-bit values at dst. Returns 1 if some finite value overflowed to infinity, else 0.
  */
-export function toF16(dst: usize, src: usize, count: i32): void {
+export function toF16(dst: usize, src: usize, count: i32, scale: f32): i32 {
+  let overflow = 0;
   for (let i = 0; i < count; i++) {
-    store<u16>(dst + <usize>i * 2, f32ToF16(load<f32>(src + <usize>i * 4)));
+    const x = load<f32>(src + <usize>i * 4);
+    const h = f32ToF16(x * scale);
+    if ((h & 0x7fff) == 0x7c00 && isFinite<f32>(x)) overflow = 1;
+    store<u16>(dst + <usize>i * 2, h);
   }
+  return overflow;
+}
+
+/** Halves in place: each becomes the half of its value times `factor` (rounded where it must be). */
+export function rescaleHalves(ptr: usize, count: i32, factor: f32): void {
+  for (let i = 0; i < count; i++) {
+    const at = ptr + <usize>i * 2;
+    store<u16>(at, f32ToF16(f16ToF32(<u32>load<u16>(at)) * factor));
+  }
+}
+
+/** Whether half `scaled` is infinite though the half it came from, `from`, was not. */
+@inline function overflowed(scaled: u16, from: u32): bool {
+  return (scaled & 0x7fff) == 0x7c00 && (from & 0x7c00) != 0x7c00;
+}
+
+/** A half's bit pattern as the float it stands for (exact). */
+function f16ToF32(h: u32): f32 {
+  const sign = (h & 0x8000) << 16;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e == 0) return reinterpret<f32>(reinterpret<u32>(<f32>m * 5.9604644775390625e-8) | sign); // m · 2^-24
+  if (e == 31) return reinterpret<f32>(sign | 0x7f800000 | (m << 13));
+  return reinterpret<f32>(sign | ((e + 112) << 23) | (m << 13));
 }
 
 function f32ToF16(x: f32): u16 {
@@ -162,9 +198,11 @@ const ROWS: i32 = 6;
  * k-major, so the tile starting at row i with r rows holds A[i + j][k] at float i·K + k·r + j
  * and the product reads it front to back. A's element (i, k) is read at float i·sAi + k·sAk:
  * a[M×K] (sAi = K, sAk = 1), one head's columns of a wider matrix (sAi = its row length), and
- * aᵀ of a[K×M] (sAi = 1, sAk = M) pack alike.
+ * aᵀ of a[K×M] (sAi = 1, sAk = M) pack alike. Each element is multiplied by `scale`, a power
+ * of two: 1, or the inverse of the scale a matrix of halves was stored at, so that the
+ * product is the one of the unscaled numbers, to the bit.
  */
-export function packRows(dst: usize, src: usize, sAi: i32, sAk: i32, M: i32, K: i32): void {
+export function packRows(dst: usize, src: usize, sAi: i32, sAk: i32, M: i32, K: i32, scale: f32): void {
   const rs = <usize>sAi * 4;
   const ks = <usize>sAk * 4;
   let d = dst;
@@ -174,7 +212,7 @@ export function packRows(dst: usize, src: usize, sAi: i32, sAk: i32, M: i32, K: 
     for (let k = 0; k < K; k++) {
       let s = sk;
       for (let j = 0; j < r; j++) {
-        store<f32>(d, load<f32>(s));
+        store<f32>(d, load<f32>(s) * scale);
         d += 4;
         s += rs;
       }

@@ -144,7 +144,9 @@ export class GpuLink {
   /**
    * Sends a weight (K × N, or N × K stored, as `shape` says) to the GPU, a chunk at a time: as
    * floats, or as halves when `shape.half` (a HalfArray's own bits; a held matrix's halves,
-   * widened as they are read back and narrowed again, exactly).
+   * widened as they are read back and narrowed again: exactly, except that a weight below
+   * 6 × 10⁻⁵, which the WebAssembly kernels keep to 11 bits with their HALF_SCALE, becomes a
+   * subnormal IEEE half here, a multiple of 6 × 10⁻⁸).
    */
   addWeight(id: number, shape: WeightShape, weight: Float32Array | HalfArray | HeldMatrix): void {
     this.call({ op: 'weight', id, shape });
