@@ -144,7 +144,7 @@ async function measure(origin: string, size: string, folder: string, first: stri
     figures.firstWorkerMs = updated.detail.explainMilliseconds as number;
     const names = await page.evaluate(() => [...document.querySelectorAll('transformer-scene')].map((el) => el.explanation?.modelName ?? ''));
     const numbers = await sceneNumbers(page);
-    const drawn = numbers.filter((n, i) => n.length > 0 && names[i] === 'your files').length;
+    const drawn = numbers.filter((n, i) => n.length > 0 && names[i] === 'the model you picked').length;
     figures.scenesDrawn = `${drawn}/${numbers.length}`;
     // A prompt change: typed, then every scene updated.
     const change = await page.evaluate(async (text) => {

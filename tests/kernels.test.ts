@@ -357,6 +357,22 @@ describe('output heads held as half-precision numbers (HalfArray)', () => {
     });
   }
 
+  it.runIf(SIMD)('keep halves below 64 exactly when stored scaled, subnormal ones included, and multiply as their floats do', () => {
+    // Every finite half below 64 in size (exponents up to 20), zeros and subnormals among them.
+    const small = new HalfArray(Uint16Array.from({ length: 33 * 100 }, (_, i) => {
+      const bits = Math.floor(random.next() * 65536);
+      return i % 7 === 0 ? bits & 0x83ff : (bits & 0x8000) | (Math.floor(random.next() * 21) << 10) | (bits & 0x3ff);
+    }));
+    const kernels = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
+    const [M, K, N] = [3, 33, 100];
+    const a = randomArray(M * K);
+    const got = new Float32Array(M * N);
+    const want = new Float32Array(M * N);
+    kernels.matmulTransposed(got, a, small, M, K, N);
+    new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 }).matmulTransposed(want, a, small.toFloat32(), M, K, N);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
   it('give the embedded model the same trace with its table widened to floats, kept as halves, or shipped as the page does (shared rows)', () => {
     const files = (name: string) => readFileSync(new URL(`../models/default/${name}`, import.meta.url));
     const text = files('config.json').toString('utf8');

@@ -79,10 +79,10 @@ export function packNK(dst: usize, src: usize, K: i32, N: i32, ld: i32): void {
 /**
  * packNK for a b[N×K] of half-precision bit patterns (an F16 embedding table kept as the
  * checkpoint stores it): panels [ceil(N/W)][K][W] of 16-bit patterns, each the half of its
- * value times `scale` (a power of two: exact unless it overflows). Returns 1 if some finite
- * value overflowed to infinity at that scale, else 0.
+ * value times 2^`shift` (exact unless it overflows). Returns 1 if some finite value
+ * overflowed to infinity at that scale, else 0.
  */
-export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, scale: f32): i32 {
+export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, shift: i32): i32 {
   let overflow = 0;
   const P = (N + W - 1) / W;
   for (let p = 0; p < P; p++) {
@@ -95,8 +95,14 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, scale: f32)
         let s = src + <usize>(j * K) * 2;
         for (let k = 0; k < K; k++) {
           const h = <u32>load<u16>(s);
-          const scaled = scale == 1 ? <u16>h : f32ToF16(f16ToF32(h) * scale);
-          if (overflowed(scaled, h)) overflow = 1;
+          const e = <i32>((h >> 10) & 0x1f);
+          let scaled = <u16>h;
+          if (shift != 0 && e < 31) {
+            // A normal half's exponent moves up by `shift`; a subnormal one is normalized.
+            if (e == 0 || e + shift >= 31) scaled = f32ToF16(f16ToF32(h), shift << 23);
+            else scaled = <u16>(h + (<u32>shift << 10));
+            if ((scaled & 0x7fff) == 0x7c00) overflow = 1;
+          }
           store<u16>(dd, scaled);
           dd += 16;
           s += 2;
@@ -114,31 +120,28 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, scale: f32)
 
 /**
  * Converts a packed matrix to IEEE half precision (round to nearest, ties to even), for
- * weights kept compact: `count` floats at src, each times `scale` (a power of two), become
- * `count` 16-bit values at dst. Returns 1 if some finite value overflowed to infinity, else 0.
+ * weights kept compact: `count` floats at src, each times 2^`shift`, become `count` 16-bit
+ * values at dst. Returns 1 if some value was too large for a half at that scale (or not
+ * finite), else 0.
  */
-export function toF16(dst: usize, src: usize, count: i32, scale: f32): i32 {
-  let overflow = 0;
+export function toF16(dst: usize, src: usize, count: i32, shift: i32): i32 {
+  const exponent = <u32>shift << 23;
+  let largest: u32 = 0;
   for (let i = 0; i < count; i++) {
     const x = load<f32>(src + <usize>i * 4);
-    const h = f32ToF16(x * scale);
-    if ((h & 0x7fff) == 0x7c00 && isFinite<f32>(x)) overflow = 1;
-    store<u16>(dst + <usize>i * 2, h);
+    largest = max(largest, reinterpret<u32>(x) & 0x7fffffff);
+    store<u16>(dst + <usize>i * 2, f32ToF16(x, exponent));
   }
-  return overflow;
+  return largest >= 0x477ff000 - exponent ? 1 : 0; // 65520, which rounds up to infinity
 }
 
-/** Halves in place: each becomes the half of its value times `factor` (rounded where it must be). */
-export function rescaleHalves(ptr: usize, count: i32, factor: f32): void {
+/** Halves in place: each becomes the half of its value times 2^-`shift` (rounded where it must be). */
+export function unscaleHalves(ptr: usize, count: i32, shift: i32): void {
+  const factor = reinterpret<f32>(<u32>(127 - shift) << 23);
   for (let i = 0; i < count; i++) {
     const at = ptr + <usize>i * 2;
-    store<u16>(at, f32ToF16(f16ToF32(<u32>load<u16>(at)) * factor));
+    store<u16>(at, f32ToF16(f16ToF32(<u32>load<u16>(at)) * factor, 0));
   }
-}
-
-/** Whether half `scaled` is infinite though the half it came from, `from`, was not. */
-@inline function overflowed(scaled: u16, from: u32): bool {
-  return (scaled & 0x7fff) == 0x7c00 && (from & 0x7c00) != 0x7c00;
 }
 
 /** A half's bit pattern as the float it stands for (exact). */
@@ -151,16 +154,18 @@ function f16ToF32(h: u32): f32 {
   return reinterpret<f32>(sign | ((e + 112) << 23) | (m << 13));
 }
 
-function f32ToF16(x: f32): u16 {
+/** The half of x times 2^(exponent >> 23): `exponent` is added to x's exponent field. */
+function f32ToF16(x: f32, exponent: u32): u16 {
   const bits = reinterpret<u32>(x);
   const sign = (bits >> 16) & 0x8000;
   const mag = bits & 0x7fffffff;
-  if (mag >= 0x47800000) return <u16>(sign | (mag > 0x7f800000 ? 0x7e00 : 0x7c00)); // too big, ∞, NaN
-  if (mag < 0x38800000) {
+  if (mag > 0x7f800000) return <u16>(sign | 0x7e00); // NaN
+  if (mag >= 0x47800000 - exponent) return <u16>(sign | 0x7c00); // too big, ∞
+  if (mag < 0x38800000 - exponent) {
     // Below the smallest normal half (2^-14): a multiple of 2^-24, rounded half to even.
-    return <u16>(sign | <u32>nearest(reinterpret<f32>(mag) * 16777216.0));
+    return <u16>(sign | <u32>nearest(reinterpret<f32>(mag) * reinterpret<f32>(0x4b800000 + exponent))); // 2^24 · scale
   }
-  const rebiased = mag - 0x38000000; // exponent bias 127 → 15
+  const rebiased = mag - (0x38000000 - exponent); // exponent bias 127 → 15, and the scale
   return <u16>(sign | ((rebiased + 0xfff + ((rebiased >> 13) & 1)) >> 13));
 }
 

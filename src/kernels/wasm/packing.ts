@@ -17,14 +17,14 @@ export interface KernelExports {
   packKN(dst: number, src: number, K: number, N: number, ld: number): void;
   /** b[N×K] with rows `ld` floats apart (ld = K for a whole matrix) as the panels of bᵀ. */
   packNK(dst: number, src: number, K: number, N: number, ld: number): void;
-  /** packNK for half bit patterns, each value times `scale`; 1 if some value overflowed. */
-  packNKHalves(dst: number, src: number, K: number, N: number, scale: number): number;
+  /** packNK for half bit patterns, each value times 2^shift; 1 if some value overflowed. */
+  packNKHalves(dst: number, src: number, K: number, N: number, shift: number): number;
   /** The left operand A (M×K, element (i, k) at i·sAi + k·sAk), times `scale`, in the row tiles gemm reads. */
   packRows(dst: number, src: number, sAi: number, sAk: number, M: number, K: number, scale: number): void;
-  /** Floats times `scale` to half bit patterns; 1 if some value overflowed. */
-  toF16(dst: number, src: number, count: number, scale: number): number;
-  /** Halves in place times `factor`. */
-  rescaleHalves(ptr: number, count: number, factor: number): void;
+  /** Floats times 2^shift to half bit patterns; 1 if some value was too large for that. */
+  toF16(dst: number, src: number, count: number, shift: number): number;
+  /** Halves in place times 2^-shift. */
+  unscaleHalves(ptr: number, count: number, shift: number): void;
   gelu(dst: number, src: number, n: number): void;
   softmaxRows(dst: number, src: number, rows: number, n: number): void;
   gemm(out: number, a: number, packed: number, bias: number, M: number, K: number, P: number, p0: number, p1: number, mode: number, half: number): void;
@@ -59,6 +59,7 @@ export interface Packed {
  * did); a matrix with a larger number is stored unscaled.
  */
 export const HALF_SCALE = 1024;
+const HALF_SHIFT = Math.log2(HALF_SCALE);
 
 /** Elements (floats or halves) a packed K × N operand takes: whole panels. */
 export const packedElements = (K: number, N: number): number => K * Math.ceil(N / PANEL) * PANEL;
@@ -185,9 +186,9 @@ export class Packer {
     }
     const wide = alignUp(raw + K * N * 4);
     this.fn.packKN(wide, raw, K, N, N);
-    if (this.fn.toF16(entry.ptr, wide, packedElements(K, N), entry.scale) && entry.scale !== 1) {
+    if (this.fn.toF16(entry.ptr, wide, packedElements(K, N), shiftOf(entry)) && entry.scale !== 1) {
       entry.scale = 1;
-      this.fn.toF16(entry.ptr, wide, packedElements(K, N), 1);
+      this.fn.toF16(entry.ptr, wide, packedElements(K, N), 0);
     }
   }
 
@@ -205,18 +206,21 @@ export class Packer {
       return;
     }
     const wide = alignUp(raw + CHUNK_ROWS * K * 4);
-    const narrow = (scale: number): number => {
-      if (halves) return this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows, scale);
+    const narrow = (): number => {
+      if (halves) return this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows, shiftOf(entry));
       this.fn.packNK(wide, raw, K, rows, K);
-      return this.fn.toF16(entry.ptr + at * 2, wide, packedElements(K, rows), scale);
+      return this.fn.toF16(entry.ptr + at * 2, wide, packedElements(K, rows), shiftOf(entry));
     };
-    if (narrow(entry.scale) && entry.scale !== 1) {
-      this.fn.rescaleHalves(entry.ptr, at, 1 / entry.scale);
+    if (narrow() && entry.scale !== 1) {
+      this.fn.unscaleHalves(entry.ptr, at, shiftOf(entry));
       entry.scale = 1;
-      narrow(1);
+      narrow();
     }
   }
 }
+
+/** The power of two an entry's halves are scaled by. */
+const shiftOf = (entry: Packed): number => (entry.scale === HALF_SCALE ? HALF_SHIFT : 0);
 
 /** Numbers must arrive in order and fill the matrix exactly. */
 function checkOrder(at: number, expected: number, count: number, total: number): void {
