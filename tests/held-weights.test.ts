@@ -30,6 +30,19 @@ function hold(kernels: WasmKernels, b: Float32Array, K: number, N: number, trans
   return writer.finish();
 }
 
+/** Held matrices multiply as floats of the numbers they keep do, bit for bit (the scale divides out exactly). */
+function expectProductsOfKeptNumbers(kernels: WasmKernels, a: Float32Array, heldKN: HeldMatrix, heldNK: HeldMatrix, M: number, K: number, N: number): void {
+  const floats = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
+  const got = new Float32Array(M * N);
+  const want = new Float32Array(M * N);
+  kernels.matmulTransposed(got, a, heldNK, M, K, N);
+  floats.matmulTransposed(want, a, heldNK.toFloat32(), M, K, N);
+  expect(Array.from(got)).toEqual(Array.from(want));
+  kernels.matmul(got, a, heldKN, null, M, K, N);
+  floats.matmul(want, a, heldKN.toFloat32(), null, M, K, N);
+  expect(Array.from(got)).toEqual(Array.from(want));
+}
+
 describe.runIf(wasmSimdSupported())('held weight matrices', () => {
   // N = 1100 rows of a transposed matrix are packed in chunks of 512: two full, the last short of a panel.
   const SHAPES: [number, number, number][] = [[1, 7, 3], [5, 33, 65], [3, 24, 1100], [16, 64, 48]];
@@ -79,16 +92,7 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
     for (let i = 0; i < bt.length; i++) expect(Math.abs(keptNK[i] - bt[i])).toBeLessThanOrEqual(Math.abs(bt[i]) * 2 ** -11);
     for (let i = 0; i < b.length; i++) expect(Math.abs(keptKN[i] - b[i])).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -11);
     expect(keptNK.some((v, i) => v !== toIeeeHalf(bt[i]))).toBe(true);
-    // The products divide the scale back out of A exactly: the same bits as floats of the kept numbers.
-    const floats = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
-    const got = new Float32Array(M * N);
-    const want = new Float32Array(M * N);
-    kernels.matmulTransposed(got, a, heldNK, M, K, N);
-    floats.matmulTransposed(want, a, keptNK, M, K, N);
-    expect(Array.from(got)).toEqual(Array.from(want));
-    kernels.matmul(got, a, heldKN, null, M, K, N);
-    floats.matmul(want, a, keptKN, null, M, K, N);
-    expect(Array.from(got)).toEqual(Array.from(want));
+    expectProductsOfKeptNumbers(kernels, a, heldKN, heldNK, M, K, N);
   });
 
   it('are kept as plain halves when a number is too large for the scale, even one that arrives after the rest were packed', () => {
@@ -107,15 +111,7 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
     // Rows packed scaled, then scaled back in place: within half a step of an IEEE half's grid.
     for (let i = 0; i < bt.length; i++) expect(Math.abs(keptNK[i] - toIeeeHalf(bt[i]))).toBeLessThanOrEqual(2 ** -24);
     expect(Array.from(heldKN.toFloat32())).toEqual(Array.from(b, toIeeeHalf));
-    const floats = new WasmKernels({ residentMinFloats: 1, residentAfterCalls: 1 });
-    const got = new Float32Array(M * N);
-    const want = new Float32Array(M * N);
-    kernels.matmulTransposed(got, a, heldNK, M, K, N);
-    floats.matmulTransposed(want, a, keptNK, M, K, N);
-    expect(Array.from(got)).toEqual(Array.from(want));
-    kernels.matmul(got, a, heldKN, null, M, K, N);
-    floats.matmul(want, a, heldKN.toFloat32(), null, M, K, N);
-    expect(Array.from(got)).toEqual(Array.from(want));
+    expectProductsOfKeptNumbers(kernels, a, heldKN, heldNK, M, K, N);
   });
 
   it('are read back by the plain kernels, which hold nothing themselves', () => {
