@@ -102,6 +102,18 @@ describe('a safetensors file read as it streams in', () => {
     await expect(read(longer, bytes.length)).rejects.toThrow(/holds more than the \d+ bytes it was announced as/);
     const broken = writeSafetensors([{ name: 'a', shape: [3], data: Float32Array.from([1, NaN, 2]) }]);
     await expect(read(broken, broken.length)).rejects.toThrow(/tensor "a" holds NaN at index 1/);
+    const infinite = writeSafetensors([{ name: 'a', shape: [3], data: Float32Array.from([1, 2, -Infinity]) }]);
+    await expect(read(infinite, infinite.length)).rejects.toThrow(/tensor "a" holds -Infinity at index 2; weights must be finite numbers/);
+  });
+
+  it('refuses a number beyond what a sink that narrows to halves can hold, and keeps the largest half', async () => {
+    const bytes = writeSafetensors([{ name: 'a', shape: [4], data: Float32Array.from([1, -65504, 70000, 2]) }]);
+    const kept: number[] = [];
+    const read = (limit: number | undefined) =>
+      readThrough(new SafetensorsReader('x.safetensors', bytes.length, () => new Map([['a', { limit, write: (v: ArrayLike<number>) => kept.push(...Array.from(v)) }]])), chunked(bytes, [9]));
+    await expect(read(65504)).rejects.toThrow(/tensor "a" holds 70000 at index 2, beyond the ±65,504 a 16-bit half can hold/);
+    expect(kept).not.toContain(70000);
+    await expect(read(undefined)).resolves.toBeUndefined(); // floats keep it
   });
 });
 
@@ -159,6 +171,15 @@ describe('GPT-2 weights read as they stream in', () => {
       // Halves do change the numbers: the test would pass vacuously if the F32 weights were kept.
       expect(worst).toBeGreaterThan(2 ** -14);
     }
+  });
+
+  it.runIf(wasmSimdSupported())('kept as halves, refuse a weight too large for one, naming it', () => {
+    const weights = gpt2Like(CONFIG, 12);
+    weights.h[1].mlp.c_fc.weight[5] = -1e5;
+    const bytes = modelToFiles(CONFIG, weights).safetensorsBytes;
+    const load = (precision: 'f32' | 'f16') => weightsFromBytes(CONFIG, bytes, 'm/model.safetensors', 'm/config.json', { kernels: bestKernels(), precision });
+    expect(() => load('f16')).toThrow(/tensor "h\.1\.mlp\.c_fc\.weight" holds -100000 at index 5, beyond the ±65,504 a 16-bit half can hold/);
+    expect(() => load('f32')).not.toThrow();
   });
 });
 

@@ -9,7 +9,7 @@ import { ModelError, type GPTConfig } from './config.ts';
 import { checkWeightsFit } from './memory.ts';
 import { parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
 import { READABLE, type TensorEntry } from './safetensors.ts';
-import { readThrough, SafetensorsReader, type TensorSink } from './safetensors-stream.ts';
+import { HALF_MAX, readThrough, SafetensorsReader, type TensorSink } from './safetensors-stream.ts';
 import { INDEX_FILE, type ShardIndex } from './shards.ts';
 import { floatToHalfBits, HalfArray } from '../kernels/half.ts';
 import type { HeldMatrix, MatrixWriter, WeightMatrix } from '../kernels/held.ts';
@@ -65,21 +65,14 @@ function int32Sink(total: number): Kept {
   return { total, filled: 0, write(values, at) { data.set(values, at); this.filled += values.length; }, result: () => data };
 }
 
-/** Refuses numbers a 16-bit half cannot hold, before they are narrowed. */
-function checkHalfRange(values: Float32Array | Int32Array, at: number, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (Math.abs(values[i]) > 65504) throw new ModelError(`${what} holds ${values[i]} at index ${at + i}, beyond the ±65,504 a 16-bit half can hold`);
-  }
-}
-
-/** Numbers narrowed to halves as they arrive; an F16 file's are taken as they are stored. */
-function halfSink(total: number, what: string): Kept {
+/** Numbers narrowed to halves as they arrive (the reader refuses any beyond HALF_MAX); an F16 file's are taken as they are stored. */
+function halfSink(total: number): Kept {
   const bits = new Uint16Array(total);
   return {
     total,
     filled: 0,
+    limit: HALF_MAX,
     write(values, at) {
-      checkHalfRange(values, at, what);
       for (let i = 0; i < values.length; i++) bits[at + i] = floatToHalfBits(values[i]);
       this.filled += values.length;
     },
@@ -92,14 +85,14 @@ function halfSink(total: number, what: string): Kept {
 }
 
 /** Numbers written into the kernels' memory; the writer is opened at the first numbers, so one is open at a time. */
-function heldSink(total: number, open: () => MatrixWriter, half: boolean, what: string): Kept {
+function heldSink(total: number, open: () => MatrixWriter, half: boolean): Kept {
   let writer: MatrixWriter | null = null;
   let held: HeldMatrix | null = null;
   return {
     total,
     filled: 0,
+    ...(half && { limit: HALF_MAX }),
     write(values, at) {
-      if (half) checkHalfRange(values, at, what);
       writer ??= open();
       writer.write(values as Float32Array, at);
       this.filled += values.length;
@@ -216,7 +209,7 @@ class GPT2WeightsCollector {
       if (index && entry.dtype !== 'I32') fail(`tensor "${key}" is stored as ${entry.dtype}; it must be I32`);
       if (!index && !READABLE.includes(entry.dtype)) fail(`tensor "${key}" is stored as ${entry.dtype}; this loader reads ${READABLE.join(', ')}`);
       if (key === SHARED_ROWS && entry.shape[0] < 1) fail(`tensor "${key}" has no rows`);
-      const sink = this.sinkFor(param ?? key, shape!, entry.dtype, `${where}: tensor "${key}"`);
+      const sink = this.sinkFor(param ?? key, shape!, entry.dtype);
       this.kept.set(param ?? key, sink);
       sinks.set(key, sink);
     }
@@ -224,17 +217,17 @@ class GPT2WeightsCollector {
   }
 
   /** Where a tensor goes: held by the kernels, or an array of floats, halves or whole numbers. */
-  private sinkFor(name: string, shape: number[], dtype: string, what: string): Kept {
+  private sinkFor(name: string, shape: number[], dtype: string): Kept {
     const { kernels, compactEmbeddings = false, precision = 'f32' } = this.options;
     const total = shape.reduce((a, b) => a * b, 1);
     const holds = kernels?.holdMatrix !== undefined;
     const half = precision === 'f16';
-    const hold = (transposed: boolean) => heldSink(total, () => kernels!.holdMatrix!(transposed ? shape[1] : shape[0], transposed ? shape[0] : shape[1], transposed, half), half, what);
+    const hold = (transposed: boolean) => heldSink(total, () => kernels!.holdMatrix!(transposed ? shape[1] : shape[0], transposed ? shape[0] : shape[1], transposed, half), half);
     let sink: Kept;
     if (name === ROW_OF || name === ROW_TOKENS) sink = int32Sink(total);
     else if (holds && /^h\.\d+\.(attn|mlp)\.(c_attn|c_proj|c_fc)\.weight$/.test(name)) sink = hold(false);
     else if (holds && (name === 'lm_head.weight' ? !this.config.tieWordEmbeddings : name === 'wte.weight' && this.config.tieWordEmbeddings)) sink = hold(true);
-    else if ((name === 'wte.weight' || name === SHARED_ROWS) && ((compactEmbeddings && dtype === 'F16') || (holds && half))) sink = halfSink(total, what);
+    else if ((name === 'wte.weight' || name === SHARED_ROWS) && ((compactEmbeddings && dtype === 'F16') || (holds && half))) sink = halfSink(total);
     else sink = arraySink(total);
     return this.tiedHeadStored && (name === 'wte.weight' || name === 'lm_head.weight') ? hashing(sink) : sink;
   }
