@@ -95,6 +95,19 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
     expectProductsOfKeptNumbers(kernels, a, heldKN, heldNK, M, K, N);
   });
 
+  it('round every float below 64 as floatToHalfBits does, ties, subnormal halves and zeros of both signs included', () => {
+    // Float bit patterns drawn evenly up to 63.9's, so every exponent is as likely: from
+    // subnormal floats through numbers whose scaled halves are subnormal, to the largest.
+    const most = new Int32Array(new Float32Array([63.9]).buffer)[0];
+    const bits = Int32Array.from({ length: 64 * 200 }, () => Math.floor(random.next() * most) | (random.next() < 0.5 ? 0x80000000 : 0));
+    bits.set([0, 0x80000000, 1, 0x33800000, 0x33000000, 0x33c00000, 0x387fe000, 0x38801000], 0); // 0, −0, 2⁻¹⁴⁹, 2⁻²⁴, ties
+    const values = new Float32Array(bits.buffer);
+    for (const transposed of [false, true]) {
+      const held = hold(new WasmKernels(), values, 64, 200, transposed, true);
+      expect(Array.from(held.toFloat32())).toEqual(Array.from(values, toHalf));
+    }
+  });
+
   it('are kept as plain halves when a number is too large for the scale, even one that arrives after the rest were packed', () => {
     const [M, K, N] = [3, 24, 1100]; // stored N × K: chunks of 512 rows, the large number in the last
     const a = randomArray(M * K);

@@ -126,13 +126,37 @@ export function packNKHalves(dst: usize, src: usize, K: i32, N: i32, shift: i32)
  */
 export function toF16(dst: usize, src: usize, count: i32, shift: i32): i32 {
   const exponent = <u32>shift << 23;
-  let largest: u32 = 0;
-  for (let i = 0; i < count; i++) {
+  // Eight at a time (f32ToF16 in SIMD: GPT-2 XL narrows 1.5 billion floats as it loads), then the rest.
+  let largest = i32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const a = v128.load(src + <usize>i * 4);
+    const b = v128.load(src + <usize>i * 4, 16);
+    largest = i32x4.max_u(largest, i32x4.max_u(v128.and(a, i32x4.splat(0x7fffffff)), v128.and(b, i32x4.splat(0x7fffffff))));
+    v128.store(dst + <usize>i * 2, i16x8.narrow_i32x4_u(halvesOf4(a, exponent), halvesOf4(b, exponent)));
+  }
+  let most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
+  for (; i < count; i++) {
     const x = load<f32>(src + <usize>i * 4);
-    largest = max(largest, reinterpret<u32>(x) & 0x7fffffff);
+    most = max(most, <i32>(reinterpret<u32>(x) & 0x7fffffff));
     store<u16>(dst + <usize>i * 2, f32ToF16(x, exponent));
   }
-  return largest >= 0x477ff000 - exponent ? 1 : 0; // 65520, which rounds up to infinity
+  return most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
+}
+
+/** f32ToF16 of four floats, each half in the low 16 bits of its lane. */
+@inline function halvesOf4(x: v128, exponent: u32): v128 {
+  const sign = v128.and(i32x4.shr_u(x, 16), i32x4.splat(0x8000));
+  const mag = v128.and(x, i32x4.splat(0x7fffffff));
+  // Normal halves: the exponent rebiased (and scaled), the mantissa rounded half to even.
+  const rebiased = i32x4.sub(mag, i32x4.splat(0x38000000 - exponent));
+  const normal = i32x4.shr_u(i32x4.add(i32x4.add(rebiased, i32x4.splat(0xfff)), v128.and(i32x4.shr_u(rebiased, 13), i32x4.splat(1))), 13);
+  // Below the smallest normal half: a multiple of 2^-24, rounded half to even.
+  const small = i32x4.trunc_sat_f32x4_u(f32x4.nearest(f32x4.mul(mag, f32x4.splat(reinterpret<f32>(0x4b800000 + exponent)))));
+  let h = v128.bitselect(small, normal, i32x4.lt_s(mag, i32x4.splat(0x38800000 - exponent)));
+  h = v128.bitselect(i32x4.splat(0x7c00), h, i32x4.ge_s(mag, i32x4.splat(0x47800000 - exponent))); // too big, ∞
+  h = v128.bitselect(i32x4.splat(0x7e00), h, i32x4.gt_s(mag, i32x4.splat(0x7f800000))); // NaN
+  return v128.or(h, sign);
 }
 
 /** Halves in place: each becomes the half of its value times 2^-`shift` (rounded where it must be). */
