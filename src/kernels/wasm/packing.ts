@@ -41,10 +41,10 @@ export interface Packed {
   /** True when stored as 16-bit halves. */
   half: boolean;
   /**
-   * What the stored numbers were multiplied by: HALF_SCALE for halves (1 if some value was too
-   * large for that), 1 for floats. Products divide it back out of A, exactly (a power of two).
+   * The stored numbers are 2^shift times the matrix's: HALF_SHIFT for halves (0 if some value
+   * was too large for that), 0 for floats. Products divide it back out of A, exactly.
    */
-  scale: number;
+  shift: number;
   /** A few stored elements, to notice an array changed since it was packed (null when held). */
   samples: Float32Array | null;
 }
@@ -58,8 +58,8 @@ export interface Packed {
  * 6 × 10⁻⁸ to 64 (an F16 file's numbers exactly, and floats no less precisely than halves
  * did); a matrix with a larger number is stored unscaled.
  */
-export const HALF_SCALE = 1024;
-const HALF_SHIFT = Math.log2(HALF_SCALE);
+export const HALF_SHIFT = 10;
+export const HALF_SCALE = 2 ** HALF_SHIFT;
 
 /** Elements (floats or halves) a packed K × N operand takes: whole panels. */
 export const packedElements = (K: number, N: number): number => K * Math.ceil(N / PANEL) * PANEL;
@@ -81,7 +81,7 @@ export class Packer {
   /** Packs a whole array into entry's block: b[N×K] a chunk of rows at a time, b[K×N] at once. */
   pack(entry: Packed, b: Float32Array | HalfArray): void {
     const { K, N } = entry;
-    entry.scale = entry.half ? HALF_SCALE : 1;
+    entry.shift = entry.half ? HALF_SHIFT : 0;
     if (entry.layout === 'NK') {
       const raw = this.mem.top;
       this.mem.ensure(this.chunkScratchEnd(raw, K));
@@ -103,7 +103,7 @@ export class Packer {
   /** A writer filling entry's block as the matrix's numbers arrive, front to back. */
   writer(entry: Packed): Omit<MatrixWriter, 'finish'> & { finish(): void } {
     const { K, N } = entry;
-    entry.scale = entry.half ? HALF_SCALE : 1;
+    entry.shift = entry.half ? HALF_SHIFT : 0;
     const raw = this.mem.top;
     let written = 0; // elements received
     if (entry.layout === 'KN') {
@@ -160,7 +160,7 @@ export class Packer {
     if (entry.half) {
       const bits = this.mem.u16;
       const base = entry.ptr >>> 1;
-      const unscale = 1 / entry.scale;
+      const unscale = 2 ** -entry.shift;
       for (let i = 0; i < count; i++) out[at + i] = halfBitsToFloat(bits[base + index(i)]) * unscale;
     } else {
       const f32 = this.mem.f32;
@@ -186,8 +186,8 @@ export class Packer {
     }
     const wide = alignUp(raw + K * N * 4);
     this.fn.packKN(wide, raw, K, N, N);
-    if (this.fn.toF16(entry.ptr, wide, packedElements(K, N), shiftOf(entry)) && entry.scale !== 1) {
-      entry.scale = 1;
+    if (this.fn.toF16(entry.ptr, wide, packedElements(K, N), entry.shift) && entry.shift !== 0) {
+      entry.shift = 0;
       this.fn.toF16(entry.ptr, wide, packedElements(K, N), 0);
     }
   }
@@ -207,20 +207,17 @@ export class Packer {
     }
     const wide = alignUp(raw + CHUNK_ROWS * K * 4);
     const narrow = (): number => {
-      if (halves) return this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows, shiftOf(entry));
+      if (halves) return this.fn.packNKHalves(entry.ptr + at * 2, raw, K, rows, entry.shift);
       this.fn.packNK(wide, raw, K, rows, K);
-      return this.fn.toF16(entry.ptr + at * 2, wide, packedElements(K, rows), shiftOf(entry));
+      return this.fn.toF16(entry.ptr + at * 2, wide, packedElements(K, rows), entry.shift);
     };
-    if (narrow() && entry.scale !== 1) {
-      this.fn.unscaleHalves(entry.ptr, at, shiftOf(entry));
-      entry.scale = 1;
+    if (narrow() && entry.shift !== 0) {
+      this.fn.unscaleHalves(entry.ptr, at, entry.shift);
+      entry.shift = 0;
       narrow();
     }
   }
 }
-
-/** The power of two an entry's halves are scaled by. */
-const shiftOf = (entry: Packed): number => (entry.scale === HALF_SCALE ? HALF_SHIFT : 0);
 
 /** Numbers must arrive in order and fill the matrix exactly. */
 function checkOrder(at: number, expected: number, count: number, total: number): void {

@@ -249,8 +249,8 @@ export class WasmKernels implements TrainingKernels {
     }
     f32.set(a.subarray(0, M * K), aRawPtr >>> 2);
     // A transposed is given as a[K×M]: its element (i, k) is at k·M + i.
-    // A matrix of halves is stored scaled (HALF_SCALE); A takes the inverse, so the product is unscaled.
-    const aScale = entry ? 1 / entry.scale : 1;
+    // A matrix of halves is stored scaled (HALF_SHIFT); A takes the inverse, so the product is unscaled.
+    const aScale = 2 ** -(entry?.shift ?? 0);
     if (aTransposed) this.fn.packRows(aPtr, aRawPtr, 1, M, M, K, aScale);
     else this.fn.packRows(aPtr, aRawPtr, K, 1, M, K, aScale);
     if (mode === MODE_BIAS) {
@@ -338,7 +338,7 @@ export class WasmKernels implements TrainingKernels {
    */
   holdMatrix(K: number, N: number, transposed: boolean, half: boolean): MatrixWriter {
     const bytes = packedElements(K, N) * (half ? 2 : 4);
-    const entry: Packed = { ptr: this.mem.alloc(bytes), bytes, layout: transposed ? 'NK' : 'KN', K, N, half, scale: 1, samples: null };
+    const entry: Packed = { ptr: this.mem.alloc(bytes), bytes, layout: transposed ? 'NK' : 'KN', K, N, half, shift: 0, samples: null };
     const held = new HeldMatrix(transposed ? N : K, transposed ? K : N, half, (row, out, at) => this.packer.readRow(entry, row, out, at));
     // Registered at once, so a load that fails halfway frees the block with the matrix.
     this.packed.set(held, [entry]);
@@ -375,7 +375,7 @@ export class WasmKernels implements TrainingKernels {
       // Halves are kept as halves: exact, and half the memory of floats.
       const half = this.half || b instanceof HalfArray;
       const bytes = packedElements(K, N) * (half ? 2 : 4);
-      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half, scale: 1, samples: new Float32Array(SAMPLES) };
+      entry = { ptr: this.mem.alloc(bytes), bytes, layout, K, N, half, shift: 0, samples: new Float32Array(SAMPLES) };
       list.push(entry);
       this.packed.set(b, list);
       this.finalizer.register(b, { ptr: entry.ptr, bytes }, entry);
