@@ -53,8 +53,8 @@ export interface Packed {
  * The scale halves are stored at: 2^10, so that a weight down to 6 × 10⁻⁸ (rather than 6 × 10⁻⁵)
  * is a normal half. A product widens each half to a float with one multiply, and x86 processors
  * take a slow assist, about a hundred cycles, whenever a multiply meets a subnormal float: with
- * GPT-2 XL's random weights (about 2% below 6 × 10⁻⁵ in the output projections) products ran
- * four times slower. Scaled, each half keeps its 11 significant bits at every size from
+ * GPT-2 XL's random weights (about 2% below 6 × 10⁻⁵ in the output projections) it decoded
+ * about twice as slowly. Scaled, each half keeps its 11 significant bits at every size from
  * 6 × 10⁻⁸ to 64 (an F16 file's numbers exactly, and floats no less precisely than halves
  * did); a matrix with a larger number is stored unscaled.
  */
