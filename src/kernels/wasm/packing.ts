@@ -58,7 +58,7 @@ export interface Packed {
  * 6 × 10⁻⁸ to 64 (an F16 file's numbers exactly, and floats no less precisely than halves
  * did); a matrix with a larger number is stored unscaled.
  */
-export const HALF_SHIFT = 10;
+const HALF_SHIFT = 10;
 export const HALF_SCALE = 2 ** HALF_SHIFT;
 
 /** Elements (floats or halves) a packed K × N operand takes: whole panels. */
