@@ -18,8 +18,7 @@ async function wasmKernels(build: KernelBuild, threads: 1 | 2): Promise<Kernels>
   if (threads === 1) return new WasmKernels({ build });
   const kernels = nodeThreadedKernels({ build });
   // The helper thread starts in a few milliseconds; until then products run on one thread.
-  for (let waited = 0; !kernels.helperReady && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-  if (!kernels.helperReady) throw new Error(`the helper thread of ${kernels.name} did not start`);
+  if (!(await kernels.started(5000))) throw new Error(`the helper thread of ${kernels.name} did not start`);
   return kernels;
 }
 

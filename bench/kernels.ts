@@ -69,10 +69,8 @@ const threaded = nodeThreadedKernels();
 const wasmHalf = new WasmKernels({ halfWeights: true }); // weights kept as 16-bit halves
 const threadedCopying = nodeThreadedKernels({ resident: false });
 // Let the helper threads start (a busy machine can take a while to schedule them).
-for (let waited = 0; waited < 10_000 && !(threaded.helperReady && threadedCopying.helperReady); waited += 20) {
-  await new Promise((resolve) => setTimeout(resolve, 20));
-}
-if (!threaded.helperReady || !threadedCopying.helperReady) console.log('note: a helper thread did not start; the 2-thread column is single-threaded');
+const helpersStarted = (await threaded.started(10_000)) && (await threadedCopying.started(10_000));
+if (!helpersStarted) console.log('note: a helper thread did not start; the 2-thread column is single-threaded');
 
 interface TorchRow {
   /** Best wall-clock GFLOP/s with one thread and with two. */

@@ -81,7 +81,7 @@ describe('attention products of every head', () => {
   it.runIf(SIMD)('on two threads, split products equal the plain ones', async () => {
     const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
     const kernels = nodeThreadedKernels({ minParallelFlops: 0 });
-    while (!kernels.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await kernels.started(10_000)).toBe(true);
     for (const shape of HEAD_SHAPES) checkHeads(kernels, shape);
     kernels.stop();
   });

@@ -467,7 +467,7 @@ describe.runIf(SIMD)('two-thread WebAssembly kernels (Node worker)', () => {
     const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
     const kernels = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, residentAfterCalls: 1 });
     const halves = nodeThreadedKernels({ minParallelFlops: 0, residentMinFloats: 1, residentAfterCalls: 1, halfWeights: true });
-    while (!kernels.helperReady || !halves.helperReady) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([await kernels.started(10_000), await halves.started(10_000)]).toEqual([true, true]);
     for (const stopped of [false, true]) {
       if (stopped) kernels.stop();
       for (const [M, K, N] of [[1, 9, 17], [1, 9, 77], [6, 31, 40], [13, 64, 130], [30, 2100, 20]]) {

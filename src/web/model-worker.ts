@@ -17,6 +17,8 @@ import { checkLlamaWeightsFit, folderTokenizer, jsonObject, llamaFromFiles } fro
 import { llamaConfigFromJson, type LlamaConfig } from '../model/llama-config.ts';
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
+import { browserThreadedKernels } from '../kernels/parallel/browser.ts';
+import { ThreadedWasmKernels } from '../kernels/parallel/threaded.ts';
 import { explain, explainGeneration, explainSecondPrompt, InputError, lensPositionWithin, pieceOf, type SecondPromptMemo } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
@@ -80,13 +82,22 @@ function isUserError(error: unknown): boolean {
 }
 
 /**
- * Kernels for a new model. Each model gets its own WebAssembly memory, so the current one keeps
- * running while the next loads; but when the two together would need more than one 32-bit
- * memory holds (two large models), the current one is unloaded first and its memory reused,
- * and the page is told.
+ * The first model's kernels, made as this worker starts: a helper thread starts only while the
+ * thread that made it is free to help it start, and the first load keeps this one busy.
+ */
+let startedKernels: Kernels | null = browserThreadedKernels();
+/** How long a load waits for its kernels' helper thread to start before going on with one thread. */
+const HELPER_START_MS = 500;
+
+/**
+ * Kernels for a new model: on two threads where the page is cross-origin isolated, else on one.
+ * Each model gets its own WebAssembly memory, so the current one keeps running while the next
+ * loads; but when the two together would need more than one 32-bit memory holds (two large
+ * models), the current one is unloaded first and its memory reused, and the page is told.
  */
 function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): Kernels {
-  const kernels = bestKernels();
+  const kernels = startedKernels ?? browserThreadedKernels() ?? bestKernels();
+  startedKernels = null;
   const limit = kernels.memoryLimit ?? Infinity;
   let needed: number;
   if ('hidden' in config) {
@@ -100,12 +111,29 @@ function kernelsFor(id: number, config: GPTConfig | LlamaConfig, name: string): 
     needed = plan.kernelBytes;
   }
   if (!loaded || loaded.kernelBytes + needed <= limit) return kernels;
+  endHelper(kernels);
   const previous = loaded.model;
   stopGpu(); // its model reads the weights about to be released
   previous.release();
   loaded = null;
   post({ type: 'unloaded', id });
   return previous.kernels;
+}
+
+/**
+ * Ends the helper thread of kernels that no longer answer for the loaded model (one replaced,
+ * or one whose load failed or was overtaken): the helper holds their shared memory, which would
+ * otherwise outlive them. They still compute, on one thread, for whatever holds them.
+ */
+function endHelper(kernels: Kernels | null): void {
+  if (kernels instanceof ThreadedWasmKernels && kernels !== loaded?.model.kernels) kernels.stop();
+}
+
+/** Makes `next` the model that answers; the one it replaces gives up its helper thread. */
+function setLoaded(next: NonNullable<typeof loaded>): void {
+  const previous = loaded?.model.kernels ?? null;
+  loaded = next;
+  endHelper(previous);
 }
 
 /**
@@ -175,6 +203,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
   const touched = new Map<string, boolean>();
   const repoPrefix = source.kind === 'hub' ? hubFileUrl(source.hubBase, source.repo, '') : null;
   let model: LanguageModel | null = null;
+  let kernels: Kernels | null = null;
   try {
     const started = performance.now();
     const progress = (file: string) => (loadedBytes: number, totalBytes: number | null) => post({ type: 'progress', id, file, loadedBytes, totalBytes });
@@ -194,7 +223,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       if (sizes.every((size) => size !== null)) {
         checkLlamaWeightsFit(config, sizes.reduce((a, b) => a! + b!, 0)!, folder.index ? `${folder.name}'s shards` : `${folder.name}/${folder.weights[0].name}`, `${folder.name}/config.json`);
       }
-      const kernels = kernelsFor(id, config, folder.name);
+      kernels = kernelsFor(id, config, folder.name);
       kernelBytes = llamaKernelBytes(config);
       read = performance.now() - started;
       built = await buildLlama(folder, config, kernels, onProgress);
@@ -202,7 +231,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       // Before any weight is read: the files must hold what config.json asks for, and this
       // browser must be able to hold the model (else a message naming both sizes, and no crash).
       checkSourcesFit(config, folder.weights, folder.index, folder.name);
-      const kernels = kernelsFor(id, config, folder.name);
+      kernels = kernelsFor(id, config, folder.name);
       const plan = reserveFor(config, kernels, folder.name);
       post({ type: 'plan', id, text: `${folder.name} ${describePlan(plan, parameterCount(config))}` });
       kernelBytes = plan.kernelBytes;
@@ -210,6 +239,9 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       built = await buildModel(folder, config, kernels, plan, abort.signal, onProgress);
     }
     model = built.model;
+    // Usually running by now; if the load kept this thread too busy for it to start, a moment
+    // free lets it, so the first explanation already has two threads.
+    if (kernels instanceof ThreadedWasmKernels) await kernels.started(HELPER_START_MS);
     const { tokenizer, tokenizerWait } = built;
     const build = built.build;
     if (loading?.id !== id) return; // a newer load replaced this one
@@ -223,7 +255,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
       if (repoPrefix) await evictFolder(repoPrefix).catch(() => {});
       cacheNote = `No copy was kept in your browser's cache (${(error as Error).message}); it will be downloaded again next time.`;
     }
-    loaded = { id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes };
+    setLoaded({ id, model, tokenizer, name: folder.name, tableSent: false, kernelBytes });
     await gpuFollows();
     if (loading?.id !== id) return;
     const timings: LoadTimings = {
@@ -255,6 +287,7 @@ async function load(id: number, source: WorkerModelSource): Promise<void> {
     post({ type: 'error', id, message: cancelled ? 'The download was cancelled.' : message, user: cancelled || evicted || isUserError(reason), cancelled, evicted });
   } finally {
     if (loading?.id === id) loading = null;
+    endHelper(kernels); // unless they are the loaded model's
   }
 }
 
@@ -492,7 +525,7 @@ async function useHistory(id: number, index: number): Promise<void> {
   }
   loading?.abort.abort(); // the reader's choice replaces a load still under way
   const { model, tokenizer, source, kernelBytes } = chosen;
-  loaded = { id, model, tokenizer, name: source.name, tableSent: false, kernelBytes };
+  setLoaded({ id, model, tokenizer, name: source.name, tableSent: false, kernelBytes });
   await gpuFollows();
   if (loaded?.id !== id) return; // another choice or load replaced this one meanwhile
   // Built when the chapter opened, so this switch itself takes no loading time.

@@ -49,9 +49,10 @@ export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swif
 
 /**
  * Builds the site (`vite build`, into a folder of its own so parallel suites do not share one)
- * and serves it with `vite preview` on a free port, as `npm start` does; returns its origin.
+ * and serves it with `vite preview` on a free port, as `npm start` does; returns its origin and
+ * the built folder.
  */
-export async function startPreview(): Promise<{ close(): Promise<void>; origin: string }> {
+export async function startPreview(): Promise<{ close(): Promise<void>; origin: string; outDir: string }> {
   const repo = new URL('../..', import.meta.url).pathname;
   const outDir = mkdtempSync(join(tmpdir(), 'animated-transformer-site-'));
   execFileSync(process.execPath, [join(repo, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: repo, stdio: 'ignore' });
@@ -65,6 +66,7 @@ export async function startPreview(): Promise<{ close(): Promise<void>; origin: 
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
   return {
     origin: `http://127.0.0.1:${address.port}`,
+    outDir,
     close: async () => {
       await server.close();
       rmSync(outDir, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import { traceTable } from '../../src/model/registry.ts';
 import { gpt2Tokenizer } from '../../src/tokenizer/index.ts';
 import type { TransformerSceneElement } from '../../src/web/player.ts';
 import { checkShown } from '../helpers/shown-numbers.ts';
+import { serveFolder } from './static-server.ts';
 import { checkText } from '../helpers/drawn-text.ts';
 import { largestDifference } from '../helpers/compare.ts';
 
@@ -27,7 +28,7 @@ const REPO = new URL('../..', import.meta.url).pathname;
 const TOLERANCE = 1e-5;
 const PROMPTS = ['The robots will bring', 'ROMEO: Is the day so young?', 'Hello, 2 robots 🤖'];
 
-let site: { close(): Promise<void>; origin: string };
+let site: Awaited<ReturnType<typeof startPreview>>;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -59,10 +60,10 @@ function compareTraces(ours: Explanation, theirs: Map<string, { shape: number[];
 }
 
 /** Opens the page on a prompt (a link), waits for every scene with the generated tokens, and returns its explanation. */
-async function openPage(prompt: string): Promise<{ data: PageExplanation; page: import('playwright-core').Page; kernels: string; errors: string[] }> {
+async function openPage(prompt: string, origin = site.origin): Promise<{ data: PageExplanation; page: import('playwright-core').Page; kernels: string; errors: string[] }> {
   const watched = await watchedPage(browser);
   const { page } = watched;
-  await page.goto(`${site.origin}/?${new URLSearchParams({ prompt })}`);
+  await page.goto(`${origin}/?${new URLSearchParams({ prompt })}`);
   await pageReady(page);
   await page.waitForFunction((p) => document.querySelector<TransformerSceneElement>('transformer-scene[scene="prediction"]')!.explanation?.prompt === p, prompt);
   const kernels = await page.evaluate(() => (performance.getEntriesByName('model-loaded')[0] as PerformanceMark).detail.kernels as string);
@@ -79,8 +80,9 @@ describe('the page’s own numbers, on the production build', () => {
   for (const prompt of PROMPTS) {
     it(`“${prompt}”: every traced tensor within ${TOLERANCE} of the Node trace, the same tokens, draws and count; every drawn number and digit true`, async () => {
       const { data, page, kernels, errors } = await openPage(prompt);
-      // The page computes with relaxed SIMD where the browser has it (Chromium since 114), not with what Node uses.
-      expect(kernels).toBe('wasm-relaxed-simd');
+      // The page computes with relaxed SIMD where the browser has it (Chromium since 114), not with
+      // what Node uses, and on two threads, as `npm start` serves it cross-origin isolated.
+      expect(kernels).toBe('wasm-relaxed-simd-2threads');
       const tokenizer = gpt2Tokenizer();
       const ours = explanationFromPage(data, (id) => tokenizer.piece(id));
       const reference = explain(node.model, tokenizer, prompt, {
@@ -106,6 +108,29 @@ describe('the page’s own numbers, on the production build', () => {
       await page.context().close();
     });
   }
+
+  it('on a host without cross-origin isolation the page computes on one thread, every traced number the same to the bit', async () => {
+    // The same built files from a plain static server, which sends no isolation headers.
+    const plainHost = await serveFolder(site.outDir, '/');
+    try {
+      const prompt = PROMPTS[1];
+      const two = await openPage(prompt);
+      const one = await openPage(prompt, plainHost.origin);
+      expect(two.kernels).toBe('wasm-relaxed-simd-2threads');
+      expect(one.kernels).toBe('wasm-relaxed-simd');
+      const piece = (id: number) => String(id);
+      const [twoThreads, oneThread] = [two, one].map(({ data }) => explanationFromPage(data, piece));
+      expect(twoThreads.trace.size).toBeGreaterThan(50);
+      const differing = [...oneThread.trace].filter(([name, t]) => largestDifference(t.data, twoThreads.trace.get(name)!.data).diff !== 0).map(([name]) => name);
+      expect(differing).toEqual([]);
+      expect(largestDifference(oneThread.sampledProbs, twoThreads.sampledProbs).diff).toBe(0);
+      expect(twoThreads.generation.map((s) => s.chosen.id)).toEqual(oneThread.generation.map((s) => s.chosen.id));
+      expect([...two.errors, ...one.errors]).toEqual([]);
+      await Promise.all([two.page.context().close(), one.page.context().close()]);
+    } finally {
+      await plainHost.close();
+    }
+  });
 });
 
 describe('the page’s numbers for transformers’ own fixtures, read as the reader’s files', () => {

@@ -4,6 +4,7 @@
 // small shared control block. Platform-neutral: the Node and browser launchers live elsewhere.
 
 import { type Job, PANEL, WasmKernels, type WasmKernelOptions } from '../wasm/wasm-kernels.ts';
+import { WASM32_MAX_BYTES } from '../wasm/memory.ts';
 
 // Layout of the control block (Int32 slots).
 const SEQ = 0; // bumped by the caller for each job
@@ -13,8 +14,12 @@ const STOP = 3; // 1 tells the helper to leave its loop
 const ARGS = 4; // the 11 gemm arguments follow
 const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 11
 
-/** Pages in a shared memory's reserved range (2 GB): enough for GPT-2 small's weights and scratch. */
-const SHARED_MAX_PAGES = 32768;
+/**
+ * Pages in a shared memory's reserved range: all a 32-bit memory can address, as for one thread,
+ * so GPT-2 XL kept as halves fits. A shared memory cannot move when it grows, so the browser
+ * reserves the whole range up front (address space only; pages are given as the memory grows).
+ */
+const SHARED_MAX_PAGES = WASM32_MAX_BYTES / 65536;
 
 /** How long the helper polls for the next job before it sleeps, in milliseconds. */
 const HELPER_SPIN_MS = 2;
@@ -76,14 +81,25 @@ export class ThreadedWasmKernels extends WasmKernels {
     return { module: this.module, memory: this.mem.memory, control: this.control };
   }
 
-  /** "wasm-simd-2threads" or "wasm-relaxed-simd-2threads". */
+  /** "wasm-simd-2threads" or "wasm-relaxed-simd-2threads"; without "-2threads" while no helper takes jobs. */
   override get name(): string {
-    return `${super.name}-2threads`;
+    return this.helperReady ? `${super.name}-2threads` : super.name;
   }
 
   /** True once the helper thread has started and is taking jobs. */
   get helperReady(): boolean {
     return !this.stopped && Atomics.load(this.control, READY) === 1;
+  }
+
+  /**
+   * Resolves once the helper takes jobs (true), or after `timeoutMs` without it (false). A
+   * helper starts only while the thread that made it is free, so a caller busy since then should
+   * await this before the products it wants split.
+   */
+  async started(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.helperReady && !this.stopped && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    return this.helperReady;
   }
 
   /** Asks the helper to leave its loop; later products run on the calling thread alone. */
