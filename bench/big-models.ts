@@ -95,6 +95,8 @@ interface Figures {
   promptWorkerMs: number;
   scenesDrawn: string;
   plan: string;
+  /** The kernels the model computed with (two threads where the page is cross-origin isolated, as here). */
+  kernels: string;
   /** The tab before the model was picked (the page with its built-in model). */
   startRenderer: number;
   peakRenderer: number;
@@ -103,7 +105,7 @@ interface Figures {
 }
 
 /** Picks a folder's files in the page and waits until the model has loaded (or failed); returns the 'model-loaded' mark. */
-async function pick(page: Page, folder: string): Promise<{ at: number; picked: number }> {
+async function pick(page: Page, folder: string): Promise<{ at: number; picked: number; kernels: string }> {
   const before = (await marks(page, 'model-loaded')).length;
   const picked = await page.evaluate(() => performance.now());
   const files = readdirSync(folder).filter((f) => f.endsWith('.json') || f.endsWith('.safetensors')).map((f) => join(folder, f));
@@ -116,14 +118,14 @@ async function pick(page: Page, folder: string): Promise<{ at: number; picked: n
   await outcome.dispose();
   const loaded = (await marks(page, 'model-loaded'))[before];
   if (!loaded) throw new Error((await page.locator('#messages').textContent()) ?? 'the model did not load');
-  return { at: loaded.at, picked };
+  return { at: loaded.at, picked, kernels: loaded.detail.kernels as string };
 }
 
 async function measure(origin: string, size: string, folder: string, first: string | null = null): Promise<Figures> {
   const fileBytes = readdirSync(folder).reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
   const browser = await launchChromium();
   const stop = sampleMemory();
-  const figures: Figures = { size, fileBytes, loadMs: NaN, firstMs: NaN, firstWorkerMs: NaN, promptMs: NaN, promptWorkerMs: NaN, scenesDrawn: '', plan: '', startRenderer: 0, peakRenderer: 0, peakTotal: 0 };
+  const figures: Figures = { size, fileBytes, loadMs: NaN, firstMs: NaN, firstWorkerMs: NaN, promptMs: NaN, promptWorkerMs: NaN, scenesDrawn: '', plan: '', kernels: '', startRenderer: 0, peakRenderer: 0, peakTotal: 0 };
   try {
     const { page, errors } = await watchedPage(browser, { viewport: { width: 1280, height: 900 } });
     await page.goto(`${origin}/`);
@@ -132,6 +134,7 @@ async function measure(origin: string, size: string, folder: string, first: stri
     if (first) await pick(page, first);
     const loaded = await pick(page, folder);
     figures.plan = (await page.locator('#model-memory').textContent()) ?? '';
+    figures.kernels = loaded.kernels;
     figures.loadMs = loaded.at - loaded.picked;
     // Every scene, generated tokens included, drawn with the new model's numbers.
     await page.waitForFunction(
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
 }
 
 function report(row: Figures): void {
-  console.log(row.error ? `  failed: ${row.error}` : `  ${row.plan}`);
+  console.log(row.error ? `  failed: ${row.error}` : `  ${row.plan} (kernels: ${row.kernels})`);
   console.log(`  load ${s(row.loadMs)}, first explanation ${s(row.firstMs)} (worker ${s(row.firstWorkerMs)}), prompt change ${s(row.promptMs)} (worker ${s(row.promptWorkerMs)}), scenes drawn ${row.scenesDrawn}, peak RSS: tab ${gb(row.peakRenderer)} (${gb(row.startRenderer)} before the pick), chromium ${gb(row.peakTotal)}`);
 }
 
