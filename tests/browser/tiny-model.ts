@@ -20,18 +20,24 @@ export const TINY_CONFIG: GPTConfig = {
   tieWordEmbeddings: true,
 };
 
+/**
+ * Large enough for the page to compute it on two threads (32 million parameters, 64 MB as halves;
+ * see model-worker.ts), and small enough to write in a test.
+ */
+export const TWO_THREAD_CONFIG: GPTConfig = { ...TINY_CONFIG, nHead: 8, nEmbd: 512, nPositions: 128 };
+
 /** Writes config.json, model.safetensors (F16) and animated-transformer.json into `dir`; returns `dir`. */
-export function writeTinyModel(dir: string, seed = 1): string {
+export function writeTinyModel(dir: string, seed = 1, config = TINY_CONFIG): string {
   const random = new SeededRandom(seed);
   const arrays = new Map<string, Float32Array>();
-  for (const { name, shape } of parameterShapes(TINY_CONFIG)) {
+  for (const { name, shape } of parameterShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     // Layer-norm gains near 1, everything else small and centred on 0.
     const gain = /ln_\d\.weight|ln_f\.weight/.test(name);
     for (let i = 0; i < data.length; i++) data[i] = (gain ? 1 : 0) + (random.next() - 0.5) * (gain ? 0.2 : 0.4);
     arrays.set(name, data);
   }
-  const { configJsonText, safetensorsBytes } = modelToFiles(TINY_CONFIG, weightsFromNamed(TINY_CONFIG, (n) => arrays.get(n)!), 'F16');
+  const { configJsonText, safetensorsBytes } = modelToFiles(config, weightsFromNamed(config, (n) => arrays.get(n)!), 'F16');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), configJsonText);
   writeFileSync(join(dir, 'model.safetensors'), safetensorsBytes);
