@@ -3,7 +3,8 @@
 // and by a plain static server (no isolation headers: one thread). Each model is picked through the
 // page's file picker in a fresh headless chromium on each server, taking turns, and the script
 // prints the kernels the page chose, the first explanation (model loaded → every scene drawn) and
-// the median of five prompt changes (→ every scene updated), with one thread as the peer.
+// the median of five prompt changes (→ every scene updated), with one thread as the peer; each
+// server goes first in every other round.
 //
 //   npx tsx bench/tab-threads.ts                      # the built-in model and models of 23, 38 and 81 M parameters
 //   npx tsx bench/tab-threads.ts --model /work/bigmodels/gpt2-small --rounds 3
@@ -117,8 +118,10 @@ async function main(): Promise<void> {
     for (const { name, folder } of models) {
       const pairs: { two: Run; one: Run }[] = [];
       for (let round = 1; round <= rounds; round++) {
-        const two = await run(isolated, folder);
-        const one = await run(plain.origin, folder);
+        // Each goes first in every other round, so neither gains from its place in the order.
+        const [two, one] = round % 2 === 1
+          ? [await run(isolated, folder), await run(plain.origin, folder)]
+          : await run(plain.origin, folder).then(async (first) => [await run(isolated, folder), first]);
         pairs.push({ two, one });
         console.log(`${name}, round ${round}: ${describe(two)} | peer, one thread: ${describe(one)}`);
       }
