@@ -15,6 +15,9 @@ import { gpt2Tokenizer } from '../src/tokenizer/index.ts';
 import { randomModel } from './helpers/random-model.ts';
 import { writeShardedModel } from './helpers/sharded.ts';
 import { cli } from './helpers/run-cli.ts';
+import { loadAnyForCli } from '../src/cli/load.ts';
+import { ThreadedWasmKernels } from '../src/kernels/parallel/threaded.ts';
+import { TWO_THREAD_CONFIG, writeTinyModel } from './browser/tiny-model.ts';
 
 // A tiny random model with GPT-2's whole vocabulary, so GPT-2 token ids are valid.
 const config = { nLayer: 2, nHead: 2, nEmbd: 8, vocabSize: 50257, nPositions: 16, layerNormEpsilon: 1e-5, tieWordEmbeddings: true };
@@ -116,6 +119,29 @@ describe('animated-transformer CLI', () => {
       expect(out.tensors[e.name].shape).toEqual(e.shape);
       expect(out.tensors[e.name].data).toHaveLength(e.shape.reduce((a, b) => a * b, 1));
       expect(Float32Array.from(out.tensors[e.name].data), e.name).toEqual(trace.get(e.name)!.data);
+    }
+  });
+
+  it.runIf(wasmSimdSupported())('a model of 30 million parameters or more computes on two threads, to one thread\'s numbers bit for bit', async () => {
+    const big = writeTinyModel(await mkdtemp(join(tmpdir(), 'at-cli-two-threads-')), 3, TWO_THREAD_CONFIG);
+    try {
+      const loaded = await loadAnyForCli(big);
+      const small = await loadAnyForCli(dir);
+      const kernels = loaded.model.kernels as ThreadedWasmKernels;
+      expect(kernels).toBeInstanceOf(ThreadedWasmKernels);
+      expect(small.model.kernels).not.toBeInstanceOf(ThreadedWasmKernels);
+      expect(await kernels.started(10_000)).toBe(true);
+      const ids = gpt2Tokenizer().encode('The robots will bring us the news of the day');
+      const two = loaded.model.trace(ids);
+      // The same folder on one thread (held weights belong to the kernels they were read into).
+      const single = bestKernels();
+      const onDisk = await loadModelDir(big, { kernels: single });
+      const one = new GPT(onDisk.config, onDisk.weights, single).trace(ids);
+      expect(one.size).toBeGreaterThan(30);
+      for (const [name, tensor] of one) expect(two.get(name)!.data, name).toEqual(tensor.data);
+      kernels.stop();
+    } finally {
+      await rm(big, { recursive: true, force: true });
     }
   });
 

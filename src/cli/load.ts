@@ -1,7 +1,7 @@
 // Loading the model and tokenizer for a command: `--model DIR`, or the embedded default model
 // that ships in models/default/. Fast kernels are picked once here.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT } from '../model/gpt.ts';
@@ -10,7 +10,12 @@ import { isLlamaDir, loadFolderTokenizer, loadLlamaDir } from '../model/llama-ch
 import { Llama } from '../model/llama.ts';
 import { architectureOf } from '../model/language-model.ts';
 import { checkVocabulary, InputError } from '../model/explain.ts';
-import { bestKernels } from '../kernels/index.ts';
+import { bestKernels, fastestBuild, wasmSimdSupported, type Kernels } from '../kernels/index.ts';
+import { nodeThreadedKernels } from '../kernels/parallel/node.ts';
+import { TWO_THREADS_FROM_PARAMETERS } from '../kernels/parallel/threaded.ts';
+import { configFromText } from '../model/checkpoint.ts';
+import { parameterCount } from '../model/config.ts';
+import { llamaParameterCount } from '../model/llama-config.ts';
 import { gpt2Tokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { CommandError } from './usage.ts';
 
@@ -48,9 +53,28 @@ export async function isLlamaForCli(dir: string | undefined): Promise<boolean> {
  * in JavaScript.
  */
 async function loadGpt2(path: string): Promise<CliModel> {
-  const kernels = bestKernels();
+  const kernels = kernelsFor(gpt2Parameters(path));
   const loaded = await loadModelDir(path, { kernels });
   return { model: new GPT(loaded.config, loaded.weights, kernels), tokenizer: loaded.tokenizer, name: nameOf(path), dir: path };
+}
+
+/**
+ * The fastest kernels for a model of `parameters`: on two threads (a worker thread taking half of
+ * each large product, the same numbers to the bit) from TWO_THREADS_FROM_PARAMETERS up, as in
+ * the page.
+ */
+function kernelsFor(parameters: number, halfWeights = false): Kernels {
+  if (parameters < TWO_THREADS_FROM_PARAMETERS || !wasmSimdSupported()) return bestKernels({ halfWeights });
+  return nodeThreadedKernels({ build: fastestBuild(), halfWeights });
+}
+
+/** A GPT-2 folder's parameter count from its config.json, or 0 if that cannot be read (the load then says why). */
+function gpt2Parameters(path: string): number {
+  try {
+    return parameterCount(configFromText(readFileSync(join(path, 'config.json'), 'utf8'), join(path, 'config.json')));
+  } catch {
+    return 0;
+  }
 }
 
 /** The weights as float arrays, for what computes with them outside the kernels (the loss). */
@@ -94,7 +118,7 @@ export async function loadAnyForCli(dir: string | undefined): Promise<AnyCliMode
   }
   // As GPT-2 XL's, matrices whose floats would not fit the kernels' memory are kept as halves.
   const { config, weights, precision } = await loadLlamaDir(path, bestKernels().memoryLimit, true);
-  const model = new Llama(config, weights, bestKernels({ halfWeights: precision === 'f16' }));
+  const model = new Llama(config, weights, kernelsFor(llamaParameterCount(config), precision === 'f16'));
   const { nPositions: context, vocabSize } = architectureOf(model);
   return {
     family: 'llama',

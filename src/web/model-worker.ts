@@ -18,7 +18,7 @@ import { llamaConfigFromJson, llamaParameterCount, type LlamaConfig } from '../m
 import { tokensSharingRow } from '../model/weights.ts';
 import { bestKernels, type Kernels } from '../kernels/index.ts';
 import { browserThreadedKernels } from '../kernels/parallel/browser.ts';
-import { ThreadedWasmKernels } from '../kernels/parallel/threaded.ts';
+import { ThreadedWasmKernels, TWO_THREADS_FROM_PARAMETERS } from '../kernels/parallel/threaded.ts';
 import { explain, explainGeneration, explainSecondPrompt, InputError, lensPositionWithin, pieceOf, type SecondPromptMemo } from '../model/explain.ts';
 import type { Explanation, GenerationStep } from '../model/explanation.ts';
 import { formulaOf, type FormulaQuery } from '../model/formula.ts';
@@ -81,14 +81,6 @@ function isUserError(error: unknown): boolean {
     error instanceof DownloadError || error instanceof RangeError;
 }
 
-/**
- * Models of at least this many parameters compute on two threads where the page may. Measured in
- * headless Chromium on two cores, a prompt change took, with a helper thread against without:
- * about two thirds of the time for GPT-2 small (124 million parameters) and for 81 million, about
- * 0.95 for 38 million; no less for 23 million, and a fifth more for the built-in model (11
- * million), whose products are too small to pay for waking the helper while the page draws.
- */
-const TWO_THREADS_FROM_PARAMETERS = 30e6;
 /** How long a load waits for its kernels' helper thread to start before going on with one thread. */
 const HELPER_START_MS = 500;
 

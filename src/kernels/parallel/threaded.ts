@@ -59,6 +59,17 @@ export interface ThreadedOptions extends WasmKernelOptions {
   minParallelFlops?: number;
 }
 
+/**
+ * Models of at least this many parameters compute on two threads where they may: in the page
+ * where it is cross-origin isolated, and on the command line. Measured in headless Chromium on
+ * two cores (bench/tab-threads.ts, three or four rounds each), a prompt change took, with a
+ * helper thread against one thread: 0.63–0.68 of the time for GPT-2 small (124 million
+ * parameters), 0.63–0.72 for 81 million, 0.79–0.96 for 38 million; but 0.97–1.18 for 23 million
+ * and 1.07–1.25 for the built-in model (11 million), whose products are too small to pay for
+ * waking the helper while the page draws on the other core.
+ */
+export const TWO_THREADS_FROM_PARAMETERS = 30e6;
+
 /** How long the caller waits for the helper's half before giving up on it. */
 const HELPER_TIMEOUT_MS = 30_000;
 
