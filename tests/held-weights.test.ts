@@ -44,8 +44,9 @@ function expectProductsOfKeptNumbers(kernels: WasmKernels, a: Float32Array, held
 }
 
 describe.runIf(wasmSimdSupported())('held weight matrices', () => {
-  // N = 1100 rows of a transposed matrix are packed in chunks of 512: two full, the last short of a panel.
-  const SHAPES: [number, number, number][] = [[1, 7, 3], [5, 33, 65], [3, 24, 1100], [16, 64, 48]];
+  // N = 1100 rows of a transposed matrix are packed in chunks of 512: two full, the last short of a
+  // panel; K = 200 rows of 1,100 (not a whole number of panels) in chunks of 59, the last of 23.
+  const SHAPES: [number, number, number][] = [[1, 7, 3], [5, 33, 65], [3, 24, 1100], [16, 64, 48], [2, 200, 1100]];
 
   for (const half of [false, true]) {
     it(`multiply exactly as the same matrix kept resident from an array (${half ? 'halves' : 'floats'})`, () => {

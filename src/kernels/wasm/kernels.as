@@ -19,32 +19,55 @@ const W: i32 = 8; // panel width: two f32x4 vectors
 }
 
 /**
- * Packs b[K×N] (GPT-2's Conv1D layout; rows `ld` floats apart, so b may be some columns of a
- * wider matrix, such as one head's values) into panels [ceil(N/W)][K][W].
+ * Packs rows k0 … k0 + rows − 1 of b[K×N] (GPT-2's Conv1D layout), given at src with rows `ld`
+ * floats apart (so b may be some columns of a wider matrix, such as one head's values), into
+ * their place in the panels [ceil(N/W)][K][W] at dst: as floats, or (half = 1) as the halves of
+ * each value times 2^`shift`. A loader packs a few rows at a time: a whole panel at once would
+ * stride through the entire matrix, a page of memory per row, which left GPT-2 XL's loading
+ * waiting on address translation. Returns 1 if some value was too large for a half at that
+ * scale (or not finite), else 0.
  */
-export function packKN(dst: usize, src: usize, K: i32, N: i32, ld: i32): void {
+export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: i32, rows: i32, half: i32, shift: i32): i32 {
   const P = (N + W - 1) / W;
+  const exponent = <u32>shift << 23;
+  const magnitude = i32x4.splat(0x7fffffff);
+  let largest = i32x4.splat(0);
   for (let p = 0; p < P; p++) {
     const j0 = p * W;
-    let d = dst + <usize>(p * K * W) * 4;
-    if (j0 + W <= N) {
-      let s = src + <usize>j0 * 4;
-      for (let k = 0; k < K; k++) {
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s, 16), 16);
-        d += 32;
+    const filled = min(W, N - j0); // columns of this panel inside b; the rest are zeros
+    let s = src + <usize>j0 * 4;
+    if (half) {
+      let d = dst + (<usize>(p * K + k0) * W) * 2;
+      for (let k = 0; k < rows; k++) {
+        const a = filled == W ? v128.load(s) : panelPart(s, filled, 0);
+        const b = filled == W ? v128.load(s, 16) : panelPart(s, filled, 4);
+        largest = i32x4.max_u(largest, i32x4.max_u(v128.and(a, magnitude), v128.and(b, magnitude)));
+        v128.store(d, i16x8.narrow_i32x4_u(halvesOf4(a, exponent), halvesOf4(b, exponent)));
+        d += W * 2;
         s += <usize>ld * 4;
       }
     } else {
-      for (let k = 0; k < K; k++) {
-        for (let c = 0; c < W; c++) {
-          const j = j0 + c;
-          store<f32>(d + <usize>c * 4, j < N ? load<f32>(src + <usize>(k * ld + j) * 4) : 0);
-        }
-        d += 32;
+      let d = dst + (<usize>(p * K + k0) * W) * 4;
+      for (let k = 0; k < rows; k++) {
+        v128.store(d, filled == W ? v128.load(s) : panelPart(s, filled, 0));
+        v128.store(d, filled == W ? v128.load(s, 16) : panelPart(s, filled, 4), 16);
+        d += W * 4;
+        s += <usize>ld * 4;
       }
     }
   }
+  const most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
+  return half && most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
+}
+
+/** Four floats of a row's last, partial panel from column `from` on: those before `filled`, then zeros. */
+function panelPart(s: usize, filled: i32, from: i32): v128 {
+  let v = f32x4.splat(0);
+  if (from + 0 < filled) v = f32x4.replace_lane(v, 0, load<f32>(s + <usize>(from + 0) * 4));
+  if (from + 1 < filled) v = f32x4.replace_lane(v, 1, load<f32>(s + <usize>(from + 1) * 4));
+  if (from + 2 < filled) v = f32x4.replace_lane(v, 2, load<f32>(s + <usize>(from + 2) * 4));
+  if (from + 3 < filled) v = f32x4.replace_lane(v, 3, load<f32>(s + <usize>(from + 3) * 4));
+  return v;
 }
 
 /**

@@ -13,8 +13,12 @@ export const PANEL = 8;
 
 /** The functions exported by kernels.as (addresses in bytes, sizes in floats). */
 export interface KernelExports {
-  /** b[K×N] with rows `ld` floats apart (ld = N for a whole matrix) into panels. */
-  packKN(dst: number, src: number, K: number, N: number, ld: number): void;
+  /**
+   * Rows k0… of b[K×N], given with rows `ld` floats apart (ld = N for a whole matrix), into their
+   * place in the panels, as floats or (half = 1) as halves times 2^shift; 1 if some value was too
+   * large for a half at that scale.
+   */
+  packKNRows(dst: number, src: number, K: number, N: number, ld: number, k0: number, rows: number, half: number, shift: number): number;
   /** b[N×K] with rows `ld` floats apart (ld = K for a whole matrix) as the panels of bᵀ. */
   packNK(dst: number, src: number, K: number, N: number, ld: number): void;
   /** packNK for half bit patterns, each value times 2^shift; 1 if some value overflowed. */
@@ -67,6 +71,16 @@ export const packedElements = (K: number, N: number): number => K * Math.ceil(N 
 /** Rows of b[N×K] packed per chunk: a chunk's scratch is reused, so a 50,257-row output head
  * does not touch a second full-size region of fresh memory (first touches are what cost here). */
 const CHUNK_ROWS = 64 * PANEL;
+/**
+ * Floats of b[K×N] packed per chunk (whole rows, at least one; 256 KB, well inside the core's L2
+ * cache). Loading GPT-2 XL in Node took about as long with 2^13 to 2^16, and 0.4 s and 1.6 s
+ * longer with 2^18 and 2^20.
+ */
+const KN_CHUNK_FLOATS = 1 << 16;
+
+/** Rows per chunk of a matrix stored with rows of `rowLength` floats, in `layout`. */
+const chunkRows = (layout: 'KN' | 'NK', rowLength: number): number =>
+  layout === 'NK' ? CHUNK_ROWS : Math.max(1, Math.floor(KN_CHUNK_FLOATS / rowLength));
 
 /**
  * Packs into blocks of one linear memory. Scratch space is everything past the resident blocks
@@ -78,68 +92,49 @@ export class Packer {
     private readonly fn: KernelExports,
   ) {}
 
-  /** Packs a whole array into entry's block: b[N×K] a chunk of rows at a time, b[K×N] at once. */
+  /** Packs a whole array into entry's block, a chunk of rows at a time. */
   pack(entry: Packed, b: Float32Array | HalfArray): void {
-    const { K, N } = entry;
+    const { K, N, layout } = entry;
+    if (b instanceof HalfArray && layout === 'KN') throw new TypeError('WebAssembly kernels: half-precision matrices are supported as b[N×K] only');
     entry.shift = entry.half ? HALF_SHIFT : 0;
-    if (entry.layout === 'NK') {
-      const raw = this.mem.top;
-      this.mem.ensure(this.chunkScratchEnd(raw, K));
-      for (let n0 = 0; n0 < N; n0 += CHUNK_ROWS) {
-        const rows = Math.min(CHUNK_ROWS, N - n0);
-        if (b instanceof HalfArray) this.mem.u16.set(b.bits.subarray(n0 * K, (n0 + rows) * K), raw >>> 1);
-        else this.mem.f32.set(b.subarray(n0 * K, (n0 + rows) * K), raw >>> 2);
-        this.packChunk(entry, raw, n0, rows, b instanceof HalfArray);
-      }
-      return;
-    }
-    if (b instanceof HalfArray) throw new TypeError('WebAssembly kernels: half-precision matrices are supported as b[N×K] only');
+    const [rowLength, count] = layout === 'NK' ? [K, N] : [N, K];
+    const step = chunkRows(layout, rowLength);
     const raw = this.mem.top;
-    this.mem.ensure(this.wholeScratchEnd(raw, K, N, entry.half));
-    this.mem.f32.set(b.subarray(0, K * N), raw >>> 2);
-    this.packWhole(entry, raw);
+    this.mem.ensure(this.chunkScratchEnd(raw, entry));
+    for (let r0 = 0; r0 < count; r0 += step) {
+      const rows = Math.min(step, count - r0);
+      if (b instanceof HalfArray) this.mem.u16.set(b.bits.subarray(r0 * K, (r0 + rows) * K), raw >>> 1);
+      else this.mem.f32.set(b.subarray(r0 * rowLength, (r0 + rows) * rowLength), raw >>> 2);
+      this.packChunk(entry, raw, r0, rows, b instanceof HalfArray);
+    }
   }
 
-  /** A writer filling entry's block as the matrix's numbers arrive, front to back. */
+  /** A writer filling entry's block as the matrix's numbers arrive, front to back: a chunk of rows at a time, each packed once it is full. */
   writer(entry: Packed): Omit<MatrixWriter, 'finish'> & { finish(): void } {
-    const { K, N } = entry;
+    const { K, N, layout } = entry;
     entry.shift = entry.half ? HALF_SHIFT : 0;
+    const rowLength = layout === 'NK' ? K : N;
+    const step = chunkRows(layout, rowLength);
     const raw = this.mem.top;
+    this.mem.ensure(this.chunkScratchEnd(raw, entry));
     let written = 0; // elements received
-    if (entry.layout === 'KN') {
-      // The whole matrix is gathered as floats in scratch (at most 41 MB for GPT-2 XL), then packed.
-      this.mem.ensure(this.wholeScratchEnd(raw, K, N, entry.half));
-      return {
-        write: (values, at) => {
-          checkOrder(at, written, values.length, K * N);
-          this.mem.f32.set(values, (raw >>> 2) + at);
-          written += values.length;
-        },
-        finish: () => {
-          checkOrder(written, K * N, 0, K * N);
-          this.packWhole(entry, raw);
-        },
-      };
-    }
-    // b[N×K]: rows gathered a chunk at a time, each chunk packed once it is full.
-    this.mem.ensure(this.chunkScratchEnd(raw, K));
-    let n0 = 0; // first row of the chunk being gathered
+    let r0 = 0; // first row of the chunk being gathered
     const flush = () => {
-      const rows = written / K - n0;
-      if (rows > 0) this.packChunk(entry, raw, n0, rows, false);
-      n0 += rows;
+      const rows = written / rowLength - r0;
+      if (rows > 0) this.packChunk(entry, raw, r0, rows, false);
+      r0 += rows;
     };
     return {
       write: (values, at) => {
         checkOrder(at, written, values.length, K * N);
         let from = 0;
         while (from < values.length) {
-          const room = (n0 + CHUNK_ROWS) * K - written;
+          const room = (r0 + step) * rowLength - written;
           const take = Math.min(room, values.length - from);
-          this.mem.f32.set(values.subarray(from, from + take), (raw >>> 2) + written - n0 * K);
+          this.mem.f32.set(values.subarray(from, from + take), (raw >>> 2) + written - r0 * rowLength);
           written += take;
           from += take;
-          if (written === (n0 + CHUNK_ROWS) * K) flush();
+          if (written === (r0 + step) * rowLength) flush();
         }
       },
       finish: () => {
@@ -169,38 +164,31 @@ export class Packer {
     }
   }
 
-  private chunkScratchEnd(raw: number, K: number): number {
-    return alignUp(raw + CHUNK_ROWS * K * 4) + CHUNK_ROWS * K * 4;
-  }
-
-  private wholeScratchEnd(raw: number, K: number, N: number, half: boolean): number {
-    return alignUp(raw + K * N * 4) + (half ? packedElements(K, N) * 4 : 0);
-  }
-
-  /** Packs b[K×N], gathered as floats at `raw`, into entry's block (narrowed to halves if it keeps them). */
-  private packWhole(entry: Packed, raw: number): void {
-    const { K, N } = entry;
-    if (!entry.half) {
-      this.fn.packKN(entry.ptr, raw, K, N, N);
-      return;
-    }
-    const wide = alignUp(raw + K * N * 4);
-    this.fn.packKN(wide, raw, K, N, N);
-    if (this.fn.toF16(entry.ptr, wide, packedElements(K, N), entry.shift) && entry.shift !== 0) {
-      entry.shift = 0;
-      this.fn.toF16(entry.ptr, wide, packedElements(K, N), 0);
-    }
+  /** The end of a chunk's scratch: its rows as given, and for b[N×K] kept as halves, their panels as floats. */
+  private chunkScratchEnd(raw: number, entry: Packed): number {
+    if (entry.layout === 'KN') return raw + chunkRows('KN', entry.N) * entry.N * 4;
+    return alignUp(raw + CHUNK_ROWS * entry.K * 4) + CHUNK_ROWS * entry.K * 4;
   }
 
   /**
-   * Packs rows n0… of b[N×K], gathered at `raw` as floats or (`halves`) half bit patterns, into
-   * their panels. If a number is too large for halves at the entry's scale, the rows packed
-   * before are scaled back in place (those that become subnormal halves are rounded again) and
-   * these rows packed unscaled.
+   * Packs stored rows r0… of the matrix (rows of b[N×K], or of b[K×N]), gathered at `raw` as
+   * floats or (`halves`, b[N×K] only) half bit patterns, into their panels. If a number is too
+   * large for halves at the entry's scale, the numbers packed before are scaled back in place
+   * (those that become subnormal halves are rounded again) and these rows packed unscaled.
    */
-  private packChunk(entry: Packed, raw: number, n0: number, rows: number, halves: boolean): void {
-    const { K } = entry;
-    const at = n0 * K; // packed elements before these rows (n0 is a multiple of PANEL)
+  private packChunk(entry: Packed, raw: number, r0: number, rows: number, halves: boolean): void {
+    const { K, N } = entry;
+    if (entry.layout === 'KN') {
+      const pack = () => this.fn.packKNRows(entry.ptr, raw, K, N, N, r0, rows, entry.half ? 1 : 0, entry.shift);
+      if (pack() && entry.shift !== 0) {
+        // Rows not yet written are rescaled too; they are overwritten when they come.
+        this.fn.unscaleHalves(entry.ptr, packedElements(K, N), entry.shift);
+        entry.shift = 0;
+        pack();
+      }
+      return;
+    }
+    const at = r0 * K; // packed elements before these rows (r0 is a multiple of PANEL)
     if (!entry.half) {
       this.fn.packNK(entry.ptr + at * 4, raw, K, rows, K);
       return;

@@ -290,7 +290,7 @@ export class WasmKernels implements TrainingKernels {
       if (h % group === 0) {
         const head = bRaw + Math.floor(h / group) * D * 4; // this key/value head's first column
         if (scores) this.fn.packNK(packedPtr, head, K, N, bWidth);
-        else this.fn.packKN(packedPtr, head, K, N, bWidth);
+        else this.fn.packKNRows(packedPtr, head, K, N, bWidth, 0, K, 0, 0);
       }
       // q's columns h·D… of every row, or w[h] (T×S) as it is.
       this.fn.packRows(aPtr, aRaw + (scores ? h * D : h * T * S) * 4, aWidth, 1, T, K, 1);
@@ -320,7 +320,7 @@ export class WasmKernels implements TrainingKernels {
   }
 
   private pack(dst: number, src: number, layout: 'KN' | 'NK', K: number, N: number): void {
-    if (layout === 'KN') this.fn.packKN(dst, src, K, N, N);
+    if (layout === 'KN') this.fn.packKNRows(dst, src, K, N, N, 0, K, 0, 0);
     else this.fn.packNK(dst, src, K, N, K);
   }
 
