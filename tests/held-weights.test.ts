@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { plainKernels, WasmKernels, wasmSimdSupported } from '../src/kernels/index.ts';
-import { HeldMatrix } from '../src/kernels/held.ts';
+import { HeldMatrix, ValueBeyondLimit } from '../src/kernels/held.ts';
 import { floatToHalfBits, halfBitsToFloat } from '../src/kernels/half.ts';
 import { SeededRandom } from '../src/model/sampling.ts';
 import { HALF_SCALE } from '../src/kernels/wasm/packing.ts';
@@ -126,6 +126,32 @@ describe.runIf(wasmSimdSupported())('held weight matrices', () => {
     for (let i = 0; i < bt.length; i++) expect(Math.abs(keptNK[i] - toIeeeHalf(bt[i]))).toBeLessThanOrEqual(2 ** -24);
     expect(Array.from(heldKN.toFloat32())).toEqual(Array.from(b, toIeeeHalf));
     expectProductsOfKeptNumbers(kernels, a, heldKN, heldNK, M, K, N);
+  });
+
+  it('refuse a number that is not finite, or too large for a half where they keep halves, naming its index', () => {
+    const kernels = new WasmKernels();
+    // K × N = 200 × 1,100: rows packed 59 at a time, so one write of 70,000 numbers spans a chunk's end.
+    const refused = (K: number, N: number, transposed: boolean, half: boolean, bad: number, at: number): number | null => {
+      const writer = kernels.holdMatrix(K, N, transposed, half);
+      const values = randomArray(70_000);
+      values[at] = bad;
+      writer.write(randomArray(1000), 0);
+      try {
+        writer.write(values, 1000);
+        return null;
+      } catch (error) {
+        expect(error).toBeInstanceOf(ValueBeyondLimit);
+        return (error as ValueBeyondLimit).index;
+      }
+    };
+    for (const transposed of [false, true]) {
+      for (const half of [false, true]) {
+        expect(refused(200, 1100, transposed, half, Infinity, 66_000)).toBe(66_000);
+        expect(refused(200, 1100, transposed, half, NaN, 3)).toBe(3);
+        expect(refused(200, 1100, transposed, half, -70_000, 64_899)).toBe(half ? 64_899 : null);
+        expect(refused(200, 1100, transposed, half, -65_504, 12)).toBe(null); // the largest half
+      }
+    }
   });
 
   it('are read back by the plain kernels, which hold nothing themselves', () => {

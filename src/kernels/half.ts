@@ -4,6 +4,9 @@
 // most of all in a browser). Kernels and the model read the halves as float32s, exactly; floats
 // are narrowed to halves (rounded) by floatToHalfBits.
 
+/** The largest finite 16-bit half. */
+export const HALF_MAX = 65504;
+
 /** Every half-precision bit pattern as a float32, built on first use (256 KB). */
 let table: Float32Array | undefined;
 function halfToFloatTable(): Float32Array {

@@ -6,10 +6,22 @@
 
 /** Writes one matrix into the kernels' memory, front to back, as its numbers are read. */
 export interface MatrixWriter {
-  /** The matrix's next numbers (row-major, as the file stores it), starting at element `at`. */
+  /**
+   * The matrix's next numbers (row-major, as the file stores it), starting at element `at`.
+   * Refuses a number that is not finite, or (a matrix kept as halves) larger in size than
+   * HALF_MAX, by throwing ValueBeyondLimit before it is packed; the matrix cannot be finished
+   * after that, and a loader abandons it.
+   */
   write(values: Float32Array, at: number): void;
   /** After the last numbers: packs what was written and returns the held matrix. */
   finish(): HeldMatrix;
+}
+
+/** MatrixWriter.write's refusal: `values[index]` is not finite, or too large for a half where the matrix keeps halves. */
+export class ValueBeyondLimit extends RangeError {
+  constructor(readonly index: number) {
+    super(`WebAssembly kernels: a held matrix cannot keep the number at index ${index} of those given`);
+  }
 }
 
 /** A matrix as the file stores it: K × N, or N × K when `transposed` (the embedding table). */

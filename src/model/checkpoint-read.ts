@@ -9,9 +9,9 @@ import { ModelError, type GPTConfig } from './config.ts';
 import { checkWeightsFit } from './memory.ts';
 import { parameterShapes, SharedRowTable, weightsFromNamed, type EmbeddingTable, type GPTWeights } from './weights.ts';
 import { READABLE, type TensorEntry } from './safetensors.ts';
-import { HALF_MAX, readThrough, SafetensorsReader, type TensorSink } from './safetensors-stream.ts';
+import { readThrough, SafetensorsReader, type TensorSink } from './safetensors-stream.ts';
 import { INDEX_FILE, type ShardIndex } from './shards.ts';
-import { floatToHalfBits, HalfArray } from '../kernels/half.ts';
+import { floatToHalfBits, HALF_MAX, HalfArray } from '../kernels/half.ts';
 import type { HeldMatrix, MatrixWriter, WeightMatrix } from '../kernels/held.ts';
 import type { Kernels } from '../kernels/kernels.ts';
 
@@ -92,6 +92,7 @@ function heldSink(total: number, open: () => MatrixWriter, half: boolean): Kept 
     total,
     filled: 0,
     ...(half && { limit: HALF_MAX }),
+    checksValues: true,
     write(values, at) {
       writer ??= open();
       writer.write(values as Float32Array, at);

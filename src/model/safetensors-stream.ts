@@ -6,6 +6,7 @@
 import { ModelError } from './config.ts';
 import { decodeFloats, decodeInt32, ELEMENT_BYTES, halvesOf, parseHeader, readHeaderLength, type TensorEntry } from './safetensors.ts';
 import { halfBitsToFloat } from '../kernels/half.ts';
+import { ValueBeyondLimit } from '../kernels/held.ts';
 
 /** Where one tensor's numbers go, in order: floats for a float dtype, Int32Array for I32. */
 export interface TensorSink {
@@ -15,6 +16,12 @@ export interface TensorSink {
    * narrows to 16-bit halves. A larger number is refused as it is read.
    */
   limit?: number;
+  /**
+   * True when write() refuses such a number itself (and one that is not finite), throwing
+   * ValueBeyondLimit before it keeps that number: the WebAssembly kernels check in SIMD as they
+   * copy the numbers in, far faster than the reader can in JavaScript.
+   */
+  checksValues?: boolean;
   /** If given, an F16 tensor's numbers come here instead, as the file's own bit patterns (not widened). */
   writeHalves?(bits: Uint16Array, at: number): void;
 }
@@ -165,20 +172,22 @@ export class SafetensorsReader {
       return;
     }
     const values = reading.entry.dtype === 'I32' ? decodeInt32(bytes, false) : decodeFloats(bytes, reading.entry.dtype, false, what);
-    if (values instanceof Float32Array) {
+    if (values instanceof Float32Array && !reading.sink.checksValues) {
       const limit = reading.sink.limit ?? FLOAT32_MAX;
       const at = firstBeyond(values, limit);
       if (at >= 0) throw new ModelError(refusal(values[at], reading.done + at, what));
     }
-    reading.sink.write(values, reading.done);
+    try {
+      reading.sink.write(values, reading.done);
+    } catch (error) {
+      if (error instanceof ValueBeyondLimit) throw new ModelError(refusal(values[error.index], reading.done + error.index, what));
+      throw error;
+    }
     reading.done += values.length;
   }
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** The largest finite 16-bit half. */
-export const HALF_MAX = 65504;
 
 /**
  * The index of the first value that is NaN, infinite or larger in size than `limit`, or -1.

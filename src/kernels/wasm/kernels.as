@@ -60,6 +60,23 @@ export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: 
   return half && most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
 }
 
+/**
+ * The largest size among `count` floats at src, as its bits without the sign: a float's size
+ * orders as those bits, and NaN's and infinity's lie above every finite float's, so one
+ * comparison with a limit's bits tells whether every number is finite and within it.
+ */
+export function largestBits(src: usize, count: i32): i32 {
+  const magnitude = i32x4.splat(0x7fffffff);
+  let largest = i32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    largest = i32x4.max_u(largest, i32x4.max_u(v128.and(v128.load(src + <usize>i * 4), magnitude), v128.and(v128.load(src + <usize>i * 4, 16), magnitude)));
+  }
+  let most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
+  for (; i < count; i++) most = max(most, load<i32>(src + <usize>i * 4) & 0x7fffffff);
+  return most;
+}
+
 /** Four floats of a row's last, partial panel from column `from` on: those before `filled`, then zeros. */
 function panelPart(s: usize, filled: i32, from: i32): v128 {
   let v = f32x4.splat(0);

@@ -4,8 +4,8 @@
 // Packed layout: panels [ceil(N/PANEL)][K][PANEL] of bᵀ's columns, i.e. element (k, j) of the
 // K × N product operand is at (j / PANEL) · K · PANEL + k · PANEL + j % PANEL.
 
-import { HalfArray, halfBitsToFloat } from '../half.ts';
-import type { MatrixWriter } from '../held.ts';
+import { HALF_MAX, HalfArray, halfBitsToFloat } from '../half.ts';
+import { ValueBeyondLimit, type MatrixWriter } from '../held.ts';
 import { alignUp, type LinearMemory } from './memory.ts';
 
 /** Panel width of the packed layout; must match W in kernels.as. */
@@ -25,6 +25,8 @@ export interface KernelExports {
   packNKHalves(dst: number, src: number, K: number, N: number, shift: number): number;
   /** The left operand A (M×K, element (i, k) at i·sAi + k·sAk), times `scale`, in the row tiles gemm reads. */
   packRows(dst: number, src: number, sAi: number, sAk: number, M: number, K: number, scale: number): void;
+  /** The largest size among `count` floats, as its bits without the sign (above 0x7f7fffff: NaN or infinity). */
+  largestBits(src: number, count: number): number;
   /** Floats times 2^shift to half bit patterns; 1 if some value was too large for that. */
   toF16(dst: number, src: number, count: number, shift: number): number;
   /** Halves in place times 2^-shift. */
@@ -117,6 +119,8 @@ export class Packer {
     const step = chunkRows(layout, rowLength);
     const raw = this.mem.top;
     this.mem.ensure(this.chunkScratchEnd(raw, entry));
+    // Bits of the largest size a number may have: HALF_MAX for halves, the largest finite float otherwise.
+    const limit = entry.half ? HALF_MAX_BITS : FLOAT_MAX_BITS;
     let written = 0; // elements received
     let r0 = 0; // first row of the chunk being gathered
     const flush = () => {
@@ -131,7 +135,9 @@ export class Packer {
         while (from < values.length) {
           const room = (r0 + step) * rowLength - written;
           const take = Math.min(room, values.length - from);
-          this.mem.f32.set(values.subarray(from, from + take), (raw >>> 2) + written - r0 * rowLength);
+          const at = raw + (written - r0 * rowLength) * 4;
+          this.mem.f32.set(values.subarray(from, from + take), at >>> 2);
+          if (this.fn.largestBits(at, take) > limit) throw new ValueBeyondLimit(from + firstBeyond(values.subarray(from, from + take), limit));
           written += take;
           from += take;
           if (written === (r0 + step) * rowLength) flush();
@@ -205,6 +211,16 @@ export class Packer {
       narrow();
     }
   }
+}
+
+const bitsOf = (x: number): number => new Int32Array(Float32Array.of(x).buffer)[0];
+const HALF_MAX_BITS = bitsOf(HALF_MAX);
+const FLOAT_MAX_BITS = 0x7f7fffff;
+
+/** The index of the first of `values` whose size's bits exceed `limit` (one is known to). */
+function firstBeyond(values: Float32Array, limit: number): number {
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  return bits.findIndex((b) => (b & 0x7fffffff) > limit);
 }
 
 /** Numbers must arrive in order and fill the matrix exactly. */
