@@ -95,7 +95,7 @@ function build(ex: Explanation) {
     showShared = story.play(0.4);
     story.wait(2.4);
   }
-  story.beat('softmax', say`Softmax over all of them turns the logits into probabilities that sum to ${one}. The most likely tokens, and all the others together:${roundedNote(probs.data, off)}`);
+  story.beat('softmax', say`Softmax over all of them turns the logits into probabilities that sum to ${one}. The bars show the most likely tokens and, in one more, all the others together.${roundedNote(probs.data, off)}`);
   const showProbs = story.play(1.6);
   story.wait(1.5);
   story.beat(
