@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
 import { launchChromium, watchedPage } from '../tests/browser/helpers.ts';
-import { pageReady, sceneNumbers } from '../tests/browser/page-probe.ts';
+import { measurePromptChange, pageReady, sceneNumbers } from '../tests/browser/page-probe.ts';
 
 const SIZES = ['small', 'medium', 'large', 'xl'];
 const configFile = new URL('../vite.config.ts', import.meta.url).pathname;
@@ -150,18 +150,9 @@ async function measure(origin: string, size: string, folder: string, first: stri
     const drawn = numbers.filter((n, i) => n.length > 0 && names[i] === 'the model you picked').length;
     figures.scenesDrawn = `${drawn}/${numbers.length}`;
     // A prompt change: typed, then every scene updated.
-    const change = await page.evaluate(async (text) => {
-      const input = document.getElementById('prompt') as HTMLInputElement;
-      const scenes = [...document.querySelectorAll('transformer-scene')];
-      const started = performance.now();
-      input.value = text;
-      input.dispatchEvent(new Event('input'));
-      while (!scenes.every((el) => el.explanation?.prompt === text)) await new Promise((resolve) => setTimeout(resolve, 5));
-      const last = (performance.getEntriesByName('scenes-updated') as PerformanceMark[]).pop()!;
-      return { total: last.startTime - started, worker: last.detail.explainMilliseconds as number };
-    }, 'Once upon a time there was');
+    const change = await measurePromptChange(page, 'Once upon a time there was');
     figures.promptMs = change.total;
-    figures.promptWorkerMs = change.worker;
+    figures.promptWorkerMs = change.explain;
     const unexpected = errors.filter((e) => !/Failed to load resource/.test(e));
     if (unexpected.length > 0) figures.error = unexpected.join('; ');
   } catch (error) {

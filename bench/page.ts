@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { build, preview } from 'vite';
 import type { Page } from 'playwright-core';
 import { launchChromium, pageModelDir, usesBuiltInModel, watchedPage } from '../tests/browser/helpers.ts';
-import { pageReady, sceneNames } from '../tests/browser/page-probe.ts';
+import { measurePromptChange, pageReady, sceneNames } from '../tests/browser/page-probe.ts';
 import type { TransformerSceneElement } from '../src/web/player.ts';
 import { parseSafetensors, type SafetensorsFile } from '../src/model/safetensors.ts';
 import { loadReportPlugin, plainLoads, writeReportPage, type PlainLoad } from './plain-load.ts';
@@ -156,24 +156,6 @@ function buildAllocation(file: SafetensorsFile): number {
     else bytes += 4 * n + (packed ? 4 * n : 0);
   }
   return bytes;
-}
-
-/** Types a prompt and times until every scene holds the new numbers (the page's 'scenes-updated' mark). */
-async function measurePromptChange(page: Page, prompt: string): Promise<{ total: number; explain: number }> {
-  return page.evaluate(async (text) => {
-    const input = document.getElementById('prompt') as HTMLInputElement;
-    const scenes = [...document.querySelectorAll('transformer-scene')];
-    const started = performance.now();
-    input.value = text;
-    input.dispatchEvent(new Event('input'));
-    for (;;) {
-      if (scenes.every((el) => el.explanation?.prompt === text)) break;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    const marks = performance.getEntriesByName('scenes-updated') as PerformanceMark[];
-    const last = marks[marks.length - 1];
-    return { total: last.startTime - started, explain: last.detail.explainMilliseconds as number };
-  }, prompt);
 }
 
 /** Draw times of one scene at 1280 × 720 (device pixel ratio 1) at evenly spaced times. */

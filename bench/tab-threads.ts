@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { parameterCount } from '../src/model/config.ts';
 import { launchChromium, watchedPage } from '../tests/browser/helpers.ts';
-import { pageReady } from '../tests/browser/page-probe.ts';
+import { measurePromptChange, pageReady } from '../tests/browser/page-probe.ts';
 import { serveFolder } from '../tests/browser/static-server.ts';
 import { TINY_CONFIG, writeTinyModel } from '../tests/browser/tiny-model.ts';
 
@@ -65,19 +65,7 @@ async function run(origin: string, folder: string | null): Promise<Run> {
       firstMs = await page.evaluate((at) => (performance.getEntriesByName('scenes-updated') as PerformanceMark[]).find((m) => m.startTime > at)!.startTime - at, loaded.at);
     }
     const changes: number[] = [];
-    for (const text of PROMPTS) {
-      changes.push(
-        await page.evaluate(async (text) => {
-          const input = document.getElementById('prompt') as HTMLInputElement;
-          const scenes = [...document.querySelectorAll('transformer-scene')];
-          const started = performance.now();
-          input.value = text;
-          input.dispatchEvent(new Event('input'));
-          while (!scenes.every((el) => el.explanation?.prompt === text)) await new Promise((resolve) => setTimeout(resolve, 5));
-          return (performance.getEntriesByName('scenes-updated') as PerformanceMark[]).pop()!.startTime - started;
-        }, text),
-      );
-    }
+    for (const text of PROMPTS) changes.push((await measurePromptChange(page, text)).total);
     if (errors.length > 0) throw new Error(`the page logged errors: ${errors.join('; ')}`);
     changes.sort((a, b) => a - b);
     return { kernels: loaded.kernels, firstMs, promptMs: changes[Math.floor(changes.length / 2)] };

@@ -1,5 +1,5 @@
 // Reading the article page from a test or script: waiting for the model, listing scenes,
-// sampling a scene's canvas or its shown numbers at a given point of its timeline, and taking
+// timing a prompt change, sampling a scene's canvas or its shown numbers at a given point of its timeline, and taking
 // the page's explanation and what its scenes draw out to Node, to check them there.
 
 import type { Locator, Page } from 'playwright-core';
@@ -154,4 +154,22 @@ export function highlightShare(sceneElement: Locator, s: Spot): Promise<number> 
     for (let i = 0; i < data.length; i += 4) if (data[i] > 180 && data[i + 1] > 140 && data[i + 2] < 90) yellow++;
     return yellow / (data.length / 4);
   }, s);
+}
+
+/** Types a prompt and times until every scene holds the new numbers (the page's 'scenes-updated' mark). */
+export async function measurePromptChange(page: Page, prompt: string): Promise<{ total: number; explain: number }> {
+  return page.evaluate(async (text) => {
+    const input = document.getElementById('prompt') as HTMLInputElement;
+    const scenes = [...document.querySelectorAll('transformer-scene')];
+    const started = performance.now();
+    input.value = text;
+    input.dispatchEvent(new Event('input'));
+    for (;;) {
+      if (scenes.every((el) => el.explanation?.prompt === text)) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const marks = performance.getEntriesByName('scenes-updated') as PerformanceMark[];
+    const last = marks[marks.length - 1];
+    return { total: last.startTime - started, explain: last.detail.explainMilliseconds as number };
+  }, prompt);
 }
