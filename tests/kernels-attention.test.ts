@@ -86,6 +86,23 @@ describe('attention products of every head', () => {
     kernels.stop();
   });
 
+  it.runIf(SIMD)('on two threads, GELU and softmax split between the threads give one thread\'s values to the bit', async () => {
+    const { nodeThreadedKernels } = await import('../src/kernels/parallel/node.ts');
+    const one = new WasmKernels();
+    const two = nodeThreadedKernels({ minParallelValues: 0 });
+    expect(await two.started(10_000)).toBe(true);
+    for (const [rows, n] of [[1, 7], [2, 5], [3, 1001], [128, 128], [7, 50_257]]) {
+      const x = Float32Array.from({ length: rows * n }, (_, i) => Math.sin(i * 0.37) * 12);
+      for (const step of ['gelu', 'softmax'] as const) {
+        const [a, b] = [new Float32Array(rows * n), new Float32Array(rows * n)];
+        if (step === 'gelu') [one, two].forEach((k, i) => k.gelu([a, b][i], x, rows * n));
+        else [one, two].forEach((k, i) => k.softmaxRows([a, b][i], x, rows, n));
+        expect(Array.from(b), `${step} of ${rows} × ${n}`).toEqual(Array.from(a));
+      }
+    }
+    two.stop();
+  });
+
   it.runIf(SIMD)('refuse arrays too short for the shape', () => {
     const kernels = new WasmKernels();
     const shape = { T: 2, S: 3, D: 4, nHead: 2, nKv: 1 };

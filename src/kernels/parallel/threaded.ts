@@ -11,8 +11,14 @@ const SEQ = 0; // bumped by the caller for each job
 const DONE = 1; // set to SEQ by the helper when its half is written
 const READY = 2; // 1 once the helper is waiting for jobs
 const STOP = 3; // 1 tells the helper to leave its loop
-const ARGS = 4; // the 11 gemm arguments follow
+const OP = 4; // which step the job is: one of the codes below
+const ARGS = 5; // its arguments follow (gemm has the most, 11)
 const CONTROL_BYTES = 128; // 32 slots, more than ARGS + 11
+
+// The steps a helper can take half of.
+const GEMM = 0;
+const GELU = 1;
+const SOFTMAX = 2;
 
 /**
  * Pages in a shared memory's reserved range: all a 32-bit memory can address, as for one thread,
@@ -26,7 +32,7 @@ const HELPER_SPIN_MS = 2;
 
 /**
  * JavaScript source of the helper's loop, as a function of (exports, control): wait for a new
- * SEQ, run gemm on the arguments, publish DONE. Kept as text so the same code starts in a Node
+ * SEQ, run the step OP names on the arguments, publish DONE. Kept as text so the same code starts in a Node
  * worker (eval) or a Web Worker (Blob URL) without a build step.
  */
 export const HELPER_LOOP = `function helperLoop(fn, ctl) {
@@ -41,7 +47,10 @@ export const HELPER_LOOP = `function helperLoop(fn, ctl) {
     if (Atomics.load(ctl, ${STOP})) return;
     seen = Atomics.load(ctl, ${SEQ});
     const g = (i) => ctl[${ARGS} + i] >>> 0;
-    fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10));
+    const op = ctl[${OP}];
+    if (op === ${GEMM}) fn.gemm(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10));
+    else if (op === ${GELU}) fn.gelu(g(0), g(1), g(2));
+    else fn.softmaxRows(g(0), g(1), g(2), g(3));
     Atomics.store(ctl, ${DONE}, seen);
     Atomics.notify(ctl, ${DONE});
   }
@@ -57,6 +66,8 @@ export interface HelperStart {
 export interface ThreadedOptions extends WasmKernelOptions {
   /** Products below this many floating-point operations stay on one thread (default 1e6). */
   minParallelFlops?: number;
+  /** GELU and softmax over fewer values than this stay on one thread (default 32,768). */
+  minParallelValues?: number;
 }
 
 /**
@@ -76,6 +87,7 @@ const HELPER_TIMEOUT_MS = 30_000;
 export class ThreadedWasmKernels extends WasmKernels {
   readonly control: Int32Array;
   private readonly minFlops: number;
+  private readonly minValues: number;
   private seq = 0;
   private stopped = false;
 
@@ -85,6 +97,7 @@ export class ThreadedWasmKernels extends WasmKernels {
     super(options, memory, SHARED_MAX_PAGES * 65536);
     this.control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
     this.minFlops = options.minParallelFlops ?? 1e6;
+    this.minValues = options.minParallelValues ?? 1 << 15;
   }
 
   /** The objects the helper thread needs: it instantiates `module` on `memory` and runs HELPER_LOOP. */
@@ -129,14 +142,43 @@ export class ThreadedWasmKernels extends WasmKernels {
     }
     // The helper takes the upper panels; the caller the lower ones.
     const split = j.P >> 1;
-    const args = [j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, split, j.P, j.mode, j.half];
+    const seq = this.hand(GEMM, [j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, split, j.P, j.mode, j.half]);
+    this.fn.gemm(j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, split, j.mode, j.half);
+    this.waitForHelper(seq);
+  }
+
+  protected override geluAt(at: number, n: number): void {
+    if (n < this.minValues || !this.helperReady) {
+      super.geluAt(at, n);
+      return;
+    }
+    // Split at a multiple of 8, so the caller's part has no scalar tail: each value is computed as on one thread.
+    const first = (n >> 4) << 3;
+    const seq = this.hand(GELU, [at + first * 4, at + first * 4, n - first]);
+    this.fn.gelu(at, at, first);
+    this.waitForHelper(seq);
+  }
+
+  protected override softmaxAt(at: number, rows: number, n: number): void {
+    if (rows < 2 || rows * n < this.minValues || !this.helperReady) {
+      super.softmaxAt(at, rows, n);
+      return;
+    }
+    const first = rows >> 1;
+    const seq = this.hand(SOFTMAX, [at + first * n * 4, at + first * n * 4, rows - first, n]);
+    this.fn.softmaxRows(at, at, first, n);
+    this.waitForHelper(seq);
+  }
+
+  /** Gives the helper a job (`op` on `args`); returns its number, for waitForHelper. */
+  private hand(op: number, args: number[]): number {
     const ctl = this.control;
+    ctl[OP] = op;
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i] | 0;
     const seq = ++this.seq;
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    this.fn.gemm(j.outPtr, j.aPtr, j.packedPtr, j.biasPtr, j.M, j.K, j.P, 0, split, j.mode, j.half);
-    this.waitForHelper(seq);
+    return seq;
   }
 
   private waitForHelper(seq: number): void {

@@ -185,11 +185,21 @@ export class WasmKernels implements TrainingKernels {
   }
 
   gelu(out: Float32Array, inp: Float32Array, n: number): void {
-    this.inPlace(out, inp, n, (at) => this.fn.gelu(at, at, n));
+    this.inPlace(out, inp, n, (at) => this.geluAt(at, n));
   }
 
   softmaxRows(out: Float32Array, inp: Float32Array, rows: number, n: number): void {
-    this.inPlace(out, inp, rows * n, (at) => this.fn.softmaxRows(at, at, rows, n));
+    this.inPlace(out, inp, rows * n, (at) => this.softmaxAt(at, rows, n));
+  }
+
+  /** GELU of n values in place at `at`; the two-thread version splits them. */
+  protected geluAt(at: number, n: number): void {
+    this.fn.gelu(at, at, n);
+  }
+
+  /** Softmax of `rows` rows of n values in place at `at`; the two-thread version splits the rows. */
+  protected softmaxAt(at: number, rows: number, n: number): void {
+    this.fn.softmaxRows(at, at, rows, n);
   }
 
   /** Copies `count` values of inp into scratch, runs `step` on them there, copies them to out. */
