@@ -30,7 +30,6 @@ const W: i32 = 8; // panel width: two f32x4 vectors
 export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: i32, rows: i32, half: i32, shift: i32): i32 {
   const P = (N + W - 1) / W;
   const exponent = <u32>shift << 23;
-  const magnitude = i32x4.splat(0x7fffffff);
   let largest = i32x4.splat(0);
   for (let p = 0; p < P; p++) {
     const j0 = p * W;
@@ -41,7 +40,7 @@ export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: 
       for (let k = 0; k < rows; k++) {
         const a = filled == W ? v128.load(s) : panelPart(s, filled, 0);
         const b = filled == W ? v128.load(s, 16) : panelPart(s, filled, 4);
-        largest = i32x4.max_u(largest, i32x4.max_u(v128.and(a, magnitude), v128.and(b, magnitude)));
+        largest = largerOf8(largest, a, b);
         v128.store(d, i16x8.narrow_i32x4_u(halvesOf4(a, exponent), halvesOf4(b, exponent)));
         d += W * 2;
         s += <usize>ld * 4;
@@ -56,8 +55,7 @@ export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: 
       }
     }
   }
-  const most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
-  return half && most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
+  return half ? overflowsHalf(largestLane(largest), exponent) : 0;
 }
 
 /**
@@ -66,15 +64,33 @@ export function packKNRows(dst: usize, src: usize, K: i32, N: i32, ld: i32, k0: 
  * comparison with a limit's bits tells whether every number is finite and within it.
  */
 export function largestBits(src: usize, count: i32): i32 {
-  const magnitude = i32x4.splat(0x7fffffff);
   let largest = i32x4.splat(0);
   let i = 0;
   for (; i + 8 <= count; i += 8) {
-    largest = i32x4.max_u(largest, i32x4.max_u(v128.and(v128.load(src + <usize>i * 4), magnitude), v128.and(v128.load(src + <usize>i * 4, 16), magnitude)));
+    largest = largerOf8(largest, v128.load(src + <usize>i * 4), v128.load(src + <usize>i * 4, 16));
   }
-  let most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
+  let most = largestLane(largest);
   for (; i < count; i++) most = max(most, load<i32>(src + <usize>i * 4) & 0x7fffffff);
   return most;
+}
+
+/**
+ * Sizes are compared as a float's bits without the sign, which order as its size; NaN's and
+ * infinity's lie above every finite float's. The running largest, lane by lane, with eight more floats.
+ */
+@inline function largerOf8(largest: v128, a: v128, b: v128): v128 {
+  const magnitude = i32x4.splat(0x7fffffff);
+  return i32x4.max_u(largest, i32x4.max_u(v128.and(a, magnitude), v128.and(b, magnitude)));
+}
+
+/** The largest of four lanes. */
+@inline function largestLane(v: v128): i32 {
+  return max(max(i32x4.extract_lane(v, 0), i32x4.extract_lane(v, 1)), max(i32x4.extract_lane(v, 2), i32x4.extract_lane(v, 3)));
+}
+
+/** 1 if a float of the size `most` (as bits) is too large for a half at the scale `exponent` adds, else 0. */
+@inline function overflowsHalf(most: i32, exponent: u32): i32 {
+  return most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
 }
 
 /** Four floats of a row's last, partial panel from column `from` on: those before `filled`, then zeros. */
@@ -172,16 +188,16 @@ export function toF16(dst: usize, src: usize, count: i32, shift: i32): i32 {
   for (; i + 8 <= count; i += 8) {
     const a = v128.load(src + <usize>i * 4);
     const b = v128.load(src + <usize>i * 4, 16);
-    largest = i32x4.max_u(largest, i32x4.max_u(v128.and(a, i32x4.splat(0x7fffffff)), v128.and(b, i32x4.splat(0x7fffffff))));
+    largest = largerOf8(largest, a, b);
     v128.store(dst + <usize>i * 2, i16x8.narrow_i32x4_u(halvesOf4(a, exponent), halvesOf4(b, exponent)));
   }
-  let most = max(max(i32x4.extract_lane(largest, 0), i32x4.extract_lane(largest, 1)), max(i32x4.extract_lane(largest, 2), i32x4.extract_lane(largest, 3)));
+  let most = largestLane(largest);
   for (; i < count; i++) {
     const x = load<f32>(src + <usize>i * 4);
     most = max(most, <i32>(reinterpret<u32>(x) & 0x7fffffff));
     store<u16>(dst + <usize>i * 2, f32ToF16(x, exponent));
   }
-  return most >= <i32>(0x477ff000 - exponent) ? 1 : 0; // 65520, which rounds up to infinity
+  return overflowsHalf(most, exponent);
 }
 
 /** f32ToF16 of four floats, each half in the low 16 bits of its lane. */

@@ -5,7 +5,7 @@
 // K × N product operand is at (j / PANEL) · K · PANEL + k · PANEL + j % PANEL.
 
 import { HALF_MAX, HalfArray, halfBitsToFloat } from '../half.ts';
-import { ValueBeyondLimit, type MatrixWriter } from '../held.ts';
+import { firstBeyond, FLOAT32_MAX, sizeBits, ValueBeyondLimit, type MatrixWriter } from '../held.ts';
 import { alignUp, type LinearMemory } from './memory.ts';
 
 /** Panel width of the packed layout; must match W in kernels.as. */
@@ -119,8 +119,8 @@ export class Packer {
     const step = chunkRows(layout, rowLength);
     const raw = this.mem.top;
     this.mem.ensure(this.chunkScratchEnd(raw, entry));
-    // Bits of the largest size a number may have: HALF_MAX for halves, the largest finite float otherwise.
-    const limit = entry.half ? HALF_MAX_BITS : FLOAT_MAX_BITS;
+    const limit = entry.half ? HALF_MAX : FLOAT32_MAX; // the largest size a number may have
+    const most = sizeBits(limit);
     let written = 0; // elements received
     let r0 = 0; // first row of the chunk being gathered
     const flush = () => {
@@ -137,7 +137,7 @@ export class Packer {
           const take = Math.min(room, values.length - from);
           const at = raw + (written - r0 * rowLength) * 4;
           this.mem.f32.set(values.subarray(from, from + take), at >>> 2);
-          if (this.fn.largestBits(at, take) > limit) throw new ValueBeyondLimit(from + firstBeyond(values.subarray(from, from + take), limit));
+          if (this.fn.largestBits(at, take) > most) throw new ValueBeyondLimit(from + firstBeyond(values.subarray(from, from + take), limit));
           written += take;
           from += take;
           if (written === (r0 + step) * rowLength) flush();
@@ -211,16 +211,6 @@ export class Packer {
       narrow();
     }
   }
-}
-
-const bitsOf = (x: number): number => new Int32Array(Float32Array.of(x).buffer)[0];
-const HALF_MAX_BITS = bitsOf(HALF_MAX);
-const FLOAT_MAX_BITS = 0x7f7fffff;
-
-/** The index of the first of `values` whose size's bits exceed `limit` (one is known to). */
-function firstBeyond(values: Float32Array, limit: number): number {
-  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
-  return bits.findIndex((b) => (b & 0x7fffffff) > limit);
 }
 
 /** Numbers must arrive in order and fill the matrix exactly. */
